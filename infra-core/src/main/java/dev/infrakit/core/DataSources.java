@@ -1,0 +1,143 @@
+package dev.infrakit.core;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * Builds HikariCP connection pools from {@link Config}, so every JDBC-backed Infrakit component
+ * and the host application configure databases the same way.
+ *
+ * <p>Keys, relative to the section given (for example {@code config.section("infrakit.datasource")}):
+ * <table>
+ *   <caption>Pool settings</caption>
+ *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@code url}</td><td>required</td><td>JDBC URL</td></tr>
+ *   <tr><td>{@code username}</td><td>none</td><td>database user</td></tr>
+ *   <tr><td>{@code password}</td><td>none</td><td>its password (masked in every message)</td></tr>
+ *   <tr><td>{@code pool-size}</td><td>10</td><td>maximum connections</td></tr>
+ *   <tr><td>{@code min-idle}</td><td>pool-size</td><td>idle connections kept</td></tr>
+ *   <tr><td>{@code connection-timeout}</td><td>30s</td><td>wait for a connection (at least 250ms)</td></tr>
+ *   <tr><td>{@code validation-timeout}</td><td>5s</td><td>validity check (at least 250ms, below connection-timeout)</td></tr>
+ *   <tr><td>{@code idle-timeout}</td><td>10m</td><td>retire idle connections above min-idle</td></tr>
+ *   <tr><td>{@code max-lifetime}</td><td>30m</td><td>retire connections older than this</td></tr>
+ *   <tr><td>{@code pool-name}</td><td>infrakit</td><td>name in logs and metric tags</td></tr>
+ * </table>
+ *
+ * <p>The pool connects once while being built, so a wrong URL, user or password fails here, as a
+ * {@link DataSourceException} naming the URL and user and the database's reason, rather than on
+ * first use. With a {@link MeterRegistry}, HikariCP's pool metrics ({@code hikaricp.connections},
+ * {@code hikaricp.connections.acquire}, …, tagged {@code pool}) are registered.
+ */
+public final class DataSources {
+    private static final Pattern URL_SECRET = Pattern.compile("(?i)((?:password|sslpassword)=)[^&;]*");
+
+    private DataSources() {
+    }
+
+    /**
+     * A pool from {@code config}, without metrics.
+     *
+     * @throws ConfigException if a setting is missing or invalid
+     * @throws DataSourceException if the database cannot be reached or refuses the login
+     */
+    public static HikariDataSource create(Config config) {
+        return create(config, null);
+    }
+
+    /**
+     * A pool from {@code config}, with HikariCP's metrics in {@code registry}.
+     *
+     * @param config the data source's section
+     * @param registry where to register pool metrics, or {@code null} for none
+     * @throws ConfigException if a setting is missing or invalid
+     * @throws DataSourceException if the database cannot be reached or refuses the login
+     */
+    public static HikariDataSource create(Config config, MeterRegistry registry) {
+        HikariConfig hikari = toHikariConfig(config);
+        if (registry != null) {
+            hikari.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
+        }
+        try {
+            return new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new DataSourceException("Could not open connection pool '" + hikari.getPoolName() + "' to "
+                    + maskUrl(hikari.getJdbcUrl()) + (hikari.getUsername() == null ? "" : " as user '"
+                    + hikari.getUsername() + "'") + ": " + reason(e), e);
+        }
+    }
+
+    /**
+     * The HikariCP configuration {@link #create(Config, MeterRegistry)} uses, for callers that
+     * want to adjust it further.
+     *
+     * @throws ConfigException if a setting is missing or invalid
+     */
+    public static HikariConfig toHikariConfig(Config config) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(config.getString("url"));
+        config.find("username").ifPresent(hikari::setUsername);
+        config.find("password").ifPresent(hikari::setPassword);
+        int poolSize = config.getInt("pool-size", 10);
+        if (poolSize < 1) {
+            throw config.invalid("pool-size", "expected at least 1 connection");
+        }
+        hikari.setMaximumPoolSize(poolSize);
+        int minIdle = config.getInt("min-idle", poolSize);
+        if (minIdle < 0 || minIdle > poolSize) {
+            throw config.invalid("min-idle", "expected between 0 and pool-size (" + poolSize + ")");
+        }
+        hikari.setMinimumIdle(minIdle);
+        Duration connectionTimeout = atLeast(config, "connection-timeout", Duration.ofSeconds(30));
+        hikari.setConnectionTimeout(connectionTimeout.toMillis());
+        Duration validationTimeout = atLeast(config, "validation-timeout", Duration.ofSeconds(5));
+        if (validationTimeout.compareTo(connectionTimeout) >= 0) {
+            throw config.invalid("validation-timeout", "expected less than connection-timeout (" + connectionTimeout + ")");
+        }
+        hikari.setValidationTimeout(validationTimeout.toMillis());
+        hikari.setIdleTimeout(config.getDuration("idle-timeout", Duration.ofMinutes(10)).toMillis());
+        Duration maxLifetime = config.getDuration("max-lifetime", Duration.ofMinutes(30));
+        if (!maxLifetime.isZero() && maxLifetime.compareTo(Duration.ofSeconds(30)) < 0) {
+            throw config.invalid("max-lifetime", "expected 0 (no limit) or at least 30s");
+        }
+        hikari.setMaxLifetime(maxLifetime.toMillis());
+        String poolName = config.getString("pool-name", "infrakit");
+        if (poolName.isEmpty()) {
+            throw config.invalid("pool-name", "expected a non-empty name");
+        }
+        hikari.setPoolName(poolName);
+        return hikari;
+    }
+
+    private static Duration atLeast(Config config, String key, Duration defaultValue) {
+        Duration value = config.getDuration(key, defaultValue);
+        if (value.compareTo(Duration.ofMillis(250)) < 0) {
+            throw config.invalid(key, "expected at least 250ms");
+        }
+        return value;
+    }
+
+    /** {@code url} with the values of {@code password=} parameters replaced by a mask. */
+    static String maskUrl(String url) {
+        return url == null ? "null" : URL_SECRET.matcher(url).replaceAll("$1******");
+    }
+
+    /** The most specific message in the cause chain: the database's own reason when there is one. */
+    private static String reason(Throwable e) {
+        Throwable deepest = e;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException) {
+                deepest = t;
+                break;
+            }
+            deepest = t;
+        }
+        String message = deepest.getMessage();
+        return message == null ? deepest.getClass().getName() : maskUrl(message);
+    }
+}

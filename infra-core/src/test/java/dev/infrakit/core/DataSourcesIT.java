@@ -1,0 +1,77 @@
+package dev.infrakit.core;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.infrakit.testkit.EphemeralPostgresExtension;
+import dev.infrakit.testkit.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(EphemeralPostgresExtension.class)
+class DataSourcesIT {
+
+    private static Config config(TestDatabase db, String password) {
+        return Config.of(Map.of(
+                "infrakit.datasource.url", db.jdbcUrl(),
+                "infrakit.datasource.username", db.username(),
+                "infrakit.datasource.password", password,
+                "infrakit.datasource.pool-size", "3",
+                "infrakit.datasource.connection-timeout", "5s",
+                "infrakit.datasource.validation-timeout", "1s",
+                "infrakit.datasource.pool-name", "core-it")).section("infrakit.datasource");
+    }
+
+    @Test
+    void poolConnectsAndReportsMetrics(TestDatabase db) throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (HikariDataSource pool = DataSources.create(config(db, db.password()), registry)) {
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT current_database(), current_user")) {
+                assertTrue(rs.next());
+                assertEquals(db.name(), rs.getString(1));
+                assertEquals(db.username(), rs.getString(2));
+            }
+            assertEquals(3, pool.getMaximumPoolSize());
+            assertNotNull(registry.find("hikaricp.connections.max").tag("pool", "core-it").gauge());
+            assertEquals(3.0, registry.get("hikaricp.connections.max").tag("pool", "core-it").gauge().value());
+            assertEquals(1L, registry.get("hikaricp.connections.acquire").tag("pool", "core-it").timer().count(),
+                    "one acquisition timed");
+        }
+    }
+
+    @Test
+    void wrongPasswordIsAClearErrorWithoutThePassword(TestDatabase db) {
+        DataSourceException e = assertThrows(DataSourceException.class,
+                () -> DataSources.create(config(db, "Wr0ng-Pa55word")));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("Could not open connection pool 'core-it' to " + db.jdbcUrl() + " as user '"
+                + db.username() + "': "), m);
+        assertTrue(m.contains("password authentication failed for user \"" + db.username() + "\""), m);
+        assertFalse(m.contains("Wr0ng-Pa55word"), m);
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            assertFalse(String.valueOf(t.getMessage()).contains("Wr0ng-Pa55word"), "cause leaks the password: " + t);
+        }
+    }
+
+    @Test
+    void unreachableServerIsAClearError() {
+        Config unreachable = Config.of(Map.of("url", "jdbc:postgresql://127.0.0.1:1/nothing?password=leak-me",
+                "connection-timeout", "1s", "validation-timeout", "500ms"));
+        DataSourceException e = assertThrows(DataSourceException.class, () -> DataSources.create(unreachable));
+        assertTrue(e.getMessage().startsWith("Could not open connection pool 'infrakit' to "
+                + "jdbc:postgresql://127.0.0.1:1/nothing?password=******: "), e.getMessage());
+        assertTrue(e.getMessage().contains("refused"), e.getMessage());
+        assertFalse(e.getMessage().contains("leak-me"), e.getMessage());
+    }
+}
