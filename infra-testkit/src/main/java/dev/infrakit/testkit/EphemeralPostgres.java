@@ -116,7 +116,7 @@ public final class EphemeralPostgres implements AutoCloseable {
         return result.removedDirectories().size();
     }
 
-    private static EphemeralPostgres external(String url, String user, String password) {
+    static EphemeralPostgres external(String url, String user, String password) {
         if (!url.startsWith("jdbc:postgresql://")) {
             throw new EphemeralPostgresException(EXTERNAL_URL_ENV + " must look like "
                     + "jdbc:postgresql://host:5432/postgres, but is '" + url + "'");
