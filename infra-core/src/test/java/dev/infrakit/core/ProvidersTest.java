@@ -149,12 +149,17 @@ class ProvidersTest {
         assertTrue(e.getMessage().contains("no @SelectedBy annotation"), e.getMessage());
     }
 
-    @Test
-    void anExplicitClassLoaderIsUsed(@TempDir Path dir) throws Exception {
+    /** A class loader that sees a services file registering IsolatedProvider.Hidden; nothing else does. */
+    private URLClassLoader isolatedLoader(Path dir) throws Exception {
         Path services = Files.createDirectories(dir.resolve("META-INF/services"));
         Files.writeString(services.resolve(IsolatedProvider.class.getName()), IsolatedProvider.Hidden.class.getName());
+        return new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader());
+    }
+
+    @Test
+    void anExplicitClassLoaderIsUsed(@TempDir Path dir) throws Exception {
         assertTrue(Providers.discover(IsolatedProvider.class).names().isEmpty());
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
+        try (URLClassLoader loader = isolatedLoader(dir)) {
             Providers<IsolatedProvider> providers = Providers.discover(IsolatedProvider.class, loader);
             assertEquals(List.of("hidden"), providers.names());
             assertEquals("hidden", providers.select(null).create(Config.empty()));
@@ -163,11 +168,9 @@ class ProvidersTest {
 
     @Test
     void contextClassLoaderIsTheDefault(@TempDir Path dir) throws Exception {
-        Path services = Files.createDirectories(dir.resolve("META-INF/services"));
-        Files.writeString(services.resolve(IsolatedProvider.class.getName()), IsolatedProvider.Hidden.class.getName());
         Thread thread = Thread.currentThread();
         ClassLoader original = thread.getContextClassLoader();
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
+        try (URLClassLoader loader = isolatedLoader(dir)) {
             thread.setContextClassLoader(loader);
             assertEquals(List.of("hidden"), Providers.discover(IsolatedProvider.class).names());
         } finally {
