@@ -289,7 +289,7 @@ class ConfigTest {
         @ParameterizedTest
         @ValueSource(strings = {"infrakit.db.password", "infrakit.jwt.secret", "api_key", "infrakit.master-key",
             "infrakit.auth.token", "masterKey", "infrakit.slack.webhook-token", "db.passwd", "tls.private-key-file",
-            "infrakit.oauth.client-credentials"})
+            "infrakit.oauth.client-credentials", "infrakit.notify.webhook.url"})
         void secretValuesAreMaskedInMessagesAndToString(String key) {
             Config c = one(key, "hunter2-secret-value");
             ConfigException e = assertThrows(ConfigException.class, () -> c.getInt(key));

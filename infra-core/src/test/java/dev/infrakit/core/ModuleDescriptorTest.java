@@ -15,7 +15,12 @@ class ModuleDescriptorTest {
     void exportsOnlyTheApiPackage() {
         ModuleDescriptor descriptor = ModuleDescriptors.of(Config.class);
         assertEquals("dev.infrakit.core", descriptor.name());
-        assertEquals(Set.of("dev.infrakit.core"), ModuleDescriptors.exportedPackages(Config.class));
+        assertEquals(Set.of("dev.infrakit.core", "dev.infrakit.core.health", "dev.infrakit.core.notify"),
+                ModuleDescriptors.exportedPackages(Config.class));
         assertTrue(descriptor.packages().contains("dev.infrakit.core.internal"), "internals exist but stay hidden");
+        Set<String> provided = new java.util.TreeSet<>();
+        descriptor.provides().forEach(p -> provided.add(p.service() + " " + p.providers().size()));
+        assertEquals(Set.of("dev.infrakit.core.health.HealthCheckProvider 3", "dev.infrakit.core.notify.NotifierProvider 3"),
+                provided, "module-info provides the same built-ins as META-INF/services");
     }
 }

@@ -52,6 +52,8 @@ class ModulePathIT {
             "        System.out.println(\"named: \" + Providers.class.getModule().getName());",
             "        System.out.println(Providers.load(GreetingProvider.class,",
             "                Config.of(Map.of(\"greeting.kind\", \"hello\", \"who\", \"it.greeting\")), \"greeting.kind\"));",
+            "        System.out.println(\"health providers: \" + Providers.discover(",
+            "                dev.infrakit.core.health.HealthCheckProvider.class).names());",
             "        try {",
             "            Class.forName(\"dev.infrakit.core.internal.SecretKeys\").getMethod(\"isSecret\", String.class)",
             "                    .invoke(null, \"password\");",
@@ -83,6 +85,9 @@ class ModulePathIT {
         modulePath.add(location(MeterRegistry.class));
         modulePath.add(location(io.micrometer.common.KeyValue.class));
         modulePath.add(location(io.micrometer.observation.Observation.class));
+        modulePath.add(location(com.fasterxml.jackson.databind.ObjectMapper.class));
+        modulePath.add(location(com.fasterxml.jackson.core.JsonFactory.class));
+        modulePath.add(location(com.fasterxml.jackson.annotation.JsonProperty.class));
 
         Path src = Files.createDirectories(dir.resolve("src/it/greeting"));
         Files.writeString(dir.resolve("src/module-info.java"), MODULE_INFO);
@@ -106,5 +111,6 @@ class ModulePathIT {
         assertTrue(output.contains("named: dev.infrakit.core"), output);
         assertTrue(output.contains("hello from module it.greeting"), output);
         assertTrue(output.contains("internal: hidden"), output);
+        assertTrue(output.contains("health providers: [disk-space, heap, system-memory]"), output);
     }
 }

@@ -6,7 +6,8 @@ import java.util.Set;
 /**
  * Decides whether a configuration key names a secret, so its value is masked in messages and
  * {@code toString()}. A key is secret when one of its words (split at {@code .}, {@code -},
- * {@code _} and camel case) is or ends with password, secret, token, key or a similar word. Masking
+ * {@code _} and camel case) is or ends with password, secret, token, key or a similar word, or
+ * starts with private or webhook. Masking
  * a harmless value costs little; printing a password costs a lot, so the rule errs on masking.
  */
 public final class SecretKeys {
@@ -23,7 +24,8 @@ public final class SecretKeys {
     public static boolean isSecret(String key) {
         String spaced = key.replaceAll("([a-z0-9])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
         for (String word : spaced.split("[^a-z0-9]+")) {
-            if (word.startsWith("private")) {
+            // Private keys, and chat webhook URLs, whose path is their secret.
+            if (word.startsWith("private") || word.startsWith("webhook")) {
                 return true;
             }
             for (String ending : SECRET_ENDINGS) {

@@ -1,0 +1,27 @@
+package dev.infrakit.core.health;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/** Argument checks shared by the health classes. */
+final class HealthChecks {
+    private HealthChecks() {
+    }
+
+    static String requireName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank() || name.length() > 200 || name.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("A health check name must be 1-200 printable characters, got '"
+                    + name + "'");
+        }
+        return name;
+    }
+
+    static Duration requirePositive(String what, Duration value) {
+        Objects.requireNonNull(value, what);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, got " + value);
+        }
+        return value;
+    }
+}
