@@ -1,5 +1,7 @@
 package dev.infrakit.core.health;
 
+import dev.infrakit.core.internal.Arguments;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -18,10 +20,6 @@ final class HealthChecks {
     }
 
     static Duration requirePositive(String what, Duration value) {
-        Objects.requireNonNull(value, what);
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive, got " + value);
-        }
-        return value;
+        return Arguments.positive(value, what);
     }
 }

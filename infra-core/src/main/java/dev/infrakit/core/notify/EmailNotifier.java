@@ -1,5 +1,6 @@
 package dev.infrakit.core.notify;
 
+import dev.infrakit.core.internal.Arguments;
 import jakarta.mail.Authenticator;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
@@ -161,10 +162,7 @@ public final class EmailNotifier implements Notifier {
 
         /** Connect, read and write timeout (default 10 s). */
         public Builder timeout(Duration timeout) {
-            if (Objects.requireNonNull(timeout, "timeout").isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("timeout must be positive, got " + timeout);
-            }
-            this.timeout = timeout;
+            this.timeout = Arguments.positive(timeout, "timeout");
             return this;
         }
 

@@ -2,6 +2,7 @@ package dev.infrakit.core.notify;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.infrakit.core.internal.Arguments;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,7 +158,7 @@ public final class WebhookNotifier implements Notifier {
 
         /** The timeout of each request (default 5 s). */
         public Builder timeout(Duration timeout) {
-            this.timeout = positive(timeout, "timeout");
+            this.timeout = Arguments.positive(timeout, "timeout");
             return this;
         }
 
@@ -172,19 +173,12 @@ public final class WebhookNotifier implements Notifier {
 
         /** The wait before the first retry, doubled for each further one (default 500 ms), and its cap (default 10 s). */
         public Builder backoff(Duration initial, Duration max) {
-            this.initialBackoff = positive(initial, "initial backoff");
-            this.maxBackoff = positive(max, "max backoff");
+            this.initialBackoff = Arguments.positive(initial, "initial backoff");
+            this.maxBackoff = Arguments.positive(max, "max backoff");
             if (max.compareTo(initial) < 0) {
                 throw new IllegalArgumentException("max backoff " + max + " is below the initial backoff " + initial);
             }
             return this;
-        }
-
-        private static Duration positive(Duration d, String what) {
-            if (Objects.requireNonNull(d, what).isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, got " + d);
-            }
-            return d;
         }
 
         /** The notifier. */
