@@ -1,0 +1,345 @@
+package dev.infrakit.ratelimit;
+
+import dev.infrakit.core.Ticker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The in-memory {@link RateLimitStore}: one {@code long[]} of GCRA state per key (8 bytes per limit)
+ * in a {@link ConcurrentHashMap} per policy. A decision on a known key is two hash lookups, one
+ * volatile read and one compare-and-set per limit; no lock, and the yes/no path allocates nothing.
+ *
+ * <p>Memory is bounded two ways. A key whose buckets are all full again holds no information (a
+ * new key starts full), so a sweep drops such keys; it runs on the sweep executor after every
+ * {@code max(1024, keys / 4)} new keys, and on {@link #cleanUp()}. And the number of keys is capped
+ * ({@link Builder#maxKeys(long)}, default 1,000,000): when a new key would exceed it, a sweep runs
+ * at once, and if the table is still full the new key's request is rejected (counted in
+ * {@link #overflowRejections()}) rather than forgetting a key that has spent tokens, which would
+ * let it exceed its limit. Thread-safe.
+ */
+public final class LocalRateLimitStore implements RateLimitStore {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalRateLimitStore.class);
+    private static final long OVERFLOW_RETRY_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private final Ticker ticker;
+    private final long origin;
+    private final long maxKeys;
+    private final Executor sweepExecutor;
+    private final ConcurrentHashMap<String, Namespace> namespaces = new ConcurrentHashMap<>();
+    private final AtomicLong keys = new AtomicLong();
+    private final AtomicLong insertsSinceSweep = new AtomicLong();
+    private final AtomicBoolean sweeping = new AtomicBoolean();
+    private final AtomicLong overflowRejections = new AtomicLong();
+
+    /** The buckets of one policy. */
+    private static final class Namespace {
+        final RateLimitPolicy policy;
+        final ConcurrentHashMap<String, long[]> buckets;
+        final Function<String, long[]> newBucket;
+        /** Set before a migration reads the buckets; a request that sees it starts again. */
+        volatile boolean replaced;
+
+        Namespace(RateLimitPolicy policy, ConcurrentHashMap<String, long[]> buckets) {
+            this.policy = policy;
+            this.buckets = buckets;
+            int size = policy.size();
+            this.newBucket = k -> new long[size];
+        }
+
+        Namespace(RateLimitPolicy policy) {
+            this(policy, new ConcurrentHashMap<>());
+        }
+    }
+
+    private LocalRateLimitStore(Builder b) {
+        this.ticker = b.ticker;
+        this.origin = b.ticker.read();
+        this.maxKeys = b.maxKeys;
+        this.sweepExecutor = b.sweepExecutor;
+    }
+
+    /** A store with defaults: system ticker, at most 1,000,000 keys, sweeps on the common pool. */
+    public static LocalRateLimitStore create() {
+        return builder().build();
+    }
+
+    /** A builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private long now() {
+        return ticker.read() - origin;
+    }
+
+    private Namespace namespace(RateLimitPolicy policy) {
+        Namespace ns = namespaces.get(policy.name());
+        if (ns != null && (ns.policy == policy || ns.policy.equals(policy))) {
+            return ns;
+        }
+        if (ns != null) {
+            policyChanged(ns.policy, policy);
+        } else {
+            namespaces.putIfAbsent(policy.name(), new Namespace(policy));
+        }
+        return namespaces.get(policy.name());
+    }
+
+    private static void checkPermits(RateLimitPolicy policy, long permits) {
+        if (permits < 1 || permits > policy.maxPermits()) {
+            throw new IllegalArgumentException("permits must be between 1 and " + policy.maxPermits() + " for policy '"
+                    + policy.name() + "', got " + permits);
+        }
+    }
+
+    /**
+     * The key's bucket, created when absent; {@code null} when the table is full.
+     */
+    private long[] bucket(Namespace ns, String key) {
+        long[] state = ns.buckets.get(key);
+        if (state != null) {
+            return state;
+        }
+        if (keys.get() >= maxKeys) {
+            sweepNow();
+            if (keys.get() >= maxKeys) {
+                overflowRejections.incrementAndGet();
+                return null;
+            }
+        }
+        long[] fresh = ns.newBucket.apply(key);
+        state = ns.buckets.putIfAbsent(key, fresh);
+        if (state != null) {
+            return state;
+        }
+        long count = keys.incrementAndGet();
+        if (insertsSinceSweep.incrementAndGet() >= Math.max(1024, count / 4)) {
+            scheduleSweep();
+        }
+        return fresh;
+    }
+
+    @Override
+    public boolean tryAcquire(RateLimitPolicy policy, String key, long permits) {
+        Objects.requireNonNull(key, "key");
+        checkPermits(policy, permits);
+        for (;;) {
+            Namespace ns = namespace(policy);
+            long[] state = bucket(ns, key);
+            if (state == null) {
+                return false;
+            }
+            if (ns.replaced) {
+                continue;
+            }
+            int outcome = Gcra.tryAcquire(state, ns.policy, now(), permits);
+            if (outcome >= 0) {
+                return outcome == 1;
+            }
+        }
+    }
+
+    @Override
+    public Decision acquire(RateLimitPolicy policy, String key, long permits, Duration maxWait) {
+        Objects.requireNonNull(key, "key");
+        checkPermits(policy, permits);
+        long maxWaitNanos = toNanos(maxWait);
+        for (;;) {
+            Namespace ns = namespace(policy);
+            long[] state = bucket(ns, key);
+            if (state == null) {
+                return Decision.rejected(policy, 0, 0, 0, OVERFLOW_RETRY_NANOS);
+            }
+            if (ns.replaced) {
+                continue;
+            }
+            Decision decision = Gcra.acquire(state, ns.policy, now(), permits, maxWaitNanos);
+            if (decision != null) {
+                return decision;
+            }
+        }
+    }
+
+    static long toNanos(Duration maxWait) {
+        Objects.requireNonNull(maxWait, "maxWait");
+        if (maxWait.isNegative()) {
+            throw new IllegalArgumentException("maxWait must not be negative, got " + maxWait);
+        }
+        return maxWait.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365).toNanos() : maxWait.toNanos();
+    }
+
+    /**
+     * Moves the keys of {@code previous} to {@code current}, converting spent tokens: a key that
+     * had used k tokens of a limit has used k tokens of the limit at the same position in the new
+     * policy (capped at its capacity); limits added start full.
+     */
+    @Override
+    public void policyChanged(RateLimitPolicy previous, RateLimitPolicy current) {
+        if (!previous.name().equals(current.name())) {
+            throw new IllegalArgumentException("A policy change keeps the name: '" + previous.name() + "' vs '"
+                    + current.name() + "'");
+        }
+        Namespace old = namespaces.get(current.name());
+        if (old == null) {
+            namespaces.putIfAbsent(current.name(), new Namespace(current));
+            return;
+        }
+        if (old.policy.sameLimits(current)) {
+            // Same buckets, new slow-down or name object: share the state as it is.
+            namespaces.replace(current.name(), old, new Namespace(current, old.buckets));
+            return;
+        }
+        Namespace fresh = new Namespace(current);
+        if (!namespaces.replace(current.name(), old, fresh)) {
+            return;
+        }
+        old.replaced = true;
+        long now = now();
+        for (Map.Entry<String, long[]> entry : old.buckets.entrySet()) {
+            long[] state = entry.getValue();
+            long[] converted = new long[current.size()];
+            for (int i = 0; i < state.length; i++) {
+                long tat = Gcra.retireElement(state, i);
+                if (i < current.size() && tat != Gcra.RETIRED && tat > now) {
+                    Limit from = old.policy.limit(i);
+                    Limit to = current.limit(i);
+                    long spentTokens = Gcra.ceilDiv(tat - now, from.intervalNanos());
+                    long spentNanos = Math.min(spentTokens, to.capacity()) * to.intervalNanos();
+                    converted[i] = Math.min(now + spentNanos, now + to.windowNanos());
+                }
+            }
+            long[] existing = fresh.buckets.putIfAbsent(entry.getKey(), converted);
+            if (existing != null) {
+                // A request reached the new namespace first: add what the key had spent before.
+                for (int i = 0; i < converted.length; i++) {
+                    if (converted[i] > now) {
+                        Gcra.add(existing, i, now, converted[i] - now, current.limit(i).windowNanos());
+                    }
+                }
+            }
+        }
+        LOG.info("Rate-limit policy '{}' changed from [{}] to [{}]; {} keys carried over", current.name(), previous,
+                current, old.buckets.size());
+    }
+
+    /** Drops every key whose buckets are all full; runs on the calling thread. */
+    public void cleanUp() {
+        sweepNow();
+    }
+
+    private void scheduleSweep() {
+        if (sweeping.compareAndSet(false, true)) {
+            try {
+                sweepExecutor.execute(() -> {
+                    try {
+                        sweepNow();
+                    } finally {
+                        sweeping.set(false);
+                    }
+                });
+            } catch (RuntimeException e) {
+                sweeping.set(false);
+                LOG.warn("Could not schedule a rate-limit key sweep; sweeping on the caller's thread", e);
+                sweepNow();
+            }
+        }
+    }
+
+    private synchronized void sweepNow() {
+        insertsSinceSweep.set(0);
+        long now = now();
+        long removed = 0;
+        for (Namespace ns : namespaces.values()) {
+            Iterator<Map.Entry<String, long[]>> it = ns.buckets.entrySet().iterator();
+            while (it.hasNext()) {
+                Map.Entry<String, long[]> entry = it.next();
+                long[] state = entry.getValue();
+                if (Gcra.retireIfFull(state, now) && ns.buckets.remove(entry.getKey(), state)) {
+                    removed++;
+                }
+            }
+        }
+        long remaining = 0;
+        for (Namespace ns : namespaces.values()) {
+            remaining += ns.buckets.size();
+        }
+        keys.set(remaining);
+        if (removed > 0) {
+            LOG.debug("Rate-limit sweep dropped {} idle keys, {} remain", removed, remaining);
+        }
+    }
+
+    /** Requests rejected because the key table was full, since creation. */
+    public long overflowRejections() {
+        return overflowRejections.get();
+    }
+
+    @Override
+    public long trackedKeys() {
+        return keys.get();
+    }
+
+    @Override
+    public String name() {
+        return "memory";
+    }
+
+    /** Forgets every key. */
+    @Override
+    public void close() {
+        namespaces.clear();
+        keys.set(0);
+    }
+
+    @Override
+    public String toString() {
+        return "LocalRateLimitStore[keys=" + keys.get() + ", maxKeys=" + maxKeys + "]";
+    }
+
+    /** Builds a {@link LocalRateLimitStore}. Not thread-safe. */
+    public static final class Builder {
+        private Ticker ticker = Ticker.systemTicker();
+        private long maxKeys = 1_000_000;
+        private Executor sweepExecutor = ForkJoinPool.commonPool();
+
+        private Builder() {
+        }
+
+        /** The time source (default {@link Ticker#systemTicker()}); tests pass a {@code ManualClock}. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** The most keys held at once, over all policies (default 1,000,000). */
+        public Builder maxKeys(long maxKeys) {
+            if (maxKeys < 1) {
+                throw new IllegalArgumentException("maxKeys must be at least 1, got " + maxKeys);
+            }
+            this.maxKeys = maxKeys;
+            return this;
+        }
+
+        /** Where background sweeps run (default the common fork-join pool; {@code Runnable::run} runs them inline). */
+        public Builder sweepExecutor(Executor executor) {
+            this.sweepExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** The store. */
+        public LocalRateLimitStore build() {
+            return new LocalRateLimitStore(this);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.infrakit.ratelimit;
+
+import java.time.Duration;
+
+/**
+ * Where the buckets live: in memory ({@link LocalRateLimitStore}, the default) or shared between
+ * processes (the PostgreSQL store). Keys are namespaced by the policy's name, so the same subject
+ * in two tiers has two sets of buckets.
+ *
+ * <p>Contract, checked by {@code RateLimitStoreContract} in this module's test-jar:
+ * <ul>
+ *   <li>"N per period" token buckets as {@link Limit} defines them, every limit of the policy at
+ *       once; a rejected request takes tokens from no limit;</li>
+ *   <li>a request is admitted with a delay of at most {@code maxWait} (reservation of tokens not
+ *       yet refilled, or slow-down); with {@code maxWait} zero only immediate admissions;</li>
+ *   <li>{@code permits} from 1 to the policy's {@link RateLimitPolicy#maxPermits()}; keys are
+ *       any non-null string;</li>
+ *   <li>thread-safe; exact under concurrency (never more admitted than the policy allows).</li>
+ * </ul>
+ */
+public interface RateLimitStore extends AutoCloseable {
+
+    /**
+     * Decides one request.
+     *
+     * @param policy the policy (tier) to apply
+     * @param key the subject, e.g. a user id
+     * @param permits tokens the request costs
+     * @param maxWait the longest delay the caller accepts
+     * @return the decision; tokens are taken only when it is allowed
+     * @throws RateLimitException if the store cannot decide (a remote store being unreachable)
+     */
+    Decision acquire(RateLimitPolicy policy, String key, long permits, Duration maxWait);
+
+    /**
+     * Decides one request that must proceed at once, without describing the outcome. Stores
+     * override it with a path that allocates nothing.
+     */
+    default boolean tryAcquire(RateLimitPolicy policy, String key, long permits) {
+        Decision decision = acquire(policy, key, permits, Duration.ZERO);
+        return decision.allowed();
+    }
+
+    /**
+     * Tells the store that the policy named {@code current.name()} changed from {@code previous}
+     * to {@code current}: tokens already spent stay spent under the new limits (a key that used 40
+     * of 100 has used 40 of 200 after doubling).
+     */
+    default void policyChanged(RateLimitPolicy previous, RateLimitPolicy current) {
+    }
+
+    /** The number of keys holding state, or -1 when the store cannot tell cheaply. */
+    default long trackedKeys() {
+        return -1;
+    }
+
+    /** A short name for metrics and logs, e.g. {@code memory} or {@code postgres}. */
+    String name();
+
+    /** Releases the store's resources. */
+    @Override
+    void close();
+}
