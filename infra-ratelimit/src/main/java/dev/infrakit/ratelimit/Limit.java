@@ -17,8 +17,9 @@ import java.util.Objects;
  *
  * <p>Internally a token costs a whole number of nanoseconds, the emission interval
  * {@code ceil(period / refillTokens)}; when the period does not divide evenly the bucket refills
- * up to 1 ns per token slower than asked, never faster. Rates above one token per nanosecond are
- * rejected: count in larger units. The bucket's depth in time ({@code capacity × interval}) is
+ * up to 1 ns per token slower than asked, never faster. Rates too fine for that to stay within
+ * 1 % (an uneven interval under 100 ns, i.e. over ten million tokens a second) and rates above
+ * one token per nanosecond are rejected: count in larger units. The bucket's depth in time ({@code capacity × interval}) is
  * capped at 2<sup>62</sup> ns (146 years), which only affects capacities in the quintillions.
  * Immutable.
  */
@@ -51,6 +52,12 @@ public final class Limit {
         if (periodNanos < refillTokens) {
             throw new IllegalArgumentException("Refilling " + refillTokens + " tokens per " + period
                     + " is faster than one token per nanosecond; count in larger units");
+        }
+        long remainder = periodNanos % refillTokens;
+        if (remainder != 0 && periodNanos / refillTokens < 100) {
+            throw new IllegalArgumentException("Refilling " + refillTokens + " tokens per " + period + " means a token every "
+                    + String.format(java.util.Locale.ROOT, "%.2f", (double) periodNanos / refillTokens)
+                    + " ns, which whole nanoseconds cannot express within 1 %; count in larger units");
         }
         this.capacity = capacity;
         this.refillTokens = refillTokens;

@@ -45,6 +45,6 @@ public record SlowDown(long after, Duration step, Duration max) {
         }
         long stepNanos = step.toNanos();
         long maxNanos = max.toNanos();
-        return beyond >= maxNanos / stepNanos ? maxNanos : Math.min(beyond * stepNanos, maxNanos);
+        return beyond > maxNanos / stepNanos ? maxNanos : Math.min(beyond * stepNanos, maxNanos);
     }
 }
