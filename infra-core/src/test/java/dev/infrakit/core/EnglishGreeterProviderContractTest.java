@@ -1,6 +1,7 @@
 package dev.infrakit.core;
 
 import dev.infrakit.core.fixtures.EnglishGreeterProvider;
+import dev.infrakit.core.contract.ProviderContract;
 import dev.infrakit.core.fixtures.GreeterProvider;
 
 /** Runs the provider contract kit against a test provider, so the kit itself is exercised. */

@@ -1,6 +1,7 @@
 package dev.infrakit.ratelimit;
 
 import dev.infrakit.core.ManualClock;
+import dev.infrakit.ratelimit.contract.RateLimitStoreContract;
 
 import java.time.Duration;
 

@@ -1,4 +1,8 @@
-package dev.infrakit.core;
+package dev.infrakit.core.contract;
+
+import dev.infrakit.core.Config;
+import dev.infrakit.core.Provider;
+import dev.infrakit.core.Providers;
 
 import org.junit.jupiter.api.Test;
 

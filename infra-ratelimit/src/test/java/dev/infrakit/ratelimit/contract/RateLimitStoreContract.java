@@ -1,4 +1,9 @@
-package dev.infrakit.ratelimit;
+package dev.infrakit.ratelimit.contract;
+
+import dev.infrakit.ratelimit.Decision;
+import dev.infrakit.ratelimit.RateLimitPolicy;
+import dev.infrakit.ratelimit.RateLimitStore;
+import dev.infrakit.ratelimit.SlowDown;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,0 +1,16 @@
+package dev.infrakit.ratelimit;
+
+import dev.infrakit.testkit.ModuleDescriptors;
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class ModuleDescriptorTest {
+    @Test
+    void exportsOnlyTheApiPackageAndProvidesTheMemoryStore() {
+        assertEquals(Set.of("dev.infrakit.ratelimit"), ModuleDescriptors.exportedPackages(RateLimiter.class));
+        assertEquals(1, ModuleDescriptors.of(RateLimiter.class).provides().size());
+    }
+}

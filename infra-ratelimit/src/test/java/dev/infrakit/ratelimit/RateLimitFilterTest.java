@@ -1,0 +1,140 @@
+package dev.infrakit.ratelimit;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.infrakit.core.ManualClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Against a real JDK HttpServer on loopback. */
+class RateLimitFilterTest {
+    private final ManualClock time = ManualClock.create();
+    private final HttpClient client = HttpClient.newHttpClient();
+    private final AtomicInteger handled = new AtomicInteger();
+    private HttpServer server;
+    private ScheduledExecutorService scheduler;
+
+    private void start(RateLimitFilter filter) throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newFixedThreadPool(2));
+        server.createContext("/", exchange -> {
+            handled.incrementAndGet();
+            byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        }).getFilters().add(filter);
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+
+    private HttpResponse<String> get(String path, String user) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path));
+        if (user != null) {
+            request.header("X-User", user);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private RateLimiter limiter(RateLimitPolicy... tiers) {
+        RateLimiter.Builder builder = RateLimiter.builder()
+                .store(LocalRateLimitStore.builder().ticker(time).sweepExecutor(Runnable::run).build(), true);
+        for (RateLimitPolicy tier : tiers) {
+            builder.tier(tier);
+        }
+        return builder.build();
+    }
+
+    @Test
+    void limitsByResolvedKeyAndAnswers429WithHeadersAndProblem() throws Exception {
+        RateLimiter limiter = limiter(RateLimitPolicy.parse("anonymous", "2/1m"), RateLimitPolicy.parse("user", "3/1m"));
+        start(RateLimitFilter.builder(limiter)
+                .keyResolver(exchange -> {
+                    String user = exchange.getRequestHeaders().getFirst("X-User");
+                    return user == null ? new RateLimitKey("anonymous", "127.0.0.1") : new RateLimitKey("user", user);
+                })
+                .exemptPaths("/health")
+                .legacyHeaders(true)
+                .build());
+        HttpResponse<String> first = get("/api/x", null);
+        assertEquals(200, first.statusCode());
+        assertEquals("\"anonymous\";q=2;w=60", first.headers().firstValue("RateLimit-Policy").orElseThrow());
+        assertEquals("\"anonymous\";r=1;t=30", first.headers().firstValue("RateLimit").orElseThrow());
+        assertEquals("1", first.headers().firstValue("X-RateLimit-Remaining").orElseThrow());
+        assertEquals(200, get("/api/x", null).statusCode());
+        HttpResponse<String> limited = get("/api/x", null);
+        assertEquals(429, limited.statusCode());
+        assertEquals("30", limited.headers().firstValue("Retry-After").orElseThrow());
+        assertEquals("application/problem+json", limited.headers().firstValue("Content-Type").orElseThrow());
+        assertTrue(limited.body().contains("\"status\":429"), limited.body());
+        assertEquals(2, handled.get(), "the rejected request never reached the handler");
+
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, get("/api/x", "alice").statusCode(), "users have their own tier and bucket");
+        }
+        assertEquals(429, get("/api/x", "alice").statusCode());
+        assertEquals(200, get("/health", null).statusCode(), "exempt paths pass");
+        assertFalse(get("/health", null).headers().firstValue("RateLimit").isPresent());
+        time.advance(Duration.ofSeconds(30));
+        assertEquals(200, get("/api/x", null).statusCode());
+    }
+
+    @Test
+    void aNullKeyPassesUnlimited() throws Exception {
+        RateLimiter limiter = limiter(RateLimitPolicy.parse("anonymous", "1/1h"));
+        start(RateLimitFilter.builder(limiter).keyResolver(exchange -> null).build());
+        for (int i = 0; i < 5; i++) {
+            assertEquals(200, get("/", null).statusCode());
+        }
+    }
+
+    @Test
+    void slowedDownRequestsAreHeldOnTheSchedulerThenServed() throws Exception {
+        RateLimitPolicy policy = RateLimitPolicy.parse("anonymous", "100/1h")
+                .withSlowDown(SlowDown.after(1, Duration.ofMillis(200), Duration.ofSeconds(1)));
+        RateLimiter limiter = limiter(policy);
+        scheduler = Executors.newSingleThreadScheduledExecutor();
+        start(RateLimitFilter.builder(limiter).delayScheduler(scheduler).build());
+        assertEquals(200, get("/", null).statusCode());
+        long start = System.nanoTime();
+        HttpResponse<String> delayed = get("/", null);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(200, delayed.statusCode());
+        assertEquals("ok", delayed.body());
+        assertTrue(tookMs >= 190, "held for the 200 ms slow-down, took " + tookMs + " ms");
+        assertEquals(2, handled.get());
+    }
+
+    @Test
+    void theDefaultResolverLimitsByClientAddress() throws Exception {
+        RateLimiter limiter = limiter(RateLimitPolicy.parse("anonymous", "1/1h"));
+        start(RateLimitFilter.builder(limiter).build());
+        assertEquals(200, get("/", null).statusCode());
+        assertEquals(429, get("/", "alice").statusCode(), "same address, whatever the headers");
+    }
+}
