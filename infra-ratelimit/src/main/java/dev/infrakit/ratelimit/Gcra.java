@@ -60,6 +60,8 @@ final class Gcra {
                 if (TAT.compareAndSet(state, 0, tat, next)) {
                     return 1;
                 }
+                // Lost the race: pause before retrying so contending cores stop trading the line.
+                Thread.onSpinWait();
             }
         }
         long outcome = commit(state, policy, now, permits, 0);

@@ -21,7 +21,8 @@ import java.util.function.Function;
  * volatile read and one compare-and-set per limit; no lock, and the yes/no path allocates nothing.
  *
  * <p>Memory is bounded two ways. A key whose buckets are all full again holds no information (a
- * new key starts full), so a sweep drops such keys; it runs on the sweep executor after every
+ * new key starts full), so a sweep drops keys that have been full for {@link Builder#forgetAfter}
+ * (10 s by default, so that keys that come back often are not created again and again); it runs on the sweep executor after every
  * {@code max(1024, keys / 4)} new keys, and on {@link #cleanUp()}. And the number of keys is capped
  * ({@link Builder#maxKeys(long)}, default 1,000,000): when a new key would exceed it, a sweep runs
  * at once, and if the table is still full the new key's request is rejected (counted in
@@ -35,6 +36,7 @@ public final class LocalRateLimitStore implements RateLimitStore {
     private final Ticker ticker;
     private final long origin;
     private final long maxKeys;
+    private final long forgetAfterNanos;
     private final Executor sweepExecutor;
     private final ConcurrentHashMap<String, Namespace> namespaces = new ConcurrentHashMap<>();
     private final AtomicLong keys = new AtomicLong();
@@ -66,6 +68,7 @@ public final class LocalRateLimitStore implements RateLimitStore {
         this.ticker = b.ticker;
         this.origin = b.ticker.read();
         this.maxKeys = b.maxKeys;
+        this.forgetAfterNanos = b.forgetAfter.toNanos();
         this.sweepExecutor = b.sweepExecutor;
     }
 
@@ -258,7 +261,8 @@ public final class LocalRateLimitStore implements RateLimitStore {
 
     private synchronized void sweepNow() {
         insertsSinceSweep.set(0);
-        long now = now();
+        // Full at (now - forgetAfter) means full for at least forgetAfter.
+        long now = now() - forgetAfterNanos;
         long removed = 0;
         for (Namespace ns : namespaces.values()) {
             Iterator<Map.Entry<String, long[]>> it = ns.buckets.entrySet().iterator();
@@ -311,6 +315,7 @@ public final class LocalRateLimitStore implements RateLimitStore {
     public static final class Builder {
         private Ticker ticker = Ticker.systemTicker();
         private long maxKeys = 1_000_000;
+        private Duration forgetAfter = Duration.ofSeconds(10);
         private Executor sweepExecutor = ForkJoinPool.commonPool();
 
         private Builder() {
@@ -328,6 +333,20 @@ public final class LocalRateLimitStore implements RateLimitStore {
                 throw new IllegalArgumentException("maxKeys must be at least 1, got " + maxKeys);
             }
             this.maxKeys = maxKeys;
+            return this;
+        }
+
+        /**
+         * How long a key's buckets must have been full before a sweep forgets it (default 10 s;
+         * zero forgets it as soon as it is full). Forgetting never changes an answer; waiting a
+         * little spares keys that come back often the cost of being created again.
+         */
+        public Builder forgetAfter(Duration forgetAfter) {
+            Objects.requireNonNull(forgetAfter, "forgetAfter");
+            if (forgetAfter.isNegative()) {
+                throw new IllegalArgumentException("forgetAfter must not be negative, got " + forgetAfter);
+            }
+            this.forgetAfter = forgetAfter;
             return this;
         }
 

@@ -4,6 +4,7 @@ import dev.infrakit.core.Ticker;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -71,7 +72,7 @@ class ConcurrencyTest {
     void keyedMultiLimitBucketsStayExactWhileTheSweepDropsFullOnes(int threads) throws Exception {
         RateLimitPolicy policy = RateLimitPolicy.parse("c", "5/2ms, 40/50ms");
         long start = System.nanoTime();
-        LocalRateLimitStore store = LocalRateLimitStore.builder().sweepExecutor(Runnable::run).build();
+        LocalRateLimitStore store = LocalRateLimitStore.builder().sweepExecutor(Runnable::run).forgetAfter(Duration.ZERO).build();
         int keys = 8;
         AtomicLongArray admitted = new AtomicLongArray(keys);
         AtomicBoolean running = new AtomicBoolean(true);

@@ -13,7 +13,7 @@ class LocalRateLimitStoreTest {
     private final ManualClock time = ManualClock.create();
 
     private LocalRateLimitStore.Builder builder() {
-        return LocalRateLimitStore.builder().ticker(time).sweepExecutor(Runnable::run);
+        return LocalRateLimitStore.builder().ticker(time).sweepExecutor(Runnable::run).forgetAfter(Duration.ZERO);
     }
 
     @Test
@@ -65,6 +65,20 @@ class LocalRateLimitStoreTest {
             time.advance(Duration.ofMinutes(1));
             assertTrue(store.tryAcquire(policy, "newcomer", 1), "room again once the others are full");
             assertEquals(1, store.trackedKeys());
+        }
+    }
+
+    @Test
+    void keysAreForgottenOnlyAfterBeingFullForForgetAfter() {
+        RateLimitPolicy policy = RateLimitPolicy.parse("p", "1/1s");
+        try (LocalRateLimitStore store = LocalRateLimitStore.builder().ticker(time).sweepExecutor(Runnable::run).build()) {
+            assertTrue(store.tryAcquire(policy, "k", 1));
+            time.advance(Duration.ofSeconds(10));
+            store.cleanUp();
+            assertEquals(1, store.trackedKeys(), "full for 9 s: kept");
+            time.advance(Duration.ofSeconds(1));
+            store.cleanUp();
+            assertEquals(0, store.trackedKeys(), "full for 10 s: forgotten");
         }
     }
 
