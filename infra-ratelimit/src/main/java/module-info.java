@@ -9,5 +9,7 @@ module dev.infrakit.ratelimit {
 
     exports dev.infrakit.ratelimit;
 
-    provides dev.infrakit.ratelimit.RateLimitStoreProvider with dev.infrakit.ratelimit.internal.MemoryStoreProvider;
+    provides dev.infrakit.ratelimit.RateLimitStoreProvider with
+            dev.infrakit.ratelimit.internal.MemoryStoreProvider,
+            dev.infrakit.ratelimit.internal.PostgresStoreProvider;
 }

@@ -1,0 +1,696 @@
+package dev.infrakit.ratelimit;
+
+import dev.infrakit.core.Ticker;
+import dev.infrakit.core.health.HealthCheck;
+import dev.infrakit.core.health.HealthResult;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
+
+/**
+ * A {@link RateLimitStore} in PostgreSQL, shared by every process that uses the same database:
+ * limits hold across instances exactly.
+ *
+ * <p>Each decision is one call of the {@code infrakit_rate_limit_acquire} function (one round trip,
+ * one short transaction): it locks the key's row, applies the same GCRA arithmetic as
+ * {@link LocalRateLimitStore} on the database's clock (so the instances' own clocks do not matter),
+ * writes the new state only when it admits, and returns the numbers of the {@link Decision}, also
+ * when it rejects. Keys are stored as SHA-256 hashes (any length, never in clear); values are
+ * always bound parameters. Nothing lives in the session (no advisory locks, no {@code SET}), so it
+ * works through PgBouncer in transaction pooling mode; with PgBouncer older than 1.21 add
+ * {@code prepareThreshold=0} to the JDBC URL, since those versions cannot route server-side
+ * prepared statements.
+ *
+ * <p>When the database is unreachable or a call exceeds the statement timeout, the configured
+ * {@link FailurePolicy} answers, and the store stops calling the database for the retry interval
+ * so that requests do not queue on a dead connection; the next call after it probes again, and
+ * decisions return to the database by themselves once it answers. {@link #healthCheck()} is DOWN
+ * while failing closed and DEGRADED while failing open or falling back. Errors that are not about
+ * reachability (a missing schema, a bug) are thrown as {@link RateLimitException}.
+ *
+ * <p>Rows of keys whose buckets have been full for {@code forgetAfter} are deleted by a background
+ * sweep in batches. Optional local batching ({@link Builder#batching}) takes several permits per
+ * round trip for hot keys. Thread-safe.
+ */
+public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresRateLimitStore.class);
+    private static final String ACQUIRE =
+            "SELECT allowed, taken, binding, remaining, reset_after, retry_after, delay FROM infrakit_rate_limit_acquire("
+                    + "?, ?, ?::bigint[], ?::bigint[], ?::bigint[], ?, ?, ?, ?, ?, ?)";
+    private static final String SWEEP = "DELETE FROM infrakit_rate_limit WHERE (policy, key_hash) IN ("
+            + "SELECT policy, key_hash FROM infrakit_rate_limit WHERE full_at < ? LIMIT ?) AND full_at < ?";
+    private static final String NOW = "SELECT (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint";
+    private static final long FAIL_CLOSED_RETRY_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private final DataSource dataSource;
+    private final FailurePolicy failurePolicy;
+    private final double fallbackFraction;
+    private final Duration statementTimeout;
+    private final long retryIntervalNanos;
+    private final Duration forgetAfter;
+    private final int sweepBatch;
+    private final long batchPermits;
+    private final long batchMaxAgeNanos;
+    private final Ticker ticker;
+    private final AutoCloseable owned;
+    private final ScheduledExecutorService scheduler;
+    private final LocalRateLimitStore fallback;
+    private final Map<String, PolicySql> policySql = new ConcurrentHashMap<>();
+    private final Map<String, RateLimitPolicy> fallbackPolicies = new ConcurrentHashMap<>();
+    private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
+    private final AtomicLong downSince = new AtomicLong(-1);
+    private final AtomicLong retryAt = new AtomicLong();
+    private final AtomicBoolean probing = new AtomicBoolean();
+    private volatile String lastFailure = "";
+    private final LongAdder allowed = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder failedOpen = new LongAdder();
+    private final LongAdder failedClosed = new LongAdder();
+    private final LongAdder fellBack = new LongAdder();
+    private final LongAdder batched = new LongAdder();
+    private final LongAdder roundTrips = new LongAdder();
+    private volatile Timer statementTimer;
+
+    /** The array literals and slow-down numbers of one policy, computed once. */
+    private static final class PolicySql {
+        final RateLimitPolicy policy;
+        final String intervals;
+        final String windows;
+        final String capacities;
+
+        PolicySql(RateLimitPolicy policy) {
+            this.policy = policy;
+            this.intervals = array(policy, Limit::intervalNanos);
+            this.windows = array(policy, Limit::windowNanos);
+            this.capacities = array(policy, Limit::capacity);
+        }
+
+        private static String array(RateLimitPolicy policy, java.util.function.ToLongFunction<Limit> value) {
+            return policy.limits().stream().map(l -> Long.toString(value.applyAsLong(l)))
+                    .collect(Collectors.joining(",", "{", "}"));
+        }
+    }
+
+    /** Permits taken from the database ahead of use for one hot key. */
+    private static final class Reservation {
+        final AtomicLong left;
+        final long expiresAt;
+
+        Reservation(long left, long expiresAt) {
+            this.left = new AtomicLong(left);
+            this.expiresAt = expiresAt;
+        }
+    }
+
+    private PostgresRateLimitStore(Builder b) {
+        this.dataSource = b.dataSource;
+        this.failurePolicy = b.failurePolicy;
+        this.fallbackFraction = b.fallbackFraction;
+        this.statementTimeout = b.statementTimeout;
+        this.retryIntervalNanos = b.retryInterval.toNanos();
+        this.forgetAfter = b.forgetAfter;
+        this.sweepBatch = b.sweepBatch;
+        this.batchPermits = b.batchPermits;
+        this.batchMaxAgeNanos = b.batchMaxAge.toNanos();
+        this.ticker = b.ticker;
+        this.owned = b.owned;
+        AtomicInteger threads = new AtomicInteger();
+        this.scheduler = Executors.newScheduledThreadPool(1, r -> {
+            Thread t = new Thread(r, "infrakit-ratelimit-postgres-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.fallback = failurePolicy == FailurePolicy.LOCAL_FALLBACK
+                ? LocalRateLimitStore.builder().ticker(b.ticker).build() : null;
+        if (!b.sweepInterval.isZero()) {
+            long period = b.sweepInterval.toNanos();
+            scheduler.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** A builder over {@code dataSource} (a pool; size it for the decision rate). */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(dataSource);
+    }
+
+    /**
+     * Creates the table, its index and the decision function if missing (idempotent; the function
+     * is replaced, so this also upgrades it).
+     *
+     * @param unlogged create the table {@code UNLOGGED}: no WAL, so decisions are cheaper, but the
+     *     table is emptied after a crash (every key starts with a full bucket) and is not copied to
+     *     streaming replicas. Has no effect on an existing table.
+     * @throws RateLimitException if the statements fail
+     */
+    public void createSchema(boolean unlogged) {
+        String sql = schemaSql().replace("${UNLOGGED}", unlogged ? "UNLOGGED" : "");
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                s.execute(sql);
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+        } catch (SQLException e) {
+            throw new RateLimitException("Could not create the rate-limit schema: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #createSchema(boolean)} with a logged table. */
+    public void createSchema() {
+        createSchema(false);
+    }
+
+    /** The schema script shipped in the jar ({@code dev/infrakit/ratelimit/postgres-schema.sql}). */
+    public static String schemaSql() {
+        try (InputStream in = PostgresRateLimitStore.class.getResourceAsStream("postgres-schema.sql")) {
+            if (in == null) {
+                throw new IllegalStateException("postgres-schema.sql is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("Could not read postgres-schema.sql", e);
+        }
+    }
+
+    static byte[] hash(String key) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private static void checkPermits(RateLimitPolicy policy, long permits) {
+        if (permits < 1 || permits > policy.maxPermits()) {
+            throw new IllegalArgumentException("permits must be between 1 and " + policy.maxPermits() + " for policy '"
+                    + policy.name() + "', got " + permits);
+        }
+    }
+
+    @Override
+    public boolean tryAcquire(RateLimitPolicy policy, String key, long permits) {
+        return acquire(policy, key, permits, Duration.ZERO).allowed();
+    }
+
+    @Override
+    public Decision acquire(RateLimitPolicy policy, String key, long permits, Duration maxWait) {
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(key, "key");
+        checkPermits(policy, permits);
+        long maxWaitNanos = LocalRateLimitStore.toNanos(maxWait);
+        if (batchPermits > 1 && maxWaitNanos == 0 && policy.slowDownOrNull() == null) {
+            Decision local = fromReservation(policy, key, permits);
+            if (local != null) {
+                return local;
+            }
+        }
+        long now = ticker.read();
+        if (downSince.get() >= 0 && now - retryAt.get() < 0) {
+            return onFailure(policy, key, permits, maxWait);
+        }
+        if (downSince.get() >= 0 && !probing.compareAndSet(false, true)) {
+            return onFailure(policy, key, permits, maxWait);
+        }
+        try {
+            long want = batchPermits > 1 && maxWaitNanos == 0 && policy.slowDownOrNull() == null
+                    ? Math.max(permits, Math.min(batchPermits, policy.maxPermits())) : permits;
+            Decision decision = call(policy, key, permits, want, maxWaitNanos);
+            recovered();
+            (decision.allowed() ? allowed : rejected).increment();
+            return decision;
+        } catch (SQLException e) {
+            if (!isUnavailable(e)) {
+                throw new RateLimitException("Rate-limit decision failed in PostgreSQL (" + e.getSQLState() + "): "
+                        + e.getMessage() + (isMissingSchema(e) ? "; run PostgresRateLimitStore.createSchema()" : ""), e);
+            }
+            failed(e);
+            return onFailure(policy, key, permits, maxWait);
+        } finally {
+            probing.set(false);
+        }
+    }
+
+    private Decision fromReservation(RateLimitPolicy policy, String key, long permits) {
+        Reservation r = reservations.get(policy.name() + '\u0000' + key);
+        if (r == null || ticker.read() - r.expiresAt >= 0) {
+            return null;
+        }
+        long left;
+        do {
+            left = r.left.get();
+            if (left < permits) {
+                return null;
+            }
+        } while (!r.left.compareAndSet(left, left - permits));
+        batched.increment();
+        allowed.increment();
+        return Decision.admitted(policy, 0, left - permits, 0, 0);
+    }
+
+    private Decision call(RateLimitPolicy policy, String key, long permits, long want, long maxWaitNanos)
+            throws SQLException {
+        PolicySql sql = policySql.compute(policy.name(), (name, old) -> old != null && old.policy.equals(policy)
+                ? old : new PolicySql(policy));
+        SlowDown slowDown = policy.slowDownOrNull();
+        long start = System.nanoTime();
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(ACQUIRE)) {
+            statement.setString(1, policy.name());
+            statement.setBytes(2, hash(key));
+            statement.setString(3, sql.intervals);
+            statement.setString(4, sql.windows);
+            statement.setString(5, sql.capacities);
+            statement.setLong(6, permits);
+            statement.setLong(7, want);
+            statement.setLong(8, maxWaitNanos);
+            statement.setLong(9, slowDown == null ? -1 : slowDown.after());
+            statement.setLong(10, slowDown == null ? 1 : slowDown.step().toNanos());
+            statement.setLong(11, slowDown == null ? 0 : slowDown.max().toNanos());
+            ScheduledFuture<?> timeout = scheduler.schedule(() -> cancel(statement), statementTimeout.toNanos(),
+                    TimeUnit.NANOSECONDS);
+            try (ResultSet rs = statement.executeQuery()) {
+                roundTrips.increment();
+                if (!rs.next()) {
+                    throw new SQLException("infrakit_rate_limit_acquire returned no row");
+                }
+                boolean ok = rs.getBoolean(1);
+                long taken = rs.getLong(2);
+                int binding = rs.getInt(3);
+                long remaining = rs.getLong(4);
+                long resetAfter = rs.getLong(5);
+                long retryAfter = rs.getLong(6);
+                long delay = rs.getLong(7);
+                if (!connection.getAutoCommit()) {
+                    connection.commit();
+                }
+                if (!ok) {
+                    return Decision.rejected(policy, binding, remaining, resetAfter, retryAfter);
+                }
+                if (taken > permits) {
+                    reservations.put(policy.name() + '\u0000' + key,
+                            new Reservation(taken - permits, ticker.read() + batchMaxAgeNanos));
+                }
+                return Decision.admitted(policy, binding, remaining, resetAfter, delay);
+            } finally {
+                timeout.cancel(false);
+            }
+        } finally {
+            Timer timer = statementTimer;
+            if (timer != null) {
+                timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    private static void cancel(Statement statement) {
+        try {
+            statement.cancel();
+        } catch (SQLException e) {
+            LOG.debug("Could not cancel a slow rate-limit statement", e);
+        }
+    }
+
+    /** Connection failures, timeouts and server shutdowns: the database is (for now) unavailable. */
+    static boolean isUnavailable(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {
+                return true;
+            }
+            if (t instanceof SQLException) {
+                String state = ((SQLException) t).getSQLState();
+                if (state != null && (state.startsWith("08") || state.startsWith("53") || state.startsWith("57")
+                        || state.equals("40001") || state.equals("40P01"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean isMissingSchema(SQLException e) {
+        return "42883".equals(e.getSQLState()) || "42P01".equals(e.getSQLState());
+    }
+
+    private void failed(SQLException e) {
+        long now = ticker.read();
+        lastFailure = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        retryAt.set(now + retryIntervalNanos);
+        if (downSince.compareAndSet(-1, now)) {
+            LOG.warn("PostgreSQL rate-limit store unavailable ({}); {} until it answers again", lastFailure,
+                    describe(failurePolicy));
+        }
+    }
+
+    private void recovered() {
+        if (downSince.getAndSet(-1) >= 0) {
+            LOG.info("PostgreSQL rate-limit store answers again; decisions are global again");
+        }
+    }
+
+    private static String describe(FailurePolicy policy) {
+        switch (policy) {
+            case FAIL_OPEN:
+                return "admitting every request";
+            case FAIL_CLOSED:
+                return "rejecting every request";
+            default:
+                return "deciding locally with a fraction of each limit";
+        }
+    }
+
+    private Decision onFailure(RateLimitPolicy policy, String key, long permits, Duration maxWait) {
+        switch (failurePolicy) {
+            case FAIL_OPEN:
+                failedOpen.increment();
+                return Decision.admitted(policy, 0, policy.limit(0).capacity() - permits, 0, 0);
+            case FAIL_CLOSED:
+                failedClosed.increment();
+                return Decision.rejected(policy, 0, 0, 0, FAIL_CLOSED_RETRY_NANOS);
+            default:
+                fellBack.increment();
+                RateLimitPolicy scaled = fallbackPolicies.computeIfAbsent(policy.name() + '\u0000' + policy.hashCode(),
+                        k -> scale(policy, fallbackFraction));
+                long localPermits = Math.min(permits, scaled.maxPermits());
+                Decision local = fallback.acquire(scaled, key, localPermits, maxWait);
+                // Report against the policy the caller knows.
+                return local.allowed()
+                        ? Decision.admitted(policy, local.bindingLimitIndex(), local.remaining(), local.resetAfterNanos(),
+                                local.delayNanos())
+                        : Decision.rejected(policy, local.bindingLimitIndex(), local.remaining(), local.resetAfterNanos(),
+                                local.retryAfterNanos());
+        }
+    }
+
+    /** {@code policy} with every capacity and refill multiplied by {@code fraction} (at least 1). */
+    static RateLimitPolicy scale(RateLimitPolicy policy, double fraction) {
+        List<Limit> limits = new ArrayList<>();
+        for (Limit limit : policy.limits()) {
+            limits.add(Limit.of(Math.max(1, (long) Math.floor(limit.capacity() * fraction)),
+                    Math.max(1, (long) Math.floor(limit.refillTokens() * fraction)), limit.period()));
+        }
+        RateLimitPolicy scaled = RateLimitPolicy.of(policy.name(), limits.toArray(Limit[]::new));
+        return policy.slowDown().map(scaled::withSlowDown).orElse(scaled);
+    }
+
+    /** Whether decisions currently fall back to the failure policy. */
+    public boolean isUnavailable() {
+        return downSince.get() >= 0;
+    }
+
+    /**
+     * Deletes up to one batch of rows whose buckets have been full for {@code forgetAfter}.
+     *
+     * @return the rows deleted
+     * @throws RateLimitException if the statement fails
+     */
+    public int sweep() {
+        try (Connection c = dataSource.getConnection()) {
+            long cutoff;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(NOW)) {
+                rs.next();
+                cutoff = rs.getLong(1) - forgetAfter.toNanos();
+            }
+            try (PreparedStatement delete = c.prepareStatement(SWEEP)) {
+                delete.setLong(1, cutoff);
+                delete.setInt(2, sweepBatch);
+                delete.setLong(3, cutoff);
+                int deleted = delete.executeUpdate();
+                if (!c.getAutoCommit()) {
+                    c.commit();
+                }
+                return deleted;
+            }
+        } catch (SQLException e) {
+            throw new RateLimitException("Rate-limit sweep failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void sweepQuietly() {
+        try {
+            int deleted;
+            int rounds = 0;
+            do {
+                deleted = sweep();
+                rounds++;
+            } while (deleted == sweepBatch && rounds < 100);
+        } catch (RuntimeException e) {
+            LOG.debug("Rate-limit sweep skipped: {}", e.getMessage());
+        }
+    }
+
+    /** PostgreSQL stores carry spent tokens over lazily, per key, on its next decision. */
+    @Override
+    public void policyChanged(RateLimitPolicy previous, RateLimitPolicy current) {
+        policySql.remove(current.name());
+    }
+
+    /** Rows cannot be counted cheaply: -1. */
+    @Override
+    public long trackedKeys() {
+        return -1;
+    }
+
+    @Override
+    public String name() {
+        return "postgres";
+    }
+
+    /** Round trips to the database since creation (one per decision that reached it). */
+    public long roundTrips() {
+        return roundTrips.sum();
+    }
+
+    /**
+     * A readiness check named {@code ratelimit-store}: DOWN while failing closed, DEGRADED while
+     * failing open or falling back, else a {@code SELECT 1} through the data source.
+     */
+    public HealthCheck healthCheck() {
+        return HealthCheck.of("ratelimit-store", () -> {
+            long since = downSince.get();
+            if (since >= 0) {
+                String output = "PostgreSQL unavailable for " + Duration.ofNanos(ticker.read() - since).toSeconds()
+                        + "s (" + lastFailure + "); " + describe(failurePolicy);
+                return failurePolicy == FailurePolicy.FAIL_CLOSED ? HealthResult.down(output).build()
+                        : HealthResult.degraded(output).build();
+            }
+            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT 1")) {
+                rs.next();
+                return HealthResult.up().build();
+            }
+        }).groups(HealthCheck.READINESS).timeout(statementTimeout.plusSeconds(1)).build();
+    }
+
+    /**
+     * Registers {@code infrakit.ratelimit.store.decisions} (tags {@code store}, {@code outcome}:
+     * allowed, rejected, failed-open, failed-closed, fallback, batched) and the
+     * {@code infrakit.ratelimit.store.statement} timer.
+     */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        counter(registry, "allowed", allowed);
+        counter(registry, "rejected", rejected);
+        counter(registry, "failed-open", failedOpen);
+        counter(registry, "failed-closed", failedClosed);
+        counter(registry, "fallback", fellBack);
+        counter(registry, "batched", batched);
+        statementTimer = Timer.builder("infrakit.ratelimit.store.statement").description("Rate-limit decision statements")
+                .tag("store", name()).register(registry);
+    }
+
+    private void counter(MeterRegistry registry, String outcome, LongAdder adder) {
+        io.micrometer.core.instrument.FunctionCounter.builder("infrakit.ratelimit.store.decisions", adder, LongAdder::sum)
+                .description("Decisions of the shared rate-limit store by outcome")
+                .tag("store", name()).tag("outcome", outcome).register(registry);
+    }
+
+    /** Stops the sweep and the timeout timer, and closes what {@link Builder#closeOnClose} named. */
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        if (fallback != null) {
+            fallback.close();
+        }
+        if (owned != null) {
+            try {
+                owned.close();
+            } catch (Exception e) {
+                throw new RateLimitException("Could not close " + owned + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresRateLimitStore[" + failurePolicy + (isUnavailable() ? ", unavailable since "
+                + Instant.now().minusNanos(ticker.read() - downSince.get()) : "") + "]";
+    }
+
+    /** Builds a {@link PostgresRateLimitStore}; the failure policy must be chosen. Not thread-safe. */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private FailurePolicy failurePolicy;
+        private double fallbackFraction = 1.0;
+        private Duration statementTimeout = Duration.ofMillis(500);
+        private Duration retryInterval = Duration.ofSeconds(1);
+        private Duration forgetAfter = Duration.ofSeconds(10);
+        private Duration sweepInterval = Duration.ofMinutes(1);
+        private int sweepBatch = 1000;
+        private long batchPermits = 1;
+        private Duration batchMaxAge = Duration.ZERO;
+        private Ticker ticker = Ticker.systemTicker();
+        private AutoCloseable owned;
+
+        private Builder(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        }
+
+        /** What to do while the database is unavailable (required). */
+        public Builder failurePolicy(FailurePolicy policy) {
+            this.failurePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * With {@link FailurePolicy#LOCAL_FALLBACK}: the fraction of each limit one instance may
+         * use on its own (for N instances, 1/N), between 0 (exclusive) and 1.
+         */
+        public Builder fallbackFraction(double fraction) {
+            if (!(fraction > 0 && fraction <= 1)) {
+                throw new IllegalArgumentException("fallbackFraction must be in (0, 1], got " + fraction);
+            }
+            this.fallbackFraction = fraction;
+            return this;
+        }
+
+        /** A decision that takes longer is cancelled and treated as the database being down (default 500 ms). */
+        public Builder statementTimeout(Duration timeout) {
+            this.statementTimeout = positive(timeout, "statementTimeout");
+            return this;
+        }
+
+        /** After a failure, how long to answer from the failure policy before trying the database again (default 1 s). */
+        public Builder retryInterval(Duration interval) {
+            this.retryInterval = positive(interval, "retryInterval");
+            return this;
+        }
+
+        /** Rows full for this long are deleted by the sweep (default 10 s). */
+        public Builder forgetAfter(Duration forgetAfter) {
+            Objects.requireNonNull(forgetAfter, "forgetAfter");
+            if (forgetAfter.isNegative()) {
+                throw new IllegalArgumentException("forgetAfter must not be negative, got " + forgetAfter);
+            }
+            this.forgetAfter = forgetAfter;
+            return this;
+        }
+
+        /** How often the background sweep runs (default 1 min; zero disables it) and rows per batch (default 1000). */
+        public Builder sweep(Duration interval, int batch) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("sweep interval must not be negative, got " + interval);
+            }
+            if (batch < 1) {
+                throw new IllegalArgumentException("sweep batch must be at least 1, got " + batch);
+            }
+            this.sweepInterval = interval;
+            this.sweepBatch = batch;
+            return this;
+        }
+
+        /**
+         * Takes up to {@code permits} per round trip for a key and spends the rest locally for at
+         * most {@code maxAge} (yes/no decisions without slow-down only). A key never exceeds its
+         * limit in total, but a process may spend up to {@code permits - 1} tokens it took up to
+         * {@code maxAge} earlier, so a burst can exceed what the bucket holds at that instant by
+         * {@code (permits - 1)} per process; reserved permits unused after {@code maxAge} are lost.
+         */
+        public Builder batching(long permits, Duration maxAge) {
+            if (permits < 2) {
+                throw new IllegalArgumentException("batching needs at least 2 permits per round trip, got " + permits);
+            }
+            this.batchPermits = permits;
+            this.batchMaxAge = positive(maxAge, "maxAge");
+            return this;
+        }
+
+        /** Closes {@code resource} (typically the pool) when the store is closed. */
+        public Builder closeOnClose(AutoCloseable resource) {
+            this.owned = Objects.requireNonNull(resource, "resource");
+            return this;
+        }
+
+        /** The ticker for the retry interval, reservations and the local fallback (tests). */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        private static Duration positive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, got " + d);
+            }
+            return d;
+        }
+
+        /**
+         * The store. Checks that the database answers.
+         *
+         * @throws IllegalStateException without a failure policy
+         * @throws RateLimitException if the database cannot be reached, naming why
+         */
+        public PostgresRateLimitStore build() {
+            if (failurePolicy == null) {
+                throw new IllegalStateException("Choose what happens while PostgreSQL is unavailable: "
+                        + "failurePolicy(FAIL_OPEN | FAIL_CLOSED | LOCAL_FALLBACK)");
+            }
+            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+                s.execute("SELECT 1");
+            } catch (SQLException e) {
+                throw new RateLimitException("Cannot reach PostgreSQL for rate limiting: " + e.getMessage(), e);
+            }
+            return new PostgresRateLimitStore(this);
+        }
+    }
+}
