@@ -32,7 +32,6 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -91,6 +90,8 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
     private final Map<String, PolicySql> policySql = new ConcurrentHashMap<>();
     private final Map<String, RateLimitPolicy> fallbackPolicies = new ConcurrentHashMap<>();
     private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
+    /** Statements running now, with the System.nanoTime() after which they are cancelled. */
+    private final Map<Statement, Long> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong downSince = new AtomicLong(-1);
     private final AtomicLong retryAt = new AtomicLong();
     private final AtomicBoolean probing = new AtomicBoolean();
@@ -155,6 +156,10 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
         });
         this.fallback = failurePolicy == FailurePolicy.LOCAL_FALLBACK
                 ? LocalRateLimitStore.builder().ticker(b.ticker).build() : null;
+        // One scanner cancels overdue statements, instead of scheduling a timer task per call.
+        long scan = Math.max(TimeUnit.MILLISECONDS.toNanos(5), Math.min(statementTimeout.toNanos() / 4,
+                TimeUnit.MILLISECONDS.toNanos(50)));
+        scheduler.scheduleAtFixedRate(this::cancelOverdue, scan, scan, TimeUnit.NANOSECONDS);
         if (!b.sweepInterval.isZero()) {
             long period = b.sweepInterval.toNanos();
             scheduler.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.NANOSECONDS);
@@ -211,12 +216,16 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
         }
     }
 
-    static byte[] hash(String key) {
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
+    });
+
+    static byte[] hash(String key) {
+        return SHA256.get().digest(key.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void checkPermits(RateLimitPolicy policy, long permits) {
@@ -305,8 +314,7 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
             statement.setLong(9, slowDown == null ? -1 : slowDown.after());
             statement.setLong(10, slowDown == null ? 1 : slowDown.step().toNanos());
             statement.setLong(11, slowDown == null ? 0 : slowDown.max().toNanos());
-            ScheduledFuture<?> timeout = scheduler.schedule(() -> cancel(statement), statementTimeout.toNanos(),
-                    TimeUnit.NANOSECONDS);
+            inFlight.put(statement, start + statementTimeout.toNanos());
             try (ResultSet rs = statement.executeQuery()) {
                 roundTrips.increment();
                 if (!rs.next()) {
@@ -331,12 +339,21 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
                 }
                 return Decision.admitted(policy, binding, remaining, resetAfter, delay);
             } finally {
-                timeout.cancel(false);
+                inFlight.remove(statement);
             }
         } finally {
             Timer timer = statementTimer;
             if (timer != null) {
                 timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    private void cancelOverdue() {
+        long now = System.nanoTime();
+        for (Map.Entry<Statement, Long> entry : inFlight.entrySet()) {
+            if (now - entry.getValue() > 0 && inFlight.remove(entry.getKey(), entry.getValue())) {
+                cancel(entry.getKey());
             }
         }
     }

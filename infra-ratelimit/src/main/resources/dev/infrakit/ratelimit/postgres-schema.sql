@@ -38,6 +38,7 @@ DECLARE
     v_now   bigint := (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint;
     v_n     integer := array_length(p_intervals, 1);
     v_tats  bigint[];
+    v_read  bigint[];
     v_old   bigint[];
     v_conv  bigint[];
     v_ahead bigint;
@@ -49,15 +50,21 @@ DECLARE
     v_full  bigint := 0;
     i       integer;
 BEGIN
+    -- Optimistic: read without locking, decide, and write only when admitting, on the condition
+    -- that the row still holds what was read (a compare-and-set); if another call got there
+    -- first, read again. Rejections neither lock nor write.
+    <<attempt>>
+    LOOP
     SELECT r.tats, r.intervals INTO v_tats, v_old
-      FROM infrakit_rate_limit r WHERE r.policy = p_policy AND r.key_hash = p_key FOR UPDATE;
+      FROM infrakit_rate_limit r WHERE r.policy = p_policy AND r.key_hash = p_key;
     IF NOT FOUND THEN
         INSERT INTO infrakit_rate_limit (policy, key_hash, tats, intervals, full_at)
         VALUES (p_policy, p_key, array_fill(0::bigint, ARRAY[v_n]), p_intervals, 0)
         ON CONFLICT DO NOTHING;
         SELECT r.tats, r.intervals INTO v_tats, v_old
-          FROM infrakit_rate_limit r WHERE r.policy = p_policy AND r.key_hash = p_key FOR UPDATE;
+          FROM infrakit_rate_limit r WHERE r.policy = p_policy AND r.key_hash = p_key;
     END IF;
+    v_read := v_tats;
 
     -- The policy changed since the row was written: carry the tokens spent per limit position.
     IF v_old IS DISTINCT FROM p_intervals THEN
@@ -117,7 +124,13 @@ BEGIN
             END IF;
         END LOOP;
         UPDATE infrakit_rate_limit SET tats = v_tats, intervals = p_intervals, full_at = v_full
-         WHERE policy = p_policy AND key_hash = p_key;
+         WHERE policy = p_policy AND key_hash = p_key AND tats = v_read AND intervals = v_old;
+        IF NOT FOUND THEN
+            v_now := (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint;
+            v_avail := 9223372036854775807;
+            v_full := 0;
+            CONTINUE attempt;
+        END IF;
     ELSE
         delay := 0;
         taken := 0;
@@ -141,5 +154,7 @@ BEGIN
             remaining := CASE WHEN v_ahead >= p_windows[1] THEN 0 ELSE (p_windows[1] - v_ahead) / p_intervals[1] END;
         END IF;
     END IF;
+    EXIT attempt;
+    END LOOP;
 END
 $fn$;
