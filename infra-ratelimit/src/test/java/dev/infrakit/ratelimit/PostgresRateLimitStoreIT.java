@@ -206,6 +206,10 @@ class PostgresRateLimitStoreIT {
                 assertFalse(closed.isUnavailable());
                 assertFalse(closed.tryAcquire(policy, "k", 1), "and the global count continued: 2 used");
                 assertEquals(HealthStatus.UP, closed.healthCheck().check().status());
+                assertTrue(meters.get("infrakit.ratelimit.store.statement").tag("store", "postgres").timer().count() >= 2,
+                        "decision statements are timed");
+                assertTrue(meters.get("infrakit.ratelimit.store.decisions").tag("outcome", "allowed").functionCounter()
+                        .count() >= 2);
                 open.close();
                 closed.close();
                 local.close();
