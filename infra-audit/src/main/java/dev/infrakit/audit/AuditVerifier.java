@@ -1,0 +1,208 @@
+package dev.infrakit.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import javax.crypto.Mac;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * Checks the MAC chain of a set of audit log files written by {@link JsonLinesAuditSink}.
+ *
+ * <p>Files are read oldest first ({@code audit.log.N} … {@code audit.log.1}, {@code audit.log}).
+ * Every file must start with a link record carrying the MAC of the record before it; every record
+ * must carry the next sequence number and a MAC equal to HMAC-SHA256(key, previous MAC ‖ body).
+ * The first record of the oldest file kept is the trust anchor: files removed by retention cannot
+ * be checked, but everything after them is.
+ *
+ * <p>The result names the first bad record and why: {@code MODIFIED} (MAC mismatch),
+ * {@code MISSING} (a gap in the sequence: records removed), {@code REORDERED} (a sequence number
+ * going back), {@code MALFORMED} (not a record: a line damaged or split), {@code BROKEN_LINK} (a
+ * file does not continue its predecessor). A tail cut off cleanly at a line boundary cannot be seen
+ * from the chain alone; compare {@link Result#lastSequence()} with a checkpoint kept elsewhere.
+ */
+public final class AuditVerifier {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AuditVerifier() {
+    }
+
+    /** Why verification failed. */
+    public enum Problem {
+        /** A record's MAC does not match its content. */
+        MODIFIED,
+        /** Sequence numbers skip: records were removed. */
+        MISSING,
+        /** A sequence number goes back: records were moved or duplicated. */
+        REORDERED,
+        /** A line is not a well-formed record. */
+        MALFORMED,
+        /** A file does not start by linking to the previous file's last record. */
+        BROKEN_LINK
+    }
+
+    /**
+     * The outcome of a verification.
+     *
+     * @param ok whether every record checked out
+     * @param recordsChecked records verified before the first problem (all of them when ok)
+     * @param lastSequence the sequence number of the last good record (0 if none)
+     * @param firstBadSequence the sequence number of the first bad record, when not ok
+     * @param problem what was wrong, when not ok
+     * @param detail where and what, when not ok (file and line; never record contents)
+     */
+    public record Result(boolean ok, long recordsChecked, long lastSequence, OptionalLong firstBadSequence,
+                         Problem problem, String detail) {
+        @Override
+        public String toString() {
+            return ok ? "OK: " + recordsChecked + " records, last sequence " + lastSequence
+                    : "BAD at sequence " + firstBadSequence.orElse(-1) + ": " + problem + " (" + detail + ")";
+        }
+    }
+
+    /**
+     * Verifies the files named {@code base} ({@code audit.log} or {@code security.log}) in
+     * {@code directory} with the chain key.
+     *
+     * @throws AuditException if the files cannot be read
+     */
+    public static Result verifyFiles(Path directory, String base, byte[] key) {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(base, "base");
+        List<Path> files = new ArrayList<>();
+        for (int i = 1; ; i++) {
+            Path rotated = directory.resolve(base + "." + i);
+            if (!Files.exists(rotated)) {
+                break;
+            }
+            files.add(0, rotated);
+        }
+        if (Files.exists(directory.resolve(base))) {
+            files.add(directory.resolve(base));
+        }
+        Mac hmac = Chain.hmac(key);
+        byte[] previousMac = null;
+        long expected = -1;
+        long checked = 0;
+        long last = 0;
+        for (Path file : files) {
+            List<String> lines;
+            boolean torn;
+            try {
+                byte[] bytes = Files.readAllBytes(file);
+                torn = bytes.length > 0 && bytes[bytes.length - 1] != '\n';
+                lines = lines(bytes);
+            } catch (IOException e) {
+                throw new AuditException("Cannot read " + file + ": " + e.getMessage(), e);
+            }
+            for (int n = 0; n < lines.size(); n++) {
+                String line = lines.get(n);
+                String where = file.getFileName() + " line " + (n + 1);
+                long badSeq = expected < 0 ? 1 : expected;
+                if (n == lines.size() - 1 && torn) {
+                    return bad(checked, last, badSeq, Problem.MALFORMED, where + " is torn (no final newline)");
+                }
+                String body = Chain.body(line);
+                byte[] mac = Chain.macOf(line);
+                JsonNode node = parse(body);
+                if (body == null || mac == null || node == null || !node.has("seq")
+                        || !(node.has("event") || node.has("link"))) {
+                    return bad(checked, last, badSeq, Problem.MALFORMED, where + " is not a record");
+                }
+                long seq = node.get("seq").asLong();
+                if (n == 0 && !node.has("link")) {
+                    return bad(checked, last, expected < 0 ? seq : expected, Problem.BROKEN_LINK,
+                            where + " should link to the previous file");
+                }
+                if (expected < 0) {
+                    byte[] anchor;
+                    try {
+                        anchor = Base64.getDecoder().decode(node.get("link").asText());
+                    } catch (IllegalArgumentException e) {
+                        return bad(checked, last, seq, Problem.MALFORMED, where + " has a bad link");
+                    }
+                    previousMac = anchor;
+                    expected = seq;
+                }
+                if (seq > expected) {
+                    return bad(checked, last, expected, Problem.MISSING, where + " has sequence " + seq + ", expected "
+                            + expected);
+                }
+                if (seq < expected) {
+                    return bad(checked, last, expected, Problem.REORDERED, where + " has sequence " + seq + ", expected "
+                            + expected);
+                }
+                if (node.has("link") && n == 0 && checked > 0) {
+                    byte[] link;
+                    try {
+                        link = Base64.getDecoder().decode(node.get("link").asText());
+                    } catch (IllegalArgumentException e) {
+                        return bad(checked, last, seq, Problem.MALFORMED, where + " has a bad link");
+                    }
+                    if (!MessageDigest.isEqual(link, previousMac)) {
+                        return bad(checked, last, seq, Problem.BROKEN_LINK, where + " does not continue the previous file");
+                    }
+                }
+                byte[] computed = Chain.mac(hmac, previousMac, body);
+                if (!MessageDigest.isEqual(computed, mac)) {
+                    return bad(checked, last, seq, Problem.MODIFIED, where + " does not match its MAC");
+                }
+                previousMac = mac;
+                last = seq;
+                expected = seq + 1;
+                checked++;
+            }
+        }
+        return new Result(true, checked, last, OptionalLong.empty(), null, "");
+    }
+
+    /**
+     * The lines of a file; bytes that are not UTF-8 become U+FFFD, so a damaged line can never
+     * match its MAC. A last line without a newline (a torn write) is kept, to be reported.
+     */
+    private static List<String> lines(byte[] bytes) {
+        List<String> lines = new ArrayList<>();
+        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            if (i == bytes.length || bytes[i] == '\n') {
+                if (i > start || i < bytes.length) {
+                    try {
+                        lines.add(decoder.decode(java.nio.ByteBuffer.wrap(bytes, start, i - start)).toString());
+                    } catch (java.nio.charset.CharacterCodingException e) {
+                        throw new IllegalStateException("A replacing decoder cannot fail", e);
+                    }
+                }
+                start = i + 1;
+            }
+        }
+        return lines;
+    }
+
+    private static JsonNode parse(String body) {
+        if (body == null) {
+            return null;
+        }
+        try {
+            JsonNode node = JSON.readTree(body);
+            return node != null && node.isObject() ? node : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static Result bad(long checked, long last, long seq, Problem problem, String detail) {
+        return new Result(false, checked, last, OptionalLong.of(seq), problem, detail);
+    }
+}

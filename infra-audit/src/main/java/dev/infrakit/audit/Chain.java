@@ -1,0 +1,67 @@
+package dev.infrakit.audit;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.Base64;
+
+/**
+ * The record format and MAC chain shared by the file sink and the verifier.
+ *
+ * <p>Every line is a JSON object whose last member is {@code "mac"}:
+ * {@code {"seq":12,"event":{…},"mac":"<base64>"}}, or, as the first line of every file,
+ * {@code {"seq":13,"link":"<base64 MAC of the record before>","mac":"…"}}. The MAC of record n is
+ * HMAC-SHA256(key, MAC(n−1) ‖ body(n)), where body(n) is the line without its {@code ,"mac":"…"}
+ * member; MAC(0) is 32 zero bytes. Sequence numbers have no gaps, across files too, so a record
+ * changed, removed, inserted or moved breaks the chain at that point.
+ */
+final class Chain {
+    static final byte[] GENESIS = new byte[32];
+    private static final String MAC_MEMBER = ",\"mac\":\"";
+
+    private Chain() {
+    }
+
+    static Mac hmac(byte[] key) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+        }
+    }
+
+    static byte[] mac(Mac hmac, byte[] previous, String body) {
+        hmac.update(previous);
+        return hmac.doFinal(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The line for {@code body} (a JSON object without the closing brace's MAC member). */
+    static String line(String body, byte[] mac) {
+        return body.substring(0, body.length() - 1) + MAC_MEMBER + Base64.getEncoder().encodeToString(mac) + "\"}";
+    }
+
+    /** The body a line's MAC covers, or {@code null} when the line has no MAC member at the end. */
+    static String body(String line) {
+        int at = line.lastIndexOf(MAC_MEMBER);
+        if (at < 0 || !line.endsWith("\"}")) {
+            return null;
+        }
+        return line.substring(0, at) + "}";
+    }
+
+    /** The MAC a line carries, or {@code null}. */
+    static byte[] macOf(String line) {
+        int at = line.lastIndexOf(MAC_MEMBER);
+        if (at < 0 || !line.endsWith("\"}")) {
+            return null;
+        }
+        try {
+            return Base64.getDecoder().decode(line.substring(at + MAC_MEMBER.length(), line.length() - 2));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,396 @@
+package dev.infrakit.audit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Writes events as MAC-chained JSON lines to rotating files: {@code audit.log} holds every event,
+ * {@code security.log} a copy of each event of severity WARN and above; each file set is its own
+ * chain and rotates by size (defaults 100 MB × 10 and 50 MB × 5, counting the current file).
+ *
+ * <pre>{@code
+ * JsonLinesAuditSink sink = JsonLinesAuditSink.builder(Path.of("/var/log/app/audit"), hmacKey)
+ *         .durability(Durability.DURABLE)
+ *         .build();
+ * sink.record(AuditEvent.security("login.failed", user, ip, agent, Map.of()));
+ * }</pre>
+ *
+ * <p>Events are redacted and encoded on the caller's thread; one writer thread appends them in
+ * batches. With {@link Durability#DURABLE}, {@link #record} returns after the batch holding the
+ * event was fsynced (group commit); with {@link Durability#ASYNC} it returns once queued, and the
+ * writer syncs every {@code syncInterval} and on {@link #flush()}. A full ASYNC queue blocks or
+ * rejects (counted) as configured, never drops. An I/O error (disk full) is thrown to the callers
+ * whose events it affected and to every later caller until the sink is reopened.
+ *
+ * <p>The record format and chain are described in the verifier's documentation
+ * ({@link AuditVerifier}). Thread-safe.
+ */
+public final class JsonLinesAuditSink implements AuditSink {
+    private static final Logger LOG = LoggerFactory.getLogger(JsonLinesAuditSink.class);
+
+    private final Path directory;
+    private final AuditJson json;
+    private final Durability durability;
+    private final Durability.QueueFull queueFull;
+    private final long syncIntervalNanos;
+    private final ChainedLog audit;
+    private final ChainedLog security;
+    private final BlockingQueue<Pending> queue;
+    private final Thread writer;
+    private final LongAdder written = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private volatile IOException failure;
+    private volatile boolean closed;
+
+    /** One accepted event, or a flush marker (event == null). */
+    private static final class Pending {
+        final String json;
+        final boolean securityCopy;
+        final CompletableFuture<Void> done;
+
+        Pending(String json, boolean securityCopy, boolean tracked) {
+            this.json = json;
+            this.securityCopy = securityCopy;
+            this.done = tracked ? new CompletableFuture<>() : null;
+        }
+    }
+
+    private JsonLinesAuditSink(Builder b) throws IOException {
+        this.directory = b.directory;
+        this.json = AuditJson.with(b.redactor);
+        this.durability = b.durability;
+        this.queueFull = b.queueFull;
+        this.syncIntervalNanos = b.syncInterval.toNanos();
+        this.audit = new ChainedLog(b.directory, "audit.log", b.auditMaxSize, b.auditMaxFiles, b.key);
+        this.security = new ChainedLog(b.directory, "security.log", b.securityMaxSize, b.securityMaxFiles, b.key);
+        audit.open();
+        security.open();
+        long repaired = audit.repairedTornLines() + security.repairedTornLines();
+        if (repaired > 0) {
+            LOG.warn("Cut {} torn line(s) off the end of the audit log in {} (a crash in the middle of a write; "
+                    + "those events had not been acknowledged as durable)", repaired, directory);
+        }
+        this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
+        this.writer = new Thread(this::writeLoop, "infrakit-audit-writer");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /**
+     * A builder writing to {@code directory} with the chain key {@code hmacKey} (at least 32 bytes;
+     * the verifier needs the same key).
+     */
+    public static Builder builder(Path directory, byte[] hmacKey) {
+        return new Builder(directory, hmacKey);
+    }
+
+    @Override
+    public void record(AuditEvent event) {
+        Objects.requireNonNull(event, "event");
+        checkOpen();
+        Pending pending = new Pending(json.toJson(event), event.severity().atLeastWarn(), durability == Durability.DURABLE);
+        enqueue(pending);
+        if (pending.done != null) {
+            await(pending.done);
+        }
+    }
+
+    private void enqueue(Pending pending) {
+        if (durability == Durability.ASYNC && queueFull == Durability.QueueFull.REJECT) {
+            if (!queue.offer(pending)) {
+                rejected.increment();
+                throw new AuditException("Audit queue full (" + (queue.size() + queue.remainingCapacity())
+                        + " events); the event was not recorded");
+            }
+            return;
+        }
+        try {
+            queue.put(pending);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AuditException("Interrupted while queueing an audit event; it was not recorded", e);
+        }
+    }
+
+    private void await(CompletableFuture<Void> done) {
+        try {
+            done.join();
+        } catch (CompletionException e) {
+            throw new AuditException("Audit log write failed in " + directory + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new AuditException("This audit sink is closed");
+        }
+        IOException broken = failure;
+        if (broken != null) {
+            throw new AuditException("Audit log in " + directory + " failed earlier and accepts no more events: "
+                    + broken.getMessage(), broken);
+        }
+    }
+
+    @Override
+    public void flush() {
+        checkOpen();
+        Pending marker = new Pending(null, false, true);
+        enqueue(marker);
+        await(marker.done);
+    }
+
+    private void writeLoop() {
+        List<Pending> batch = new ArrayList<>();
+        long lastSync = System.nanoTime();
+        while (true) {
+            try {
+                Pending first = queue.poll(syncIntervalNanos, TimeUnit.NANOSECONDS);
+                if (first == null) {
+                    if (closed && queue.isEmpty()) {
+                        return;
+                    }
+                    syncQuietly();
+                    lastSync = System.nanoTime();
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, 4096);
+            } catch (InterruptedException e) {
+                if (queue.isEmpty()) {
+                    return;
+                }
+            }
+            boolean needsSync = false;
+            IOException error = failure;
+            for (Pending p : batch) {
+                if (p.json == null) {
+                    needsSync = true;
+                    continue;
+                }
+                if (error == null) {
+                    try {
+                        audit.append(p.json);
+                        if (p.securityCopy) {
+                            security.append(p.json);
+                        }
+                        written.increment();
+                    } catch (IOException e) {
+                        error = e;
+                        failure = e;
+                        LOG.error("Audit log write failed in {}; the sink refuses further events", directory, e);
+                    }
+                }
+                needsSync |= p.done != null;
+            }
+            if (error == null && (needsSync || System.nanoTime() - lastSync >= syncIntervalNanos)) {
+                try {
+                    audit.force();
+                    security.force();
+                    lastSync = System.nanoTime();
+                } catch (IOException e) {
+                    error = e;
+                    failure = e;
+                    LOG.error("Audit log sync failed in {}; the sink refuses further events", directory, e);
+                }
+            }
+            for (Pending p : batch) {
+                if (p.done != null) {
+                    if (error == null) {
+                        p.done.complete(null);
+                    } else {
+                        p.done.completeExceptionally(error);
+                    }
+                }
+            }
+            batch.clear();
+        }
+    }
+
+    private void syncQuietly() {
+        if (failure != null) {
+            return;
+        }
+        try {
+            audit.force();
+            security.force();
+        } catch (IOException e) {
+            failure = e;
+            LOG.error("Audit log sync failed in {}; the sink refuses further events", directory, e);
+        }
+    }
+
+    /** Events written since the sink opened. */
+    public long written() {
+        return written.sum();
+    }
+
+    /** ASYNC events refused because the queue was full. */
+    public long rejected() {
+        return rejected.sum();
+    }
+
+    /** Events accepted and not yet written. */
+    public int queued() {
+        return queue.size();
+    }
+
+    /** Torn lines cut off when the sink opened. */
+    public long repairedTornLines() {
+        return audit.repairedTornLines() + security.repairedTornLines();
+    }
+
+    /** The directory holding the logs. */
+    public Path directory() {
+        return directory;
+    }
+
+    @Override
+    public String name() {
+        return "jsonl:" + directory;
+    }
+
+    /** Writes and syncs everything accepted, then closes the files. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        IOException broken = failure;
+        if (broken == null) {
+            Pending marker = new Pending(null, false, true);
+            try {
+                queue.put(marker);
+                marker.done.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (CompletionException e) {
+                broken = failure;
+            }
+        }
+        closed = true;
+        writer.interrupt();
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+            audit.close();
+            security.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            throw new AuditException("Could not close the audit log in " + directory + ": " + e.getMessage(), e);
+        }
+        if (broken != null) {
+            throw new AuditException("Audit log in " + directory + " had failed: " + broken.getMessage(), broken);
+        }
+    }
+
+    /** Builds a {@link JsonLinesAuditSink}. Not thread-safe. */
+    public static final class Builder {
+        private final Path directory;
+        private final byte[] key;
+        private Redactor redactor = Redactor.defaults();
+        private Durability durability = Durability.DURABLE;
+        private Durability.QueueFull queueFull = Durability.QueueFull.BLOCK;
+        private int queueCapacity = 8192;
+        private Duration syncInterval = Duration.ofSeconds(1);
+        private long auditMaxSize = 100L * 1024 * 1024;
+        private int auditMaxFiles = 10;
+        private long securityMaxSize = 50L * 1024 * 1024;
+        private int securityMaxFiles = 5;
+
+        private Builder(Path directory, byte[] key) {
+            this.directory = Objects.requireNonNull(directory, "directory");
+            Objects.requireNonNull(key, "hmacKey");
+            if (key.length < 32) {
+                throw new IllegalArgumentException("The audit chain key must be at least 32 bytes, got " + key.length);
+            }
+            this.key = key.clone();
+        }
+
+        /** The redaction applied before writing (default {@link Redactor#defaults()}). */
+        public Builder redactor(Redactor redactor) {
+            this.redactor = Objects.requireNonNull(redactor, "redactor");
+            return this;
+        }
+
+        /** DURABLE (default) or ASYNC. */
+        public Builder durability(Durability durability) {
+            this.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /** ASYNC only: what a full queue does (default BLOCK), and its capacity (default 8192). */
+        public Builder queue(Durability.QueueFull whenFull, int capacity) {
+            this.queueFull = Objects.requireNonNull(whenFull, "whenFull");
+            if (capacity < 1) {
+                throw new IllegalArgumentException("queue capacity must be at least 1, got " + capacity);
+            }
+            this.queueCapacity = capacity;
+            return this;
+        }
+
+        /** ASYNC only: how often written events are synced (default 1 s). */
+        public Builder syncInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("syncInterval must be positive, got " + interval);
+            }
+            this.syncInterval = interval;
+            return this;
+        }
+
+        /** Size and count of {@code audit.log} files (default 100 MB × 10). */
+        public Builder auditFiles(long maxSize, int maxFiles) {
+            this.auditMaxSize = size(maxSize);
+            this.auditMaxFiles = count(maxFiles);
+            return this;
+        }
+
+        /** Size and count of {@code security.log} files (default 50 MB × 5). */
+        public Builder securityFiles(long maxSize, int maxFiles) {
+            this.securityMaxSize = size(maxSize);
+            this.securityMaxFiles = count(maxFiles);
+            return this;
+        }
+
+        private static long size(long bytes) {
+            if (bytes < 4096) {
+                throw new IllegalArgumentException("A log file must be allowed at least 4096 bytes, got " + bytes);
+            }
+            return bytes;
+        }
+
+        private static int count(int files) {
+            if (files < 1) {
+                throw new IllegalArgumentException("At least one log file must be kept, got " + files);
+            }
+            return files;
+        }
+
+        /**
+         * Opens (or creates) the logs, repairing a torn last line.
+         *
+         * @throws AuditException if the directory cannot be written or the last record is unreadable
+         */
+        public JsonLinesAuditSink build() {
+            try {
+                return new JsonLinesAuditSink(this);
+            } catch (IOException e) {
+                throw new AuditException("Cannot open the audit log in " + directory + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.infrakit.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** Shared test data for the audit tests. */
+final class AuditFixtures {
+    static final byte[] KEY = "an-hmac-key-of-at-least-32-bytes-for-tests".getBytes(StandardCharsets.UTF_8);
+
+    private AuditFixtures() {
+    }
+
+    static AuditEvent event(int n, AuditEvent.Severity severity) {
+        return AuditEvent.builder(AuditEvent.Category.DATA_ACCESS, "data.read").actor(Actor.user("user-" + (n % 7)))
+                .action("read").resource(Resource.of("credential", "app-" + n)).severity(severity)
+                .detail("n", n).build();
+    }
+
+    /** The "n" detail of every event record in {@code file}, in order. */
+    static List<Integer> numbers(Path file) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<Integer> numbers = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            JsonNode node = json.readTree(line);
+            if (node.has("event")) {
+                numbers.add(node.get("event").get("details").get("n").asInt());
+            }
+        }
+        return numbers;
+    }
+
+    static byte[] key() {
+        return Arrays.copyOf(KEY, KEY.length);
+    }
+
+    static Map<String, Object> none() {
+        return Map.of();
+    }
+}
