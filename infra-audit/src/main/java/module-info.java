@@ -1,11 +1,15 @@
 /**
- * Infrakit audit: typed, validated {@link dev.infrakit.audit.AuditEvent}s, and
- * {@link dev.infrakit.audit.Redactor} that masks secrets before an event is encoded
- * ({@link dev.infrakit.audit.AuditJson}).
+ * Infrakit audit: typed, validated {@link dev.infrakit.audit.AuditEvent}s, redaction of secrets
+ * before anything is written, {@link dev.infrakit.audit.AuditSink}s (MAC-chained JSON-lines files,
+ * SLF4J, fan-out) and {@link dev.infrakit.audit.AuditVerifier}.
  */
 module dev.infrakit.audit {
     requires transitive dev.infrakit.core;
     requires com.fasterxml.jackson.databind;
 
     exports dev.infrakit.audit;
+
+    provides dev.infrakit.audit.AuditSinkProvider with
+            dev.infrakit.audit.internal.BuiltInAuditSinks.JsonLines,
+            dev.infrakit.audit.internal.BuiltInAuditSinks.Log;
 }

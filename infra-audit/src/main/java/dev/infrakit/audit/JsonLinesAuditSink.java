@@ -50,8 +50,11 @@ public final class JsonLinesAuditSink implements AuditSink {
     private final ChainedLog security;
     private final BlockingQueue<Pending> queue;
     private final Thread writer;
+    private final int queueCapacity;
     private final LongAdder written = new LongAdder();
     private final LongAdder rejected = new LongAdder();
+    private final LongAdder syncs = new LongAdder();
+    private final LongAdder syncNanos = new LongAdder();
     private volatile IOException failure;
     private volatile boolean closed;
 
@@ -83,6 +86,7 @@ public final class JsonLinesAuditSink implements AuditSink {
             LOG.warn("Cut {} torn line(s) off the end of the audit log in {} (a crash in the middle of a write; "
                     + "those events had not been acknowledged as durable)", repaired, directory);
         }
+        this.queueCapacity = b.queueCapacity;
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
         this.writer = new Thread(this::writeLoop, "infrakit-audit-writer");
         writer.setDaemon(true);
@@ -198,9 +202,12 @@ public final class JsonLinesAuditSink implements AuditSink {
             }
             if (error == null && (needsSync || System.nanoTime() - lastSync >= syncIntervalNanos)) {
                 try {
+                    long start = System.nanoTime();
                     audit.force();
                     security.force();
                     lastSync = System.nanoTime();
+                    syncs.increment();
+                    syncNanos.add(lastSync - start);
                 } catch (IOException e) {
                     error = e;
                     failure = e;
@@ -231,6 +238,51 @@ public final class JsonLinesAuditSink implements AuditSink {
             failure = e;
             LOG.error("Audit log sync failed in {}; the sink refuses further events", directory, e);
         }
+    }
+
+    /** Syncs (fsync of the written batch) since the sink opened. */
+    public long syncs() {
+        return syncs.sum();
+    }
+
+    /** Total time spent syncing, in nanoseconds. */
+    public long syncNanos() {
+        return syncNanos.sum();
+    }
+
+    /** The queue's capacity. */
+    public int queueCapacity() {
+        return queueCapacity;
+    }
+
+    /**
+     * A check named {@code audit-log}: DOWN once a write or sync failed (disk full, I/O error),
+     * DEGRADED while the queue is at least 80 % full, else UP with the queue depth observed.
+     */
+    public dev.infrakit.core.health.HealthCheck healthCheck() {
+        return dev.infrakit.core.health.HealthCheck.of("audit-log", () -> {
+            IOException broken = failure;
+            int depth = queue.size();
+            if (broken != null) {
+                return dev.infrakit.core.health.HealthResult.down("audit log write failed: " + broken.getMessage())
+                        .observed(depth, "events").build();
+            }
+            if (depth * 5 >= queueCapacity * 4) {
+                return dev.infrakit.core.health.HealthResult.degraded("audit queue " + depth + " of " + queueCapacity)
+                        .observed(depth, "events").build();
+            }
+            return dev.infrakit.core.health.HealthResult.up().observed(depth, "events").build();
+        }).groups(dev.infrakit.core.health.HealthCheck.READINESS).build();
+    }
+
+    /**
+     * Reads events back from {@code audit.log} and its rotated files, newest first. Scans the
+     * files (memory bounded by the limit); meant for an admin page, not for analytics.
+     *
+     * @throws AuditException if a file cannot be read
+     */
+    public java.util.List<AuditRecord> query(AuditQuery query) {
+        return AuditFiles.query(directory, "audit.log", query);
     }
 
     /** Events written since the sink opened. */

@@ -1,0 +1,89 @@
+package dev.infrakit.audit;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A search of an audit trail: events in a time range, by actor, type and resource, newest first.
+ * Every criterion is optional. Immutable; build with {@link #builder()}.
+ *
+ * @param from earliest timestamp, inclusive, or {@code null}
+ * @param to latest timestamp, exclusive, or {@code null}
+ * @param actorId the actor's id, or {@code null}
+ * @param type the event type, or {@code null}
+ * @param resourceType the resource type, or {@code null}
+ * @param resourceId the resource id, or {@code null}
+ * @param limit most events returned (1 to 10,000)
+ */
+public record AuditQuery(Instant from, Instant to, String actorId, String type, String resourceType, String resourceId,
+                         int limit) {
+    /** Validates the limit. */
+    public AuditQuery {
+        if (limit < 1 || limit > 10_000) {
+            throw new IllegalArgumentException("limit must be between 1 and 10000, got " + limit);
+        }
+    }
+
+    /** A builder: everything, newest 100. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    boolean matches(AuditRecord r) {
+        return (from == null || !r.time().isBefore(from)) && (to == null || r.time().isBefore(to))
+                && (actorId == null || actorId.equals(r.actorId())) && (type == null || type.equals(r.type()))
+                && (resourceType == null || resourceType.equals(r.resourceType()))
+                && (resourceId == null || resourceId.equals(r.resourceId()));
+    }
+
+    /** Builds an {@link AuditQuery}. */
+    public static final class Builder {
+        private Instant from;
+        private Instant to;
+        private String actorId;
+        private String type;
+        private String resourceType;
+        private String resourceId;
+        private int limit = 100;
+
+        private Builder() {
+        }
+
+        /** Events at or after {@code from} and before {@code to} (either may be null). */
+        public Builder between(Instant from, Instant to) {
+            this.from = from;
+            this.to = to;
+            return this;
+        }
+
+        /** Events by this actor id. */
+        public Builder actor(String actorId) {
+            this.actorId = Objects.requireNonNull(actorId, "actorId");
+            return this;
+        }
+
+        /** Events of this type. */
+        public Builder type(String type) {
+            this.type = Objects.requireNonNull(type, "type");
+            return this;
+        }
+
+        /** Events on this resource ({@code id} may be null for any of the type). */
+        public Builder resource(String type, String id) {
+            this.resourceType = Objects.requireNonNull(type, "type");
+            this.resourceId = id;
+            return this;
+        }
+
+        /** At most this many (default 100). */
+        public Builder limit(int limit) {
+            this.limit = limit;
+            return this;
+        }
+
+        /** The query. */
+        public AuditQuery build() {
+            return new AuditQuery(from, to, actorId, type, resourceType, resourceId, limit);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.infrakit.audit.internal;
+
+import dev.infrakit.audit.AuditSink;
+import dev.infrakit.audit.AuditSinkProvider;
+import dev.infrakit.audit.Durability;
+import dev.infrakit.audit.JsonLinesAuditSink;
+import dev.infrakit.audit.Redactor;
+import dev.infrakit.audit.Slf4jAuditSink;
+import dev.infrakit.core.Config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+
+/** The {@link AuditSinkProvider}s infra-audit registers with ServiceLoader. */
+public final class BuiltInAuditSinks {
+    private BuiltInAuditSinks() {
+    }
+
+    static Redactor redactor(Config audit) {
+        return Redactor.of(audit.getList("redact.allow", List.of()), audit.getList("redact.deny", List.of()));
+    }
+
+    /**
+     * {@code jsonl}: keys under {@code infrakit.audit}: {@code dir} (required), the chain key as
+     * {@code key} (base64, at least 32 bytes) or {@code key-file} (a file holding it),
+     * {@code durability} (durable, async), {@code queue-full} (block, reject), {@code queue-size},
+     * {@code sync-interval}, {@code audit.max-size} (100MB), {@code audit.max-files} (10),
+     * {@code security.max-size} (50MB), {@code security.max-files} (5), {@code redact.allow},
+     * {@code redact.deny}.
+     */
+    public static final class JsonLines implements AuditSinkProvider {
+        @Override
+        public String name() {
+            return "jsonl";
+        }
+
+        @Override
+        public String description() {
+            return "MAC-chained JSON-lines files with rotation (audit.log, security.log)";
+        }
+
+        @Override
+        public AuditSink create(Config config) {
+            Config audit = config.section("infrakit.audit");
+            byte[] key = key(audit);
+            int queueSize = audit.getInt("queue-size", 8192);
+            if (queueSize < 1) {
+                throw audit.invalid("queue-size", "expected at least 1");
+            }
+            Duration sync = audit.getDuration("sync-interval", Duration.ofSeconds(1));
+            if (sync.isZero()) {
+                throw audit.invalid("sync-interval", "expected a positive duration");
+            }
+            long auditSize = audit.getSize("audit.max-size", 100L * 1024 * 1024);
+            long securitySize = audit.getSize("security.max-size", 50L * 1024 * 1024);
+            int auditFiles = audit.getInt("audit.max-files", 10);
+            int securityFiles = audit.getInt("security.max-files", 5);
+            for (String k : List.of("audit.max-size", "security.max-size")) {
+                if (audit.getSize(k, 4096) < 4096) {
+                    throw audit.invalid(k, "expected at least 4KB");
+                }
+            }
+            for (String k : List.of("audit.max-files", "security.max-files")) {
+                if (audit.getInt(k, 1) < 1) {
+                    throw audit.invalid(k, "expected at least 1");
+                }
+            }
+            return JsonLinesAuditSink.builder(Path.of(audit.getString("dir")), key)
+                    .redactor(redactor(audit))
+                    .durability(audit.getEnum("durability", Durability.class, Durability.DURABLE))
+                    .queue(audit.getEnum("queue-full", Durability.QueueFull.class, Durability.QueueFull.BLOCK), queueSize)
+                    .syncInterval(sync)
+                    .auditFiles(auditSize, auditFiles)
+                    .securityFiles(securitySize, securityFiles)
+                    .build();
+        }
+
+        private static byte[] key(Config audit) {
+            String encoded;
+            String source;
+            if (audit.has("key")) {
+                encoded = audit.getString("key");
+                source = "key";
+            } else if (audit.has("key-file")) {
+                Path file = Path.of(audit.getString("key-file"));
+                try {
+                    encoded = Files.readString(file, StandardCharsets.US_ASCII).strip();
+                } catch (IOException e) {
+                    throw audit.invalid("key-file", "expected a readable file holding a base64 key (" + e.getMessage() + ")");
+                }
+                source = "key-file";
+            } else {
+                throw audit.invalid("key", "expected the audit chain key, as key (base64) or key-file");
+            }
+            byte[] key;
+            try {
+                key = Base64.getDecoder().decode(encoded);
+            } catch (IllegalArgumentException e) {
+                throw audit.invalid(source, "expected base64");
+            }
+            if (key.length < 32) {
+                throw audit.invalid(source, "expected at least 32 bytes of key, got " + key.length);
+            }
+            return key;
+        }
+    }
+
+    /** {@code slf4j}: logs to {@code infrakit.audit}; {@code infrakit.audit.redact.allow|deny}. */
+    public static final class Log implements AuditSinkProvider {
+        @Override
+        public String name() {
+            return "slf4j";
+        }
+
+        @Override
+        public String description() {
+            return "One redacted JSON line per event to the SLF4J logger infrakit.audit";
+        }
+
+        @Override
+        public AuditSink create(Config config) {
+            return Slf4jAuditSink.create(org.slf4j.LoggerFactory.getLogger("infrakit.audit"),
+                    redactor(config.section("infrakit.audit")));
+        }
+    }
+}
