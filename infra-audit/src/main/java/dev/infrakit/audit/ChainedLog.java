@@ -36,6 +36,8 @@ final class ChainedLog {
     private byte[] lastMac;
     private boolean dirty;
     private long repairedTornLines;
+    /** Lines of the current batch, written with one system call when the batch is synced. */
+    private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream(64 * 1024);
 
     ChainedLog(Path directory, String base, long maxFileSize, int maxFiles, byte[] key) {
         this.directory = directory;
@@ -168,10 +170,7 @@ final class ChainedLog {
     private void appendBody(String body) throws IOException {
         byte[] mac = Chain.mac(hmac, lastMac, body);
         byte[] bytes = (Chain.line(body, mac) + "\n").getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
-        }
+        pending.write(bytes, 0, bytes.length);
         size += bytes.length;
         lastSeq++;
         lastMac = mac;
@@ -200,11 +199,23 @@ final class ChainedLog {
         syncDirectory();
     }
 
-    /** Syncs written data to the device. */
+    /** Writes the batch's lines and syncs them to the device. */
     void force() throws IOException {
+        writePending();
         if (dirty) {
             channel.force(false);
             dirty = false;
+        }
+    }
+
+    /** Writes the batch's lines without syncing (ASYNC mode between syncs). */
+    void writePending() throws IOException {
+        if (pending.size() > 0) {
+            ByteBuffer buffer = ByteBuffer.wrap(pending.toByteArray());
+            pending.reset();
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
         }
     }
 
@@ -221,5 +232,10 @@ final class ChainedLog {
             force();
             channel.close();
         }
+    }
+
+    /** Lines waiting in the batch buffer, in bytes. */
+    int pendingBytes() {
+        return pending.size();
     }
 }

@@ -180,6 +180,7 @@ public final class JsonLinesAuditSink implements AuditSink {
             }
             boolean needsSync = false;
             IOException error = failure;
+            boolean wrote = false;
             for (Pending p : batch) {
                 if (p.json == null) {
                     needsSync = true;
@@ -192,6 +193,7 @@ public final class JsonLinesAuditSink implements AuditSink {
                             security.append(p.json);
                         }
                         written.increment();
+                        wrote = true;
                     } catch (IOException e) {
                         error = e;
                         failure = e;
@@ -199,6 +201,17 @@ public final class JsonLinesAuditSink implements AuditSink {
                     }
                 }
                 needsSync |= p.done != null;
+            }
+            if (error == null && wrote && !needsSync) {
+                // ASYNC between syncs: hand the batch to the OS so a crash of the JVM alone loses nothing.
+                try {
+                    audit.writePending();
+                    security.writePending();
+                } catch (IOException e) {
+                    error = e;
+                    failure = e;
+                    LOG.error("Audit log write failed in {}; the sink refuses further events", directory, e);
+                }
             }
             if (error == null && (needsSync || System.nanoTime() - lastSync >= syncIntervalNanos)) {
                 try {
