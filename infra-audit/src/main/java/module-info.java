@@ -6,6 +6,7 @@
 module dev.infrakit.audit {
     requires transitive dev.infrakit.core;
     requires com.fasterxml.jackson.databind;
+    requires com.nimbusds.jose.jwt;
 
     exports dev.infrakit.audit;
 

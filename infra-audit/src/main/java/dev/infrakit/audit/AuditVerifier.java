@@ -47,7 +47,11 @@ public final class AuditVerifier {
         /** A line is not a well-formed record. */
         MALFORMED,
         /** A file does not start by linking to the previous file's last record. */
-        BROKEN_LINK
+        BROKEN_LINK,
+        /** A signed checkpoint names a record beyond the end of the log: its tail was cut off. */
+        TRUNCATED,
+        /** A checkpoint's signature does not verify with the public key. */
+        BAD_SIGNATURE
     }
 
     /**
@@ -76,8 +80,49 @@ public final class AuditVerifier {
      * @throws AuditException if the files cannot be read
      */
     public static Result verifyFiles(Path directory, String base, byte[] key) {
-        Objects.requireNonNull(directory, "directory");
-        Objects.requireNonNull(base, "base");
+        return verify(directory, base, key, -1, null);
+    }
+
+    /**
+     * As {@link #verifyFiles(Path, String, byte[])}, and also checks the signed checkpoints in
+     * {@code security.log} with {@code checkpointKey}: every signature must verify
+     * ({@code BAD_SIGNATURE}), and the newest checkpoint's record must be in the log with the MAC it
+     * names ({@code TRUNCATED} when the log ends before it, {@code MODIFIED} when it differs).
+     */
+    public static Result verifyFiles(Path directory, String base, byte[] key,
+                                     java.security.interfaces.ECPublicKey checkpointKey) {
+        Objects.requireNonNull(checkpointKey, "checkpointKey");
+        boolean audit = base.equals("audit.log");
+        long seq = -1;
+        byte[] mac = null;
+        for (Path file : files(directory, "security.log")) {
+            List<String> lines;
+            try {
+                lines = lines(Files.readAllBytes(file));
+            } catch (IOException e) {
+                throw new AuditException("Cannot read " + file + ": " + e.getMessage(), e);
+            }
+            for (String line : lines) {
+                JsonNode node = parse(Chain.body(line));
+                if (node == null || !node.has("checkpoint")) {
+                    continue;
+                }
+                java.util.Map<String, Object> claims = Checkpoints.verify(checkpointKey, node.get("checkpoint").asText());
+                if (claims == null) {
+                    return bad(0, 0, node.path("seq").asLong(), Problem.BAD_SIGNATURE,
+                            file.getFileName() + " holds a checkpoint whose signature does not verify");
+                }
+                long claimed = ((Number) claims.get(audit ? "auditSeq" : "securitySeq")).longValue();
+                if (claimed >= seq) {
+                    seq = claimed;
+                    mac = Base64.getDecoder().decode((String) claims.get(audit ? "auditMac" : "securityMac"));
+                }
+            }
+        }
+        return verify(directory, base, key, seq, mac);
+    }
+
+    private static List<Path> files(Path directory, String base) {
         List<Path> files = new ArrayList<>();
         for (int i = 1; ; i++) {
             Path rotated = directory.resolve(base + "." + i);
@@ -89,6 +134,13 @@ public final class AuditVerifier {
         if (Files.exists(directory.resolve(base))) {
             files.add(directory.resolve(base));
         }
+        return files;
+    }
+
+    private static Result verify(Path directory, String base, byte[] key, long checkpointSeq, byte[] checkpointMac) {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(base, "base");
+        List<Path> files = files(directory, base);
         Mac hmac = Chain.hmac(key);
         byte[] previousMac = null;
         long expected = -1;
@@ -115,7 +167,7 @@ public final class AuditVerifier {
                 byte[] mac = Chain.macOf(line);
                 JsonNode node = parse(body);
                 if (body == null || mac == null || node == null || !node.has("seq")
-                        || !(node.has("event") || node.has("link"))) {
+                        || !(node.has("event") || node.has("link") || node.has("checkpoint"))) {
                     return bad(checked, last, badSeq, Problem.MALFORMED, where + " is not a record");
                 }
                 long seq = node.get("seq").asLong();
@@ -156,11 +208,18 @@ public final class AuditVerifier {
                 if (!MessageDigest.isEqual(computed, mac)) {
                     return bad(checked, last, seq, Problem.MODIFIED, where + " does not match its MAC");
                 }
+                if (seq == checkpointSeq && !MessageDigest.isEqual(mac, checkpointMac)) {
+                    return bad(checked, last, seq, Problem.MODIFIED, where + " differs from the signed checkpoint");
+                }
                 previousMac = mac;
                 last = seq;
                 expected = seq + 1;
                 checked++;
             }
+        }
+        if (checkpointSeq > last) {
+            return bad(checked, last, last + 1, Problem.TRUNCATED, "the log ends at sequence " + last
+                    + " but a signed checkpoint names sequence " + checkpointSeq);
         }
         return new Result(true, checked, last, OptionalLong.empty(), null, "");
     }

@@ -55,6 +55,18 @@ final class ChainedLog {
         return lastSeq;
     }
 
+    byte[] lastMac() {
+        return lastMac.clone();
+    }
+
+    /** Appends a signed checkpoint record. */
+    void appendCheckpoint(String jws) throws IOException {
+        if (size > 0 && size + jws.length() + 80 > maxFileSize) {
+            rotate();
+        }
+        appendBody("{\"seq\":" + (lastSeq + 1) + ",\"checkpoint\":\"" + jws + "\"}");
+    }
+
     long repairedTornLines() {
         return repairedTornLines;
     }

@@ -55,6 +55,11 @@ public final class JsonLinesAuditSink implements AuditSink {
     private final LongAdder rejected = new LongAdder();
     private final LongAdder syncs = new LongAdder();
     private final LongAdder syncNanos = new LongAdder();
+    private final java.security.interfaces.ECPrivateKey checkpointKey;
+    private final long checkpointIntervalNanos;
+    private final java.time.Clock clock;
+    private long lastCheckpoint = System.nanoTime();
+    private long checkpointedSeq = -1;
     private volatile IOException failure;
     private volatile boolean closed;
 
@@ -87,6 +92,9 @@ public final class JsonLinesAuditSink implements AuditSink {
                     + "those events had not been acknowledged as durable)", repaired, directory);
         }
         this.queueCapacity = b.queueCapacity;
+        this.checkpointKey = b.checkpointKey;
+        this.checkpointIntervalNanos = b.checkpointInterval.toNanos();
+        this.clock = b.clock;
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
         this.writer = new Thread(this::writeLoop, "infrakit-audit-writer");
         writer.setDaemon(true);
@@ -213,6 +221,9 @@ public final class JsonLinesAuditSink implements AuditSink {
                     LOG.error("Audit log write failed in {}; the sink refuses further events", directory, e);
                 }
             }
+            if (error == null && checkpointKey != null && System.nanoTime() - lastCheckpoint >= checkpointIntervalNanos) {
+                error = checkpoint();
+            }
             if (error == null && (needsSync || System.nanoTime() - lastSync >= syncIntervalNanos)) {
                 try {
                     long start = System.nanoTime();
@@ -237,6 +248,25 @@ public final class JsonLinesAuditSink implements AuditSink {
                 }
             }
             batch.clear();
+        }
+    }
+
+    /** Writes a signed checkpoint of both chains to the security log, if anything changed. */
+    private IOException checkpoint() {
+        lastCheckpoint = System.nanoTime();
+        if (audit.lastSeq() == checkpointedSeq) {
+            return null;
+        }
+        try {
+            checkpointedSeq = audit.lastSeq();
+            security.appendCheckpoint(Checkpoints.sign(checkpointKey, audit.lastSeq(), audit.lastMac(), security.lastSeq(),
+                    security.lastMac(), clock.instant()));
+            return null;
+        } catch (IOException | AuditException e) {
+            IOException io = e instanceof IOException ? (IOException) e : new IOException(e.getMessage(), e);
+            failure = io;
+            LOG.error("Audit checkpoint failed in {}; the sink refuses further events", directory, e);
+            return io;
         }
     }
 
@@ -350,6 +380,10 @@ public final class JsonLinesAuditSink implements AuditSink {
         writer.interrupt();
         try {
             writer.join(TimeUnit.SECONDS.toMillis(30));
+            if (broken == null && checkpointKey != null) {
+                IOException failed = checkpoint();
+                broken = failed;
+            }
             audit.close();
             security.close();
         } catch (InterruptedException e) {
@@ -375,6 +409,9 @@ public final class JsonLinesAuditSink implements AuditSink {
         private int auditMaxFiles = 10;
         private long securityMaxSize = 50L * 1024 * 1024;
         private int securityMaxFiles = 5;
+        private java.security.interfaces.ECPrivateKey checkpointKey;
+        private Duration checkpointInterval = Duration.ofMinutes(1);
+        private java.time.Clock clock = java.time.Clock.systemUTC();
 
         private Builder(Path directory, byte[] key) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -414,6 +451,29 @@ public final class JsonLinesAuditSink implements AuditSink {
                 throw new IllegalArgumentException("syncInterval must be positive, got " + interval);
             }
             this.syncInterval = interval;
+            return this;
+        }
+
+        /**
+         * Writes a signed checkpoint (ES256 over both chains' last sequence number and MAC) to
+         * {@code security.log} every {@code interval} while events arrive, and on close. With the
+         * public key, {@link AuditVerifier} then detects a tail cut off the logs.
+         *
+         * @param signingKey a P-256 private key
+         */
+        public Builder checkpoints(java.security.interfaces.ECPrivateKey signingKey, Duration interval) {
+            this.checkpointKey = Objects.requireNonNull(signingKey, "signingKey");
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("checkpoint interval must be positive, got " + interval);
+            }
+            this.checkpointInterval = interval;
+            return this;
+        }
+
+        /** The clock stamping checkpoints (tests). */
+        public Builder clock(java.time.Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

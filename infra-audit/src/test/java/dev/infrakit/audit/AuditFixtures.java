@@ -8,9 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /** Shared test data for the audit tests. */
 final class AuditFixtures {
@@ -38,11 +36,4 @@ final class AuditFixtures {
         return numbers;
     }
 
-    static byte[] key() {
-        return Arrays.copyOf(KEY, KEY.length);
-    }
-
-    static Map<String, Object> none() {
-        return Map.of();
-    }
 }
