@@ -7,10 +7,12 @@ module dev.infrakit.audit {
     requires transitive dev.infrakit.core;
     requires com.fasterxml.jackson.databind;
     requires com.nimbusds.jose.jwt;
+    requires java.sql;
 
     exports dev.infrakit.audit;
 
     provides dev.infrakit.audit.AuditSinkProvider with
             dev.infrakit.audit.internal.BuiltInAuditSinks.JsonLines,
+            dev.infrakit.audit.internal.BuiltInAuditSinks.Postgres,
             dev.infrakit.audit.internal.BuiltInAuditSinks.Log;
 }

@@ -23,6 +23,41 @@ public final class AuditSinks {
         return new FanOut(all);
     }
 
+    /** {@code sink}, also closing {@code resource} (such as its connection pool) when closed. */
+    public static AuditSink closing(AuditSink sink, AutoCloseable resource) {
+        Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(resource, "resource");
+        return new AuditSink() {
+            @Override
+            public void record(AuditEvent event) {
+                sink.record(event);
+            }
+
+            @Override
+            public void flush() {
+                sink.flush();
+            }
+
+            @Override
+            public String name() {
+                return sink.name();
+            }
+
+            @Override
+            public void close() {
+                try {
+                    sink.close();
+                } finally {
+                    try {
+                        resource.close();
+                    } catch (Exception e) {
+                        throw new AuditException("Could not close " + resource + ": " + e.getMessage(), e);
+                    }
+                }
+            }
+        };
+    }
+
     private static final class FanOut implements AuditSink {
         private final List<AuditSink> sinks;
 

@@ -11,6 +11,6 @@ class ModuleDescriptorTest {
     @Test
     void exportsOnlyTheApiPackage() {
         assertEquals(Set.of("dev.infrakit.audit"), ModuleDescriptors.exportedPackages(AuditEvent.class));
-        assertEquals(2, ModuleDescriptors.of(AuditEvent.class).provides().iterator().next().providers().size());
+        assertEquals(3, ModuleDescriptors.of(AuditEvent.class).provides().iterator().next().providers().size());
     }
 }

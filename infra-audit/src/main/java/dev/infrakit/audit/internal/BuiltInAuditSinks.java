@@ -2,6 +2,7 @@ package dev.infrakit.audit.internal;
 
 import dev.infrakit.audit.AuditSink;
 import dev.infrakit.audit.AuditSinkProvider;
+import dev.infrakit.audit.AuditSinks;
 import dev.infrakit.audit.Durability;
 import dev.infrakit.audit.JsonLinesAuditSink;
 import dev.infrakit.audit.Redactor;
@@ -80,7 +81,7 @@ public final class BuiltInAuditSinks {
                     .build();
         }
 
-        private static byte[] key(Config audit) {
+        static byte[] key(Config audit) {
             String encoded;
             String source;
             if (audit.has("key")) {
@@ -107,6 +108,52 @@ public final class BuiltInAuditSinks {
                 throw audit.invalid(source, "expected at least 32 bytes of key, got " + key.length);
             }
             return key;
+        }
+    }
+
+    /**
+     * {@code postgres}: the pool under {@code infrakit.audit.postgres} ({@code url},
+     * {@code username}, {@code password}, … as {@link dev.infrakit.core.DataSources} reads them),
+     * {@code infrakit.audit.postgres.writer-id} (default random), {@code create-schema} (true), the
+     * chain key as for {@code jsonl}, {@code durability}, {@code queue-full}, {@code queue-size}.
+     * Closing the sink closes its pool.
+     */
+    public static final class Postgres implements AuditSinkProvider {
+        @Override
+        public String name() {
+            return "postgres";
+        }
+
+        @Override
+        public String description() {
+            return "Batched inserts into infrakit_audit, one HMAC chain per writer";
+        }
+
+        @Override
+        public AuditSink create(Config config) {
+            Config audit = config.section("infrakit.audit");
+            Config pg = audit.section("postgres");
+            byte[] key = JsonLines.key(audit);
+            int queueSize = audit.getInt("queue-size", 8192);
+            if (queueSize < 1) {
+                throw audit.invalid("queue-size", "expected at least 1");
+            }
+            com.zaxxer.hikari.HikariDataSource pool = dev.infrakit.core.DataSources.create(pg);
+            try {
+                if (pg.getBoolean("create-schema", true)) {
+                    dev.infrakit.audit.PostgresAuditSink.createSchema(pool);
+                }
+                dev.infrakit.audit.PostgresAuditSink.Builder builder = dev.infrakit.audit.PostgresAuditSink
+                        .builder(pool, key).redactor(redactor(audit))
+                        .durability(audit.getEnum("durability", Durability.class, Durability.DURABLE))
+                        .queue(audit.getEnum("queue-full", Durability.QueueFull.class, Durability.QueueFull.BLOCK), queueSize);
+                pg.find("writer-id").ifPresent(builder::writerId);
+                AuditSink sink = builder.build();
+                return AuditSinks.closing(sink, pool);
+            } catch (RuntimeException e) {
+                pool.close();
+                throw e;
+            }
         }
     }
 

@@ -1,0 +1,429 @@
+package dev.infrakit.audit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.crypto.Mac;
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Writes events to the {@code infrakit_audit} table in batches: one transaction per batch, one
+ * multi-row insert. Each sink is a writer with its own id, sequence and HMAC chain, so several
+ * instances of a service can share the table and {@link AuditVerifier#verifyTable} checks every
+ * chain. DURABLE {@link #record} returns after the batch holding the event was committed; ASYNC
+ * once queued (block or reject when full, as the file sink). When the database is unavailable the
+ * failed batch is retried (with a one-second pause) until it commits, so nothing accepted is lost;
+ * DURABLE callers whose batch failed get the error and may retry. Thread-safe.
+ */
+public final class PostgresAuditSink implements AuditSink {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresAuditSink.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String INSERT = "INSERT INTO infrakit_audit (writer_id, seq, time, category, type, severity, "
+            + "actor_id, action, resource_type, resource_id, outcome, body, mac) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+    private final DataSource dataSource;
+    private final String writerId;
+    private final AuditJson json;
+    private final Durability durability;
+    private final Durability.QueueFull queueFull;
+    private final Mac hmac;
+    private final BlockingQueue<Pending> queue;
+    private final Thread writer;
+    private final LongAdder written = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder failedBatches = new LongAdder();
+    private long lastSeq;
+    private byte[] lastMac;
+    private volatile boolean closed;
+
+    private static final class Pending {
+        final AuditEvent event;
+        final String json;
+        final CompletableFuture<Void> done;
+
+        Pending(AuditEvent event, String json, boolean tracked) {
+            this.event = event;
+            this.json = json;
+            this.done = tracked ? new CompletableFuture<>() : null;
+        }
+    }
+
+    private PostgresAuditSink(Builder b) throws SQLException {
+        this.dataSource = b.dataSource;
+        this.writerId = b.writerId;
+        this.json = AuditJson.with(b.redactor);
+        this.durability = b.durability;
+        this.queueFull = b.queueFull;
+        this.hmac = Chain.hmac(b.key);
+        this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
+        restoreChain();
+        this.writer = new Thread(this::writeLoop, "infrakit-audit-postgres");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /** A builder writing through {@code dataSource} with the chain key {@code hmacKey} (at least 32 bytes). */
+    public static Builder builder(DataSource dataSource, byte[] hmacKey) {
+        return new Builder(dataSource, hmacKey);
+    }
+
+    /** The schema script shipped in the jar. */
+    public static String schemaSql() {
+        try (InputStream in = PostgresAuditSink.class.getResourceAsStream("postgres-schema.sql")) {
+            if (in == null) {
+                throw new IllegalStateException("postgres-schema.sql is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("Could not read postgres-schema.sql", e);
+        }
+    }
+
+    /**
+     * Creates the table and indexes if missing (idempotent).
+     *
+     * @throws AuditException if the statements fail
+     */
+    public static void createSchema(DataSource dataSource) {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute(schemaSql());
+        } catch (SQLException e) {
+            throw new AuditException("Could not create the audit schema: " + e.getMessage(), e);
+        }
+    }
+
+    private void restoreChain() throws SQLException {
+        lastSeq = 0;
+        lastMac = Chain.GENESIS;
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT seq, mac FROM infrakit_audit WHERE writer_id = ? ORDER BY seq DESC LIMIT 1")) {
+            s.setString(1, writerId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (rs.next()) {
+                    lastSeq = rs.getLong(1);
+                    lastMac = rs.getBytes(2);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void record(AuditEvent event) {
+        Objects.requireNonNull(event, "event");
+        if (closed) {
+            throw new AuditException("This audit sink is closed");
+        }
+        Pending pending = new Pending(event, json.toJson(event), durability == Durability.DURABLE);
+        if (durability == Durability.ASYNC && queueFull == Durability.QueueFull.REJECT) {
+            if (!queue.offer(pending)) {
+                rejected.increment();
+                throw new AuditException("Audit queue full; the event was not recorded");
+            }
+        } else {
+            try {
+                queue.put(pending);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AuditException("Interrupted while queueing an audit event; it was not recorded", e);
+            }
+        }
+        if (pending.done != null) {
+            await(pending.done);
+        }
+    }
+
+    private void await(CompletableFuture<Void> done) {
+        try {
+            done.join();
+        } catch (CompletionException e) {
+            throw new AuditException("Audit insert failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    @Override
+    public void flush() {
+        Pending marker = new Pending(null, null, true);
+        try {
+            queue.put(marker);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AuditException("Interrupted while flushing the audit sink", e);
+        }
+        await(marker.done);
+    }
+
+    private void writeLoop() {
+        List<Pending> batch = new ArrayList<>();
+        while (!(closed && queue.isEmpty() && batch.isEmpty())) {
+            if (batch.isEmpty()) {
+                try {
+                    Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                } catch (InterruptedException e) {
+                    continue;
+                }
+            }
+            queue.drainTo(batch, 1000 - batch.size());
+            try {
+                insert(batch);
+                for (Pending p : batch) {
+                    if (p.done != null) {
+                        p.done.complete(null);
+                    }
+                }
+                batch.clear();
+            } catch (SQLException e) {
+                failedBatches.increment();
+                LOG.warn("Audit batch of {} events not committed ({}); retrying", batch.size(), e.getMessage());
+                List<Pending> retry = new ArrayList<>();
+                for (Pending p : batch) {
+                    if (p.done != null) {
+                        // A DURABLE caller learns its event was not committed and may record it again.
+                        p.done.completeExceptionally(e);
+                    } else {
+                        retry.add(p);
+                    }
+                }
+                batch.clear();
+                batch.addAll(retry);
+                try {
+                    Thread.sleep(retry.isEmpty() ? 0 : 1000);
+                } catch (InterruptedException interrupted) {
+                    // Closing: keep retrying what ASYNC callers were promised.
+                }
+            }
+        }
+    }
+
+    private void insert(List<Pending> batch) throws SQLException {
+        long seq = lastSeq;
+        byte[] mac = lastMac;
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement s = c.prepareStatement(INSERT)) {
+                for (Pending p : batch) {
+                    if (p.event == null) {
+                        continue;
+                    }
+                    seq++;
+                    String body = "{\"writer\":" + JSON.writeValueAsString(writerId) + ",\"seq\":" + seq + ",\"event\":"
+                            + p.json + "}";
+                    mac = Chain.mac(hmac, mac, body);
+                    AuditEvent e = p.event;
+                    s.setString(1, writerId);
+                    s.setLong(2, seq);
+                    s.setTimestamp(3, Timestamp.from(e.timestamp()));
+                    s.setString(4, e.category().name());
+                    s.setString(5, e.type());
+                    s.setString(6, e.severity().name());
+                    s.setString(7, e.actor().id());
+                    s.setString(8, e.action());
+                    s.setString(9, e.resource().map(Resource::type).orElse(null));
+                    s.setString(10, e.resource().map(Resource::id).orElse(null));
+                    s.setString(11, e.outcome().name());
+                    s.setString(12, body);
+                    s.setBytes(13, mac);
+                    s.addBatch();
+                }
+                s.executeBatch();
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new SQLException("Could not encode the writer id", e);
+        }
+        long count = seq - lastSeq;
+        lastSeq = seq;
+        lastMac = mac;
+        written.add(count);
+    }
+
+    /**
+     * Reads events back, newest first.
+     *
+     * @throws AuditException if the query fails
+     */
+    public List<AuditRecord> query(AuditQuery query) {
+        StringBuilder sql = new StringBuilder("SELECT seq, time, category, type, severity, actor_id, action, resource_type, "
+                + "resource_id, outcome, body FROM infrakit_audit WHERE true");
+        List<Object> params = new ArrayList<>();
+        if (query.from() != null) {
+            sql.append(" AND time >= ?");
+            params.add(Timestamp.from(query.from()));
+        }
+        if (query.to() != null) {
+            sql.append(" AND time < ?");
+            params.add(Timestamp.from(query.to()));
+        }
+        if (query.actorId() != null) {
+            sql.append(" AND actor_id = ?");
+            params.add(query.actorId());
+        }
+        if (query.type() != null) {
+            sql.append(" AND type = ?");
+            params.add(query.type());
+        }
+        if (query.resourceType() != null) {
+            sql.append(" AND resource_type = ?");
+            params.add(query.resourceType());
+        }
+        if (query.resourceId() != null) {
+            sql.append(" AND resource_id = ?");
+            params.add(query.resourceId());
+        }
+        sql.append(" ORDER BY time DESC, seq DESC LIMIT ").append(query.limit());
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < params.size(); i++) {
+                s.setObject(i + 1, params.get(i));
+            }
+            List<AuditRecord> records = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    String body = rs.getString(11);
+                    String event = JSON.writeValueAsString(JSON.readTree(body).get("event"));
+                    records.add(new AuditRecord(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3),
+                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
+                            rs.getString(9), rs.getString(10), event));
+                }
+            }
+            return records;
+        } catch (SQLException | IOException e) {
+            throw new AuditException("Audit query failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** This writer's id. */
+    public String writerId() {
+        return writerId;
+    }
+
+    /** Events committed since the sink opened. */
+    public long written() {
+        return written.sum();
+    }
+
+    /** ASYNC events refused because the queue was full. */
+    public long rejected() {
+        return rejected.sum();
+    }
+
+    /** Batches that failed to commit (and were retried or reported). */
+    public long failedBatches() {
+        return failedBatches.sum();
+    }
+
+    @Override
+    public String name() {
+        return "postgres:" + writerId;
+    }
+
+    /** Commits everything accepted (retrying while the database is down), then stops. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            writer.join(TimeUnit.MINUTES.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (writer.isAlive()) {
+            writer.interrupt();
+            throw new AuditException("Audit events still not committed after 5 minutes; " + queue.size() + " queued");
+        }
+    }
+
+    /** Builds a {@link PostgresAuditSink}. Not thread-safe. */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private final byte[] key;
+        private String writerId = UUID.randomUUID().toString();
+        private Redactor redactor = Redactor.defaults();
+        private Durability durability = Durability.DURABLE;
+        private Durability.QueueFull queueFull = Durability.QueueFull.BLOCK;
+        private int queueCapacity = 8192;
+
+        private Builder(DataSource dataSource, byte[] key) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            Objects.requireNonNull(key, "hmacKey");
+            if (key.length < 32) {
+                throw new IllegalArgumentException("The audit chain key must be at least 32 bytes, got " + key.length);
+            }
+            this.key = key.clone();
+        }
+
+        /** This writer's id (default a random UUID); reuse one to continue its chain after a restart. */
+        public Builder writerId(String writerId) {
+            this.writerId = Fields.text("writerId", writerId, 100, true);
+            return this;
+        }
+
+        /** The redaction applied before writing. */
+        public Builder redactor(Redactor redactor) {
+            this.redactor = Objects.requireNonNull(redactor, "redactor");
+            return this;
+        }
+
+        /** DURABLE (default) or ASYNC. */
+        public Builder durability(Durability durability) {
+            this.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /** ASYNC only: what a full queue does, and its capacity. */
+        public Builder queue(Durability.QueueFull whenFull, int capacity) {
+            this.queueFull = Objects.requireNonNull(whenFull, "whenFull");
+            if (capacity < 1) {
+                throw new IllegalArgumentException("queue capacity must be at least 1, got " + capacity);
+            }
+            this.queueCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * The sink; reads this writer's last sequence and MAC to continue its chain.
+         *
+         * @throws AuditException if the database cannot be reached or the schema is missing
+         */
+        public PostgresAuditSink build() {
+            try {
+                return new PostgresAuditSink(this);
+            } catch (SQLException e) {
+                throw new AuditException("Cannot open the PostgreSQL audit sink: " + e.getMessage()
+                        + ("42P01".equals(e.getSQLState()) ? "; run PostgresAuditSink.createSchema()" : ""), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+-- Infrakit audit events in PostgreSQL. Each writer (a sink instance, e.g. one per service
+-- instance) keeps its own gap-free sequence and HMAC chain: mac(n) = HMAC(key, mac(n-1) || body(n)),
+-- where body is stored exactly as it was MACed.
+CREATE TABLE IF NOT EXISTS infrakit_audit (
+    writer_id     text        NOT NULL,
+    seq           bigint      NOT NULL,
+    time          timestamptz NOT NULL,
+    category      text        NOT NULL,
+    type          text        NOT NULL,
+    severity      text        NOT NULL,
+    actor_id      text        NOT NULL,
+    action        text        NOT NULL,
+    resource_type text,
+    resource_id   text,
+    outcome       text        NOT NULL,
+    body          text        NOT NULL,
+    mac           bytea       NOT NULL,
+    PRIMARY KEY (writer_id, seq)
+);
+CREATE INDEX IF NOT EXISTS infrakit_audit_time ON infrakit_audit (time DESC);
+CREATE INDEX IF NOT EXISTS infrakit_audit_actor ON infrakit_audit (actor_id, time DESC);
+CREATE INDEX IF NOT EXISTS infrakit_audit_type ON infrakit_audit (type, time DESC);
+CREATE INDEX IF NOT EXISTS infrakit_audit_resource ON infrakit_audit (resource_type, resource_id, time DESC);

@@ -1,0 +1,198 @@
+package dev.infrakit.audit;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.infrakit.core.Config;
+import dev.infrakit.core.DataSources;
+import dev.infrakit.testkit.EphemeralPostgres;
+import dev.infrakit.testkit.EphemeralPostgresExtension;
+import dev.infrakit.testkit.TestDatabase;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static dev.infrakit.audit.AuditFixtures.KEY;
+import static dev.infrakit.audit.AuditFixtures.event;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PostgresAuditSinkIT {
+    @RegisterExtension
+    static final EphemeralPostgresExtension POSTGRES = EphemeralPostgresExtension.perMethod();
+
+    private static HikariDataSource pool(TestDatabase db) {
+        return DataSources.create(Config.of(Map.of("url", db.jdbcUrl(), "username", db.username(),
+                "password", db.password(), "pool-size", "4", "connection-timeout", "1s", "validation-timeout", "500ms")));
+    }
+
+    @Test
+    void twoWritersBatchConcurrentlyAndEveryChainVerifies(TestDatabase db) throws Exception {
+        try (HikariDataSource pool = pool(db)) {
+            PostgresAuditSink.createSchema(pool);
+            ExecutorService threads = Executors.newFixedThreadPool(8);
+            try (PostgresAuditSink a = PostgresAuditSink.builder(pool, KEY).writerId("instance-a").build();
+                 PostgresAuditSink b = PostgresAuditSink.builder(pool, KEY).writerId("instance-b").build()) {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    PostgresAuditSink sink = t % 2 == 0 ? a : b;
+                    int base = t * 100;
+                    futures.add(threads.submit(() -> {
+                        for (int n = base; n < base + 100; n++) {
+                            sink.record(event(n, AuditEvent.Severity.INFO));
+                        }
+                    }));
+                }
+                for (Future<?> f : futures) {
+                    f.get();
+                }
+                assertEquals(400, a.written());
+                assertEquals(400, b.written());
+            } finally {
+                threads.shutdownNow();
+            }
+            AuditVerifier.Result result = AuditVerifier.verifyTable(pool, KEY);
+            assertTrue(result.ok(), result.toString());
+            assertEquals(800, result.recordsChecked());
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT count(*) FROM (SELECT DISTINCT writer_id FROM infrakit_audit) w")) {
+                rs.next();
+                assertEquals(2, rs.getInt(1));
+            }
+        }
+    }
+
+    @Test
+    void tamperingIsFoundPerWriter(TestDatabase db) throws Exception {
+        try (HikariDataSource pool = pool(db)) {
+            PostgresAuditSink.createSchema(pool);
+            try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("w").build()) {
+                for (int n = 0; n < 10; n++) {
+                    sink.record(event(n, AuditEvent.Severity.INFO));
+                }
+            }
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                s.execute("UPDATE infrakit_audit SET body = replace(body, '\"n\":4', '\"n\":44') WHERE seq = 5");
+            }
+            AuditVerifier.Result modified = AuditVerifier.verifyTable(pool, KEY);
+            assertEquals(AuditVerifier.Problem.MODIFIED, modified.problem());
+            assertEquals(5, modified.firstBadSequence().orElseThrow());
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                s.execute("DELETE FROM infrakit_audit WHERE seq = 5");
+            }
+            AuditVerifier.Result missing = AuditVerifier.verifyTable(pool, KEY);
+            assertEquals(AuditVerifier.Problem.MISSING, missing.problem());
+            assertEquals(5, missing.firstBadSequence().orElseThrow());
+        }
+    }
+
+    @Test
+    void queryAndAWriterContinuesItsChainAfterARestart(TestDatabase db) throws Exception {
+        Instant t0 = Instant.parse("2026-11-01T00:00:00Z");
+        try (HikariDataSource pool = pool(db)) {
+            PostgresAuditSink.createSchema(pool);
+            for (int run = 0; run < 2; run++) {
+                try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("fixed").build()) {
+                    for (int i = 0; i < 10; i++) {
+                        int n = run * 10 + i;
+                        sink.record(AuditEvent.builder(AuditEvent.Category.DATA_ACCESS, "data.read")
+                                .timestamp(t0.plusSeconds(n)).actor(Actor.user(n % 2 == 0 ? "alice" : "bob")).action("read")
+                                .resource(Resource.of("credential", "db-" + n)).detail("n", n).build());
+                    }
+                }
+            }
+            AuditVerifier.Result result = AuditVerifier.verifyTable(pool, KEY);
+            assertTrue(result.ok(), result.toString());
+            assertEquals(20, result.lastSequence(), "one chain across both runs");
+            try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("reader").build()) {
+                List<AuditRecord> alice = sink.query(AuditQuery.builder().actor("alice").limit(3).build());
+                assertEquals(List.of(t0.plusSeconds(18), t0.plusSeconds(16), t0.plusSeconds(14)),
+                        alice.stream().map(AuditRecord::time).toList());
+                assertTrue(alice.get(0).json().contains("\"db-18\""));
+                assertEquals(1, sink.query(AuditQuery.builder().resource("credential", "db-3").build()).size());
+            }
+        }
+    }
+
+    @Test
+    void aServerRestartLosesNoAcknowledgedEvent() throws Exception {
+        try (EphemeralPostgres server = EphemeralPostgres.builder().start()) {
+            TestDatabase db = server.createDatabase("audit-restart");
+            try (HikariDataSource pool = pool(db)) {
+                PostgresAuditSink.createSchema(pool);
+                Set<Integer> acknowledged = new HashSet<>();
+                try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("w").build()) {
+                    for (int n = 0; n < 20; n++) {
+                        sink.record(event(n, AuditEvent.Severity.INFO));
+                        acknowledged.add(n);
+                    }
+                    server.stop();
+                    AuditException down = assertThrows(AuditException.class,
+                            () -> sink.record(event(100, AuditEvent.Severity.INFO)));
+                    assertTrue(down.getMessage().startsWith("Audit insert failed: "), down.getMessage());
+                    server.start();
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    int n = 20;
+                    while (n < 40 && System.nanoTime() < deadline) {
+                        try {
+                            sink.record(event(n, AuditEvent.Severity.INFO));
+                            acknowledged.add(n);
+                            n++;
+                        } catch (AuditException e) {
+                            // The pool is reconnecting; the caller was told and retries.
+                        }
+                    }
+                    assertEquals(40, n, "recording works again without reopening the sink");
+                }
+                Set<Integer> stored = new HashSet<>();
+                try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT (body::jsonb -> 'event' -> 'details' ->> 'n')::int FROM infrakit_audit")) {
+                    while (rs.next()) {
+                        stored.add(rs.getInt(1));
+                    }
+                }
+                assertTrue(stored.containsAll(acknowledged), "every acknowledged event was committed");
+                assertFalse(stored.contains(100), "the failed event was reported, not silently kept or lost");
+                assertTrue(AuditVerifier.verifyTable(pool, KEY).ok());
+            }
+        }
+    }
+
+    @Test
+    void theProviderBuildsASinkFromConfig(TestDatabase db) {
+        try (AuditSink sink = dev.infrakit.core.Providers.load(AuditSinkProvider.class, Config.of(Map.of(
+                "infrakit.audit.sink", "postgres",
+                "infrakit.audit.key", java.util.Base64.getEncoder().encodeToString(KEY),
+                "infrakit.audit.postgres.url", db.jdbcUrl(),
+                "infrakit.audit.postgres.username", db.username(),
+                "infrakit.audit.postgres.password", db.password(),
+                "infrakit.audit.postgres.writer-id", "from-config")))) {
+            sink.record(event(1, AuditEvent.Severity.INFO));
+            assertEquals("postgres:from-config", sink.name());
+        }
+        try (HikariDataSource pool = pool(db)) {
+            assertTrue(AuditVerifier.verifyTable(pool, KEY).ok());
+        }
+    }
+
+    @Test
+    void aMissingSchemaIsAClearError(TestDatabase db) {
+        try (HikariDataSource pool = pool(db)) {
+            AuditException e = assertThrows(AuditException.class, () -> PostgresAuditSink.builder(pool, KEY).build());
+            assertTrue(e.getMessage().endsWith("run PostgresAuditSink.createSchema()"), e.getMessage());
+        }
+    }
+}
