@@ -23,6 +23,23 @@ final class Chain {
     private Chain() {
     }
 
+    /** A copy of {@code key}, checked to be a usable chain key. */
+    static byte[] requireKey(byte[] key) {
+        java.util.Objects.requireNonNull(key, "hmacKey");
+        if (key.length < 32) {
+            throw new IllegalArgumentException("The audit chain key must be at least 32 bytes, got " + key.length);
+        }
+        return key.clone();
+    }
+
+    /** {@code capacity}, checked to be a usable queue capacity. */
+    static int requireCapacity(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("queue capacity must be at least 1, got " + capacity);
+        }
+        return capacity;
+    }
+
     static Mac hmac(byte[] key) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

@@ -415,11 +415,7 @@ public final class JsonLinesAuditSink implements AuditSink {
 
         private Builder(Path directory, byte[] key) {
             this.directory = Objects.requireNonNull(directory, "directory");
-            Objects.requireNonNull(key, "hmacKey");
-            if (key.length < 32) {
-                throw new IllegalArgumentException("The audit chain key must be at least 32 bytes, got " + key.length);
-            }
-            this.key = key.clone();
+            this.key = Chain.requireKey(key);
         }
 
         /** The redaction applied before writing (default {@link Redactor#defaults()}). */
@@ -437,10 +433,7 @@ public final class JsonLinesAuditSink implements AuditSink {
         /** ASYNC only: what a full queue does (default BLOCK), and its capacity (default 8192). */
         public Builder queue(Durability.QueueFull whenFull, int capacity) {
             this.queueFull = Objects.requireNonNull(whenFull, "whenFull");
-            if (capacity < 1) {
-                throw new IllegalArgumentException("queue capacity must be at least 1, got " + capacity);
-            }
-            this.queueCapacity = capacity;
+            this.queueCapacity = Chain.requireCapacity(capacity);
             return this;
         }
 

@@ -377,11 +377,7 @@ public final class PostgresAuditSink implements AuditSink {
 
         private Builder(DataSource dataSource, byte[] key) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-            Objects.requireNonNull(key, "hmacKey");
-            if (key.length < 32) {
-                throw new IllegalArgumentException("The audit chain key must be at least 32 bytes, got " + key.length);
-            }
-            this.key = key.clone();
+            this.key = Chain.requireKey(key);
         }
 
         /** This writer's id (default a random UUID); reuse one to continue its chain after a restart. */
@@ -405,10 +401,7 @@ public final class PostgresAuditSink implements AuditSink {
         /** ASYNC only: what a full queue does, and its capacity. */
         public Builder queue(Durability.QueueFull whenFull, int capacity) {
             this.queueFull = Objects.requireNonNull(whenFull, "whenFull");
-            if (capacity < 1) {
-                throw new IllegalArgumentException("queue capacity must be at least 1, got " + capacity);
-            }
-            this.queueCapacity = capacity;
+            this.queueCapacity = Chain.requireCapacity(capacity);
             return this;
         }
 
