@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Against a real local HTTP server that plays the chat webhook. */
 class WebhookNotifierTest {
-    private static final String SECRET_PATH = "/services/T000/B000/XXXXsecretXXXX";
+    private static final String SECRET_PATH = "/services/T000/B000/hidden-webhook-token";
 
     private HttpServer server;
     private final Queue<Integer> statuses = new ConcurrentLinkedQueue<>();
@@ -99,8 +99,8 @@ class WebhookNotifierTest {
         NotificationException e = assertThrows(NotificationException.class, () -> notifier().send(notification()));
         assertEquals(3, bodies.size());
         assertEquals("Webhook http://127.0.0.1/… failed 3 times for 'Backup failed'; last: HTTP 503", e.getMessage());
-        assertFalse(notifier().describe().contains("secret"));
-        assertFalse(notifier().toString().contains("secret"));
+        assertFalse(notifier().describe().contains("hidden-webhook-token"));
+        assertFalse(notifier().toString().contains("hidden-webhook-token"));
     }
 
     @Test
@@ -109,7 +109,7 @@ class WebhookNotifierTest {
         NotificationException e = assertThrows(NotificationException.class, () -> notifier().send(notification()));
         assertEquals(1, bodies.size());
         assertTrue(e.getMessage().endsWith("rejected the notification 'Backup failed' with HTTP 404"), e.getMessage());
-        assertFalse(e.getMessage().contains("secret"));
+        assertFalse(e.getMessage().contains("hidden-webhook-token"));
     }
 
     @Test
@@ -136,8 +136,8 @@ class WebhookNotifierTest {
         fromConfig.send(notification());
         assertEquals(2, bodies.size());
         ConfigException e = assertThrows(ConfigException.class, () -> Providers.load(NotifierProvider.class,
-                Config.of(Map.of("infrakit.notify.kind", "webhook", "infrakit.notify.webhook.url", "ftp://x/secret"))));
+                Config.of(Map.of("infrakit.notify.kind", "webhook", "infrakit.notify.webhook.url", "ftp://x/hidden-webhook-token"))));
         assertEquals("infrakit.notify.webhook.url", e.key());
-        assertFalse(e.getMessage().contains("secret"), e.getMessage());
+        assertFalse(e.getMessage().contains("hidden-webhook-token"), e.getMessage());
     }
 }
