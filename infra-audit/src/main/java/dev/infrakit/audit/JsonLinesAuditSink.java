@@ -189,6 +189,7 @@ public final class JsonLinesAuditSink implements AuditSink {
             boolean needsSync = false;
             IOException error = failure;
             boolean wrote = false;
+            int appended = 0;
             for (Pending p : batch) {
                 if (p.json == null) {
                     needsSync = true;
@@ -200,7 +201,7 @@ public final class JsonLinesAuditSink implements AuditSink {
                         if (p.securityCopy) {
                             security.append(p.json);
                         }
-                        written.increment();
+                        appended++;
                         wrote = true;
                     } catch (IOException e) {
                         error = e;
@@ -237,6 +238,9 @@ public final class JsonLinesAuditSink implements AuditSink {
                     failure = e;
                     LOG.error("Audit log sync failed in {}; the sink refuses further events", directory, e);
                 }
+            }
+            if (error == null) {
+                written.add(appended);
             }
             for (Pending p : batch) {
                 if (p.done != null) {
