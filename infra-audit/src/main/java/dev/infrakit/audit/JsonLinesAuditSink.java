@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The record format and chain are described in the verifier's documentation
  * ({@link AuditVerifier}). Thread-safe.
  */
-public final class JsonLinesAuditSink implements AuditSink {
+public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
     private static final Logger LOG = LoggerFactory.getLogger(JsonLinesAuditSink.class);
 
     private final Path directory;
@@ -288,11 +288,13 @@ public final class JsonLinesAuditSink implements AuditSink {
     }
 
     /** Syncs (fsync of the written batch) since the sink opened. */
+    @Override
     public long syncs() {
         return syncs.sum();
     }
 
     /** Total time spent syncing, in nanoseconds. */
+    @Override
     public long syncNanos() {
         return syncNanos.sum();
     }
@@ -333,16 +335,19 @@ public final class JsonLinesAuditSink implements AuditSink {
     }
 
     /** Events written since the sink opened. */
+    @Override
     public long written() {
         return written.sum();
     }
 
     /** ASYNC events refused because the queue was full. */
+    @Override
     public long rejected() {
         return rejected.sum();
     }
 
     /** Events accepted and not yet written. */
+    @Override
     public int queued() {
         return queue.size();
     }

@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.LongAdder;
  * failed batch is retried (with a one-second pause) until it commits, so nothing accepted is lost;
  * DURABLE callers whose batch failed get the error and may retry. Thread-safe.
  */
-public final class PostgresAuditSink implements AuditSink {
+public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresAuditSink.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String INSERT = "INSERT INTO infrakit_audit (writer_id, seq, time, category, type, severity, "
@@ -53,6 +53,10 @@ public final class PostgresAuditSink implements AuditSink {
     private final LongAdder written = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder failedBatches = new LongAdder();
+    private final LongAdder commits = new LongAdder();
+    private final LongAdder commitNanos = new LongAdder();
+    private final int queueCapacity;
+    private volatile String lastFailure;
     private long lastSeq;
     private byte[] lastMac;
     private volatile boolean closed;
@@ -76,6 +80,7 @@ public final class PostgresAuditSink implements AuditSink {
         this.durability = b.durability;
         this.queueFull = b.queueFull;
         this.hmac = Chain.hmac(b.key);
+        this.queueCapacity = b.queueCapacity;
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
         restoreChain();
         this.writer = new Thread(this::writeLoop, "infrakit-audit-postgres");
@@ -189,7 +194,11 @@ public final class PostgresAuditSink implements AuditSink {
             }
             queue.drainTo(batch, 1000 - batch.size());
             try {
+                long start = System.nanoTime();
                 insert(batch);
+                commits.increment();
+                commitNanos.add(System.nanoTime() - start);
+                lastFailure = null;
                 for (Pending p : batch) {
                     if (p.done != null) {
                         p.done.complete(null);
@@ -198,6 +207,7 @@ public final class PostgresAuditSink implements AuditSink {
                 batch.clear();
             } catch (SQLException e) {
                 failedBatches.increment();
+                lastFailure = e.getMessage();
                 LOG.warn("Audit batch of {} events not committed ({}); retrying", batch.size(), e.getMessage());
                 List<Pending> retry = new ArrayList<>();
                 for (Pending p : batch) {
@@ -328,13 +338,53 @@ public final class PostgresAuditSink implements AuditSink {
     }
 
     /** Events committed since the sink opened. */
+    @Override
     public long written() {
         return written.sum();
     }
 
     /** ASYNC events refused because the queue was full. */
+    @Override
     public long rejected() {
         return rejected.sum();
+    }
+
+    @Override
+    public int queued() {
+        return queue.size();
+    }
+
+    /** Batches committed. */
+    @Override
+    public long syncs() {
+        return commits.sum();
+    }
+
+    /** Time spent inserting and committing batches, in nanoseconds. */
+    @Override
+    public long syncNanos() {
+        return commitNanos.sum();
+    }
+
+    /**
+     * A check named {@code audit-postgres}: DOWN while the last batch failed to commit (the
+     * database is unavailable; DURABLE callers get errors, ASYNC batches wait), DEGRADED while the
+     * queue is at least 80 % full, else UP with the queue depth.
+     */
+    public dev.infrakit.core.health.HealthCheck healthCheck() {
+        return dev.infrakit.core.health.HealthCheck.of("audit-postgres", () -> {
+            String failure = lastFailure;
+            int depth = queue.size();
+            if (failure != null) {
+                return dev.infrakit.core.health.HealthResult.down("audit batch not committed: " + failure)
+                        .observed(depth, "events").build();
+            }
+            if (depth * 5 >= queueCapacity * 4) {
+                return dev.infrakit.core.health.HealthResult.degraded("audit queue " + depth + " of " + queueCapacity)
+                        .observed(depth, "events").build();
+            }
+            return dev.infrakit.core.health.HealthResult.up().observed(depth, "events").build();
+        }).groups(dev.infrakit.core.health.HealthCheck.READINESS).build();
     }
 
     /** Batches that failed to commit (and were retried or reported). */

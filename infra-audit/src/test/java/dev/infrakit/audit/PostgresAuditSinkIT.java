@@ -139,10 +139,17 @@ class PostgresAuditSinkIT {
                         sink.record(event(n, AuditEvent.Severity.INFO));
                         acknowledged.add(n);
                     }
+                    io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+                            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+                    new AuditMetrics(sink).bindTo(meters);
+                    assertEquals(20.0, meters.get("infrakit.audit.events").tag("outcome", "written").functionCounter().count());
+                    assertTrue(meters.get("infrakit.audit.sync").functionTimer().count() >= 1);
+                    assertEquals(dev.infrakit.core.health.HealthStatus.UP, sink.healthCheck().check().status());
                     server.stop();
                     AuditException down = assertThrows(AuditException.class,
                             () -> sink.record(event(100, AuditEvent.Severity.INFO)));
                     assertTrue(down.getMessage().startsWith("Audit insert failed: "), down.getMessage());
+                    assertEquals(dev.infrakit.core.health.HealthStatus.DOWN, sink.healthCheck().check().status());
                     server.start();
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                     int n = 20;
@@ -156,6 +163,7 @@ class PostgresAuditSinkIT {
                         }
                     }
                     assertEquals(40, n, "recording works again without reopening the sink");
+                    assertEquals(dev.infrakit.core.health.HealthStatus.UP, sink.healthCheck().check().status());
                 }
                 Set<Integer> stored = new HashSet<>();
                 try (Connection c = pool.getConnection(); Statement s = c.createStatement();
