@@ -58,6 +58,34 @@ class CheckpointIT {
     }
 
     @Test
+    void theProviderSignsCheckpointsWithAPemKey(@TempDir Path dir) throws Exception {
+        KeyPair keys = p256();
+        String pem = "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(keys.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+        Path pemFile = Files.writeString(dir.resolve("checkpoint.pem"), pem);
+        Path logs = dir.resolve("logs");
+        try (AuditSink sink = dev.infrakit.core.Providers.load(AuditSinkProvider.class, dev.infrakit.core.Config.of(
+                java.util.Map.of("infrakit.audit.sink", "jsonl", "infrakit.audit.dir", logs.toString(),
+                        "infrakit.audit.key", java.util.Base64.getEncoder().encodeToString(KEY),
+                        "infrakit.audit.checkpoint.key-file", pemFile.toString(),
+                        "infrakit.audit.checkpoint.interval", "10ms")))) {
+            for (int n = 0; n < 5; n++) {
+                sink.record(event(n, AuditEvent.Severity.INFO));
+            }
+        }
+        assertTrue(Files.readString(logs.resolve("security.log")).contains("\"checkpoint\":\""));
+        assertTrue(AuditVerifier.verifyFiles(logs, "audit.log", KEY, (ECPublicKey) keys.getPublic()).ok());
+        Path bad = Files.writeString(dir.resolve("bad.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        dev.infrakit.core.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.infrakit.core.ConfigException.class, () -> dev.infrakit.core.Providers.load(AuditSinkProvider.class,
+                        dev.infrakit.core.Config.of(java.util.Map.of("infrakit.audit.sink", "jsonl",
+                                "infrakit.audit.dir", logs.toString(),
+                                "infrakit.audit.key", java.util.Base64.getEncoder().encodeToString(KEY),
+                                "infrakit.audit.checkpoint.key-file", bad.toString()))));
+        assertEquals("infrakit.audit.checkpoint.key-file", e.key());
+    }
+
+    @Test
     void aCheckpointSignedWithAnotherKeyIsRejected(@TempDir Path dir) throws Exception {
         KeyPair mine = p256();
         KeyPair forger = p256();

@@ -32,7 +32,8 @@ public final class BuiltInAuditSinks {
      * {@code durability} (durable, async), {@code queue-full} (block, reject), {@code queue-size},
      * {@code sync-interval}, {@code audit.max-size} (100MB), {@code audit.max-files} (10),
      * {@code security.max-size} (50MB), {@code security.max-files} (5), {@code redact.allow},
-     * {@code redact.deny}.
+     * {@code redact.deny}, {@code checkpoint.key-file} (a P-256 private key, PKCS#8 PEM) and
+     * {@code checkpoint.interval} (1m).
      */
     public static final class JsonLines implements AuditSinkProvider {
         @Override
@@ -71,7 +72,15 @@ public final class BuiltInAuditSinks {
                     throw audit.invalid(k, "expected at least 1");
                 }
             }
-            return JsonLinesAuditSink.builder(Path.of(audit.getString("dir")), key)
+            JsonLinesAuditSink.Builder builder = JsonLinesAuditSink.builder(Path.of(audit.getString("dir")), key);
+            if (audit.has("checkpoint.key-file")) {
+                Duration interval = audit.getDuration("checkpoint.interval", Duration.ofMinutes(1));
+                if (interval.isZero()) {
+                    throw audit.invalid("checkpoint.interval", "expected a positive duration");
+                }
+                builder.checkpoints(ecPrivateKey(audit, "checkpoint.key-file"), interval);
+            }
+            return builder
                     .redactor(redactor(audit))
                     .durability(audit.getEnum("durability", Durability.class, Durability.DURABLE))
                     .queue(audit.getEnum("queue-full", Durability.QueueFull.class, Durability.QueueFull.BLOCK), queueSize)
@@ -79,6 +88,29 @@ public final class BuiltInAuditSinks {
                     .auditFiles(auditSize, auditFiles)
                     .securityFiles(securitySize, securityFiles)
                     .build();
+        }
+
+        /** A P-256 private key from a PKCS#8 PEM file ({@code openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256}). */
+        static java.security.interfaces.ECPrivateKey ecPrivateKey(Config audit, String key) {
+            Path file = Path.of(audit.getString(key));
+            String pem;
+            try {
+                pem = Files.readString(file, StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw audit.invalid(key, "expected a readable PEM file (" + e.getMessage() + ")");
+            }
+            String base64 = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
+            try {
+                java.security.PrivateKey parsed = java.security.KeyFactory.getInstance("EC").generatePrivate(
+                        new java.security.spec.PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
+                java.security.interfaces.ECPrivateKey ec = (java.security.interfaces.ECPrivateKey) parsed;
+                if (ec.getParams().getCurve().getField().getFieldSize() != 256) {
+                    throw audit.invalid(key, "expected a P-256 key");
+                }
+                return ec;
+            } catch (IllegalArgumentException | java.security.GeneralSecurityException | ClassCastException e) {
+                throw audit.invalid(key, "expected an unencrypted PKCS#8 PEM EC private key (BEGIN PRIVATE KEY)");
+            }
         }
 
         static byte[] key(Config audit) {
