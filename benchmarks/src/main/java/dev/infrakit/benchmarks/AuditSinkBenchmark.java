@@ -90,6 +90,27 @@ public class AuditSinkBenchmark {
         }
     }
 
+    /** Infrakit ASYNC without the HMAC chain: the chain's cost, by difference. */
+    @State(Scope.Benchmark)
+    public static class InfrakitAsyncUnchained extends Files0 {
+        JsonLinesAuditSink sink;
+        AuditEvent event;
+
+        @Setup
+        public void setUp() throws IOException {
+            create("audit-unchained");
+            sink = JsonLinesAuditSink.builder(dir, KEY).durability(Durability.ASYNC).queue(Durability.QueueFull.BLOCK, 8192)
+                    .chained(false).build();
+            event = event();
+        }
+
+        @TearDown
+        public void tearDown() throws IOException {
+            sink.close();
+            delete();
+        }
+    }
+
     /** Logback AsyncAppender over a FileAppender, not discarding. */
     @State(Scope.Benchmark)
     public static class LogbackAsync extends Files0 {
@@ -184,6 +205,11 @@ public class AuditSinkBenchmark {
 
     @Benchmark
     public void infrakitAsync(InfrakitAsync state) {
+        state.sink.record(state.event);
+    }
+
+    @Benchmark
+    public void infrakitAsyncUnchained(InfrakitAsyncUnchained state) {
         state.sink.record(state.event);
     }
 

@@ -82,8 +82,9 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
         this.durability = b.durability;
         this.queueFull = b.queueFull;
         this.syncIntervalNanos = b.syncInterval.toNanos();
-        this.audit = new ChainedLog(b.directory, "audit.log", b.auditMaxSize, b.auditMaxFiles, b.key);
-        this.security = new ChainedLog(b.directory, "security.log", b.securityMaxSize, b.securityMaxFiles, b.key);
+        this.audit = new ChainedLog(b.directory, "audit.log", b.auditMaxSize, b.auditMaxFiles, b.key, b.chained);
+        this.security = new ChainedLog(b.directory, "security.log", b.securityMaxSize, b.securityMaxFiles, b.key,
+                b.chained);
         audit.open();
         security.open();
         long repaired = audit.repairedTornLines() + security.repairedTornLines();
@@ -421,6 +422,7 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
         private java.security.interfaces.ECPrivateKey checkpointKey;
         private Duration checkpointInterval = Duration.ofMinutes(1);
         private java.time.Clock clock = java.time.Clock.systemUTC();
+        private boolean chained = true;
 
         private Builder(Path directory, byte[] key) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -470,6 +472,16 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
                 throw new IllegalArgumentException("checkpoint interval must be positive, got " + interval);
             }
             this.checkpointInterval = interval;
+            return this;
+        }
+
+        /**
+         * Whether records carry the HMAC chain (default true). Without it the lines hold only a
+         * sequence number and the event: cheaper, but {@link AuditVerifier} cannot check them and
+         * tampering goes unseen. Do not switch it on an existing log.
+         */
+        public Builder chained(boolean chained) {
+            this.chained = chained;
             return this;
         }
 

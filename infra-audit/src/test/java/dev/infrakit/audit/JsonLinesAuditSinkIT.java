@@ -188,6 +188,22 @@ class JsonLinesAuditSinkIT {
     }
 
     @Test
+    void withoutTheChainLinesHoldOnlySequenceAndEvent(@TempDir Path dir) throws Exception {
+        try (JsonLinesAuditSink sink = JsonLinesAuditSink.builder(dir, KEY).chained(false).build()) {
+            sink.record(event(1, AuditEvent.Severity.INFO));
+        }
+        try (JsonLinesAuditSink sink = JsonLinesAuditSink.builder(dir, KEY).chained(false).build()) {
+            sink.record(event(2, AuditEvent.Severity.INFO));
+            assertEquals(2, sink.query(AuditQuery.builder().build()).size());
+        }
+        List<String> lines = Files.readAllLines(dir.resolve("audit.log"));
+        assertEquals(2, lines.size(), "no link records");
+        assertTrue(lines.get(0).startsWith("{\"seq\":1,\"event\":") && !lines.get(0).contains("\"mac\""), lines.get(0));
+        assertTrue(lines.get(1).startsWith("{\"seq\":2,"), "the sequence continues after reopening");
+        assertFalse(AuditVerifier.verifyFiles(dir, "audit.log", KEY).ok(), "nothing to verify without the chain");
+    }
+
+    @Test
     void badSettingsAndUseAfterClose(@TempDir Path dir) {
         assertThrows(IllegalArgumentException.class, () -> JsonLinesAuditSink.builder(dir, new byte[16]));
         assertThrows(IllegalArgumentException.class, () -> JsonLinesAuditSink.builder(dir, KEY).auditFiles(100, 3));
