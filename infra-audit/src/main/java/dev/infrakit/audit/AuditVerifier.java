@@ -130,7 +130,40 @@ public final class AuditVerifier {
      * @throws AuditException if the table cannot be read
      */
     public static Result verifyTable(javax.sql.DataSource dataSource, byte[] key) {
+        return verifyTable(dataSource, key, null);
+    }
+
+    /**
+     * As {@link #verifyTable(javax.sql.DataSource, byte[])}, and also checks the signed checkpoints
+     * in {@code infrakit_audit_checkpoint}: each signature must verify with {@code checkpointKey}
+     * ({@code BAD_SIGNATURE}), and each writer's newest checkpoint must name a row that is still
+     * there with that MAC ({@code TRUNCATED} when the writer's rows end before it).
+     */
+    public static Result verifyTable(javax.sql.DataSource dataSource, byte[] key,
+                                     java.security.interfaces.ECPublicKey checkpointKey) {
+        java.util.Map<String, Long> checkpointSeq = new java.util.HashMap<>();
+        java.util.Map<String, byte[]> checkpointMac = new java.util.HashMap<>();
+        if (checkpointKey != null) {
+            try (java.sql.Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery("SELECT writer_id, seq, jws FROM infrakit_audit_checkpoint")) {
+                while (rs.next()) {
+                    java.util.Map<String, Object> claims = Checkpoints.verify(checkpointKey, rs.getString(3));
+                    if (claims == null || !rs.getString(1).equals(claims.get("writer"))
+                            || ((Number) claims.get("seq")).longValue() != rs.getLong(2)) {
+                        return bad(0, 0, rs.getLong(2), Problem.BAD_SIGNATURE, "the checkpoint of writer " + rs.getString(1)
+                                + " at sequence " + rs.getLong(2) + " does not verify");
+                    }
+                    if (rs.getLong(2) > checkpointSeq.getOrDefault(rs.getString(1), 0L)) {
+                        checkpointSeq.put(rs.getString(1), rs.getLong(2));
+                        checkpointMac.put(rs.getString(1), Base64.getDecoder().decode((String) claims.get("mac")));
+                    }
+                }
+            } catch (java.sql.SQLException e) {
+                throw new AuditException("Cannot read the audit checkpoints: " + e.getMessage(), e);
+            }
+        }
         Mac hmac = Chain.hmac(key);
+        java.util.Map<String, Long> lastByWriter = new java.util.HashMap<>();
         long checked = 0;
         String writer = null;
         long expected = 1;
@@ -163,6 +196,10 @@ public final class AuditVerifier {
                     if (!MessageDigest.isEqual(Chain.mac(hmac, previous, body), mac)) {
                         return bad(checked, last, seq, Problem.MODIFIED, where + " does not match its MAC");
                     }
+                    if (checkpointSeq.getOrDefault(w, -1L) == seq && !MessageDigest.isEqual(checkpointMac.get(w), mac)) {
+                        return bad(checked, last, seq, Problem.MODIFIED, where + " differs from its signed checkpoint");
+                    }
+                    lastByWriter.put(w, seq);
                     previous = mac;
                     last = seq;
                     expected = seq + 1;
@@ -172,6 +209,13 @@ public final class AuditVerifier {
             c.rollback();
         } catch (java.sql.SQLException e) {
             throw new AuditException("Cannot read the audit table: " + e.getMessage(), e);
+        }
+        for (java.util.Map.Entry<String, Long> cp : checkpointSeq.entrySet()) {
+            long reached = lastByWriter.getOrDefault(cp.getKey(), 0L);
+            if (reached < cp.getValue()) {
+                return bad(checked, last, reached + 1, Problem.TRUNCATED, "writer " + cp.getKey() + " ends at sequence "
+                        + reached + " but a signed checkpoint names sequence " + cp.getValue());
+            }
         }
         return new Result(true, checked, last, OptionalLong.empty(), null, "");
     }

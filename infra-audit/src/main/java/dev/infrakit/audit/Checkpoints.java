@@ -43,6 +43,23 @@ final class Checkpoints {
         return jws.serialize();
     }
 
+    /** A checkpoint of one PostgreSQL writer's chain. */
+    static String signWriter(ECPrivateKey key, String writer, long seq, byte[] mac, Instant time) {
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("writer", writer);
+        payload.put("seq", seq);
+        payload.put("mac", Base64.getEncoder().encodeToString(mac));
+        payload.put("time", time.toString());
+        JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).type(
+                new com.nimbusds.jose.JOSEObjectType("infrakit-audit-checkpoint")).build(), new Payload(payload));
+        try {
+            jws.sign(new ECDSASigner(key));
+        } catch (JOSEException e) {
+            throw new AuditException("Could not sign an audit checkpoint: " + e.getMessage(), e);
+        }
+        return jws.serialize();
+    }
+
     /** A verified checkpoint's claims, or {@code null} if the signature does not verify. */
     static Map<String, Object> verify(ECPublicKey key, String compact) {
         try {

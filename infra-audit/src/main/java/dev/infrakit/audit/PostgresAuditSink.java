@@ -56,6 +56,10 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     private final LongAdder commits = new LongAdder();
     private final LongAdder commitNanos = new LongAdder();
     private final int queueCapacity;
+    private final java.security.interfaces.ECPrivateKey checkpointKey;
+    private final long checkpointIntervalNanos;
+    private long lastCheckpoint = System.nanoTime();
+    private long checkpointedSeq;
     private volatile String lastFailure;
     private long lastSeq;
     private byte[] lastMac;
@@ -81,6 +85,8 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         this.queueFull = b.queueFull;
         this.hmac = Chain.hmac(b.key);
         this.queueCapacity = b.queueCapacity;
+        this.checkpointKey = b.checkpointKey;
+        this.checkpointIntervalNanos = b.checkpointInterval.toNanos();
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
         restoreChain();
         this.writer = new Thread(this::writeLoop, "infrakit-audit-postgres");
@@ -196,6 +202,9 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
             try {
                 long start = System.nanoTime();
                 insert(batch);
+                if (checkpointKey != null && (closed || System.nanoTime() - lastCheckpoint >= checkpointIntervalNanos)) {
+                    checkpoint();
+                }
                 commits.increment();
                 commitNanos.add(System.nanoTime() - start);
                 lastFailure = null;
@@ -225,6 +234,13 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                 } catch (InterruptedException interrupted) {
                     // Closing: keep retrying what ASYNC callers were promised.
                 }
+            }
+        }
+        if (checkpointKey != null) {
+            try {
+                checkpoint();
+            } catch (SQLException e) {
+                LOG.warn("Could not store the closing audit checkpoint: {}", e.getMessage());
             }
         }
     }
@@ -276,6 +292,29 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         lastSeq = seq;
         lastMac = mac;
         written.add(count);
+    }
+
+    /** Signs and stores a checkpoint of this writer's chain, if it moved since the last one. */
+    private void checkpoint() throws SQLException {
+        lastCheckpoint = System.nanoTime();
+        if (lastSeq == checkpointedSeq) {
+            return;
+        }
+        java.time.Instant now = java.time.Instant.now();
+        String jws = Checkpoints.signWriter(checkpointKey, writerId, lastSeq, lastMac, now);
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "INSERT INTO infrakit_audit_checkpoint (writer_id, seq, time, jws) VALUES (?,?,?,?) "
+                        + "ON CONFLICT (writer_id, seq) DO NOTHING")) {
+            s.setString(1, writerId);
+            s.setLong(2, lastSeq);
+            s.setTimestamp(3, Timestamp.from(now));
+            s.setString(4, jws);
+            s.executeUpdate();
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+        }
+        checkpointedSeq = lastSeq;
     }
 
     /**
@@ -424,6 +463,8 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         private Durability durability = Durability.DURABLE;
         private Durability.QueueFull queueFull = Durability.QueueFull.BLOCK;
         private int queueCapacity = 8192;
+        private java.security.interfaces.ECPrivateKey checkpointKey;
+        private Duration checkpointInterval = Duration.ofMinutes(1);
 
         private Builder(DataSource dataSource, byte[] key) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -439,6 +480,22 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         /** The redaction applied before writing. */
         public Builder redactor(Redactor redactor) {
             this.redactor = Objects.requireNonNull(redactor, "redactor");
+            return this;
+        }
+
+        /**
+         * Stores a signed checkpoint (ES256 over this writer's last sequence number and MAC) in
+         * {@code infrakit_audit_checkpoint} every {@code interval} while events arrive, and with the
+         * last batch on close; {@link AuditVerifier#verifyTable(DataSource, byte[],
+         * java.security.interfaces.ECPublicKey)} then detects deleted newest rows.
+         */
+        public Builder checkpoints(java.security.interfaces.ECPrivateKey signingKey, Duration interval) {
+            this.checkpointKey = Objects.requireNonNull(signingKey, "signingKey");
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("checkpoint interval must be positive, got " + interval);
+            }
+            this.checkpointInterval = interval;
             return this;
         }
 

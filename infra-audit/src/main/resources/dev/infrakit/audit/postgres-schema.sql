@@ -21,3 +21,13 @@ CREATE INDEX IF NOT EXISTS infrakit_audit_time ON infrakit_audit (time DESC);
 CREATE INDEX IF NOT EXISTS infrakit_audit_actor ON infrakit_audit (actor_id, time DESC);
 CREATE INDEX IF NOT EXISTS infrakit_audit_type ON infrakit_audit (type, time DESC);
 CREATE INDEX IF NOT EXISTS infrakit_audit_resource ON infrakit_audit (resource_type, resource_id, time DESC);
+
+-- Signed checkpoints (ES256 JWS over a writer's sequence number and MAC), so that deleting a
+-- writer's newest rows, which the chain alone cannot show, is detected by the verifier.
+CREATE TABLE IF NOT EXISTS infrakit_audit_checkpoint (
+    writer_id text        NOT NULL,
+    seq       bigint      NOT NULL,
+    time      timestamptz NOT NULL,
+    jws       text        NOT NULL,
+    PRIMARY KEY (writer_id, seq)
+);

@@ -197,6 +197,36 @@ class PostgresAuditSinkIT {
     }
 
     @Test
+    void signedCheckpointsRevealDeletedNewestRows(TestDatabase db) throws Exception {
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
+        generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair keys = generator.generateKeyPair();
+        java.security.interfaces.ECPublicKey pub = (java.security.interfaces.ECPublicKey) keys.getPublic();
+        try (HikariDataSource pool = pool(db)) {
+            PostgresAuditSink.createSchema(pool);
+            try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("signed")
+                    .checkpoints((java.security.interfaces.ECPrivateKey) keys.getPrivate(), java.time.Duration.ofMillis(1))
+                    .build()) {
+                for (int n = 0; n < 10; n++) {
+                    sink.record(event(n, AuditEvent.Severity.INFO));
+                }
+            }
+            assertTrue(AuditVerifier.verifyTable(pool, KEY, pub).ok());
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                s.execute("DELETE FROM infrakit_audit WHERE seq > 7");
+            }
+            assertTrue(AuditVerifier.verifyTable(pool, KEY).ok(), "the chain alone cannot see the cut");
+            AuditVerifier.Result cut = AuditVerifier.verifyTable(pool, KEY, pub);
+            assertEquals(AuditVerifier.Problem.TRUNCATED, cut.problem());
+            assertEquals(8, cut.firstBadSequence().orElseThrow());
+            java.security.KeyPair other = generator.generateKeyPair();
+            AuditVerifier.Result forged = AuditVerifier.verifyTable(pool, KEY,
+                    (java.security.interfaces.ECPublicKey) other.getPublic());
+            assertEquals(AuditVerifier.Problem.BAD_SIGNATURE, forged.problem());
+        }
+    }
+
+    @Test
     void aMissingSchemaIsAClearError(TestDatabase db) {
         try (HikariDataSource pool = pool(db)) {
             AuditException e = assertThrows(AuditException.class, () -> PostgresAuditSink.builder(pool, KEY).build());
