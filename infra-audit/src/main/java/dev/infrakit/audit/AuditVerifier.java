@@ -91,10 +91,42 @@ public final class AuditVerifier {
      */
     public static Result verifyFiles(Path directory, String base, byte[] key,
                                      java.security.interfaces.ECPublicKey checkpointKey) {
+        return verifyFiles(directory, base, key, checkpointKey, null);
+    }
+
+    /**
+     * As {@link #verifyFiles(Path, String, byte[], java.security.interfaces.ECPublicKey)}, also
+     * reading the copies of the checkpoints kept in PostgreSQL
+     * ({@link JsonLinesAuditSink.Builder#checkpointMirror}), so that cutting {@code security.log}
+     * (with its checkpoints) is detected as well.
+     */
+    public static Result verifyFiles(Path directory, String base, byte[] key,
+                                     java.security.interfaces.ECPublicKey checkpointKey, javax.sql.DataSource mirror) {
         Objects.requireNonNull(checkpointKey, "checkpointKey");
         boolean audit = base.equals("audit.log");
         long seq = -1;
         byte[] mac = null;
+        if (mirror != null) {
+            try (java.sql.Connection c = mirror.getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
+                    "SELECT jws FROM infrakit_audit_file_checkpoint WHERE directory = ?")) {
+                s.setString(1, directory.toAbsolutePath().toString());
+                try (java.sql.ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        java.util.Map<String, Object> claims = Checkpoints.verify(checkpointKey, rs.getString(1));
+                        if (claims == null) {
+                            return bad(0, 0, 0, Problem.BAD_SIGNATURE, "a checkpoint copy in PostgreSQL does not verify");
+                        }
+                        long claimed = ((Number) claims.get(audit ? "auditSeq" : "securitySeq")).longValue();
+                        if (claimed >= seq) {
+                            seq = claimed;
+                            mac = Base64.getDecoder().decode((String) claims.get(audit ? "auditMac" : "securityMac"));
+                        }
+                    }
+                }
+            } catch (java.sql.SQLException e) {
+                throw new AuditException("Cannot read the checkpoint copies: " + e.getMessage(), e);
+            }
+        }
         for (Path file : files(directory, "security.log")) {
             List<String> lines;
             try {

@@ -59,6 +59,7 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
     private final java.security.interfaces.ECPrivateKey checkpointKey;
     private final long checkpointIntervalNanos;
     private final java.time.Clock clock;
+    private final javax.sql.DataSource checkpointMirror;
     private long lastCheckpoint = System.nanoTime();
     /** Writer-thread state: the largest recent batch, decaying by one per batch, and the last sync's time. */
     private int recentBatch = 1;
@@ -100,6 +101,7 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
         this.checkpointKey = b.checkpointKey;
         this.checkpointIntervalNanos = b.checkpointInterval.toNanos();
         this.clock = b.clock;
+        this.checkpointMirror = b.checkpointMirror;
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
         this.writer = new Thread(this::writeLoop, "infrakit-audit-writer");
         writer.setDaemon(true);
@@ -288,14 +290,39 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
         }
         try {
             checkpointedSeq = audit.lastSeq();
-            security.appendCheckpoint(Checkpoints.sign(checkpointKey, audit.lastSeq(), audit.lastMac(), security.lastSeq(),
-                    security.lastMac(), clock.instant()));
+            java.time.Instant now = clock.instant();
+            long securitySeq = security.lastSeq();
+            String jws = Checkpoints.sign(checkpointKey, audit.lastSeq(), audit.lastMac(), securitySeq, security.lastMac(),
+                    now);
+            security.appendCheckpoint(jws);
+            if (checkpointMirror != null) {
+                mirror(jws, checkpointedSeq, securitySeq, now);
+            }
             return null;
         } catch (IOException | AuditException e) {
             IOException io = e instanceof IOException ? (IOException) e : new IOException(e.getMessage(), e);
             failure = io;
             LOG.error("Audit checkpoint failed in {}; the sink refuses further events", directory, e);
             return io;
+        }
+    }
+
+    /** Copies a checkpoint to PostgreSQL; a failure is logged, since the local copy was written. */
+    private void mirror(String jws, long auditSeq, long securitySeq, java.time.Instant time) {
+        try (java.sql.Connection c = checkpointMirror.getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
+                "INSERT INTO infrakit_audit_file_checkpoint (directory, audit_seq, security_seq, time, jws) "
+                        + "VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING")) {
+            s.setString(1, directory.toAbsolutePath().toString());
+            s.setLong(2, auditSeq);
+            s.setLong(3, securitySeq);
+            s.setTimestamp(4, java.sql.Timestamp.from(time));
+            s.setString(5, jws);
+            s.executeUpdate();
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+        } catch (java.sql.SQLException e) {
+            LOG.warn("Could not copy an audit checkpoint to PostgreSQL: {}", e.getMessage());
         }
     }
 
@@ -447,6 +474,7 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
         private Duration checkpointInterval = Duration.ofMinutes(1);
         private java.time.Clock clock = java.time.Clock.systemUTC();
         private boolean chained = true;
+        private javax.sql.DataSource checkpointMirror;
 
         private Builder(Path directory, byte[] key) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -506,6 +534,17 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
          */
         public Builder chained(boolean chained) {
             this.chained = chained;
+            return this;
+        }
+
+        /**
+         * Also stores every checkpoint in PostgreSQL ({@code infrakit_audit_file_checkpoint}, from
+         * {@link PostgresAuditSink#createSchema}), off the host that holds the files; a failed copy
+         * is logged. {@link AuditVerifier#verifyFiles(Path, String, byte[],
+         * java.security.interfaces.ECPublicKey, javax.sql.DataSource)} reads them back.
+         */
+        public Builder checkpointMirror(javax.sql.DataSource dataSource) {
+            this.checkpointMirror = Objects.requireNonNull(dataSource, "dataSource");
             return this;
         }
 

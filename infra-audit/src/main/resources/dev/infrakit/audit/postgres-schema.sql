@@ -31,3 +31,14 @@ CREATE TABLE IF NOT EXISTS infrakit_audit_checkpoint (
     jws       text        NOT NULL,
     PRIMARY KEY (writer_id, seq)
 );
+
+-- Copies of the file sink's signed checkpoints, kept off the host that holds the files, so that a
+-- cut of security.log after its last checkpoint is detected too.
+CREATE TABLE IF NOT EXISTS infrakit_audit_file_checkpoint (
+    directory    text        NOT NULL,
+    audit_seq    bigint      NOT NULL,
+    security_seq bigint      NOT NULL,
+    time         timestamptz NOT NULL,
+    jws          text        NOT NULL,
+    PRIMARY KEY (directory, audit_seq, security_seq)
+);

@@ -227,6 +227,32 @@ class PostgresAuditSinkIT {
     }
 
     @Test
+    void fileCheckpointsCopiedToPostgresRevealACutSecurityLog(TestDatabase db, @org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
+        generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair keys = generator.generateKeyPair();
+        java.security.interfaces.ECPublicKey pub = (java.security.interfaces.ECPublicKey) keys.getPublic();
+        try (HikariDataSource pool = pool(db)) {
+            PostgresAuditSink.createSchema(pool);
+            try (JsonLinesAuditSink sink = JsonLinesAuditSink.builder(dir, KEY)
+                    .checkpoints((java.security.interfaces.ECPrivateKey) keys.getPrivate(), java.time.Duration.ofMillis(1))
+                    .checkpointMirror(pool).build()) {
+                for (int n = 0; n < 12; n++) {
+                    sink.record(event(n, AuditEvent.Severity.WARN));
+                }
+            }
+            assertTrue(AuditVerifier.verifyFiles(dir, "security.log", KEY, pub, pool).ok());
+            List<String> lines = java.nio.file.Files.readAllLines(dir.resolve("security.log"));
+            java.nio.file.Files.write(dir.resolve("security.log"), lines.subList(0, lines.size() - 4));
+            assertTrue(AuditVerifier.verifyFiles(dir, "security.log", KEY, pub).ok(),
+                    "the cut took the local checkpoints with it");
+            AuditVerifier.Result cut = AuditVerifier.verifyFiles(dir, "security.log", KEY, pub, pool);
+            assertEquals(AuditVerifier.Problem.TRUNCATED, cut.problem(), cut.toString());
+        }
+    }
+
+    @Test
     void aMissingSchemaIsAClearError(TestDatabase db) {
         try (HikariDataSource pool = pool(db)) {
             AuditException e = assertThrows(AuditException.class, () -> PostgresAuditSink.builder(pool, KEY).build());
