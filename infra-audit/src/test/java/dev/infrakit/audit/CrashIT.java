@@ -35,11 +35,14 @@ class CrashIT {
                     DurableWriterMain.class.getName(), dir.toString(), Integer.toString(next))
                     .redirectErrorStream(true).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            long killAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300 + random.nextInt(700));
+            // The kill comes 100 to 600 ms after the child has opened the logs (JVM start-up varies).
+            long killAt = Long.MAX_VALUE;
             String line;
             int highest = next - 1;
             while ((line = out.readLine()) != null) {
-                if (line.startsWith("ACK ")) {
+                if (line.startsWith("OPEN")) {
+                    killAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100 + random.nextInt(500));
+                } else if (line.startsWith("ACK ")) {
                     int n = Integer.parseInt(line.substring(4));
                     acknowledged.add(n);
                     highest = Math.max(highest, n);
@@ -70,7 +73,7 @@ class CrashIT {
                 assertTrue(present.contains(n), "acknowledged event " + n + " is missing");
             }
         }
-        assertTrue(acknowledged.size() > 50, "the children wrote something: " + acknowledged.size());
+        assertTrue(acknowledged.size() > 20, "the children wrote something: " + acknowledged.size());
         AuditVerifier.Result audit = AuditVerifier.verifyFiles(dir, "audit.log", KEY);
         assertTrue(audit.ok(), audit.toString());
         AuditVerifier.Result security = AuditVerifier.verifyFiles(dir, "security.log", KEY);
