@@ -40,6 +40,15 @@ final class Chain {
         return capacity;
     }
 
+    /** {@code value}, checked to be a positive duration; the message names {@code what}. */
+    static java.time.Duration requirePositive(java.time.Duration value, String what) {
+        java.util.Objects.requireNonNull(value, what);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, got " + value);
+        }
+        return value;
+    }
+
     static Mac hmac(byte[] key) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

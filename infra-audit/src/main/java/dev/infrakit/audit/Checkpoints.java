@@ -33,14 +33,7 @@ final class Checkpoints {
         payload.put("securitySeq", securitySeq);
         payload.put("securityMac", Base64.getEncoder().encodeToString(securityMac));
         payload.put("time", time.toString());
-        JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).type(
-                new com.nimbusds.jose.JOSEObjectType("infrakit-audit-checkpoint")).build(), new Payload(payload));
-        try {
-            jws.sign(new ECDSASigner(key));
-        } catch (JOSEException e) {
-            throw new AuditException("Could not sign an audit checkpoint: " + e.getMessage(), e);
-        }
-        return jws.serialize();
+        return signed(key, payload);
     }
 
     /** A checkpoint of one PostgreSQL writer's chain. */
@@ -50,6 +43,10 @@ final class Checkpoints {
         payload.put("seq", seq);
         payload.put("mac", Base64.getEncoder().encodeToString(mac));
         payload.put("time", time.toString());
+        return signed(key, payload);
+    }
+
+    private static String signed(ECPrivateKey key, Map<String, Object> payload) {
         JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).type(
                 new com.nimbusds.jose.JOSEObjectType("infrakit-audit-checkpoint")).build(), new Payload(payload));
         try {

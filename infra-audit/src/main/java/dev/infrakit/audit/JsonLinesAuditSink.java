@@ -502,11 +502,7 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
 
         /** ASYNC only: how often written events are synced (default 1 s). */
         public Builder syncInterval(Duration interval) {
-            Objects.requireNonNull(interval, "interval");
-            if (interval.isNegative() || interval.isZero()) {
-                throw new IllegalArgumentException("syncInterval must be positive, got " + interval);
-            }
-            this.syncInterval = interval;
+            this.syncInterval = Chain.requirePositive(interval, "syncInterval");
             return this;
         }
 
@@ -519,11 +515,7 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
          */
         public Builder checkpoints(java.security.interfaces.ECPrivateKey signingKey, Duration interval) {
             this.checkpointKey = Objects.requireNonNull(signingKey, "signingKey");
-            Objects.requireNonNull(interval, "interval");
-            if (interval.isNegative() || interval.isZero()) {
-                throw new IllegalArgumentException("checkpoint interval must be positive, got " + interval);
-            }
-            this.checkpointInterval = interval;
+            this.checkpointInterval = Chain.requirePositive(interval, "checkpoint interval");
             return this;
         }
 

@@ -491,11 +491,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
          */
         public Builder checkpoints(java.security.interfaces.ECPrivateKey signingKey, Duration interval) {
             this.checkpointKey = Objects.requireNonNull(signingKey, "signingKey");
-            Objects.requireNonNull(interval, "interval");
-            if (interval.isNegative() || interval.isZero()) {
-                throw new IllegalArgumentException("checkpoint interval must be positive, got " + interval);
-            }
-            this.checkpointInterval = interval;
+            this.checkpointInterval = Chain.requirePositive(interval, "checkpoint interval");
             return this;
         }
 
