@@ -99,13 +99,6 @@ public final class LocalRateLimitStore implements RateLimitStore {
         return namespaces.get(policy.name());
     }
 
-    private static void checkPermits(RateLimitPolicy policy, long permits) {
-        if (permits < 1 || permits > policy.maxPermits()) {
-            throw new IllegalArgumentException("permits must be between 1 and " + policy.maxPermits() + " for policy '"
-                    + policy.name() + "', got " + permits);
-        }
-    }
-
     /**
      * The key's bucket, created when absent; {@code null} when the table is full.
      */
@@ -136,7 +129,7 @@ public final class LocalRateLimitStore implements RateLimitStore {
     @Override
     public boolean tryAcquire(RateLimitPolicy policy, String key, long permits) {
         Objects.requireNonNull(key, "key");
-        checkPermits(policy, permits);
+        policy.checkPermits(permits);
         for (;;) {
             Namespace ns = namespace(policy);
             long[] state = bucket(ns, key);
@@ -156,7 +149,7 @@ public final class LocalRateLimitStore implements RateLimitStore {
     @Override
     public Decision acquire(RateLimitPolicy policy, String key, long permits, Duration maxWait) {
         Objects.requireNonNull(key, "key");
-        checkPermits(policy, permits);
+        policy.checkPermits(permits);
         long maxWaitNanos = toNanos(maxWait);
         for (;;) {
             Namespace ns = namespace(policy);
@@ -174,11 +167,16 @@ public final class LocalRateLimitStore implements RateLimitStore {
         }
     }
 
-    static long toNanos(Duration maxWait) {
-        Objects.requireNonNull(maxWait, "maxWait");
-        if (maxWait.isNegative()) {
-            throw new IllegalArgumentException("maxWait must not be negative, got " + maxWait);
+    static Duration notNegative(Duration value, String what) {
+        Objects.requireNonNull(value, what);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(what + " must not be negative, got " + value);
         }
+        return value;
+    }
+
+    static long toNanos(Duration maxWait) {
+        notNegative(maxWait, "maxWait");
         return maxWait.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365).toNanos() : maxWait.toNanos();
     }
 
@@ -342,11 +340,7 @@ public final class LocalRateLimitStore implements RateLimitStore {
          * little spares keys that come back often the cost of being created again.
          */
         public Builder forgetAfter(Duration forgetAfter) {
-            Objects.requireNonNull(forgetAfter, "forgetAfter");
-            if (forgetAfter.isNegative()) {
-                throw new IllegalArgumentException("forgetAfter must not be negative, got " + forgetAfter);
-            }
-            this.forgetAfter = forgetAfter;
+            this.forgetAfter = notNegative(forgetAfter, "forgetAfter");
             return this;
         }
 

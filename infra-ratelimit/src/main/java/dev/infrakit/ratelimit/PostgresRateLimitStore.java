@@ -228,13 +228,6 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
         return SHA256.get().digest(key.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void checkPermits(RateLimitPolicy policy, long permits) {
-        if (permits < 1 || permits > policy.maxPermits()) {
-            throw new IllegalArgumentException("permits must be between 1 and " + policy.maxPermits() + " for policy '"
-                    + policy.name() + "', got " + permits);
-        }
-    }
-
     @Override
     public boolean tryAcquire(RateLimitPolicy policy, String key, long permits) {
         return acquire(policy, key, permits, Duration.ZERO).allowed();
@@ -244,7 +237,7 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
     public Decision acquire(RateLimitPolicy policy, String key, long permits, Duration maxWait) {
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(key, "key");
-        checkPermits(policy, permits);
+        policy.checkPermits(permits);
         long maxWaitNanos = LocalRateLimitStore.toNanos(maxWait);
         if (batchPermits > 1 && maxWaitNanos == 0 && policy.slowDownOrNull() == null) {
             Decision local = fromReservation(policy, key, permits);
@@ -633,20 +626,13 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
 
         /** Rows full for this long are deleted by the sweep (default 10 s). */
         public Builder forgetAfter(Duration forgetAfter) {
-            Objects.requireNonNull(forgetAfter, "forgetAfter");
-            if (forgetAfter.isNegative()) {
-                throw new IllegalArgumentException("forgetAfter must not be negative, got " + forgetAfter);
-            }
-            this.forgetAfter = forgetAfter;
+            this.forgetAfter = LocalRateLimitStore.notNegative(forgetAfter, "forgetAfter");
             return this;
         }
 
         /** How often the background sweep runs (default 1 min; zero disables it) and rows per batch (default 1000). */
         public Builder sweep(Duration interval, int batch) {
-            Objects.requireNonNull(interval, "interval");
-            if (interval.isNegative()) {
-                throw new IllegalArgumentException("sweep interval must not be negative, got " + interval);
-            }
+            LocalRateLimitStore.notNegative(interval, "sweep interval");
             if (batch < 1) {
                 throw new IllegalArgumentException("sweep batch must be at least 1, got " + batch);
             }

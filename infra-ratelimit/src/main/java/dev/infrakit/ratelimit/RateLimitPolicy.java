@@ -103,6 +103,19 @@ public final class RateLimitPolicy {
         return maxCapacity;
     }
 
+    /**
+     * {@code permits}, checked against this policy.
+     *
+     * @throws IllegalArgumentException unless 1 ≤ permits ≤ {@link #maxPermits()}
+     */
+    long checkPermits(long permits) {
+        if (permits < 1 || permits > maxCapacity) {
+            throw new IllegalArgumentException("permits must be between 1 and " + maxCapacity + " for policy '" + name
+                    + "', got " + permits);
+        }
+        return permits;
+    }
+
     Limit limit(int i) {
         return limits[i];
     }

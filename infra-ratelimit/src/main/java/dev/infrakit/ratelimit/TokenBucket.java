@@ -45,13 +45,6 @@ public final class TokenBucket {
         return policy;
     }
 
-    private long permits(long permits) {
-        if (permits < 1 || permits > policy.maxPermits()) {
-            throw new IllegalArgumentException("permits must be between 1 and " + policy.maxPermits() + ", got " + permits);
-        }
-        return permits;
-    }
-
     /** Takes one token if every limit has one now (and slow-down would not delay it). */
     public boolean tryAcquire() {
         return Gcra.tryAcquire(state, policy, ticker.read() - origin, 1) == 1;
@@ -63,7 +56,7 @@ public final class TokenBucket {
      * @throws IllegalArgumentException unless 1 ≤ permits ≤ the smallest capacity
      */
     public boolean tryAcquire(long permits) {
-        return Gcra.tryAcquire(state, policy, ticker.read() - origin, permits(permits)) == 1;
+        return Gcra.tryAcquire(state, policy, ticker.read() - origin, policy.checkPermits(permits)) == 1;
     }
 
     /**
@@ -74,7 +67,7 @@ public final class TokenBucket {
      * @throws IllegalArgumentException for bad permits or a negative wait
      */
     public Decision acquire(long permits, Duration maxWait) {
-        return Gcra.acquire(state, policy, ticker.read() - origin, permits(permits), LocalRateLimitStore.toNanos(maxWait));
+        return Gcra.acquire(state, policy, ticker.read() - origin, policy.checkPermits(permits), LocalRateLimitStore.toNanos(maxWait));
     }
 
     @Override
