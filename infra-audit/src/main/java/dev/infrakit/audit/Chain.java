@@ -78,14 +78,20 @@ final class Chain {
         return line.substring(0, at) + "}";
     }
 
-    /** The MAC a line carries, or {@code null}. */
+    /**
+     * The MAC a line carries, or {@code null}. Only the canonical base64 text counts: a decoder
+     * ignores the unused low bits of the last character, so {@code …A=} and {@code …B=} decode
+     * alike, and a changed character there would otherwise go unnoticed.
+     */
     static byte[] macOf(String line) {
         int at = line.lastIndexOf(MAC_MEMBER);
         if (at < 0 || !line.endsWith("\"}")) {
             return null;
         }
+        String text = line.substring(at + MAC_MEMBER.length(), line.length() - 2);
         try {
-            return Base64.getDecoder().decode(line.substring(at + MAC_MEMBER.length(), line.length() - 2));
+            byte[] mac = Base64.getDecoder().decode(text);
+            return Base64.getEncoder().encodeToString(mac).equals(text) ? mac : null;
         } catch (IllegalArgumentException e) {
             return null;
         }

@@ -36,12 +36,33 @@ final class ChainedLog {
     private byte[] lastMac;
     private boolean dirty;
     private long repairedTornLines;
+    private long recoveredBytes;
     /** Lines of the current batch, written with one system call when the batch is synced. */
-    private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream(64 * 1024);
+    private final Batch pending = new Batch();
+    /** DURABLE mode's write-ahead journal, or null: then every force syncs the log itself. */
+    private final Journal journal;
+    /** Bytes of the current file that are synced or journaled. */
+    private long durableSize;
 
     private final boolean chained;
 
-    ChainedLog(Path directory, String base, long maxFileSize, int maxFiles, byte[] key, boolean chained) {
+    /** The batch buffer, exposing its array so it is written and journaled without copies. */
+    private static final class Batch extends java.io.ByteArrayOutputStream {
+        Batch() {
+            super(64 * 1024);
+        }
+
+        byte[] array() {
+            return buf;
+        }
+    }
+
+    /**
+     * @param journalSize bytes of the write-ahead {@link Journal} kept beside the log, or 0 for none
+     */
+    ChainedLog(Path directory, String base, long maxFileSize, int maxFiles, byte[] key, boolean chained,
+            long journalSize) {
+        this.journal = journalSize > 0 ? new Journal(directory.resolve(base + ".journal"), journalSize) : null;
         this.chained = chained;
         this.directory = directory;
         this.base = base;
@@ -74,9 +95,17 @@ final class ChainedLog {
         return repairedTornLines;
     }
 
+    /** Bytes of acknowledged records that the journal put back into the log on open. */
+    long recoveredBytes() {
+        return recoveredBytes;
+    }
+
     void open() throws IOException {
         Files.createDirectories(directory);
         Path file = current();
+        if (journal != null) {
+            recoveredBytes = journal.redo(file);
+        }
         lastSeq = 0;
         lastMac = Chain.GENESIS;
         if (Files.exists(file)) {
@@ -95,8 +124,17 @@ final class ChainedLog {
             channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             size = 0;
             writeLink();
-            force();
-            syncDirectory();
+            syncFile();
+            syncDirectory(directory);
+        }
+        // Lines a killed process left in the page cache were journaled, not synced: sync them
+        // before the journal is reset. A link line still pending is written with the first batch.
+        durableSize = size - pending.size();
+        if (durableSize > 0) {
+            channel.force(false);
+        }
+        if (journal != null) {
+            journal.reset(durableSize);
         }
     }
 
@@ -196,7 +234,10 @@ final class ChainedLog {
     }
 
     private void rotate() throws IOException {
-        force();
+        syncFile();
+        if (journal != null) {
+            journal.reset(size); // its records are in the synced file now: the file can be renamed
+        }
         channel.close();
         Files.deleteIfExists(directory.resolve(base + "." + (maxFiles - 1)));
         for (int i = maxFiles - 2; i >= 1; i--) {
@@ -213,31 +254,65 @@ final class ChainedLog {
         channel = FileChannel.open(current(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         size = 0;
         writeLink();
-        force();
-        syncDirectory();
+        syncFile();
+        syncDirectory(directory);
+        if (journal != null) {
+            journal.reset(size);
+        }
+        durableSize = size;
     }
 
-    /** Writes the batch's lines and syncs them to the device. */
+    /**
+     * Makes the batch's lines durable: written to the log and, with a journal, copied into it and
+     * the journal synced (the log is synced only when the journal is full); without one, the log is
+     * synced.
+     */
     void force() throws IOException {
+        if (journal == null) {
+            syncFile();
+            return;
+        }
+        int length = pending.size();
+        long start = size - length;
+        writeToFile();
+        if (dirty) {
+            if (length == 0 || start != durableSize || !journal.append(start, pending.array(), length)) {
+                channel.force(false);
+                journal.reset(size);
+            }
+            durableSize = size;
+            dirty = false;
+        }
+        pending.reset();
+    }
+
+    /** Writes the batch's lines and syncs the log itself. */
+    private void syncFile() throws IOException {
         writePending();
         if (dirty) {
             channel.force(false);
             dirty = false;
         }
+        durableSize = size;
     }
 
     /** Writes the batch's lines without syncing (ASYNC mode between syncs). */
     void writePending() throws IOException {
+        writeToFile();
+        pending.reset();
+    }
+
+    private void writeToFile() throws IOException {
         if (pending.size() > 0) {
-            ByteBuffer buffer = ByteBuffer.wrap(pending.toByteArray());
-            pending.reset();
+            ByteBuffer buffer = ByteBuffer.wrap(pending.array(), 0, pending.size());
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
         }
     }
 
-    private void syncDirectory() throws IOException {
+    /** Syncs a directory's entries (a created or renamed file); a no-op where that is not possible. */
+    static void syncDirectory(Path directory) {
         try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
             dir.force(true);
         } catch (IOException e) {
@@ -247,7 +322,11 @@ final class ChainedLog {
 
     void close() throws IOException {
         if (channel != null && channel.isOpen()) {
-            force();
+            writePending();
+            channel.force(false);
+            if (journal != null) {
+                journal.close(size);
+            }
             channel.close();
         }
     }

@@ -89,6 +89,16 @@ class AuditSinkExtrasIT {
                 Config.of(Map.of("infrakit.audit.sink", "jsonl", "infrakit.audit.dir", dir.toString(),
                         "infrakit.audit.key", Base64.getEncoder().encodeToString(new byte[8])))));
         assertFalse(shortKey.getMessage().contains(Base64.getEncoder().encodeToString(new byte[8])), "the key is masked");
+        ConfigException journal = assertThrows(ConfigException.class, () -> Providers.load(AuditSinkProvider.class,
+                Config.of(Map.of("infrakit.audit.sink", "jsonl", "infrakit.audit.dir", dir.toString(),
+                        "infrakit.audit.key-file", keyFile.toString(), "infrakit.audit.journal-size", "1KB"))));
+        assertEquals("infrakit.audit.journal-size", journal.key());
+        try (AuditSink durable = Providers.load(AuditSinkProvider.class, Config.of(Map.of("infrakit.audit.sink", "jsonl",
+                "infrakit.audit.dir", dir.resolve("durable").toString(), "infrakit.audit.key-file", keyFile.toString(),
+                "infrakit.audit.journal-size", "128KiB")))) {
+            durable.record(AuditFixtures.event(3, AuditEvent.Severity.INFO));
+        }
+        assertEquals(128 * 1024, Files.size(dir.resolve("durable").resolve("audit.log.journal")));
         try (AuditSink log = Providers.load(AuditSinkProvider.class, Config.of(Map.of("infrakit.audit.sink", "slf4j")))) {
             log.record(AuditFixtures.event(2, AuditEvent.Severity.ERROR));
             assertEquals("slf4j:infrakit.audit", log.name());

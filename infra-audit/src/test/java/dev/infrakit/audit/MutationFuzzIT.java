@@ -95,6 +95,21 @@ class MutationFuzzIT {
                     + result);
         }
         assertTrue(flips > 500 && deletions > 500 && swaps > 500 && cuts > 500);
+
+        // A base64 decoder ignores the unused low bits of a MAC's last character ("…A=" and "…B="
+        // decode alike): the verifier accepts only the canonical text, so that flip is seen too.
+        int line = 5;
+        int macEnd = lineStarts.get(line + 1) - 5; // …X="}\n: X is the last character carrying MAC bits
+        byte[] sameBits = pristine.clone();
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        int value = alphabet.indexOf(sameBits[macEnd]);
+        assertTrue(value >= 0 && sameBits[macEnd + 1] == '=', new String(pristine, lineStarts.get(line),
+                lineStarts.get(line + 1) - lineStarts.get(line), StandardCharsets.UTF_8));
+        sameBits[macEnd] = (byte) alphabet.charAt(value ^ 1);
+        Files.write(work.resolve("audit.log"), sameBits);
+        AuditVerifier.Result nonCanonical = AuditVerifier.verifyFiles(work, "audit.log", KEY);
+        assertFalse(nonCanonical.ok(), "a non-canonical MAC went undetected");
+        assertEquals(line + 1, nonCanonical.firstBadSequence().orElseThrow(), nonCanonical.toString());
         Files.write(work.resolve("audit.log"), pristine);
         assertTrue(AuditVerifier.verifyFiles(work, "audit.log", KEY).ok());
         assertEquals(300 + 1, lines, new String(pristine, 0, 40, StandardCharsets.UTF_8));

@@ -32,8 +32,9 @@ public final class BuiltInAuditSinks {
      * {@code durability} (durable, async), {@code queue-full} (block, reject), {@code queue-size},
      * {@code sync-interval}, {@code audit.max-size} (100MB), {@code audit.max-files} (10),
      * {@code security.max-size} (50MB), {@code security.max-files} (5), {@code redact.allow},
-     * {@code redact.deny}, {@code checkpoint.key-file} (a P-256 private key, PKCS#8 PEM) and
-     * {@code checkpoint.interval} (1m).
+     * {@code redact.deny}, {@code checkpoint.key-file} (a P-256 private key, PKCS#8 PEM),
+     * {@code checkpoint.interval} (1m) and {@code journal-size} (4MiB; 0 for none: DURABLE's
+     * write-ahead journal).
      */
     public static final class JsonLines implements AuditSinkProvider {
         @Override
@@ -72,7 +73,12 @@ public final class BuiltInAuditSinks {
                     throw audit.invalid(k, "expected at least 1");
                 }
             }
-            JsonLinesAuditSink.Builder builder = JsonLinesAuditSink.builder(Path.of(audit.getString("dir")), key);
+            long journal = audit.getSize("journal-size", 4L * 1024 * 1024);
+            if (journal != 0 && journal < 64 * 1024) {
+                throw audit.invalid("journal-size", "expected 0 (no journal) or at least 64KiB");
+            }
+            JsonLinesAuditSink.Builder builder = JsonLinesAuditSink.builder(Path.of(audit.getString("dir")), key)
+                    .journal(journal);
             if (audit.has("checkpoint.key-file")) {
                 Duration interval = audit.getDuration("checkpoint.interval", Duration.ofMinutes(1));
                 if (interval.isZero()) {
