@@ -1,0 +1,15 @@
+/**
+ * Infrakit credentials: a versioned {@link dev.infrakit.credentials.CredentialStore} (in memory,
+ * encrypted files, PostgreSQL) with check-and-set writes, encryption at rest under a
+ * {@link dev.infrakit.credentials.KeyRing}, a refresh-ahead cache and audited access.
+ */
+module dev.infrakit.credentials {
+    requires transitive dev.infrakit.core;
+    requires transitive dev.infrakit.audit;
+    requires com.fasterxml.jackson.databind;
+    requires com.nimbusds.jose.jwt;
+    requires com.github.benmanes.caffeine;
+    requires static org.postgresql.jdbc;
+
+    exports dev.infrakit.credentials;
+}
