@@ -35,10 +35,26 @@ public final class SecretValue {
 
     /** Kind byte followed by the data (fields: a JSON object with sorted keys, UTF-8). */
     private final byte[] encoded;
+    /** False for a view of a cache's buffer: clearing it must not wipe the buffer others read. */
+    private final boolean owner;
     private volatile boolean cleared;
 
     private SecretValue(byte[] encoded) {
+        this(encoded, true);
+    }
+
+    private SecretValue(byte[] encoded, boolean owner) {
         this.encoded = encoded;
+        this.owner = owner;
+    }
+
+    /**
+     * A view of this value for one reader of a cache: it reads the same buffer, and its
+     * {@link #clear()} makes only the view unusable (the cache's copy is cleared when evicted).
+     */
+    SecretValue view() {
+        checkNotCleared();
+        return new SecretValue(encoded, false);
     }
 
     /**
@@ -177,10 +193,16 @@ public final class SecretValue {
         return Arrays.copyOfRange(encoded, 1, encoded.length);
     }
 
-    /** Overwrites the data with zeros; any later access throws {@link IllegalStateException}. */
+    /**
+     * Overwrites the data with zeros; any later access throws {@link IllegalStateException}. A value
+     * read through {@link CachingCredentialStore} shares the cache's buffer: clearing it makes this
+     * value unusable and leaves the cached copy (zeroed when the cache evicts it).
+     */
     public void clear() {
         cleared = true;
-        Arrays.fill(encoded, (byte) 0);
+        if (owner) {
+            Arrays.fill(encoded, (byte) 0);
+        }
     }
 
     /** Whether {@link #clear()} was called. */
@@ -229,6 +251,9 @@ public final class SecretValue {
     public String toString() {
         if (cleared) {
             return "SecretValue[cleared]";
+        }
+        if (encoded.length == 0) {
+            return "SecretValue[]";
         }
         return encoded[0] == FIELDS ? "SecretValue[fields=" + fieldNames() + ", values=****]"
                 : "SecretValue[" + (encoded.length - 1) + " bytes=****]";

@@ -1,0 +1,498 @@
+package dev.infrakit.credentials;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.infrakit.core.Ticker;
+import dev.infrakit.credentials.internal.CoarseTicker;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A read cache in front of any {@link CredentialStore}, on Caffeine, in the manner of the AWS
+ * Secrets Manager caching client:
+ * <ul>
+ *   <li><b>Refresh ahead</b>: a value read after {@code refreshAfter} (± {@code jitter}, so that
+ *   many instances do not reload together) is returned at once while a reload runs in the
+ *   background.</li>
+ *   <li><b>Expiry</b>: after {@code expireAfter} without a successful reload the next read loads
+ *   synchronously.</li>
+ *   <li><b>Stale on error</b>: if that load fails because the store is unavailable, the old value is
+ *   served for up to {@code staleIfError} more (counted), then the failure is thrown. A credential
+ *   that no longer exists, or fails its integrity check, is never served stale.</li>
+ *   <li><b>Invalidation</b>: every write through this store drops the credential's entries; if the
+ *   store implements {@link CredentialChanges} (PostgreSQL), writes made by other instances do too,
+ *   and a lost notification connection drops everything.</li>
+ * </ul>
+ * Only values are cached ({@code get}); metadata and listings always go to the store. Each read
+ * returns its own {@link Secret} whose value shares the cache's buffer: clearing it makes that
+ * reader's value unusable without wiping the cached copy (which other readers may be using; it is
+ * left to the garbage collector once evicted).
+ *
+ * <p>With the system ticker, the read path takes the time from a clock updated every 10 ms (so a
+ * hit costs no clock read); refresh and expiry are therefore accurate to about 10 ms.
+ */
+public final class CachingCredentialStore extends ForwardingCredentialStore {
+    private static final Logger LOG = LoggerFactory.getLogger(CachingCredentialStore.class);
+
+    private final Cache<Object, Entry> cache;
+    private final Ticker ticker;
+    private final boolean coarse;
+    private final long refreshNanos;
+    private final long expireNanos;
+    private final long staleNanos;
+    private final double jitter;
+    private final Executor executor;
+    private final AutoCloseable subscription;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder staleServed = new LongAdder();
+    private final LongAdder loadFailures = new LongAdder();
+    private final LongAdder refreshes = new LongAdder();
+    private final Timer loadTimer;
+
+    /** The key of a given version; the current version is keyed by the name alone. */
+    private static final class VersionKey {
+        final String name;
+        final int version;
+
+        VersionKey(String name, int version) {
+            this.name = name;
+            this.version = version;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof VersionKey && ((VersionKey) o).version == version && ((VersionKey) o).name.equals(name);
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 31 + version;
+        }
+    }
+
+    private static final class Entry {
+        final Secret secret;
+        final long expireAt;
+        volatile long refreshAt;
+        final AtomicBoolean refreshing = new AtomicBoolean();
+
+        Entry(Secret secret, long refreshAt, long expireAt) {
+            this.secret = secret;
+            this.refreshAt = refreshAt;
+            this.expireAt = expireAt;
+        }
+    }
+
+    private CachingCredentialStore(Builder b) {
+        super(b.store);
+        this.ticker = b.ticker;
+        this.coarse = b.ticker == Ticker.systemTicker();
+        this.refreshNanos = b.refreshAfter.toNanos();
+        this.expireNanos = b.expireAfter.toNanos();
+        this.staleNanos = b.staleIfError.toNanos();
+        this.jitter = b.jitter;
+        this.executor = b.executor;
+        this.cache = Caffeine.newBuilder().maximumSize(b.maximumSize).executor(Runnable::run).build();
+        if (coarse) {
+            CoarseTicker.acquire();
+        }
+        this.loadTimer = b.registry == null ? null : Timer.builder("infrakit.credentials.cache.load")
+                .description("Time to load a credential into the cache").register(b.registry);
+        if (b.registry != null) {
+            bind(b.registry);
+        }
+        CredentialChanges changes = b.changes != null ? b.changes
+                : b.store instanceof CredentialChanges ? (CredentialChanges) b.store : null;
+        this.subscription = changes == null ? null : changes.subscribe(new CredentialChangeListener() {
+            @Override
+            public void changed(String name) {
+                invalidate(name);
+            }
+
+            @Override
+            public void resync() {
+                invalidateAll();
+            }
+        });
+    }
+
+    /** A builder caching reads of {@code store}. */
+    public static Builder builder(CredentialStore store) {
+        return new Builder(store);
+    }
+
+    private long now() {
+        return coarse ? CoarseTicker.read() : ticker.read();
+    }
+
+    @Override
+    public Secret get(String name) {
+        return read(name, name, 0);
+    }
+
+    @Override
+    public Secret get(String name, int version) {
+        return read(new VersionKey(name, version), name, version);
+    }
+
+    private Secret read(Object key, String name, int version) {
+        Entry e = cache.getIfPresent(key);
+        if (e != null) {
+            long now = now();
+            if (now - e.refreshAt < 0) {
+                hits.increment();
+                return handOut(e.secret);
+            }
+            if (now - e.expireAt < 0) {
+                hits.increment();
+                refreshAhead(key, name, version, e);
+                return handOut(e.secret);
+            }
+        }
+        misses.increment();
+        try {
+            Entry seen = e;
+            Entry loaded = cache.asMap().compute(key, (k, current) -> {
+                if (current != null && current != seen && now() - current.refreshAt < 0) {
+                    return current; // another reader loaded it while this one waited
+                }
+                return load(name, version);
+            });
+            return handOut(loaded.secret);
+        } catch (CredentialNotFoundException | CredentialIntegrityException | IllegalArgumentException definite) {
+            cache.invalidate(key);
+            throw definite;
+        } catch (RuntimeException unavailable) {
+            if (e != null && now() - (e.expireAt + staleNanos) < 0) {
+                staleServed.increment();
+                LOG.warn("Serving the cached value of credential '{}' (version {}) after its expiry: the store failed: {}",
+                        name, e.secret.version(), unavailable.toString());
+                return handOut(e.secret);
+            }
+            throw unavailable;
+        }
+    }
+
+    private static Secret handOut(Secret cached) {
+        return new Secret(cached.name(), cached.version(), cached.created(), cached.value().view());
+    }
+
+    /** Loads from the store (inside the cache's compute, so concurrent misses load once). */
+    private Entry load(String name, int version) {
+        long start = ticker.read();
+        try {
+            Secret secret = version == 0 ? delegate().get(name) : delegate().get(name, version);
+            long now = ticker.read();
+            return new Entry(secret, now + jittered(), now + expireNanos);
+        } catch (RuntimeException e) {
+            loadFailures.increment();
+            throw e;
+        } finally {
+            record(start);
+        }
+    }
+
+    private void record(long start) {
+        if (loadTimer != null) {
+            loadTimer.record(ticker.read() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private long jittered() {
+        if (jitter == 0) {
+            return refreshNanos;
+        }
+        double factor = 1 + ThreadLocalRandom.current().nextDouble(-jitter, jitter);
+        return Math.min((long) (refreshNanos * factor), expireNanos);
+    }
+
+    private void refreshAhead(Object key, String name, int version, Entry e) {
+        if (closed.get() || !e.refreshing.compareAndSet(false, true)) {
+            return;
+        }
+        refreshes.increment();
+        try {
+            executor.execute(() -> {
+                long start = ticker.read();
+                try {
+                    Secret fresh = version == 0 ? delegate().get(name) : delegate().get(name, version);
+                    record(start);
+                    long now = ticker.read();
+                    if (!cache.asMap().replace(key, e, new Entry(fresh, now + jittered(), now + expireNanos))) {
+                        fresh.value().clear(); // invalidated meanwhile: the next read loads afresh
+                    }
+                } catch (CredentialNotFoundException | CredentialIntegrityException gone) {
+                    record(start);
+                    loadFailures.increment();
+                    cache.asMap().remove(key, e);
+                } catch (RuntimeException failed) {
+                    record(start);
+                    loadFailures.increment();
+                    LOG.warn("Refreshing credential '{}' failed; serving the cached value until it expires: {}", name,
+                            failed.toString());
+                    // Try again after a tenth of the refresh period, not on every read.
+                    e.refreshAt = ticker.read() + Math.max(refreshNanos / 10, TimeUnit.MILLISECONDS.toNanos(100));
+                    e.refreshing.set(false);
+                }
+            });
+        } catch (RuntimeException rejected) {
+            e.refreshing.set(false);
+        }
+    }
+
+    /** Drops every cached version of {@code name}. */
+    public void invalidate(String name) {
+        cache.invalidate(name);
+        cache.asMap().keySet().removeIf(k -> k instanceof VersionKey && ((VersionKey) k).name.equals(name));
+    }
+
+    /** Drops everything. */
+    public void invalidateAll() {
+        cache.invalidateAll();
+    }
+
+    @Override
+    public int put(String name, SecretValue value, WriteCondition condition) {
+        try {
+            return super.put(name, value, condition);
+        } finally {
+            invalidate(name);
+        }
+    }
+
+    @Override
+    public void setMaxVersions(String name, int maxVersions) {
+        try {
+            super.setMaxVersions(name, maxVersions);
+        } finally {
+            invalidate(name);
+        }
+    }
+
+    @Override
+    public void delete(String name, int... versions) {
+        try {
+            super.delete(name, versions);
+        } finally {
+            invalidate(name);
+        }
+    }
+
+    @Override
+    public void undelete(String name, int... versions) {
+        try {
+            super.undelete(name, versions);
+        } finally {
+            invalidate(name);
+        }
+    }
+
+    @Override
+    public void destroy(String name, int... versions) {
+        try {
+            super.destroy(name, versions);
+        } finally {
+            invalidate(name);
+        }
+    }
+
+    @Override
+    public boolean deleteAll(String name) {
+        try {
+            return super.deleteAll(name);
+        } finally {
+            invalidate(name);
+        }
+    }
+
+    /** Reads answered from the cache. */
+    public long hits() {
+        return hits.sum();
+    }
+
+    /** Reads that went to the store. */
+    public long misses() {
+        return misses.sum();
+    }
+
+    /** Reads answered with an expired value because the store failed. */
+    public long staleServed() {
+        return staleServed.sum();
+    }
+
+    /** Loads (synchronous or refresh) that failed. */
+    public long loadFailures() {
+        return loadFailures.sum();
+    }
+
+    /** Background refreshes started. */
+    public long refreshes() {
+        return refreshes.sum();
+    }
+
+    /** Entries cached (approximate). */
+    public long size() {
+        return cache.estimatedSize();
+    }
+
+    private void bind(MeterRegistry registry) {
+        FunctionCounter.builder("infrakit.credentials.cache.requests", hits, LongAdder::sum).tag("result", "hit")
+                .description("Credential reads answered from the cache").register(registry);
+        FunctionCounter.builder("infrakit.credentials.cache.requests", misses, LongAdder::sum).tag("result", "miss")
+                .description("Credential reads that went to the store").register(registry);
+        FunctionCounter.builder("infrakit.credentials.cache.stale", staleServed, LongAdder::sum)
+                .description("Expired values served because the store failed").register(registry);
+        FunctionCounter.builder("infrakit.credentials.cache.load.failures", loadFailures, LongAdder::sum)
+                .description("Loads from the store that failed").register(registry);
+        Gauge.builder("infrakit.credentials.cache.size", cache, Cache::estimatedSize)
+                .description("Credentials cached").register(registry);
+    }
+
+    /** Stops listening for changes, clears the cache and closes the store. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (subscription != null) {
+                subscription.close();
+            }
+        } catch (Exception e) {
+            LOG.warn("Closing the change subscription failed", e);
+        } finally {
+            if (coarse) {
+                CoarseTicker.release();
+            }
+            cache.invalidateAll();
+            super.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CachingCredentialStore[" + delegate() + ", " + size() + " cached]";
+    }
+
+    /** Builds a {@link CachingCredentialStore}. */
+    public static final class Builder {
+        private final CredentialStore store;
+        private Duration refreshAfter = Duration.ofMinutes(5);
+        private Duration expireAfter = Duration.ofMinutes(15);
+        private Duration staleIfError = Duration.ofMinutes(15);
+        private double jitter = 0.1;
+        private long maximumSize = 10_000;
+        private Ticker ticker = Ticker.systemTicker();
+        private Executor executor = ForkJoinPool.commonPool();
+        private MeterRegistry registry;
+        private CredentialChanges changes;
+
+        private Builder(CredentialStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+        }
+
+        /** When a read starts a background reload (default 5 minutes). */
+        public Builder refreshAfter(Duration refreshAfter) {
+            this.refreshAfter = positive(refreshAfter, "refreshAfter");
+            return this;
+        }
+
+        /** When a value must be reloaded before it is served again (default 15 minutes). */
+        public Builder expireAfter(Duration expireAfter) {
+            this.expireAfter = positive(expireAfter, "expireAfter");
+            return this;
+        }
+
+        /** How long past expiry a value is served while the store fails (default 15 minutes; zero: never). */
+        public Builder staleIfError(Duration staleIfError) {
+            Objects.requireNonNull(staleIfError, "staleIfError");
+            if (staleIfError.isNegative()) {
+                throw new IllegalArgumentException("staleIfError must not be negative, got " + staleIfError);
+            }
+            this.staleIfError = staleIfError;
+            return this;
+        }
+
+        /** Random spread of the refresh time, as a fraction of it (default 0.1: ±10 %; 0 to 0.5). */
+        public Builder jitter(double jitter) {
+            if (!(jitter >= 0 && jitter <= 0.5)) {
+                throw new IllegalArgumentException("jitter must be 0 to 0.5, got " + jitter);
+            }
+            this.jitter = jitter;
+            return this;
+        }
+
+        /** Most entries kept (default 10,000). */
+        public Builder maximumSize(long maximumSize) {
+            if (maximumSize < 1) {
+                throw new IllegalArgumentException("maximumSize must be at least 1, got " + maximumSize);
+            }
+            this.maximumSize = maximumSize;
+            return this;
+        }
+
+        /** The time source (tests: a {@link dev.infrakit.core.ManualClock}). */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** Where background refreshes run (default the common pool; tests: {@code Runnable::run}). */
+        public Builder executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** Publishes hits, misses, stale reads, load failures, load time and size. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Where to hear about changes made elsewhere (default: the store itself, if it implements
+         * {@link CredentialChanges}; use this when it is wrapped in another decorator).
+         */
+        public Builder changes(CredentialChanges changes) {
+            this.changes = Objects.requireNonNull(changes, "changes");
+            return this;
+        }
+
+        /**
+         * The cache.
+         *
+         * @throws IllegalArgumentException if {@code refreshAfter} exceeds {@code expireAfter}
+         */
+        public CachingCredentialStore build() {
+            if (refreshAfter.compareTo(expireAfter) > 0) {
+                throw new IllegalArgumentException("refreshAfter (" + refreshAfter + ") must not exceed expireAfter ("
+                        + expireAfter + ")");
+            }
+            return new CachingCredentialStore(this);
+        }
+
+        private static Duration positive(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException(what + " must be positive, got " + d);
+            }
+            return d;
+        }
+    }
+}

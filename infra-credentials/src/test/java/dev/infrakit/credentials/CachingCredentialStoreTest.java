@@ -1,0 +1,237 @@
+package dev.infrakit.credentials;
+
+import dev.infrakit.core.ManualClock;
+import dev.infrakit.credentials.contract.CredentialStoreContract;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CachingCredentialStoreTest {
+
+    /** The cache passes the store contract (writes through it invalidate what it cached). */
+    @Nested
+    class Contract extends CredentialStoreContract {
+        @Override
+        protected CredentialStore createStore(ManualClock clock) {
+            return CachingCredentialStore.builder(InMemoryCredentialStore.builder().clock(clock).build()).ticker(clock)
+                    .executor(Runnable::run).build();
+        }
+    }
+
+    private final ManualClock clock = ManualClock.at(Instant.parse("2026-01-01T00:00:00Z"));
+
+    /** A store that counts reads and can be made to fail like an unreachable database. */
+    private static final class FlakyStore extends ForwardingCredentialStore {
+        final AtomicBoolean down = new AtomicBoolean();
+        final AtomicInteger reads = new AtomicInteger();
+
+        FlakyStore(CredentialStore store) {
+            super(store);
+        }
+
+        @Override
+        public Secret get(String name) {
+            reads.incrementAndGet();
+            if (down.get()) {
+                throw new CredentialException("Cannot reach the credential database (connection refused)");
+            }
+            return super.get(name);
+        }
+
+        @Override
+        public Secret get(String name, int version) {
+            reads.incrementAndGet();
+            if (down.get()) {
+                throw new CredentialException("Cannot reach the credential database (connection refused)");
+            }
+            return super.get(name, version);
+        }
+    }
+
+    private final InMemoryCredentialStore backing = InMemoryCredentialStore.builder().clock(clock).build();
+    private final FlakyStore flaky = new FlakyStore(backing);
+
+    private CachingCredentialStore.Builder cache() {
+        return CachingCredentialStore.builder(flaky).ticker(clock).executor(Runnable::run).jitter(0)
+                .refreshAfter(Duration.ofMinutes(5)).expireAfter(Duration.ofMinutes(15))
+                .staleIfError(Duration.ofMinutes(10));
+    }
+
+    private static String password(Secret s) {
+        return s.value().password().orElseThrow();
+    }
+
+    @Test
+    void readsAreServedFromTheCacheUntilRefreshAhead() {
+        backing.put("db", SecretValue.login("u", "one"));
+        try (CachingCredentialStore cache = cache().build()) {
+            assertEquals("one", password(cache.get("db")));
+            assertEquals("one", password(cache.get("db")));
+            assertEquals(1, flaky.reads.get());
+            assertEquals(1, cache.hits());
+            assertEquals(1, cache.misses());
+
+            backing.put("db", SecretValue.login("u", "two")); // written elsewhere, unseen by the cache
+            clock.advance(Duration.ofMinutes(4));
+            assertEquals("one", password(cache.get("db")), "fresh: no reload");
+            assertEquals(1, flaky.reads.get());
+
+            clock.advance(Duration.ofMinutes(2)); // past refreshAfter
+            assertEquals("one", password(cache.get("db")), "refresh ahead returns the cached value at once");
+            assertEquals(2, flaky.reads.get(), "and reloads in the background");
+            assertEquals(1, cache.refreshes());
+            assertEquals("two", password(cache.get("db")), "the reloaded value is served next");
+            assertEquals(2, flaky.reads.get());
+        }
+    }
+
+    @Test
+    void jitterSpreadsRefreshesOfValuesLoadedTogether() {
+        for (int i = 0; i < 200; i++) {
+            backing.put("k" + i, SecretValue.login("u", "p"));
+        }
+        try (CachingCredentialStore cache = cache().jitter(0.5).build()) {
+            for (int i = 0; i < 200; i++) {
+                cache.get("k" + i);
+            }
+            clock.advance(Duration.ofMinutes(5)); // refreshAfter exactly: about half are due
+            for (int i = 0; i < 200; i++) {
+                cache.get("k" + i);
+            }
+            long refreshed = cache.refreshes();
+            assertTrue(refreshed > 40 && refreshed < 160, "about half refreshed, not all at once: " + refreshed);
+        }
+    }
+
+    @Test
+    void anExpiredValueIsReloadedBeforeItIsServed() {
+        backing.put("db", SecretValue.login("u", "one"));
+        try (CachingCredentialStore cache = cache().build()) {
+            cache.get("db");
+            backing.put("db", SecretValue.login("u", "two"));
+            clock.advance(Duration.ofMinutes(16));
+            assertEquals("two", password(cache.get("db")));
+            assertEquals(2, cache.misses());
+        }
+    }
+
+    @Test
+    void aFailingStoreGetsTheStaleValueForABoundedWindowThenTheError() {
+        backing.put("db", SecretValue.login("u", "one"));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (CachingCredentialStore cache = cache().meterRegistry(registry).build()) {
+            cache.get("db");
+            flaky.down.set(true);
+            clock.advance(Duration.ofMinutes(6));
+            assertEquals("one", password(cache.get("db")), "refresh fails in the background; cached value served");
+            assertEquals(1, cache.loadFailures());
+            int reads = flaky.reads.get();
+            assertEquals("one", password(cache.get("db")));
+            assertEquals(reads, flaky.reads.get(), "a failed refresh is not retried on every read");
+
+            clock.advance(Duration.ofMinutes(10)); // expired 1 minute ago
+            assertEquals("one", password(cache.get("db")), "stale while the store is down");
+            assertEquals(1, cache.staleServed());
+            clock.advance(Duration.ofMinutes(10)); // 11 minutes past expiry: beyond staleIfError
+            CredentialException e = assertThrows(CredentialException.class, () -> cache.get("db"));
+            assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+
+            flaky.down.set(false);
+            backing.put("db", SecretValue.login("u", "two"));
+            assertEquals("two", password(cache.get("db")), "recovers when the store is back");
+            assertEquals(1.0, registry.get("infrakit.credentials.cache.stale").functionCounter().count());
+            assertEquals(2.0, registry.get("infrakit.credentials.cache.requests").tag("result", "hit").functionCounter()
+                    .count());
+            assertEquals(4.0, registry.get("infrakit.credentials.cache.requests").tag("result", "miss").functionCounter()
+                    .count());
+            assertTrue(registry.get("infrakit.credentials.cache.load").timer().count() >= 3);
+        }
+    }
+
+    @Test
+    void aCredentialDeletedElsewhereIsNeverServedStale() {
+        backing.put("db", SecretValue.login("u", "one"));
+        try (CachingCredentialStore cache = cache().build()) {
+            cache.get("db");
+            backing.deleteAll("db");
+            clock.advance(Duration.ofMinutes(6));
+            cache.get("db"); // refresh finds it gone and drops the entry
+            assertThrows(CredentialNotFoundException.class, () -> cache.get("db"));
+        }
+    }
+
+    @Test
+    void writesThroughTheCacheInvalidateEveryVersionOfTheName() {
+        try (CachingCredentialStore cache = cache().build()) {
+            cache.put("db", SecretValue.login("u", "one"));
+            assertEquals("one", password(cache.get("db")));
+            assertEquals("one", password(cache.get("db", 1)));
+            cache.put("db", SecretValue.login("u", "two"));
+            assertEquals("two", password(cache.get("db")));
+            cache.delete("db", 1);
+            assertThrows(CredentialNotFoundException.class, () -> cache.get("db", 1));
+            cache.deleteAll("db");
+            assertThrows(CredentialNotFoundException.class, () -> cache.get("db"));
+        }
+    }
+
+    @Test
+    void clearingAReadValueLeavesTheCachedCopyIntact() {
+        backing.put("db", SecretValue.login("u", "one"));
+        try (CachingCredentialStore cache = cache().build()) {
+            Secret first = cache.get("db");
+            first.clear();
+            assertThrows(IllegalStateException.class, () -> first.value().password());
+            assertEquals("one", password(cache.get("db")));
+        }
+    }
+
+    @Test
+    void changeNotificationsInvalidateAndAResyncDropsEverything() {
+        backing.put("a", SecretValue.login("u", "a1"));
+        backing.put("b", SecretValue.login("u", "b1"));
+        List<CredentialChangeListener> listeners = new ArrayList<>();
+        AtomicBoolean unsubscribed = new AtomicBoolean();
+        CredentialChanges changes = listener -> {
+            listeners.add(listener);
+            return () -> unsubscribed.set(true);
+        };
+        try (CachingCredentialStore cache = cache().changes(changes).build()) {
+            cache.get("a");
+            cache.get("b");
+            backing.put("a", SecretValue.login("u", "a2"));
+            backing.put("b", SecretValue.login("u", "b2"));
+            listeners.get(0).changed("a");
+            assertEquals("a2", password(cache.get("a")));
+            assertEquals("b1", password(cache.get("b")));
+            listeners.get(0).resync();
+            assertEquals("b2", password(cache.get("b")));
+        }
+        assertTrue(unsubscribed.get(), "closing the cache ends the subscription");
+    }
+
+    @Test
+    void badSettingsAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CachingCredentialStore
+                .builder(backing).refreshAfter(Duration.ofMinutes(20)).expireAfter(Duration.ofMinutes(10)).build());
+        assertTrue(e.getMessage().contains("refreshAfter (PT20M) must not exceed expireAfter (PT10M)"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CachingCredentialStore.builder(backing).jitter(0.9));
+        assertThrows(IllegalArgumentException.class, () -> CachingCredentialStore.builder(backing)
+                .refreshAfter(Duration.ZERO));
+        try (CachingCredentialStore cache = CachingCredentialStore.builder(backing).build()) {
+            assertTrue(cache.toString().startsWith("CachingCredentialStore[InMemoryCredentialStore"), cache.toString());
+        }
+    }
+}
