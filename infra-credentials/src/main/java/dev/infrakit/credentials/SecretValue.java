@@ -35,7 +35,7 @@ public final class SecretValue {
 
     /** Kind byte followed by the data (fields: a JSON object with sorted keys, UTF-8). */
     private final byte[] encoded;
-    /** False for a view of a cache's buffer: clearing it must not wipe the buffer others read. */
+    /** False for the copy a cache shares between readers: clearing it must not wipe what others read. */
     private final boolean owner;
     private volatile boolean cleared;
 
@@ -49,12 +49,20 @@ public final class SecretValue {
     }
 
     /**
-     * A view of this value for one reader of a cache: it reads the same buffer, and its
-     * {@link #clear()} makes only the view unusable (the cache's copy is cleared when evicted).
+     * A value over the same buffer that {@link CachingCredentialStore} hands to every reader:
+     * {@link #clear()} leaves it intact, since other readers may be using it.
      */
-    SecretValue view() {
+    SecretValue shared() {
         checkNotCleared();
         return new SecretValue(encoded, false);
+    }
+
+    /**
+     * Whether this is a cache's copy shared by its readers (read through
+     * {@link CachingCredentialStore}), which {@link #clear()} does not wipe.
+     */
+    public boolean isShared() {
+        return !owner;
     }
 
     /**
@@ -194,13 +202,16 @@ public final class SecretValue {
     }
 
     /**
-     * Overwrites the data with zeros; any later access throws {@link IllegalStateException}. A value
-     * read through {@link CachingCredentialStore} shares the cache's buffer: clearing it makes this
-     * value unusable and leaves the cached copy (zeroed when the cache evicts it).
+     * Overwrites the data with zeros; any later access throws {@link IllegalStateException}.
+     *
+     * <p>Except for a value read through {@link CachingCredentialStore}, which is the cache's own
+     * copy, shared by every reader ({@link #isShared()}): wiping it would break the other readers,
+     * so {@code clear()} leaves it as it is. Read through the store without the cache when a value
+     * must be wiped after use.
      */
     public void clear() {
-        cleared = true;
         if (owner) {
+            cleared = true;
             Arrays.fill(encoded, (byte) 0);
         }
     }

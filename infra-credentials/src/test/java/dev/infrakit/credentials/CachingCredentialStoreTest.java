@@ -188,13 +188,21 @@ class CachingCredentialStoreTest {
     }
 
     @Test
-    void clearingAReadValueLeavesTheCachedCopyIntact() {
+    void readersShareTheCachedCopyWhichClearingLeavesIntact() {
         backing.put("db", SecretValue.login("u", "one"));
         try (CachingCredentialStore cache = cache().build()) {
             Secret first = cache.get("db");
+            Secret second = cache.get("db");
+            assertTrue(first.value().isShared());
             first.clear();
-            assertThrows(IllegalStateException.class, () -> first.value().password());
+            assertFalse(first.value().isCleared());
+            assertEquals("one", password(second), "another reader's value still works");
             assertEquals("one", password(cache.get("db")));
+            Secret owned = backing.get("db");
+            assertFalse(owned.value().isShared());
+            owned.clear();
+            assertTrue(owned.value().isCleared(), "a value read from the store itself is wiped");
+            assertThrows(IllegalStateException.class, () -> owned.value().password());
         }
     }
 
