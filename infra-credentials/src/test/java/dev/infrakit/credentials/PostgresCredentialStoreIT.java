@@ -374,8 +374,10 @@ class PostgresCredentialStoreIT extends CredentialStoreContract {
                 try (Connection c = empty.connect(); Statement st = c.createStatement()) {
                     st.execute("ALTER TABLE infrakit_credential_version ADD CONSTRAINT no_more CHECK (version < 2)");
                 }
-                expect(CredentialException.class, "Could not write credential 'x/y' in PostgreSQL",
-                        () -> s.put("x/y", SecretValue.login("u", PASSWORD)));
+                CredentialException failed = expect(CredentialException.class, "Could not write credential 'x/y' in "
+                        + "PostgreSQL: ERROR: new row for relation \"infrakit_credential_version\" violates check "
+                        + "constraint \"no_more\"", () -> s.put("x/y", SecretValue.login("u", PASSWORD)));
+                assertFalse(failed.getMessage().contains("eyJ"), "no ciphertext either: " + failed.getMessage());
                 assertEquals(1, s.metadata("x/y").orElseThrow().currentVersion(), "the failed write rolled back");
                 expect(VersionConflictException.class, "expected version 7",
                         () -> s.put("x/y", SecretValue.login("u", PASSWORD), WriteCondition.ifVersion(7)));

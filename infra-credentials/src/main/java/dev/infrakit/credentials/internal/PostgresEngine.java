@@ -87,6 +87,12 @@ public final class PostgresEngine extends RecordStore<String> {
         T run(Connection c) throws SQLException;
     }
 
+    /**
+     * @param dataSource the pool every operation borrows a connection from
+     * @param cipher seals new versions under the ring's primary key and opens any key in the ring
+     * @param clock stamps versions and changes
+     * @param maxVersions versions kept per credential by default
+     */
     public PostgresEngine(DataSource dataSource, SecretCipher cipher, Clock clock, int maxVersions) {
         super(clock, maxVersions);
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -124,7 +130,7 @@ public final class PostgresEngine extends RecordStore<String> {
             return readRecords(s);
         } catch (SQLException e) {
             throw new CredentialException("Could not list credentials with prefix '" + prefix + "' in PostgreSQL: "
-                    + e.getMessage() + hint(e), e);
+                    + describe(e), e);
         }
     }
 
@@ -353,7 +359,7 @@ public final class PostgresEngine extends RecordStore<String> {
                 }
             } catch (SQLException e) {
                 throw new CredentialException("Could not scan credentials for re-encryption in PostgreSQL: "
-                        + e.getMessage() + hint(e), e);
+                        + describe(e), e);
             }
             for (String name : stale) {
                 rewrapped += rewrap(name, primary);
@@ -442,13 +448,18 @@ public final class PostgresEngine extends RecordStore<String> {
 
     private static CredentialException failure(String operation, String name, SQLException e) {
         String what = name == null ? "the credential store" : "credential '" + name + "'";
-        return new CredentialException("Could not " + operation + " " + what + " in PostgreSQL: " + e.getMessage()
-                + hint(e), e);
+        return new CredentialException("Could not " + operation + " " + what + " in PostgreSQL: " + describe(e), e);
     }
 
-    private static String hint(SQLException e) {
-        return "42P01".equals(e.getSQLState())
-                ? " (the tables are missing: run PostgresCredentialStore.createSchema(dataSource))" : "";
+    /**
+     * The first line of the driver's message, and a hint for a missing schema. The server's detail
+     * lines ("Failing row contains ...") would quote ciphertexts; they stay in the cause.
+     */
+    private static String describe(SQLException e) {
+        String message = String.valueOf(e.getMessage());
+        int eol = message.indexOf('\n');
+        return (eol < 0 ? message : message.substring(0, eol)) + ("42P01".equals(e.getSQLState())
+                ? " (the tables are missing: run PostgresCredentialStore.createSchema(dataSource))" : "");
     }
 
     private static Map<String, String> custom(String name, String json) {
