@@ -2,14 +2,22 @@ package dev.infrakit.benchmarks;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.infrakit.audit.Durability;
+import dev.infrakit.core.Config;
+import dev.infrakit.core.DataSources;
 import dev.infrakit.audit.JsonLinesAuditSink;
 import dev.infrakit.credentials.AuditedCredentialStore;
 import dev.infrakit.credentials.CachingCredentialStore;
 import dev.infrakit.credentials.CredentialStore;
 import dev.infrakit.credentials.InMemoryCredentialStore;
+import dev.infrakit.credentials.KeyRing;
+import dev.infrakit.credentials.MasterKey;
+import dev.infrakit.credentials.PostgresCredentialStore;
 import dev.infrakit.credentials.Secret;
 import dev.infrakit.credentials.SecretValue;
+import dev.infrakit.testkit.EphemeralPostgres;
+import dev.infrakit.testkit.TestDatabase;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -22,6 +30,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Map;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -95,6 +108,69 @@ public class CredentialReadBenchmark {
             sink.close();
             try (Stream<Path> paths = Files.walk(dir)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /**
+     * A PostgreSQL server (started for the run) holding the credential: Infrakit's store reading it
+     * uncached (one query joining the credential and its versions, then the JWE decrypted) against
+     * one plain JDBC {@code SELECT} of the stored record by primary key, through the same pool.
+     * The teardown prints the statements per read counted by {@code pg_stat_statements}.
+     */
+    @State(Scope.Benchmark)
+    public static class Postgres {
+        EphemeralPostgres server;
+        HikariDataSource pool;
+        PostgresCredentialStore store;
+
+        @Setup
+        public void setUp() throws Exception {
+            server = EphemeralPostgres.builder().setting("shared_preload_libraries", "pg_stat_statements").start();
+            TestDatabase db = server.createDatabase("bench");
+            try (Connection c = db.connect(); Statement s = c.createStatement()) {
+                s.execute("CREATE EXTENSION pg_stat_statements");
+            }
+            pool = DataSources.create(Config.of(Map.of("url", db.jdbcUrl(), "username", db.username(), "password",
+                    db.password(), "pool-size", "4")));
+            PostgresCredentialStore.createSchema(pool);
+            store = PostgresCredentialStore.builder(pool, KeyRing.of(MasterKey.generate())).build();
+            store.put(NAME, SecretValue.login("billing", "correct horse battery staple", "postgres://db/billing"));
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                s.execute("SELECT pg_stat_statements_reset()");
+            }
+        }
+
+        @TearDown
+        public void tearDown() throws Exception {
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery("SELECT query, calls FROM pg_stat_statements WHERE calls > 100 "
+                            + "ORDER BY calls DESC")) {
+                while (r.next()) {
+                    System.out.println("\n  pg_stat_statements: " + r.getLong(2) + " calls of " + r.getString(1));
+                }
+            }
+            store.close();
+            pool.close();
+            server.close();
+        }
+    }
+
+    @Benchmark
+    public Secret infrakitPostgres(Postgres state) {
+        return state.store.get(NAME);
+    }
+
+    @Benchmark
+    public String jdbcSelectOne(Postgres state) throws Exception {
+        try (Connection c = state.pool.getConnection();
+                PreparedStatement p = c.prepareStatement("SELECT data FROM infrakit_credential_version WHERE name = ? "
+                        + "AND version = ?")) {
+            p.setString(1, NAME);
+            p.setInt(2, 1);
+            try (ResultSet r = p.executeQuery()) {
+                r.next();
+                return r.getString(1);
             }
         }
     }

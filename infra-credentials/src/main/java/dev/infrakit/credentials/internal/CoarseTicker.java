@@ -16,9 +16,9 @@ public final class CoarseTicker {
     private CoarseTicker() {
     }
 
-    /** The time, at most about 10 ms old (exact while no one holds the ticker). */
+    /** The time, at most about 10 ms old; only meaningful between {@link #acquire()} and {@link #release()}. */
     public static long read() {
-        return thread == null ? System.nanoTime() : now;
+        return now;
     }
 
     /** Starts the updating thread if this is the first user. */
