@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ public final class FileEngine extends RecordStore<String> {
                 Files.createDirectories(parent);
                 try {
                     Files.createDirectory(directory, AtomicFiles.ownerOnly(parent, true));
-                } catch (java.nio.file.FileAlreadyExistsException e) {
+                } catch (FileAlreadyExistsException e) {
                     // Made meanwhile by another instance.
                 }
             }
