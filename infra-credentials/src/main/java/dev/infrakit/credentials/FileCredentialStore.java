@@ -1,0 +1,142 @@
+package dev.infrakit.credentials;
+
+import dev.infrakit.credentials.internal.FileEngine;
+import dev.infrakit.credentials.internal.RecordStore;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * A credential store in encrypted JSON files: either one file per credential in a directory
+ * ({@link #directory}) or every credential in one file ({@link #singleFile}). Each version's value
+ * is a JWE (A256KW / A256GCM) under the key ring's primary {@link MasterKey}, bound to the
+ * credential's name and version number; names, times and custom metadata are stored in clear.
+ *
+ * <p>Writes are atomic and crash-safe: a file is replaced by writing a temporary file, syncing it,
+ * renaming it over the old one and syncing the directory, so a crash leaves the old content or the
+ * new, never a torn file. Several processes (and several instances in one process) may use one
+ * store at once: every write holds an exclusive lock on the store's lock file ({@code .lock} in the
+ * directory, or {@code <file>.lock} next to the single file) and re-reads the record under it, so
+ * check-and-set writes never lose an update. Reads take no lock.
+ *
+ * <p>A file that is not a valid record, a modified ciphertext, a record moved to another name or
+ * version, or one encrypted under a key not in the ring is a {@link CredentialIntegrityException}
+ * naming the file. Other I/O failures are a {@link CredentialException} naming the path and the
+ * operation. Thread-safe.
+ *
+ * <pre>{@code
+ * KeyRing keys = KeyRing.of(MasterKey.fromEnvironment("INFRAKIT_MASTER_KEY"));
+ * try (FileCredentialStore store = FileCredentialStore.directory(Path.of("/var/lib/app/credentials"), keys).build()) {
+ *     store.put("apps/billing/db", SecretValue.login("billing", password));
+ * }
+ * }</pre>
+ */
+public final class FileCredentialStore extends ForwardingCredentialStore {
+    private final FileEngine engine;
+
+    private FileCredentialStore(FileEngine engine) {
+        super(engine);
+        this.engine = engine;
+    }
+
+    /**
+     * A builder of a store keeping one file per credential in {@code directory} (created, owner-only,
+     * if missing). The directory belongs to the store: put nothing else in it.
+     *
+     * @param directory where the credential files go
+     * @param keyRing the keys: new versions are encrypted under its primary; the others only read
+     */
+    public static Builder directory(Path directory, KeyRing keyRing) {
+        return new Builder(Objects.requireNonNull(directory, "directory"), true, keyRing);
+    }
+
+    /**
+     * A builder of a store keeping every credential in {@code file}, rewritten whole on each change:
+     * for a few dozen credentials. The lock file and temporary files go next to it.
+     *
+     * @param file the credentials file (created on the first write)
+     * @param keyRing the keys: new versions are encrypted under its primary; the others only read
+     */
+    public static Builder singleFile(Path file, KeyRing keyRing) {
+        Objects.requireNonNull(file, "file");
+        if (file.getFileName() == null) {
+            throw new IllegalArgumentException("singleFile needs a file, got " + file);
+        }
+        return new Builder(file, false, keyRing);
+    }
+
+    /**
+     * Re-encrypts under the key ring's primary every stored version encrypted under an older key,
+     * keeping versions, times and metadata as they are; returns how many versions it re-encrypted
+     * (0 when all are under the primary already). Run it after making a new key the primary
+     * ({@link KeyRing#withPrimary}); afterwards the old key can be dropped from the ring. Holds the
+     * store's lock while it runs, so writers in every process wait.
+     *
+     * @throws CredentialIntegrityException if a stored version fails its check (nothing is written)
+     * @throws CredentialException if the files cannot be read or written
+     */
+    public int rewrap() {
+        return engine.rewrap();
+    }
+
+    /** The directory, or the single file, holding the credentials (absolute). */
+    public Path location() {
+        return engine.location();
+    }
+
+    /** Shows the location and the key ids, never a key or a value. */
+    @Override
+    public String toString() {
+        return engine.toString();
+    }
+
+    /**
+     * Builds a {@link FileCredentialStore}. Not thread-safe; each setting is checked when it is
+     * given.
+     */
+    public static final class Builder {
+        private final Path location;
+        private final boolean directory;
+        private final KeyRing keyRing;
+        private Clock clock = Clock.systemUTC();
+        private int maxVersions = RecordStore.DEFAULT_MAX_VERSIONS;
+
+        private Builder(Path location, boolean directory, KeyRing keyRing) {
+            this.location = location;
+            this.directory = directory;
+            this.keyRing = Objects.requireNonNull(keyRing, "keyRing");
+        }
+
+        /**
+         * The clock stamping versions (tests); default the system clock in UTC.
+         *
+         * @throws NullPointerException if {@code clock} is null
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Versions kept per credential unless set per credential (default 10).
+         *
+         * @throws IllegalArgumentException unless 1 to 1000
+         */
+        public Builder maxVersions(int maxVersions) {
+            this.maxVersions = RecordStore.requireMaxVersions(maxVersions);
+            return this;
+        }
+
+        /**
+         * Opens the store: creates the directory and the lock file if needed and deletes temporary
+         * files a crashed writer left behind. Records are read when used, not here.
+         *
+         * @throws CredentialException if the directory or the lock file cannot be created or used
+         */
+        public FileCredentialStore build() {
+            return new FileCredentialStore(directory ? FileEngine.directory(location, keyRing, clock, maxVersions)
+                    : FileEngine.singleFile(location, keyRing, clock, maxVersions));
+        }
+    }
+}

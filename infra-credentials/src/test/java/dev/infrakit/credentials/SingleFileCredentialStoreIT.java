@@ -1,0 +1,20 @@
+package dev.infrakit.credentials;
+
+import dev.infrakit.core.ManualClock;
+import dev.infrakit.credentials.contract.CredentialStoreContract;
+
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+/** The contract for the single-file layout: every credential in one encrypted file. */
+class SingleFileCredentialStoreIT extends CredentialStoreContract {
+    @TempDir
+    Path dir;
+
+    @Override
+    protected CredentialStore createStore(ManualClock clock) {
+        return FileCredentialStore.singleFile(dir.resolve("credentials.json"), KeyRing.of(MasterKey.generate()))
+                .clock(clock).build();
+    }
+}
