@@ -5,10 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.infrakit.core.Ticker;
 import dev.infrakit.credentials.internal.CoarseTicker;
 import dev.infrakit.credentials.internal.PerThreadCounter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +39,8 @@ import java.util.concurrent.atomic.LongAdder;
  * collector, since readers may still hold it. That keeps a hit within a nanosecond or two of a bare
  * Caffeine lookup (see {@code benchmarks/README.md}).
  *
+ * <p>Metrics: {@link CredentialMetrics}.
+ *
  * <p>With the system ticker, the read path takes the time from a clock updated every 10 ms (so a
  * hit costs no clock read); refresh and expiry are therefore accurate to about 10 ms.
  */
@@ -65,7 +63,8 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
     private final LongAdder staleServed = new LongAdder();
     private final LongAdder loadFailures = new LongAdder();
     private final LongAdder refreshes = new LongAdder();
-    private final Timer loadTimer;
+    private final LongAdder loads = new LongAdder();
+    private final LongAdder loadNanos = new LongAdder();
 
     /** The key of a given version; the current version is keyed by the name alone. */
     private static final class VersionKey {
@@ -91,7 +90,8 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
     private static final class Entry {
         final Secret secret;
         final long expireAt;
-        volatile long refreshAt;
+        /** Plain, not volatile: a reader seeing an older value only starts or skips a refresh a moment late. */
+        long refreshAt;
         final AtomicBoolean refreshing = new AtomicBoolean();
 
         Entry(Secret secret, long refreshAt, long expireAt) {
@@ -113,11 +113,6 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         this.cache = Caffeine.newBuilder().maximumSize(b.maximumSize).executor(Runnable::run).build();
         if (coarse) {
             CoarseTicker.acquire();
-        }
-        this.loadTimer = b.registry == null ? null : Timer.builder("infrakit.credentials.cache.load")
-                .description("Time to load a credential into the cache").register(b.registry);
-        if (b.registry != null) {
-            bind(b.registry);
         }
         CredentialChanges changes = b.changes != null ? b.changes
                 : b.store instanceof CredentialChanges ? (CredentialChanges) b.store : null;
@@ -212,9 +207,8 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
     }
 
     private void record(long start) {
-        if (loadTimer != null) {
-            loadTimer.record(ticker.read() - start, TimeUnit.NANOSECONDS);
-        }
+        loads.increment();
+        loadNanos.add(ticker.read() - start);
     }
 
     private long jittered() {
@@ -354,17 +348,14 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         return cache.estimatedSize();
     }
 
-    private void bind(MeterRegistry registry) {
-        FunctionCounter.builder("infrakit.credentials.cache.requests", hits, PerThreadCounter::sum).tag("result", "hit")
-                .description("Credential reads answered from the cache").register(registry);
-        FunctionCounter.builder("infrakit.credentials.cache.requests", misses, LongAdder::sum).tag("result", "miss")
-                .description("Credential reads that went to the store").register(registry);
-        FunctionCounter.builder("infrakit.credentials.cache.stale", staleServed, LongAdder::sum)
-                .description("Expired values served because the store failed").register(registry);
-        FunctionCounter.builder("infrakit.credentials.cache.load.failures", loadFailures, LongAdder::sum)
-                .description("Loads from the store that failed").register(registry);
-        Gauge.builder("infrakit.credentials.cache.size", cache, Cache::estimatedSize)
-                .description("Credentials cached").register(registry);
+    /** Loads from the store (synchronous and background), successful or not. */
+    public long loads() {
+        return loads.sum();
+    }
+
+    /** Total time spent loading from the store, in nanoseconds. */
+    public long loadNanos() {
+        return loadNanos.sum();
     }
 
     /** Stops listening for changes, clears the cache and closes the store. */
@@ -403,7 +394,6 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         private long maximumSize = 10_000;
         private Ticker ticker = Ticker.systemTicker();
         private Executor executor = ForkJoinPool.commonPool();
-        private MeterRegistry registry;
         private CredentialChanges changes;
 
         private Builder(CredentialStore store) {
@@ -459,12 +449,6 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         /** Where background refreshes run (default the common pool; tests: {@code Runnable::run}). */
         public Builder executor(Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
-            return this;
-        }
-
-        /** Publishes hits, misses, stale reads, load failures, load time and size. */
-        public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "registry");
             return this;
         }
 

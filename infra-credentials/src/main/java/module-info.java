@@ -12,4 +12,9 @@ module dev.infrakit.credentials {
     requires static org.postgresql.jdbc;
 
     exports dev.infrakit.credentials;
+
+    provides dev.infrakit.credentials.CredentialStoreProvider with
+            dev.infrakit.credentials.internal.BuiltInCredentialStores.Memory,
+            dev.infrakit.credentials.internal.BuiltInCredentialStores.File,
+            dev.infrakit.credentials.internal.BuiltInCredentialStores.Postgres;
 }

@@ -1,0 +1,61 @@
+package dev.infrakit.credentials;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Publishes a {@link CachingCredentialStore}'s statistics to Micrometer:
+ * <ul>
+ *   <li>{@code infrakit.credentials.cache.requests} (counter, tag {@code result} = hit | miss)</li>
+ *   <li>{@code infrakit.credentials.cache.stale} (counter: expired values served because the
+ *   store failed)</li>
+ *   <li>{@code infrakit.credentials.cache.load} (function timer: loads from the store and their
+ *   total time) and {@code infrakit.credentials.cache.load.failures} (counter)</li>
+ *   <li>{@code infrakit.credentials.cache.refreshes} (counter: background refreshes started)</li>
+ *   <li>{@code infrakit.credentials.cache.size} (gauge)</li>
+ * </ul>
+ * Every meter carries the given tags (e.g. {@code cache=primary} when there are several).
+ */
+public final class CredentialMetrics implements MeterBinder {
+    private final CachingCredentialStore cache;
+    private final Tags tags;
+
+    /** Metrics of {@code cache}, without extra tags. */
+    public CredentialMetrics(CachingCredentialStore cache) {
+        this(cache, Tags.empty());
+    }
+
+    /** Metrics of {@code cache}, every meter tagged with {@code tags}. */
+    public CredentialMetrics(CachingCredentialStore cache, Iterable<io.micrometer.core.instrument.Tag> tags) {
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.tags = Tags.of(tags);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("infrakit.credentials.cache.requests", cache, CachingCredentialStore::hits)
+                .tags(tags).tag("result", "hit").description("Credential reads answered from the cache")
+                .register(registry);
+        FunctionCounter.builder("infrakit.credentials.cache.requests", cache, CachingCredentialStore::misses)
+                .tags(tags).tag("result", "miss").description("Credential reads that went to the store")
+                .register(registry);
+        FunctionCounter.builder("infrakit.credentials.cache.stale", cache, CachingCredentialStore::staleServed)
+                .tags(tags).description("Expired values served because the store failed").register(registry);
+        FunctionCounter.builder("infrakit.credentials.cache.load.failures", cache, CachingCredentialStore::loadFailures)
+                .tags(tags).description("Loads from the store that failed").register(registry);
+        FunctionCounter.builder("infrakit.credentials.cache.refreshes", cache, CachingCredentialStore::refreshes)
+                .tags(tags).description("Background refreshes started").register(registry);
+        FunctionTimer.builder("infrakit.credentials.cache.load", cache, CachingCredentialStore::loads,
+                c -> c.loadNanos(), TimeUnit.NANOSECONDS).tags(tags)
+                .description("Loads from the store (synchronous and background)").register(registry);
+        Gauge.builder("infrakit.credentials.cache.size", cache, CachingCredentialStore::size).tags(tags)
+                .description("Entries cached").register(registry);
+    }
+}
