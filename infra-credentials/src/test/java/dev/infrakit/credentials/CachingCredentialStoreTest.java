@@ -33,12 +33,21 @@ class CachingCredentialStoreTest {
     private final ManualClock clock = ManualClock.at(Instant.parse("2026-01-01T00:00:00Z"));
 
     /** A store that counts reads and can be made to fail like an unreachable database. */
-    private static final class FlakyStore extends ForwardingCredentialStore {
+    static final class FlakyStore extends ForwardingCredentialStore {
         final AtomicBoolean down = new AtomicBoolean();
         final AtomicInteger reads = new AtomicInteger();
 
         FlakyStore(CredentialStore store) {
             super(store);
+        }
+
+        void down(boolean isDown) {
+            down.set(isDown);
+        }
+
+        /** Leaves the wrapped store open: tests reuse it after the cache is closed. */
+        @Override
+        public void close() {
         }
 
         @Override
