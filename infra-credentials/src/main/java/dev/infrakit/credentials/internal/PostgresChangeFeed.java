@@ -84,7 +84,7 @@ public final class PostgresChangeFeed implements AutoCloseable {
             }
             return c;
         } catch (SQLException | RuntimeException e) {
-            closeQuietly(c, true);
+            discard(c);
             throw e;
         }
     }
@@ -130,7 +130,7 @@ public final class PostgresChangeFeed implements AutoCloseable {
             }
             LOG.warn("Lost the credential change notifications ({}); reconnecting every {} ms", e.getMessage(),
                     reconnectMillis);
-            closeQuietly(connection, false);
+            discard(connection);
             connection = null;
             resync();
         }
@@ -191,6 +191,28 @@ public final class PostgresChangeFeed implements AutoCloseable {
             Thread.currentThread().interrupt();
             return true;
         }
+    }
+
+    /**
+     * Takes a broken connection out of the pool for good. The failure was seen through the driver's
+     * own notification API, which the pool does not watch: returned to the pool, the dead
+     * connection would be handed out again (HikariCP skips validation of a connection used in the
+     * last 500 ms), and the next LISTEN would fail on it.
+     */
+    private void discard(Connection c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            if (dataSource.isWrapperFor(com.zaxxer.hikari.HikariDataSource.class)) {
+                dataSource.unwrap(com.zaxxer.hikari.HikariDataSource.class).evictConnection(c);
+                return;
+            }
+            c.abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("Could not discard the credential change listener's broken connection: {}", e.getMessage());
+        }
+        closeQuietly(c, false);
     }
 
     /** Puts a pooled connection back as it was found (no LISTEN, its own application name), then closes it. */
