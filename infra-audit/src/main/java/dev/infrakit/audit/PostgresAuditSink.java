@@ -7,13 +7,10 @@ import org.slf4j.LoggerFactory;
 import javax.crypto.Mac;
 import javax.sql.DataSource;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,14 +98,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
 
     /** The schema script shipped in the jar. */
     public static String schemaSql() {
-        try (InputStream in = PostgresAuditSink.class.getResourceAsStream("postgres-schema.sql")) {
-            if (in == null) {
-                throw new IllegalStateException("postgres-schema.sql is missing from the jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("Could not read postgres-schema.sql", e);
-        }
+        return dev.infrakit.core.DataSources.script(PostgresAuditSink.class, "postgres-schema.sql");
     }
 
     /**
@@ -117,8 +107,8 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
      * @throws AuditException if the statements fail
      */
     public static void createSchema(DataSource dataSource) {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.execute(schemaSql());
+        try {
+            dev.infrakit.core.DataSources.runScript(dataSource, schemaSql());
         } catch (SQLException e) {
             throw new AuditException("Could not create the audit schema: " + e.getMessage(), e);
         }

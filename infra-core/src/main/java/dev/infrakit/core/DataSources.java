@@ -140,4 +140,43 @@ public final class DataSources {
         String message = deepest.getMessage();
         return message == null ? deepest.getClass().getName() : maskUrl(message);
     }
+
+    /**
+     * The text of a SQL script shipped as a resource next to {@code anchor} (e.g. a module's
+     * {@code postgres-schema.sql}).
+     *
+     * @throws IllegalStateException if the resource is missing or unreadable (a broken jar)
+     */
+    public static String script(Class<?> anchor, String resource) {
+        try (java.io.InputStream in = anchor.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is missing from the jar of " + anchor.getName());
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("Could not read " + resource + " from the jar of " + anchor.getName(), e);
+        }
+    }
+
+    /**
+     * Runs a script (several statements) in one transaction on a connection of {@code dataSource}:
+     * all of it or none. The connection's auto-commit setting is restored.
+     *
+     * @throws SQLException if a statement fails (after the rollback)
+     */
+    public static void runScript(javax.sql.DataSource dataSource, String sql) throws SQLException {
+        try (java.sql.Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                s.execute(sql);
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+        }
+    }
 }

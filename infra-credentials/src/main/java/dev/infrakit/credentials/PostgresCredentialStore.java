@@ -1,17 +1,13 @@
 package dev.infrakit.credentials;
 
+import dev.infrakit.core.DataSources;
 import dev.infrakit.credentials.internal.PostgresChangeFeed;
 import dev.infrakit.credentials.internal.PostgresEngine;
 import dev.infrakit.credentials.internal.RecordStore;
 import dev.infrakit.credentials.internal.SecretCipher;
 
 import javax.sql.DataSource;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,14 +59,7 @@ public final class PostgresCredentialStore extends ForwardingCredentialStore imp
 
     /** The schema script shipped in the jar ({@code dev/infrakit/credentials/postgres-schema.sql}). */
     public static String schemaSql() {
-        try (InputStream in = PostgresCredentialStore.class.getResourceAsStream("postgres-schema.sql")) {
-            if (in == null) {
-                throw new IllegalStateException("postgres-schema.sql is missing from the jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("Could not read postgres-schema.sql", e);
-        }
+        return DataSources.script(PostgresCredentialStore.class, "postgres-schema.sql");
     }
 
     /**
@@ -79,18 +68,8 @@ public final class PostgresCredentialStore extends ForwardingCredentialStore imp
      * @throws CredentialException if the statements fail
      */
     public static void createSchema(DataSource dataSource) {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                s.execute(schemaSql());
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(autoCommit);
-            }
+        try {
+            DataSources.runScript(dataSource, schemaSql());
         } catch (SQLException e) {
             throw new CredentialException("Could not create the credential schema: " + e.getMessage(), e);
         }

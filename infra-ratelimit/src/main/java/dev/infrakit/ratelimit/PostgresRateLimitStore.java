@@ -3,7 +3,6 @@ package dev.infrakit.ratelimit;
 import dev.infrakit.core.Ticker;
 import dev.infrakit.core.health.HealthCheck;
 import dev.infrakit.core.health.HealthResult;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -11,8 +10,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -182,18 +179,8 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
      */
     public void createSchema(boolean unlogged) {
         String sql = schemaSql().replace("${UNLOGGED}", unlogged ? "UNLOGGED" : "");
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                s.execute(sql);
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(autoCommit);
-            }
+        try {
+            dev.infrakit.core.DataSources.runScript(dataSource, sql);
         } catch (SQLException e) {
             throw new RateLimitException("Could not create the rate-limit schema: " + e.getMessage(), e);
         }
@@ -206,14 +193,7 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
 
     /** The schema script shipped in the jar ({@code dev/infrakit/ratelimit/postgres-schema.sql}). */
     public static String schemaSql() {
-        try (InputStream in = PostgresRateLimitStore.class.getResourceAsStream("postgres-schema.sql")) {
-            if (in == null) {
-                throw new IllegalStateException("postgres-schema.sql is missing from the jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("Could not read postgres-schema.sql", e);
-        }
+        return dev.infrakit.core.DataSources.script(PostgresRateLimitStore.class, "postgres-schema.sql");
     }
 
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
