@@ -12,6 +12,7 @@ module dev.infrakit.credentials {
     requires static org.postgresql.jdbc;
 
     exports dev.infrakit.credentials;
+    exports dev.infrakit.credentials.auth;
 
     provides dev.infrakit.credentials.CredentialStoreProvider with
             dev.infrakit.credentials.internal.BuiltInCredentialStores.Memory,
