@@ -99,8 +99,8 @@ final class Jws {
             return refuse(AuthResult.Failure.MALFORMED, "a part is not strict base64url ("
                     + (headerBytes == null ? "header" : payload == null ? "payload" : "signature") + ")");
         }
-        if (h.isEmpty() || s.isEmpty()) {
-            return refuse(AuthResult.Failure.MALFORMED, h.isEmpty() ? "no header" : "no signature");
+        if (h.isEmpty()) {
+            return refuse(AuthResult.Failure.MALFORMED, "no header");
         }
         JsonNode header;
         try {
@@ -126,6 +126,9 @@ final class Jws {
                 return refuse(AuthResult.Failure.UNSAFE_HEADER, "the header carries '" + name
                         + "', which is refused (keys come from this service's configuration only)");
             }
+        }
+        if (s.isEmpty()) {
+            return refuse(AuthResult.Failure.MALFORMED, "no signature");
         }
         String kid = null;
         JsonNode kidNode = header.get("kid");

@@ -1,0 +1,178 @@
+package dev.infrakit.credentials.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * Issues signed JWT access tokens: header {@code alg}, {@code kid}, {@code typ} (default
+ * {@code at+jwt}, RFC 9068); claims {@code iss}, {@code sub}, {@code aud}, {@code iat},
+ * {@code nbf}, {@code exp}, {@code jti} (random) and the roles (claim {@code roles}, an array),
+ * plus any extra claims. Thread-safe.
+ */
+public final class TokenIssuer {
+    /** Claims the issuer sets itself; extra claims may not use these names. */
+    static final Set<String> RESERVED = Set.of("iss", "sub", "aud", "iat", "nbf", "exp", "jti");
+
+    private final SigningKey key;
+    private final String issuer;
+    private final List<String> audience;
+    private final Duration ttl;
+    private final Clock clock;
+    private final String type;
+    private final String rolesClaim;
+
+    private TokenIssuer(Builder b) {
+        this.key = b.key;
+        this.issuer = b.issuer;
+        this.audience = List.copyOf(b.audience);
+        this.ttl = b.ttl;
+        this.clock = b.clock;
+        this.type = b.type;
+        this.rolesClaim = b.rolesClaim;
+    }
+
+    /** A builder signing with {@code key}. */
+    public static Builder builder(SigningKey key) {
+        return new Builder(key);
+    }
+
+    /** A token for {@code subject} with {@code roles}, valid for the configured time. */
+    public String issue(String subject, Set<String> roles) {
+        return issue(subject, roles, Map.of(), ttl);
+    }
+
+    /**
+     * A token for {@code subject} with {@code roles} and extra claims, valid for {@code validity}.
+     *
+     * @throws IllegalArgumentException if an extra claim uses a reserved name or the subject is blank
+     */
+    public String issue(String subject, Set<String> roles, Map<String, ?> extraClaims, Duration validity) {
+        if (subject == null || subject.isBlank()) {
+            throw new IllegalArgumentException("A token needs a subject");
+        }
+        Objects.requireNonNull(roles, "roles");
+        if (validity == null || validity.isZero() || validity.isNegative()) {
+            throw new IllegalArgumentException("A token's validity must be positive, got " + validity);
+        }
+        Instant now = clock.instant();
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer(issuer).subject(subject)
+                .issueTime(Date.from(now)).notBeforeTime(Date.from(now)).expirationTime(Date.from(now.plus(validity)))
+                .jwtID(UUID.randomUUID().toString());
+        if (audience.size() == 1) {
+            claims.audience(audience.get(0));
+        } else if (!audience.isEmpty()) {
+            claims.audience(audience);
+        }
+        for (Map.Entry<String, ?> e : extraClaims.entrySet()) {
+            if (RESERVED.contains(e.getKey()) || e.getKey().equals(rolesClaim)) {
+                throw new IllegalArgumentException("Claim '" + e.getKey() + "' is set by the issuer, not as an extra claim");
+            }
+            claims.claim(e.getKey(), e.getValue());
+        }
+        claims.claim(rolesClaim, new ArrayList<>(new TreeSet<>(roles)));
+        JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.parse(key.algorithm().name())).keyID(key.kid())
+                .type(new JOSEObjectType(type)).build();
+        SignedJWT jwt = new SignedJWT(header, claims.build());
+        try {
+            jwt.sign(key.signer());
+        } catch (JOSEException e) {
+            throw new IllegalStateException("Signing a token with " + key + " failed: " + e.getMessage(), e);
+        }
+        return jwt.serialize();
+    }
+
+    /** The key it signs with. */
+    public SigningKey key() {
+        return key;
+    }
+
+    @Override
+    public String toString() {
+        return "TokenIssuer[" + issuer + ", " + key + "]";
+    }
+
+    /** Builds a {@link TokenIssuer}. */
+    public static final class Builder {
+        private final SigningKey key;
+        private String issuer;
+        private List<String> audience = List.of();
+        private Duration ttl = Duration.ofMinutes(15);
+        private Clock clock = Clock.systemUTC();
+        private String type = "at+jwt";
+        private String rolesClaim = "roles";
+
+        private Builder(SigningKey key) {
+            this.key = Objects.requireNonNull(key, "key");
+        }
+
+        /** The issuer ({@code iss}), required: e.g. the service's URL. */
+        public Builder issuer(String issuer) {
+            if (issuer == null || issuer.isBlank()) {
+                throw new IllegalArgumentException("issuer must not be blank");
+            }
+            this.issuer = issuer;
+            return this;
+        }
+
+        /** The audience ({@code aud}): who the tokens are for. */
+        public Builder audience(String... audience) {
+            this.audience = List.of(audience);
+            return this;
+        }
+
+        /** How long tokens are valid (default 15 minutes). */
+        public Builder ttl(Duration ttl) {
+            if (ttl == null || ttl.isZero() || ttl.isNegative()) {
+                throw new IllegalArgumentException("ttl must be positive, got " + ttl);
+            }
+            this.ttl = ttl;
+            return this;
+        }
+
+        /** The clock stamping tokens (tests). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The header's {@code typ} (default {@code at+jwt}). */
+        public Builder type(String type) {
+            this.type = Objects.requireNonNull(type, "type");
+            return this;
+        }
+
+        /** The claim holding the roles (default {@code roles}). */
+        public Builder rolesClaim(String rolesClaim) {
+            this.rolesClaim = Objects.requireNonNull(rolesClaim, "rolesClaim");
+            return this;
+        }
+
+        /**
+         * The issuer.
+         *
+         * @throws IllegalStateException if no issuer was set
+         */
+        public TokenIssuer build() {
+            if (issuer == null) {
+                throw new IllegalStateException("A token issuer needs an issuer (iss)");
+            }
+            return new TokenIssuer(this);
+        }
+    }
+}
