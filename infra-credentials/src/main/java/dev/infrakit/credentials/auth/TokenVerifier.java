@@ -87,20 +87,33 @@ public final class TokenVerifier {
             return fail(AuthResult.Failure.WRONG_TYPE, typ.isEmpty() ? "the token has no type (typ); expected " + types
                     : "the token's type is not one of " + types);
         }
+        AuthResult signature = signature(keys, jws);
+        if (signature != null) {
+            return signature;
+        }
+        return claims(jws);
+    }
+
+    /**
+     * Finds the token's key through {@code keys} (by {@code kid}; all keys when there is none),
+     * keeps those bound to the header's algorithm, and checks the signature with them (at most 8):
+     * {@code null} when one verifies, else the failure.
+     */
+    static AuthResult signature(KeyResolver keys, Jws.Parsed jws) {
         List<VerificationKey> candidates = keys.keys(jws.kid);
         if (candidates.isEmpty()) {
             return fail(AuthResult.Failure.UNKNOWN_KEY, jws.kid == null ? "the token names no key (kid) and none is configured"
                     : "no key with id " + jws.kid);
         }
-        AuthResult signature = null;
+        AuthResult failure = null;
         int tried = 0;
         for (VerificationKey key : candidates) {
             if (key.algorithm() != jws.algorithm) {
                 continue;
             }
             tried++;
-            signature = Jws.check(jws, key);
-            if (signature == null || tried >= 8) {
+            failure = Jws.check(jws, key);
+            if (failure == null || tried >= 8) {
                 break;
             }
         }
@@ -108,10 +121,7 @@ public final class TokenVerifier {
             return fail(AuthResult.Failure.ALGORITHM_NOT_ALLOWED, "the token is signed with " + jws.algorithm + " but "
                     + (jws.kid == null ? "no key" : "key " + jws.kid) + " is for " + candidates.get(0).algorithm());
         }
-        if (signature != null) {
-            return signature;
-        }
-        return claims(jws);
+        return failure;
     }
 
     private AuthResult claims(Jws.Parsed jws) {

@@ -119,6 +119,15 @@ public final class VerificationKey {
                     if (rsa.size() < 2048) {
                         throw new IllegalArgumentException(name + " has " + rsa.size() + " bits; at least 2048 are needed");
                     }
+                    java.math.BigInteger e = rsa.getPublicExponent().decodeToBigInteger();
+                    if (e.compareTo(java.math.BigInteger.valueOf(3)) < 0 || !e.testBit(0)) {
+                        throw new IllegalArgumentException(name + " has a public exponent that is not an odd number of at "
+                                + "least 3");
+                    }
+                    if (RocaFingerprint.matches(rsa.getModulus().decodeToBigInteger())) {
+                        throw new IllegalArgumentException(name + " was made by a generator with the ROCA flaw "
+                                + "(CVE-2017-15361): its private key can be computed; replace it");
+                    }
                     return new VerificationKey(kid, algorithm, new RSASSAVerifier(rsa), rsa);
                 }
                 case EC: {
