@@ -1,0 +1,243 @@
+package dev.infrakit.credentials.auth;
+
+import dev.infrakit.core.DataSources;
+import dev.infrakit.credentials.CredentialException;
+
+import javax.sql.DataSource;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * An {@link ApiKeyStore} in PostgreSQL, shared by every process using the same database: one row
+ * per key in {@code infrakit_api_key}, holding the SHA-256 of the key's secret, never the key.
+ *
+ * <p>Every operation is one statement on a connection borrowed from the pool (auto-commit), so each
+ * is atomic on its row without explicit locks: {@link #insert} is {@code ON CONFLICT DO NOTHING},
+ * {@link #revoke} only sets a revocation time that is not set, and {@link #touch} only moves the
+ * last-use time forward, so concurrent callers in any number of processes cannot move it back.
+ * Times are stored to the microsecond.
+ *
+ * <p>The table is created by {@link #createSchema(DataSource)} (or by running the shipped
+ * {@code dev/infrakit/credentials/api-key-schema.sql}). The store does not own the
+ * {@link DataSource}. Database failures are thrown as {@link CredentialException}s naming the
+ * operation and the key id, with the first line of the driver's message only (the server's detail
+ * lines may quote row values). Thread-safe.
+ */
+public final class PostgresApiKeyStore implements ApiKeyStore {
+    private static final String SCHEMA_RESOURCE = "/dev/infrakit/credentials/api-key-schema.sql";
+    private static final String COLUMNS = "key_id, secret_hash, subject, roles, name, created_at, expires_at, "
+            + "revoked_at, last_used_at";
+    private static final String INSERT = "INSERT INTO infrakit_api_key (" + COLUMNS + ") "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key_id) DO NOTHING";
+    private static final String FIND = "SELECT " + COLUMNS + " FROM infrakit_api_key WHERE key_id = ?";
+    private static final String LIST = "SELECT " + COLUMNS + " FROM infrakit_api_key WHERE subject = ? "
+            + "ORDER BY created_at, key_id";
+    private static final String REVOKE = "UPDATE infrakit_api_key SET revoked_at = ? "
+            + "WHERE key_id = ? AND revoked_at IS NULL";
+    private static final String TOUCH = "UPDATE infrakit_api_key SET last_used_at = ? "
+            + "WHERE key_id = ? AND (last_used_at IS NULL OR last_used_at < ?)";
+    private static final String DELETE = "DELETE FROM infrakit_api_key WHERE key_id = ?";
+
+    private final DataSource dataSource;
+
+    private PostgresApiKeyStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /**
+     * A store over {@code dataSource} (a pool; each operation borrows one connection). Checks that
+     * the database answers and holds the table.
+     *
+     * @throws CredentialException if it cannot be reached or the table is missing (the message
+     *     says to run {@link #createSchema(DataSource)})
+     */
+    public static PostgresApiKeyStore create(DataSource dataSource) {
+        PostgresApiKeyStore store = new PostgresApiKeyStore(Objects.requireNonNull(dataSource, "dataSource"));
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.executeQuery("SELECT 1 FROM infrakit_api_key LIMIT 0").close();
+        } catch (SQLException e) {
+            throw failure("open", null, e);
+        }
+        return store;
+    }
+
+    /** The schema script shipped in the jar ({@code dev/infrakit/credentials/api-key-schema.sql}). */
+    public static String schemaSql() {
+        return DataSources.script(PostgresApiKeyStore.class, SCHEMA_RESOURCE);
+    }
+
+    /**
+     * Creates the table and index if missing, in one transaction (idempotent).
+     *
+     * @throws CredentialException if the statements fail
+     */
+    public static void createSchema(DataSource dataSource) {
+        try {
+            DataSources.runScript(dataSource, schemaSql());
+        } catch (SQLException e) {
+            throw new CredentialException("Could not create the API key schema: " + firstLine(e), e);
+        }
+    }
+
+    /** One statement's work on a connection. */
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T run(String operation, String keyId, Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            T result = work.run(c);
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+            return result;
+        } catch (SQLException e) {
+            throw failure(operation, keyId, e);
+        }
+    }
+
+    @Override
+    public boolean insert(ApiKeyRecord record) {
+        Objects.requireNonNull(record, "record");
+        return run("insert", record.keyId(), c -> {
+            try (PreparedStatement s = c.prepareStatement(INSERT)) {
+                Array roles = c.createArrayOf("text", record.roles().toArray(new String[0]));
+                s.setString(1, record.keyId());
+                s.setBytes(2, record.secretHash());
+                s.setString(3, record.subject());
+                s.setArray(4, roles);
+                s.setString(5, record.name());
+                s.setObject(6, timestamp(record.createdAt()), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setObject(7, timestamp(record.expiresAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setObject(8, timestamp(record.revokedAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setObject(9, timestamp(record.lastUsedAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
+                int inserted = s.executeUpdate();
+                roles.free();
+                return inserted == 1;
+            }
+        });
+    }
+
+    @Override
+    public Optional<ApiKeyRecord> find(String keyId) {
+        Objects.requireNonNull(keyId, "keyId");
+        return run("read", keyId, c -> {
+            try (PreparedStatement s = c.prepareStatement(FIND)) {
+                s.setString(1, keyId);
+                List<ApiKeyRecord> found = read(s);
+                return found.isEmpty() ? Optional.<ApiKeyRecord>empty() : Optional.of(found.get(0));
+            }
+        });
+    }
+
+    @Override
+    public List<ApiKeyRecord> list(String subject) {
+        Objects.requireNonNull(subject, "subject");
+        return run("list", null, c -> {
+            try (PreparedStatement s = c.prepareStatement(LIST)) {
+                s.setString(1, subject);
+                return List.copyOf(read(s));
+            }
+        });
+    }
+
+    @Override
+    public boolean revoke(String keyId, Instant at) {
+        Objects.requireNonNull(keyId, "keyId");
+        Objects.requireNonNull(at, "at");
+        return run("revoke", keyId, c -> {
+            try (PreparedStatement s = c.prepareStatement(REVOKE)) {
+                s.setObject(1, timestamp(at), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setString(2, keyId);
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public boolean touch(String keyId, Instant at) {
+        Objects.requireNonNull(keyId, "keyId");
+        Objects.requireNonNull(at, "at");
+        return run("record the last use of", keyId, c -> {
+            try (PreparedStatement s = c.prepareStatement(TOUCH)) {
+                s.setObject(1, timestamp(at), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setString(2, keyId);
+                s.setObject(3, timestamp(at), Types.TIMESTAMP_WITH_TIMEZONE);
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public boolean delete(String keyId) {
+        Objects.requireNonNull(keyId, "keyId");
+        return run("delete", keyId, c -> {
+            try (PreparedStatement s = c.prepareStatement(DELETE)) {
+                s.setString(1, keyId);
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    private static List<ApiKeyRecord> read(PreparedStatement s) throws SQLException {
+        List<ApiKeyRecord> records = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                Array array = rs.getArray(4);
+                String[] roles = (String[]) array.getArray();
+                array.free();
+                String keyId = rs.getString(1);
+                try {
+                    records.add(new ApiKeyRecord(keyId, rs.getBytes(2), rs.getString(3), Set.of(roles),
+                            rs.getString(5), instant(rs, 6), instant(rs, 7), instant(rs, 8), instant(rs, 9)));
+                } catch (IllegalArgumentException | NullPointerException e) {
+                    throw new CredentialException("The row of API key " + (keyId == null ? "(null id)" : "'" + keyId + "'")
+                            + " in PostgreSQL is invalid: " + e.getMessage(), e);
+                }
+            }
+        }
+        return records;
+    }
+
+    private static CredentialException failure(String operation, String keyId, SQLException e) {
+        String what = keyId == null ? "API keys" : "API key '" + keyId + "'";
+        return new CredentialException("Could not " + operation + " " + what + " in PostgreSQL: " + firstLine(e)
+                + ("42P01".equals(e.getSQLState())
+                        ? " (the table is missing: run PostgresApiKeyStore.createSchema(dataSource))" : ""), e);
+    }
+
+    /** The first line of the driver's message; the server's detail lines may quote row values. */
+    private static String firstLine(SQLException e) {
+        String message = String.valueOf(e.getMessage());
+        int eol = message.indexOf('\n');
+        return eol < 0 ? message : message.substring(0, eol);
+    }
+
+    private static OffsetDateTime timestamp(Instant instant) {
+        return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresApiKeyStore[infrakit_api_key]";
+    }
+}
