@@ -29,7 +29,7 @@ public final class TokenIssuer {
     /** Claims the issuer sets itself; extra claims may not use these names. */
     static final Set<String> RESERVED = Set.of("iss", "sub", "aud", "iat", "nbf", "exp", "jti");
 
-    private final SigningKey key;
+    private final java.util.function.Supplier<SigningKey> keys;
     private final String issuer;
     private final List<String> audience;
     private final Duration ttl;
@@ -38,7 +38,7 @@ public final class TokenIssuer {
     private final String rolesClaim;
 
     private TokenIssuer(Builder b) {
-        this.key = b.key;
+        this.keys = b.keys;
         this.issuer = b.issuer;
         this.audience = List.copyOf(b.audience);
         this.ttl = b.ttl;
@@ -49,7 +49,16 @@ public final class TokenIssuer {
 
     /** A builder signing with {@code key}. */
     public static Builder builder(SigningKey key) {
-        return new Builder(key);
+        Objects.requireNonNull(key, "key");
+        return new Builder(() -> key);
+    }
+
+    /**
+     * A builder signing each token with the key {@code keys} gives at that moment (e.g.
+     * {@link TokenKeys#signingKey()}, which changes when keys rotate).
+     */
+    public static Builder builder(java.util.function.Supplier<SigningKey> keys) {
+        return new Builder(Objects.requireNonNull(keys, "keys"));
     }
 
     /** A token for {@code subject} with {@code roles}, valid for the configured time. */
@@ -86,6 +95,7 @@ public final class TokenIssuer {
             claims.claim(e.getKey(), e.getValue());
         }
         claims.claim(rolesClaim, new ArrayList<>(new TreeSet<>(roles)));
+        SigningKey key = Objects.requireNonNull(keys.get(), "the signing key supplier gave no key");
         JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.parse(key.algorithm().name())).keyID(key.kid())
                 .type(new JOSEObjectType(type)).build();
         SignedJWT jwt = new SignedJWT(header, claims.build());
@@ -97,19 +107,19 @@ public final class TokenIssuer {
         return jwt.serialize();
     }
 
-    /** The key it signs with. */
+    /** The key it signs with now. */
     public SigningKey key() {
-        return key;
+        return keys.get();
     }
 
     @Override
     public String toString() {
-        return "TokenIssuer[" + issuer + ", " + key + "]";
+        return "TokenIssuer[" + issuer + "]";
     }
 
     /** Builds a {@link TokenIssuer}. */
     public static final class Builder {
-        private final SigningKey key;
+        private final java.util.function.Supplier<SigningKey> keys;
         private String issuer;
         private List<String> audience = List.of();
         private Duration ttl = Duration.ofMinutes(15);
@@ -117,8 +127,8 @@ public final class TokenIssuer {
         private String type = "at+jwt";
         private String rolesClaim = "roles";
 
-        private Builder(SigningKey key) {
-            this.key = Objects.requireNonNull(key, "key");
+        private Builder(java.util.function.Supplier<SigningKey> keys) {
+            this.keys = keys;
         }
 
         /** The issuer ({@code iss}), required: e.g. the service's URL. */

@@ -1,0 +1,344 @@
+package dev.infrakit.credentials.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.infrakit.credentials.CredentialStore;
+import dev.infrakit.credentials.Secret;
+import dev.infrakit.credentials.SecretValue;
+import dev.infrakit.credentials.VersionConflictException;
+import dev.infrakit.credentials.WriteCondition;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * Token signing keys kept in a {@link CredentialStore}, so that every instance sharing the store
+ * (and, for an encrypted store, its master key) signs with the same key and verifies every other
+ * instance's tokens; with rotation on a timeline nobody has to coordinate:
+ * <ol>
+ *   <li>{@link #rotate()} adds a new key. It is published at once ({@link #jwks()}, and
+ *   {@link #keys(String)} for verification) but does not sign yet, so that verifiers that cache
+ *   the JWKS learn it first;</li>
+ *   <li>after the grace period it becomes the signing key;</li>
+ *   <li>the key it replaced keeps verifying until the last token it can have signed has expired
+ *   (the new key's activation plus the token lifetime plus the clock skew), then is retired:
+ *   left out of verification and the JWKS, and removed at the next rotation.</li>
+ * </ol>
+ * All keys are one credential (default {@code auth/token-signing-keys}, fields {@code keys}: a JSON
+ * array of private JWKs with their times), changed only by check-and-set, so two instances rotating
+ * at once add exactly one key. The store is read at most every {@code refresh} (default 30 s),
+ * so a rotation made elsewhere is seen within that time; the grace period must be longer. The
+ * first use creates the first key if there is none. Thread-safe.
+ */
+public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final CredentialStore store;
+    private final String name;
+    private final JwsAlgorithm algorithm;
+    private final Duration grace;
+    private final Duration retireAfter;
+    private final Duration refresh;
+    private final Clock clock;
+    private volatile Snapshot snapshot;
+
+    /** One key and its timeline. */
+    private static final class Entry {
+        final SigningKey key;
+        final Instant created;
+        final Instant activates;
+        final Instant retires;
+
+        Entry(SigningKey key, Instant created, Instant activates, Instant retires) {
+            this.key = key;
+            this.created = created;
+            this.activates = activates;
+            this.retires = retires;
+        }
+
+        boolean retiredAt(Instant t) {
+            return retires != null && !t.isBefore(retires);
+        }
+
+        Entry retiring(Instant at) {
+            return retires != null && !retires.isAfter(at) ? this : new Entry(key, created, activates, at);
+        }
+    }
+
+    /** The keys as last read, with the store version they came from. */
+    private static final class Snapshot {
+        final int version;
+        final List<Entry> entries;
+        final Instant readAt;
+
+        Snapshot(int version, List<Entry> entries, Instant readAt) {
+            this.version = version;
+            this.entries = entries;
+            this.readAt = readAt;
+        }
+    }
+
+    private TokenKeys(Builder b) {
+        this.store = b.store;
+        this.name = b.name;
+        this.algorithm = b.algorithm;
+        this.grace = b.grace;
+        this.retireAfter = b.tokenTtl.plus(b.skew);
+        this.refresh = b.refresh;
+        this.clock = b.clock;
+    }
+
+    /** A builder keeping the keys in {@code store}. */
+    public static Builder builder(CredentialStore store) {
+        return new Builder(store);
+    }
+
+    private Snapshot current() {
+        Snapshot s = snapshot;
+        Instant now = clock.instant();
+        if (s == null || !now.isBefore(s.readAt.plus(refresh))) {
+            s = load(now);
+        }
+        return s;
+    }
+
+    private synchronized Snapshot load(Instant now) {
+        Optional<Secret> stored = store.find(name);
+        if (stored.isEmpty()) {
+            Entry first = new Entry(SigningKey.generate(algorithm, newKid()), now, now, null);
+            try {
+                store.put(name, encode(List.of(first)), WriteCondition.createOnly());
+            } catch (VersionConflictException lost) {
+                // Another instance created the first key at the same moment: use theirs.
+            }
+            stored = store.find(name);
+        }
+        Secret secret = stored.orElseThrow(() -> new IllegalStateException("The signing keys '" + name
+                + "' disappeared while being created"));
+        Snapshot s = snapshot;
+        if (s == null || s.version != secret.version()) {
+            s = new Snapshot(secret.version(), decode(secret), now);
+        } else {
+            s = new Snapshot(s.version, s.entries, now);
+        }
+        snapshot = s;
+        return s;
+    }
+
+    /** Forgets what was read, so the next use reads the store (after a rotation made elsewhere). */
+    public void refreshNow() {
+        snapshot = null;
+    }
+
+    /**
+     * The key that signs now: the newest one whose grace period has passed.
+     */
+    public SigningKey signingKey() {
+        Instant now = clock.instant();
+        return current().entries.stream().filter(e -> !e.activates.isAfter(now) && !e.retiredAt(now))
+                .max(Comparator.comparing(e -> e.activates)).map(e -> e.key)
+                .orElseThrow(() -> new IllegalStateException("No signing key is active in '" + name + "'"));
+    }
+
+    /** {@link #signingKey()}, so that {@code TokenIssuer.builder(tokenKeys)} signs with the current key. */
+    @Override
+    public SigningKey get() {
+        return signingKey();
+    }
+
+    /** The keys that verify now (active, about to be, or not yet retired), by {@code kid}. */
+    @Override
+    public List<VerificationKey> keys(String kid) {
+        Instant now = clock.instant();
+        List<VerificationKey> keys = new ArrayList<>();
+        for (Entry e : current().entries) {
+            if (!e.retiredAt(now) && (kid == null || kid.equals(e.key.kid()))) {
+                keys.add(e.key.verificationKey());
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * The JWKS document of the public keys that verify now (HMAC secrets are never published: with
+     * HS* keys, verifiers share the store instead).
+     */
+    public String jwks() {
+        return JwkSet.of(keys(null)).toJson();
+    }
+
+    /**
+     * Adds a new key, signing after the grace period; schedules the current signing key's
+     * retirement and removes keys already retired. Safe from several instances at once: exactly one
+     * key is added per call that wins the check-and-set; a losing call re-reads and retries.
+     *
+     * @return the new key's id
+     */
+    public String rotate() {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            Snapshot s = load(clock.instant());
+            Instant now = clock.instant();
+            Instant activates = now.plus(grace);
+            List<Entry> next = new ArrayList<>();
+            for (Entry e : s.entries) {
+                if (e.retiredAt(now)) {
+                    continue;
+                }
+                // Every key still signing or waiting to sign stops being needed once the new key has
+                // signed for a whole token lifetime.
+                next.add(e.retiring(activates.plus(retireAfter)));
+            }
+            Entry added = new Entry(SigningKey.generate(algorithm, newKid()), now, activates, null);
+            next.add(added);
+            try {
+                store.put(name, encode(next), WriteCondition.ifVersion(s.version));
+                refreshNow();
+                return added.key.kid();
+            } catch (VersionConflictException raced) {
+                refreshNow(); // another instance rotated or changed the keys: start from theirs
+            }
+        }
+        throw new IllegalStateException("Could not rotate the signing keys '" + name + "': the credential kept changing");
+    }
+
+    /** The ids of the keys held, with their times (for diagnostics; no key material). */
+    public List<String> describe() {
+        List<String> out = new ArrayList<>();
+        for (Entry e : current().entries) {
+            out.add(e.key.kid() + " " + e.key.algorithm() + " created " + e.created + ", signs from " + e.activates
+                    + (e.retires == null ? "" : ", retires " + e.retires));
+        }
+        return out;
+    }
+
+    private static String newKid() {
+        return "k-" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    }
+
+    private static SecretValue encode(List<Entry> entries) {
+        ArrayNode array = JSON.createArrayNode();
+        for (Entry e : entries) {
+            ObjectNode node = array.addObject();
+            try {
+                node.set("jwk", JSON.readTree(e.key.toJwk()));
+            } catch (IOException ex) {
+                throw new IllegalStateException("Cannot encode key " + e.key, ex);
+            }
+            node.put("created", e.created.toString());
+            node.put("activates", e.activates.toString());
+            if (e.retires != null) {
+                node.put("retires", e.retires.toString());
+            }
+        }
+        return SecretValue.ofFields(Map.of("format", "1", "keys", array.toString()));
+    }
+
+    private List<Entry> decode(Secret secret) {
+        String keys = secret.value().field("keys").orElseThrow(() -> new IllegalStateException("The credential '" + name
+                + "' does not hold signing keys (no 'keys' field)"));
+        List<Entry> entries = new ArrayList<>();
+        try {
+            for (JsonNode node : JSON.readTree(keys)) {
+                entries.add(new Entry(SigningKey.fromJwk(node.get("jwk").toString()),
+                        Instant.parse(node.get("created").asText()), Instant.parse(node.get("activates").asText()),
+                        node.hasNonNull("retires") ? Instant.parse(node.get("retires").asText()) : null));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("The credential '" + name + "' does not hold valid signing keys: "
+                    + e.getClass().getSimpleName());
+        }
+        return List.copyOf(entries);
+    }
+
+    @Override
+    public String toString() {
+        return "TokenKeys[" + name + ", " + algorithm + "]";
+    }
+
+    /** Builds {@link TokenKeys}. */
+    public static final class Builder {
+        private final CredentialStore store;
+        private String name = "auth/token-signing-keys";
+        private JwsAlgorithm algorithm = JwsAlgorithm.ES256;
+        private Duration grace = Duration.ofMinutes(10);
+        private Duration tokenTtl = Duration.ofMinutes(15);
+        private Duration skew = Duration.ofSeconds(60);
+        private Duration refresh = Duration.ofSeconds(30);
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(CredentialStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+        }
+
+        /** The credential holding the keys (default {@code auth/token-signing-keys}). */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** The algorithm of new keys (default ES256). */
+        public Builder algorithm(JwsAlgorithm algorithm) {
+            this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+            return this;
+        }
+
+        /** How long a new key is published before it signs (default 10 minutes). */
+        public Builder grace(Duration grace) {
+            this.grace = nonNegative(grace, "grace");
+            return this;
+        }
+
+        /** The longest lifetime of the tokens these keys sign (default 15 minutes) and the verifiers' clock skew (60 s). */
+        public Builder tokenLifetime(Duration tokenTtl, Duration skew) {
+            this.tokenTtl = nonNegative(tokenTtl, "tokenTtl");
+            this.skew = nonNegative(skew, "skew");
+            return this;
+        }
+
+        /** How often the store is read again (default 30 s; zero: every use). */
+        public Builder refresh(Duration refresh) {
+            this.refresh = nonNegative(refresh, "refresh");
+            return this;
+        }
+
+        /** The clock (tests). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The keys.
+         *
+         * @throws IllegalArgumentException if the grace period is not longer than the refresh
+         *     interval (other instances would sign with a key before every instance knows it)
+         */
+        public TokenKeys build() {
+            if (grace.compareTo(refresh) <= 0 && !grace.isZero()) {
+                throw new IllegalArgumentException("grace (" + grace + ") must be longer than refresh (" + refresh
+                        + "), so every instance reads a new key before it signs");
+            }
+            return new TokenKeys(this);
+        }
+
+        private static Duration nonNegative(Duration d, String what) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(what + " must not be negative, got " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package dev.infrakit.credentials.auth;
+
+import dev.infrakit.core.ManualClock;
+import dev.infrakit.credentials.CredentialStore;
+import dev.infrakit.credentials.FileCredentialStore;
+import dev.infrakit.credentials.InMemoryCredentialStore;
+import dev.infrakit.credentials.KeyRing;
+import dev.infrakit.credentials.MasterKey;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Signing keys in a credential store, and tokens issued before, during and after a rotation: they
+ * verify exactly as documented, on this instance and on another one sharing the store.
+ */
+class TokenKeysTest {
+    private final ManualClock clock = ManualClock.at(Instant.parse("2026-03-01T09:00:00Z"));
+    private final InMemoryCredentialStore store = InMemoryCredentialStore.builder().clock(clock).build();
+
+    private TokenKeys keys(CredentialStore on) {
+        return TokenKeys.builder(on).clock(clock).grace(Duration.ofMinutes(10)).tokenLifetime(Duration.ofMinutes(15),
+                Duration.ofSeconds(60)).refresh(Duration.ofSeconds(30)).build();
+    }
+
+    private TokenIssuer issuer(TokenKeys keys) {
+        return TokenIssuer.builder(keys).issuer("svc").audience("api").ttl(Duration.ofMinutes(15)).clock(clock).build();
+    }
+
+    private TokenVerifier verifier(TokenKeys keys) {
+        return TokenVerifier.builder(keys).issuer("svc").audience("api").clock(clock).build();
+    }
+
+    private static String kid(String token) {
+        return Jws.parse(token).kid;
+    }
+
+    @Test
+    void tokensBeforeDuringAndAfterARotationVerifyAsDocumented() {
+        TokenKeys a = keys(store);
+        TokenKeys b = keys(store); // another instance on the same store
+        String before = issuer(a).issue("alice", Set.of("user"));
+        assertTrue(verifier(b).verify(before).ok(), "the other instance verifies the first key's tokens");
+        String oldKid = kid(before);
+
+        String newKid = a.rotate();
+        assertNotEquals(oldKid, newKid);
+        assertTrue(a.jwks().contains(newKid) && a.jwks().contains(oldKid), "both keys are published at once");
+        String during = issuer(a).issue("alice", Set.of("user"));
+        assertEquals(oldKid, kid(during), "during the grace period the old key still signs");
+
+        clock.advance(Duration.ofMinutes(10));
+        String after = issuer(a).issue("alice", Set.of("user"));
+        assertEquals(newKid, kid(after), "after the grace period the new key signs");
+        clock.advance(Duration.ofSeconds(31)); // b re-reads the store
+        assertEquals(newKid, kid(issuer(b).issue("bob", Set.of())), "and on the other instance too");
+        for (String token : List.of(before, during, after)) {
+            assertTrue(verifier(a).verify(token).ok());
+            assertTrue(verifier(b).verify(token).ok());
+        }
+
+        // The old key's last token (issued just before activation) expires 15 min after it; one
+        // minute of skew later the old key is retired.
+        clock.advance(Duration.ofMinutes(15)); // 25m31s after the rotation
+        assertTrue(a.jwks().contains(oldKid), "still needed for tokens issued at the end of its time");
+        clock.advance(Duration.ofSeconds(30)); // 26m01s: activation (10m) + lifetime (15m) + skew (1m) passed
+        assertFalse(a.jwks().contains(oldKid), "retired: no unexpired token can use it");
+        assertTrue(a.keys(oldKid).isEmpty());
+        assertTrue(verifier(a).verify(issuer(a).issue("carol", Set.of())).ok());
+        a.rotate();
+        assertEquals(2, a.describe().size(), "the retired key was removed at the next rotation: " + a.describe());
+    }
+
+    @Test
+    void twoInstancesRotatingAtOnceAddExactlyOneKeyEach() throws Exception {
+        TokenKeys a = keys(store);
+        a.signingKey();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<String>> tasks = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                TokenKeys instance = keys(store);
+                tasks.add(instance::rotate);
+            }
+            Set<String> added = new HashSet<>();
+            for (Future<String> f : pool.invokeAll(tasks)) {
+                added.add(f.get());
+            }
+            assertEquals(4, added.size());
+            a.refreshNow();
+            assertEquals(5, a.describe().size(), "every rotation's key is there, none lost: " + a.describe());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void theFirstUseCreatesOneKeyEvenWhenInstancesStartTogether() {
+        TokenKeys a = keys(store);
+        TokenKeys b = keys(store);
+        assertEquals(a.signingKey().kid(), b.signingKey().kid());
+        assertEquals(1, a.describe().size());
+    }
+
+    @Test
+    void keysAreEncryptedAtRestInAnEncryptedStore(@TempDir Path dir) throws Exception {
+        try (FileCredentialStore files = FileCredentialStore.directory(dir, KeyRing.of(MasterKey.generate())).build()) {
+            TokenKeys keys = TokenKeys.builder(files).clock(clock).algorithm(JwsAlgorithm.RS256).build();
+            String token = issuer(keys).issue("alice", Set.of());
+            assertTrue(verifier(keys).verify(token).ok());
+            try (Stream<Path> paths = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) paths::iterator) {
+                    if (Files.isRegularFile(p)) {
+                        String text = Files.readString(p);
+                        assertFalse(text.contains("\"d\"") || text.contains(keys.signingKey().kid()),
+                                "no key material or key id in clear in " + p.getFileName());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aGracePeriodShorterThanTheRefreshIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TokenKeys.builder(store)
+                .grace(Duration.ofSeconds(10)).refresh(Duration.ofSeconds(30)).build());
+        assertTrue(e.getMessage().contains("must be longer than refresh"), e.getMessage());
+    }
+}
