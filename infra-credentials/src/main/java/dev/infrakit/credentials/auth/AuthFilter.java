@@ -1,0 +1,261 @@
+package dev.infrakit.credentials.auth;
+
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpExchange;
+import dev.infrakit.audit.Actor;
+import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.AuditSink;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A JDK {@code HttpServer} filter that authenticates {@code Authorization: Bearer <jwt>} (through
+ * a {@link TokenVerifier}) and {@code X-API-Key: <key>} (through {@link ApiKeys}) and attaches the
+ * {@link Principal} to the exchange ({@link #principal(HttpExchange)}) for the handlers and the rate
+ * limiter (its key resolver can read the subject and roles there).
+ *
+ * <p>A request without credentials, or with credentials that fail, goes on as anonymous (no
+ * principal) unless its path requires a role: then it gets 401 (with {@code WWW-Authenticate:
+ * Bearer}) without a principal, or 403 with one lacking every required role, as
+ * {@code application/problem+json}. An invalid token, or a request carrying both a token and an API
+ * key (ambiguous: refused), is recorded as a security audit event when an {@link AuditSink} is
+ * given ({@code auth.invalid-token}, {@code auth.ambiguous-credentials}; API keys audit their own
+ * refusals). Responses and events never contain the credential.
+ *
+ * <pre>{@code
+ * AuthFilter auth = AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(audit)
+ *         .require("/api/v1/admin/", "admin").requireAuthenticated("/api/v1/credentials").build();
+ * server.createContext("/api", handler).getFilters().add(auth);   // before the rate-limit filter
+ * }</pre>
+ */
+public final class AuthFilter extends Filter {
+    /**
+     * The principal of each exchange in flight. Not the exchange's attributes: on Java 17 those are
+     * the context's, shared by every concurrent request. Weak keys: an entry goes with its exchange,
+     * also when a later filter (a rate-limit delay) hands the exchange to another thread.
+     */
+    private static final java.util.Map<HttpExchange, Principal> PRINCIPALS = java.util.Collections.synchronizedMap(
+            new java.util.WeakHashMap<>());
+
+    private final TokenVerifier tokens;
+    private final ApiKeys apiKeys;
+    private final AuditSink audit;
+    private final List<Rule> rules;
+    private final Function<HttpExchange, String> clientAddress;
+
+    /** A path prefix and the roles it needs (empty: any authenticated principal). */
+    private static final class Rule {
+        final String prefix;
+        final Set<String> roles;
+
+        Rule(String prefix, Set<String> roles) {
+            this.prefix = prefix;
+            this.roles = roles;
+        }
+    }
+
+    private AuthFilter(Builder b) {
+        this.tokens = b.tokens;
+        this.apiKeys = b.apiKeys;
+        this.audit = b.audit;
+        List<Rule> sorted = new ArrayList<>(b.rules);
+        sorted.sort(Comparator.comparingInt((Rule r) -> r.prefix.length()).reversed());
+        this.rules = List.copyOf(sorted);
+        this.clientAddress = b.clientAddress;
+    }
+
+    /** A builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The principal the filter attached to {@code exchange}, if the request was authenticated. */
+    public static Optional<Principal> principal(HttpExchange exchange) {
+        return Optional.ofNullable(PRINCIPALS.get(exchange));
+    }
+
+    @Override
+    public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        String apiKey = exchange.getRequestHeaders().getFirst("X-API-Key");
+        String bearer = bearer(authorization);
+        Principal principal = null;
+        String problem = null;
+        if (bearer != null && apiKey != null) {
+            problem = "both a bearer token and an API key";
+            record(exchange, "auth.ambiguous-credentials", "the request carries both a bearer token and an API key");
+        } else if (bearer != null && tokens != null) {
+            AuthResult result = tokens.verify(bearer);
+            if (result.ok()) {
+                principal = result.principal();
+            } else {
+                problem = "invalid token";
+                record(exchange, "auth.invalid-token", result.failure().orElseThrow() + ": " + result.detail());
+            }
+        } else if (apiKey != null && apiKeys != null) {
+            AuthResult result = apiKeys.verify(apiKey);
+            if (result.ok()) {
+                principal = result.principal();
+            } else {
+                problem = "invalid API key";
+            }
+        }
+        if (principal != null) {
+            PRINCIPALS.put(exchange, principal);
+        }
+        Rule rule = rule(exchange.getRequestURI().getPath());
+        if (rule != null) {
+            if (principal == null) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", problem == null ? "Bearer"
+                        : "Bearer error=\"invalid_token\"");
+                respond(exchange, 401, "Unauthorized", problem == null ? "This resource needs authentication."
+                        : "The credentials were not accepted (" + problem + ").");
+                return;
+            }
+            if (!rule.roles.isEmpty() && rule.roles.stream().noneMatch(principal::hasRole)) {
+                respond(exchange, 403, "Forbidden", "This resource needs one of the roles " + rule.roles + ".");
+                return;
+            }
+        }
+        chain.doFilter(exchange);
+    }
+
+    private Rule rule(String path) {
+        for (Rule r : rules) {
+            if (path.startsWith(r.prefix)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private static String bearer(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String trimmed = authorization.trim();
+        int space = trimmed.indexOf(' ');
+        if (space < 0 || !trimmed.substring(0, space).toLowerCase(Locale.ROOT).equals("bearer")) {
+            return null;
+        }
+        String token = trimmed.substring(space + 1).trim();
+        return token.isEmpty() ? null : token;
+    }
+
+    private void record(HttpExchange exchange, String type, String reason) {
+        if (audit == null) {
+            return;
+        }
+        String userAgent = exchange.getRequestHeaders().getFirst("User-Agent");
+        String ip = clientAddress.apply(exchange);
+        audit.record(AuditEvent.builder(AuditEvent.Category.SECURITY, type)
+                .actor(Actor.anonymous(ip == null ? "unknown" : ip).from(ip == null ? "unknown" : ip,
+                        userAgent == null ? null : truncate(userAgent, 200)))
+                .action("authenticate").outcome(AuditEvent.Outcome.FAILURE).severity(AuditEvent.Severity.WARN)
+                .reason(reason).request("method", exchange.getRequestMethod())
+                .request("path", truncate(exchange.getRequestURI().getPath(), 200)).build());
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+
+    private static void respond(HttpExchange exchange, int status, String title, String detail) throws IOException {
+        String json = "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + ",\"detail\":\""
+                + detail.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/problem+json");
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+        exchange.close();
+    }
+
+    @Override
+    public String description() {
+        return "Infrakit authentication (bearer tokens" + (apiKeys == null ? "" : ", API keys") + ")";
+    }
+
+    /** Builds an {@link AuthFilter}. Not thread-safe. */
+    public static final class Builder {
+        private TokenVerifier tokens;
+        private ApiKeys apiKeys;
+        private AuditSink audit;
+        private final List<Rule> rules = new ArrayList<>();
+        private Function<HttpExchange, String> clientAddress = exchange -> {
+            InetSocketAddress remote = exchange.getRemoteAddress();
+            return remote == null || remote.getAddress() == null ? null : remote.getAddress().getHostAddress();
+        };
+
+        private Builder() {
+        }
+
+        /** Verifies {@code Authorization: Bearer} tokens. */
+        public Builder tokens(TokenVerifier tokens) {
+            this.tokens = Objects.requireNonNull(tokens, "tokens");
+            return this;
+        }
+
+        /** Verifies {@code X-API-Key} keys. */
+        public Builder apiKeys(ApiKeys apiKeys) {
+            this.apiKeys = Objects.requireNonNull(apiKeys, "apiKeys");
+            return this;
+        }
+
+        /** Records invalid tokens and ambiguous credentials as security events. */
+        public Builder auditSink(AuditSink audit) {
+            this.audit = Objects.requireNonNull(audit, "audit");
+            return this;
+        }
+
+        /** Paths starting with {@code prefix} need a principal with one of {@code roles}. */
+        public Builder require(String prefix, String... roles) {
+            if (roles.length == 0) {
+                throw new IllegalArgumentException("require(" + prefix + ") needs at least one role; use "
+                        + "requireAuthenticated for any principal");
+            }
+            rules.add(new Rule(Objects.requireNonNull(prefix, "prefix"), Set.of(roles)));
+            return this;
+        }
+
+        /** Paths starting with {@code prefix} need a principal (any roles). */
+        public Builder requireAuthenticated(String prefix) {
+            rules.add(new Rule(Objects.requireNonNull(prefix, "prefix"), Set.of()));
+            return this;
+        }
+
+        /**
+         * How the client address is found for audit events (default: the socket's remote address;
+         * behind a trusted proxy, read its header here).
+         */
+        public Builder clientAddress(Function<HttpExchange, String> clientAddress) {
+            this.clientAddress = Objects.requireNonNull(clientAddress, "clientAddress");
+            return this;
+        }
+
+        /**
+         * The filter.
+         *
+         * @throws IllegalStateException if neither tokens nor API keys are configured
+         */
+        public AuthFilter build() {
+            if (tokens == null && apiKeys == null) {
+                throw new IllegalStateException("An AuthFilter needs tokens(...), apiKeys(...) or both");
+            }
+            return new AuthFilter(this);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.infrakit.credentials.auth;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.AuditJson;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The filter in a real JDK HttpServer, called over HTTP. */
+class AuthFilterIT {
+    private static final SigningKey KEY = SigningKey.generate(JwsAlgorithm.ES256, "es-1");
+    private final List<AuditEvent> events = new CopyOnWriteArrayList<>();
+    private HttpServer server;
+    private TokenIssuer issuer;
+    private ApiKeys apiKeys;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeEach
+    void start() throws Exception {
+        issuer = TokenIssuer.builder(KEY).issuer("svc").audience("api").build();
+        TokenVerifier verifier = TokenVerifier.builder(KEY.verificationKey()).issuer("svc").audience("api").build();
+        apiKeys = ApiKeys.builder(InMemoryApiKeyStore.create()).build();
+        dev.infrakit.audit.AuditSink sink = new dev.infrakit.audit.AuditSink() {
+            @Override
+            public void record(AuditEvent event) {
+                events.add(event);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public String name() {
+                return "test";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        AuthFilter filter = AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(sink)
+                .require("/api/admin/", "admin").requireAuthenticated("/api/private/").build();
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/api", exchange -> {
+            String who = AuthFilter.principal(exchange).map(p -> p.subject() + " " + p.method() + " " + p.roles())
+                    .orElse("anonymous");
+            byte[] body = who.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }).getFilters().add(filter);
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private HttpResponse<String> get(String path, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + server.getAddress().getPort() + path)).timeout(Duration.ofSeconds(5));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void tokensAndApiKeysBecomePrincipalsAndEverythingElseIsAnonymous() throws Exception {
+        String token = issuer.issue("alice", Set.of("user"));
+        assertEquals("anonymous", get("/api/open").body());
+        assertEquals("alice JWT [user]", get("/api/open", "Authorization", "Bearer " + token).body());
+        assertEquals("alice JWT [user]", get("/api/open", "Authorization", "bearer  " + token).body());
+        NewApiKey key = apiKeys.create("billing-service", Set.of("service"), "ci", null);
+        assertEquals("billing-service API_KEY [service]", get("/api/open", "X-API-Key", key.key()).body());
+        assertEquals("anonymous", get("/api/open", "Authorization", "Basic dXNlcjpwYXNz").body());
+
+        String forged = token.substring(0, token.length() - 4) + "AAAA";
+        HttpResponse<String> invalid = get("/api/open", "Authorization", "Bearer " + forged, "User-Agent", "curl/8");
+        assertEquals("anonymous", invalid.body(), "an invalid token makes the request anonymous");
+        assertEquals(1, events.size());
+        AuditEvent event = events.get(0);
+        assertEquals("auth.invalid-token", event.type());
+        assertEquals(AuditEvent.Category.SECURITY, event.category());
+        assertEquals("127.0.0.1", event.actor().ip());
+        assertTrue(event.reason().orElseThrow().startsWith("BAD_SIGNATURE"), event.reason().orElseThrow());
+        assertFalse(AuditJson.defaults().toJson(event).contains(forged.substring(forged.length() - 30)),
+                "the token is not in the event");
+
+        assertEquals("anonymous", get("/api/open", "Authorization", "Bearer " + token, "X-API-Key", key.key()).body());
+        assertEquals("auth.ambiguous-credentials", events.get(1).type());
+    }
+
+    @Test
+    void protectedPathsAnswer401Or403() throws Exception {
+        HttpResponse<String> none = get("/api/admin/users");
+        assertEquals(401, none.statusCode());
+        assertEquals("Bearer", none.headers().firstValue("WWW-Authenticate").orElseThrow());
+        assertEquals("application/problem+json", none.headers().firstValue("Content-Type").orElseThrow());
+        HttpResponse<String> badToken = get("/api/admin/users", "Authorization", "Bearer not.a.token");
+        assertEquals(401, badToken.statusCode());
+        assertEquals("Bearer error=\"invalid_token\"", badToken.headers().firstValue("WWW-Authenticate").orElseThrow());
+        HttpResponse<String> user = get("/api/admin/users", "Authorization", "Bearer " + issuer.issue("bob",
+                Set.of("user")));
+        assertEquals(403, user.statusCode());
+        assertTrue(user.body().contains("\"status\":403"), user.body());
+        assertEquals(200, get("/api/admin/users", "Authorization", "Bearer " + issuer.issue("root", Set.of("admin")))
+                .statusCode());
+        assertEquals(401, get("/api/private/x").statusCode());
+        assertEquals(200, get("/api/private/x", "Authorization", "Bearer " + issuer.issue("bob", Set.of())).statusCode());
+    }
+}
