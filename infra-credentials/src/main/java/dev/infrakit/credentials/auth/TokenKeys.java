@@ -176,7 +176,13 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
      * HS* keys, verifiers share the store instead).
      */
     public String jwks() {
-        return JwkSet.of(keys(null)).toJson();
+        List<VerificationKey> published = new ArrayList<>();
+        for (VerificationKey k : keys(null)) {
+            if (k.isPublic()) {
+                published.add(k);
+            }
+        }
+        return JwkSet.of(published).toJson();
     }
 
     /**
