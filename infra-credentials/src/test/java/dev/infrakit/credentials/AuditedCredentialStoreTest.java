@@ -23,48 +23,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AuditedCredentialStoreTest {
 
-    /** Keeps every event; can be made to refuse them. */
-    static final class RecordingSink implements AuditSink {
-        final List<AuditEvent> events = new CopyOnWriteArrayList<>();
-        volatile boolean refuse;
-
-        @Override
-        public void record(AuditEvent event) {
-            if (refuse) {
-                throw new AuditException("audit disk full");
-            }
-            events.add(event);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public String name() {
-            return "recording";
-        }
-
-        @Override
-        public void close() {
-        }
-
-        List<String> types() {
-            return events.stream().map(e -> e.type() + ":" + e.outcome()).collect(Collectors.toList());
-        }
-    }
-
-    /** The audited store passes the store contract. */
+        /** The audited store passes the store contract. */
     @Nested
     class Contract extends CredentialStoreContract {
         @Override
         protected CredentialStore createStore(ManualClock clock) {
             return AuditedCredentialStore.builder(InMemoryCredentialStore.builder().clock(clock).build(),
-                    new RecordingSink()).build();
+                    new RecordingAuditSink()).build();
         }
     }
 
-    private final RecordingSink sink = new RecordingSink();
+    private final RecordingAuditSink sink = new RecordingAuditSink();
     private final CredentialStore store = AuditedCredentialStore.builder(InMemoryCredentialStore.create(), sink).build();
 
     @Test
@@ -92,7 +61,7 @@ class AuditedCredentialStoreTest {
         assertEquals(List.of("credential.write:SUCCESS", "credential.read:SUCCESS", "credential.read:SUCCESS",
                 "credential.metadata:SUCCESS", "credential.list:SUCCESS", "credential.custom-metadata:SUCCESS",
                 "credential.max-versions:SUCCESS", "credential.delete:SUCCESS", "credential.undelete:SUCCESS",
-                "credential.destroy:SUCCESS", "credential.delete-all:SUCCESS"), sink.types());
+                "credential.destroy:SUCCESS", "credential.delete-all:SUCCESS"), sink.typesAndOutcomes());
         AuditEvent write = sink.events.get(0);
         assertEquals("alice", write.actor().id());
         assertEquals(AuditEvent.Category.ADMIN, write.category());
@@ -136,12 +105,12 @@ class AuditedCredentialStoreTest {
             assertEquals(1, cache.hits());
             assertEquals(2, sink.events.size(), "the cached read was audited too");
 
-            RecordingSink writesOnly = new RecordingSink();
+            RecordingAuditSink writesOnly = new RecordingAuditSink();
             CredentialStore quiet = AuditedCredentialStore.builder(cache, writesOnly).auditReads(false).build();
             quiet.get("db");
             quiet.list("");
             quiet.put("db", SecretValue.login("u", "q"));
-            assertEquals(List.of("credential.write:SUCCESS"), writesOnly.types());
+            assertEquals(List.of("credential.write:SUCCESS"), writesOnly.typesAndOutcomes());
         }
     }
 

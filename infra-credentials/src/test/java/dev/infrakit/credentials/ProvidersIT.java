@@ -150,7 +150,7 @@ class ProvidersIT {
     /** Writes, reads, failures, stale reads, tampering and audit events, all with the secret in play. */
     private static void exerciseEverything(Path dir) throws Exception {
         KeyRing ring = KeyRing.of(MasterKey.generate());
-        AuditedCredentialStoreTest.RecordingSink sink = new AuditedCredentialStoreTest.RecordingSink();
+        RecordingAuditSink sink = new RecordingAuditSink();
         TestDatabase db = EphemeralPostgres.shared().createDatabase("no_secrets");
         try (CredentialStore pg = load(Map.of("infrakit.credentials.store", "postgres",
                 "infrakit.credentials.postgres.url", db.jdbcUrl(), "infrakit.credentials.postgres.username",

@@ -4,6 +4,7 @@ import dev.infrakit.core.DataSources;
 import dev.infrakit.credentials.CredentialException;
 
 import javax.sql.DataSource;
+import dev.infrakit.credentials.internal.Jdbc;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,8 +13,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -88,7 +87,7 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
         try {
             DataSources.runScript(dataSource, schemaSql());
         } catch (SQLException e) {
-            throw new CredentialException("Could not create the API key schema: " + firstLine(e), e);
+            throw new CredentialException("Could not create the API key schema: " + Jdbc.firstLine(e), e);
         }
     }
 
@@ -121,10 +120,10 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
                 s.setString(3, record.subject());
                 s.setArray(4, roles);
                 s.setString(5, record.name());
-                s.setObject(6, timestamp(record.createdAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-                s.setObject(7, timestamp(record.expiresAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
-                s.setObject(8, timestamp(record.revokedAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
-                s.setObject(9, timestamp(record.lastUsedAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setObject(6, Jdbc.timestamp(record.createdAt()), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setObject(7, Jdbc.timestamp(record.expiresAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setObject(8, Jdbc.timestamp(record.revokedAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setObject(9, Jdbc.timestamp(record.lastUsedAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
                 int inserted = s.executeUpdate();
                 roles.free();
                 return inserted == 1;
@@ -161,7 +160,7 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
         Objects.requireNonNull(at, "at");
         return run("revoke", keyId, c -> {
             try (PreparedStatement s = c.prepareStatement(REVOKE)) {
-                s.setObject(1, timestamp(at), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setObject(1, Jdbc.timestamp(at), Types.TIMESTAMP_WITH_TIMEZONE);
                 s.setString(2, keyId);
                 return s.executeUpdate() == 1;
             }
@@ -174,9 +173,9 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
         Objects.requireNonNull(at, "at");
         return run("record the last use of", keyId, c -> {
             try (PreparedStatement s = c.prepareStatement(TOUCH)) {
-                s.setObject(1, timestamp(at), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setObject(1, Jdbc.timestamp(at), Types.TIMESTAMP_WITH_TIMEZONE);
                 s.setString(2, keyId);
-                s.setObject(3, timestamp(at), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setObject(3, Jdbc.timestamp(at), Types.TIMESTAMP_WITH_TIMEZONE);
                 return s.executeUpdate() == 1;
             }
         });
@@ -203,7 +202,7 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
                 String keyId = rs.getString(1);
                 try {
                     records.add(new ApiKeyRecord(keyId, rs.getBytes(2), rs.getString(3), Set.of(roles),
-                            rs.getString(5), instant(rs, 6), instant(rs, 7), instant(rs, 8), instant(rs, 9)));
+                            rs.getString(5), Jdbc.instant(rs, 6), Jdbc.instant(rs, 7), Jdbc.instant(rs, 8), Jdbc.instant(rs, 9)));
                 } catch (IllegalArgumentException | NullPointerException e) {
                     throw new CredentialException("The row of API key " + (keyId == null ? "(null id)" : "'" + keyId + "'")
                             + " in PostgreSQL is invalid: " + e.getMessage(), e);
@@ -215,25 +214,9 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
 
     private static CredentialException failure(String operation, String keyId, SQLException e) {
         String what = keyId == null ? "API keys" : "API key '" + keyId + "'";
-        return new CredentialException("Could not " + operation + " " + what + " in PostgreSQL: " + firstLine(e)
+        return new CredentialException("Could not " + operation + " " + what + " in PostgreSQL: " + Jdbc.firstLine(e)
                 + ("42P01".equals(e.getSQLState())
                         ? " (the table is missing: run PostgresApiKeyStore.createSchema(dataSource))" : ""), e);
-    }
-
-    /** The first line of the driver's message; the server's detail lines may quote row values. */
-    private static String firstLine(SQLException e) {
-        String message = String.valueOf(e.getMessage());
-        int eol = message.indexOf('\n');
-        return eol < 0 ? message : message.substring(0, eol);
-    }
-
-    private static OffsetDateTime timestamp(Instant instant) {
-        return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
-
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
     }
 
     @Override

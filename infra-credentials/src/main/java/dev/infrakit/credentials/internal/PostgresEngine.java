@@ -16,8 +16,6 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -152,12 +150,12 @@ public final class PostgresEngine extends RecordStore<String> {
                         records.add(record(name, head, versions));
                     }
                     name = rowName;
-                    head = new Object[] {rs.getInt(2), rs.getInt(3), rs.getString(4), instant(rs, 5), instant(rs, 6)};
+                    head = new Object[] {rs.getInt(2), rs.getInt(3), rs.getString(4), Jdbc.instant(rs, 5), Jdbc.instant(rs, 6)};
                     versions = new ArrayList<>();
                 }
                 int version = rs.getInt(7);
                 if (!rs.wasNull()) {
-                    versions.add(new CredentialRecord.Version<>(version, instant(rs, 8), instant(rs, 9), rs.getBoolean(10),
+                    versions.add(new CredentialRecord.Version<>(version, Jdbc.instant(rs, 8), Jdbc.instant(rs, 9), rs.getBoolean(10),
                             rs.getString(11)));
                 }
             }
@@ -185,8 +183,8 @@ public final class PostgresEngine extends RecordStore<String> {
                 Instant now = now();
                 try (PreparedStatement s = c.prepareStatement(INSERT_EMPTY)) {
                     s.setString(1, name);
-                    s.setObject(2, timestamp(now), Types.TIMESTAMP_WITH_TIMEZONE);
-                    s.setObject(3, timestamp(now), Types.TIMESTAMP_WITH_TIMEZONE);
+                    s.setObject(2, Jdbc.timestamp(now), Types.TIMESTAMP_WITH_TIMEZONE);
+                    s.setObject(3, Jdbc.timestamp(now), Types.TIMESTAMP_WITH_TIMEZONE);
                     s.executeUpdate();
                 }
                 // Ours, or one a concurrent creator committed while our insert waited for it.
@@ -215,7 +213,7 @@ public final class PostgresEngine extends RecordStore<String> {
                 if (!rs.next()) {
                     return null;
                 }
-                head = new Object[] {rs.getInt(2), rs.getInt(3), rs.getString(4), instant(rs, 5), instant(rs, 6)};
+                head = new Object[] {rs.getInt(2), rs.getInt(3), rs.getString(4), Jdbc.instant(rs, 5), Jdbc.instant(rs, 6)};
             }
         }
         List<CredentialRecord.Version<String>> versions = new ArrayList<>();
@@ -223,7 +221,7 @@ public final class PostgresEngine extends RecordStore<String> {
             s.setString(1, name);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    versions.add(new CredentialRecord.Version<>(rs.getInt(1), instant(rs, 2), instant(rs, 3),
+                    versions.add(new CredentialRecord.Version<>(rs.getInt(1), Jdbc.instant(rs, 2), Jdbc.instant(rs, 3),
                             rs.getBoolean(4), rs.getString(5)));
                 }
             }
@@ -242,7 +240,7 @@ public final class PostgresEngine extends RecordStore<String> {
             s.setInt(1, working.currentVersion());
             s.setInt(2, working.maxVersions());
             s.setString(3, json(working.custom()));
-            s.setObject(4, timestamp(working.updated()), Types.TIMESTAMP_WITH_TIMEZONE);
+            s.setObject(4, Jdbc.timestamp(working.updated()), Types.TIMESTAMP_WITH_TIMEZONE);
             s.setString(5, name);
             s.executeUpdate();
         }
@@ -275,8 +273,8 @@ public final class PostgresEngine extends RecordStore<String> {
                 for (CredentialRecord.Version<String> v : added) {
                     s.setString(1, name);
                     s.setInt(2, v.number());
-                    s.setObject(3, timestamp(v.created()), Types.TIMESTAMP_WITH_TIMEZONE);
-                    s.setObject(4, timestamp(v.deleted()), Types.TIMESTAMP_WITH_TIMEZONE);
+                    s.setObject(3, Jdbc.timestamp(v.created()), Types.TIMESTAMP_WITH_TIMEZONE);
+                    s.setObject(4, Jdbc.timestamp(v.deleted()), Types.TIMESTAMP_WITH_TIMEZONE);
                     s.setBoolean(5, v.destroyed());
                     s.setString(6, v.payload());
                     s.executeUpdate();
@@ -286,7 +284,7 @@ public final class PostgresEngine extends RecordStore<String> {
         if (!changed.isEmpty()) {
             try (PreparedStatement s = c.prepareStatement(UPDATE_VERSION)) {
                 for (CredentialRecord.Version<String> v : changed) {
-                    s.setObject(1, timestamp(v.deleted()), Types.TIMESTAMP_WITH_TIMEZONE);
+                    s.setObject(1, Jdbc.timestamp(v.deleted()), Types.TIMESTAMP_WITH_TIMEZONE);
                     s.setBoolean(2, v.destroyed());
                     s.setString(3, v.payload());
                     s.setString(4, name);
@@ -456,9 +454,7 @@ public final class PostgresEngine extends RecordStore<String> {
      * lines ("Failing row contains ...") would quote ciphertexts; they stay in the cause.
      */
     private static String describe(SQLException e) {
-        String message = String.valueOf(e.getMessage());
-        int eol = message.indexOf('\n');
-        return (eol < 0 ? message : message.substring(0, eol)) + ("42P01".equals(e.getSQLState())
+        return Jdbc.firstLine(e) + ("42P01".equals(e.getSQLState())
                 ? " (the tables are missing: run PostgresCredentialStore.createSchema(dataSource))" : "");
     }
 
@@ -477,15 +473,6 @@ public final class PostgresEngine extends RecordStore<String> {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Cannot encode custom metadata", e);
         }
-    }
-
-    private static OffsetDateTime timestamp(Instant instant) {
-        return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
-
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.auth;
 
+import dev.infrakit.credentials.RecordingAuditSink;
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditException;
@@ -33,35 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ApiKeysTest {
 
-    /** Keeps every event; can be made to refuse them. */
-    static final class RecordingSink implements AuditSink {
-        final List<AuditEvent> events = new CopyOnWriteArrayList<>();
-        volatile boolean refuse;
-
-        @Override
-        public void record(AuditEvent event) {
-            if (refuse) {
-                throw new AuditException("audit disk full");
-            }
-            events.add(event);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public String name() {
-            return "recording";
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
-    private final ManualClock clock = ManualClock.create();
-    private final RecordingSink sink = new RecordingSink();
+        private final ManualClock clock = ManualClock.create();
+    private final RecordingAuditSink sink = new RecordingAuditSink();
     private final InMemoryApiKeyStore store = InMemoryApiKeyStore.create();
     private final ApiKeys apiKeys = ApiKeys.builder(store).clock(clock).auditSink(sink)
             .actor(() -> Actor.user("root")).build();

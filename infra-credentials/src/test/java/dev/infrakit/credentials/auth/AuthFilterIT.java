@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The filter in a real JDK HttpServer, called over HTTP. */
 class AuthFilterIT {
     private static final SigningKey KEY = SigningKey.generate(JwsAlgorithm.ES256, "es-1");
-    private final List<AuditEvent> events = new CopyOnWriteArrayList<>();
+    private List<AuditEvent> events;
     private HttpServer server;
     private TokenIssuer issuer;
     private ApiKeys apiKeys;
@@ -37,25 +36,8 @@ class AuthFilterIT {
         issuer = TokenIssuer.builder(KEY).issuer("svc").audience("api").build();
         TokenVerifier verifier = TokenVerifier.builder(KEY.verificationKey()).issuer("svc").audience("api").build();
         apiKeys = ApiKeys.builder(InMemoryApiKeyStore.create()).build();
-        dev.infrakit.audit.AuditSink sink = new dev.infrakit.audit.AuditSink() {
-            @Override
-            public void record(AuditEvent event) {
-                events.add(event);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public String name() {
-                return "test";
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        dev.infrakit.credentials.RecordingAuditSink sink = new dev.infrakit.credentials.RecordingAuditSink();
+        events = sink.events;
         AuthFilter filter = AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(sink)
                 .require("/api/admin/", "admin").requireAuthenticated("/api/private/").build();
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.auth;
 
+import dev.infrakit.credentials.RecordingAuditSink;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditJson;
 import dev.infrakit.audit.AuditSink;
@@ -30,35 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LoginThrottleTest {
     private static final String PASSWORD = "hunter2-Pa55word";
 
-    /** Keeps every event. */
-    static final class RecordingSink implements AuditSink {
-        final List<AuditEvent> events = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void record(AuditEvent event) {
-            events.add(event);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public String name() {
-            return "recording";
-        }
-
-        @Override
-        public void close() {
-        }
-
-        List<String> types() {
-            return events.stream().map(AuditEvent::type).collect(Collectors.toList());
-        }
-    }
-
-    private final ManualClock time = ManualClock.create();
-    private final RecordingSink sink = new RecordingSink();
+        private final ManualClock time = ManualClock.create();
+    private final RecordingAuditSink sink = new RecordingAuditSink();
     private final LoginThrottle throttle = LoginThrottle.builder().maxFailures(3).window(Duration.ofMinutes(10))
             .lockout(Duration.ofMinutes(15)).ticker(time).clock(time).auditSink(sink).build();
     private final AtomicInteger calls = new AtomicInteger();
