@@ -1,0 +1,771 @@
+package dev.infrakit.credentials.rotation;
+
+import dev.infrakit.audit.Actor;
+import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.AuditSink;
+import dev.infrakit.audit.Resource;
+import dev.infrakit.credentials.CredentialException;
+import dev.infrakit.credentials.CredentialMetadata;
+import dev.infrakit.credentials.CredentialNotFoundException;
+import dev.infrakit.credentials.CredentialStore;
+import dev.infrakit.credentials.Secret;
+import dev.infrakit.credentials.SecretValue;
+import dev.infrakit.credentials.VersionConflictException;
+import dev.infrakit.credentials.WriteCondition;
+import dev.infrakit.credentials.internal.Names;
+import dev.infrakit.credentials.internal.RotationState;
+import dev.infrakit.credentials.internal.RotationState.Step;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Rotates credentials in a {@link CredentialStore} by the AWS Secrets Manager model: <b>create</b>
+ * a new value and store it as a new version labelled PENDING, <b>apply</b> it to the target system,
+ * <b>test</b> it there, then <b>finish</b>: PENDING becomes CURRENT and CURRENT becomes PREVIOUS.
+ * The steps are a {@link RotationStrategy}'s; the engine keeps the labels, drives the steps,
+ * retries, rolls back, audits and tells {@link RotationListener}s.
+ *
+ * <h2>Labels and their state</h2>
+ * The labels are not the store's "newest version" (which may be PENDING, or a failed attempt):
+ * read them with {@link #current}, {@link #previous} and {@link #pending}. They are kept, with the
+ * step a rotation reached, its id and its start, in a companion credential named
+ * {@code <name>.rotation} (see {@link #stateName(String)}) whose value is a few non-secret fields.
+ * Every change to it is a check-and-set write on the companion's version
+ * ({@link WriteCondition#createOnly()} for the first, {@link WriteCondition#ifVersion(int)} after),
+ * so of two engines, in one process or many, sharing a store:
+ * <ul>
+ *   <li>only one can start a rotation: the other's write conflicts, it re-reads the state, sees a
+ *       rotation in progress and throws {@link RotationInProgressException};
+ *   <li>CURRENT is a single field, switched with PREVIOUS and PENDING in one write: there are never
+ *       two CURRENTs and never none;
+ *   <li>an owner that loses a race (its rotation was taken over) fails its next state write and
+ *       stops, leaving the rotation to the new owner.
+ * </ul>
+ *
+ * <h2>Crashes and retries</h2>
+ * The state records each step once it is done, and every step is idempotent, so a rotation
+ * interrupted anywhere is continued by the next run: by {@link #rotate(String, String)} with its id
+ * at once, or by any {@link #rotate(String)} once its owner has not written the state for the
+ * lease ({@link Builder#lease(Duration)}, default 15 minutes). Continuing means resuming forward
+ * from the last step recorded (a PENDING stored just before a crash is recognised, being newer than
+ * the version that was newest at the start, and adopted), or, for a rotation whose step failed,
+ * retrying its rollback. While another rotation's lease runs, {@link #rotate(String)} refuses to
+ * start a new one.
+ *
+ * <p>A failing create leaves everything as it was. A failing apply or test is recorded (step
+ * FAILED, with the reason) and rolled back with {@link RotationStrategy#rollback}; then the labels
+ * go back to idle without PENDING and the failed version is soft-deleted. If the rollback fails too,
+ * the state stays FAILED and the next run retries the rollback.
+ *
+ * <h2>Audit</h2>
+ * With an {@link AuditSink}, every step records an event of category ADMIN on resource
+ * {@code credential/<name>}: {@code rotation.started}, {@code rotation.created},
+ * {@code rotation.applied}, {@code rotation.tested}, {@code rotation.finished},
+ * {@code rotation.failed} (severity ERROR, with the step and the reason) and
+ * {@code rotation.rolled-back}. Details hold the rotation's id and version numbers, never a value;
+ * reasons are exception messages with every secret field of the versions involved masked.
+ *
+ * <p>Thread-safe. Rotating one credential from several threads or processes is safe (see above).
+ */
+public final class RotationEngine {
+    /** Suffix of the companion credential holding a credential's labels. */
+    public static final String STATE_SUFFIX = ".rotation";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RotationEngine.class);
+    private static final Pattern ROTATION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    /** Fields that name things rather than hold secrets; every other field value is masked in reasons. */
+    private static final List<String> PUBLIC_FIELDS = List.of("username", "url");
+    private static final int START_ATTEMPTS = 5;
+
+    private final CredentialStore store;
+    private final Map<String, RotationStrategy> strategies;
+    private final AuditSink sink;
+    private final Actor actor;
+    private final Clock clock;
+    private final Duration lease;
+    private final List<RotationListener> listeners;
+    private final AtomicLong listenerFailures = new AtomicLong();
+
+    private RotationEngine(Builder b) {
+        this.store = b.store;
+        this.strategies = Map.copyOf(b.strategies);
+        this.sink = b.sink;
+        this.actor = b.actor;
+        this.clock = b.clock;
+        this.lease = b.lease;
+        this.listeners = new CopyOnWriteArrayList<>(b.listeners);
+    }
+
+    /** A builder of an engine over {@code store}. */
+    public static Builder builder(CredentialStore store) {
+        return new Builder(store);
+    }
+
+    /**
+     * The companion credential holding {@code name}'s labels: {@code name + ".rotation"}.
+     *
+     * @throws IllegalArgumentException if {@code name} is invalid or too long to take the suffix
+     */
+    public static String stateName(String name) {
+        Names.requireValid(name);
+        try {
+            return Names.requireValid(name + STATE_SUFFIX);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Credential name too long to rotate: its state credential '<name>"
+                    + STATE_SUFFIX + "' must be at most " + Names.MAX_LENGTH + " characters", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- label-aware reads
+
+    /**
+     * The version labelled CURRENT: the one consumers should use. Before the first rotation, the
+     * credential's newest version.
+     *
+     * @throws CredentialNotFoundException if the credential or that version cannot be read
+     */
+    public Secret current(String name) {
+        return store.get(name, load(name).state.current());
+    }
+
+    /** The version labelled PREVIOUS, if any (and still readable). */
+    public Optional<Secret> previous(String name) {
+        return Optional.ofNullable(find(name, load(name).state.previous()));
+    }
+
+    /** The version labelled PENDING (a rotation in progress), if any. */
+    public Optional<Secret> pending(String name) {
+        return Optional.ofNullable(find(name, load(name).state.pending()));
+    }
+
+    /**
+     * The labels and the rotation in progress.
+     *
+     * @throws CredentialNotFoundException if the credential does not exist
+     */
+    public RotationStatus status(String name) {
+        RotationState s = load(name).state;
+        return new RotationStatus(name, s.current(), s.previous(), s.pending(), s.step().name(), s.rotationId(),
+                s.started(), s.lastRotationId(), s.lastOutcome(), s.lastFailure());
+    }
+
+    // ---------------------------------------------------------------- listeners
+
+    /** Adds a listener told after every finished rotation. */
+    public void addListener(RotationListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Removes a listener; returns whether it was there. */
+    public boolean removeListener(RotationListener listener) {
+        return listeners.remove(listener);
+    }
+
+    /** How many times a listener threw (each is logged). */
+    public long listenerFailures() {
+        return listenerFailures.get();
+    }
+
+    // ---------------------------------------------------------------- rotation
+
+    /**
+     * Rotates {@code name} now with a new rotation id, or continues an abandoned rotation of it
+     * (one whose owner has not written the state for the lease).
+     *
+     * @throws RotationInProgressException if another rotation of it is in progress
+     * @throws RotationException if a step failed (after rolling back where it applies; the message
+     *     says whether the rollback worked) or this run lost the rotation to another engine
+     * @throws CredentialNotFoundException if the credential does not exist
+     * @throws IllegalArgumentException if no strategy is registered for {@code name}
+     */
+    public RotationResult rotate(String name) {
+        return rotate(name, null);
+    }
+
+    /**
+     * Rotates {@code name} under the given id: continues the rotation in progress if it has this id
+     * (whatever its lease), does nothing if the last rotation with this id finished
+     * ({@link RotationResult.Outcome#ALREADY_ROTATED}), else starts one with this id. Retrying with
+     * the same id is therefore safe.
+     *
+     * @param rotationId 1 to 128 characters of letters, digits and {@code . _ : -}; null for a new one
+     * @throws RotationInProgressException if a rotation with another id is in progress
+     * @throws RotationException as {@link #rotate(String)}
+     */
+    public RotationResult rotate(String name, String rotationId) {
+        if (rotationId != null && !ROTATION_ID.matcher(rotationId).matches()) {
+            throw new IllegalArgumentException("A rotation id must be 1 to 128 characters of letters, digits and . _ : -");
+        }
+        stateName(name);
+        RotationStrategy strategy = strategies.get(name);
+        if (strategy == null) {
+            throw new IllegalArgumentException("No rotation strategy registered for '" + name + "'");
+        }
+        for (int attempt = 1; ; attempt++) {
+            Loaded loaded = load(name);
+            RotationState state = loaded.state;
+            Instant now = clock.instant();
+            if (state.inProgress()) {
+                boolean own = rotationId != null && rotationId.equals(state.rotationId());
+                if (!own && !expired(state, now)) {
+                    throw new RotationInProgressException(name, state.rotationId(), state.step().name());
+                }
+                Loaded claimed;
+                try {
+                    claimed = write(name, loaded, state.withHeartbeat(now));
+                } catch (RotationException lost) {
+                    if (attempt < START_ATTEMPTS) {
+                        continue;
+                    }
+                    throw lost;
+                }
+                LOG.info("Continuing rotation {} of '{}' from step {}", state.rotationId(), name, state.step());
+                return drive(name, strategy, claimed, true);
+            }
+            if (rotationId != null && rotationId.equals(state.lastRotationId())
+                    && "ROTATED".equals(state.lastOutcome())) {
+                return new RotationResult(name, rotationId, RotationResult.Outcome.ALREADY_ROTATED, false,
+                        state.previous(), state.current());
+            }
+            int newest = newestVersion(name);
+            String id = rotationId != null ? rotationId : UUID.randomUUID().toString();
+            Loaded started;
+            try {
+                started = write(name, loaded, state.start(id, newest, now));
+            } catch (RotationException conflict) {
+                if (attempt < START_ATTEMPTS) {
+                    continue; // Someone else wrote the state first: look again.
+                }
+                throw conflict;
+            }
+            audit("rotation.started", name, id, Map.of("currentVersion", state.current()), null);
+            return drive(name, strategy, started, false);
+        }
+    }
+
+    /**
+     * Drives a claimed rotation from its recorded step to the end. State writes that conflict mean
+     * another engine took the rotation over: they throw and this run stops where it is.
+     */
+    private RotationResult drive(String name, RotationStrategy strategy, Loaded loaded, boolean resumed) {
+        RotationState state = loaded.state;
+        String id = state.rotationId();
+        Secret current = readLabelled(name, state.current(), "CURRENT", id);
+        Secret previous = find(name, state.previous());
+        Secret pending = null;
+        try {
+            if (state.step() == Step.FAILED) {
+                pending = find(name, state.pending());
+                RotationContext context = new RotationContext(name, id, state.started(), current, previous, pending);
+                return rollBack(name, strategy, loaded, context, null, resumed);
+            }
+            try {
+                if (state.step() == Step.STARTED) {
+                    int version = newestVersion(name);
+                    if (version > state.base()) {
+                        LOG.info("Adopting version {} of '{}' as PENDING of rotation {}", version, name, id);
+                    } else {
+                        RotationContext context = new RotationContext(name, id, state.started(), current, previous,
+                                null);
+                        SecretValue value = call("create", () -> strategy.create(context));
+                        try {
+                            version = call("create", () -> store.put(name, value,
+                                    WriteCondition.ifVersion(state.base())));
+                        } finally {
+                            value.clear();
+                        }
+                    }
+                    loaded = write(name, loaded, loaded.state.withPending(version, clock.instant()));
+                    audit("rotation.created", name, id, Map.of("pendingVersion", version), null);
+                }
+                pending = readLabelled(name, loaded.state.pending(), "PENDING", id);
+                RotationContext context = new RotationContext(name, id, loaded.state.started(), current, previous,
+                        pending);
+                if (loaded.state.step() == Step.CREATED) {
+                    call("apply", () -> {
+                        strategy.apply(context);
+                        return null;
+                    });
+                    loaded = write(name, loaded, loaded.state.withStep(Step.APPLIED, clock.instant()));
+                    audit("rotation.applied", name, id, Map.of("pendingVersion", pending.version()), null);
+                }
+                if (loaded.state.step() == Step.APPLIED) {
+                    call("test", () -> {
+                        strategy.test(context);
+                        return null;
+                    });
+                    loaded = write(name, loaded, loaded.state.withStep(Step.TESTED, clock.instant()));
+                    audit("rotation.tested", name, id, Map.of("pendingVersion", pending.version()), null);
+                }
+            } catch (StepFailure failure) {
+                return fail(name, strategy, loaded, current, previous, pending, failure);
+            }
+            if (loaded.state.step() != Step.TESTED) {
+                throw new IllegalStateException("Rotation state of '" + name + "' at unexpected step "
+                        + loaded.state.step());
+            }
+            RotationState before = loaded.state;
+            loaded = write(name, loaded, before.finish());
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("previousVersion", before.current());
+            details.put("currentVersion", before.pending());
+            audit("rotation.finished", name, id, details, null);
+            LOG.info("Rotated '{}': version {} is CURRENT, {} PREVIOUS (rotation {})", name, before.pending(),
+                    before.current(), id);
+            notifyListeners(name, before.current(), before.pending());
+            return new RotationResult(name, id, RotationResult.Outcome.ROTATED, resumed, before.current(),
+                    before.pending());
+        } finally {
+            current.clear();
+            if (previous != null) {
+                previous.clear();
+            }
+            if (pending != null) {
+                pending.clear();
+            }
+        }
+    }
+
+    /** A step failed: record it, roll back if anything may have been applied, and throw. */
+    private RotationResult fail(String name, RotationStrategy strategy, Loaded loaded, Secret current,
+            Secret previous, Secret pending, StepFailure failure) {
+        RotationState state = loaded.state;
+        String reason = redact(failure.step + ": " + describe(failure.getCause()), current, previous, pending);
+        audit("rotation.failed", name, state.rotationId(), Map.of("step", failure.step), reason);
+        if (state.step() == Step.STARTED) {
+            write(name, loaded, state.abandon("FAILED", reason));
+            throw new RotationException("Rotation " + state.rotationId() + " of '" + name + "' failed at step "
+                    + reason + "; nothing was changed", failure.getCause());
+        }
+        loaded = write(name, loaded, state.failed(reason, clock.instant()));
+        RotationContext context = new RotationContext(name, state.rotationId(), state.started(), current, previous,
+                pending);
+        rollBack(name, strategy, loaded, context, failure, false);
+        throw new IllegalStateException("unreachable: rollBack throws after a failure");
+    }
+
+    /**
+     * Rolls a FAILED rotation back, then returns to idle without PENDING and soft-deletes the failed
+     * version. Throws if {@code failure} is given (the run that failed), else returns.
+     */
+    private RotationResult rollBack(String name, RotationStrategy strategy, Loaded loaded, RotationContext context,
+            StepFailure failure, boolean resumed) {
+        RotationState state = loaded.state;
+        String id = state.rotationId();
+        String reason = state.lastFailure() == null ? "(unknown)" : state.lastFailure();
+        try {
+            strategy.rollback(context);
+        } catch (RuntimeException e) {
+            String rollbackReason = redact("rollback: " + describe(e), context.current(),
+                    context.previous().orElse(null), context.pendingOrNull());
+            audit("rotation.failed", name, id, Map.of("step", "rollback"), rollbackReason);
+            RotationException thrown = new RotationException("Rotation " + id + " of '" + name + "' failed (" + reason
+                    + ") and its rollback failed too (" + rollbackReason + "); the next run retries the rollback", e);
+            if (failure != null) {
+                thrown.addSuppressed(failure.getCause());
+            }
+            throw thrown;
+        }
+        write(name, loaded, state.abandon("ROLLED_BACK", reason));
+        audit("rotation.rolled-back", name, id, Map.of("currentVersion", state.current(), "failedVersion",
+                state.pending()), null);
+        if (state.pending() != 0) {
+            try {
+                store.delete(name, state.pending());
+            } catch (CredentialException e) {
+                LOG.warn("Could not soft-delete failed version {} of '{}' (it is not labelled): {}", state.pending(),
+                        name, e.getMessage());
+            }
+        }
+        if (failure != null) {
+            throw new RotationException("Rotation " + id + " of '" + name + "' failed at step " + reason
+                    + " and was rolled back; version " + state.current() + " is still CURRENT", failure.getCause());
+        }
+        return new RotationResult(name, id, RotationResult.Outcome.ROLLED_BACK, resumed, state.previous(),
+                state.current());
+    }
+
+    private void notifyListeners(String name, int previousVersion, int currentVersion) {
+        for (RotationListener listener : listeners) {
+            try {
+                listener.rotated(name, store.get(name, previousVersion), store.get(name, currentVersion));
+            } catch (RuntimeException e) {
+                listenerFailures.incrementAndGet();
+                LOG.warn("Rotation listener {} failed for '{}': {}", listener, name, e.getClass().getName());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- scheduling
+
+    /**
+     * Rotates {@code name} on {@code schedule}, running on {@code executor} (the engine does not own
+     * it). The delay to each run is computed from the engine's clock. A run that finds another
+     * rotation in progress, or fails, is logged and the schedule goes on.
+     *
+     * @throws IllegalArgumentException if no strategy is registered for {@code name}
+     */
+    public ScheduledRotation schedule(String name, RotationSchedule schedule, ScheduledExecutorService executor) {
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(executor, "executor");
+        if (!strategies.containsKey(name)) {
+            throw new IllegalArgumentException("No rotation strategy registered for '" + name + "'");
+        }
+        Scheduled scheduled = new Scheduled(name, schedule, executor);
+        scheduled.arm(clock.instant());
+        return scheduled;
+    }
+
+    /** One credential's schedule: each run arms the next. */
+    private final class Scheduled implements ScheduledRotation {
+        private final String name;
+        private final RotationSchedule schedule;
+        private final ScheduledExecutorService executor;
+        private final AtomicLong runs = new AtomicLong();
+        private boolean cancelled;
+        private Instant next;
+        private ScheduledFuture<?> future;
+
+        Scheduled(String name, RotationSchedule schedule, ScheduledExecutorService executor) {
+            this.name = name;
+            this.schedule = schedule;
+            this.executor = executor;
+        }
+
+        synchronized void arm(Instant from) {
+            if (cancelled) {
+                return;
+            }
+            next = schedule.next(from);
+            long delay = Math.max(0, Duration.between(clock.instant(), next).toNanos());
+            try {
+                future = executor.schedule(this::run, delay, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                LOG.warn("Rotation schedule of '{}' stopped: its executor refused the next run", name);
+                cancelled = true;
+                next = null;
+            }
+        }
+
+        private void run() {
+            Instant due;
+            synchronized (this) {
+                if (cancelled) {
+                    return;
+                }
+                due = next;
+            }
+            try {
+                rotate(name);
+            } catch (RotationInProgressException e) {
+                LOG.info("Scheduled rotation of '{}' skipped: {}", name, e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.warn("Scheduled rotation of '{}' failed: {}", name, e.getMessage());
+            } finally {
+                runs.incrementAndGet();
+                Instant now = clock.instant();
+                // Never before the run just done, so an early wake-up cannot run the same slot twice.
+                arm(now.isAfter(due) ? now : due);
+            }
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public synchronized Optional<Instant> nextRun() {
+            return Optional.ofNullable(next);
+        }
+
+        @Override
+        public long runs() {
+            return runs.get();
+        }
+
+        @Override
+        public synchronized void cancel() {
+            cancelled = true;
+            next = null;
+            if (future != null) {
+                future.cancel(false);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "ScheduledRotation[" + name + ", " + schedule + "]";
+        }
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /** The state and the version of the companion credential it was read from (0: not written yet). */
+    private record Loaded(int version, RotationState state) {
+    }
+
+    private Loaded load(String name) {
+        String stateName = stateName(name);
+        Optional<CredentialMetadata> meta = store.metadata(stateName);
+        if (meta.isPresent()) {
+            Secret secret = store.get(stateName, meta.get().currentVersion());
+            try {
+                return new Loaded(secret.version(), RotationState.decode(secret.value()));
+            } catch (IllegalArgumentException e) {
+                throw new RotationException("The rotation state '" + stateName + "' is not valid: "
+                        + e.getMessage(), e);
+            } finally {
+                secret.clear();
+            }
+        }
+        return new Loaded(0, RotationState.initial(newestVersion(name)));
+    }
+
+    /**
+     * Writes the state with check-and-set on the version it was read at.
+     *
+     * @throws RotationException if another engine wrote it meanwhile
+     */
+    private Loaded write(String name, Loaded from, RotationState next) {
+        String stateName = stateName(name);
+        WriteCondition condition = from.version == 0 ? WriteCondition.createOnly()
+                : WriteCondition.ifVersion(from.version);
+        SecretValue value = next.encode();
+        try {
+            return new Loaded(store.put(stateName, value, condition), next);
+        } catch (VersionConflictException e) {
+            throw new RotationException("The rotation state of '" + name + "' changed under rotation "
+                    + (from.state.rotationId() == null ? "(none)" : from.state.rotationId())
+                    + ": another engine is rotating it; this run stopped", e);
+        } finally {
+            value.clear();
+        }
+    }
+
+    private boolean expired(RotationState state, Instant now) {
+        return state.heartbeat() == null || !state.heartbeat().plus(lease).isAfter(now);
+    }
+
+    private int newestVersion(String name) {
+        return store.metadata(name).map(CredentialMetadata::currentVersion)
+                .orElseThrow(() -> new CredentialNotFoundException(name, "Credential '" + name
+                        + "' does not exist; store its first value before rotating it"));
+    }
+
+    private Secret find(String name, int version) {
+        if (version <= 0) {
+            return null;
+        }
+        try {
+            return store.get(name, version);
+        } catch (CredentialNotFoundException e) {
+            return null;
+        }
+    }
+
+    private Secret readLabelled(String name, int version, String label, String rotationId) {
+        try {
+            return store.get(name, version);
+        } catch (CredentialNotFoundException e) {
+            throw new RotationException("Version " + version + " of '" + name + "', labelled " + label
+                    + ", cannot be read; rotation " + rotationId + " cannot go on", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- failures and audit
+
+    /** A strategy step (or the write of PENDING) threw. */
+    private static final class StepFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String step;
+
+        StepFailure(String step, RuntimeException cause) {
+            super(step, cause, false, false);
+            this.step = step;
+        }
+    }
+
+    private static <T> T call(String step, Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (RuntimeException e) {
+            throw new StepFailure(step, e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder out = new StringBuilder(e.getClass().getSimpleName());
+        if (e.getMessage() != null) {
+            out.append(": ").append(e.getMessage());
+        }
+        Throwable cause = e.getCause();
+        if (cause != null && cause != e && cause.getMessage() != null) {
+            out.append(" (").append(cause.getClass().getSimpleName()).append(": ").append(cause.getMessage())
+                    .append(')');
+        }
+        return out.toString();
+    }
+
+    /** Masks every secret field value of the given versions that occurs in {@code text}. */
+    static String redact(String text, Secret... secrets) {
+        List<String> values = new ArrayList<>();
+        for (Secret secret : secrets) {
+            if (secret == null || secret.value().isCleared()) {
+                continue;
+            }
+            SecretValue value = secret.value();
+            if (value.hasFields()) {
+                for (String field : value.fieldNames()) {
+                    if (!PUBLIC_FIELDS.contains(field)) {
+                        value.field(field).filter(v -> v.length() >= 4).ifPresent(values::add);
+                    }
+                }
+            } else {
+                String bytes = new String(value.bytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                if (bytes.length() >= 4) {
+                    values.add(bytes);
+                }
+            }
+        }
+        values.sort((a, b) -> b.length() - a.length());
+        String out = text;
+        for (String v : values) {
+            out = out.replace(v, "****");
+        }
+        return out.length() > 1000 ? out.substring(0, 1000) + "…" : out;
+    }
+
+    private void audit(String type, String name, String rotationId, Map<String, Object> details, String failure) {
+        if (sink == null) {
+            return;
+        }
+        Map<String, Object> all = new HashMap<>(details);
+        all.put("rotationId", rotationId);
+        AuditEvent.Builder event = AuditEvent.builder(AuditEvent.Category.ADMIN, type).clock(clock).actor(actor)
+                .action(type.substring("rotation.".length())).resource(Resource.of("credential", name)).details(all);
+        if (failure == null) {
+            event.outcome(AuditEvent.Outcome.SUCCESS).severity(AuditEvent.Severity.INFO);
+        } else {
+            event.outcome(AuditEvent.Outcome.FAILURE).severity(AuditEvent.Severity.ERROR).reason(failure);
+        }
+        sink.record(event.build());
+    }
+
+    @Override
+    public String toString() {
+        return "RotationEngine[" + store + ", " + strategies.keySet() + "]";
+    }
+
+    /** Builds a {@link RotationEngine}; each setting may be given once. */
+    public static final class Builder {
+        private final CredentialStore store;
+        private final Map<String, RotationStrategy> strategies = new HashMap<>();
+        private final List<RotationListener> listeners = new ArrayList<>();
+        private AuditSink sink;
+        private Actor actor;
+        private Clock clock;
+        private Duration lease;
+
+        private Builder(CredentialStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+        }
+
+        /**
+         * Rotates {@code name} with {@code strategy}.
+         *
+         * @throws IllegalArgumentException if the name is invalid or already has a strategy
+         */
+        public Builder strategy(String name, RotationStrategy strategy) {
+            stateName(name);
+            Objects.requireNonNull(strategy, "strategy");
+            if (strategies.putIfAbsent(name, strategy) != null) {
+                throw new IllegalArgumentException("A strategy for '" + name + "' was already set");
+            }
+            return this;
+        }
+
+        /** Audits every step into {@code sink} (default: no audit). */
+        public Builder auditSink(AuditSink sink) {
+            requireUnset(this.sink, "audit sink");
+            this.sink = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /** The actor of audit events (default {@code Actor.service("credential-rotation")}). */
+        public Builder actor(Actor actor) {
+            requireUnset(this.actor, "actor");
+            this.actor = Objects.requireNonNull(actor, "actor");
+            return this;
+        }
+
+        /** The clock for leases, schedules and audit times (default the system clock, UTC). */
+        public Builder clock(Clock clock) {
+            requireUnset(this.clock, "clock");
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * How long a rotation's owner may go without writing the state before another run may take
+         * it over (default 15 minutes). Longer than the slowest step.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder lease(Duration lease) {
+            requireUnset(this.lease, "lease");
+            Objects.requireNonNull(lease, "lease");
+            if (lease.isNegative() || lease.isZero()) {
+                throw new IllegalArgumentException("The rotation lease must be positive, got " + lease);
+            }
+            this.lease = lease;
+            return this;
+        }
+
+        /** Adds a listener told after every finished rotation. */
+        public Builder listener(RotationListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        private static void requireUnset(Object value, String setting) {
+            if (value != null) {
+                throw new IllegalStateException("The " + setting + " was already set to " + value);
+            }
+        }
+
+        /** The engine. */
+        public RotationEngine build() {
+            if (actor == null) {
+                actor = Actor.service("credential-rotation");
+            }
+            if (clock == null) {
+                clock = Clock.systemUTC();
+            }
+            if (lease == null) {
+                lease = Duration.ofMinutes(15);
+            }
+            return new RotationEngine(this);
+        }
+    }
+}

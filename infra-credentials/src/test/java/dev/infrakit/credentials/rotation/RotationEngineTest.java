@@ -1,0 +1,454 @@
+package dev.infrakit.credentials.rotation;
+
+import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.core.ManualClock;
+import dev.infrakit.credentials.CredentialStore;
+import dev.infrakit.credentials.CredentialNotFoundException;
+import dev.infrakit.credentials.ForwardingCredentialStore;
+import dev.infrakit.credentials.InMemoryCredentialStore;
+import dev.infrakit.credentials.Secret;
+import dev.infrakit.credentials.SecretValue;
+import dev.infrakit.credentials.WriteCondition;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RotationEngineTest {
+    private static final String NAME = "apps/billing/db";
+    private static final String INITIAL = "initial-password-1";
+
+    private ManualClock clock;
+    private CrashingStore store;
+    private FakeStrategy strategy;
+    private RecordingSink sink;
+    private RotationEngine engine;
+
+    /** Can crash right after a put of the rotated credential succeeded (before the engine records it). */
+    static final class CrashingStore extends ForwardingCredentialStore {
+        final AtomicBoolean crashAfterPut = new AtomicBoolean();
+
+        CrashingStore(CredentialStore delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public int put(String name, SecretValue value, WriteCondition condition) {
+            int version = super.put(name, value, condition);
+            if (name.equals(NAME) && crashAfterPut.compareAndSet(true, false)) {
+                throw new Crash("after the PENDING put");
+            }
+            return version;
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        clock = ManualClock.create();
+        store = new CrashingStore(InMemoryCredentialStore.builder().clock(clock).build());
+        store.put(NAME, SecretValue.login("billing", INITIAL));
+        strategy = new FakeStrategy(INITIAL);
+        sink = new RecordingSink();
+        engine = engine(strategy);
+    }
+
+    private RotationEngine engine(RotationStrategy s) {
+        return RotationEngine.builder(store).strategy(NAME, s).auditSink(sink).clock(clock)
+                .lease(Duration.ofMinutes(5)).build();
+    }
+
+    private String password(Secret secret) {
+        return secret.value().password().orElseThrow();
+    }
+
+    /** CURRENT is exactly one readable version, and the target accepts its password. */
+    private void assertConsistent() {
+        RotationStatus status = engine.status(NAME);
+        Secret current = engine.current(NAME);
+        assertEquals(status.current(), current.version());
+        assertEquals(password(current), strategy.target.get(), "the target must accept CURRENT");
+    }
+
+    private void assertNoSecretInAudit() {
+        List<String> secrets = new ArrayList<>();
+        secrets.add(INITIAL);
+        for (int i = 1; i <= strategy.counter.get(); i++) {
+            secrets.add("pw-" + i + "-secret");
+        }
+        for (AuditEvent event : sink.events) {
+            String text = event + " " + event.details() + " " + event.reason().orElse("");
+            for (String s : secrets) {
+                assertFalse(text.contains(s), "audit event leaks a secret: " + event.type());
+            }
+        }
+    }
+
+    @Test
+    void happyPathLabelsAndAudit() {
+        RotationResult result = engine.rotate(NAME);
+
+        assertEquals(RotationResult.Outcome.ROTATED, result.outcome());
+        assertFalse(result.resumed());
+        assertEquals(2, result.currentVersion());
+        assertEquals(1, result.previousVersion());
+        assertEquals(2, engine.current(NAME).version());
+        assertEquals(1, engine.previous(NAME).orElseThrow().version());
+        assertTrue(engine.pending(NAME).isEmpty());
+        assertEquals(INITIAL, password(engine.previous(NAME).orElseThrow()));
+        assertEquals("pw-1-secret", password(engine.current(NAME)));
+        assertEquals(List.of("create", "apply", "test"), strategy.calls);
+        RotationStatus status = engine.status(NAME);
+        assertFalse(status.inProgress());
+        assertEquals("ROTATED", status.lastOutcome());
+        assertEquals(result.rotationId(), status.lastRotationId());
+        assertConsistent();
+
+        assertEquals(List.of("rotation.started", "rotation.created", "rotation.applied", "rotation.tested",
+                "rotation.finished"), sink.types());
+        for (AuditEvent e : sink.events) {
+            assertEquals(AuditEvent.Outcome.SUCCESS, e.outcome());
+            assertEquals(result.rotationId(), e.details().get("rotationId"));
+            assertEquals("credential", e.resource().orElseThrow().type());
+        }
+        assertNoSecretInAudit();
+    }
+
+    @Test
+    void secondRotationMovesPrevious() {
+        engine.rotate(NAME);
+        RotationResult second = engine.rotate(NAME);
+
+        assertEquals(3, second.currentVersion());
+        assertEquals(2, second.previousVersion());
+        assertEquals("pw-2-secret", password(engine.current(NAME)));
+        assertEquals("pw-1-secret", password(engine.previous(NAME).orElseThrow()));
+        assertConsistent();
+    }
+
+    @Test
+    void beforeAnyRotationCurrentIsTheNewestVersion() {
+        assertEquals(1, engine.current(NAME).version());
+        assertTrue(engine.previous(NAME).isEmpty());
+        assertTrue(engine.pending(NAME).isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> engine.rotate("apps/none"), "no strategy registered");
+    }
+
+    @Test
+    void missingCredentialIsRefused() {
+        RotationEngine e = RotationEngine.builder(store).strategy("apps/missing", strategy).build();
+        assertThrows(CredentialNotFoundException.class, () -> e.rotate("apps/missing"));
+    }
+
+    @Test
+    void retryingAFinishedRotationByIdDoesNothing() {
+        engine.rotate(NAME, "change-42");
+        RotationResult again = engine.rotate(NAME, "change-42");
+        assertEquals(RotationResult.Outcome.ALREADY_ROTATED, again.outcome());
+        assertEquals(2, engine.current(NAME).version());
+        assertEquals(1, strategy.counter.get());
+    }
+
+    /** The process dies between two steps; the next run (after the lease, or by id) finishes the rotation. */
+    @ParameterizedTest
+    @ValueSource(strings = {"before create", "after create", "after put", "before apply", "after apply",
+            "before test", "after test"})
+    void crashBetweenStepsResumes(String point) {
+        arm(point);
+        assertThrows(Crash.class, () -> engine.rotate(NAME));
+
+        RotationStatus during = engine.status(NAME);
+        assertTrue(during.inProgress());
+        assertEquals(1, during.current(), "CURRENT unchanged while the rotation is unfinished");
+        assertEquals(1, engine.current(NAME).version());
+
+        // Within the lease another run refuses to start a second rotation.
+        RotationEngine other = engine(strategy);
+        assertThrows(RotationInProgressException.class, () -> other.rotate(NAME));
+
+        clock.advance(Duration.ofMinutes(6));
+        RotationResult result = other.rotate(NAME);
+        assertEquals(RotationResult.Outcome.ROTATED, result.outcome());
+        assertTrue(result.resumed());
+        assertEquals(during.rotationId(), result.rotationId());
+        assertEquals(2, engine.current(NAME).version(), "the PENDING stored before a crash is adopted, not duplicated");
+        assertEquals(1, engine.previous(NAME).orElseThrow().version());
+        assertTrue(engine.pending(NAME).isEmpty());
+        assertConsistent();
+        assertEquals("rotation.finished", sink.types().get(sink.types().size() - 1));
+        assertNoSecretInAudit();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"before create", "after put", "after apply", "before test"})
+    void crashedRotationResumesAtOnceByItsId(String point) {
+        arm(point);
+        assertThrows(Crash.class, () -> engine.rotate(NAME, "deploy-7"));
+        RotationResult result = engine.rotate(NAME, "deploy-7");
+        assertEquals(RotationResult.Outcome.ROTATED, result.outcome());
+        assertEquals(2, result.currentVersion());
+        assertConsistent();
+    }
+
+    private void arm(String point) {
+        if (point.equals("after put")) {
+            store.crashAfterPut.set(true);
+        } else if (point.startsWith("before ")) {
+            strategy.crashBefore = point.substring(7);
+        } else {
+            strategy.crashAfter = point.substring(6);
+        }
+    }
+
+    @Test
+    void differentPendingRefusesToStart() {
+        strategy.crashAfter = "apply";
+        assertThrows(Crash.class, () -> engine.rotate(NAME, "first"));
+        RotationInProgressException e = assertThrows(RotationInProgressException.class,
+                () -> engine.rotate(NAME, "second"));
+        assertEquals("first", e.rotationId());
+        assertThrows(RotationInProgressException.class, () -> engine.rotate(NAME));
+        assertEquals(2, engine.pending(NAME).orElseThrow().version());
+        // The newest version is PENDING; label-aware readers still get CURRENT.
+        assertEquals(2, store.get(NAME).version());
+        assertEquals(1, engine.current(NAME).version());
+    }
+
+    @Test
+    void failedTestRollsBackAndRecordsTheFailure() {
+        strategy.failAt = "test";
+        RotationException e = assertThrows(RotationException.class, () -> engine.rotate(NAME));
+        assertTrue(e.getMessage().contains("rolled back"), e.getMessage());
+        assertFalse(e.getMessage().contains("pw-1-secret"), "the message must mask the password");
+
+        RotationStatus status = engine.status(NAME);
+        assertFalse(status.inProgress());
+        assertEquals(1, status.current());
+        assertEquals(0, status.pending());
+        assertEquals("ROLLED_BACK", status.lastOutcome());
+        assertTrue(status.lastFailure().contains("****"), status.lastFailure());
+        assertConsistent();
+        assertThrows(CredentialNotFoundException.class, () -> store.get(NAME, 2), "failed PENDING soft-deleted");
+        assertEquals(List.of("rotation.started", "rotation.created", "rotation.applied", "rotation.failed",
+                "rotation.rolled-back"), sink.types());
+        AuditEvent failed = sink.events.get(3);
+        assertEquals(AuditEvent.Outcome.FAILURE, failed.outcome());
+        assertEquals("test", failed.details().get("step"));
+        assertNoSecretInAudit();
+
+        strategy.failAt = null;
+        assertEquals(3, engine.rotate(NAME).currentVersion());
+        assertConsistent();
+    }
+
+    @Test
+    void failedApplyRollsBack() {
+        strategy.failAt = "apply";
+        assertThrows(RotationException.class, () -> engine.rotate(NAME));
+        assertTrue(strategy.calls.contains("rollback"));
+        assertEquals(1, engine.status(NAME).current());
+        assertConsistent();
+    }
+
+    @Test
+    void failedCreateChangesNothing() {
+        strategy.failAt = "create";
+        RotationException e = assertThrows(RotationException.class, () -> engine.rotate(NAME));
+        assertTrue(e.getMessage().contains("nothing was changed"), e.getMessage());
+        assertFalse(strategy.calls.contains("rollback"));
+        assertEquals("FAILED", engine.status(NAME).lastOutcome());
+        assertEquals(1, store.metadata(NAME).orElseThrow().currentVersion());
+        assertEquals(List.of("rotation.started", "rotation.failed"), sink.types());
+    }
+
+    @Test
+    void failedRollbackIsRetriedByTheNextRun() {
+        strategy.failAt = "test";
+        strategy.rollbackFails = true;
+        RotationException e = assertThrows(RotationException.class, () -> engine.rotate(NAME));
+        assertTrue(e.getMessage().contains("rollback failed"), e.getMessage());
+        assertEquals("FAILED", engine.status(NAME).step());
+        assertEquals(1, engine.current(NAME).version());
+
+        strategy.rollbackFails = false;
+        strategy.failAt = null;
+        clock.advance(Duration.ofMinutes(6));
+        RotationResult result = engine.rotate(NAME);
+        assertEquals(RotationResult.Outcome.ROLLED_BACK, result.outcome());
+        assertEquals(1, result.currentVersion());
+        assertConsistent();
+        assertEquals(2, sink.types().stream().filter("rotation.failed"::equals).count());
+        assertEquals("rotation.rolled-back", sink.types().get(sink.types().size() - 1));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"before rollback", "after rollback"})
+    void crashDuringRollbackIsRolledBackByTheNextRun(String point) {
+        strategy.failAt = "test";
+        arm(point);
+        assertThrows(Crash.class, () -> engine.rotate(NAME));
+        strategy.failAt = null;
+        clock.advance(Duration.ofMinutes(6));
+        RotationResult result = engine.rotate(NAME);
+        assertEquals(RotationResult.Outcome.ROLLED_BACK, result.outcome());
+        assertEquals(1, engine.current(NAME).version());
+        assertTrue(engine.pending(NAME).isEmpty());
+        assertConsistent();
+        assertEquals(3, engine.rotate(NAME).currentVersion());
+        assertConsistent();
+    }
+
+    @Test
+    void ownerThatLostItsRotationStops() {
+        // Engine A stalls in create; its lease runs out and B takes over and finishes.
+        RotationEngine b = engine(strategy);
+        AtomicBoolean first = new AtomicBoolean(true);
+        strategy.onCreate = () -> {
+            if (first.compareAndSet(true, false)) {
+                clock.advance(Duration.ofMinutes(6));
+                assertEquals(RotationResult.Outcome.ROTATED, b.rotate(NAME).outcome());
+            }
+        };
+        RotationException e = assertThrows(RotationException.class, () -> engine.rotate(NAME));
+        assertTrue(e.getMessage().contains("another engine"), e.getMessage());
+        assertEquals(2, engine.current(NAME).version());
+        assertTrue(engine.pending(NAME).isEmpty());
+        assertConsistent();
+    }
+
+    /** Many engines (one per thread) over one store rotate at once: exactly one rotation happens. */
+    @Test
+    void concurrentRotationsFromSeveralEnginesMakeExactlyOne() throws Exception {
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (int round = 0; round < 20; round++) {
+                setUp();
+                CountDownLatch losersDone = new CountDownLatch(threads - 1);
+                CountDownLatch go = new CountDownLatch(1);
+                // The winner waits in create until every other thread has been refused, so the
+                // rotations overlap for sure.
+                strategy.onCreate = () -> {
+                    try {
+                        losersDone.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                };
+                AtomicInteger refused = new AtomicInteger();
+                List<Future<RotationResult>> results = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    RotationEngine e = engine(strategy);
+                    results.add(pool.submit(() -> {
+                        go.await();
+                        try {
+                            return e.rotate(NAME);
+                        } catch (RotationInProgressException refusedHere) {
+                            refused.incrementAndGet();
+                            losersDone.countDown();
+                            return null;
+                        }
+                    }));
+                }
+                go.countDown();
+                int rotated = 0;
+                for (Future<RotationResult> f : results) {
+                    if (f.get(30, TimeUnit.SECONDS) != null) {
+                        rotated++;
+                    }
+                }
+                assertEquals(1, rotated, "round " + round);
+                assertEquals(threads - 1, refused.get());
+                assertEquals(1, strategy.counter.get(), "one PENDING created");
+                assertEquals(2, engine.current(NAME).version());
+                assertEquals(1, engine.previous(NAME).orElseThrow().version());
+                assertEquals(2, store.metadata(NAME).orElseThrow().currentVersion());
+                assertConsistent();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void listenersAreToldAfterFinishAndOneFailingDoesNotBreakTheRotation() {
+        List<String> told = new ArrayList<>();
+        engine.addListener((name, previous, current) -> {
+            throw new IllegalStateException("listener bug");
+        });
+        engine.addListener((name, previous, current) -> told.add(name + " v" + previous.version() + "->v"
+                + current.version() + " " + current.value().password().orElseThrow()));
+        engine.rotate(NAME);
+        assertEquals(List.of(NAME + " v1->v2 pw-1-secret"), told);
+        assertEquals(1, engine.listenerFailures());
+    }
+
+    @Test
+    void periodicScheduleRotatesOnTheManualClock() {
+        ManualScheduler scheduler = new ManualScheduler(clock);
+        ScheduledRotation scheduled = engine.schedule(NAME, RotationSchedule.every(Duration.ofHours(1)), scheduler);
+        Instant start = clock.instant();
+        assertEquals(start.plus(Duration.ofHours(1)), scheduled.nextRun().orElseThrow());
+
+        scheduler.advance(Duration.ofMinutes(59));
+        assertEquals(1, engine.current(NAME).version());
+        scheduler.advance(Duration.ofMinutes(1));
+        assertEquals(2, engine.current(NAME).version());
+        scheduler.advance(Duration.ofHours(3));
+        assertEquals(5, engine.current(NAME).version());
+        assertEquals(4, scheduled.runs());
+        assertEquals(start.plus(Duration.ofHours(5)), scheduled.nextRun().orElseThrow());
+
+        scheduled.cancel();
+        assertTrue(scheduled.nextRun().isEmpty());
+        scheduler.advance(Duration.ofHours(5));
+        assertEquals(5, engine.current(NAME).version());
+    }
+
+    @Test
+    void cronScheduleRotatesAndSurvivesAFailingRun() {
+        ManualScheduler scheduler = new ManualScheduler(clock); // clock at 2026-01-01T00:00Z
+        ScheduledRotation scheduled = engine.schedule(NAME, RotationSchedule.cron("30 3 * * *"), scheduler);
+        assertEquals(Instant.parse("2026-01-01T03:30:00Z"), scheduled.nextRun().orElseThrow());
+
+        strategy.failAt = "test";
+        scheduler.advance(Duration.ofHours(4));
+        assertEquals(1, engine.current(NAME).version(), "the failed run rolled back");
+        assertEquals(Instant.parse("2026-01-02T03:30:00Z"), scheduled.nextRun().orElseThrow());
+
+        strategy.failAt = null;
+        scheduler.advance(Duration.ofDays(1));
+        assertEquals(3, engine.current(NAME).version());
+        assertEquals(2, scheduled.runs());
+        assertEquals(1, scheduler.pending());
+        scheduled.close();
+        assertEquals(0, scheduler.pending());
+    }
+
+    @Test
+    void builderRefusesASettingGivenTwice() {
+        RotationEngine.Builder b = RotationEngine.builder(store).clock(clock);
+        assertThrows(IllegalStateException.class, () -> b.clock(clock));
+        b.strategy(NAME, strategy);
+        assertThrows(IllegalArgumentException.class, () -> b.strategy(NAME, strategy));
+        assertThrows(IllegalArgumentException.class, () -> b.lease(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> b.strategy("bad//name", strategy));
+        assertThrows(IllegalArgumentException.class, () -> engine.rotate(NAME, "bad id with spaces"));
+    }
+}
