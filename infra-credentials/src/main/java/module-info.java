@@ -13,6 +13,7 @@ module dev.infrakit.credentials {
 
     exports dev.infrakit.credentials;
     exports dev.infrakit.credentials.auth;
+    exports dev.infrakit.credentials.rotation;
 
     provides dev.infrakit.credentials.CredentialStoreProvider with
             dev.infrakit.credentials.internal.BuiltInCredentialStores.Memory,

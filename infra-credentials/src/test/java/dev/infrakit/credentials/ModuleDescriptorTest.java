@@ -11,7 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ModuleDescriptorTest {
     @Test
     void exportsOnlyTheApiPackageAndProvidesTheThreeStores() {
-        assertEquals(Set.of("dev.infrakit.credentials", "dev.infrakit.credentials.auth"), ModuleDescriptors.exportedPackages(CredentialStore.class));
+        assertEquals(Set.of("dev.infrakit.credentials", "dev.infrakit.credentials.auth",
+                "dev.infrakit.credentials.rotation"), ModuleDescriptors.exportedPackages(CredentialStore.class));
         ModuleDescriptor.Provides provides = ModuleDescriptors.of(CredentialStore.class).provides().iterator().next();
         assertEquals(CredentialStoreProvider.class.getName(), provides.service());
         assertEquals(3, provides.providers().size());

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.rotation;
 
+import dev.infrakit.credentials.RecordingAuditSink;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.core.ManualClock;
 import dev.infrakit.credentials.CredentialStore;
@@ -38,7 +39,7 @@ class RotationEngineTest {
     private ManualClock clock;
     private CrashingStore store;
     private FakeStrategy strategy;
-    private RecordingSink sink;
+    private RecordingAuditSink sink;
     private RotationEngine engine;
 
     /** Can crash right after a put of the rotated credential succeeded (before the engine records it). */
@@ -65,7 +66,7 @@ class RotationEngineTest {
         store = new CrashingStore(InMemoryCredentialStore.builder().clock(clock).build());
         store.put(NAME, SecretValue.login("billing", INITIAL));
         strategy = new FakeStrategy(INITIAL);
-        sink = new RecordingSink();
+        sink = new RecordingAuditSink();
         engine = engine(strategy);
     }
 
