@@ -52,6 +52,7 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
     private final Duration retireAfter;
     private final Duration refresh;
     private final Clock clock;
+    private final dev.infrakit.audit.AuditSink audit;
     private volatile Snapshot snapshot;
 
     /** One key and its timeline. */
@@ -98,6 +99,7 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
         this.retireAfter = b.tokenTtl.plus(b.skew);
         this.refresh = b.refresh;
         this.clock = b.clock;
+        this.audit = b.audit;
     }
 
     /** A builder keeping the keys in {@code store}. */
@@ -211,12 +213,32 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
             try {
                 store.put(name, encode(next), WriteCondition.ifVersion(s.version));
                 refreshNow();
+                if (audit != null) {
+                    audit.record(dev.infrakit.audit.AuditEvent.builder(dev.infrakit.audit.AuditEvent.Category.ADMIN,
+                            "token-keys.rotated").clock(clock).actor(dev.infrakit.audit.Actor.system())
+                            .action("rotate").resource(dev.infrakit.audit.Resource.of("credential", name))
+                            .outcome(dev.infrakit.audit.AuditEvent.Outcome.SUCCESS)
+                            .detail("kid", added.key.kid()).detail("algorithm", algorithm.name())
+                            .detail("signs_from", activates.toString()).build());
+                }
                 return added.key.kid();
             } catch (VersionConflictException raced) {
                 refreshNow(); // another instance rotated or changed the keys: start from theirs
             }
         }
         throw new IllegalStateException("Could not rotate the signing keys '" + name + "': the credential kept changing");
+    }
+
+    /**
+     * Rotates on a schedule (a period or a cron expression, as the rotation engine's), on
+     * {@code executor}; failures are logged and the schedule goes on. Instances sharing the store
+     * may all schedule it: each rotation is one check-and-set, so a run that races another adds
+     * its own key (schedule it on one instance to get exactly one key per slot).
+     */
+    public dev.infrakit.credentials.rotation.ScheduledRotation schedule(
+            dev.infrakit.credentials.rotation.RotationSchedule schedule,
+            java.util.concurrent.ScheduledExecutorService executor) {
+        return dev.infrakit.credentials.internal.ScheduledRun.start(name, schedule, executor, clock, this::rotate);
     }
 
     /** The ids of the keys held, with their times (for diagnostics; no key material). */
@@ -283,6 +305,7 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
         private Duration skew = Duration.ofSeconds(60);
         private Duration refresh = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
+        private dev.infrakit.audit.AuditSink audit;
 
         private Builder(CredentialStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -322,6 +345,12 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
         /** The clock (tests). */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Records each rotation ({@code token-keys.rotated}: the new key id and when it signs; no key material). */
+        public Builder auditSink(dev.infrakit.audit.AuditSink audit) {
+            this.audit = Objects.requireNonNull(audit, "audit");
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.rotation;
 
+import dev.infrakit.credentials.internal.ScheduledRun;
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditSink;
@@ -30,10 +31,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -431,92 +429,13 @@ public final class RotationEngine {
         if (!strategies.containsKey(name)) {
             throw new IllegalArgumentException("No rotation strategy registered for '" + name + "'");
         }
-        Scheduled scheduled = new Scheduled(name, schedule, executor);
-        scheduled.arm(clock.instant());
-        return scheduled;
-    }
-
-    /** One credential's schedule: each run arms the next. */
-    private final class Scheduled implements ScheduledRotation {
-        private final String name;
-        private final RotationSchedule schedule;
-        private final ScheduledExecutorService executor;
-        private final AtomicLong runs = new AtomicLong();
-        private boolean cancelled;
-        private Instant next;
-        private ScheduledFuture<?> future;
-
-        Scheduled(String name, RotationSchedule schedule, ScheduledExecutorService executor) {
-            this.name = name;
-            this.schedule = schedule;
-            this.executor = executor;
-        }
-
-        synchronized void arm(Instant from) {
-            if (cancelled) {
-                return;
-            }
-            next = schedule.next(from);
-            long delay = Math.max(0, Duration.between(clock.instant(), next).toNanos());
-            try {
-                future = executor.schedule(this::run, delay, TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException e) {
-                LOG.warn("Rotation schedule of '{}' stopped: its executor refused the next run", name);
-                cancelled = true;
-                next = null;
-            }
-        }
-
-        private void run() {
-            Instant due;
-            synchronized (this) {
-                if (cancelled) {
-                    return;
-                }
-                due = next;
-            }
+        return ScheduledRun.start(name, schedule, executor, clock, () -> {
             try {
                 rotate(name);
             } catch (RotationInProgressException e) {
                 LOG.info("Scheduled rotation of '{}' skipped: {}", name, e.getMessage());
-            } catch (RuntimeException e) {
-                LOG.warn("Scheduled rotation of '{}' failed: {}", name, e.getMessage());
-            } finally {
-                runs.incrementAndGet();
-                Instant now = clock.instant();
-                // Never before the run just done, so an early wake-up cannot run the same slot twice.
-                arm(now.isAfter(due) ? now : due);
             }
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public synchronized Optional<Instant> nextRun() {
-            return Optional.ofNullable(next);
-        }
-
-        @Override
-        public long runs() {
-            return runs.get();
-        }
-
-        @Override
-        public synchronized void cancel() {
-            cancelled = true;
-            next = null;
-            if (future != null) {
-                future.cancel(false);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "ScheduledRotation[" + name + ", " + schedule + "]";
-        }
+        });
     }
 
     // ---------------------------------------------------------------- state

@@ -140,6 +140,27 @@ class TokenKeysTest {
     }
 
     @Test
+    void scheduledRotationsAddAKeyPerSlotAndAreAudited() {
+        dev.infrakit.credentials.RecordingAuditSink audit = new dev.infrakit.credentials.RecordingAuditSink();
+        TokenKeys keys = TokenKeys.builder(store).clock(clock).auditSink(audit).build();
+        keys.signingKey();
+        dev.infrakit.credentials.rotation.ManualScheduler scheduler = new dev.infrakit.credentials.rotation
+                .ManualScheduler(clock);
+        try (dev.infrakit.credentials.rotation.ScheduledRotation scheduled = keys.schedule(
+                dev.infrakit.credentials.rotation.RotationSchedule.every(Duration.ofDays(7)), scheduler)) {
+            scheduler.advance(Duration.ofDays(15));
+            assertEquals(2, scheduled.runs());
+            assertEquals(2, keys.describe().size(), "one key per week; the first, retired after the first "
+                    + "rotation, was removed at the second: " + keys.describe());
+        }
+        assertEquals(List.of("token-keys.rotated", "token-keys.rotated"), audit.types());
+        String kid = (String) audit.events.get(1).details().get("kid");
+        assertTrue(keys.describe().stream().anyMatch(d -> d.startsWith(kid)), "the event names the new key");
+        assertFalse(dev.infrakit.audit.AuditJson.defaults().toJson(audit.events.get(1)).contains("\"d\""),
+                "no key material in the event");
+    }
+
+    @Test
     void aGracePeriodShorterThanTheRefreshIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TokenKeys.builder(store)
                 .grace(Duration.ofSeconds(10)).refresh(Duration.ofSeconds(30)).build());

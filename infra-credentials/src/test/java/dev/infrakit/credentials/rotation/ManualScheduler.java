@@ -18,17 +18,17 @@ import java.util.concurrent.TimeUnit;
  * A {@link ScheduledExecutorService} driven by a {@link ManualClock}: {@link #advance} moves the
  * clock to each due task in turn and runs it on the calling thread. Only one-shot scheduling.
  */
-final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+public final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
     private final ManualClock clock;
     private final List<Task> tasks = new ArrayList<>();
     private boolean shutdown;
 
-    ManualScheduler(ManualClock clock) {
+    public ManualScheduler(ManualClock clock) {
         this.clock = clock;
     }
 
     /** Moves time forward by {@code amount}, running every task that falls due on the way. */
-    void advance(Duration amount) {
+    public void advance(Duration amount) {
         Instant end = clock.instant().plus(amount);
         while (true) {
             Task next;

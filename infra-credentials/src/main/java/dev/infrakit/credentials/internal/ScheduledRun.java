@@ -1,0 +1,119 @@
+package dev.infrakit.credentials.internal;
+
+import dev.infrakit.credentials.rotation.RotationSchedule;
+import dev.infrakit.credentials.rotation.ScheduledRotation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs a rotation task on a {@link RotationSchedule}: each run arms the next, never before the run
+ * just done; a failing run is logged and the schedule goes on. Used by the rotation engine and by
+ * the token signing keys.
+ */
+public final class ScheduledRun implements ScheduledRotation {
+    private static final Logger LOG = LoggerFactory.getLogger(ScheduledRun.class);
+
+    private final String name;
+    private final RotationSchedule schedule;
+    private final ScheduledExecutorService executor;
+    private final Clock clock;
+    private final Runnable task;
+    private final AtomicLong runs = new AtomicLong();
+    private boolean cancelled;
+    private Instant next;
+    private ScheduledFuture<?> future;
+
+    private ScheduledRun(String name, RotationSchedule schedule, ScheduledExecutorService executor, Clock clock,
+            Runnable task) {
+        this.name = name;
+        this.schedule = schedule;
+        this.executor = executor;
+        this.clock = clock;
+        this.task = task;
+    }
+
+    /** Schedules {@code task} for {@code name} from now on. */
+    public static ScheduledRun start(String name, RotationSchedule schedule, ScheduledExecutorService executor,
+            Clock clock, Runnable task) {
+        ScheduledRun run = new ScheduledRun(Objects.requireNonNull(name, "name"), Objects.requireNonNull(schedule,
+                "schedule"), Objects.requireNonNull(executor, "executor"), Objects.requireNonNull(clock, "clock"),
+                Objects.requireNonNull(task, "task"));
+        run.arm(clock.instant());
+        return run;
+    }
+
+    private synchronized void arm(Instant from) {
+        if (cancelled) {
+            return;
+        }
+        next = schedule.next(from);
+        long delay = Math.max(0, Duration.between(clock.instant(), next).toNanos());
+        try {
+            future = executor.schedule(this::run, delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.warn("Rotation schedule of '{}' stopped: its executor refused the next run", name);
+            cancelled = true;
+            next = null;
+        }
+    }
+
+    private void run() {
+        Instant due;
+        synchronized (this) {
+            if (cancelled) {
+                return;
+            }
+            due = next;
+        }
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Scheduled rotation of '{}' failed: {}", name, e.getMessage());
+        } finally {
+            runs.incrementAndGet();
+            Instant now = clock.instant();
+            // Never before the run just done, so an early wake-up cannot run the same slot twice.
+            arm(now.isAfter(due) ? now : due);
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public synchronized Optional<Instant> nextRun() {
+        return Optional.ofNullable(next);
+    }
+
+    @Override
+    public long runs() {
+        return runs.get();
+    }
+
+    @Override
+    public synchronized void cancel() {
+        cancelled = true;
+        next = null;
+        if (future != null) {
+            future.cancel(false);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ScheduledRotation[" + name + ", " + schedule + "]";
+    }
+}
