@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.infrakit.credentials.CredentialMetadata;
 import dev.infrakit.credentials.CredentialStore;
 import dev.infrakit.credentials.Secret;
 import dev.infrakit.credentials.SecretValue;
 import dev.infrakit.credentials.VersionConflictException;
+import dev.infrakit.credentials.VersionInfo;
 import dev.infrakit.credentials.WriteCondition;
 
 import java.io.IOException;
@@ -80,12 +82,16 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
 
     /** The keys as last read, with the store version they came from. */
     private static final class Snapshot {
+        /** The version read: the newest readable one. */
         final int version;
+        /** The credential's current version (a newer one may be deleted: a rolled-back rotation). */
+        final int currentVersion;
         final List<Entry> entries;
         final Instant readAt;
 
-        Snapshot(int version, List<Entry> entries, Instant readAt) {
+        Snapshot(int version, int currentVersion, List<Entry> entries, Instant readAt) {
             this.version = version;
+            this.currentVersion = currentVersion;
             this.entries = entries;
             this.readAt = readAt;
         }
@@ -117,23 +123,27 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
     }
 
     private synchronized Snapshot load(Instant now) {
-        Optional<Secret> stored = store.find(name);
-        if (stored.isEmpty()) {
+        Optional<CredentialMetadata> meta = store.metadata(name);
+        if (meta.isEmpty()) {
             Entry first = new Entry(SigningKey.generate(algorithm, newKid()), now, now, null);
             try {
                 store.put(name, encode(List.of(first)), WriteCondition.createOnly());
             } catch (VersionConflictException lost) {
                 // Another instance created the first key at the same moment: use theirs.
             }
-            stored = store.find(name);
+            meta = store.metadata(name);
         }
-        Secret secret = stored.orElseThrow(() -> new IllegalStateException("The signing keys '" + name
+        CredentialMetadata m = meta.orElseThrow(() -> new IllegalStateException("The signing keys '" + name
                 + "' disappeared while being created"));
+        // The newest readable version: a rotation run by the rotation engine and rolled back leaves a
+        // deleted version on top.
+        int readable = m.versions().stream().filter(VersionInfo::readable).mapToInt(VersionInfo::version).max()
+                .orElseThrow(() -> new IllegalStateException("The signing keys '" + name + "' have no readable version"));
         Snapshot s = snapshot;
-        if (s == null || s.version != secret.version()) {
-            s = new Snapshot(secret.version(), decode(secret), now);
+        if (s == null || s.version != readable) {
+            s = new Snapshot(readable, m.currentVersion(), decode(store.get(name, readable)), now);
         } else {
-            s = new Snapshot(s.version, s.entries, now);
+            s = new Snapshot(s.version, m.currentVersion(), s.entries, now);
         }
         snapshot = s;
         return s;
@@ -198,35 +208,82 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
         for (int attempt = 0; attempt < 10; attempt++) {
             Snapshot s = load(clock.instant());
             Instant now = clock.instant();
-            Instant activates = now.plus(grace);
-            List<Entry> next = new ArrayList<>();
-            for (Entry e : s.entries) {
-                if (e.retiredAt(now)) {
-                    continue;
-                }
-                // Every key still signing or waiting to sign stops being needed once the new key has
-                // signed for a whole token lifetime.
-                next.add(e.retiring(activates.plus(retireAfter)));
-            }
-            Entry added = new Entry(SigningKey.generate(algorithm, newKid()), now, activates, null);
-            next.add(added);
+            List<Entry> next = next(s.entries, now);
+            Entry added = next.get(next.size() - 1);
             try {
-                store.put(name, encode(next), WriteCondition.ifVersion(s.version));
+                store.put(name, encode(next), WriteCondition.ifVersion(s.currentVersion));
                 refreshNow();
-                if (audit != null) {
-                    audit.record(dev.infrakit.audit.AuditEvent.builder(dev.infrakit.audit.AuditEvent.Category.ADMIN,
-                            "token-keys.rotated").clock(clock).actor(dev.infrakit.audit.Actor.system())
-                            .action("rotate").resource(dev.infrakit.audit.Resource.of("credential", name))
-                            .outcome(dev.infrakit.audit.AuditEvent.Outcome.SUCCESS)
-                            .detail("kid", added.key.kid()).detail("algorithm", algorithm.name())
-                            .detail("signs_from", activates.toString()).build());
-                }
+                audit(added);
                 return added.key.kid();
             } catch (VersionConflictException raced) {
                 refreshNow(); // another instance rotated or changed the keys: start from theirs
             }
         }
         throw new IllegalStateException("Could not rotate the signing keys '" + name + "': the credential kept changing");
+    }
+
+    /** The keys after a rotation at {@code now}: retired ones dropped, the others retiring, a new one last. */
+    private List<Entry> next(List<Entry> entries, Instant now) {
+        Instant activates = now.plus(grace);
+        List<Entry> next = new ArrayList<>();
+        for (Entry e : entries) {
+            if (e.retiredAt(now)) {
+                continue;
+            }
+            // Every key still signing or waiting to sign stops being needed once the new key has
+            // signed for a whole token lifetime.
+            next.add(e.retiring(activates.plus(retireAfter)));
+        }
+        next.add(new Entry(SigningKey.generate(algorithm, newKid()), now, activates, null));
+        return next;
+    }
+
+    private void audit(Entry added) {
+        if (audit != null) {
+            audit.record(dev.infrakit.audit.AuditEvent.builder(dev.infrakit.audit.AuditEvent.Category.ADMIN,
+                    "token-keys.rotated").clock(clock).actor(dev.infrakit.audit.Actor.system())
+                    .action("rotate").resource(dev.infrakit.audit.Resource.of("credential", name))
+                    .outcome(dev.infrakit.audit.AuditEvent.Outcome.SUCCESS)
+                    .detail("kid", added.key.kid()).detail("algorithm", algorithm.name())
+                    .detail("signs_from", added.activates.toString()).build());
+        }
+    }
+
+    /**
+     * A strategy for {@link dev.infrakit.credentials.rotation.RotationEngine}, to rotate these keys
+     * with its labels, audit and schedule instead of {@link #rotate()} (use one or the other): create
+     * adds a key as {@link #rotate()} does (from the CURRENT version), apply has nothing to do (every
+     * instance reads the store), and test signs a token with the new key and verifies it. While the
+     * rotation is PENDING the new key is already published (it signs only after the grace period);
+     * a rolled-back rotation's version is deleted and these keys read the newest readable version.
+     * Register it under this instance's credential name.
+     */
+    public dev.infrakit.credentials.rotation.RotationStrategy rotationStrategy() {
+        return new dev.infrakit.credentials.rotation.RotationStrategy() {
+            @Override
+            public SecretValue create(dev.infrakit.credentials.rotation.RotationContext context) {
+                return encode(next(decode(context.current()), clock.instant()));
+            }
+
+            @Override
+            public void apply(dev.infrakit.credentials.rotation.RotationContext context) {
+                refreshNow();
+            }
+
+            @Override
+            public void test(dev.infrakit.credentials.rotation.RotationContext context) {
+                List<Entry> pending = decode(context.pending());
+                SigningKey added = pending.get(pending.size() - 1).key;
+                String probe = TokenIssuer.builder(added).issuer("infrakit-rotation-test").audience(name).clock(clock)
+                        .build().issue("rotation-test", java.util.Set.of());
+                AuthResult result = TokenVerifier.builder(added.verificationKey()).issuer("infrakit-rotation-test")
+                        .audience(name).clock(clock).build().verify(probe);
+                if (!result.ok()) {
+                    throw new dev.infrakit.credentials.rotation.RotationException("The new signing key " + added.kid()
+                            + " does not verify its own token: " + result);
+                }
+            }
+        };
     }
 
     /**

@@ -161,6 +161,51 @@ class TokenKeysTest {
     }
 
     @Test
+    void theRotationEngineCanRotateTheKeysWithItsLabelsAndRollBack() {
+        TokenKeys keys = keys(store);
+        String before = issuer(keys).issue("alice", Set.of());
+        String name = "auth/token-signing-keys";
+        dev.infrakit.credentials.rotation.RotationEngine engine = dev.infrakit.credentials.rotation.RotationEngine
+                .builder(store).clock(clock).strategy(name, keys.rotationStrategy()).build();
+        dev.infrakit.credentials.rotation.RotationResult result = engine.rotate(name);
+        assertEquals(dev.infrakit.credentials.rotation.RotationResult.Outcome.ROTATED, result.outcome());
+        keys.refreshNow();
+        assertEquals(2, keys.describe().size(), String.valueOf(keys.describe()));
+        assertEquals(kid(before), kid(issuer(keys).issue("alice", Set.of())), "the old key signs during the grace");
+        clock.advance(Duration.ofMinutes(11));
+        String after = issuer(keys).issue("alice", Set.of());
+        assertNotEquals(kid(before), kid(after));
+        assertTrue(verifier(keys).verify(before).ok() && verifier(keys).verify(after).ok());
+
+        // A rotation whose test fails is rolled back: its version is deleted and the keys stay as they were.
+        dev.infrakit.credentials.rotation.RotationStrategy strategy = keys.rotationStrategy();
+        dev.infrakit.credentials.rotation.RotationEngine failing = dev.infrakit.credentials.rotation.RotationEngine
+                .builder(store).clock(clock).strategy(name, new dev.infrakit.credentials.rotation.RotationStrategy() {
+                    @Override
+                    public dev.infrakit.credentials.SecretValue create(dev.infrakit.credentials.rotation.RotationContext c) {
+                        return strategy.create(c);
+                    }
+
+                    @Override
+                    public void apply(dev.infrakit.credentials.rotation.RotationContext c) {
+                    }
+
+                    @Override
+                    public void test(dev.infrakit.credentials.rotation.RotationContext c) {
+                        throw new IllegalStateException("probe failed");
+                    }
+                }).build();
+        dev.infrakit.credentials.rotation.RotationException rolledBack = assertThrows(
+                dev.infrakit.credentials.rotation.RotationException.class, () -> failing.rotate(name));
+        assertTrue(rolledBack.getMessage().contains("was rolled back"), rolledBack.getMessage());
+        keys.refreshNow();
+        assertEquals(2, keys.describe().size(), "the rolled-back key is not used: " + keys.describe());
+        assertEquals(kid(after), kid(issuer(keys).issue("alice", Set.of())));
+        keys.rotate();
+        assertEquals(3, keys.describe().size(), "rotate() still works over a deleted newest version");
+    }
+
+    @Test
     void aGracePeriodShorterThanTheRefreshIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TokenKeys.builder(store)
                 .grace(Duration.ofSeconds(10)).refresh(Duration.ofSeconds(30)).build());
