@@ -1,0 +1,13 @@
+/**
+ * Infrakit backup: {@link dev.infrakit.backup.BackupSource}s (PostgreSQL through pg_dump, a
+ * directory as tar.gz) written to {@link dev.infrakit.backup.BackupRepository}s with a
+ * {@link dev.infrakit.backup.Manifest} per backup, checksums, retention, off-site copies, restore
+ * drills and freshness checks.
+ */
+module dev.infrakit.backup {
+    requires transitive dev.infrakit.core;
+    requires transitive dev.infrakit.audit;
+    requires com.fasterxml.jackson.databind;
+
+    exports dev.infrakit.backup;
+}
