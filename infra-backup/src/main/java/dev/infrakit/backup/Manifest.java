@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -251,8 +250,7 @@ public final class Manifest {
                 artifacts.add(new Artifact(a.get("name").asText(), a.get("size").asLong(), a.get("sha256").asText()));
             }
             Map<String, Long> rows = new TreeMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.path("rowCounts").fields(); it.hasNext();) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : root.path("rowCounts").properties()) {
                 rows.put(e.getKey(), e.getValue().asLong());
             }
             JsonNode d = root.path("drill");
