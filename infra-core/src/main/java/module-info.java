@@ -22,6 +22,7 @@ module dev.infrakit.core {
     exports dev.infrakit.core;
     exports dev.infrakit.core.health;
     exports dev.infrakit.core.notify;
+    exports dev.infrakit.core.schedule;
 
     uses dev.infrakit.core.health.HealthCheckProvider;
     uses dev.infrakit.core.notify.NotifierProvider;

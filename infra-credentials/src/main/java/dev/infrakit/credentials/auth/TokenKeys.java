@@ -292,10 +292,10 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
      * may all schedule it: each rotation is one check-and-set, so a run that races another adds
      * its own key (schedule it on one instance to get exactly one key per slot).
      */
-    public dev.infrakit.credentials.rotation.ScheduledRotation schedule(
-            dev.infrakit.credentials.rotation.RotationSchedule schedule,
+    public dev.infrakit.core.schedule.ScheduledJob schedule(
+            dev.infrakit.core.schedule.Schedule schedule,
             java.util.concurrent.ScheduledExecutorService executor) {
-        return dev.infrakit.credentials.internal.ScheduledRun.start(name, schedule, executor, clock, this::rotate);
+        return dev.infrakit.core.schedule.ScheduledJob.start(name, schedule, executor, clock, this::rotate);
     }
 
     /** The ids of the keys held, with their times (for diagnostics; no key material). */

@@ -1,6 +1,7 @@
 package dev.infrakit.credentials.rotation;
 
-import dev.infrakit.credentials.internal.ScheduledRun;
+import dev.infrakit.core.schedule.Schedule;
+import dev.infrakit.core.schedule.ScheduledJob;
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditSink;
@@ -423,13 +424,13 @@ public final class RotationEngine {
      *
      * @throws IllegalArgumentException if no strategy is registered for {@code name}
      */
-    public ScheduledRotation schedule(String name, RotationSchedule schedule, ScheduledExecutorService executor) {
+    public ScheduledJob schedule(String name, Schedule schedule, ScheduledExecutorService executor) {
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(executor, "executor");
         if (!strategies.containsKey(name)) {
             throw new IllegalArgumentException("No rotation strategy registered for '" + name + "'");
         }
-        return ScheduledRun.start(name, schedule, executor, clock, () -> {
+        return ScheduledJob.start(name, schedule, executor, clock, () -> {
             try {
                 rotate(name);
             } catch (RotationInProgressException e) {

@@ -146,8 +146,8 @@ class TokenKeysTest {
         keys.signingKey();
         dev.infrakit.credentials.rotation.ManualScheduler scheduler = new dev.infrakit.credentials.rotation
                 .ManualScheduler(clock);
-        try (dev.infrakit.credentials.rotation.ScheduledRotation scheduled = keys.schedule(
-                dev.infrakit.credentials.rotation.RotationSchedule.every(Duration.ofDays(7)), scheduler)) {
+        try (dev.infrakit.core.schedule.ScheduledJob scheduled = keys.schedule(
+                dev.infrakit.core.schedule.Schedule.every(Duration.ofDays(7)), scheduler)) {
             scheduler.advance(Duration.ofDays(15));
             assertEquals(2, scheduled.runs());
             assertEquals(2, keys.describe().size(), "one key per week; the first, retired after the first "

@@ -1,5 +1,7 @@
 package dev.infrakit.credentials.rotation;
 
+import dev.infrakit.core.schedule.Schedule;
+import dev.infrakit.core.schedule.ScheduledJob;
 import dev.infrakit.credentials.RecordingAuditSink;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.core.ManualClock;
@@ -403,7 +405,7 @@ class RotationEngineTest {
     @Test
     void periodicScheduleRotatesOnTheManualClock() {
         ManualScheduler scheduler = new ManualScheduler(clock);
-        ScheduledRotation scheduled = engine.schedule(NAME, RotationSchedule.every(Duration.ofHours(1)), scheduler);
+        ScheduledJob scheduled = engine.schedule(NAME, Schedule.every(Duration.ofHours(1)), scheduler);
         Instant start = clock.instant();
         assertEquals(start.plus(Duration.ofHours(1)), scheduled.nextRun().orElseThrow());
 
@@ -425,7 +427,7 @@ class RotationEngineTest {
     @Test
     void cronScheduleRotatesAndSurvivesAFailingRun() {
         ManualScheduler scheduler = new ManualScheduler(clock); // clock at 2026-01-01T00:00Z
-        ScheduledRotation scheduled = engine.schedule(NAME, RotationSchedule.cron("30 3 * * *"), scheduler);
+        ScheduledJob scheduled = engine.schedule(NAME, Schedule.cron("30 3 * * *"), scheduler);
         assertEquals(Instant.parse("2026-01-01T03:30:00Z"), scheduled.nextRun().orElseThrow());
 
         strategy.failAt = "test";

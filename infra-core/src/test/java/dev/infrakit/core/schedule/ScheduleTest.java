@@ -1,4 +1,4 @@
-package dev.infrakit.credentials.rotation;
+package dev.infrakit.core.schedule;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,10 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class RotationScheduleTest {
+class ScheduleTest {
 
     private static Instant next(String cron, String after) {
-        return RotationSchedule.cron(cron).next(Instant.parse(after));
+        return Schedule.cron(cron).next(Instant.parse(after));
     }
 
     @ParameterizedTest(name = "{0} after {1} -> {2}")
@@ -47,11 +47,11 @@ class RotationScheduleTest {
 
     @Test
     void zoneIsHonouredAcrossDaylightSaving() {
-        RotationSchedule nine = RotationSchedule.cron("0 9 * * *", ZoneId.of("Europe/Paris"));
+        Schedule nine = Schedule.cron("0 9 * * *", ZoneId.of("Europe/Paris"));
         assertEquals(Instant.parse("2026-01-01T08:00:00Z"), nine.next(Instant.parse("2026-01-01T00:00:00Z")));
         assertEquals(Instant.parse("2026-07-01T07:00:00Z"), nine.next(Instant.parse("2026-07-01T00:00:00Z")));
         // 02:30 does not exist on 2026-03-29 in Paris: it runs at the first instant after the gap.
-        RotationSchedule gap = RotationSchedule.cron("30 2 * * *", ZoneId.of("Europe/Paris"));
+        Schedule gap = Schedule.cron("30 2 * * *", ZoneId.of("Europe/Paris"));
         assertEquals(Instant.parse("2026-03-29T01:30:00Z"), gap.next(Instant.parse("2026-03-28T12:00:00Z")));
     }
 
@@ -77,15 +77,31 @@ class RotationScheduleTest {
     })
     void badExpressionsAreRefusedNamingTheProblem(String cron, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> RotationSchedule.cron(cron.trim()));
+                () -> Schedule.cron(cron.trim()));
         assertTrue(e.getMessage().contains(expected.trim()), e.getMessage());
     }
 
     @Test
     void periodSchedule() {
-        RotationSchedule daily = RotationSchedule.every(Duration.ofDays(1));
+        Schedule daily = Schedule.every(Duration.ofDays(1));
         assertEquals(Instant.parse("2026-01-02T05:00:00Z"), daily.next(Instant.parse("2026-01-01T05:00:00Z")));
-        assertThrows(IllegalArgumentException.class, () -> RotationSchedule.every(Duration.ZERO));
-        assertThrows(IllegalArgumentException.class, () -> RotationSchedule.every(Duration.ofMillis(10)));
+        assertThrows(IllegalArgumentException.class, () -> Schedule.every(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> Schedule.every(Duration.ofMillis(10)));
+    }
+
+    @org.junit.jupiter.api.Test
+    void dailyAndWeeklyTimesAndTheInterval() {
+        java.time.Instant from = java.time.Instant.parse("2026-11-22T05:00:00Z"); // a Sunday
+        Schedule daily = Schedule.dailyAt(java.time.LocalTime.of(3, 30), java.time.ZoneOffset.UTC);
+        org.junit.jupiter.api.Assertions.assertEquals(java.time.Instant.parse("2026-11-23T03:30:00Z"), daily.next(from));
+        org.junit.jupiter.api.Assertions.assertEquals(java.time.Duration.ofDays(1), daily.interval(from));
+        Schedule weekly = Schedule.weeklyAt(java.time.DayOfWeek.SUNDAY, java.time.LocalTime.of(6, 0),
+                java.time.ZoneOffset.UTC);
+        org.junit.jupiter.api.Assertions.assertEquals(java.time.Instant.parse("2026-11-22T06:00:00Z"), weekly.next(from));
+        org.junit.jupiter.api.Assertions.assertEquals(java.time.Duration.ofDays(7), weekly.interval(from));
+        org.junit.jupiter.api.Assertions.assertEquals(java.time.Duration.ofHours(1), Schedule.every(
+                java.time.Duration.ofHours(1)).interval(from));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Schedule.dailyAt(
+                java.time.LocalTime.of(3, 30, 15), java.time.ZoneOffset.UTC));
     }
 }

@@ -1,7 +1,7 @@
-package dev.infrakit.credentials.internal;
+package dev.infrakit.core.internal;
 
-import dev.infrakit.credentials.rotation.RotationSchedule;
-import dev.infrakit.credentials.rotation.ScheduledRotation;
+import dev.infrakit.core.schedule.Schedule;
+import dev.infrakit.core.schedule.ScheduledJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,15 +17,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Runs a rotation task on a {@link RotationSchedule}: each run arms the next, never before the run
- * just done; a failing run is logged and the schedule goes on. Used by the rotation engine and by
- * the token signing keys.
+ * Runs a task on a {@link Schedule}: each run arms the next, never before the run just done; a
+ * failing run is logged and the schedule goes on. Behind {@link ScheduledJob#start}.
  */
-public final class ScheduledRun implements ScheduledRotation {
+public final class ScheduledRun implements ScheduledJob {
     private static final Logger LOG = LoggerFactory.getLogger(ScheduledRun.class);
 
     private final String name;
-    private final RotationSchedule schedule;
+    private final Schedule schedule;
     private final ScheduledExecutorService executor;
     private final Clock clock;
     private final Runnable task;
@@ -34,7 +33,7 @@ public final class ScheduledRun implements ScheduledRotation {
     private Instant next;
     private ScheduledFuture<?> future;
 
-    private ScheduledRun(String name, RotationSchedule schedule, ScheduledExecutorService executor, Clock clock,
+    private ScheduledRun(String name, Schedule schedule, ScheduledExecutorService executor, Clock clock,
             Runnable task) {
         this.name = name;
         this.schedule = schedule;
@@ -44,7 +43,7 @@ public final class ScheduledRun implements ScheduledRotation {
     }
 
     /** Schedules {@code task} for {@code name} from now on. */
-    public static ScheduledRun start(String name, RotationSchedule schedule, ScheduledExecutorService executor,
+    public static ScheduledRun start(String name, Schedule schedule, ScheduledExecutorService executor,
             Clock clock, Runnable task) {
         ScheduledRun run = new ScheduledRun(Objects.requireNonNull(name, "name"), Objects.requireNonNull(schedule,
                 "schedule"), Objects.requireNonNull(executor, "executor"), Objects.requireNonNull(clock, "clock"),
@@ -62,7 +61,7 @@ public final class ScheduledRun implements ScheduledRotation {
         try {
             future = executor.schedule(this::run, delay, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            LOG.warn("Rotation schedule of '{}' stopped: its executor refused the next run", name);
+            LOG.warn("Schedule of '{}' stopped: its executor refused the next run", name);
             cancelled = true;
             next = null;
         }
@@ -79,7 +78,7 @@ public final class ScheduledRun implements ScheduledRotation {
         try {
             task.run();
         } catch (RuntimeException e) {
-            LOG.warn("Scheduled rotation of '{}' failed: {}", name, e.getMessage());
+            LOG.warn("Scheduled run of '{}' failed: {}", name, e.getMessage());
         } finally {
             runs.incrementAndGet();
             Instant now = clock.instant();
@@ -114,6 +113,6 @@ public final class ScheduledRun implements ScheduledRotation {
 
     @Override
     public String toString() {
-        return "ScheduledRotation[" + name + ", " + schedule + "]";
+        return "ScheduledJob[" + name + ", " + schedule + "]";
     }
 }

@@ -1,6 +1,6 @@
-package dev.infrakit.credentials.internal;
+package dev.infrakit.core.internal;
 
-import dev.infrakit.credentials.rotation.RotationSchedule;
+import dev.infrakit.core.schedule.Schedule;
 
 import java.time.DayOfWeek;
 import java.time.Instant;
@@ -18,7 +18,7 @@ import java.util.Optional;
  * walks forward day by day (at most {@link #SEARCH_YEARS} years, enough for any expression that
  * can match, e.g. 29 February), and within a matching day takes the first matching hour and minute.
  */
-public final class CronSchedule implements RotationSchedule {
+public final class CronSchedule implements Schedule {
     private static final int SEARCH_YEARS = 8;
     private static final String[] FIELD_NAMES = {"minute", "hour", "day-of-month", "month", "day-of-week"};
     private static final int[] MIN = {0, 0, 1, 1, 0};
