@@ -1,0 +1,369 @@
+package dev.infrakit.backup;
+
+import dev.infrakit.audit.Actor;
+import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.AuditSink;
+import dev.infrakit.audit.Resource;
+import dev.infrakit.core.health.HealthCheck;
+import dev.infrakit.core.health.HealthResult;
+import dev.infrakit.core.notify.Notification;
+import dev.infrakit.core.notify.Notifier;
+import dev.infrakit.core.schedule.Schedule;
+import dev.infrakit.core.schedule.ScheduledJob;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs backups of one source into one repository, each step checked:
+ * <ol>
+ *   <li>takes the repository's lock (a concurrent run is refused; a stale lock is taken over);</li>
+ *   <li>checks free space (at least {@code minimumFreeBytes}, and 1.2 × the last verified backup);</li>
+ *   <li>writes the source's artifacts to the staging area (hashed while written) and publishes
+ *   them with their manifest, atomically; a source failure leaves a FAILED manifest with the reason,
+ *   and no artifact counts;</li>
+ *   <li>reads every artifact back and re-hashes it: only then is the backup VERIFIED;</li>
+ *   <li>optionally runs a restore drill and records its result in the manifest;</li>
+ *   <li>copies it off-site, where it is read back and re-hashed before it counts;</li>
+ *   <li>applies retention, only after the new backup is verified (never deleting the newest
+ *   verified backup).</li>
+ * </ol>
+ * Every outcome is an audit event ({@code backup.completed}, {@code backup.failed},
+ * {@code backup.drill}, {@code backup.deleted}) and failures go to the {@link Notifier}. Metrics:
+ * {@link #metrics()}; freshness: {@link #freshnessCheck(Duration)}. Thread-safe (runs are
+ * serialized by the repository lock).
+ */
+public final class BackupRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(BackupRunner.class);
+
+    private final BackupSource source;
+    private final BackupRepository repository;
+    private final BackupRepository offsite;
+    private final RetentionPolicy retention;
+    private final BackupDrill drill;
+    private final Clock clock;
+    private final AuditSink audit;
+    private final Notifier notifier;
+    private final long minimumFreeBytes;
+
+    private final AtomicLong successes = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final AtomicReference<Manifest> lastSuccess = new AtomicReference<>();
+    private final AtomicReference<Duration> lastDuration = new AtomicReference<>(Duration.ZERO);
+
+    private BackupRunner(Builder b) {
+        this.source = b.source;
+        this.repository = b.repository;
+        this.offsite = b.offsite;
+        this.retention = b.retention;
+        this.drill = b.drill;
+        this.clock = b.clock;
+        this.audit = b.audit;
+        this.notifier = b.notifier;
+        this.minimumFreeBytes = b.minimumFreeBytes;
+    }
+
+    /** A runner backing {@code source} up into {@code repository}. */
+    public static Builder builder(BackupSource source, BackupRepository repository) {
+        return new Builder(source, repository);
+    }
+
+    /**
+     * Takes one backup through every step.
+     *
+     * @return the verified manifest
+     * @throws BackupException if any step failed (the failure is recorded, audited and notified)
+     */
+    public Manifest run(BackupKind kind) {
+        Instant started = clock.instant();
+        Manifest manifest = Manifest.start(source.name(), kind, started);
+        try (RepositoryLock lock = repository.lock("backup of " + source.name())) {
+            LOG.debug("Backup {} of {} started under {}", manifest.id(), source.name(), lock.holder());
+            checkSpace();
+            Manifest published;
+            try (BackupRepository.Staging staging = repository.begin(manifest)) {
+                SourceInfo info;
+                try {
+                    info = source.backup(staging);
+                } catch (RuntimeException e) {
+                    Manifest failed = manifest.failed(clock.instant(), reason(e));
+                    staging.fail(failed);
+                    throw e;
+                }
+                published = staging.publish(manifest.complete(clock.instant(), staging.artifacts(), info));
+            }
+            List<String> problems = BackupCopier.verify(repository, published.id());
+            if (!problems.isEmpty()) {
+                Manifest failed = published.failed(clock.instant(), "checksum verification failed: " + problems);
+                repository.update(failed);
+                throw new BackupException("Backup " + published.id() + " failed verification: " + problems);
+            }
+            Manifest verified = published.verified(clock.instant());
+            repository.update(verified);
+            if (drill != null) {
+                verified = drill(verified);
+            }
+            if (offsite != null) {
+                BackupCopier.copy(verified, repository, offsite);
+            }
+            applyRetention(repository, false);
+            if (offsite != null) {
+                applyRetention(offsite, false);
+            }
+            Duration took = Duration.between(started, clock.instant());
+            lastDuration.set(took);
+            lastSuccess.set(verified);
+            successes.incrementAndGet();
+            record("backup.completed", AuditEvent.Outcome.SUCCESS, AuditEvent.Severity.INFO, verified.id(), null,
+                    Map.of("bytes", verified.size(), "seconds", took.toSeconds(), "kind", kind.name()));
+            return verified;
+        } catch (RuntimeException e) {
+            failures.incrementAndGet();
+            String reason = reason(e);
+            LOG.error("Backup {} of {} failed: {}", manifest.id(), source.name(), reason);
+            record("backup.failed", AuditEvent.Outcome.FAILURE, AuditEvent.Severity.ERROR, manifest.id(), reason,
+                    Map.of("kind", kind.name()));
+            notify(Notification.Severity.CRITICAL, "Backup of " + source.name() + " failed", reason);
+            throw e instanceof BackupException ? e : new BackupException("Backup of " + source.name() + " failed: "
+                    + reason, e);
+        }
+    }
+
+    private void checkSpace() {
+        long free = repository.usableSpace();
+        if (free < 0) {
+            return;
+        }
+        long last = repository.list().stream().filter(m -> m.status() == BackupStatus.VERIFIED)
+                .mapToLong(Manifest::size).max().orElse(0);
+        long needed = Math.max(minimumFreeBytes, last + last / 5);
+        if (free < needed) {
+            throw new BackupException("Not enough free space in " + repository.name() + ": " + free + " bytes free, "
+                    + needed + " needed (1.2 × the last backup, at least " + minimumFreeBytes + ")");
+        }
+    }
+
+    /**
+     * Runs the restore drill on backup {@code id} and records the result in its manifest.
+     *
+     * @throws BackupException if no drill is configured, or the drill could not run
+     */
+    public Manifest drill(String id) {
+        Manifest m = repository.find(id).orElseThrow(() -> new BackupException("No backup " + id + " in "
+                + repository.name()));
+        return drill(m);
+    }
+
+    private Manifest drill(Manifest m) {
+        if (drill == null) {
+            throw new BackupException("No restore drill is configured for " + source.name());
+        }
+        DrillResult result = drill.run(repository, m);
+        Manifest updated = m.withDrill(result);
+        repository.update(updated);
+        record("backup.drill", result.passed() ? AuditEvent.Outcome.SUCCESS : AuditEvent.Outcome.FAILURE,
+                result.passed() ? AuditEvent.Severity.INFO : AuditEvent.Severity.ERROR, m.id(),
+                result.passed() ? null : result.detail(), Map.of("restore_seconds", result.restoreTime().toSeconds()));
+        if (!result.passed()) {
+            notify(Notification.Severity.CRITICAL, "Restore drill of " + m.id() + " failed", result.detail());
+        }
+        return updated;
+    }
+
+    /**
+     * Applies retention to this runner's repository; with {@code dryRun}, only says (in the plan
+     * and the log) what it would delete.
+     */
+    public RetentionPolicy.Plan applyRetention(boolean dryRun) {
+        return applyRetention(repository, dryRun);
+    }
+
+    private RetentionPolicy.Plan applyRetention(BackupRepository repo, boolean dryRun) {
+        RetentionPolicy.Plan plan = retention.plan(repo.list());
+        for (Manifest m : plan.delete()) {
+            if (dryRun) {
+                LOG.info("Retention (dry run) would delete backup {} ({}, started {}) from {}", m.id(), m.status(),
+                        m.started(), repo.name());
+            } else {
+                repo.delete(m.id());
+                LOG.info("Retention deleted backup {} ({}, started {}) from {}", m.id(), m.status(), m.started(),
+                        repo.name());
+                record("backup.deleted", AuditEvent.Outcome.SUCCESS, AuditEvent.Severity.INFO, m.id(), null,
+                        Map.of("repository", repo.name()));
+            }
+        }
+        return plan;
+    }
+
+    /** Runs {@link #run(BackupKind)} on {@code schedule}; failures are recorded and the schedule goes on. */
+    public ScheduledJob schedule(Schedule schedule, BackupKind kind, ScheduledExecutorService executor) {
+        return ScheduledJob.start("backup of " + source.name(), schedule, executor, clock, () -> run(kind));
+    }
+
+    /**
+     * A health check that is DOWN when the newest verified backup is older than {@code rpo} (or
+     * there is none), UP otherwise, with the backup's age observed. Use 1.5 × the schedule's
+     * interval: {@code freshnessCheck(schedule.interval(now).multipliedBy(3).dividedBy(2))}.
+     */
+    public HealthCheck freshnessCheck(Duration rpo) {
+        Objects.requireNonNull(rpo, "rpo");
+        return HealthCheck.of("backup:" + source.name(), () -> {
+            Optional<Manifest> newest = repository.list().stream().filter(m -> m.status() == BackupStatus.VERIFIED)
+                    .reduce((a, b) -> b.started().isAfter(a.started()) ? b : a);
+            if (newest.isEmpty()) {
+                return HealthResult.down("no verified backup in " + repository.name()).build();
+            }
+            Duration age = Duration.between(newest.get().started(), clock.instant());
+            HealthResult.Builder result = age.compareTo(rpo) > 0
+                    ? HealthResult.down("newest verified backup " + newest.get().id() + " is " + age.toMinutes()
+                            + " min old; the limit is " + rpo.toMinutes() + " min")
+                    : HealthResult.up();
+            return result.observed(age.toSeconds(), "s").detail("backup", newest.get().id()).build();
+        }).build();
+    }
+
+    /**
+     * Micrometer meters: {@code infrakit.backup.runs} (counter, {@code result} success|failure),
+     * {@code infrakit.backup.last.success} (gauge: epoch seconds of the last verified backup, 0 if
+     * none), {@code infrakit.backup.last.duration} (seconds) and {@code infrakit.backup.last.size}
+     * (bytes), all tagged with the source.
+     */
+    public MeterBinder metrics() {
+        return (MeterRegistry registry) -> {
+            String name = source.name();
+            FunctionCounter.builder("infrakit.backup.runs", successes, AtomicLong::get).tag("source", name)
+                    .tag("result", "success").register(registry);
+            FunctionCounter.builder("infrakit.backup.runs", failures, AtomicLong::get).tag("source", name)
+                    .tag("result", "failure").register(registry);
+            Gauge.builder("infrakit.backup.last.success", lastSuccess, r -> r.get() == null ? 0
+                    : r.get().started().getEpochSecond()).tag("source", name).baseUnit("seconds").register(registry);
+            Gauge.builder("infrakit.backup.last.duration", lastDuration, r -> r.get().toMillis() / 1000.0)
+                    .tag("source", name).baseUnit("seconds").register(registry);
+            Gauge.builder("infrakit.backup.last.size", lastSuccess, r -> r.get() == null ? 0 : r.get().size())
+                    .tag("source", name).baseUnit("bytes").register(registry);
+        };
+    }
+
+    private static String reason(Throwable e) {
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+
+    private void record(String type, AuditEvent.Outcome outcome, AuditEvent.Severity severity, String id, String reason,
+            Map<String, ?> details) {
+        if (audit == null) {
+            return;
+        }
+        AuditEvent.Builder event = AuditEvent.builder(AuditEvent.Category.ADMIN, type).clock(clock).actor(Actor.system())
+                .action("backup").resource(Resource.of("backup", id)).outcome(outcome).severity(severity)
+                .detail("source", source.name()).details(details);
+        if (reason != null) {
+            event.reason(reason.length() > 900 ? reason.substring(0, 900) + "…" : reason);
+        }
+        try {
+            audit.record(event.build());
+        } catch (RuntimeException e) {
+            LOG.error("Could not record the audit event {} for backup {}: {}", type, id, e.getMessage());
+        }
+    }
+
+    private void notify(Notification.Severity severity, String title, String message) {
+        if (notifier == null) {
+            return;
+        }
+        try {
+            notifier.send(new Notification("infrakit-backup", severity, title, message, clock.instant(),
+                    Map.of("source", source.name(), "repository", repository.name())));
+        } catch (RuntimeException e) {
+            LOG.error("Could not send the notification '{}' through {}: {}", title, notifier.describe(), e.getMessage());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BackupRunner[" + source.name() + " -> " + repository.name() + (offsite == null ? "" : ", off-site "
+                + offsite.name()) + "]";
+    }
+
+    /** Builds a {@link BackupRunner}. */
+    public static final class Builder {
+        private final BackupSource source;
+        private final BackupRepository repository;
+        private BackupRepository offsite;
+        private RetentionPolicy retention = RetentionPolicy.defaults();
+        private BackupDrill drill;
+        private Clock clock = Clock.systemUTC();
+        private AuditSink audit;
+        private Notifier notifier;
+        private long minimumFreeBytes = 64L * 1024 * 1024;
+
+        private Builder(BackupSource source, BackupRepository repository) {
+            this.source = Objects.requireNonNull(source, "source");
+            this.repository = Objects.requireNonNull(repository, "repository");
+        }
+
+        /** A second repository every verified backup is copied to (and re-verified there). */
+        public Builder offsite(BackupRepository offsite) {
+            this.offsite = Objects.requireNonNull(offsite, "offsite");
+            return this;
+        }
+
+        /** The retention policy (default 30 days, 12 weeks). */
+        public Builder retention(RetentionPolicy retention) {
+            this.retention = Objects.requireNonNull(retention, "retention");
+            return this;
+        }
+
+        /** A restore drill run after each backup is verified. */
+        public Builder drill(BackupDrill drill) {
+            this.drill = Objects.requireNonNull(drill, "drill");
+            return this;
+        }
+
+        /** The clock (tests). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Records each backup, failure, drill and deletion. */
+        public Builder auditSink(AuditSink audit) {
+            this.audit = Objects.requireNonNull(audit, "audit");
+            return this;
+        }
+
+        /** Where failures are sent. */
+        public Builder notifier(Notifier notifier) {
+            this.notifier = Objects.requireNonNull(notifier, "notifier");
+            return this;
+        }
+
+        /** The least free space a run needs to start (default 64 MiB). */
+        public Builder minimumFreeBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("minimumFreeBytes cannot be negative, got " + bytes);
+            }
+            this.minimumFreeBytes = bytes;
+            return this;
+        }
+
+        /** The runner. */
+        public BackupRunner build() {
+            return new BackupRunner(this);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package dev.infrakit.backup;
+
+import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.AuditSink;
+import dev.infrakit.core.ManualClock;
+import dev.infrakit.core.health.HealthStatus;
+import dev.infrakit.core.notify.Notification;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The runner's pipeline with a scripted source and local repositories, on a manual clock. */
+class BackupRunnerTest {
+    private final ManualClock clock = ManualClock.at(Instant.parse("2026-01-01T03:00:00Z"));
+    private final List<AuditEvent> events = new CopyOnWriteArrayList<>();
+    private final List<Notification> notifications = new CopyOnWriteArrayList<>();
+
+    private final AuditSink sink = new AuditSink() {
+        @Override
+        public void record(AuditEvent event) {
+            events.add(event);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public String name() {
+            return "test";
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    /** Writes one artifact, or fails like a pg_dump that exited with 1. */
+    private static final class ScriptedSource implements BackupSource {
+        volatile boolean fail;
+        int run;
+
+        @Override
+        public String name() {
+            return "scripted";
+        }
+
+        @Override
+        public SourceInfo backup(ArtifactWriter out) {
+            run++;
+            try (OutputStream o = out.open("data.bin")) {
+                o.write(("backup number " + run + "\n").repeat(100).getBytes(StandardCharsets.UTF_8));
+                if (fail) {
+                    throw new BackupException("pg_dump exited with 1: connection refused");
+                }
+            } catch (IOException e) {
+                throw new BackupException("write failed", e);
+            }
+            return new SourceInfo("scripted 1.0", "none", Map.of("public.t", (long) run));
+        }
+    }
+
+    private BackupRunner.Builder runner(ScriptedSource source, BackupRepository repo) {
+        return BackupRunner.builder(source, repo).clock(clock).auditSink(sink).minimumFreeBytes(0)
+                .notifier(new dev.infrakit.core.notify.Notifier() {
+                    @Override
+                    public void send(Notification n) {
+                        notifications.add(n);
+                    }
+
+                    @Override
+                    public String describe() {
+                        return "test";
+                    }
+                });
+    }
+
+    private List<String> types() {
+        return events.stream().map(AuditEvent::type).collect(Collectors.toList());
+    }
+
+    @Test
+    void aRunPublishesVerifiesCopiesAndAppliesRetention(@TempDir Path dir) {
+        BackupRepository local = LocalBackupRepository.open(dir.resolve("local"));
+        BackupRepository offsite = LocalBackupRepository.open(dir.resolve("offsite"));
+        ScriptedSource source = new ScriptedSource();
+        BackupRunner runner = runner(source, local).offsite(offsite).retention(RetentionPolicy.of(3, 0, 0, 1)).build();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        runner.metrics().bindTo(registry);
+        List<String> ids = new ArrayList<>();
+        for (int day = 0; day < 5; day++) {
+            Manifest m = runner.run(BackupKind.DAILY);
+            assertEquals(BackupStatus.VERIFIED, m.status());
+            assertEquals(Map.of("public.t", (long) (day + 1)), m.rowCounts());
+            ids.add(m.id());
+            clock.advance(Duration.ofDays(1));
+        }
+        assertEquals(ids.subList(2, 5), local.list().stream().map(Manifest::id).collect(Collectors.toList()),
+                "three days kept, oldest deleted");
+        assertEquals(ids.subList(2, 5), offsite.list().stream().map(Manifest::id).collect(Collectors.toList()),
+                "the off-site copy has the same, verified");
+        assertTrue(offsite.list().stream().allMatch(m -> m.status() == BackupStatus.VERIFIED));
+        assertEquals(5, types().stream().filter("backup.completed"::equals).count());
+        assertEquals(4, types().stream().filter("backup.deleted"::equals).count(), "two deletions in each repository");
+        assertEquals(5.0, registry.get("infrakit.backup.runs").tag("result", "success").functionCounter().count());
+        assertTrue(registry.get("infrakit.backup.last.size").gauge().value() > 0);
+    }
+
+    @Test
+    void aFailedSourceLeavesAFailedManifestNoArtifactAndANotification(@TempDir Path dir) {
+        BackupRepository local = LocalBackupRepository.open(dir);
+        ScriptedSource source = new ScriptedSource();
+        BackupRunner runner = runner(source, local).build();
+        source.fail = true;
+        BackupException e = assertThrows(BackupException.class, () -> runner.run(BackupKind.DAILY));
+        assertTrue(e.getMessage().contains("pg_dump exited with 1"), e.getMessage());
+        Manifest failed = local.list().get(0);
+        assertEquals(BackupStatus.FAILED, failed.status());
+        assertTrue(failed.failure().orElseThrow().contains("connection refused"));
+        assertTrue(failed.artifacts().isEmpty(), "no artifact counted");
+        assertEquals(List.of("backup.failed"), types());
+        assertEquals(Notification.Severity.CRITICAL, notifications.get(0).severity());
+        assertEquals(HealthStatus.DOWN, health(runner, Duration.ofDays(1)));
+    }
+
+    @Test
+    void freshnessFollowsTheNewestVerifiedBackup(@TempDir Path dir) {
+        BackupRunner runner = runner(new ScriptedSource(), LocalBackupRepository.open(dir)).build();
+        assertEquals(HealthStatus.DOWN, health(runner, Duration.ofMinutes(90)), "no backup yet");
+        runner.run(BackupKind.HOURLY);
+        assertEquals(HealthStatus.UP, health(runner, Duration.ofMinutes(90)));
+        clock.advance(Duration.ofMinutes(91));
+        assertEquals(HealthStatus.DOWN, health(runner, Duration.ofMinutes(90)), "older than the RPO");
+    }
+
+    @Test
+    void notEnoughSpaceRefusesToStart(@TempDir Path dir) {
+        BackupRunner runner = BackupRunner.builder(new ScriptedSource(), LocalBackupRepository.open(dir))
+                .minimumFreeBytes(Long.MAX_VALUE).clock(clock).build();
+        BackupException e = assertThrows(BackupException.class, () -> runner.run(BackupKind.MANUAL));
+        assertTrue(e.getMessage().contains("Not enough free space"), e.getMessage());
+    }
+
+    @Test
+    void dryRunRetentionOnlySaysWhatItWouldDelete(@TempDir Path dir) throws IOException {
+        BackupRepository local = LocalBackupRepository.open(dir);
+        BackupRunner keepAll = runner(new ScriptedSource(), local).retention(RetentionPolicy.of(10, 0, 0, 1)).build();
+        for (int i = 0; i < 3; i++) {
+            keepAll.run(BackupKind.DAILY);
+            clock.advance(Duration.ofDays(1));
+        }
+        BackupRunner strict = runner(new ScriptedSource(), local).retention(RetentionPolicy.of(1, 0, 0, 1)).build();
+        RetentionPolicy.Plan plan = strict.applyRetention(true);
+        assertEquals(2, plan.delete().size());
+        assertEquals(3, local.list().size(), "dry run deletes nothing");
+        assertTrue(Files.exists(dir));
+    }
+
+    private static HealthStatus health(BackupRunner runner, Duration rpo) {
+        try {
+            return runner.freshnessCheck(rpo).check().status();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
