@@ -1,0 +1,104 @@
+package dev.infrakit.backup.internal;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
+/**
+ * The file-system steps a local repository needs to survive a crash or a power cut: small files
+ * replaced atomically (temporary file in the same directory, {@code fsync}, atomic rename, then
+ * {@code fsync} of the directory so the rename itself is durable), directories synced after
+ * entries are created, renamed or deleted, and directory trees deleted bottom-up.
+ *
+ * <p>A crash during {@link #replace} leaves the old content or the new, never a mix; at worst a
+ * temporary file {@code <name>.<16 hex>.tmp} is left, which {@link #isTemporary} recognises.
+ */
+public final class DurableFiles {
+    private static final Pattern TEMPORARY = Pattern.compile("\\.[0-9a-f]{16}\\.tmp$");
+    /** Windows cannot open a directory to sync it; there a rename is as durable as NTFS makes it. */
+    private static final boolean CAN_SYNC_DIRECTORIES = File.separatorChar == '/';
+
+    private DurableFiles() {
+    }
+
+    /** Whether {@code fileName} is a temporary file {@link #replace} made for {@code targetName}. */
+    public static boolean isTemporary(String fileName, String targetName) {
+        return fileName.length() == targetName.length() + 21 && fileName.startsWith(targetName + ".")
+                && TEMPORARY.matcher(fileName).find();
+    }
+
+    /**
+     * Replaces {@code target}'s content with {@code content} atomically and durably.
+     *
+     * @throws IOException if a step fails; {@code target} then keeps its old content (or stays absent)
+     */
+    public static void replace(Path target, byte[] content) throws IOException {
+        Path directory = target.getParent();
+        Path temporary = directory.resolve(target.getFileName() + "."
+                + String.format("%016x", ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        syncDirectory(directory);
+    }
+
+    /** Makes a directory's entries (files created, renamed or deleted in it) durable. */
+    public static void syncDirectory(Path directory) throws IOException {
+        if (CAN_SYNC_DIRECTORIES) {
+            try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+                channel.force(true);
+            }
+        }
+    }
+
+    /**
+     * Deletes {@code directory} and everything below it (symbolic links are deleted, never
+     * followed), then syncs its parent. Does nothing if it does not exist.
+     */
+    public static void deleteTree(Path directory) throws IOException {
+        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        deleteBelow(directory);
+        Files.deleteIfExists(directory);
+        syncDirectory(directory.getParent());
+    }
+
+    private static void deleteBelow(Path directory) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path entry : entries) {
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    deleteBelow(entry);
+                }
+                Files.deleteIfExists(entry);
+            }
+        } catch (NoSuchFileException e) {
+            // Deleted meanwhile: nothing left to do.
+        }
+    }
+}
