@@ -59,6 +59,7 @@ public final class BackupRunner {
     private final AuditSink audit;
     private final Notifier notifier;
     private final long minimumFreeBytes;
+    private final BackupCopier copier;
 
     private final AtomicLong successes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
@@ -75,6 +76,7 @@ public final class BackupRunner {
         this.audit = b.audit;
         this.notifier = b.notifier;
         this.minimumFreeBytes = b.minimumFreeBytes;
+        this.copier = BackupCopier.create(b.clock);
     }
 
     /** A runner backing {@code source} up into {@code repository}. */
@@ -106,7 +108,7 @@ public final class BackupRunner {
                 }
                 published = staging.publish(manifest.complete(clock.instant(), staging.artifacts(), info));
             }
-            List<String> problems = BackupCopier.verify(repository, published.id());
+            List<String> problems = copier.verify(repository, published.id());
             if (!problems.isEmpty()) {
                 Manifest failed = published.failed(clock.instant(), "checksum verification failed: " + problems);
                 repository.update(failed);
@@ -118,7 +120,7 @@ public final class BackupRunner {
                 verified = drill(verified);
             }
             if (offsite != null) {
-                BackupCopier.copy(verified, repository, offsite);
+                copier.copy(verified, repository, offsite);
             }
             applyRetention(repository, false);
             if (offsite != null) {
