@@ -81,8 +81,14 @@ final class TempDirRepository implements BackupRepository {
                         size[0]++;
                     }
 
+                    private boolean closed;
+
                     @Override
                     public void close() throws IOException {
+                        if (closed) {
+                            return;
+                        }
+                        closed = true;
                         super.close();
                         synchronized (artifacts) {
                             artifacts.add(new Artifact(name, size[0], HexFormat.of().formatHex(sha.digest())));
