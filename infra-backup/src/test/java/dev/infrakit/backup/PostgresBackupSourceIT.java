@@ -104,7 +104,7 @@ class PostgresBackupSourceIT {
 
     @Test
     void aHangingPgDumpIsKilledAtTheTimeout() throws IOException {
-        Path bin = fakePgDump("15.8", "exec sleep 60");
+        Path bin = fakePgDump("15.8", "sleep 60; echo late");
         long start = System.nanoTime();
         BackupException e = assertThrows(BackupException.class, () -> new TempDirRepository(temp)
                 .backup(source(db).binDir(bin).timeout(Duration.ofMillis(500)).build()));

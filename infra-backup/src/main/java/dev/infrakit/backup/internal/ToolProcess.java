@@ -78,7 +78,7 @@ public final class ToolProcess {
             try {
                 if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     timedOut.set(true);
-                    process.destroyForcibly();
+                    kill(process);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -101,7 +101,7 @@ public final class ToolProcess {
                 try (InputStream out = process.getInputStream()) {
                     out.transferTo(stdout);
                 } catch (IOException e) {
-                    process.destroyForcibly();
+                    kill(process);
                     throw new BackupException("Cannot write the output of '" + String.join(" ", command) + "': "
                             + e.getMessage(), e);
                 }
@@ -117,9 +117,15 @@ public final class ToolProcess {
             throw new BackupException("Cannot run '" + String.join(" ", command) + "': " + e.getMessage(), e);
         } finally {
             if (process.isAlive()) {
-                process.destroyForcibly();
+                kill(process);
             }
         }
+    }
+
+    /** Kills the process and anything it started, which could otherwise hold its pipes open. */
+    private static void kill(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
     }
 
     /**
