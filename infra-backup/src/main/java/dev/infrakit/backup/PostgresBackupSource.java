@@ -1,0 +1,253 @@
+package dev.infrakit.backup;
+
+import dev.infrakit.backup.internal.PgBinaries;
+import dev.infrakit.backup.internal.PgCatalog;
+import dev.infrakit.backup.internal.PgSettings;
+import dev.infrakit.backup.internal.ToolProcess;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A PostgreSQL database backed up with {@code pg_dump -Fc} into the artifact {@value #DUMP_ARTIFACT}
+ * (and, with {@link Builder#globals(boolean)}, roles and tablespaces with
+ * {@code pg_dumpall --globals-only} into {@value #GLOBALS_ARTIFACT}).
+ *
+ * <p>How a backup runs: a JDBC connection opens a {@code REPEATABLE READ} read-only transaction and
+ * exports its snapshot ({@code pg_export_snapshot()}); the row count of every user table is taken
+ * in that snapshot; then {@code pg_dump --snapshot=<id>} dumps exactly the same state, while the
+ * transaction stays open. The recorded row counts are therefore those of the dump, even while
+ * other sessions keep writing, and a restore drill can compare them exactly.
+ *
+ * <p>The password is given to {@code pg_dump} through the {@code PGPASSWORD} environment variable of
+ * the child process only: it is never on a command line, in a log line, an exception message or
+ * {@link #toString()}. A {@code pg_dump} older (major version) than the server is refused before
+ * anything is dumped, because it cannot dump a newer server reliably.
+ *
+ * <p>Immutable and thread-safe; backups may run concurrently.
+ */
+public final class PostgresBackupSource implements BackupSource {
+    /** The artifact holding the custom-format dump. */
+    public static final String DUMP_ARTIFACT = "database.dump";
+    /** The artifact holding the globals (roles, tablespaces), when enabled. */
+    public static final String GLOBALS_ARTIFACT = "globals.sql";
+
+    private final PgSettings settings;
+    private final String database;
+    private final boolean globals;
+
+    private PostgresBackupSource(PgSettings settings, String database, boolean globals) {
+        this.settings = settings;
+        this.database = database;
+        this.globals = globals;
+    }
+
+    /** A builder; {@link Builder#database} and {@link Builder#user} are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@code postgres:<database>}. */
+    @Override
+    public String name() {
+        return "postgres:" + database;
+    }
+
+    /**
+     * Dumps the database (see the class description).
+     *
+     * @throws BackupException if {@code pg_dump} is missing or too old, the server cannot be reached,
+     *     {@code pg_dump} fails, times out, or the artifact cannot be written; the message names the
+     *     command (never the password), the exit code and the tool's stderr
+     */
+    @Override
+    public SourceInfo backup(ArtifactWriter out) {
+        Objects.requireNonNull(out, "out");
+        Path pgDump = settings.tool("pg_dump");
+        String toolVersion = version(pgDump);
+        try (Connection connection = settings.connect(database)) {
+            String serverVersion = serverVersion(connection);
+            int toolMajor = PgBinaries.majorVersion(toolVersion);
+            int serverMajor = PgBinaries.majorVersion(serverVersion);
+            if (toolMajor < serverMajor) {
+                throw new BackupException(pgDump + " is version " + PgBinaries.display(toolMajor) + " but the server "
+                        + settings.host() + ":" + settings.port() + " runs " + PgBinaries.display(serverMajor)
+                        + "; pg_dump must be at least as new as the server: install the matching client programs or "
+                        + "set binDir");
+            }
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            connection.setAutoCommit(false);
+            connection.setReadOnly(true);
+            String snapshot;
+            try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
+                rs.next();
+                snapshot = rs.getString(1);
+            }
+            Map<String, Long> rowCounts = PgCatalog.rowCounts(connection);
+
+            List<String> command = new ArrayList<>(List.of(pgDump.toString(), "-Fc", "--snapshot=" + snapshot));
+            command.addAll(settings.connectionArguments());
+            command.addAll(List.of("-d", database));
+            runInto(command, out, DUMP_ARTIFACT, "pg_dump");
+            connection.commit();
+
+            if (globals) {
+                Path pgDumpAll = settings.tool("pg_dumpall");
+                List<String> globalsCommand = new ArrayList<>(List.of(pgDumpAll.toString(), "--globals-only"));
+                globalsCommand.addAll(settings.connectionArguments());
+                globalsCommand.addAll(List.of("-l", database));
+                runInto(globalsCommand, out, GLOBALS_ARTIFACT, "pg_dumpall --globals-only (needs a superuser)");
+            }
+            return new SourceInfo(toolVersion, serverVersion, rowCounts);
+        } catch (SQLException e) {
+            throw new BackupException("Backup of database '" + database + "' on " + settings.host() + ":"
+                    + settings.port() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void runInto(List<String> command, ArtifactWriter out, String artifact, String what) {
+        ToolProcess.Result result;
+        try (OutputStream stream = out.open(artifact)) {
+            result = ToolProcess.run(command, settings.environment(), null, stream, settings.timeout());
+        } catch (IOException e) {
+            throw new BackupException("Cannot write artifact " + artifact + " of " + name() + ": " + e.getMessage(), e);
+        }
+        if (!result.succeeded()) {
+            throw new BackupException(what + " of " + name() + " failed: " + result.describeFailure(settings.timeout()));
+        }
+    }
+
+    private String version(Path tool) {
+        ToolProcess.Result result = ToolProcess.run(List.of(tool.toString(), "--version"), Map.of(), null, null,
+                Duration.ofSeconds(30));
+        if (!result.succeeded()) {
+            throw new BackupException("Cannot read the version of " + tool + ": "
+                    + result.describeFailure(Duration.ofSeconds(30)));
+        }
+        String version = result.stderr().strip();
+        try {
+            PgBinaries.majorVersion(version);
+        } catch (IllegalArgumentException e) {
+            throw new BackupException(tool + " --version printed no version: '" + version + "'", e);
+        }
+        return version;
+    }
+
+    private static String serverVersion(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresBackupSource[" + database + " on " + settings + (globals ? ", with globals" : "") + "]";
+    }
+
+    /**
+     * Configures a {@link PostgresBackupSource}. Each setter validates its value at once and refuses
+     * to be called twice. Not thread-safe.
+     */
+    public static final class Builder {
+        private final PgSettings.Builder settings = new PgSettings.Builder(Duration.ofHours(1));
+        private String database;
+        private Boolean globals;
+
+        private Builder() {
+        }
+
+        /** The server's host name or address; default {@code localhost}. */
+        public Builder host(String host) {
+            settings.host(host);
+            return this;
+        }
+
+        /** The server's port; default 5432. */
+        public Builder port(int port) {
+            settings.port(port);
+            return this;
+        }
+
+        /** The database to back up (required). */
+        public Builder database(String database) {
+            if (this.database != null) {
+                throw new IllegalStateException("database was already set to " + this.database);
+            }
+            if (database == null || database.isBlank() || database.startsWith("-") || database.contains("=")) {
+                throw new IllegalArgumentException("database must be a database name, got '" + database + "'");
+            }
+            this.database = database;
+            return this;
+        }
+
+        /** The user to connect as (required); it must be able to read every table. */
+        public Builder user(String user) {
+            settings.user(user);
+            return this;
+        }
+
+        /**
+         * The user's password (copied). Unset: the client's own means apply (a pgpass file, trust).
+         */
+        public Builder password(char[] password) {
+            settings.password(password);
+            return this;
+        }
+
+        /** As {@link #password(char[])}. */
+        public Builder password(String password) {
+            settings.password(Objects.requireNonNull(password, "password").toCharArray());
+            return this;
+        }
+
+        /**
+         * The directory holding {@code pg_dump} (and {@code pg_dumpall}); default: the {@code PATH},
+         * then the newest {@code /usr/lib/postgresql/N/bin}.
+         */
+        public Builder binDir(Path binDir) {
+            settings.binDir(binDir);
+            return this;
+        }
+
+        /**
+         * Whether to also dump roles and tablespaces with {@code pg_dumpall --globals-only} into
+         * {@value #GLOBALS_ARTIFACT}; needs a superuser. Default false.
+         */
+        public Builder globals(boolean globals) {
+            if (this.globals != null) {
+                throw new IllegalStateException("globals was already set to " + this.globals);
+            }
+            this.globals = globals;
+            return this;
+        }
+
+        /** How long {@code pg_dump} may run before it is killed; default one hour. */
+        public Builder timeout(Duration timeout) {
+            settings.timeout(timeout);
+            return this;
+        }
+
+        /**
+         * The source.
+         *
+         * @throws IllegalStateException if the database or the user is missing
+         */
+        public PostgresBackupSource build() {
+            if (database == null) {
+                throw new IllegalStateException("database is required");
+            }
+            return new PostgresBackupSource(settings.build(), database, globals != null && globals);
+        }
+    }
+}
