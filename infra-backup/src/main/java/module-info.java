@@ -8,6 +8,7 @@ module dev.infrakit.backup {
     requires transitive dev.infrakit.core;
     requires transitive dev.infrakit.audit;
     requires com.fasterxml.jackson.databind;
+    requires org.slf4j;
 
     exports dev.infrakit.backup;
 }

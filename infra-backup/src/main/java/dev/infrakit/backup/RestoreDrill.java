@@ -40,7 +40,7 @@ import java.util.TreeSet;
  * <p>The connecting user needs {@code CREATEDB}. Immutable and thread-safe; drills may run
  * concurrently (each has its own scratch database).
  */
-public final class RestoreDrill {
+public final class RestoreDrill implements BackupDrill {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final PgSettings settings;
@@ -58,6 +58,12 @@ public final class RestoreDrill {
     /** A builder; {@link Builder#user} is required. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** {@link #run(BackupRepository, String)} for {@code backup}, as a {@link BackupRunner} drill. */
+    @Override
+    public DrillResult run(BackupRepository repository, Manifest backup) {
+        return run(repository, backup.id());
     }
 
     /**
