@@ -11,4 +11,10 @@ module dev.infrakit.backup {
     requires org.slf4j;
 
     exports dev.infrakit.backup;
+
+    provides dev.infrakit.backup.BackupSourceProvider with
+            dev.infrakit.backup.internal.BuiltInBackups.Postgres,
+            dev.infrakit.backup.internal.BuiltInBackups.Directory;
+    provides dev.infrakit.backup.BackupRepositoryProvider with
+            dev.infrakit.backup.internal.BuiltInBackups.Local;
 }

@@ -3,7 +3,11 @@ package dev.infrakit.backup;
 import dev.infrakit.testkit.ModuleDescriptors;
 import org.junit.jupiter.api.Test;
 
+import java.lang.module.ModuleDescriptor;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -11,5 +15,17 @@ class ModuleDescriptorTest {
     @Test
     void exportsOnlyTheApiPackage() {
         assertEquals(Set.of("dev.infrakit.backup"), ModuleDescriptors.exportedPackages(Manifest.class));
+    }
+
+    @Test
+    void providesTheBuiltInSourcesAndRepository() {
+        Map<String, List<String>> provided = new TreeMap<>();
+        for (ModuleDescriptor.Provides p : ModuleDescriptors.of(Manifest.class).provides()) {
+            provided.put(p.service(), p.providers());
+        }
+        String builtIn = "dev.infrakit.backup.internal.BuiltInBackups$";
+        assertEquals(Map.of(
+                BackupSourceProvider.class.getName(), List.of(builtIn + "Postgres", builtIn + "Directory"),
+                BackupRepositoryProvider.class.getName(), List.of(builtIn + "Local")), provided);
     }
 }

@@ -1,0 +1,181 @@
+package dev.infrakit.backup.internal;
+
+import dev.infrakit.backup.BackupException;
+import dev.infrakit.backup.BackupRepository;
+import dev.infrakit.backup.BackupRepositoryProvider;
+import dev.infrakit.backup.BackupSource;
+import dev.infrakit.backup.BackupSourceProvider;
+import dev.infrakit.backup.DirectorySource;
+import dev.infrakit.backup.LocalBackupRepository;
+import dev.infrakit.backup.PostgresBackupSource;
+import dev.infrakit.core.Config;
+import dev.infrakit.core.ConfigException;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The {@link BackupSourceProvider}s and {@link BackupRepositoryProvider}s infra-backup registers
+ * with ServiceLoader. Every value is checked when the source or repository is created, so that a
+ * bad setting fails at start-up with a {@link ConfigException} naming its key rather than at the
+ * first scheduled backup. The builders' own messages are not passed on: they quote the value, and
+ * {@link Config#invalid} already shows it, masked when the key is secret (the password).
+ */
+public final class BuiltInBackups {
+    private BuiltInBackups() {
+    }
+
+    /** Runs a builder setter, turning its refusal into a {@link ConfigException} about {@code key}. */
+    private static void set(Config c, String key, String expected, Runnable setter) {
+        try {
+            setter.run();
+        } catch (IllegalArgumentException e) {
+            throw c.invalid(key, expected);
+        }
+    }
+
+    private static Path path(Config c, String key) {
+        String value = c.getString(key);
+        if (value.isBlank()) {
+            throw c.invalid(key, "expected a path");
+        }
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw c.invalid(key, "expected a path (" + e.getReason() + ")");
+        }
+    }
+
+    private static Path existingDirectory(Config c, String key, String what) {
+        Path dir = path(c, key);
+        if (!Files.isDirectory(dir)) {
+            throw c.invalid(key, "expected an existing directory " + what);
+        }
+        return dir;
+    }
+
+    /**
+     * {@code postgres}: {@link PostgresBackupSource}, keys under {@code infrakit.backup.postgres}:
+     * {@code database} and {@code user} (required), {@code host} (localhost), {@code port} (5432),
+     * {@code password} (unset: a pgpass file or trust), {@code bin-dir} (an existing directory
+     * holding pg_dump; unset: the PATH, then /usr/lib/postgresql/N/bin), {@code globals} (false) and
+     * {@code timeout} (1h). Nothing is connected to until a backup runs.
+     */
+    public static final class Postgres implements BackupSourceProvider {
+        @Override
+        public String name() {
+            return "postgres";
+        }
+
+        @Override
+        public String description() {
+            return "A PostgreSQL database dumped with pg_dump -Fc in one snapshot, with its row counts";
+        }
+
+        @Override
+        public BackupSource create(Config config) {
+            Config c = config.section("infrakit.backup.postgres");
+            PostgresBackupSource.Builder b = PostgresBackupSource.builder();
+            String database = c.getString("database");
+            set(c, "database", "expected a database name (not blank, not starting with '-', without '=')",
+                    () -> b.database(database));
+            String user = c.getString("user");
+            set(c, "user", "expected a role name (not blank, not starting with '-')", () -> b.user(user));
+            if (c.has("host")) {
+                String host = c.getString("host");
+                set(c, "host", "expected a host name or address (not starting with '-')", () -> b.host(host));
+            }
+            int port = c.getInt("port", 5432);
+            set(c, "port", "expected a port from 1 to 65535", () -> b.port(port));
+            if (c.has("password")) {
+                String password = c.getString("password");
+                set(c, "password", "expected a non-empty password; leave it unset to use a pgpass file",
+                        () -> b.password(password.toCharArray()));
+            }
+            if (c.has("bin-dir")) {
+                Path binDir = existingDirectory(c, "bin-dir", "holding pg_dump");
+                b.binDir(binDir);
+            }
+            b.globals(c.getBoolean("globals", false));
+            Duration timeout = c.getDuration("timeout", Duration.ofHours(1));
+            set(c, "timeout", "expected a positive duration", () -> b.timeout(timeout));
+            return b.build();
+        }
+    }
+
+    /**
+     * {@code directory}: {@link DirectorySource}, keys under {@code infrakit.backup.directory}:
+     * {@code root} (required, an existing directory), {@code name} (default: the directory's own
+     * name), {@code include} and {@code exclude} (comma-separated glob patterns relative to the root).
+     */
+    public static final class Directory implements BackupSourceProvider {
+        @Override
+        public String name() {
+            return "directory";
+        }
+
+        @Override
+        public String description() {
+            return "A directory archived as one tar.gz (links stored, never followed)";
+        }
+
+        @Override
+        public BackupSource create(Config config) {
+            Config c = config.section("infrakit.backup.directory");
+            DirectorySource.Builder b = DirectorySource.builder(existingDirectory(c, "root", "to back up"));
+            if (c.has("name")) {
+                String name = c.getString("name");
+                set(c, "name", "expected 1 to 121 letters, digits and . _ -, starting with a letter or digit",
+                        () -> b.name(name));
+            }
+            patterns(c, "include", b::include);
+            patterns(c, "exclude", b::exclude);
+            return b.build();
+        }
+
+        private static void patterns(Config c, String key, Consumer<String> add) {
+            List<String> globs = c.getList(key, List.of());
+            for (String glob : globs) {
+                set(c, key, "expected glob patterns relative to the root (not starting with '/'); '" + glob
+                        + "' is not one", () -> add.accept(glob));
+            }
+        }
+    }
+
+    /**
+     * {@code local}: {@link LocalBackupRepository} in {@code infrakit.backup.local.dir}, created if
+     * it does not exist.
+     */
+    public static final class Local implements BackupRepositoryProvider {
+        @Override
+        public String name() {
+            return "local";
+        }
+
+        @Override
+        public String description() {
+            return "Backups in a local (or mounted) directory, published atomically, with a run lock";
+        }
+
+        @Override
+        public BackupRepository create(Config config) {
+            Config c = config.section("infrakit.backup.local");
+            Path dir = path(c, "dir");
+            if (Files.exists(dir) && !Files.isDirectory(dir)) {
+                throw c.invalid("dir", "expected a directory, but it is a file");
+            }
+            try {
+                return LocalBackupRepository.open(dir);
+            } catch (BackupException e) {
+                ConfigException problem = c.invalid("dir", "expected a directory that can be created and read ("
+                        + e.getMessage() + ")");
+                problem.initCause(e);
+                throw problem;
+            }
+        }
+    }
+}
