@@ -239,6 +239,15 @@ public final class BackupRunner {
     }
 
     /**
+     * {@link #freshnessCheck(Duration)} with the RPO at 1.5 × {@code schedule}'s interval (an
+     * hourly schedule: DOWN once the newest verified backup is 90 minutes old).
+     */
+    public HealthCheck freshnessCheck(Schedule schedule) {
+        Duration interval = schedule.interval(clock.instant());
+        return freshnessCheck(interval.plus(interval.dividedBy(2)));
+    }
+
+    /**
      * Micrometer meters: {@code infrakit.backup.runs} (counter, {@code result} success|failure),
      * {@code infrakit.backup.last.success} (gauge: epoch seconds of the last verified backup, 0 if
      * none), {@code infrakit.backup.last.duration} (seconds) and {@code infrakit.backup.last.size}

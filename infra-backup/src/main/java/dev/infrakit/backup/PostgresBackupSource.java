@@ -159,24 +159,12 @@ public final class PostgresBackupSource implements BackupSource {
      * Configures a {@link PostgresBackupSource}. Each setter validates its value at once and refuses
      * to be called twice. Not thread-safe.
      */
-    public static final class Builder {
-        private final PgSettings.Builder settings = new PgSettings.Builder(Duration.ofHours(1));
+    public static final class Builder extends PostgresClientBuilder<Builder> {
         private String database;
         private Boolean globals;
 
         private Builder() {
-        }
-
-        /** The server's host name or address; default {@code localhost}. */
-        public Builder host(String host) {
-            settings.host(host);
-            return this;
-        }
-
-        /** The server's port; default 5432. */
-        public Builder port(int port) {
-            settings.port(port);
-            return this;
+            super(Duration.ofHours(1));
         }
 
         /** The database to back up (required). */
@@ -191,35 +179,6 @@ public final class PostgresBackupSource implements BackupSource {
             return this;
         }
 
-        /** The user to connect as (required); it must be able to read every table. */
-        public Builder user(String user) {
-            settings.user(user);
-            return this;
-        }
-
-        /**
-         * The user's password (copied). Unset: the client's own means apply (a pgpass file, trust).
-         */
-        public Builder password(char[] password) {
-            settings.password(password);
-            return this;
-        }
-
-        /** As {@link #password(char[])}. */
-        public Builder password(String password) {
-            settings.password(Objects.requireNonNull(password, "password").toCharArray());
-            return this;
-        }
-
-        /**
-         * The directory holding {@code pg_dump} (and {@code pg_dumpall}); default: the {@code PATH},
-         * then the newest {@code /usr/lib/postgresql/N/bin}.
-         */
-        public Builder binDir(Path binDir) {
-            settings.binDir(binDir);
-            return this;
-        }
-
         /**
          * Whether to also dump roles and tablespaces with {@code pg_dumpall --globals-only} into
          * {@value #GLOBALS_ARTIFACT}; needs a superuser. Default false.
@@ -229,12 +188,6 @@ public final class PostgresBackupSource implements BackupSource {
                 throw new IllegalStateException("globals was already set to " + this.globals);
             }
             this.globals = globals;
-            return this;
-        }
-
-        /** How long {@code pg_dump} may run before it is killed; default one hour. */
-        public Builder timeout(Duration timeout) {
-            settings.timeout(timeout);
             return this;
         }
 

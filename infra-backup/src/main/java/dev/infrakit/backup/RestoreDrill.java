@@ -4,7 +4,6 @@ import dev.infrakit.backup.internal.PgCatalog;
 import dev.infrakit.backup.internal.PgDatabases;
 import dev.infrakit.backup.internal.PgSettings;
 
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -197,58 +196,13 @@ public final class RestoreDrill implements BackupDrill {
      * Configures a {@link RestoreDrill}. Each setter validates its value at once and refuses to be
      * called twice (except {@link #check}). Not thread-safe.
      */
-    public static final class Builder {
-        private final PgSettings.Builder settings = new PgSettings.Builder(Duration.ofHours(1));
+    public static final class Builder extends PostgresClientBuilder<Builder> {
         private final Map<String, String> checks = new LinkedHashMap<>();
         private String maintenanceDatabase;
         private Clock clock;
 
         private Builder() {
-        }
-
-        /** The server's host name or address; default {@code localhost}. */
-        public Builder host(String host) {
-            settings.host(host);
-            return this;
-        }
-
-        /** The server's port; default 5432. */
-        public Builder port(int port) {
-            settings.port(port);
-            return this;
-        }
-
-        /** The user to connect as (required); it needs {@code CREATEDB}. */
-        public Builder user(String user) {
-            settings.user(user);
-            return this;
-        }
-
-        /** The user's password (copied); it only reaches {@code pg_restore} through {@code PGPASSWORD}. */
-        public Builder password(char[] password) {
-            settings.password(password);
-            return this;
-        }
-
-        /** As {@link #password(char[])}. */
-        public Builder password(String password) {
-            settings.password(Objects.requireNonNull(password, "password").toCharArray());
-            return this;
-        }
-
-        /**
-         * The directory holding {@code pg_restore}; default: the {@code PATH}, then the newest
-         * {@code /usr/lib/postgresql/N/bin}.
-         */
-        public Builder binDir(Path binDir) {
-            settings.binDir(binDir);
-            return this;
-        }
-
-        /** How long {@code pg_restore} may run before the drill fails; default one hour. */
-        public Builder timeout(Duration timeout) {
-            settings.timeout(timeout);
-            return this;
+            super(Duration.ofHours(1));
         }
 
         /** The database to connect to for creating and dropping the scratch database; default {@code postgres}. */

@@ -148,6 +148,14 @@ class BackupRunnerTest {
         assertEquals(HealthStatus.UP, health(runner, Duration.ofMinutes(90)));
         clock.advance(Duration.ofMinutes(91));
         assertEquals(HealthStatus.DOWN, health(runner, Duration.ofMinutes(90)), "older than the RPO");
+        try {
+            assertEquals(HealthStatus.DOWN, runner.freshnessCheck(dev.infrakit.core.schedule.Schedule.every(
+                    Duration.ofHours(1))).check().status(), "1.5 x an hourly schedule is 90 minutes");
+            assertEquals(HealthStatus.UP, runner.freshnessCheck(dev.infrakit.core.schedule.Schedule.every(
+                    Duration.ofHours(2))).check().status());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
