@@ -25,12 +25,23 @@ public final class RetentionPolicy {
     private final int weeks;
     private final int months;
     private final int minimum;
+    private final boolean keepAll;
 
     private RetentionPolicy(int days, int weeks, int months, int minimum) {
+        this(days, weeks, months, minimum, false);
+    }
+
+    private RetentionPolicy(int days, int weeks, int months, int minimum, boolean keepAll) {
         this.days = days;
         this.weeks = weeks;
         this.months = months;
         this.minimum = minimum;
+        this.keepAll = keepAll;
+    }
+
+    /** Deletes nothing (for runs whose pruning is done separately, e.g. by a command-line prune). */
+    public static RetentionPolicy keepAll() {
+        return new RetentionPolicy(0, 0, 0, 0, true);
     }
 
     /** 30 daily, 12 weekly, 0 monthly, minimum 1. */
@@ -95,6 +106,12 @@ public final class RetentionPolicy {
         }
         verified.sort((a, b) -> b.started().compareTo(a.started()));
         Map<String, List<String>> keep = new LinkedHashMap<>();
+        if (keepAll) {
+            for (Manifest m : verified) {
+                keep.put(m.id(), List.of("keep-all"));
+            }
+            return new Plan(java.util.Collections.unmodifiableMap(keep), List.of());
+        }
         bucket(verified, days, "daily", t -> LocalDate.ofInstant(t, ZoneOffset.UTC).toString(), keep);
         bucket(verified, weeks, "weekly", t -> {
             LocalDate d = LocalDate.ofInstant(t, ZoneOffset.UTC);
@@ -159,7 +176,8 @@ public final class RetentionPolicy {
     @Override
     public boolean equals(Object o) {
         return o instanceof RetentionPolicy && ((RetentionPolicy) o).days == days && ((RetentionPolicy) o).weeks == weeks
-                && ((RetentionPolicy) o).months == months && ((RetentionPolicy) o).minimum == minimum;
+                && ((RetentionPolicy) o).months == months && ((RetentionPolicy) o).minimum == minimum
+                && ((RetentionPolicy) o).keepAll == keepAll;
     }
 
     @Override
@@ -169,6 +187,6 @@ public final class RetentionPolicy {
 
     @Override
     public String toString() {
-        return "RetentionPolicy[daily " + days + ", weekly " + weeks + ", monthly " + months + ", minimum " + minimum + "]";
+        return keepAll ? "RetentionPolicy[keep all]" : "RetentionPolicy[daily " + days + ", weekly " + weeks + ", monthly " + months + ", minimum " + minimum + "]";
     }
 }

@@ -1,0 +1,55 @@
+package dev.infrakit.examples;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Infrakit command-line tool: backups ({@code backup run|list|verify|restore|prune}) and audit
+ * verification ({@code audit verify}). Exit 0 on success, 1 on failure with the reason on stderr, 2
+ * on a usage error with the usage on stderr.
+ */
+public final class Main {
+    static final String USAGE = String.join("\n",
+            "usage: java -jar infrakit-examples.jar <command> [flags]",
+            "",
+            BackupCommand.USAGE,
+            AuditCommand.USAGE,
+            "",
+            "Every flag can also be set as INFRAKIT_ + its name in upper snake case (--keep-daily: INFRAKIT_KEEP_DAILY);",
+            "flags win. A password in a JDBC URL reaches pg_dump and pg_restore through their environment only.");
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(Arrays.asList(args), System.getenv(), System.out, System.err));
+    }
+
+    /** Runs a command; returns the exit code. */
+    static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+        if (args.isEmpty() || args.contains("--help") || args.contains("-h")) {
+            (args.isEmpty() ? err : out).println(USAGE);
+            return args.isEmpty() ? 2 : 0;
+        }
+        try {
+            List<String> rest = args.subList(1, args.size());
+            switch (args.get(0)) {
+                case "backup":
+                    return BackupCommand.run(rest, env, out, err);
+                case "audit":
+                    return AuditCommand.run(rest, env, out, err);
+                default:
+                    throw new Args.UsageException("unknown command '" + args.get(0) + "'");
+            }
+        } catch (Args.UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
+        } catch (RuntimeException e) {
+            err.println("failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package dev.infrakit.examples;
+
+import dev.infrakit.audit.Actor;
+import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.JsonLinesAuditSink;
+import dev.infrakit.audit.Resource;
+import dev.infrakit.credentials.MasterKey;
+import dev.infrakit.testkit.EphemeralPostgres;
+import dev.infrakit.testkit.TestDatabase;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command-line tool run in-process against the ephemeral PostgreSQL and real audit files. */
+class CommandLineIT {
+
+    /** One command's exit code and output. */
+    private static final class Run {
+        final int code;
+        final String out;
+        final String err;
+
+        Run(int code, String out, String err) {
+            this.code = code;
+            this.out = out;
+            this.err = err;
+        }
+    }
+
+    private static Run main(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(List.of(args), env, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static Run main(String... args) {
+        return main(Map.of(), args);
+    }
+
+    private static String url(EphemeralPostgres server, String database) {
+        return "jdbc:postgresql://" + server.host() + ":" + server.port() + "/" + database + "?user=" + server.username()
+                + "&password=" + server.password();
+    }
+
+    @Test
+    void backupRunListVerifyDrillRestoreAndPrune(@TempDir Path dir) throws Exception {
+        EphemeralPostgres server = EphemeralPostgres.shared();
+        TestDatabase db = server.createDatabase("cli_source");
+        TestDatabase target = server.createDatabase("cli_target");
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE app_user (id serial PRIMARY KEY, name text NOT NULL, created timestamptz DEFAULT now())");
+            s.execute("INSERT INTO app_user (name) SELECT 'user-' || g FROM generate_series(1, 500) g");
+        }
+        String repo = dir.resolve("repo").toString();
+        Run run = main("backup", "run", "--jdbc-url", url(server, db.name()), "--repo", repo, "--offsite",
+                dir.resolve("offsite").toString(), "--kind", "daily");
+        assertEquals(0, run.code, run.err);
+        assertTrue(run.out.contains(" VERIFIED "), run.out);
+        assertFalse(run.out.contains(server.password()) || run.err.contains(server.password()), "no password printed");
+        String id = run.out.split(" ")[0];
+
+        Run list = main("backup", "list", "--repo", repo);
+        assertTrue(list.out.startsWith(id + "  VERIFIED  daily"), list.out);
+
+        Run drill = main("backup", "verify", "--repo", repo, "--drill", "--scratch-url", url(server, "postgres"));
+        assertEquals(0, drill.code, drill.out + drill.err);
+        assertTrue(drill.out.contains("checksums OK: " + id) && drill.out.contains("drill passed"), drill.out);
+        assertTrue(main("backup", "list", "--repo", repo).out.contains("drill passed"), "the drill is recorded");
+
+        Run restore = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target.name()));
+        assertEquals(0, restore.code, restore.err);
+        try (Connection c = target.connect(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM app_user")) {
+            r.next();
+            assertEquals(500, r.getLong(1));
+        }
+        Run again = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target.name()));
+        assertEquals(1, again.code, "a non-empty target is refused without --clean");
+        assertEquals(0, main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target.name()),
+                "--clean").code);
+
+        Run second = main(Map.of("INFRAKIT_REPO", repo), "backup", "run", "--jdbc-url", url(server, db.name()));
+        assertEquals(0, second.code, "--repo from the environment: " + second.err);
+        Run dry = main("backup", "prune", "--repo", repo, "--dry-run", "--keep-daily", "0", "--keep-weekly", "0");
+        assertEquals(0, dry.code, dry.err);
+        assertTrue(dry.out.contains("would delete " + id) && dry.out.contains("dry run: 1 kept, 1 to delete"), dry.out);
+        assertEquals(2, main("backup", "list", "--repo", repo).out.lines().count(), "nothing deleted by a dry run");
+        Run prune = main("backup", "prune", "--repo", repo, "--keep-daily", "0", "--keep-weekly", "0");
+        assertTrue(prune.out.contains("deleted " + id), prune.out);
+        assertEquals(1, main("backup", "list", "--repo", repo).out.lines().count());
+
+        // A damaged artifact: verify fails with exit 1.
+        String newest = main("backup", "list", "--repo", repo).out.split(" ")[0];
+        Path dump = dir.resolve("repo").resolve(newest).resolve("database.dump");
+        byte[] bytes = Files.readAllBytes(dump);
+        Files.write(dump, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        Run bad = main("backup", "verify", "--repo", repo);
+        assertEquals(1, bad.code);
+        assertTrue(bad.out.startsWith("FAILED: " + newest), bad.out);
+
+        Run failing = main("backup", "run", "--jdbc-url", url(server, db.name()).replace(server.password(), "wrong"),
+                "--repo", repo);
+        assertEquals(1, failing.code);
+        assertTrue(failing.err.contains("failed: Cannot connect to database"), failing.err);
+        assertFalse(failing.err.contains("wrong"), "the password is not echoed: " + failing.err);
+        db.close();
+        target.close();
+    }
+
+    @Test
+    void auditVerifyPrintsOkOrTheFirstTamperedRecord(@TempDir Path dir) throws Exception {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        Path logs = dir.resolve("logs");
+        try (JsonLinesAuditSink sink = JsonLinesAuditSink.builder(logs, key).build()) {
+            for (int i = 0; i < 20; i++) {
+                sink.record(AuditEvent.builder(AuditEvent.Category.DATA_ACCESS, "credential.read")
+                        .actor(Actor.user("alice")).action("read").resource(Resource.of("credential", "db" + i))
+                        .severity(i % 5 == 0 ? AuditEvent.Severity.WARN : AuditEvent.Severity.INFO).build());
+            }
+        }
+        Path keyFile = Files.writeString(dir.resolve("audit.key"), Base64.getEncoder().encodeToString(key));
+        Run ok = main("audit", "verify", "--key-file", keyFile.toString(), logs.toString());
+        assertEquals(0, ok.code, ok.err);
+        assertEquals("OK: 26 records in 2 chains", ok.out.strip(), "20 + 4 events and a link record per chain");
+
+        Path audit = logs.resolve("audit.log");
+        byte[] bytes = Files.readAllBytes(audit);
+        int at = new String(bytes, StandardCharsets.UTF_8).indexOf("db7");
+        bytes[at + 2] = (byte) '8';
+        Files.write(audit, bytes);
+        Run tampered = main("audit", "verify", "--key-file", keyFile.toString(), audit.toString());
+        assertEquals(1, tampered.code);
+        assertTrue(tampered.out.startsWith("TAMPERED: " + audit + " seq 9: MODIFIED"), tampered.out);
+
+        // The service layout: <data-dir>/master.key and <data-dir>/audit/, chain key derived from the master key.
+        Path data = dir.resolve("data");
+        MasterKey master = MasterKey.generateToFile(data.resolve("master.key"));
+        try (JsonLinesAuditSink sink = JsonLinesAuditSink.builder(data.resolve("audit"), AuditCommand.chainKey(master))
+                .build()) {
+            sink.record(AuditEvent.builder(AuditEvent.Category.SECURITY, "login.failed").actor(Actor.user("bob"))
+                    .action("login").severity(AuditEvent.Severity.WARN).build());
+        }
+        Run service = main("audit", "verify", "--data-dir", data.toString());
+        assertEquals(0, service.code, service.err);
+        assertEquals("OK: 4 records in 2 chains", service.out.strip());
+    }
+
+    @Test
+    void helpAndUsageErrorsHaveTheirExitCodes() {
+        Run help = main("--help");
+        assertEquals(0, help.code);
+        assertTrue(help.out.contains("backup run --jdbc-url URL --repo DIR"), help.out);
+        Run unknown = main("backup", "list", "--repo", "x", "--colour", "blue");
+        assertEquals(2, unknown.code);
+        assertTrue(unknown.err.startsWith("error: unknown flag --colour"), unknown.err);
+        assertEquals(2, main("backup", "run", "--repo", "x").code, "--jdbc-url is required");
+        assertEquals(2, main("backup", "prune", "--repo", "x", "--keep-daily", "many").code);
+        assertEquals(2, main("fly").code);
+        assertEquals(2, main().code);
+        Run badUrl = main("backup", "run", "--jdbc-url", "postgres://nope", "--repo", "x");
+        assertEquals(2, badUrl.code);
+        assertTrue(badUrl.err.contains("must be jdbc:postgresql://"), badUrl.err);
+    }
+}
