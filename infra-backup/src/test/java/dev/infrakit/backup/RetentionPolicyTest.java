@@ -105,5 +105,8 @@ class RetentionPolicyTest {
         assertEquals(List.of(failedOld, plain), plan.delete(), "oldest first; a failure older than every kept backup goes");
         assertTrue(plan.toString().contains("delete " + plain.id()), plan.toString());
         assertThrows(IllegalArgumentException.class, () -> RetentionPolicy.of(-1, 0, 0, 0));
+        RetentionPolicy.Plan all = RetentionPolicy.keepAll().plan(List.of(plain, newest, forever, failedOld));
+        assertTrue(all.delete().isEmpty(), "keepAll deletes nothing");
+        assertEquals(3, all.keep().size());
     }
 }
