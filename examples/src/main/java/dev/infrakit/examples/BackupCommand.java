@@ -56,8 +56,18 @@ final class BackupCommand {
         }
     }
 
+    /** The repository a run writes to (created if missing). */
     private static LocalBackupRepository repository(Args a) {
         return LocalBackupRepository.open(Path.of(a.require("repo")));
+    }
+
+    /** A repository that must exist (list, verify, restore, prune never create one from a typo). */
+    private static LocalBackupRepository existing(Args a) {
+        Path dir = Path.of(a.require("repo"));
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            throw new IllegalStateException("no backup repository at " + dir);
+        }
+        return LocalBackupRepository.open(dir);
     }
 
     private static int backup(Args a, PrintStream out, PrintStream err) {
@@ -85,7 +95,7 @@ final class BackupCommand {
     }
 
     private static int list(Args a, PrintStream out) {
-        for (Manifest m : repository(a).list()) {
+        for (Manifest m : existing(a).list()) {
             out.println(describe(m));
         }
         return 0;
@@ -109,7 +119,10 @@ final class BackupCommand {
     }
 
     private static int verify(Args a, PrintStream out, PrintStream err) {
-        LocalBackupRepository repo = repository(a);
+        if (a.get("scratch-url").isPresent() && !a.flag("drill")) {
+            throw new Args.UsageException("--scratch-url is for --drill");
+        }
+        LocalBackupRepository repo = existing(a);
         Manifest m = chosen(repo, a);
         List<String> problems = BackupCopier.create().verify(repo, m.id());
         if (!problems.isEmpty()) {
@@ -130,16 +143,14 @@ final class BackupCommand {
             out.println((result.passed() ? "drill passed: " : "drill FAILED: ") + result.detail() + " (restore "
                     + result.restoreTime().toMillis() / 1000.0 + " s)");
             return result.passed() ? 0 : 1;
-        } else if (a.get("scratch-url").isPresent()) {
-            throw new Args.UsageException("--scratch-url is for --drill");
         }
         return 0;
     }
 
     private static int restore(Args a, PrintStream out, PrintStream err) {
-        LocalBackupRepository repo = repository(a);
         String id = a.require("id");
         JdbcUrl target = JdbcUrl.parse("target-url", a.require("target-url"));
+        LocalBackupRepository repo = existing(a);
         PostgresRestore.Builder restore = PostgresRestore.builder().host(target.host).port(target.port).user(target.user);
         if (target.password != null) {
             restore.password(target.password);
@@ -151,10 +162,10 @@ final class BackupCommand {
     }
 
     private static int prune(Args a, PrintStream out) {
-        LocalBackupRepository repo = repository(a);
         int daily = nonNegative(a, "keep-daily", 30);
         int weekly = nonNegative(a, "keep-weekly", 12);
         int monthly = nonNegative(a, "keep-monthly", 0);
+        LocalBackupRepository repo = existing(a);
         RetentionPolicy.Plan plan = RetentionPolicy.of(daily, weekly, monthly, 1).plan(repo.list());
         boolean dryRun = a.flag("dry-run");
         for (Manifest m : plan.delete()) {

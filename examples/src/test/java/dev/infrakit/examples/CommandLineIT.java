@@ -164,18 +164,23 @@ class CommandLineIT {
     }
 
     @Test
-    void helpAndUsageErrorsHaveTheirExitCodes() {
+    void helpAndUsageErrorsHaveTheirExitCodes(@TempDir Path dir) {
+        String x = dir.resolve("nowhere").toString();
         Run help = main("--help");
         assertEquals(0, help.code);
         assertTrue(help.out.contains("backup run --jdbc-url URL --repo DIR"), help.out);
-        Run unknown = main("backup", "list", "--repo", "x", "--colour", "blue");
+        Run unknown = main("backup", "list", "--repo", x, "--colour", "blue");
         assertEquals(2, unknown.code);
         assertTrue(unknown.err.startsWith("error: unknown flag --colour"), unknown.err);
-        assertEquals(2, main("backup", "run", "--repo", "x").code, "--jdbc-url is required");
-        assertEquals(2, main("backup", "prune", "--repo", "x", "--keep-daily", "many").code);
+        assertEquals(2, main("backup", "run", "--repo", x).code, "--jdbc-url is required");
+        assertEquals(2, main("backup", "prune", "--repo", x, "--keep-daily", "many").code);
+        Run missing = main("backup", "list", "--repo", x);
+        assertEquals(1, missing.code);
+        assertTrue(missing.err.contains("no backup repository at"), missing.err);
+        assertFalse(java.nio.file.Files.exists(dir.resolve("nowhere")), "no repository is created by a typo");
         assertEquals(2, main("fly").code);
         assertEquals(2, main().code);
-        Run badUrl = main("backup", "run", "--jdbc-url", "postgres://nope", "--repo", "x");
+        Run badUrl = main("backup", "run", "--jdbc-url", "postgres://nope", "--repo", x);
         assertEquals(2, badUrl.code);
         assertTrue(badUrl.err.contains("must be jdbc:postgresql://"), badUrl.err);
     }
