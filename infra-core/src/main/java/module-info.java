@@ -21,6 +21,7 @@ module dev.infrakit.core {
 
     exports dev.infrakit.core;
     exports dev.infrakit.core.health;
+    exports dev.infrakit.core.http;
     exports dev.infrakit.core.notify;
     exports dev.infrakit.core.schedule;
 

@@ -15,7 +15,7 @@ class ModuleDescriptorTest {
     void exportsOnlyTheApiPackage() {
         ModuleDescriptor descriptor = ModuleDescriptors.of(Config.class);
         assertEquals("dev.infrakit.core", descriptor.name());
-        assertEquals(Set.of("dev.infrakit.core", "dev.infrakit.core.health", "dev.infrakit.core.notify",
+        assertEquals(Set.of("dev.infrakit.core", "dev.infrakit.core.health", "dev.infrakit.core.http", "dev.infrakit.core.notify",
                 "dev.infrakit.core.schedule"),
                 ModuleDescriptors.exportedPackages(Config.class));
         assertTrue(descriptor.packages().contains("dev.infrakit.core.internal"), "internals exist but stay hidden");

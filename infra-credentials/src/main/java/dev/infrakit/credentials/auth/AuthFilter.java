@@ -7,9 +7,7 @@ import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditSink;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -172,16 +170,7 @@ public final class AuthFilter extends Filter {
     }
 
     private static void respond(HttpExchange exchange, int status, String title, String detail) throws IOException {
-        String json = "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + ",\"detail\":\""
-                + detail.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/problem+json");
-        exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
-        exchange.close();
+        dev.infrakit.core.http.Problem.of(status, title, detail).send(exchange);
     }
 
     @Override

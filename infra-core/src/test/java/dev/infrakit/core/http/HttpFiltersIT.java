@@ -1,0 +1,100 @@
+package dev.infrakit.core.http;
+
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The security-header and body-limit filters in a real JDK HttpServer. */
+class HttpFiltersIT {
+    private HttpServer server;
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        var context = server.createContext("/", exchange -> {
+            byte[] body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = ("got " + in.readAllBytes().length + " bytes").getBytes(StandardCharsets.UTF_8);
+            }
+            exchange.sendResponseHeaders(exchange.getRequestURI().getPath().equals("/missing") ? 404 : 200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        context.getFilters().add(SecurityHeadersFilter.builder().without("Strict-Transport-Security")
+                .header("Permissions-Policy", "camera=()").build());
+        context.getFilters().add(BodyLimitFilter.of(1024));
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+    }
+
+    @Test
+    void everyResponseCarriesTheSecurityHeaders() throws Exception {
+        for (String path : new String[] {"/ok", "/missing"}) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri(path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElseThrow(), path);
+            assertTrue(r.headers().firstValue("Content-Security-Policy").orElseThrow().contains("frame-ancestors 'none'"));
+            assertEquals("DENY", r.headers().firstValue("X-Frame-Options").orElseThrow());
+            assertEquals("no-referrer", r.headers().firstValue("Referrer-Policy").orElseThrow());
+            assertEquals("camera=()", r.headers().firstValue("Permissions-Policy").orElseThrow());
+            assertFalse(r.headers().firstValue("Strict-Transport-Security").isPresent(), "left out on request");
+        }
+        assertTrue(SecurityHeadersFilter.defaults().headers().containsKey("Strict-Transport-Security"));
+        assertThrows(IllegalArgumentException.class, () -> SecurityHeadersFilter.builder().without("X-Nope"));
+    }
+
+    @Test
+    void bodiesOverTheLimitAre413AndOthersReachTheHandler() throws Exception {
+        HttpResponse<String> small = client.send(HttpRequest.newBuilder(uri("/post")).POST(
+                HttpRequest.BodyPublishers.ofString("x".repeat(1000))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, small.statusCode());
+        assertEquals("got 1000 bytes", small.body());
+
+        HttpResponse<String> declared = client.send(HttpRequest.newBuilder(uri("/post")).POST(
+                HttpRequest.BodyPublishers.ofString("x".repeat(5000))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, declared.statusCode());
+        assertEquals(Problem.MEDIA_TYPE, declared.headers().firstValue("Content-Type").orElseThrow());
+        assertTrue(declared.body().contains("\"status\":413") && declared.body().contains("larger than 1024 bytes"),
+                declared.body());
+
+        // Chunked: no Content-Length, so the filter counts while reading.
+        HttpResponse<String> chunked = client.send(HttpRequest.newBuilder(uri("/post")).POST(
+                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[4096]))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, chunked.statusCode());
+        assertThrows(IllegalArgumentException.class, () -> BodyLimitFilter.of(0));
+    }
+
+    @Test
+    void problemsEscapeTheirText() {
+        assertEquals("{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,\"detail\":\"a \\\"quote\\\" "
+                + "and a\\nnew line\"}", Problem.of(400, "Bad Request", "a \"quote\" and a\nnew line").toJson());
+        assertThrows(IllegalArgumentException.class, () -> Problem.of(200, "OK", "not a problem"));
+    }
+}
