@@ -6,14 +6,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Infrakit command-line tool: backups ({@code backup run|list|verify|restore|prune}) and audit
- * verification ({@code audit verify}). Exit 0 on success, 1 on failure with the reason on stderr, 2
+ * The Infrakit demo: the service ({@code serve}), backups ({@code backup run|list|verify|restore|prune})
+ * and audit verification ({@code audit verify}). Exit 0 on success, 1 on failure with the reason on stderr, 2
  * on a usage error with the usage on stderr.
  */
 public final class Main {
     static final String USAGE = String.join("\n",
             "usage: java -jar infrakit-examples.jar <command> [flags]",
             "",
+            ServeCommand.USAGE,
             BackupCommand.USAGE,
             AuditCommand.USAGE,
             "",
@@ -36,6 +37,8 @@ public final class Main {
         try {
             List<String> rest = args.subList(1, args.size());
             switch (args.get(0)) {
+                case "serve":
+                    return ServeCommand.run(rest, env, out, err);
                 case "backup":
                     return BackupCommand.run(rest, env, out, err);
                 case "audit":
@@ -47,7 +50,10 @@ public final class Main {
             err.println("error: " + e.getMessage());
             err.println(USAGE);
             return 2;
-        } catch (RuntimeException e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } catch (Exception e) {
             err.println("failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
             return 1;
         }

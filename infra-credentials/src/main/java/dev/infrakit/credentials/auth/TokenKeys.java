@@ -158,8 +158,9 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
      * The key that signs now: the newest one whose grace period has passed.
      */
     public SigningKey signingKey() {
+        Snapshot s = current(); // first: creating the first key stamps it with the time of the read
         Instant now = clock.instant();
-        return current().entries.stream().filter(e -> !e.activates.isAfter(now) && !e.retiredAt(now))
+        return s.entries.stream().filter(e -> !e.activates.isAfter(now) && !e.retiredAt(now))
                 .max(Comparator.comparing(e -> e.activates)).map(e -> e.key)
                 .orElseThrow(() -> new IllegalStateException("No signing key is active in '" + name + "'"));
     }
@@ -173,9 +174,10 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
     /** The keys that verify now (active, about to be, or not yet retired), by {@code kid}. */
     @Override
     public List<VerificationKey> keys(String kid) {
+        Snapshot s = current();
         Instant now = clock.instant();
         List<VerificationKey> keys = new ArrayList<>();
-        for (Entry e : current().entries) {
+        for (Entry e : s.entries) {
             if (!e.retiredAt(now) && (kid == null || kid.equals(e.key.kid()))) {
                 keys.add(e.key.verificationKey());
             }

@@ -206,6 +206,14 @@ class TokenKeysTest {
     }
 
     @Test
+    void theFirstKeySignsAtOnceWithARealClock() {
+        TokenKeys real = TokenKeys.builder(InMemoryCredentialStore.create()).build(); // system clock: time moves
+        TokenIssuer issuer = TokenIssuer.builder(real).issuer("svc").audience("api").build();
+        assertTrue(TokenVerifier.builder(real).issuer("svc").audience("api").build().verify(issuer.issue("a", Set.of()))
+                .ok());
+    }
+
+    @Test
     void aGracePeriodShorterThanTheRefreshIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TokenKeys.builder(store)
                 .grace(Duration.ofSeconds(10)).refresh(Duration.ofSeconds(30)).build());

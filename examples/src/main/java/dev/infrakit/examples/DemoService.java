@@ -1,0 +1,601 @@
+package dev.infrakit.examples;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.infrakit.audit.Actor;
+import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.AuditQuery;
+import dev.infrakit.audit.AuditRecord;
+import dev.infrakit.audit.Durability;
+import dev.infrakit.audit.JsonLinesAuditSink;
+import dev.infrakit.audit.Resource;
+import dev.infrakit.core.health.HealthCheck;
+import dev.infrakit.core.health.HealthHttpHandler;
+import dev.infrakit.core.health.HealthRegistry;
+import dev.infrakit.core.health.HealthResult;
+import dev.infrakit.core.http.BodyLimitFilter;
+import dev.infrakit.core.http.Problem;
+import dev.infrakit.core.http.SecurityHeadersFilter;
+import dev.infrakit.credentials.AuditedCredentialStore;
+import dev.infrakit.credentials.CachingCredentialStore;
+import dev.infrakit.credentials.CredentialMetadata;
+import dev.infrakit.credentials.CredentialNotFoundException;
+import dev.infrakit.credentials.CredentialStore;
+import dev.infrakit.credentials.FileCredentialStore;
+import dev.infrakit.credentials.KeyRing;
+import dev.infrakit.credentials.MasterKey;
+import dev.infrakit.credentials.Secret;
+import dev.infrakit.credentials.SecretValue;
+import dev.infrakit.credentials.VersionConflictException;
+import dev.infrakit.credentials.VersionInfo;
+import dev.infrakit.credentials.WriteCondition;
+import dev.infrakit.credentials.auth.ApiKeys;
+import dev.infrakit.credentials.auth.AuthFilter;
+import dev.infrakit.credentials.auth.AuthResult;
+import dev.infrakit.credentials.auth.InMemoryApiKeyStore;
+import dev.infrakit.credentials.auth.LoginThrottle;
+import dev.infrakit.credentials.auth.NewApiKey;
+import dev.infrakit.credentials.auth.PasswordHasher;
+import dev.infrakit.credentials.auth.Principal;
+import dev.infrakit.credentials.auth.TokenIssuer;
+import dev.infrakit.credentials.auth.TokenKeys;
+import dev.infrakit.credentials.auth.TokenVerifier;
+import dev.infrakit.credentials.rotation.PasswordPolicy;
+import dev.infrakit.credentials.rotation.RandomSecretStrategy;
+import dev.infrakit.credentials.rotation.RotationEngine;
+import dev.infrakit.credentials.rotation.RotationStatus;
+import dev.infrakit.ratelimit.RateLimitFilter;
+import dev.infrakit.ratelimit.RateLimitKey;
+import dev.infrakit.ratelimit.RateLimitPolicy;
+import dev.infrakit.ratelimit.RateLimiter;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The demo service on embedded defaults: an encrypted file credential store, an in-memory rate
+ * limiter and audit files under the data directory, composed only from Infrakit's public API.
+ */
+final class DemoService implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern APP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+    private static final Pattern USER = Pattern.compile("[a-z][a-z0-9._-]{2,63}");
+    private static final Pattern CREDENTIAL = Pattern.compile("/api/(v1|v2)/credentials/([^/]+)(/versions|/rotate)?");
+    private static final Pattern API_KEY = Pattern.compile("/api/v1/apikeys/([^/]+)");
+
+    /** Settings of one run. */
+    static final class Settings {
+        int port = 8080;
+        Path dataDir = Path.of("data");
+        Path masterKeyFile;
+        String masterKeyBase64;
+        String adminPassword;
+        String rateAnonymous = "20/15m";
+        String rateUser = "100/15m";
+        String rateAdmin = "200/15m";
+        Duration drain = Duration.ofSeconds(2);
+        int maxBody = 64 * 1024;
+        int passwordIterations = PasswordHasher.DEFAULT_ITERATIONS;
+    }
+
+    private final Settings settings;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final JsonLinesAuditSink audit;
+    private final CredentialStore raw;
+    private final CredentialStore credentials;
+    private final CachingCredentialStore cache;
+    private final RotationEngine rotation;
+    private final TokenIssuer issuer;
+    private final ApiKeys apiKeys;
+    private final LoginThrottle throttle;
+    private final PasswordHasher hasher;
+    private final RateLimiter limiter;
+    private volatile boolean draining;
+
+    private DemoService(Settings s, PrintStream out) throws IOException {
+        this.settings = s;
+        Files.createDirectories(s.dataDir);
+        MasterKey master = masterKey(s);
+        this.audit = JsonLinesAuditSink.builder(s.dataDir.resolve("audit"), master.derive(AuditCommand.CHAIN_KEY_PURPOSE))
+                .durability(Durability.DURABLE).build();
+        FileCredentialStore files = FileCredentialStore.directory(s.dataDir.resolve("credentials"), KeyRing.of(master))
+                .build();
+        this.raw = files;
+        CachingCredentialStore cached = CachingCredentialStore.builder(files).refreshAfter(Duration.ofMinutes(1))
+                .expireAfter(Duration.ofMinutes(5)).build();
+        this.cache = cached;
+        this.credentials = AuditedCredentialStore.builder(cached, audit).build();
+        this.rotation = RotationEngine.builder(files).auditSink(audit).build();
+        TokenKeys keys = TokenKeys.builder(files).build();
+        this.issuer = TokenIssuer.builder(keys).issuer("infrakit-demo").audience("infrakit-demo")
+                .ttl(Duration.ofMinutes(15)).build();
+        TokenVerifier verifier = TokenVerifier.builder(keys).issuer("infrakit-demo").audience("infrakit-demo").build();
+        this.apiKeys = ApiKeys.builder(InMemoryApiKeyStore.create()).auditSink(audit).build();
+        this.throttle = LoginThrottle.builder().auditSink(audit).build();
+        this.hasher = s.passwordIterations >= PasswordHasher.MIN_ITERATIONS
+                ? PasswordHasher.builder().iterations(s.passwordIterations).build()
+                : PasswordHasher.forTesting(s.passwordIterations);
+        this.limiter = RateLimiter.builder().tier(RateLimitPolicy.parse("anonymous", s.rateAnonymous))
+                .tier(RateLimitPolicy.parse("user", s.rateUser)).tier(RateLimitPolicy.parse("admin", s.rateAdmin))
+                .defaultTier("anonymous").build();
+        ensureAdmin(s, out);
+
+        HealthRegistry health = HealthRegistry.builder().build();
+        health.register(HealthCheck.of("draining", () -> draining ? HealthResult.down("shutting down").build()
+                : HealthResult.up().build()).groups(HealthCheck.READINESS).critical(true).build());
+        health.register(audit.healthCheck());
+        try {
+            this.server = HttpServer.create(new InetSocketAddress(s.port), 0);
+        } catch (BindException e) {
+            close(files, audit);
+            throw new IllegalStateException("port " + s.port + " is in use");
+        }
+        this.executor = Executors.newFixedThreadPool(16);
+        server.setExecutor(executor);
+        SecurityHeadersFilter headers = SecurityHeadersFilter.builder().without("Strict-Transport-Security").build();
+        HttpContext healthContext = server.createContext("/health", HealthHttpHandler.of(health));
+        healthContext.getFilters().add(headers);
+        HttpContext api = server.createContext("/api", this::api);
+        api.getFilters().add(headers);
+        api.getFilters().add(BodyLimitFilter.of(s.maxBody));
+        api.getFilters().add(AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(audit).build());
+        api.getFilters().add(RateLimitFilter.builder(limiter).keyResolver(exchange -> AuthFilter.principal(exchange)
+                .map(p -> new RateLimitKey(p.hasRole("admin") ? "admin" : "user", p.subject()))
+                .orElseGet(() -> new RateLimitKey("anonymous", exchange.getRemoteAddress().getAddress()
+                        .getHostAddress()))).build());
+        server.start();
+    }
+
+    static DemoService start(Settings s, PrintStream out) throws IOException {
+        return new DemoService(s, out);
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    private static MasterKey masterKey(Settings s) {
+        if (s.masterKeyFile != null) {
+            return MasterKey.fromFile(s.masterKeyFile);
+        }
+        if (s.masterKeyBase64 != null) {
+            return MasterKey.fromBase64(s.masterKeyBase64);
+        }
+        Path file = s.dataDir.resolve("master.key");
+        return Files.exists(file) ? MasterKey.fromFile(file) : MasterKey.generateToFile(file);
+    }
+
+    private void ensureAdmin(Settings s, PrintStream out) {
+        if (raw.find("users/admin").isPresent()) {
+            return;
+        }
+        String password = s.adminPassword;
+        if (password == null || password.isEmpty()) {
+            byte[] random = new byte[18];
+            new SecureRandom().nextBytes(random);
+            password = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            out.println("admin password: " + password);
+        }
+        raw.put("users/admin", SecretValue.ofFields(Map.of("hash", hasher.hash(password.toCharArray()), "role", "admin")),
+                WriteCondition.createOnly());
+    }
+
+    // ------------------------------------------------------------------ HTTP API
+
+    private void api(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            String method = exchange.getRequestMethod();
+            Principal principal = AuthFilter.principal(exchange).orElse(null);
+            try {
+                if (path.equals("/api/v1/auth/login") && method.equals("POST")) {
+                    login(exchange);
+                } else if (path.equals("/api/v1/users") && method.equals("POST")) {
+                    role(principal, "admin");
+                    createUser(exchange, principal);
+                } else if (path.equals("/api/v1/apikeys") && method.equals("POST")) {
+                    role(principal, "user", "admin");
+                    NewApiKey key = apiKeys.create(principal.subject(), principal.roles(), "demo", Duration.ofDays(90));
+                    ObjectNode body = JSON.createObjectNode().put("id", key.keyId()).put("key", key.key())
+                            .put("expiresAt", key.record().expiresAt().map(Instant::toString).orElse(null));
+                    json(exchange, 201, body);
+                } else if (API_KEY.matcher(path).matches() && method.equals("DELETE")) {
+                    role(principal, "user", "admin");
+                    Matcher m = API_KEY.matcher(path);
+                    m.matches();
+                    String id = m.group(1);
+                    boolean own = apiKeys.list(principal.subject()).stream().anyMatch(r -> r.keyId().equals(id));
+                    if (!own) {
+                        throw new HttpError(404, "Not Found", "No API key " + id + " of yours.");
+                    }
+                    apiKeys.revoke(id);
+                    empty(exchange, 204);
+                } else if (path.equals("/api/v1/credentials") && method.equals("GET")) {
+                    role(principal, "user", "admin");
+                    ArrayNode list = JSON.createArrayNode();
+                    acting(principal, exchange, () -> {
+                        for (CredentialMetadata m : credentials.list("apps/")) {
+                            if (!m.name().endsWith(RotationEngine.STATE_SUFFIX)) {
+                                list.addObject().put("app", m.name().substring(5)).put("version", m.currentVersion())
+                                        .put("updatedAt", m.updated().toString());
+                            }
+                        }
+                        return null;
+                    });
+                    json(exchange, 200, list);
+                } else if (CREDENTIAL.matcher(path).matches()) {
+                    credential(exchange, principal, method, CREDENTIAL.matcher(path));
+                } else if (path.equals("/api/v1/audit") && method.equals("GET")) {
+                    role(principal, "admin");
+                    auditQuery(exchange);
+                } else {
+                    throw new HttpError(404, "Not Found", "No such endpoint: " + method + " " + path);
+                }
+            } catch (HttpError e) {
+                if (e.status == 401) {
+                    exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+                }
+                Problem.of(e.status, e.title, e.getMessage()).send(exchange);
+            } catch (CredentialNotFoundException e) {
+                Problem.of(404, "Not Found", e.getMessage()).send(exchange);
+            } catch (IllegalArgumentException e) {
+                Problem.of(400, "Bad Request", e.getMessage()).send(exchange);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(DemoService.class).error("{} {} failed", method, path, e);
+                Problem.of(500, "Internal Server Error", "The request failed; see the server log.").send(exchange);
+            }
+        }
+    }
+
+    /** An HTTP error answered as a problem. */
+    private static final class HttpError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+        final String title;
+
+        HttpError(int status, String title, String detail) {
+            super(detail);
+            this.status = status;
+            this.title = title;
+        }
+    }
+
+    private static void role(Principal principal, String... roles) {
+        if (principal == null) {
+            throw new HttpError(401, "Unauthorized", "This endpoint needs authentication.");
+        }
+        for (String r : roles) {
+            if (principal.hasRole(r)) {
+                return;
+            }
+        }
+        throw new HttpError(403, "Forbidden", "This endpoint needs one of the roles " + Set.of(roles) + ".");
+    }
+
+    private <T> T acting(Principal principal, HttpExchange exchange, java.util.function.Supplier<T> body) {
+        String ip = exchange.getRemoteAddress().getAddress().getHostAddress();
+        AuditedCredentialStore.Scope scope = AuditedCredentialStore.actingAs(Actor.user(principal.subject())
+                .from(ip, exchange.getRequestHeaders().getFirst("User-Agent")));
+        try {
+            return body.get();
+        } finally {
+            scope.close();
+        }
+    }
+
+    private static JsonNode body(HttpExchange exchange) throws IOException {
+        String type = exchange.getRequestHeaders().getFirst("Content-Type");
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            throw new HttpError(415, "Unsupported Media Type", "Send the body as application/json.");
+        }
+        try (InputStream in = exchange.getRequestBody()) {
+            JsonNode node = JSON.readTree(in);
+            if (node == null || !node.isObject()) {
+                throw new HttpError(400, "Bad Request", "The body must be a JSON object.");
+            }
+            return node;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new HttpError(400, "Bad Request", "The body is not valid JSON.");
+        }
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || !n.isTextual() || n.asText().isEmpty()) {
+            throw new HttpError(400, "Bad Request", "The field '" + field + "' is required (a string).");
+        }
+        return n.asText();
+    }
+
+    private void login(HttpExchange exchange) throws IOException {
+        JsonNode body = body(exchange);
+        String username = text(body, "username");
+        char[] password = text(body, "password").toCharArray();
+        String ip = exchange.getRemoteAddress().getAddress().getHostAddress();
+        AuthResult result = throttle.attempt(username, ip, () -> {
+            String role = null;
+            String hash = null;
+            if (USER.matcher(username).matches()) {
+                java.util.Optional<Secret> user = raw.find("users/" + username);
+                if (user.isPresent()) {
+                    hash = user.get().value().field("hash").orElse(null);
+                    role = user.get().value().field("role").orElse("user");
+                }
+            }
+            // An unknown user costs the same hash as a known one.
+            boolean ok = hasher.verify(password, hash != null ? hash : DUMMY_HASH.get()) && hash != null;
+            return ok ? AuthResult.success(new Principal(username, Set.of(role), Principal.Method.PASSWORD, null, null,
+                    Map.of())) : AuthResult.failure(AuthResult.Failure.BAD_CREDENTIALS, "wrong user name or password");
+        });
+        java.util.Arrays.fill(password, '\0');
+        if (!result.ok()) {
+            if (result.failure().orElseThrow() == AuthResult.Failure.LOCKED) {
+                throw new HttpError(429, "Too Many Requests", "Too many failed logins for this user; try later.");
+            }
+            throw new HttpError(401, "Unauthorized", "Wrong user name or password.");
+        }
+        Principal p = result.principal();
+        String token = issuer.issue(p.subject(), p.roles());
+        json(exchange, 200, JSON.createObjectNode().put("accessToken", token).put("tokenType", "Bearer")
+                .put("expiresIn", 900));
+    }
+
+    private final java.util.function.Supplier<String> DUMMY_HASH = new java.util.function.Supplier<>() {
+        private volatile String hash;
+
+        @Override
+        public String get() {
+            if (hash == null) {
+                hash = hasher.hash("not-a-real-password".toCharArray());
+            }
+            return hash;
+        }
+    };
+
+    private void createUser(HttpExchange exchange, Principal admin) throws IOException {
+        JsonNode body = body(exchange);
+        String username = text(body, "username");
+        String password = text(body, "password");
+        String role = body.hasNonNull("role") ? body.get("role").asText() : "user";
+        if (!USER.matcher(username).matches()) {
+            throw new HttpError(400, "Bad Request", "A user name is 3 to 64 of a-z, 0-9, . _ -, starting with a letter.");
+        }
+        if (!role.equals("user") && !role.equals("admin")) {
+            throw new HttpError(400, "Bad Request", "role is user or admin.");
+        }
+        if (password.length() < 12) {
+            throw new HttpError(400, "Bad Request", "A password has at least 12 characters.");
+        }
+        try {
+            raw.put("users/" + username, SecretValue.ofFields(Map.of("hash", hasher.hash(password.toCharArray()),
+                    "role", role)), WriteCondition.createOnly());
+        } catch (VersionConflictException e) {
+            throw new HttpError(409, "Conflict", "The user " + username + " exists.");
+        }
+        audit.record(AuditEvent.builder(AuditEvent.Category.ADMIN, "user.created").actor(Actor.user(admin.subject()))
+                .action("create").resource(Resource.of("user", username)).detail("role", role).build());
+        json(exchange, 201, JSON.createObjectNode().put("username", username).put("role", role));
+    }
+
+    private void credential(HttpExchange exchange, Principal principal, String method, Matcher m) throws IOException {
+        m.matches();
+        String apiVersion = m.group(1);
+        String app = URLDecoder.decode(m.group(2), StandardCharsets.UTF_8);
+        String sub = m.group(3);
+        if (!APP.matcher(app).matches()) {
+            throw new HttpError(400, "Bad Request", "An app name is 1 to 100 letters, digits, . _ -.");
+        }
+        String name = "apps/" + app;
+        role(principal, "user", "admin");
+        if (apiVersion.equals("v2")) {
+            if (sub != null || !method.equals("GET")) {
+                throw new HttpError(404, "Not Found", "v2 offers GET /api/v2/credentials/{app}.");
+            }
+            Secret secret = acting(principal, exchange, () -> credentials.get(name));
+            CredentialMetadata meta = raw.metadata(name).orElseThrow();
+            ObjectNode body = JSON.createObjectNode().put("name", app);
+            body.set("secret", fields(secret));
+            ObjectNode metadata = body.putObject("metadata").put("version", secret.version())
+                    .put("createdAt", secret.created().toString()).put("updatedAt", meta.updated().toString());
+            metadata.set("labels", labels(name, secret.version()));
+            json(exchange, 200, body);
+            return;
+        }
+        if (sub == null && method.equals("GET")) {
+            Secret secret = acting(principal, exchange, () -> credentials.get(name));
+            CredentialMetadata meta = raw.metadata(name).orElseThrow();
+            ObjectNode body = JSON.createObjectNode().put("app", app).put("version", secret.version())
+                    .put("updatedAt", meta.updated().toString());
+            body.set("credentials", fields(secret));
+            exchange.getResponseHeaders().set("Deprecation", "true");
+            exchange.getResponseHeaders().set("Link", "</api/v2/credentials/" + app + ">; rel=\"successor-version\"");
+            json(exchange, 200, body);
+        } else if (sub == null && method.equals("PUT")) {
+            role(principal, "admin");
+            JsonNode body = body(exchange);
+            Map<String, String> fields = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : body.properties()) {
+                if (!e.getValue().isTextual()) {
+                    throw new HttpError(400, "Bad Request", "Field '" + e.getKey() + "' must be a string.");
+                }
+                fields.put(e.getKey(), e.getValue().asText());
+            }
+            if (fields.isEmpty()) {
+                throw new HttpError(400, "Bad Request", "A credential needs at least one field.");
+            }
+            int version = acting(principal, exchange, () -> credentials.put(name, SecretValue.ofFields(fields)));
+            json(exchange, version == 1 ? 201 : 200, JSON.createObjectNode().put("app", app).put("version", version));
+        } else if (sub == null && method.equals("DELETE")) {
+            role(principal, "admin");
+            boolean existed = acting(principal, exchange, () -> credentials.deleteAll(name));
+            raw.deleteAll(name + RotationEngine.STATE_SUFFIX);
+            if (!existed) {
+                throw new HttpError(404, "Not Found", "No credential " + app + ".");
+            }
+            empty(exchange, 204);
+        } else if ("/versions".equals(sub) && method.equals("GET")) {
+            CredentialMetadata meta = acting(principal, exchange, () -> credentials.metadata(name))
+                    .orElseThrow(() -> new HttpError(404, "Not Found", "No credential " + app + "."));
+            ArrayNode versions = JSON.createArrayNode();
+            for (VersionInfo v : meta.versions()) {
+                ObjectNode node = versions.addObject().put("version", v.version()).put("createdAt", v.created().toString())
+                        .put("deleted", v.deleted().isPresent()).put("destroyed", v.destroyed());
+                node.set("labels", labels(name, v.version()));
+            }
+            json(exchange, 200, JSON.createObjectNode().put("app", app).set("versions", versions));
+        } else if ("/rotate".equals(sub) && method.equals("POST")) {
+            role(principal, "admin");
+            if (raw.metadata(name).isEmpty()) {
+                throw new HttpError(404, "Not Found", "No credential " + app + ".");
+            }
+            RotationEngine engine = RotationEngine.builder(raw).auditSink(audit)
+                    .actor(Actor.user(principal.subject())).strategy(name,
+                            RandomSecretStrategy.password(PasswordPolicy.defaults())).build();
+            engine.rotate(name);
+            cache.invalidate(name); // the rotation wrote below the cache
+
+            json(exchange, 200, JSON.createObjectNode().put("app", app).put("version", engine.current(name).version()));
+        } else {
+            throw new HttpError(405, "Method Not Allowed", method + " is not allowed here.");
+        }
+    }
+
+    private static ObjectNode fields(Secret secret) {
+        ObjectNode fields = JSON.createObjectNode();
+        for (String f : secret.value().fieldNames()) {
+            fields.put(f, secret.value().field(f).orElse(""));
+        }
+        return fields;
+    }
+
+    private ArrayNode labels(String name, int version) {
+        ArrayNode labels = JSON.createArrayNode();
+        RotationStatus status = rotation.status(name);
+        if (status.current() == version || (status.current() == 0 && raw.metadata(name).map(
+                CredentialMetadata::currentVersion).orElse(-1) == version)) {
+            labels.add("CURRENT");
+        }
+        if (status.previous() == version) {
+            labels.add("PREVIOUS");
+        }
+        if (status.pending() == version) {
+            labels.add("PENDING");
+        }
+        return labels;
+    }
+
+    private void auditQuery(HttpExchange exchange) throws IOException {
+        Map<String, String> q = query(exchange);
+        AuditQuery.Builder query = AuditQuery.builder();
+        if (q.containsKey("actor")) {
+            query.actor(q.get("actor"));
+        }
+        if (q.containsKey("type")) {
+            query.type(q.get("type"));
+        }
+        if (q.containsKey("since")) {
+            try {
+                query.between(Instant.parse(q.get("since")), Instant.now().plusSeconds(60));
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new HttpError(400, "Bad Request", "since is an ISO-8601 instant, e.g. 2026-01-01T00:00:00Z.");
+            }
+        }
+        int limit = 100;
+        if (q.containsKey("limit")) {
+            try {
+                limit = Integer.parseInt(q.get("limit"));
+            } catch (NumberFormatException e) {
+                throw new HttpError(400, "Bad Request", "limit is a number.");
+            }
+        }
+        query.limit(Math.max(1, Math.min(limit, 1000)));
+        ArrayNode events = JSON.createArrayNode();
+        for (AuditRecord r : audit.query(query.build())) {
+            events.add(JSON.readTree(r.json()));
+        }
+        json(exchange, 200, JSON.createObjectNode().set("events", events));
+    }
+
+    private static Map<String, String> query(HttpExchange exchange) {
+        Map<String, String> params = new HashMap<>();
+        String raw = exchange.getRequestURI().getRawQuery();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    params.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return params;
+    }
+
+    private static void json(HttpExchange exchange, int status, JsonNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static void empty(HttpExchange exchange, int status) throws IOException {
+        exchange.sendResponseHeaders(status, -1);
+    }
+
+    /**
+     * Stops: readiness turns DOWN at once, new requests are still served for the drain period (so a
+     * load balancer can stop sending), then the server stops accepting, in-flight requests finish,
+     * and the audit log is flushed and closed.
+     */
+    @Override
+    public void close() {
+        draining = true;
+        try {
+            Thread.sleep(settings.drain.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop(1); // then in-flight requests get a second to finish
+        executor.shutdown();
+        close(raw, audit);
+        limiter.close();
+    }
+
+    private static void close(AutoCloseable... all) {
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("Closing {} failed: {}", c, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.infrakit.examples;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code serve}: the demo service, until SIGTERM (or Ctrl-C) stops it cleanly. */
+final class ServeCommand {
+    static final String USAGE = String.join("\n",
+            "  serve [--port 8080] [--data-dir ./data] [--master-key-file FILE] [--rate-anonymous 20/15m]",
+            "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--max-body 65536]",
+            "        (admin password: INFRAKIT_ADMIN_PASSWORD, or generated and printed once; master key:",
+            "         --master-key-file, INFRAKIT_MASTER_KEY, or generated into <data-dir>/master.key)");
+
+    private ServeCommand() {
+    }
+
+    static DemoService.Settings settings(List<String> args, Map<String, String> env) {
+        Args a = Args.parse(args, Set.of("port", "data-dir", "master-key-file", "rate-anonymous", "rate-user",
+                "rate-admin", "drain", "max-body", "password-iterations"), Set.of(), env);
+        DemoService.Settings s = new DemoService.Settings();
+        s.port = a.intValue("port", 8080);
+        if (s.port < 0 || s.port > 65535) {
+            throw new Args.UsageException("--port is 0 to 65535");
+        }
+        a.get("data-dir").ifPresent(d -> s.dataDir = Path.of(d));
+        a.get("master-key-file").ifPresent(f -> s.masterKeyFile = Path.of(f));
+        s.masterKeyBase64 = env.get("INFRAKIT_MASTER_KEY");
+        s.adminPassword = env.get("INFRAKIT_ADMIN_PASSWORD");
+        s.rateAnonymous = limit(a, "rate-anonymous", s.rateAnonymous);
+        s.rateUser = limit(a, "rate-user", s.rateUser);
+        s.rateAdmin = limit(a, "rate-admin", s.rateAdmin);
+        if (a.get("drain").isPresent()) {
+            try {
+                s.drain = dev.infrakit.core.Config.of(Map.of("drain", a.get("drain").get())).getDuration("drain");
+            } catch (RuntimeException e) {
+                throw new Args.UsageException("--drain is a duration such as 2s or 500ms");
+            }
+        }
+        s.maxBody = a.intValue("max-body", s.maxBody);
+        if (s.maxBody < 1024) {
+            throw new Args.UsageException("--max-body is at least 1024 bytes");
+        }
+        s.passwordIterations = a.intValue("password-iterations", s.passwordIterations);
+        if (s.passwordIterations < 1) {
+            throw new Args.UsageException("--password-iterations is at least 1");
+        }
+        return s;
+    }
+
+    private static String limit(Args a, String flag, String defaultValue) {
+        String value = a.get(flag).orElse(defaultValue);
+        try {
+            dev.infrakit.ratelimit.RateLimitPolicy.parse("check", value);
+        } catch (RuntimeException e) {
+            throw new Args.UsageException("--" + flag + " is N/period such as 100/15m, got '" + value + "'");
+        }
+        return value;
+    }
+
+    static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) throws Exception {
+        DemoService.Settings s = settings(args, env);
+        DemoService service = DemoService.start(s, out);
+        out.println("listening on http://localhost:" + service.port() + " (data in " + s.dataDir.toAbsolutePath() + ")");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            int status = 0;
+            try {
+                service.close();
+            } catch (RuntimeException e) {
+                err.println("failed to stop cleanly: " + e.getMessage());
+                status = 1;
+            } finally {
+                stopped.countDown();
+                out.flush();
+                err.flush();
+                // A clean stop on SIGTERM exits 0 (the JVM would report 143 for the signal).
+                Runtime.getRuntime().halt(status);
+            }
+        }, "infrakit-demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        stopped.await();
+        return 0;
+    }
+}

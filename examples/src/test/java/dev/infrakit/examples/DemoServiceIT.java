@@ -1,0 +1,199 @@
+package dev.infrakit.examples;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The demo service on embedded defaults, started in-process on a free port, called over HTTP. */
+class DemoServiceIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ADMIN_PASSWORD = "admin-password-" + "not-in-any-log";
+    @TempDir
+    Path data;
+    private DemoService service;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeEach
+    void start() throws Exception {
+        service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir", data.toString(),
+                "--password-iterations", "1000", "--drain", "300ms", "--rate-anonymous", "5/15m"),
+                Map.of("INFRAKIT_ADMIN_PASSWORD", ADMIN_PASSWORD)), new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void stop() {
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    private HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
+                .timeout(Duration.ofSeconds(10));
+        if (token != null) {
+            r.header(token.startsWith("ik_") ? "X-API-Key" : "Authorization", token.startsWith("ik_") ? token
+                    : "Bearer " + token);
+        }
+        if (body != null) {
+            r.header("Content-Type", "application/json");
+        }
+        r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String login(String user, String password) throws Exception {
+        HttpResponse<String> r = call("POST", "/api/v1/auth/login", null, "{\"username\":\"" + user + "\",\"password\":\""
+                + password + "\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode body = JSON.readTree(r.body());
+        assertEquals("Bearer", body.get("tokenType").asText());
+        assertEquals(900, body.get("expiresIn").asInt());
+        return body.get("accessToken").asText();
+    }
+
+    @Test
+    void theCredentialApiEndToEnd() throws Exception {
+        String admin = login("admin", ADMIN_PASSWORD);
+        assertEquals(201, call("POST", "/api/v1/users", admin, "{\"username\":\"alice\",\"password\":\"alice-password-1\","
+                + "\"role\":\"user\"}").statusCode());
+        assertEquals(409, call("POST", "/api/v1/users", admin, "{\"username\":\"alice\",\"password\":\"alice-password-1\"}")
+                .statusCode());
+        String alice = login("alice", "alice-password-1");
+
+        HttpResponse<String> put = call("PUT", "/api/v1/credentials/billing-db", admin,
+                "{\"username\":\"billing\",\"password\":\"db-secret-1\"}");
+        assertEquals(201, put.statusCode(), put.body());
+        assertEquals(200, call("PUT", "/api/v1/credentials/billing-db", admin, "{\"username\":\"billing\","
+                + "\"password\":\"db-secret-2\"}").statusCode());
+        assertEquals(403, call("PUT", "/api/v1/credentials/billing-db", alice, "{\"a\":\"b\"}").statusCode());
+
+        HttpResponse<String> get = call("GET", "/api/v1/credentials/billing-db", alice, null);
+        assertEquals(200, get.statusCode());
+        JsonNode v1 = JSON.readTree(get.body());
+        assertEquals(2, v1.get("version").asInt());
+        assertEquals("db-secret-2", v1.get("credentials").get("password").asText());
+        assertEquals("true", get.headers().firstValue("Deprecation").orElseThrow());
+        assertTrue(get.headers().firstValue("RateLimit-Policy").orElseThrow().contains("\"user\""));
+
+        JsonNode v2 = JSON.readTree(call("GET", "/api/v2/credentials/billing-db", alice, null).body());
+        assertEquals("billing-db", v2.get("name").asText());
+        assertEquals("[\"CURRENT\"]", v2.get("metadata").get("labels").toString());
+
+        JsonNode rotated = JSON.readTree(call("POST", "/api/v1/credentials/billing-db/rotate", admin, null).body());
+        assertEquals(3, rotated.get("version").asInt());
+        JsonNode after = JSON.readTree(call("GET", "/api/v1/credentials/billing-db", alice, null).body());
+        assertEquals(3, after.get("version").asInt(), "the rotation is read at once");
+        assertFalse(after.get("credentials").get("password").asText().equals("db-secret-2"));
+        String versions = call("GET", "/api/v1/credentials/billing-db/versions", alice, null).body();
+        assertTrue(versions.contains("\"labels\":[\"PREVIOUS\"]") && versions.contains("\"labels\":[\"CURRENT\"]"),
+                versions);
+        String list = call("GET", "/api/v1/credentials", alice, null).body();
+        assertTrue(list.startsWith("[{\"app\":\"billing-db\",\"version\":3,\"updatedAt\":"), list);
+
+        HttpResponse<String> key = call("POST", "/api/v1/apikeys", alice, null);
+        assertEquals(201, key.statusCode());
+        String apiKey = JSON.readTree(key.body()).get("key").asText();
+        assertEquals(200, call("GET", "/api/v1/credentials/billing-db", apiKey, null).statusCode());
+        String keyId = JSON.readTree(key.body()).get("id").asText();
+        assertEquals(204, call("DELETE", "/api/v1/apikeys/" + keyId, alice, null).statusCode());
+        assertEquals(401, call("GET", "/api/v1/credentials/billing-db", apiKey, null).statusCode(), "revoked");
+
+        assertEquals(204, call("DELETE", "/api/v1/credentials/billing-db", admin, null).statusCode());
+        assertEquals(404, call("GET", "/api/v1/credentials/billing-db", admin, null).statusCode());
+
+        JsonNode audit = JSON.readTree(call("GET", "/api/v1/audit?actor=alice&limit=50", admin, null).body());
+        List<String> types = Stream.of(audit.get("events")).flatMap(a -> {
+            List<String> t = new java.util.ArrayList<>();
+            a.forEach(e -> t.add(e.get("type").asText()));
+            return t.stream();
+        }).collect(Collectors.toList());
+        assertTrue(types.contains("credential.read"), types.toString());
+        assertEquals(403, call("GET", "/api/v1/audit", alice, null).statusCode());
+        String files = readAll(data.resolve("audit"));
+        for (String secret : List.of("db-secret-1", "db-secret-2", ADMIN_PASSWORD, "alice-password-1", apiKey, alice)) {
+            assertFalse(files.contains(secret), "no secret in the audit files");
+        }
+        assertTrue(files.contains("login.succeeded") && files.contains("credential.write"));
+    }
+
+    @Test
+    void errorsAreProblemsWithTheirStatus() throws Exception {
+        HttpResponse<String> anonymous = call("GET", "/api/v1/credentials/x", null, null);
+        assertEquals(401, anonymous.statusCode());
+        assertEquals("Bearer", anonymous.headers().firstValue("WWW-Authenticate").orElseThrow());
+        assertEquals("application/problem+json", anonymous.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals("nosniff", anonymous.headers().firstValue("X-Content-Type-Options").orElseThrow());
+        assertEquals(401, call("POST", "/api/v1/auth/login", null, "{\"username\":\"admin\",\"password\":\"wrong\"}")
+                .statusCode());
+        String admin = login("admin", ADMIN_PASSWORD);
+        assertEquals(400, call("PUT", "/api/v1/credentials/x", admin, "{not json").statusCode());
+        assertEquals(413, call("PUT", "/api/v1/credentials/x", admin, "{\"a\":\"" + "x".repeat(70_000) + "\"}")
+                .statusCode());
+        assertEquals(404, call("GET", "/api/v1/nothing", admin, null).statusCode());
+        HttpResponse<String> invalidToken = call("GET", "/api/v1/credentials/x", "not.a.token", null);
+        assertEquals(401, invalidToken.statusCode(), "an invalid token is anonymous");
+        assertFalse(invalidToken.body().contains("at dev."), "never a stack trace");
+    }
+
+    @Test
+    void anonymousCallersAreRateLimitedByAddress() throws Exception {
+        int limited = 0;
+        for (int i = 0; i < 8; i++) {
+            HttpResponse<String> r = call("GET", "/api/v1/credentials", null, null);
+            if (r.statusCode() == 429) {
+                limited++;
+                assertTrue(r.headers().firstValue("Retry-After").isPresent());
+            } else {
+                assertEquals(401, r.statusCode());
+            }
+        }
+        assertEquals(3, limited, "5 per window for anonymous callers");
+    }
+
+    @Test
+    void closingTurnsReadinessDownFirst() throws Exception {
+        assertEquals(200, call("GET", "/health/ready", null, null).statusCode());
+        Thread closer = new Thread(service::close);
+        closer.start();
+        Thread.sleep(100);
+        assertEquals(503, call("GET", "/health/ready", null, null).statusCode(), "draining: not ready");
+        assertEquals(200, call("GET", "/health/live", null, null).statusCode(), "still alive while draining");
+        closer.join();
+        service = null;
+    }
+
+    private static String readAll(Path dir) throws Exception {
+        StringBuilder all = new StringBuilder();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(f) && !f.getFileName().toString().endsWith(".journal")) {
+                    all.append(Files.readString(f));
+                }
+            }
+        }
+        return all.toString();
+    }
+}
