@@ -116,6 +116,7 @@ final class DemoService implements AutoCloseable {
     private final PasswordHasher hasher;
     private final RateLimiter limiter;
     private volatile boolean draining;
+    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics;
 
     private DemoService(Settings s, PrintStream out) throws IOException {
         this.settings = s;
@@ -145,6 +146,17 @@ final class DemoService implements AutoCloseable {
                 .defaultTier("anonymous").build();
         ensureAdmin(s, out);
 
+        this.metrics = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        new dev.infrakit.credentials.CredentialMetrics(cached).bindTo(metrics);
+        new dev.infrakit.audit.AuditMetrics(audit).bindTo(metrics);
+        new dev.infrakit.ratelimit.RateLimitMetrics(limiter).bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.DiskSpaceMetrics(s.dataDir.toFile()).bindTo(metrics);
+
         HealthRegistry health = HealthRegistry.builder().build();
         health.register(HealthCheck.of("draining", () -> draining ? HealthResult.down("shutting down").build()
                 : HealthResult.up().build()).groups(HealthCheck.READINESS).critical(true).build());
@@ -160,7 +172,17 @@ final class DemoService implements AutoCloseable {
         SecurityHeadersFilter headers = SecurityHeadersFilter.builder().without("Strict-Transport-Security").build();
         HttpContext healthContext = server.createContext("/health", HealthHttpHandler.of(health));
         healthContext.getFilters().add(headers);
+        HttpContext metricsContext = server.createContext("/metrics", exchange -> {
+            try (exchange) {
+                byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+            }
+        });
+        metricsContext.getFilters().add(headers);
         HttpContext api = server.createContext("/api", this::api);
+        api.getFilters().add(new HttpMetricsFilter(metrics));
         api.getFilters().add(headers);
         api.getFilters().add(BodyLimitFilter.of(s.maxBody));
         api.getFilters().add(AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(audit).build());

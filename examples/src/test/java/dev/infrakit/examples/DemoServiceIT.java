@@ -137,6 +137,32 @@ class DemoServiceIT {
             assertFalse(files.contains(secret), "no secret in the audit files");
         }
         assertTrue(files.contains("login.succeeded") && files.contains("credential.write"));
+
+        HttpResponse<String> metrics = call("GET", "/metrics", null, null);
+        assertEquals(200, metrics.statusCode());
+        String scrape = metrics.body();
+        for (String expected : List.of("http_server_requests_seconds{method=\"GET\",outcome=\"SUCCESS\",status=\"200\",uri=\"/api/v1/credentials/{app}\",quantile=\"0.95\"}",
+                "http_server_requests_seconds_count{method=\"POST\",outcome=\"CLIENT_ERROR\",status=\"409\",uri=\"/api/v1/users\"}",
+                "infrakit_credentials_cache_requests_total", "jvm_memory_used_bytes", "disk_free_bytes")) {
+            assertTrue(scrape.contains(expected), expected + " in\n" + scrape.substring(0, Math.min(3000, scrape.length())));
+        }
+        assertFalse(scrape.contains("billing-db"), "no app name in a metric label");
+
+        // The alert rules and the dashboard use metric names the service really exposes.
+        for (String file : List.of("alerts.yml", "grafana-dashboard.json")) {
+            String text = Files.readString(Path.of("monitoring", file));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                    "\\b(http_server_requests_seconds\\w*|infrakit_\\w+|jvm_memory_\\w+|disk_\\w+)").matcher(text);
+            int names = 0;
+            while (m.find()) {
+                String name = m.group(1);
+                names++;
+                if (!name.startsWith("infrakit_backup_")) { // backups run only with --backup-repo
+                    assertTrue(scrape.contains(name), file + " uses " + name + ", which /metrics does not expose");
+                }
+            }
+            assertTrue(names >= 5, file);
+        }
     }
 
     @Test
