@@ -100,6 +100,11 @@ final class DemoService implements AutoCloseable {
         Duration drain = Duration.ofSeconds(2);
         int maxBody = 64 * 1024;
         int passwordIterations = PasswordHasher.DEFAULT_ITERATIONS;
+        boolean trustProxy;
+        long slowdownAfter;
+        Duration slowdownStep = Duration.ofMillis(500);
+        Duration slowdownMax = Duration.ofSeconds(20);
+        java.net.URI alertWebhook;
     }
 
     private final Settings settings;
@@ -115,6 +120,7 @@ final class DemoService implements AutoCloseable {
     private final LoginThrottle throttle;
     private final PasswordHasher hasher;
     private final RateLimiter limiter;
+    private final java.util.concurrent.ScheduledExecutorService delays;
     private volatile boolean draining;
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics;
 
@@ -141,9 +147,14 @@ final class DemoService implements AutoCloseable {
         this.hasher = s.passwordIterations >= PasswordHasher.MIN_ITERATIONS
                 ? PasswordHasher.builder().iterations(s.passwordIterations).build()
                 : PasswordHasher.forTesting(s.passwordIterations);
-        this.limiter = RateLimiter.builder().tier(RateLimitPolicy.parse("anonymous", s.rateAnonymous))
-                .tier(RateLimitPolicy.parse("user", s.rateUser)).tier(RateLimitPolicy.parse("admin", s.rateAdmin))
+        this.limiter = RateLimiter.builder().tier(policy("anonymous", s.rateAnonymous, s))
+                .tier(policy("user", s.rateUser, s)).tier(policy("admin", s.rateAdmin, s))
                 .defaultTier("anonymous").build();
+        this.delays = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "infrakit-demo-slowdown");
+            t.setDaemon(true);
+            return t;
+        });
         ensureAdmin(s, out);
 
         this.metrics = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
@@ -157,7 +168,12 @@ final class DemoService implements AutoCloseable {
         new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.system.DiskSpaceMetrics(s.dataDir.toFile()).bindTo(metrics);
 
-        HealthRegistry health = HealthRegistry.builder().build();
+        HealthRegistry.Builder healthBuilder = HealthRegistry.builder().serviceId("infrakit-demo");
+        if (s.alertWebhook != null) {
+            healthBuilder.notifier(dev.infrakit.core.notify.WebhookNotifier.builder(s.alertWebhook).build(),
+                    Duration.ofMinutes(1));
+        }
+        HealthRegistry health = healthBuilder.build();
         health.register(HealthCheck.of("draining", () -> draining ? HealthResult.down("shutting down").build()
                 : HealthResult.up().build()).groups(HealthCheck.READINESS).critical(true).build());
         health.register(audit.healthCheck());
@@ -185,12 +201,29 @@ final class DemoService implements AutoCloseable {
         api.getFilters().add(new HttpMetricsFilter(metrics));
         api.getFilters().add(headers);
         api.getFilters().add(BodyLimitFilter.of(s.maxBody));
-        api.getFilters().add(AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(audit).build());
-        api.getFilters().add(RateLimitFilter.builder(limiter).keyResolver(exchange -> AuthFilter.principal(exchange)
-                .map(p -> new RateLimitKey(p.hasRole("admin") ? "admin" : "user", p.subject()))
-                .orElseGet(() -> new RateLimitKey("anonymous", exchange.getRemoteAddress().getAddress()
-                        .getHostAddress()))).build());
+        api.getFilters().add(AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(audit)
+                .clientAddress(this::clientAddress).build());
+        api.getFilters().add(RateLimitFilter.builder(limiter).delayScheduler(delays).keyResolver(exchange -> AuthFilter
+                .principal(exchange).map(p -> new RateLimitKey(p.hasRole("admin") ? "admin" : "user", p.subject()))
+                .orElseGet(() -> new RateLimitKey("anonymous", clientAddress(exchange)))).build());
         server.start();
+    }
+
+    private static RateLimitPolicy policy(String tier, String limit, Settings s) {
+        RateLimitPolicy policy = RateLimitPolicy.parse(tier, limit);
+        return s.slowdownAfter > 0 ? policy.withSlowDown(dev.infrakit.ratelimit.SlowDown.after(s.slowdownAfter,
+                s.slowdownStep, s.slowdownMax)) : policy;
+    }
+
+    /** The client's address: the socket's, or with --trust-proxy the first X-Forwarded-For entry. */
+    private String clientAddress(HttpExchange exchange) {
+        if (settings.trustProxy) {
+            String forwarded = exchange.getRequestHeaders().getFirst("X-Forwarded-For");
+            if (forwarded != null && !forwarded.isBlank()) {
+                return forwarded.split(",")[0].trim();
+            }
+        }
+        return exchange.getRemoteAddress().getAddress().getHostAddress();
     }
 
     static DemoService start(Settings s, PrintStream out) throws IOException {
@@ -320,7 +353,7 @@ final class DemoService implements AutoCloseable {
     }
 
     private <T> T acting(Principal principal, HttpExchange exchange, java.util.function.Supplier<T> body) {
-        String ip = exchange.getRemoteAddress().getAddress().getHostAddress();
+        String ip = clientAddress(exchange);
         AuditedCredentialStore.Scope scope = AuditedCredentialStore.actingAs(Actor.user(principal.subject())
                 .from(ip, exchange.getRequestHeaders().getFirst("User-Agent")));
         try {
@@ -358,7 +391,7 @@ final class DemoService implements AutoCloseable {
         JsonNode body = body(exchange);
         String username = text(body, "username");
         char[] password = text(body, "password").toCharArray();
-        String ip = exchange.getRemoteAddress().getAddress().getHostAddress();
+        String ip = clientAddress(exchange);
         AuthResult result = throttle.attempt(username, ip, () -> {
             String role = null;
             String hash = null;
@@ -607,6 +640,7 @@ final class DemoService implements AutoCloseable {
         }
         server.stop(1); // then in-flight requests get a second to finish
         executor.shutdown();
+        delays.shutdownNow();
         close(raw, audit);
         limiter.close();
     }

@@ -13,6 +13,8 @@ final class ServeCommand {
     static final String USAGE = String.join("\n",
             "  serve [--port 8080] [--data-dir ./data] [--master-key-file FILE] [--rate-anonymous 20/15m]",
             "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--max-body 65536]",
+            "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy]",
+            "        [--alert-webhook URL]",
             "        (admin password: INFRAKIT_ADMIN_PASSWORD, or generated and printed once; master key:",
             "         --master-key-file, INFRAKIT_MASTER_KEY, or generated into <data-dir>/master.key)");
 
@@ -21,7 +23,8 @@ final class ServeCommand {
 
     static DemoService.Settings settings(List<String> args, Map<String, String> env) {
         Args a = Args.parse(args, Set.of("port", "data-dir", "master-key-file", "rate-anonymous", "rate-user",
-                "rate-admin", "drain", "max-body", "password-iterations"), Set.of(), env);
+                "rate-admin", "drain", "max-body", "password-iterations", "slowdown-after", "slowdown-step", "slowdown-max",
+                "alert-webhook"), Set.of("trust-proxy"), env);
         DemoService.Settings s = new DemoService.Settings();
         s.port = a.intValue("port", 8080);
         if (s.port < 0 || s.port > 65535) {
@@ -34,11 +37,22 @@ final class ServeCommand {
         s.rateAnonymous = limit(a, "rate-anonymous", s.rateAnonymous);
         s.rateUser = limit(a, "rate-user", s.rateUser);
         s.rateAdmin = limit(a, "rate-admin", s.rateAdmin);
-        if (a.get("drain").isPresent()) {
+        s.drain = duration(a, "drain", s.drain);
+        s.trustProxy = a.flag("trust-proxy");
+        s.slowdownAfter = a.intValue("slowdown-after", 0);
+        if (s.slowdownAfter < 0) {
+            throw new Args.UsageException("--slowdown-after cannot be negative");
+        }
+        s.slowdownStep = duration(a, "slowdown-step", s.slowdownStep);
+        s.slowdownMax = duration(a, "slowdown-max", s.slowdownMax);
+        if (a.get("alert-webhook").isPresent()) {
             try {
-                s.drain = dev.infrakit.core.Config.of(Map.of("drain", a.get("drain").get())).getDuration("drain");
-            } catch (RuntimeException e) {
-                throw new Args.UsageException("--drain is a duration such as 2s or 500ms");
+                s.alertWebhook = java.net.URI.create(a.get("alert-webhook").get());
+                if (s.alertWebhook.getScheme() == null || !s.alertWebhook.getScheme().startsWith("http")) {
+                    throw new IllegalArgumentException("not http");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException("--alert-webhook is an http(s) URL");
             }
         }
         s.maxBody = a.intValue("max-body", s.maxBody);
@@ -50,6 +64,21 @@ final class ServeCommand {
             throw new Args.UsageException("--password-iterations is at least 1");
         }
         return s;
+    }
+
+    private static Duration duration(Args a, String flag, Duration defaultValue) {
+        if (a.get(flag).isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            Duration d = dev.infrakit.core.Config.of(Map.of(flag, a.get(flag).get())).getDuration(flag);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("negative");
+            }
+            return d;
+        } catch (RuntimeException e) {
+            throw new Args.UsageException("--" + flag + " is a duration such as 2s or 500ms");
+        }
     }
 
     private static String limit(Args a, String flag, String defaultValue) {

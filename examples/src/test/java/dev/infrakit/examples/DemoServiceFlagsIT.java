@@ -1,0 +1,114 @@
+package dev.infrakit.examples;
+
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The service's optional flags: --trust-proxy, slow-down, --alert-webhook. */
+class DemoServiceFlagsIT {
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static DemoService start(Path data, String... flags) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--password-iterations",
+                "1000", "--drain", "300ms"));
+        args.addAll(List.of(flags));
+        return DemoService.start(ServeCommand.settings(args, Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42")),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+
+    private int status(DemoService service, String path, String forwardedFor) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path));
+        if (forwardedFor != null) {
+            r.header("X-Forwarded-For", forwardedFor);
+        }
+        return client.send(r.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Test
+    void forwardedForIsIgnoredUnlessTheProxyIsTrusted(@TempDir Path a, @TempDir Path b) throws Exception {
+        DemoService plain = start(a, "--rate-anonymous", "2/15m");
+        try {
+            assertEquals(401, status(plain, "/api/v1/credentials", "10.0.0.1"));
+            assertEquals(401, status(plain, "/api/v1/credentials", "10.0.0.2"));
+            assertEquals(429, status(plain, "/api/v1/credentials", "10.0.0.3"), "one budget: the socket's address");
+        } finally {
+            plain.close();
+        }
+        DemoService proxied = start(b, "--rate-anonymous", "2/15m", "--trust-proxy");
+        try {
+            assertEquals(401, status(proxied, "/api/v1/credentials", "10.0.0.1"));
+            assertEquals(401, status(proxied, "/api/v1/credentials", "10.0.0.1, 192.168.1.1"));
+            assertEquals(429, status(proxied, "/api/v1/credentials", "10.0.0.1"));
+            assertEquals(401, status(proxied, "/api/v1/credentials", "10.0.0.2"), "another client has its own budget");
+        } finally {
+            proxied.close();
+        }
+    }
+
+    @Test
+    void slowDownDelaysRequestsAfterTheFirstOnes(@TempDir Path data) throws Exception {
+        DemoService service = start(data, "--slowdown-after", "1", "--slowdown-step", "400ms", "--slowdown-max", "2s");
+        try {
+            long t0 = System.nanoTime();
+            status(service, "/api/v1/credentials", null);
+            long first = (System.nanoTime() - t0) / 1_000_000;
+            t0 = System.nanoTime();
+            assertEquals(401, status(service, "/api/v1/credentials", null));
+            long second = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(first < 350, "the first request is not delayed: " + first + " ms");
+            assertTrue(second >= 350, "the second is held back: " + second + " ms");
+        } finally {
+            service.close();
+        }
+    }
+
+    @Test
+    void healthTransitionsArePostedToTheWebhook(@TempDir Path data) throws Exception {
+        List<String> posts = new CopyOnWriteArrayList<>();
+        HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        hook.createContext("/hook", exchange -> {
+            try (InputStream in = exchange.getRequestBody()) {
+                posts.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        hook.start();
+        DemoService service = start(data, "--alert-webhook", "http://127.0.0.1:" + hook.getAddress().getPort()
+                + "/hook", "--drain", "1s");
+        try {
+            assertEquals(200, status(service, "/health", null));
+            Thread closer = new Thread(service::close);
+            closer.start();
+            Thread.sleep(200);
+            assertEquals(503, status(service, "/health", null));
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (posts.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            closer.join();
+            assertTrue(!posts.isEmpty() && posts.get(0).contains("draining"), "the transition was posted: " + posts);
+        } finally {
+            hook.stop(0);
+        }
+    }
+}
