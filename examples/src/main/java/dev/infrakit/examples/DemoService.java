@@ -105,12 +105,19 @@ final class DemoService implements AutoCloseable {
         Duration slowdownStep = Duration.ofMillis(500);
         Duration slowdownMax = Duration.ofSeconds(20);
         java.net.URI alertWebhook;
+        JdbcUrl jdbcUrl;
+        Path backupRepo;
+        Duration backupEvery = Duration.ofHours(1);
     }
 
     private final Settings settings;
     private final HttpServer server;
     private final ExecutorService executor;
-    private final JsonLinesAuditSink audit;
+    private final dev.infrakit.audit.AuditSink audit;
+    private final java.util.function.Function<AuditQuery, java.util.List<AuditRecord>> auditQuery;
+    private final dev.infrakit.audit.AuditSinkStats auditStats;
+    private final com.zaxxer.hikari.HikariDataSource pool;
+    private final dev.infrakit.core.schedule.ScheduledJob backups;
     private final CredentialStore raw;
     private final CredentialStore credentials;
     private final CachingCredentialStore cache;
@@ -128,28 +135,70 @@ final class DemoService implements AutoCloseable {
         this.settings = s;
         Files.createDirectories(s.dataDir);
         MasterKey master = masterKey(s);
-        this.audit = JsonLinesAuditSink.builder(s.dataDir.resolve("audit"), master.derive(AuditCommand.CHAIN_KEY_PURPOSE))
-                .durability(Durability.DURABLE).build();
-        FileCredentialStore files = FileCredentialStore.directory(s.dataDir.resolve("credentials"), KeyRing.of(master))
-                .build();
-        this.raw = files;
-        CachingCredentialStore cached = CachingCredentialStore.builder(files).refreshAfter(Duration.ofMinutes(1))
+        byte[] chainKey = master.derive(AuditCommand.CHAIN_KEY_PURPOSE);
+        CredentialStore store;
+        CachingCredentialStore cached;
+        dev.infrakit.credentials.auth.ApiKeyStore keyStore;
+        dev.infrakit.ratelimit.RateLimitStore limitStore = null;
+        if (s.jdbcUrl != null) {
+            Map<String, String> poolConfig = new HashMap<>(Map.of("url", "jdbc:postgresql://" + s.jdbcUrl.host + ":"
+                    + s.jdbcUrl.port + "/" + s.jdbcUrl.database, "username", s.jdbcUrl.user, "pool-size", "10",
+                    "pool-name", "infrakit-demo"));
+            if (s.jdbcUrl.password != null) {
+                poolConfig.put("password", s.jdbcUrl.password);
+            }
+            this.pool = dev.infrakit.core.DataSources.create(dev.infrakit.core.Config.of(poolConfig));
+            try {
+                dev.infrakit.credentials.PostgresCredentialStore.createSchema(pool);
+                dev.infrakit.audit.PostgresAuditSink.createSchema(pool);
+                dev.infrakit.credentials.auth.PostgresApiKeyStore.createSchema(pool);
+                // While the database is down, each instance limits on its own share (documented).
+                dev.infrakit.ratelimit.PostgresRateLimitStore pgLimits = dev.infrakit.ratelimit.PostgresRateLimitStore
+                        .builder(pool).failurePolicy(dev.infrakit.ratelimit.FailurePolicy.LOCAL_FALLBACK).build();
+                pgLimits.createSchema();
+                limitStore = pgLimits;
+                dev.infrakit.audit.PostgresAuditSink pgAudit = dev.infrakit.audit.PostgresAuditSink.builder(pool, chainKey)
+                        .durability(Durability.DURABLE).build();
+                this.audit = pgAudit;
+                this.auditQuery = pgAudit::query;
+                this.auditStats = pgAudit;
+                store = dev.infrakit.credentials.PostgresCredentialStore.builder(pool, KeyRing.of(master)).build();
+                keyStore = dev.infrakit.credentials.auth.PostgresApiKeyStore.create(pool);
+            } catch (RuntimeException e) {
+                pool.close();
+                throw e;
+            }
+        } else {
+            this.pool = null;
+            JsonLinesAuditSink files = JsonLinesAuditSink.builder(s.dataDir.resolve("audit"), chainKey)
+                    .durability(Durability.DURABLE).build();
+            this.audit = files;
+            this.auditQuery = files::query;
+            this.auditStats = files;
+            store = FileCredentialStore.directory(s.dataDir.resolve("credentials"), KeyRing.of(master)).build();
+            keyStore = InMemoryApiKeyStore.create();
+        }
+        this.raw = store;
+        cached = CachingCredentialStore.builder(store).refreshAfter(Duration.ofMinutes(1))
                 .expireAfter(Duration.ofMinutes(5)).build();
         this.cache = cached;
         this.credentials = AuditedCredentialStore.builder(cached, audit).build();
-        this.rotation = RotationEngine.builder(files).auditSink(audit).build();
-        TokenKeys keys = TokenKeys.builder(files).build();
+        this.rotation = RotationEngine.builder(store).auditSink(audit).build();
+        TokenKeys keys = TokenKeys.builder(store).build();
         this.issuer = TokenIssuer.builder(keys).issuer("infrakit-demo").audience("infrakit-demo")
                 .ttl(Duration.ofMinutes(15)).build();
         TokenVerifier verifier = TokenVerifier.builder(keys).issuer("infrakit-demo").audience("infrakit-demo").build();
-        this.apiKeys = ApiKeys.builder(InMemoryApiKeyStore.create()).auditSink(audit).build();
+        this.apiKeys = ApiKeys.builder(keyStore).auditSink(audit).build();
         this.throttle = LoginThrottle.builder().auditSink(audit).build();
         this.hasher = s.passwordIterations >= PasswordHasher.MIN_ITERATIONS
                 ? PasswordHasher.builder().iterations(s.passwordIterations).build()
                 : PasswordHasher.forTesting(s.passwordIterations);
-        this.limiter = RateLimiter.builder().tier(policy("anonymous", s.rateAnonymous, s))
-                .tier(policy("user", s.rateUser, s)).tier(policy("admin", s.rateAdmin, s))
-                .defaultTier("anonymous").build();
+        RateLimiter.Builder limiterBuilder = RateLimiter.builder().tier(policy("anonymous", s.rateAnonymous, s))
+                .tier(policy("user", s.rateUser, s)).tier(policy("admin", s.rateAdmin, s)).defaultTier("anonymous");
+        if (limitStore != null) {
+            limiterBuilder.store(limitStore);
+        }
+        this.limiter = limiterBuilder.build();
         this.delays = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "infrakit-demo-slowdown");
             t.setDaemon(true);
@@ -160,7 +209,7 @@ final class DemoService implements AutoCloseable {
         this.metrics = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
                 io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         new dev.infrakit.credentials.CredentialMetrics(cached).bindTo(metrics);
-        new dev.infrakit.audit.AuditMetrics(audit).bindTo(metrics);
+        new dev.infrakit.audit.AuditMetrics(auditStats).bindTo(metrics);
         new dev.infrakit.ratelimit.RateLimitMetrics(limiter).bindTo(metrics);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
@@ -176,11 +225,40 @@ final class DemoService implements AutoCloseable {
         HealthRegistry health = healthBuilder.build();
         health.register(HealthCheck.of("draining", () -> draining ? HealthResult.down("shutting down").build()
                 : HealthResult.up().build()).groups(HealthCheck.READINESS).critical(true).build());
-        health.register(audit.healthCheck());
+        health.register(auditStats instanceof JsonLinesAuditSink ? ((JsonLinesAuditSink) auditStats).healthCheck()
+                : ((dev.infrakit.audit.PostgresAuditSink) auditStats).healthCheck());
+        dev.infrakit.core.notify.Notifier notifier = s.alertWebhook == null ? null
+                : dev.infrakit.core.notify.WebhookNotifier.builder(s.alertWebhook).build();
+        if (pool != null) {
+            health.register(dev.infrakit.core.health.DataSourceHealthCheck.builder(pool).name("database")
+                    .groups(HealthCheck.READINESS).build());
+        }
+        if (pool != null && s.backupRepo != null) {
+            dev.infrakit.backup.PostgresBackupSource.Builder source = dev.infrakit.backup.PostgresBackupSource.builder()
+                    .host(s.jdbcUrl.host).port(s.jdbcUrl.port).database(s.jdbcUrl.database).user(s.jdbcUrl.user);
+            if (s.jdbcUrl.password != null) {
+                source.password(s.jdbcUrl.password);
+            }
+            dev.infrakit.backup.BackupRunner.Builder runner = dev.infrakit.backup.BackupRunner.builder(source.build(),
+                    dev.infrakit.backup.LocalBackupRepository.open(s.backupRepo)).auditSink(audit);
+            if (notifier != null) {
+                runner.notifier(notifier);
+            }
+            dev.infrakit.backup.BackupRunner backupRunner = runner.build();
+            backupRunner.metrics().bindTo(metrics);
+            dev.infrakit.core.schedule.Schedule every = dev.infrakit.core.schedule.Schedule.every(s.backupEvery);
+            health.register(new NonCritical(backupRunner.freshnessCheck(every)));
+            this.backups = backupRunner.schedule(every, dev.infrakit.backup.BackupKind.HOURLY, delays);
+        } else {
+            this.backups = null;
+        }
         try {
             this.server = HttpServer.create(new InetSocketAddress(s.port), 0);
         } catch (BindException e) {
-            close(files, audit);
+            close(raw, audit);
+            if (pool != null) {
+                pool.close();
+            }
             throw new IllegalStateException("port " + s.port + " is in use");
         }
         this.executor = Executors.newFixedThreadPool(16);
@@ -256,8 +334,12 @@ final class DemoService implements AutoCloseable {
             password = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
             out.println("admin password: " + password);
         }
-        raw.put("users/admin", SecretValue.ofFields(Map.of("hash", hasher.hash(password.toCharArray()), "role", "admin")),
-                WriteCondition.createOnly());
+        try {
+            raw.put("users/admin", SecretValue.ofFields(Map.of("hash", hasher.hash(password.toCharArray()), "role",
+                    "admin")), WriteCondition.createOnly());
+        } catch (VersionConflictException e) {
+            // Another instance sharing the database created the admin account at the same moment.
+        }
     }
 
     // ------------------------------------------------------------------ HTTP API
@@ -324,6 +406,30 @@ final class DemoService implements AutoCloseable {
                 org.slf4j.LoggerFactory.getLogger(DemoService.class).error("{} {} failed", method, path, e);
                 Problem.of(500, "Internal Server Error", "The request failed; see the server log.").send(exchange);
             }
+        }
+    }
+
+    /** A check that degrades rather than fails the service (backup freshness: 200 with warn). */
+    private static final class NonCritical implements HealthCheck {
+        private final HealthCheck check;
+
+        NonCritical(HealthCheck check) {
+            this.check = check;
+        }
+
+        @Override
+        public String name() {
+            return check.name();
+        }
+
+        @Override
+        public HealthResult check() throws Exception {
+            return check.check();
+        }
+
+        @Override
+        public boolean critical() {
+            return false;
         }
     }
 
@@ -590,7 +696,7 @@ final class DemoService implements AutoCloseable {
         }
         query.limit(Math.max(1, Math.min(limit, 1000)));
         ArrayNode events = JSON.createArrayNode();
-        for (AuditRecord r : audit.query(query.build())) {
+        for (AuditRecord r : auditQuery.apply(query.build())) {
             events.add(JSON.readTree(r.json()));
         }
         json(exchange, 200, JSON.createObjectNode().set("events", events));
@@ -640,9 +746,15 @@ final class DemoService implements AutoCloseable {
         }
         server.stop(1); // then in-flight requests get a second to finish
         executor.shutdown();
+        if (backups != null) {
+            backups.cancel();
+        }
         delays.shutdownNow();
         close(raw, audit);
         limiter.close();
+        if (pool != null) {
+            pool.close();
+        }
     }
 
     private static void close(AutoCloseable... all) {

@@ -14,7 +14,9 @@ final class ServeCommand {
             "  serve [--port 8080] [--data-dir ./data] [--master-key-file FILE] [--rate-anonymous 20/15m]",
             "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--max-body 65536]",
             "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy]",
-            "        [--alert-webhook URL]",
+            "        [--alert-webhook URL] [--jdbc-url URL [--backup-repo DIR [--backup-every 1h]]]",
+            "        (with --jdbc-url: credentials, users, keys, limits and audit in PostgreSQL; instances",
+            "         sharing the database must share the master key)",
             "        (admin password: INFRAKIT_ADMIN_PASSWORD, or generated and printed once; master key:",
             "         --master-key-file, INFRAKIT_MASTER_KEY, or generated into <data-dir>/master.key)");
 
@@ -24,7 +26,7 @@ final class ServeCommand {
     static DemoService.Settings settings(List<String> args, Map<String, String> env) {
         Args a = Args.parse(args, Set.of("port", "data-dir", "master-key-file", "rate-anonymous", "rate-user",
                 "rate-admin", "drain", "max-body", "password-iterations", "slowdown-after", "slowdown-step", "slowdown-max",
-                "alert-webhook"), Set.of("trust-proxy"), env);
+                "alert-webhook", "jdbc-url", "backup-repo", "backup-every"), Set.of("trust-proxy"), env);
         DemoService.Settings s = new DemoService.Settings();
         s.port = a.intValue("port", 8080);
         if (s.port < 0 || s.port > 65535) {
@@ -39,6 +41,19 @@ final class ServeCommand {
         s.rateAdmin = limit(a, "rate-admin", s.rateAdmin);
         s.drain = duration(a, "drain", s.drain);
         s.trustProxy = a.flag("trust-proxy");
+        if (a.get("jdbc-url").isPresent()) {
+            s.jdbcUrl = JdbcUrl.parse("jdbc-url", a.get("jdbc-url").get());
+        }
+        if (a.get("backup-repo").isPresent()) {
+            if (s.jdbcUrl == null) {
+                throw new Args.UsageException("--backup-repo backs up the service's database: it needs --jdbc-url");
+            }
+            s.backupRepo = Path.of(a.get("backup-repo").get());
+        }
+        s.backupEvery = duration(a, "backup-every", s.backupEvery);
+        if (s.backupEvery.compareTo(Duration.ofMinutes(1)) < 0) {
+            throw new Args.UsageException("--backup-every is at least 1m");
+        }
         s.slowdownAfter = a.intValue("slowdown-after", 0);
         if (s.slowdownAfter < 0) {
             throw new Args.UsageException("--slowdown-after cannot be negative");
