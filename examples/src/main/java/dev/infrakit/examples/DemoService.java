@@ -37,7 +37,6 @@ import dev.infrakit.credentials.WriteCondition;
 import dev.infrakit.credentials.auth.ApiKeys;
 import dev.infrakit.credentials.auth.AuthFilter;
 import dev.infrakit.credentials.auth.AuthResult;
-import dev.infrakit.credentials.auth.InMemoryApiKeyStore;
 import dev.infrakit.credentials.auth.LoginThrottle;
 import dev.infrakit.credentials.auth.NewApiKey;
 import dev.infrakit.credentials.auth.PasswordHasher;
@@ -128,6 +127,7 @@ final class DemoService implements AutoCloseable {
     private final PasswordHasher hasher;
     private final RateLimiter limiter;
     private final java.util.concurrent.ScheduledExecutorService delays;
+    private final java.util.concurrent.ScheduledExecutorService backupExecutor;
     private volatile boolean draining;
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics;
 
@@ -140,6 +140,8 @@ final class DemoService implements AutoCloseable {
         CachingCredentialStore cached;
         dev.infrakit.credentials.auth.ApiKeyStore keyStore;
         dev.infrakit.ratelimit.RateLimitStore limitStore = null;
+        this.metrics = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         if (s.jdbcUrl != null) {
             Map<String, String> poolConfig = new HashMap<>(Map.of("url", "jdbc:postgresql://" + s.jdbcUrl.host + ":"
                     + s.jdbcUrl.port + "/" + s.jdbcUrl.database, "username", s.jdbcUrl.user, "pool-size", "10",
@@ -147,7 +149,7 @@ final class DemoService implements AutoCloseable {
             if (s.jdbcUrl.password != null) {
                 poolConfig.put("password", s.jdbcUrl.password);
             }
-            this.pool = dev.infrakit.core.DataSources.create(dev.infrakit.core.Config.of(poolConfig));
+            this.pool = dev.infrakit.core.DataSources.create(dev.infrakit.core.Config.of(poolConfig), metrics);
             try {
                 dev.infrakit.credentials.PostgresCredentialStore.createSchema(pool);
                 dev.infrakit.audit.PostgresAuditSink.createSchema(pool);
@@ -176,7 +178,7 @@ final class DemoService implements AutoCloseable {
             this.auditQuery = files::query;
             this.auditStats = files;
             store = FileCredentialStore.directory(s.dataDir.resolve("credentials"), KeyRing.of(master)).build();
-            keyStore = InMemoryApiKeyStore.create();
+            keyStore = dev.infrakit.credentials.auth.CredentialStoreApiKeyStore.create(store);
         }
         this.raw = store;
         cached = CachingCredentialStore.builder(store).refreshAfter(Duration.ofMinutes(1))
@@ -206,8 +208,6 @@ final class DemoService implements AutoCloseable {
         });
         ensureAdmin(s, out);
 
-        this.metrics = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
-                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         new dev.infrakit.credentials.CredentialMetrics(cached).bindTo(metrics);
         new dev.infrakit.audit.AuditMetrics(auditStats).bindTo(metrics);
         new dev.infrakit.ratelimit.RateLimitMetrics(limiter).bindTo(metrics);
@@ -217,18 +217,17 @@ final class DemoService implements AutoCloseable {
         new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.system.DiskSpaceMetrics(s.dataDir.toFile()).bindTo(metrics);
 
+        dev.infrakit.core.notify.Notifier notifier = s.alertWebhook == null ? null
+                : dev.infrakit.core.notify.WebhookNotifier.builder(s.alertWebhook).build();
         HealthRegistry.Builder healthBuilder = HealthRegistry.builder().serviceId("infrakit-demo");
-        if (s.alertWebhook != null) {
-            healthBuilder.notifier(dev.infrakit.core.notify.WebhookNotifier.builder(s.alertWebhook).build(),
-                    Duration.ofMinutes(1));
+        if (notifier != null) {
+            healthBuilder.notifier(notifier, Duration.ofMinutes(1));
         }
         HealthRegistry health = healthBuilder.build();
         health.register(HealthCheck.of("draining", () -> draining ? HealthResult.down("shutting down").build()
                 : HealthResult.up().build()).groups(HealthCheck.READINESS).critical(true).build());
         health.register(auditStats instanceof JsonLinesAuditSink ? ((JsonLinesAuditSink) auditStats).healthCheck()
                 : ((dev.infrakit.audit.PostgresAuditSink) auditStats).healthCheck());
-        dev.infrakit.core.notify.Notifier notifier = s.alertWebhook == null ? null
-                : dev.infrakit.core.notify.WebhookNotifier.builder(s.alertWebhook).build();
         if (pool != null) {
             health.register(dev.infrakit.core.health.DataSourceHealthCheck.builder(pool).name("database")
                     .groups(HealthCheck.READINESS).build());
@@ -239,8 +238,10 @@ final class DemoService implements AutoCloseable {
             if (s.jdbcUrl.password != null) {
                 source.password(s.jdbcUrl.password);
             }
+            dev.infrakit.backup.LocalBackupRepository repository = dev.infrakit.backup.LocalBackupRepository
+                    .open(s.backupRepo);
             dev.infrakit.backup.BackupRunner.Builder runner = dev.infrakit.backup.BackupRunner.builder(source.build(),
-                    dev.infrakit.backup.LocalBackupRepository.open(s.backupRepo)).auditSink(audit);
+                    repository).auditSink(audit);
             if (notifier != null) {
                 runner.notifier(notifier);
             }
@@ -248,9 +249,30 @@ final class DemoService implements AutoCloseable {
             backupRunner.metrics().bindTo(metrics);
             dev.infrakit.core.schedule.Schedule every = dev.infrakit.core.schedule.Schedule.every(s.backupEvery);
             health.register(new NonCritical(backupRunner.freshnessCheck(every)));
-            this.backups = backupRunner.schedule(every, dev.infrakit.backup.BackupKind.HOURLY, delays);
+            // Its own thread: a backup that takes minutes must not hold up slowed-down requests.
+            this.backupExecutor = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "infrakit-demo-backup");
+                t.setDaemon(true);
+                return t;
+            });
+            this.backups = backupRunner.schedule(every, dev.infrakit.backup.BackupKind.HOURLY, backupExecutor);
+            java.time.Instant due = java.time.Instant.now().minus(s.backupEvery);
+            boolean fresh = repository.list().stream().anyMatch(m -> m.status() == dev.infrakit.backup.BackupStatus.VERIFIED
+                    && m.started().isAfter(due));
+            if (!fresh) {
+                // No verified backup within one interval (a first start, or a service that was down): one now.
+                backupExecutor.execute(() -> {
+                    try {
+                        backupRunner.run(dev.infrakit.backup.BackupKind.HOURLY);
+                    } catch (RuntimeException e) {
+                        org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("Catch-up backup failed: {}",
+                                e.getMessage());
+                    }
+                });
+            }
         } else {
             this.backups = null;
+            this.backupExecutor = null;
         }
         try {
             this.server = HttpServer.create(new InetSocketAddress(s.port), 0);
@@ -282,9 +304,16 @@ final class DemoService implements AutoCloseable {
         api.getFilters().add(AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(audit)
                 .clientAddress(this::clientAddress).build());
         api.getFilters().add(RateLimitFilter.builder(limiter).delayScheduler(delays).keyResolver(exchange -> AuthFilter
-                .principal(exchange).map(p -> new RateLimitKey(p.hasRole("admin") ? "admin" : "user", p.subject()))
+                .principal(exchange).map(DemoService::rateLimitKey)
                 .orElseGet(() -> new RateLimitKey("anonymous", clientAddress(exchange)))).build());
         server.start();
+    }
+
+    /** Tier by role; subject the user name, or for an API key its id (each key has its own budget). */
+    private static RateLimitKey rateLimitKey(dev.infrakit.credentials.auth.Principal p) {
+        String tier = p.hasRole("admin") ? "admin" : "user";
+        return p.method() == dev.infrakit.credentials.auth.Principal.Method.API_KEY && p.credentialId().isPresent()
+                ? new RateLimitKey(tier, "apikey:" + p.credentialId().get()) : new RateLimitKey(tier, p.subject());
     }
 
     private static RateLimitPolicy policy(String tier, String limit, Settings s) {
@@ -748,6 +777,12 @@ final class DemoService implements AutoCloseable {
         executor.shutdown();
         if (backups != null) {
             backups.cancel();
+            backupExecutor.shutdownNow(); // a running pg_dump is stopped, its staging discarded
+            try {
+                backupExecutor.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         delays.shutdownNow();
         close(raw, audit);

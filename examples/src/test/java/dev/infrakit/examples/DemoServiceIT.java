@@ -199,6 +199,47 @@ class DemoServiceIT {
         assertEquals(3, limited, "5 per window for anonymous callers");
     }
 
+    /** Admitted requests until the first 429, which must carry Retry-After and the RateLimit headers. */
+    private int admittedUntilLimited(String token) throws Exception {
+        for (int admitted = 0; admitted < 1000; admitted++) {
+            HttpResponse<String> r = call("GET", "/api/v1/credentials", token, null);
+            assertTrue(r.headers().firstValue("RateLimit-Policy").isPresent(), "RateLimit-Policy on " + r.statusCode());
+            assertTrue(r.headers().firstValue("RateLimit").isPresent(), "RateLimit on " + r.statusCode());
+            if (r.statusCode() == 429) {
+                assertTrue(r.headers().firstValue("Retry-After").isPresent());
+                assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
+                return admitted;
+            }
+            assertEquals(200, r.statusCode(), r.body());
+        }
+        throw new AssertionError("never limited");
+    }
+
+    @Test
+    void usersAdminsAndApiKeysHaveExactlyTheirTiersBudgetEach() throws Exception {
+        service.close();
+        service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir", data.resolve("tiers")
+                .toString(), "--password-iterations", "1000", "--drain", "0s", "--rate-anonymous", "20/15m",
+                "--rate-user", "4/15m", "--rate-admin", "7/15m"), Map.of("INFRAKIT_ADMIN_PASSWORD", ADMIN_PASSWORD)),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        String admin = login("admin", ADMIN_PASSWORD);
+        for (String user : List.of("alice", "bob")) {
+            assertEquals(201, call("POST", "/api/v1/users", admin, "{\"username\":\"" + user
+                    + "\",\"password\":\"pw-" + user + "-long-enough\",\"role\":\"user\"}").statusCode());
+        }
+        assertEquals(7 - 2, admittedUntilLimited(admin), "admin: 7 per window, 2 spent creating users");
+
+        String alice = login("alice", "pw-alice-long-enough");
+        HttpResponse<String> created = call("POST", "/api/v1/apikeys", alice, "{}");
+        assertEquals(201, created.statusCode(), created.body());
+        String aliceKey = JSON.readTree(created.body()).get("key").asText();
+        assertEquals(4 - 1, admittedUntilLimited(alice), "alice: 4 per window, 1 spent creating her key");
+        assertEquals(4, admittedUntilLimited(aliceKey), "an API key has its own budget in its owner's tier");
+        assertEquals(4, admittedUntilLimited(login("bob", "pw-bob-long-enough")), "bob is not limited by alice");
+        // A limited caller stays limited: rejected requests consume nothing, and nothing refilled the bucket.
+        assertEquals(0, admittedUntilLimited(alice));
+    }
+
     @Test
     void closingTurnsReadinessDownFirst() throws Exception {
         assertEquals(200, call("GET", "/health/ready", null, null).statusCode());
