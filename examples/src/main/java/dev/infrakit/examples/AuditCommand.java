@@ -117,7 +117,7 @@ final class AuditCommand {
                         + r.detail() + ")");
                 return 1;
             }
-            out.println("OK: " + r.recordsChecked() + " records in the table");
+            out.println("OK: " + r.recordsChecked() + " records in " + r.chains() + " chains");
             return 0;
         }
     }

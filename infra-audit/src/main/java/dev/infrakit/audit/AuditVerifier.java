@@ -63,12 +63,15 @@ public final class AuditVerifier {
      * @param firstBadSequence the sequence number of the first bad record, when not ok
      * @param problem what was wrong, when not ok
      * @param detail where and what, when not ok (file and line; never record contents)
+     * @param chains the chains verified when ok: 1 for a set of files, one per writer for the
+     *     PostgreSQL table (0 when it is empty); 0 when not ok
      */
     public record Result(boolean ok, long recordsChecked, long lastSequence, OptionalLong firstBadSequence,
-                         Problem problem, String detail) {
+                         Problem problem, String detail, int chains) {
         @Override
         public String toString() {
-            return ok ? "OK: " + recordsChecked + " records, last sequence " + lastSequence
+            return ok ? "OK: " + recordsChecked + " records in " + chains + (chains == 1 ? " chain" : " chains")
+                    + ", last sequence " + lastSequence
                     : "BAD at sequence " + firstBadSequence.orElse(-1) + ": " + problem + " (" + detail + ")";
         }
     }
@@ -249,7 +252,7 @@ public final class AuditVerifier {
                         + reached + " but a signed checkpoint names sequence " + cp.getValue());
             }
         }
-        return new Result(true, checked, last, OptionalLong.empty(), null, "");
+        return new Result(true, checked, last, OptionalLong.empty(), null, "", lastByWriter.size());
     }
 
     private static List<Path> files(Path directory, String base) {
@@ -351,7 +354,7 @@ public final class AuditVerifier {
             return bad(checked, last, last + 1, Problem.TRUNCATED, "the log ends at sequence " + last
                     + " but a signed checkpoint names sequence " + checkpointSeq);
         }
-        return new Result(true, checked, last, OptionalLong.empty(), null, "");
+        return new Result(true, checked, last, OptionalLong.empty(), null, "", 1);
     }
 
     /**
@@ -392,6 +395,6 @@ public final class AuditVerifier {
     }
 
     private static Result bad(long checked, long last, long seq, Problem problem, String detail) {
-        return new Result(false, checked, last, OptionalLong.of(seq), problem, detail);
+        return new Result(false, checked, last, OptionalLong.of(seq), problem, detail, 0);
     }
 }

@@ -1,0 +1,184 @@
+package dev.infrakit.examples;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.infrakit.credentials.MasterKey;
+import dev.infrakit.testkit.EphemeralPostgres;
+import dev.infrakit.testkit.TestDatabase;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three {@code serve --jdbc-url … --master-key-file …} instances on one PostgreSQL act as one: a
+ * token issued by one is accepted by the others, a credential written through one is read through
+ * another within 1 s, a subject's rate limit is global (the admitted count exact when it hits all of
+ * them at once), and the audit trail they write together verifies as a whole.
+ */
+class MultiInstanceIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int USER_LIMIT = 25;
+    private static EphemeralPostgres server;
+    private static TestDatabase db;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final List<DemoService> instances = new ArrayList<>();
+    @TempDir
+    Path dir;
+    private Path keyFile;
+
+    @BeforeAll
+    static void startServer() {
+        server = EphemeralPostgres.builder().start();
+        db = server.createDatabase("multi");
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static String url() {
+        return "jdbc:postgresql://" + server.host() + ":" + server.port() + "/" + db.name() + "?user=" + server.username()
+                + "&password=" + server.password();
+    }
+
+    @BeforeEach
+    void startInstances() throws Exception {
+        keyFile = dir.resolve("master.key");
+        MasterKey.generateToFile(keyFile);
+        for (int i = 0; i < 3; i++) {
+            instances.add(DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir",
+                    dir.resolve("instance-" + i).toString(), "--jdbc-url", url(), "--master-key-file", keyFile.toString(),
+                    "--password-iterations", "1000", "--drain", "0s", "--rate-user", USER_LIMIT + "/15m",
+                    "--rate-anonymous", "100/15m"), Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42")),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        }
+    }
+
+    @AfterEach
+    void stopInstances() {
+        instances.forEach(DemoService::close);
+    }
+
+    private HttpResponse<String> call(DemoService s, String method, String path, String token, String body)
+            throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
+                .timeout(Duration.ofSeconds(20));
+        if (token != null) {
+            r.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            r.header("Content-Type", "application/json");
+        }
+        r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String login(DemoService s, String user, String password) throws Exception {
+        HttpResponse<String> r = call(s, "POST", "/api/v1/auth/login", null, "{\"username\":\"" + user
+                + "\",\"password\":\"" + password + "\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        return JSON.readTree(r.body()).get("accessToken").asText();
+    }
+
+    @Test
+    void threeInstancesActAsOne() throws Exception {
+        DemoService one = instances.get(0);
+        DemoService two = instances.get(1);
+        DemoService three = instances.get(2);
+
+        // A token issued by one instance is accepted by the others (signing keys shared, encrypted).
+        String admin = login(one, "admin", "admin-password-42");
+        assertEquals(201, call(two, "POST", "/api/v1/users", admin,
+                "{\"username\":\"carol\",\"password\":\"carol-password-1\",\"role\":\"user\"}").statusCode());
+        String carol = login(three, "carol", "carol-password-1");
+
+        // A credential written through one is read through another within 1 s, every time.
+        assertEquals(201, call(one, "PUT", "/api/v1/credentials/shared", admin, "{\"password\":\"v1\"}").statusCode());
+        for (int round = 2; round <= 6; round++) {
+            DemoService writer = instances.get(round % 3);
+            DemoService reader = instances.get((round + 1) % 3);
+            // Warm the reader's cache with the old value first: the change must invalidate it.
+            assertEquals(200, call(reader, "GET", "/api/v1/credentials/shared", admin, null).statusCode());
+            assertEquals(200, call(writer, "PUT", "/api/v1/credentials/shared", admin, "{\"password\":\"v" + round
+                    + "\"}").statusCode());
+            long written = System.nanoTime();
+            String seen = "";
+            while (!seen.equals("v" + round) && System.nanoTime() - written < 1_000_000_000L) {
+                seen = JSON.readTree(call(reader, "GET", "/api/v1/credentials/shared", admin, null).body())
+                        .get("credentials").get("password").asText();
+            }
+            assertEquals("v" + round, seen, "written through one instance, read through another within 1 s");
+        }
+
+        // carol's budget is global: 40 requests at once, spread over the three instances, admit exactly 25.
+        int requests = 40;
+        CyclicBarrier start = new CyclicBarrier(requests);
+        ExecutorService pool = Executors.newFixedThreadPool(requests);
+        List<Future<Integer>> statuses = new ArrayList<>();
+        try {
+            for (int i = 0; i < requests; i++) {
+                DemoService target = instances.get(i % 3);
+                statuses.add(pool.submit(() -> {
+                    start.await(20, TimeUnit.SECONDS);
+                    return call(target, "GET", "/api/v1/credentials/shared", carol, null).statusCode();
+                }));
+            }
+            int admitted = 0;
+            int limited = 0;
+            for (Future<Integer> f : statuses) {
+                int status = f.get(60, TimeUnit.SECONDS);
+                admitted += status == 200 ? 1 : 0;
+                limited += status == 429 ? 1 : 0;
+            }
+            assertEquals(USER_LIMIT, admitted, "exactly the user tier's budget across all instances");
+            assertEquals(requests - USER_LIMIT, limited);
+        } finally {
+            pool.shutdownNow();
+        }
+        for (DemoService s : instances) {
+            assertEquals(429, call(s, "GET", "/api/v1/credentials", carol, null).statusCode(), "spent everywhere");
+        }
+
+        // The audit trail written by the three together verifies as a whole: one chain per writer.
+        instances.forEach(DemoService::close);
+        instances.clear();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(List.of("audit", "verify", "--jdbc-url", url(), "--master-key-file", keyFile.toString()),
+                Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
+                        StandardCharsets.UTF_8));
+        String printed = out.toString(StandardCharsets.UTF_8).strip();
+        assertEquals(0, code, printed + err.toString(StandardCharsets.UTF_8));
+        Matcher m = Pattern.compile("OK: (\\d+) records in (\\d+) chains").matcher(printed);
+        assertTrue(m.matches(), printed);
+        assertTrue(Integer.parseInt(m.group(1)) >= 40, "every credential read, write, login and denial: " + printed);
+        assertTrue(Integer.parseInt(m.group(2)) >= 3, "each instance writes its own chain: " + printed);
+    }
+}
