@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Infrakit demo: the service ({@code serve}), backups ({@code backup run|list|verify|restore|prune})
- * and audit verification ({@code audit verify}). Exit 0 on success, 1 on failure with the reason on stderr, 2
- * on a usage error with the usage on stderr.
+ * The Infrakit demo: the service ({@code serve}), backups ({@code backup run|list|verify|restore|prune}),
+ * audit verification ({@code audit verify}) and a load test ({@code loadtest}). Exit 0 on success, 1 on failure
+ * with the reason on stderr, 2 on a usage error with the usage on stderr.
  */
 public final class Main {
     static final String USAGE = String.join("\n",
@@ -17,6 +17,7 @@ public final class Main {
             ServeCommand.USAGE,
             BackupCommand.USAGE,
             AuditCommand.USAGE,
+            LoadTestCommand.USAGE,
             "",
             "Every flag can also be set as INFRAKIT_ + its name in upper snake case (--keep-daily: INFRAKIT_KEEP_DAILY);",
             "flags win. A password in a JDBC URL reaches pg_dump and pg_restore through their environment only.");
@@ -43,6 +44,8 @@ public final class Main {
                     return BackupCommand.run(rest, env, out, err);
                 case "audit":
                     return AuditCommand.run(rest, env, out, err);
+                case "loadtest":
+                    return LoadTestCommand.run(rest, env, out, err);
                 default:
                     throw new Args.UsageException("unknown command '" + args.get(0) + "'");
             }
