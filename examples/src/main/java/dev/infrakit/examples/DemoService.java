@@ -297,6 +297,8 @@ final class DemoService implements AutoCloseable {
             }
         });
         metricsContext.getFilters().add(headers);
+        // The admin page's static files are public: no auth or rate limit, like /health.
+        server.createContext("/admin", new AdminAssets()).getFilters().add(headers);
         HttpContext api = server.createContext("/api", this::api);
         api.getFilters().add(new HttpMetricsFilter(metrics));
         api.getFilters().add(headers);
