@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Two instances of the demo on one PostgreSQL with one master key: tokens, credentials and rate
- * limits are shared; readiness follows the database.
+ * The demo on PostgreSQL: readiness follows the database, backups are taken at start and on schedule,
+ * and a failed backup is counted and posted to the webhook. Several instances: {@link MultiInstanceIT}.
  */
 class DemoServicePostgresIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -80,44 +80,6 @@ class DemoServicePostgresIT {
         }
         r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    @Test
-    void twoInstancesActAsOne(@TempDir Path a, @TempDir Path b) throws Exception {
-        DemoService one = start(a, "--rate-anonymous", "3/15m");
-        DemoService two = start(b, "--rate-anonymous", "3/15m");
-        try {
-            String token = JSON.readTree(call(one, "POST", "/api/v1/auth/login", null,
-                    "{\"username\":\"admin\",\"password\":\"admin-password-42\"}").body()).get("accessToken").asText();
-            assertEquals(201, call(one, "PUT", "/api/v1/credentials/shared", token, "{\"password\":\"one\"}")
-                    .statusCode());
-            HttpResponse<String> read = call(two, "GET", "/api/v1/credentials/shared", token, null);
-            assertEquals(200, read.statusCode(), "a token issued by one instance is accepted by the other");
-            assertEquals("one", JSON.readTree(read.body()).get("credentials").get("password").asText());
-            assertEquals(200, call(one, "PUT", "/api/v1/credentials/shared", token, "{\"password\":\"two\"}")
-                    .statusCode());
-            long deadline = System.nanoTime() + 1_000_000_000L;
-            String seen = null;
-            while (System.nanoTime() < deadline && !"two".equals(seen)) {
-                seen = JSON.readTree(call(two, "GET", "/api/v1/credentials/shared", token, null).body())
-                        .get("credentials").get("password").asText();
-            }
-            assertEquals("two", seen, "a write through one instance is read through the other within 1 s");
-
-            List<Integer> anonymous = new ArrayList<>();
-            for (DemoService s : List.of(one, one, two, two)) {
-                anonymous.add(call(s, "GET", "/api/v1/credentials", null, null).statusCode());
-            }
-            // 3 per window for this address: the anonymous login and two requests on the first instance
-            // use them up, so the second instance refuses at once: the budget is global.
-            assertEquals(List.of(401, 401, 429, 429), anonymous, "the anonymous budget is global");
-
-            assertTrue(call(two, "GET", "/api/v1/audit?limit=200", token, null).body().contains("credential.write"),
-                    "the audit trail is shared too");
-        } finally {
-            one.close();
-            two.close();
-        }
     }
 
     @Test

@@ -13,8 +13,17 @@ import java.io.InputStream;
  * (chunked, or longer than declared) turns out to, is answered 413 with a problem body before any
  * handler runs. The body is read here (up to the limit) and handed to the handler from memory, so a
  * handler never sees a body over the limit and never has to handle the overflow itself.
+ *
+ * <p>Before answering 413 the filter reads and discards what the client is still sending, up to
+ * {@value #DRAIN_BYTES} bytes, and closes the connection after the answer: closing a socket with
+ * unread request bytes makes the kernel reset the connection, and a client still sending would then
+ * see "connection reset" instead of the 413. A body declared larger than that is not drained (the
+ * client may then see the reset; reading megabytes to be polite would be a denial-of-service lever).
  */
 public final class BodyLimitFilter extends Filter {
+    /** How much of a refused body is read and discarded before the 413 (1 MiB). */
+    public static final int DRAIN_BYTES = 1 << 20;
+
     private final int maxBytes;
 
     private BodyLimitFilter(int maxBytes) {
@@ -45,7 +54,7 @@ public final class BodyLimitFilter extends Filter {
                 return;
             }
             if (length > maxBytes) {
-                tooLarge(exchange);
+                tooLarge(exchange, length - maxBytes <= DRAIN_BYTES ? exchange.getRequestBody() : null);
                 return;
             }
         }
@@ -56,7 +65,7 @@ public final class BodyLimitFilter extends Filter {
             while ((n = in.read(buffer)) > 0) {
                 body.write(buffer, 0, n);
                 if (body.size() > maxBytes) {
-                    tooLarge(exchange);
+                    tooLarge(exchange, in);
                     return;
                 }
             }
@@ -65,7 +74,19 @@ public final class BodyLimitFilter extends Filter {
         chain.doFilter(exchange);
     }
 
-    private void tooLarge(HttpExchange exchange) throws IOException {
+    private void tooLarge(HttpExchange exchange, InputStream unread) throws IOException {
+        if (unread != null) {
+            byte[] discard = new byte[8192];
+            long drained = 0;
+            try {
+                for (int n; drained < DRAIN_BYTES && (n = unread.read(discard)) > 0;) {
+                    drained += n;
+                }
+            } catch (IOException e) {
+                // The client stopped sending: answer anyway.
+            }
+        }
+        exchange.getResponseHeaders().set("Connection", "close");
         Problem.of(413, "Payload Too Large", "The request body is larger than " + maxBytes + " bytes.").send(exchange);
     }
 
