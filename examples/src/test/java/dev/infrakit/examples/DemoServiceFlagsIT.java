@@ -1,13 +1,10 @@
 package dev.infrakit.examples;
 
-import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,19 +79,9 @@ class DemoServiceFlagsIT {
 
     @Test
     void healthTransitionsArePostedToTheWebhook(@TempDir Path data) throws Exception {
-        List<String> posts = new CopyOnWriteArrayList<>();
-        HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        hook.createContext("/hook", exchange -> {
-            try (InputStream in = exchange.getRequestBody()) {
-                posts.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
-        });
-        hook.start();
-        DemoService service = start(data, "--alert-webhook", "http://127.0.0.1:" + hook.getAddress().getPort()
-                + "/hook", "--drain", "1s");
-        try {
+        try (DemoHttp.WebhookReceiver hook = new DemoHttp.WebhookReceiver()) {
+            List<String> posts = hook.posts;
+            DemoService service = start(data, "--alert-webhook", hook.url(), "--drain", "1s");
             assertEquals(200, status(service, "/health", null));
             Thread closer = new Thread(service::close);
             closer.start();
@@ -107,8 +93,6 @@ class DemoServiceFlagsIT {
             }
             closer.join();
             assertTrue(!posts.isEmpty() && posts.get(0).contains("draining"), "the transition was posted: " + posts);
-        } finally {
-            hook.stop(0);
         }
     }
 }

@@ -9,14 +9,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -33,7 +29,6 @@ class DemoServiceIT {
     @TempDir
     Path data;
     private DemoService service;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
     void start() throws Exception {
@@ -51,17 +46,7 @@ class DemoServiceIT {
     }
 
     private HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
-                .timeout(Duration.ofSeconds(10));
-        if (token != null) {
-            r.header(token.startsWith("ik_") ? "X-API-Key" : "Authorization", token.startsWith("ik_") ? token
-                    : "Bearer " + token);
-        }
-        if (body != null) {
-            r.header("Content-Type", "application/json");
-        }
-        r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+        return DemoHttp.call(service.port(), method, path, token, body);
     }
 
     private String login(String user, String password) throws Exception {

@@ -1,7 +1,5 @@
 package dev.infrakit.examples;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import dev.infrakit.credentials.MasterKey;
 import dev.infrakit.testkit.EphemeralPostgres;
 import dev.infrakit.testkit.TestDatabase;
@@ -11,19 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,11 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and a failed backup is counted and posted to the webhook. Several instances: {@link MultiInstanceIT}.
  */
 class DemoServicePostgresIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MASTER = MasterKey.generate().toBase64();
     private static EphemeralPostgres server;
     private static TestDatabase db;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void startServer() {
@@ -56,8 +45,7 @@ class DemoServicePostgresIT {
     }
 
     private static String url() {
-        return "jdbc:postgresql://" + server.host() + ":" + server.port() + "/" + db.name() + "?user=" + server.username()
-                + "&password=" + server.password();
+        return DemoHttp.jdbcUrl(server, db.name());
     }
 
     private static DemoService start(Path data, String... flags) throws Exception {
@@ -68,18 +56,9 @@ class DemoServicePostgresIT {
                 "INFRAKIT_MASTER_KEY", MASTER)), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 
-    private HttpResponse<String> call(DemoService s, String method, String path, String token, String body)
+    private static HttpResponse<String> call(DemoService s, String method, String path, String token, String body)
             throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
-                .timeout(Duration.ofSeconds(10));
-        if (token != null) {
-            r.header("Authorization", "Bearer " + token);
-        }
-        if (body != null) {
-            r.header("Content-Type", "application/json");
-        }
-        r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+        return DemoHttp.call(s.port(), method, path, token, body);
     }
 
     @Test
@@ -135,20 +114,12 @@ class DemoServicePostgresIT {
                 server.password()); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE not_yours (x int)");
         }
-        List<String> posts = new CopyOnWriteArrayList<>();
-        HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        hook.createContext("/hook", exchange -> {
-            try (InputStream in = exchange.getRequestBody()) {
-                posts.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
-        });
-        hook.start();
+        DemoHttp.WebhookReceiver hook = new DemoHttp.WebhookReceiver();
+        List<String> posts = hook.posts;
         List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(),
                 "--password-iterations", "1000", "--drain", "0s", "--jdbc-url", "jdbc:postgresql://" + server.host()
                         + ":" + server.port() + "/svcdb?user=svc&password=svc-password", "--backup-repo",
-                repo.toString(), "--alert-webhook", "http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"));
+                repo.toString(), "--alert-webhook", hook.url()));
         DemoService service = DemoService.start(ServeCommand.settings(args, Map.of("INFRAKIT_ADMIN_PASSWORD",
                 "admin-password-42", "INFRAKIT_MASTER_KEY", MASTER)), new PrintStream(new ByteArrayOutputStream(), true,
                 StandardCharsets.UTF_8));
@@ -167,7 +138,7 @@ class DemoServicePostgresIT {
             assertTrue(health.body().contains("\"status\":\"warn\""), health.body());
         } finally {
             service.close();
-            hook.stop(0);
+            hook.close();
         }
     }
 }

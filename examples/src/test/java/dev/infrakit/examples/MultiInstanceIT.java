@@ -6,13 +6,9 @@ import dev.infrakit.testkit.EphemeralPostgres;
 import dev.infrakit.testkit.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +40,6 @@ class MultiInstanceIT {
     private static final int USER_LIMIT = 25;
     private static EphemeralPostgres server;
     private static TestDatabase db;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<DemoService> instances = new ArrayList<>();
     @TempDir
     Path dir;
@@ -64,8 +59,7 @@ class MultiInstanceIT {
     }
 
     private static String url() {
-        return "jdbc:postgresql://" + server.host() + ":" + server.port() + "/" + db.name() + "?user=" + server.username()
-                + "&password=" + server.password();
+        return DemoHttp.jdbcUrl(server, db.name());
     }
 
     @BeforeEach
@@ -86,25 +80,13 @@ class MultiInstanceIT {
         instances.forEach(DemoService::close);
     }
 
-    private HttpResponse<String> call(DemoService s, String method, String path, String token, String body)
+    private static HttpResponse<String> call(DemoService s, String method, String path, String token, String body)
             throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
-                .timeout(Duration.ofSeconds(20));
-        if (token != null) {
-            r.header("Authorization", "Bearer " + token);
-        }
-        if (body != null) {
-            r.header("Content-Type", "application/json");
-        }
-        r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+        return DemoHttp.call(s.port(), method, path, token, body);
     }
 
-    private String login(DemoService s, String user, String password) throws Exception {
-        HttpResponse<String> r = call(s, "POST", "/api/v1/auth/login", null, "{\"username\":\"" + user
-                + "\",\"password\":\"" + password + "\"}");
-        assertEquals(200, r.statusCode(), r.body());
-        return JSON.readTree(r.body()).get("accessToken").asText();
+    private static String login(DemoService s, String user, String password) throws Exception {
+        return DemoHttp.login(s.port(), user, password);
     }
 
     @Test

@@ -127,7 +127,7 @@ class ServeJarIT {
     @Test
     void sigtermDrainsAndExitsZeroWithTheAuditIntactApiKeysSurviveARestartAndTamperingIsFound() throws Exception {
         String[] serve = {"serve", "--port", "0", "--data-dir", data.toString(), "--password-iterations", "1000",
-            "--drain", "1s"};
+            "--drain", "3s"};
         Jar first = new Jar(serve);
         int port = first.port();
         String token = login(port);
@@ -138,9 +138,14 @@ class ServeJarIT {
         String apiKey = JSON.readTree(created.body()).get("key").asText();
         assertEquals(200, call(port, "GET", "/health/ready", null, null, null).statusCode());
 
-        first.process.destroy(); // SIGTERM
+        first.process.destroy(); // SIGTERM, delivered asynchronously: poll until the shutdown hook runs
         // Readiness turns 503 at once while requests are still served during the drain period.
         HttpResponse<String> ready = call(port, "GET", "/health/ready", null, null, null);
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); ready.statusCode() == 200
+                && System.nanoTime() < end;) {
+            Thread.sleep(10);
+            ready = call(port, "GET", "/health/ready", null, null, null);
+        }
         assertEquals(503, ready.statusCode(), ready.body());
         assertEquals(200, call(port, "GET", "/api/v1/credentials/billing", "X-API-Key", apiKey, null).statusCode());
         assertEquals(0, first.exitCode(), first.err.toString());
