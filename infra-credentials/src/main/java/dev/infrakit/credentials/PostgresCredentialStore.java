@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PostgresCredentialStore extends ForwardingCredentialStore implements CredentialChanges {
     private final DataSource dataSource;
+    private final DataSource listenDataSource;
     private final PostgresEngine engine;
     private final Duration reconnectInterval;
     private final Set<PostgresChangeFeed> subscriptions = ConcurrentHashMap.newKeySet();
@@ -45,6 +46,7 @@ public final class PostgresCredentialStore extends ForwardingCredentialStore imp
     private PostgresCredentialStore(Builder b, PostgresEngine engine) {
         super(engine);
         this.dataSource = b.dataSource;
+        this.listenDataSource = b.listenDataSource != null ? b.listenDataSource : b.dataSource;
         this.engine = engine;
         this.reconnectInterval = b.reconnectInterval;
     }
@@ -93,7 +95,8 @@ public final class PostgresCredentialStore extends ForwardingCredentialStore imp
     /**
      * Starts telling {@code listener} about every write to this database's credentials, by any
      * instance, from a daemon thread holding its own connection (application name
-     * {@code infrakit-credentials-listener}). When that connection fails the listener's
+     * {@code infrakit-credentials-listener}), taken from the {@link Builder#listenDataSource listen
+     * data source}. When that connection fails the listener's
      * {@link CredentialChangeListener#resync()} is called at once, then after every reconnection
      * attempt (one per {@link Builder#reconnectInterval reconnect interval}) and once more when
      * listening again. Exceptions thrown by the listener are logged and do not stop it.
@@ -108,7 +111,7 @@ public final class PostgresCredentialStore extends ForwardingCredentialStore imp
         if (closed) {
             throw new IllegalStateException("This PostgresCredentialStore is closed");
         }
-        PostgresChangeFeed feed = new PostgresChangeFeed(dataSource, listener, reconnectInterval,
+        PostgresChangeFeed feed = new PostgresChangeFeed(listenDataSource, listener, reconnectInterval,
                 subscriptions::remove);
         subscriptions.add(feed);
         if (closed) {
@@ -140,6 +143,7 @@ public final class PostgresCredentialStore extends ForwardingCredentialStore imp
         private Clock clock = Clock.systemUTC();
         private int maxVersions = RecordStore.DEFAULT_MAX_VERSIONS;
         private Duration reconnectInterval = Duration.ofSeconds(1);
+        private DataSource listenDataSource;
 
         private Builder(DataSource dataSource, KeyRing keys) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -174,6 +178,20 @@ public final class PostgresCredentialStore extends ForwardingCredentialStore imp
                 throw new IllegalArgumentException("reconnectInterval must be at least 1 ms, got " + interval);
             }
             this.reconnectInterval = interval;
+            return this;
+        }
+
+        /**
+         * Where {@linkplain #subscribe subscriptions} take the connection they {@code LISTEN} on
+         * (default: the store's data source). {@code LISTEN} needs a session of its own: when the
+         * store's data source goes through a transaction-pooling PgBouncer, notifications never
+         * reach the listener there, so give a data source that connects to PostgreSQL directly (or
+         * through a session-pooling PgBouncer). Writes keep going through the store's data source:
+         * their {@code NOTIFY} is sent at commit and works through any pooler. A pool used here
+         * lends one connection per subscription for as long as it lasts.
+         */
+        public Builder listenDataSource(DataSource listenDataSource) {
+            this.listenDataSource = Objects.requireNonNull(listenDataSource, "listenDataSource");
             return this;
         }
 

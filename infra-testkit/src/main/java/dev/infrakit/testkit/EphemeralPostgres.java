@@ -136,7 +136,7 @@ public final class EphemeralPostgres implements AutoCloseable {
         }
     }
 
-    private static String serverOsUser(String explicit) {
+    static String serverOsUser(String explicit) {
         if (explicit != null) {
             return explicit;
         }
