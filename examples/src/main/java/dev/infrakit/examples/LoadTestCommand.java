@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * {@code loadtest}: an open-model load test of the demo service's credential reads. It signs in up front (and
@@ -177,10 +178,13 @@ final class LoadTestCommand {
         Histogram logins = new Histogram(3);
         long setupStart = System.nanoTime();
         err.println("loadtest: signing in as " + s.username + " at " + s.url + " …");
-        String setupToken = api.login(s.username, s.password, logins);
-        List<String> tokens = new ArrayList<>();
+        TokenRenewal.Session setup = api.login(s.username, s.password, logins);
+        String setupToken = setup.token();
+        List<TokenRenewal.Session> sessions = new ArrayList<>();
+        TokenRenewal.Login relogin;
         if (s.users == 0) {
-            tokens.add(setupToken);
+            sessions.add(setup);
+            relogin = account -> api.login(s.username, s.password, null);
         } else {
             String prefix = "lt" + randomName(6) + "-";
             err.println("loadtest: creating " + s.users + " users " + prefix + "1 … " + prefix + s.users + " …");
@@ -189,29 +193,40 @@ final class LoadTestCommand {
                 api.createUser(setupToken, prefix + (i + 1), password);
                 return password;
             });
-            tokens.addAll(parallel(s.users, i -> api.login(prefix + (i + 1), passwords.get(i), logins)));
+            sessions.addAll(parallel(s.users, i -> api.login(prefix + (i + 1), passwords.get(i), logins)));
+            relogin = account -> api.login(prefix + (account + 1), passwords.get(account), null);
         }
         long loginNanos = System.nanoTime() - setupStart;
         api.ensureCredential(setupToken, s.app);
 
         String path = "/api/v1/credentials/" + URLEncoder.encode(s.app, StandardCharsets.UTF_8);
-        List<HttpRequest> requests = new ArrayList<>();
-        for (String token : tokens) {
-            requests.add(HttpRequest.newBuilder(URI.create(s.url + path)).timeout(s.timeout)
-                    .header("Authorization", "Bearer " + token).GET().build());
-        }
+        URI target = URI.create(s.url + path);
+        // Runs longer than a token lives: each account signs in again at 80 % of its token's lifetime.
+        ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "loadtest-token-renewal");
+            t.setDaemon(true);
+            return t;
+        });
+        TokenRenewal tokens = new TokenRenewal(sessions, relogin, renewer, err);
         err.println("loadtest: GET " + s.url + path + " at " + s.rate.toPlainString() + "/s for " + s.durationText
                 + ": " + s.schedule.count() + " requests …");
-        LoadRun.Sender sender = i -> client.sendAsync(requests.get((int) (i % requests.size())),
+        LoadRun.Sender sender = i -> client.sendAsync(HttpRequest.newBuilder(target).timeout(s.timeout)
+                .header("Authorization", "Bearer " + tokens.token((int) (i % tokens.accounts()))).GET().build(),
                 HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
-        LoadResult result = LoadRun.run(s.schedule, sender, s.maxInFlight, s.timeout.plusSeconds(5), err);
+        LoadResult result;
+        try {
+            result = LoadRun.run(s.schedule, sender, s.maxInFlight, s.timeout.plusSeconds(5), err);
+        } finally {
+            tokens.close();
+            renewer.shutdownNow();
+        }
 
         List<LoadResult.Verdict> verdicts = result.check(s.p95, s.p95Text, s.maxErrorPercent);
         boolean passed = verdicts.stream().allMatch(LoadResult.Verdict::passed);
         if (s.json) {
-            out.println(json(s, path, tokens.size(), logins, loginNanos, result, verdicts, passed));
+            out.println(json(s, path, tokens, logins, loginNanos, result, verdicts, passed));
         } else {
-            human(out, s, path, tokens.size(), logins, loginNanos, result, verdicts, passed);
+            human(out, s, path, tokens, logins, loginNanos, result, verdicts, passed);
         }
         for (LoadResult.Verdict v : verdicts) {
             if (!v.passed()) {
@@ -221,13 +236,18 @@ final class LoadTestCommand {
         return passed ? 0 : 1;
     }
 
-    private static void human(PrintStream out, Settings s, String path, int accounts, Histogram logins,
+    private static void human(PrintStream out, Settings s, String path, TokenRenewal tokens, Histogram logins,
             long loginNanos, LoadResult r, List<LoadResult.Verdict> verdicts, boolean passed) {
+        int accounts = tokens.accounts();
         out.printf(Locale.ROOT, "loadtest:   GET %s%s at %s/s for %s (open model), %d account%s in turn%n", s.url, path,
                 s.rate.toPlainString(), s.durationText, accounts, accounts == 1 ? "" : "s");
         out.printf(Locale.ROOT, "logins:     %d in %.2f s, p50 %s, p95 %s (before the run, not in the figures below)%n",
                 logins.getTotalCount(), loginNanos / 1e9, LoadResult.millis(logins.getValueAtPercentile(50)),
                 LoadResult.millis(logins.getValueAtPercentile(95)));
+        if (tokens.renewals() + tokens.failures() > 0) {
+            out.printf(Locale.ROOT, "renewals:   %d tokens renewed during the run, %d attempts failed%n",
+                    tokens.renewals(), tokens.failures());
+        }
         out.printf(Locale.ROOT, "requests:   %d planned, %d sent, %d not sent%n", r.planned, r.sent, r.notSent);
         out.printf(Locale.ROOT, "completed:  %d in %.2f s (%.1f/s): %d 2xx, %d 429 (rate limited, not errors)%n",
                 r.completed, r.elapsedNanos / 1e9, r.throughput(), r.ok, r.rateLimited);
@@ -247,14 +267,16 @@ final class LoadTestCommand {
         out.println("result:     " + (passed ? "PASS" : "FAIL"));
     }
 
-    private static String json(Settings s, String path, int accounts, Histogram logins, long loginNanos, LoadResult r,
-            List<LoadResult.Verdict> verdicts, boolean passed) {
+    private static String json(Settings s, String path, TokenRenewal tokens, Histogram logins, long loginNanos,
+            LoadResult r, List<LoadResult.Verdict> verdicts, boolean passed) {
+        int accounts = tokens.accounts();
         ObjectNode root = JSON.createObjectNode();
         root.put("url", s.url + path).put("rate", s.rate).put("durationSeconds", s.duration.toNanos() / 1e9)
                 .put("accounts", accounts);
         root.putObject("logins").put("count", logins.getTotalCount()).put("seconds", loginNanos / 1e9)
                 .put("p50Ms", logins.getValueAtPercentile(50) / 1000.0)
                 .put("p95Ms", logins.getValueAtPercentile(95) / 1000.0);
+        root.putObject("tokenRenewals").put("renewed", tokens.renewals()).put("failed", tokens.failures());
         root.put("planned", r.planned).put("sent", r.sent).put("notSent", r.notSent).put("completed", r.completed)
                 .put("ok", r.ok).put("rateLimited", r.rateLimited).put("errors", r.errors)
                 .put("errorRate", r.errorRate()).put("elapsedSeconds", r.elapsedNanos / 1e9)
@@ -288,7 +310,8 @@ final class LoadTestCommand {
             this.timeout = timeout;
         }
 
-        String login(String username, String password, Histogram latencies) throws InterruptedException {
+        /** Signs in; records the latency in {@code latencies} unless null (renewals during the run). */
+        TokenRenewal.Session login(String username, String password, Histogram latencies) throws InterruptedException {
             ObjectNode body = JSON.createObjectNode().put("username", username).put("password", password);
             long start = System.nanoTime();
             HttpResponse<String> r = call("POST", "/api/v1/auth/login", null, body, "sign in as " + username);
@@ -296,15 +319,22 @@ final class LoadTestCommand {
             if (r.statusCode() != 200) {
                 throw failure("sign in as " + username, r);
             }
-            synchronized (latencies) {
-                latencies.recordValue(micros);
+            if (latencies != null) {
+                synchronized (latencies) {
+                    latencies.recordValue(micros);
+                }
             }
             try {
-                JsonNode token = JSON.readTree(r.body()).get("accessToken");
+                JsonNode answer = JSON.readTree(r.body());
+                JsonNode token = answer.get("accessToken");
                 if (token == null || !token.isTextual()) {
                     throw new IllegalStateException("sign in as " + username + ": the answer has no accessToken");
                 }
-                return token.asText();
+                long expiresIn = answer.path("expiresIn").asLong(0);
+                if (expiresIn <= 0) {
+                    throw new IllegalStateException("sign in as " + username + ": the answer has no positive expiresIn");
+                }
+                return new TokenRenewal.Session(token.asText(), Duration.ofSeconds(expiresIn));
             } catch (IOException e) {
                 throw new IllegalStateException("sign in as " + username + ": the answer is not JSON");
             }
