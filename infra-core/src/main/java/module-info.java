@@ -7,6 +7,7 @@
  * <p>{@code Providers} declares the service use of each SPI it is asked to load at run time
  * ({@link java.lang.Module#addUses}), so SPI modules need no {@code uses} clause here.
  */
+@SuppressWarnings("module") // the qualified export's target modules are not compiled yet
 module dev.infrakit.core {
     requires transitive java.sql;
     requires transitive org.slf4j;
@@ -24,6 +25,8 @@ module dev.infrakit.core {
     exports dev.infrakit.core.http;
     exports dev.infrakit.core.notify;
     exports dev.infrakit.core.schedule;
+    // Not API: shared internals of Infrakit's own modules.
+    exports dev.infrakit.core.internal to dev.infrakit.credentials, dev.infrakit.backup;
 
     uses dev.infrakit.core.health.HealthCheckProvider;
     uses dev.infrakit.core.notify.NotifierProvider;

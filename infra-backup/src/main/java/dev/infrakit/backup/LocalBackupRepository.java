@@ -1,6 +1,6 @@
 package dev.infrakit.backup;
 
-import dev.infrakit.backup.internal.DurableFiles;
+import dev.infrakit.core.internal.DurableFiles;
 import dev.infrakit.backup.internal.RunLock;
 import dev.infrakit.backup.internal.Sha256;
 

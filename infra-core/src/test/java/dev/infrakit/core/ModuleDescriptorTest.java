@@ -15,10 +15,15 @@ class ModuleDescriptorTest {
     void exportsOnlyTheApiPackage() {
         ModuleDescriptor descriptor = ModuleDescriptors.of(Config.class);
         assertEquals("dev.infrakit.core", descriptor.name());
+        Set<String> unqualified = new java.util.TreeSet<>();
+        descriptor.exports().stream().filter(e -> !e.isQualified()).forEach(e -> unqualified.add(e.source()));
         assertEquals(Set.of("dev.infrakit.core", "dev.infrakit.core.health", "dev.infrakit.core.http", "dev.infrakit.core.notify",
-                "dev.infrakit.core.schedule"),
-                ModuleDescriptors.exportedPackages(Config.class));
-        assertTrue(descriptor.packages().contains("dev.infrakit.core.internal"), "internals exist but stay hidden");
+                "dev.infrakit.core.schedule"), unqualified);
+        assertTrue(descriptor.packages().contains("dev.infrakit.core.internal"), "internals exist");
+        ModuleDescriptor.Exports internal = descriptor.exports().stream().filter(e -> e.source().equals(
+                "dev.infrakit.core.internal")).findFirst().orElseThrow();
+        assertEquals(Set.of("dev.infrakit.credentials", "dev.infrakit.backup"), internal.targets(),
+                "internals reach only Infrakit's own modules");
         Set<String> provided = new java.util.TreeSet<>();
         descriptor.provides().forEach(p -> provided.add(p.service() + " " + p.providers().size()));
         assertEquals(Set.of("dev.infrakit.core.health.HealthCheckProvider 3", "dev.infrakit.core.notify.NotifierProvider 3"),

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.internal;
 
+import dev.infrakit.core.internal.DurableFiles;
 import dev.infrakit.credentials.CredentialException;
 import dev.infrakit.credentials.CredentialIntegrityException;
 import dev.infrakit.credentials.KeyRing;
@@ -57,12 +58,12 @@ public final class FileEngine extends RecordStore<String> {
                 Path parent = directory.getParent();
                 Files.createDirectories(parent);
                 try {
-                    Files.createDirectory(directory, AtomicFiles.ownerOnly(parent, true));
+                    Files.createDirectory(directory, DurableFiles.ownerOnly(parent, true));
                 } catch (FileAlreadyExistsException e) {
                     // Made meanwhile by another instance.
                 }
             }
-            this.fileAttributes = AtomicFiles.ownerOnly(directory, false);
+            this.fileAttributes = DurableFiles.ownerOnly(directory, false);
             this.mutex = FileMutex.open(layout.lockFile(), fileAttributes);
         } catch (IOException e) {
             throw failure("open the credential store in", directory, e);
@@ -365,13 +366,13 @@ public final class FileEngine extends RecordStore<String> {
         @Override
         void write(List<CredentialRecord<String>> records, FileAttribute<?>[] attributes) throws IOException {
             for (CredentialRecord<String> record : records) {
-                AtomicFiles.replace(fileOf(record.name()), RecordCodec.encodeRecord(record), attributes);
+                DurableFiles.replace(fileOf(record.name()), RecordCodec.encodeRecord(record), attributes);
             }
         }
 
         @Override
         boolean remove(String name, FileAttribute<?>[] attributes) throws IOException {
-            return AtomicFiles.delete(fileOf(name));
+            return DurableFiles.delete(fileOf(name));
         }
 
         @Override
@@ -412,7 +413,7 @@ public final class FileEngine extends RecordStore<String> {
 
         @Override
         boolean isTemporary(String name) {
-            return AtomicFiles.isTemporary(name, fileName);
+            return DurableFiles.isTemporary(name, fileName);
         }
 
         private TreeMap<String, CredentialRecord<String>> all() throws IOException {
@@ -449,7 +450,7 @@ public final class FileEngine extends RecordStore<String> {
             for (CredentialRecord<String> r : changed) {
                 records.put(r.name(), r);
             }
-            AtomicFiles.replace(file, RecordCodec.encodeAll(records.values()), attributes);
+            DurableFiles.replace(file, RecordCodec.encodeAll(records.values()), attributes);
         }
 
         @Override
@@ -458,7 +459,7 @@ public final class FileEngine extends RecordStore<String> {
             if (records.remove(name) == null) {
                 return false;
             }
-            AtomicFiles.replace(file, RecordCodec.encodeAll(records.values()), attributes);
+            DurableFiles.replace(file, RecordCodec.encodeAll(records.values()), attributes);
             return true;
         }
 

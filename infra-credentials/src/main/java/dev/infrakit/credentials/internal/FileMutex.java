@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.internal;
 
+import dev.infrakit.core.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -57,7 +58,7 @@ final class FileMutex {
     static FileMutex open(Path lockFile, FileAttribute<?>[] attributes) throws IOException {
         try {
             Files.createFile(lockFile, attributes);
-            AtomicFiles.syncDirectory(lockFile.getParent());
+            DurableFiles.syncDirectory(lockFile.getParent());
         } catch (FileAlreadyExistsException e) {
             // Another instance or process made it: the same lock.
         }

@@ -1,4 +1,4 @@
-package dev.infrakit.backup.internal;
+package dev.infrakit.core.internal;
 
 import java.io.File;
 import java.io.IOException;
@@ -11,17 +11,22 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /**
- * The file-system steps a local repository needs to survive a crash or a power cut: small files
- * replaced atomically (temporary file in the same directory, {@code fsync}, atomic rename, then
- * {@code fsync} of the directory so the rename itself is durable), directories synced after
- * entries are created, renamed or deleted, and directory trees deleted bottom-up.
+ * The file-system steps that survive a crash or a power cut, shared by Infrakit's file-backed
+ * stores (the credential file store, the local backup repository). Not API: exported only to
+ * Infrakit's own modules.
  *
- * <p>A crash during {@link #replace} leaves the old content or the new, never a mix; at worst a
- * temporary file {@code <name>.<16 hex>.tmp} is left, which {@link #isTemporary} recognises.
+ * <p>{@link #replace} writes the new content to a temporary file in the same directory, syncs it
+ * ({@code fsync}), renames it over the target in one atomic step and syncs the directory so that
+ * the rename itself is durable. A crash at any point leaves the old content or the new, never a
+ * mix; at worst a temporary file {@code <name>.<16 hex digits>.tmp} is left, which
+ * {@link #isTemporary} recognises so that readers skip it and the next opener can delete it.
  */
 public final class DurableFiles {
     private static final Pattern TEMPORARY = Pattern.compile("\\.[0-9a-f]{16}\\.tmp$");
@@ -38,17 +43,30 @@ public final class DurableFiles {
     }
 
     /**
+     * Owner-only permissions ({@code rw-------}, or {@code rwx------} for a directory) for new
+     * files, where {@code directory}'s file system has POSIX permissions; none elsewhere.
+     */
+    public static FileAttribute<?>[] ownerOnly(Path directory, boolean isDirectory) throws IOException {
+        if (!Files.getFileStore(directory).supportsFileAttributeView("posix")) {
+            return new FileAttribute<?>[0];
+        }
+        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString(isDirectory ? "rwx------" : "rw-------"))};
+    }
+
+    /**
      * Replaces {@code target}'s content with {@code content} atomically and durably.
      *
+     * @param attributes for the new file (e.g. {@link #ownerOnly}); none for the defaults
      * @throws IOException if a step fails; {@code target} then keeps its old content (or stays absent)
      */
-    public static void replace(Path target, byte[] content) throws IOException {
+    public static void replace(Path target, byte[] content, FileAttribute<?>... attributes) throws IOException {
         Path directory = target.getParent();
         Path temporary = directory.resolve(target.getFileName() + "."
                 + String.format("%016x", ThreadLocalRandom.current().nextLong()) + ".tmp");
         try {
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel channel = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), attributes)) {
                 ByteBuffer buffer = ByteBuffer.wrap(content);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
@@ -65,6 +83,15 @@ public final class DurableFiles {
             throw e;
         }
         syncDirectory(directory);
+    }
+
+    /** Deletes {@code file} durably; returns whether it existed. */
+    public static boolean delete(Path file) throws IOException {
+        boolean existed = Files.deleteIfExists(file);
+        if (existed) {
+            syncDirectory(file.getParent());
+        }
+        return existed;
     }
 
     /** Makes a directory's entries (files created, renamed or deleted in it) durable. */
