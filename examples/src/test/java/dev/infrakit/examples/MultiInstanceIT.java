@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Three {@code serve --jdbc-url … --master-key-file …} instances on one PostgreSQL act as one: a
+ * Three {@code serve --jdbc-url … --master-key-file …} instances, started at the same moment on an
+ * empty PostgreSQL database, act as one: a
  * token issued by one is accepted by the others, a credential written through one is read through
  * another within 1 s, a subject's rate limit is global (the admitted count exact when it hits all of
  * them at once), and the audit trail they write together verifies as a whole.
@@ -66,12 +67,28 @@ class MultiInstanceIT {
     void startInstances() throws Exception {
         keyFile = dir.resolve("master.key");
         MasterKey.generateToFile(keyFile);
-        for (int i = 0; i < 3; i++) {
-            instances.add(DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir",
-                    dir.resolve("instance-" + i).toString(), "--jdbc-url", url(), "--master-key-file", keyFile.toString(),
-                    "--password-iterations", "1000", "--drain", "0s", "--rate-user", USER_LIMIT + "/15m",
-                    "--rate-anonymous", "100/15m"), Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42")),
-                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        // All three start at once on the empty database, as replicas of a deployment do: schema creation,
+        // the admin account and the first signing key must not race.
+        CyclicBarrier together = new CyclicBarrier(3);
+        ExecutorService starting = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<DemoService>> started = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Path data = dir.resolve("instance-" + i);
+                started.add(starting.submit(() -> {
+                    together.await(20, TimeUnit.SECONDS);
+                    return DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir", data.toString(),
+                            "--jdbc-url", url(), "--master-key-file", keyFile.toString(), "--password-iterations",
+                            "1000", "--drain", "0s", "--rate-user", USER_LIMIT + "/15m", "--rate-anonymous", "100/15m"),
+                            Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42")),
+                            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+                }));
+            }
+            for (Future<DemoService> f : started) {
+                instances.add(f.get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            starting.shutdownNow();
         }
     }
 

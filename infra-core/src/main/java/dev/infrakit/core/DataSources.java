@@ -159,8 +159,20 @@ public final class DataSources {
     }
 
     /**
+     * The transaction-level advisory lock {@link #runScript} holds on PostgreSQL (the first 8 bytes
+     * of SHA-256("infrakit schema scripts")), so scripts of several processes run one after another.
+     */
+    static final long SCRIPT_LOCK = 0xe4ee715c97a8eaeeL;
+
+    /**
      * Runs a script (several statements) in one transaction on a connection of {@code dataSource}:
      * all of it or none. The connection's auto-commit setting is restored.
+     *
+     * <p>On PostgreSQL the transaction first takes a transaction-level advisory lock, so that
+     * instances starting at once run their schema scripts one after another: two concurrent
+     * {@code CREATE TABLE IF NOT EXISTS} or {@code CREATE OR REPLACE FUNCTION} of the same object
+     * otherwise fail one of them ({@code duplicate key}, {@code tuple concurrently updated}). The
+     * lock is released at commit or rollback, and works through transaction-pooling PgBouncer.
      *
      * @throws SQLException if a statement fails (after the rollback)
      */
@@ -169,6 +181,9 @@ public final class DataSources {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
+                if ("PostgreSQL".equals(c.getMetaData().getDatabaseProductName())) {
+                    s.execute("SELECT pg_advisory_xact_lock(" + SCRIPT_LOCK + ")");
+                }
                 s.execute(sql);
                 c.commit();
             } catch (SQLException e) {

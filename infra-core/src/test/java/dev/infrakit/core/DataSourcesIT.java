@@ -74,4 +74,34 @@ class DataSourcesIT {
         assertTrue(e.getMessage().contains("refused"), e.getMessage());
         assertFalse(e.getMessage().contains("leak-me"), e.getMessage());
     }
+
+    @Test
+    void schemaScriptsRunByInstancesStartingAtOnceDoNotRace(TestDatabase db) throws Exception {
+        int instances = 8;
+        try (HikariDataSource pool = DataSources.create(Config.of(Map.of("url", db.jdbcUrl(), "username", db.username(),
+                "password", db.password(), "pool-size", String.valueOf(instances))))) {
+            for (int round = 0; round < 5; round++) {
+                String script = "CREATE TABLE IF NOT EXISTS race_" + round + " (id bigint PRIMARY KEY, note text);\n"
+                        + "CREATE INDEX IF NOT EXISTS race_" + round + "_note ON race_" + round + " (note);\n"
+                        + "CREATE OR REPLACE FUNCTION race_" + round + "_f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n";
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(instances);
+                java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(instances);
+                try {
+                    java.util.List<java.util.concurrent.Future<Object>> runs = new java.util.ArrayList<>();
+                    for (int i = 0; i < instances; i++) {
+                        runs.add(threads.submit(() -> {
+                            start.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                            DataSources.runScript(pool, script);
+                            return null;
+                        }));
+                    }
+                    for (java.util.concurrent.Future<Object> run : runs) {
+                        run.get(30, java.util.concurrent.TimeUnit.SECONDS); // a race would fail one with 23505 or XX000
+                    }
+                } finally {
+                    threads.shutdownNow();
+                }
+            }
+        }
+    }
 }
