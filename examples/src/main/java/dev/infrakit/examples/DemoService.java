@@ -97,6 +97,7 @@ final class DemoService implements AutoCloseable {
         String rateUser = "100/15m";
         String rateAdmin = "200/15m";
         Duration drain = Duration.ofSeconds(2);
+        Duration tokenTtl = Duration.ofMinutes(15);
         int maxBody = 64 * 1024;
         int passwordIterations = PasswordHasher.DEFAULT_ITERATIONS;
         boolean trustProxy;
@@ -188,7 +189,7 @@ final class DemoService implements AutoCloseable {
         this.rotation = RotationEngine.builder(store).auditSink(audit).build();
         TokenKeys keys = TokenKeys.builder(store).build();
         this.issuer = TokenIssuer.builder(keys).issuer("infrakit-demo").audience("infrakit-demo")
-                .ttl(Duration.ofMinutes(15)).build();
+                .ttl(s.tokenTtl).build();
         TokenVerifier verifier = TokenVerifier.builder(keys).issuer("infrakit-demo").audience("infrakit-demo").build();
         this.apiKeys = ApiKeys.builder(keyStore).auditSink(audit).build();
         this.throttle = LoginThrottle.builder().auditSink(audit).build();
@@ -560,7 +561,7 @@ final class DemoService implements AutoCloseable {
         Principal p = result.principal();
         String token = issuer.issue(p.subject(), p.roles());
         json(exchange, 200, JSON.createObjectNode().put("accessToken", token).put("tokenType", "Bearer")
-                .put("expiresIn", 900));
+                .put("expiresIn", settings.tokenTtl.toSeconds()));
     }
 
     private final java.util.function.Supplier<String> DUMMY_HASH = new java.util.function.Supplier<>() {

@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
 final class ServeCommand {
     static final String USAGE = String.join("\n",
             "  serve [--port 8080] [--data-dir ./data] [--master-key-file FILE] [--rate-anonymous 20/15m]",
-            "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--max-body 65536]",
+            "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--max-body 65536] [--token-ttl 15m]",
             "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy]",
             "        [--alert-webhook URL] [--jdbc-url URL [--backup-repo DIR [--backup-every 1h]]]",
             "        (with --jdbc-url: credentials, users, keys, limits and audit in PostgreSQL; instances",
@@ -25,7 +25,7 @@ final class ServeCommand {
 
     static DemoService.Settings settings(List<String> args, Map<String, String> env) {
         Args a = Args.parse(args, Set.of("port", "data-dir", "master-key-file", "rate-anonymous", "rate-user",
-                "rate-admin", "drain", "max-body", "password-iterations", "slowdown-after", "slowdown-step", "slowdown-max",
+                "rate-admin", "drain", "max-body", "password-iterations", "token-ttl", "slowdown-after", "slowdown-step", "slowdown-max",
                 "alert-webhook", "jdbc-url", "backup-repo", "backup-every"), Set.of("trust-proxy"), env);
         DemoService.Settings s = new DemoService.Settings();
         s.port = a.intValue("port", 8080);
@@ -40,6 +40,10 @@ final class ServeCommand {
         s.rateUser = limit(a, "rate-user", s.rateUser);
         s.rateAdmin = limit(a, "rate-admin", s.rateAdmin);
         s.drain = duration(a, "drain", s.drain);
+        s.tokenTtl = duration(a, "token-ttl", s.tokenTtl);
+        if (s.tokenTtl.compareTo(Duration.ofMinutes(1)) < 0 || s.tokenTtl.compareTo(Duration.ofHours(24)) > 0) {
+            throw new Args.UsageException("--token-ttl is 1m to 24h, got " + a.get("token-ttl").orElse(""));
+        }
         s.trustProxy = a.flag("trust-proxy");
         if (a.get("jdbc-url").isPresent()) {
             s.jdbcUrl = JdbcUrl.parse("jdbc-url", a.get("jdbc-url").get());

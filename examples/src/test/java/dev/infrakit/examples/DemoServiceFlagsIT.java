@@ -19,7 +19,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The service's optional flags: --trust-proxy, slow-down, --alert-webhook. */
+/** The service's optional flags: --trust-proxy, slow-down, --alert-webhook, --token-ttl. */
 class DemoServiceFlagsIT {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -93,6 +93,29 @@ class DemoServiceFlagsIT {
             }
             closer.join();
             assertTrue(!posts.isEmpty() && posts.get(0).contains("draining"), "the transition was posted: " + posts);
+        }
+    }
+
+    @Test
+    void tokenTtlSetsTheTokensLifetimeAndIsBounded(@TempDir Path data) throws Exception {
+        DemoService service = start(data, "--token-ttl", "5m");
+        try {
+            HttpResponse<String> login = DemoHttp.call(service.port(), "POST", "/api/v1/auth/login", null,
+                    "{\"username\":\"admin\",\"password\":\"admin-password-42\"}");
+            assertEquals(200, login.statusCode(), login.body());
+            com.fasterxml.jackson.databind.JsonNode body = DemoHttp.JSON.readTree(login.body());
+            assertEquals(300, body.get("expiresIn").asLong());
+            String[] parts = body.get("accessToken").asText().split("\\.");
+            com.fasterxml.jackson.databind.JsonNode claims = DemoHttp.JSON.readTree(java.util.Base64.getUrlDecoder()
+                    .decode(parts[1]));
+            assertEquals(300, claims.get("exp").asLong() - claims.get("iat").asLong(), "the token says so too");
+        } finally {
+            service.close();
+        }
+        for (String bad : List.of("30s", "25h", "soon")) {
+            Args.UsageException e = org.junit.jupiter.api.Assertions.assertThrows(Args.UsageException.class,
+                    () -> ServeCommand.settings(List.of("--token-ttl", bad), Map.of()));
+            assertTrue(e.getMessage().contains("--token-ttl"), e.getMessage());
         }
     }
 }
