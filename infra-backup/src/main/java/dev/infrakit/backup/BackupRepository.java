@@ -21,7 +21,9 @@ import java.util.Optional;
  *   <li><b>Locking</b>: {@link #lock} refuses a second run while a live holder has the lock, and
  *   takes over a lock whose holder is gone.</li>
  * </ul>
- * Implementations are thread-safe.
+ * Implementations are thread-safe. The contract test kit
+ * {@code dev.infrakit.backup.contract.BackupRepositoryContract} in this module's test-jar checks this
+ * behaviour through the SPI; an implementation's tests extend it.
  */
 public interface BackupRepository extends AutoCloseable {
 
