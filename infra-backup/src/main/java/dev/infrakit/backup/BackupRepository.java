@@ -55,7 +55,8 @@ public interface BackupRepository extends AutoCloseable {
      * Replaces a published backup's manifest (status, verification, drill, keep-forever mark),
      * atomically.
      *
-     * @throws BackupException if there is no such backup or the write fails
+     * @throws BackupException if there is no such backup, the manifest changes its artifacts or is
+     *     RUNNING (a published backup never runs again), or the write fails
      */
     void update(Manifest manifest);
 

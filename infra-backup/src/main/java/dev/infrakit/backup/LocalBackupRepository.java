@@ -251,6 +251,10 @@ public final class LocalBackupRepository implements BackupRepository {
         synchronized (writes) {
             Manifest current = find(id).orElseThrow(() -> new BackupException("No backup " + id + " in " + name
                     + " to update"));
+            if (manifest.status() == BackupStatus.RUNNING) {
+                throw new BackupException("Cannot update backup " + id + " in " + name + ": a published backup cannot "
+                        + "be RUNNING again");
+            }
             if (!current.artifacts().equals(manifest.artifacts())) {
                 throw new BackupException("Cannot update backup " + id + " in " + name + ": an update cannot change "
                         + "its artifacts (stored " + current.artifacts() + ", given " + manifest.artifacts() + ")");

@@ -319,6 +319,13 @@ public abstract class BackupRepositoryContract {
                 "a RUNNING manifest (without the stored artifacts)");
         assertThrows(BackupException.class, () -> repository.update(newRunning(T0)),
                 "a RUNNING manifest of an unknown backup");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) json
+                .readTree(verified.toJson());
+        Manifest runningAgain = Manifest.fromJson(root.put("status", "RUNNING").toString());
+        assertEquals(verified.artifacts(), runningAgain.artifacts());
+        assertThrows(BackupException.class, () -> repository.update(runningAgain),
+                "a RUNNING manifest, even with the stored artifacts");
         assertThrows(BackupException.class, () -> repository.update(newRunning(T0)
                 .complete(T0, published.artifacts(), INFO)), "an unknown id");
         assertEquals(verified, repository.find(published.id()).orElseThrow(), "refused updates changed nothing");
