@@ -71,4 +71,20 @@ public abstract class PostgresClientBuilder<B extends PostgresClientBuilder<B>> 
         settings.timeout(timeout);
         return self();
     }
+
+    /**
+     * Checks a maintenance database setting (the database connected to for creating and dropping
+     * others) of {@link RestoreDrill} and {@link PostgresRestore}: given once, a non-blank name.
+     *
+     * @return {@code database}
+     */
+    static String maintenanceDatabase(String current, String database) {
+        if (current != null) {
+            throw new IllegalStateException("maintenanceDatabase was already set to " + current);
+        }
+        if (database == null || database.isBlank()) {
+            throw new IllegalArgumentException("maintenanceDatabase must be a database name, got '" + database + "'");
+        }
+        return database;
+    }
 }

@@ -131,13 +131,7 @@ public final class PostgresRestore {
 
         /** The database to connect to for checking and creating the target; default {@code postgres}. */
         public Builder maintenanceDatabase(String database) {
-            if (maintenanceDatabase != null) {
-                throw new IllegalStateException("maintenanceDatabase was already set to " + maintenanceDatabase);
-            }
-            if (database == null || database.isBlank()) {
-                throw new IllegalArgumentException("maintenanceDatabase must be a database name, got '" + database + "'");
-            }
-            maintenanceDatabase = database;
+            maintenanceDatabase = PostgresClientBuilder.maintenanceDatabase(maintenanceDatabase, database);
             return this;
         }
 

@@ -207,13 +207,7 @@ public final class RestoreDrill implements BackupDrill {
 
         /** The database to connect to for creating and dropping the scratch database; default {@code postgres}. */
         public Builder maintenanceDatabase(String database) {
-            if (maintenanceDatabase != null) {
-                throw new IllegalStateException("maintenanceDatabase was already set to " + maintenanceDatabase);
-            }
-            if (database == null || database.isBlank()) {
-                throw new IllegalArgumentException("maintenanceDatabase must be a database name, got '" + database + "'");
-            }
-            maintenanceDatabase = database;
+            maintenanceDatabase = PostgresClientBuilder.maintenanceDatabase(maintenanceDatabase, database);
             return this;
         }
 
