@@ -65,8 +65,20 @@ public final class AuditEvent {
         /** It was attempted and failed. */
         FAILURE,
         /** It was refused (not authenticated, not authorized, rate-limited). */
-        DENIED
+        DENIED,
+        /**
+         * Not yet known: recorded before the action takes effect, so that an action whose record
+         * cannot be made durable is refused instead of done unaudited. A second event with the
+         * detail {@link AuditEvent#PENDING_ID} set to this event's id records how it ended.
+         */
+        PENDING
     }
+
+    /**
+     * The detail key that links an outcome event to the {@link Outcome#PENDING} event recorded
+     * before the action: its value is the pending event's id.
+     */
+    public static final String PENDING_ID = "pending_id";
 
     private final UUID id;
     private final Instant timestamp;
@@ -287,6 +299,20 @@ public final class AuditEvent {
         public Builder reason(String reason) {
             this.reason = reason;
             return this;
+        }
+
+        /**
+         * Makes this the outcome event of {@code pending} (an event of outcome PENDING): the
+         * detail {@link AuditEvent#PENDING_ID} names it.
+         *
+         * @throws IllegalArgumentException if {@code pending} is not a PENDING event
+         */
+        public Builder follows(AuditEvent pending) {
+            Objects.requireNonNull(pending, "pending");
+            if (pending.outcome() != Outcome.PENDING) {
+                throw new IllegalArgumentException("follows() needs a PENDING event, got outcome " + pending.outcome());
+            }
+            return detail(PENDING_ID, pending.id().toString());
         }
 
         /** Adds request context, e.g. {@code request("method", "GET")} or the request's headers as a map. */
