@@ -26,9 +26,15 @@ final class AuditFiles {
 
     static List<AuditRecord> query(Path directory, String base, AuditQuery query) {
         List<AuditRecord> results = new ArrayList<>();
-        for (int i = 0; results.size() < query.limit(); i++) {
-            Path file = directory.resolve(i == 0 ? base : base + "." + i);
-            if (i > 0 && !Files.exists(file)) {
+        List<Path> files;
+        try {
+            files = new ArrayList<>(LogFiles.chainOrder(directory, base));
+        } catch (IOException e) {
+            throw new AuditException("Cannot list " + directory + ": " + e.getMessage(), e);
+        }
+        java.util.Collections.reverse(files);
+        for (Path file : files) {
+            if (results.size() >= query.limit()) {
                 break;
             }
             int needed = query.limit() - results.size();
@@ -45,7 +51,7 @@ final class AuditFiles {
                     }
                 }
             } catch (NoSuchFileException e) {
-                break;
+                continue; // pruned by a rotation meanwhile
             } catch (IOException | UncheckedIOException e) {
                 throw new AuditException("Cannot read " + file + ": " + e.getMessage(), e);
             }

@@ -83,7 +83,7 @@ public final class AuditVerifier {
      * @throws AuditException if the files cannot be read
      */
     public static Result verifyFiles(Path directory, String base, byte[] key) {
-        return verify(directory, base, key, -1, null);
+        return verify(directory, base, key, null, 0);
     }
 
     /**
@@ -94,40 +94,48 @@ public final class AuditVerifier {
      */
     public static Result verifyFiles(Path directory, String base, byte[] key,
                                      java.security.interfaces.ECPublicKey checkpointKey) {
-        return verifyFiles(directory, base, key, checkpointKey, null);
+        return verifyFiles(directory, base, key, checkpointKey, new CheckpointStore[0]);
     }
 
     /**
      * As {@link #verifyFiles(Path, String, byte[], java.security.interfaces.ECPublicKey)}, also
      * reading the copies of the checkpoints kept in PostgreSQL
-     * ({@link JsonLinesAuditSink.Builder#checkpointMirror}), so that cutting {@code security.log}
-     * (with its checkpoints) is detected as well.
+     * ({@link JsonLinesAuditSink.Builder#checkpointMirror}).
      */
     public static Result verifyFiles(Path directory, String base, byte[] key,
                                      java.security.interfaces.ECPublicKey checkpointKey, javax.sql.DataSource mirror) {
+        return verifyFiles(directory, base, key, checkpointKey,
+                CheckpointStore.postgres(mirror, directory.toAbsolutePath().toString()));
+    }
+
+    /**
+     * As {@link #verifyFiles(Path, String, byte[], java.security.interfaces.ECPublicKey)}, also
+     * reading the checkpoints kept in {@code stores} ({@link JsonLinesAuditSink.Builder#checkpointStore}),
+     * away from the logs: a log cut together with the checkpoints in its own {@code security.log},
+     * or deleted whole, is then reported too. Only the public key is needed.
+     *
+     * @throws AuditException if the files or a store cannot be read
+     */
+    public static Result verifyFiles(Path directory, String base, byte[] key,
+                                     java.security.interfaces.ECPublicKey checkpointKey, CheckpointStore... stores) {
         Objects.requireNonNull(checkpointKey, "checkpointKey");
-        boolean audit = base.equals("audit.log");
-        long seq = -1;
-        byte[] mac = null;
-        if (mirror != null) {
-            try (java.sql.Connection c = mirror.getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
-                    "SELECT jws FROM infrakit_audit_file_checkpoint WHERE directory = ?")) {
-                s.setString(1, directory.toAbsolutePath().toString());
-                try (java.sql.ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) {
-                        java.util.Map<String, Object> claims = Checkpoints.verify(checkpointKey, rs.getString(1));
-                        if (claims == null) {
-                            return bad(0, 0, 0, Problem.BAD_SIGNATURE, "a checkpoint copy in PostgreSQL does not verify");
-                        }
-                        long claimed = ((Number) claims.get(audit ? "auditSeq" : "securitySeq")).longValue();
-                        if (claimed >= seq) {
-                            seq = claimed;
-                            mac = Base64.getDecoder().decode((String) claims.get(audit ? "auditMac" : "securityMac"));
-                        }
-                    }
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(base, "base");
+        Checkpoints.ChainState newest = null;
+        long retainedClaim = 0;
+        List<String> signed = new ArrayList<>();
+        for (CheckpointStore store : stores) {
+            for (String jws : store.load()) {
+                java.util.Map<String, Object> claims = Checkpoints.verify(checkpointKey, jws);
+                Checkpoints.ChainState state = claims == null ? null : Checkpoints.stateOf(claims, base);
+                if (state == null) {
+                    return bad(0, 0, 0, Problem.BAD_SIGNATURE, "a checkpoint in " + store.name() + " does not verify");
                 }
-            } catch (java.sql.SQLException e) {
-                throw new AuditException("Cannot read the checkpoint copies: " + e.getMessage(), e);
+                signed.add(jws);
+                if (newest == null || state.seq() >= newest.seq()) {
+                    newest = state;
+                }
+                retainedClaim = Math.max(retainedClaim, state.retained());
             }
         }
         for (Path file : files(directory, "security.log")) {
@@ -143,18 +151,18 @@ public final class AuditVerifier {
                     continue;
                 }
                 java.util.Map<String, Object> claims = Checkpoints.verify(checkpointKey, node.get("checkpoint").asText());
-                if (claims == null) {
+                Checkpoints.ChainState state = claims == null ? null : Checkpoints.stateOf(claims, base);
+                if (state == null) {
                     return bad(0, 0, node.path("seq").asLong(), Problem.BAD_SIGNATURE,
                             file.getFileName() + " holds a checkpoint whose signature does not verify");
                 }
-                long claimed = ((Number) claims.get(audit ? "auditSeq" : "securitySeq")).longValue();
-                if (claimed >= seq) {
-                    seq = claimed;
-                    mac = Base64.getDecoder().decode((String) claims.get(audit ? "auditMac" : "securityMac"));
+                if (newest == null || state.seq() >= newest.seq()) {
+                    newest = state;
                 }
+                retainedClaim = Math.max(retainedClaim, state.retained());
             }
         }
-        return verify(directory, base, key, seq, mac);
+        return verify(directory, base, key, newest, retainedClaim);
     }
 
     /**
@@ -180,24 +188,43 @@ public final class AuditVerifier {
     }
 
     private static List<Path> files(Path directory, String base) {
-        List<Path> files = new ArrayList<>();
-        for (int i = 1; ; i++) {
-            Path rotated = directory.resolve(base + "." + i);
-            if (!Files.exists(rotated)) {
-                break;
-            }
-            files.add(0, rotated);
+        try {
+            return LogFiles.chainOrder(directory, base);
+        } catch (IOException e) {
+            throw new AuditException("Cannot list " + directory + ": " + e.getMessage(), e);
         }
-        if (Files.exists(directory.resolve(base))) {
-            files.add(directory.resolve(base));
-        }
-        return files;
     }
 
-    private static Result verify(Path directory, String base, byte[] key, long checkpointSeq, byte[] checkpointMac) {
+    /**
+     * Walks the chain across every file oldest first.
+     *
+     * @param checkpoint the newest signed checkpoint's state of this chain, or null
+     * @param checkpointRetained the highest first-retained sequence number the checkpoints name (0: none)
+     */
+    private static Result verify(Path directory, String base, byte[] key, Checkpoints.ChainState checkpoint,
+                                 long checkpointRetained) {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(base, "base");
         List<Path> files = files(directory, base);
+        long checkpointSeq = checkpoint == null ? -1 : checkpoint.seq();
+        // What retention kept, as the link records (and checkpoints) claim: everything from there on
+        // must be present. The claim only grows, so the largest one is the newest.
+        long claim = checkpointRetained;
+        for (Path file : files) {
+            try {
+                JsonNode first = LogFiles.firstRecord(file);
+                if (first != null && first.has("retained")) {
+                    claim = Math.max(claim, first.get("retained").asLong());
+                }
+            } catch (IOException e) {
+                throw new AuditException("Cannot read " + file + ": " + e.getMessage(), e);
+            }
+        }
+        if (files.isEmpty()) {
+            long from = Math.max(1, claim);
+            return bad(0, 0, from, checkpointSeq >= from ? Problem.TRUNCATED : Problem.MISSING,
+                    "there is no " + base + " in " + directory + " (deleted, or never written there)");
+        }
         Mac hmac = Chain.hmac(key);
         byte[] previousMac = null;
         long expected = -1;
@@ -213,10 +240,14 @@ public final class AuditVerifier {
             } catch (IOException e) {
                 throw new AuditException("Cannot read " + file + ": " + e.getMessage(), e);
             }
+            if (lines.isEmpty()) {
+                long from = expected > 0 ? expected : Math.max(1, claim);
+                return bad(checked, last, from, Problem.MISSING, file.getFileName() + " is empty");
+            }
             for (int n = 0; n < lines.size(); n++) {
                 String line = lines.get(n);
                 String where = file.getFileName() + " line " + (n + 1);
-                long badSeq = expected < 0 ? 1 : expected;
+                long badSeq = expected < 0 ? Math.max(1, claim) : expected;
                 if (n == lines.size() - 1 && torn) {
                     return bad(checked, last, badSeq, Problem.MALFORMED, where + " is torn (no final newline)");
                 }
@@ -233,6 +264,11 @@ public final class AuditVerifier {
                             where + " should link to the previous file");
                 }
                 if (expected < 0) {
+                    if (claim > 0 && seq > claim) {
+                        return bad(0, 0, claim, Problem.MISSING, "records " + claim + " to " + (seq - 1)
+                                + " are missing: retention kept them, yet the oldest file there is ("
+                                + file.getFileName() + ") starts at " + seq);
+                    }
                     byte[] anchor;
                     try {
                         anchor = Base64.getDecoder().decode(node.get("link").asText());
@@ -265,7 +301,7 @@ public final class AuditVerifier {
                 if (!MessageDigest.isEqual(computed, mac)) {
                     return bad(checked, last, seq, Problem.MODIFIED, where + " does not match its MAC");
                 }
-                if (seq == checkpointSeq && !MessageDigest.isEqual(mac, checkpointMac)) {
+                if (seq == checkpointSeq && !MessageDigest.isEqual(mac, checkpoint.mac())) {
                     return bad(checked, last, seq, Problem.MODIFIED, where + " differs from the signed checkpoint");
                 }
                 previousMac = mac;
@@ -277,6 +313,9 @@ public final class AuditVerifier {
         if (checkpointSeq > last) {
             return bad(checked, last, last + 1, Problem.TRUNCATED, "the log ends at sequence " + last
                     + " but a signed checkpoint names sequence " + checkpointSeq);
+        }
+        if (!Files.exists(directory.resolve(base)) && !Files.exists(LogFiles.rotating(directory, base))) {
+            return bad(checked, last, last + 1, Problem.MISSING, base + " itself is missing (the current file)");
         }
         return new Result(true, checked, last, OptionalLong.empty(), null, "", 1);
     }

@@ -2,6 +2,9 @@ package dev.infrakit.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.infrakit.core.internal.DurableFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.crypto.Mac;
 import java.io.IOException;
@@ -12,7 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One set of rotating, MAC-chained JSON-lines files: {@code base}, {@code base.1}, … up to
@@ -21,6 +28,20 @@ import java.util.Base64;
  * <p>On open it finds the last complete line of the newest file to continue the chain; a torn
  * last line (a crash in the middle of a write) is cut off and counted, since no record it held was
  * ever acknowledged as durable.
+ *
+ * <p>Every file starts with a link record: {@code {"seq":n,"link":"<MAC of record n-1>",
+ * "retained":r}}, where {@code r} is the first sequence number retention still keeps. The claim
+ * only moves forward when this log itself deletes its oldest files, so a file deleted by anyone
+ * else shows in the verifier as records missing from {@code r} on.
+ *
+ * <p>Rotation is crash-atomic: (1) the next current file, complete with its link record, is
+ * written and synced as {@code base.rotating}; (2) the files beyond {@code maxFiles} are deleted,
+ * oldest first, and the others renamed one number up, oldest first, so that at every moment the
+ * files in number order hold the chain in order; (3) {@code base.rotating} is renamed to
+ * {@code base}. A crash at any step leaves files the verifier reads as one chain, and opening the
+ * log finishes the rotation (or drops a {@code base.rotating} torn in step 1, when nothing else had
+ * changed). The current file is only ever created this way, so it is never empty. Files are
+ * owner-only whatever the umask.
  */
 final class ChainedLog {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,6 +66,11 @@ final class ChainedLog {
     private long durableSize;
 
     private final boolean chained;
+    /** The first sequence number retention keeps, as the current file's link record claims. */
+    private long retained = 1;
+    /** The sequence number of the current file's link record. */
+    private long currentFirstSeq = 1;
+    private static final Logger LOG = LoggerFactory.getLogger(ChainedLog.class);
 
     /** The batch buffer, exposing its array so it is written and journaled without copies. */
     private static final class Batch extends java.io.ByteArrayOutputStream {
@@ -91,6 +117,11 @@ final class ChainedLog {
         appendBody("{\"seq\":" + (lastSeq + 1) + ",\"checkpoint\":\"" + jws + "\"}");
     }
 
+    /** The first sequence number retention keeps (records before it were pruned by this log). */
+    long retained() {
+        return retained;
+    }
+
     long repairedTornLines() {
         return repairedTornLines;
     }
@@ -101,7 +132,8 @@ final class ChainedLog {
     }
 
     void open() throws IOException {
-        Files.createDirectories(directory);
+        DurableFiles.createOwnerOnlyDirectories(directory);
+        repairRotation();
         Path file = current();
         if (journal != null) {
             recoveredBytes = journal.redo(file);
@@ -109,26 +141,32 @@ final class ChainedLog {
         lastSeq = 0;
         lastMac = Chain.GENESIS;
         if (Files.exists(file)) {
+            DurableFiles.restrictToOwner(file, false);
             channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
             size = repairTail(channel);
             String last = lastLine(channel, size);
             if (last != null) {
                 restore(last);
+                JsonNode first = LogFiles.firstRecord(file);
+                currentFirstSeq = first == null ? lastSeq : first.get("seq").asLong();
+                retained = first != null && first.has("retained") ? first.get("retained").asLong() : legacyRetained();
+                channel.position(size);
             } else {
-                restoreFromPrevious();
-                writeLink();
+                // This log only ever publishes a current file holding its link record, so an empty
+                // one is someone else's doing (or a link line torn by a crash): write the link into it.
+                continueFromRotated();
+                if (chained) {
+                    LOG.warn("{} was empty; continuing the chain in it after the rotated files", file);
+                    appendLink(retained); // written with the first batch
+                }
+                currentFirstSeq = lastSeq;
             }
-            channel.position(size);
         } else {
-            restoreFromPrevious();
-            channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            size = 0;
-            writeLink();
-            syncFile();
-            syncDirectory(directory);
+            continueFromRotated();
+            publish(writeNext(retained));
         }
         // Lines a killed process left in the page cache were journaled, not synced: sync them
-        // before the journal is reset. A link line still pending is written with the first batch.
+        // before the journal is reset.
         durableSize = size - pending.size();
         if (durableSize > 0) {
             channel.force(false);
@@ -138,14 +176,109 @@ final class ChainedLog {
         }
     }
 
-    private void restoreFromPrevious() throws IOException {
-        Path previous = directory.resolve(base + ".1");
-        if (Files.exists(previous)) {
-            try (FileChannel old = FileChannel.open(previous, StandardOpenOption.READ)) {
-                String last = lastLine(old, old.size());
+    /** Takes the chain's state (or a new chain's) from the newest rotated file. */
+    private void continueFromRotated() throws IOException {
+        Map.Entry<Integer, Path> newest = LogFiles.numbered(directory, base).firstEntry();
+        retained = 1;
+        if (newest != null) {
+            try (FileChannel old = FileChannel.open(newest.getValue(), StandardOpenOption.READ)) {
+                String last = lastLine(old, old.size() - trailingPartialLine(old));
                 if (last != null) {
                     restore(last);
                 }
+            }
+            JsonNode first = LogFiles.firstRecord(newest.getValue());
+            retained = first != null && first.has("retained") ? first.get("retained").asLong() : legacyRetained();
+        }
+    }
+
+    /** The claim for logs written before link records carried one: the oldest file there is. */
+    private long legacyRetained() throws IOException {
+        Map.Entry<Integer, Path> oldest = LogFiles.numbered(directory, base).lastEntry();
+        long first = LogFiles.firstSeq(oldest != null ? oldest.getValue() : current());
+        return first > 0 ? first : 1;
+    }
+
+    /**
+     * Finishes a rotation a crash interrupted, or drops its next file if it was torn while being
+     * written (nothing else had changed then); closes gaps in the numbering of rotated files.
+     */
+    private void repairRotation() throws IOException {
+        Path next = LogFiles.rotating(directory, base);
+        TreeMap<Integer, Path> numbered = LogFiles.numbered(directory, base);
+        if (Files.exists(next)) {
+            JsonNode first = LogFiles.firstRecord(next);
+            boolean complete = chained ? first != null && first.has("link") && lineLength(next) == Files.size(next)
+                    : Files.size(next) == 0;
+            if (!complete) {
+                LOG.warn("Dropping {}: a rotation was interrupted while it was being written", next);
+                DurableFiles.delete(next);
+            } else {
+                List<Path> older = new ArrayList<>();
+                if (Files.exists(current())) {
+                    older.add(current());
+                }
+                older.addAll(numbered.values());
+                pruneAndRenumber(older);
+                Files.move(next, current(), StandardCopyOption.ATOMIC_MOVE);
+                DurableFiles.syncDirectory(directory);
+                LOG.warn("Finished a rotation of {} that a crash had interrupted", current());
+                return;
+            }
+        }
+        List<Path> rotated = new ArrayList<>(numbered.values());
+        if (!rotated.isEmpty() && numbered.lastKey() != rotated.size()) {
+            LOG.warn("Renumbering the rotated files of {}: {} files, the highest numbered {}", current(), rotated.size(),
+                    numbered.lastKey());
+            renumber(rotated);
+            DurableFiles.syncDirectory(directory);
+        }
+    }
+
+    /** The length of {@code file}'s first line including its newline, or -1. */
+    private static long lineLength(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '\n') {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Deletes the files of {@code older} (newest first, the current file included) beyond the
+     * {@code maxFiles - 1} that a rotation keeps, oldest first, then numbers the kept ones 1, 2, …
+     */
+    private void pruneAndRenumber(List<Path> older) throws IOException {
+        int keep = maxFiles - 1;
+        for (int i = older.size() - 1; i >= keep; i--) {
+            Files.deleteIfExists(older.get(i));
+        }
+        renumber(older.subList(0, Math.min(keep, older.size())));
+        DurableFiles.syncDirectory(directory);
+    }
+
+    /**
+     * Renames {@code newestFirst} to {@code base.1}, {@code base.2}, … without ever moving one file
+     * past another, so that at every step the numbers keep the chain's order: first the files that
+     * move up, oldest first, then those that move down, newest first.
+     */
+    private void renumber(List<Path> newestFirst) throws IOException {
+        int n = newestFirst.size();
+        int[] from = new int[n];
+        for (int i = 0; i < n; i++) {
+            String name = newestFirst.get(i).getFileName().toString();
+            from[i] = name.equals(base) ? 0 : Integer.parseInt(name.substring(base.length() + 1));
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            if (i + 1 > from[i]) {
+                Files.move(newestFirst.get(i), directory.resolve(base + "." + (i + 1)), StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (i + 1 < from[i]) {
+                Files.move(newestFirst.get(i), directory.resolve(base + "." + (i + 1)), StandardCopyOption.ATOMIC_MOVE);
             }
         }
     }
@@ -206,12 +339,78 @@ final class ChainedLog {
         return new String(line.array(), StandardCharsets.UTF_8);
     }
 
-    private void writeLink() throws IOException {
-        if (!chained) {
-            return;
+    /** The bytes after the last newline of a file (a torn line not yet cut off). */
+    private static long trailingPartialLine(FileChannel ch) throws IOException {
+        long end = ch.size();
+        long keep = end;
+        ByteBuffer one = ByteBuffer.allocate(1);
+        while (keep > 0) {
+            one.clear();
+            ch.read(one, keep - 1);
+            if (one.get(0) == '\n') {
+                break;
+            }
+            keep--;
         }
-        String body = "{\"seq\":" + (lastSeq + 1) + ",\"link\":\"" + Base64.getEncoder().encodeToString(lastMac) + "\"}";
-        appendBody(body);
+        return end - keep;
+    }
+
+    /**
+     * Step 1 of a rotation: writes the next current file, holding only its link record, as
+     * {@code base.rotating} and syncs it; advances the chain by that record. Returns its length.
+     */
+    private long writeNext(long retainedClaim) throws IOException {
+        byte[] bytes = chained ? line(linkBody(retainedClaim)) : new byte[0];
+        Path next = LogFiles.rotating(directory, base);
+        Files.deleteIfExists(next);
+        try (FileChannel out = FileChannel.open(next, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), DurableFiles.ownerOnly(directory, false))) {
+            DurableFiles.restrictToOwner(next, false);
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+            out.force(true);
+        }
+        if (chained) {
+            lastSeq++;
+            lastMac = lastLineMac;
+        }
+        retained = retainedClaim;
+        return bytes.length;
+    }
+
+    /** The body of the link record that starts a file. */
+    private String linkBody(long retainedClaim) {
+        return "{\"seq\":" + (lastSeq + 1) + ",\"link\":\"" + Base64.getEncoder().encodeToString(lastMac)
+                + "\",\"retained\":" + retainedClaim + "}";
+    }
+
+    /** The MAC of the last line {@link #line} made, applied to the chain when that line is used. */
+    private byte[] lastLineMac;
+
+    /** The line (with its newline) for the next record's {@code body}, MACed after the last record. */
+    private byte[] line(String body) {
+        lastLineMac = Chain.mac(hmac, lastMac, body);
+        return (Chain.line(body, lastLineMac) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Appends a link record to the batch (the current file was found empty). */
+    private void appendLink(long retainedClaim) throws IOException {
+        appendBody(linkBody(retainedClaim));
+        retained = retainedClaim;
+    }
+
+    /** Step 3 of a rotation: {@code base.rotating} becomes the current file. */
+    private void publish(long linkLength) throws IOException {
+        Files.move(LogFiles.rotating(directory, base), current(), StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.syncDirectory(directory);
+        channel = FileChannel.open(current(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+        channel.position(linkLength);
+        size = linkLength;
+        currentFirstSeq = lastSeq;
+        durableSize = size;
+        dirty = false;
     }
 
     /** Appends one event record (its redacted JSON), rotating first if the file is full. */
@@ -239,27 +438,23 @@ final class ChainedLog {
             journal.reset(size); // its records are in the synced file now: the file can be renamed
         }
         channel.close();
-        Files.deleteIfExists(directory.resolve(base + "." + (maxFiles - 1)));
-        for (int i = maxFiles - 2; i >= 1; i--) {
-            Path from = directory.resolve(base + "." + i);
-            if (Files.exists(from)) {
-                Files.move(from, directory.resolve(base + "." + (i + 1)), StandardCopyOption.ATOMIC_MOVE);
-            }
+        channel = null;
+        List<Path> older = new ArrayList<>();
+        older.add(current());
+        older.addAll(LogFiles.numbered(directory, base).values());
+        int keep = maxFiles - 1;
+        long claim = retained;
+        if (older.size() > keep) {
+            // Retention deletes files: the oldest file kept starts what it keeps.
+            long firstKept = keep == 0 ? lastSeq + 1 : keep == 1 ? currentFirstSeq : LogFiles.firstSeq(older.get(keep - 1));
+            claim = Math.max(claim, firstKept);
         }
-        if (maxFiles > 1) {
-            Files.move(current(), directory.resolve(base + ".1"), StandardCopyOption.ATOMIC_MOVE);
-        } else {
-            Files.delete(current());
-        }
-        channel = FileChannel.open(current(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        size = 0;
-        writeLink();
-        syncFile();
-        syncDirectory(directory);
+        long linkLength = writeNext(claim);
+        pruneAndRenumber(older);
+        publish(linkLength);
         if (journal != null) {
             journal.reset(size);
         }
-        durableSize = size;
     }
 
     /**
@@ -308,15 +503,6 @@ final class ChainedLog {
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
-        }
-    }
-
-    /** Syncs a directory's entries (a created or renamed file); a no-op where that is not possible. */
-    static void syncDirectory(Path directory) {
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot sync a directory; the data itself was synced.
         }
     }
 

@@ -25,15 +25,54 @@ final class Checkpoints {
     private Checkpoints() {
     }
 
-    static String sign(ECPrivateKey key, long auditSeq, byte[] auditMac, long securitySeq, byte[] securityMac,
-                       Instant time) {
+    /**
+     * A checkpoint of a file sink's two chains: each one's last sequence number and MAC, and the
+     * first sequence number its retention keeps (so that deleting the oldest files is seen even by
+     * a verifier facing a chain forged with the MAC key).
+     */
+    static String sign(ECPrivateKey key, ChainState audit, ChainState security, Instant time) {
         Map<String, Object> payload = new LinkedHashMap<>();
-        payload.put("auditSeq", auditSeq);
-        payload.put("auditMac", Base64.getEncoder().encodeToString(auditMac));
-        payload.put("securitySeq", securitySeq);
-        payload.put("securityMac", Base64.getEncoder().encodeToString(securityMac));
+        payload.put("auditSeq", audit.seq());
+        payload.put("auditMac", Base64.getEncoder().encodeToString(audit.mac()));
+        payload.put("auditRetained", audit.retained());
+        payload.put("securitySeq", security.seq());
+        payload.put("securityMac", Base64.getEncoder().encodeToString(security.mac()));
+        payload.put("securityRetained", security.retained());
         payload.put("time", time.toString());
         return signed(key, payload);
+    }
+
+    /** Where one chain stands: its last sequence number and MAC, and its first retained sequence number. */
+    record ChainState(long seq, byte[] mac, long retained) {
+    }
+
+    /**
+     * The chain state a verified checkpoint names for the log {@code base} ({@code audit.log} or
+     * {@code security.log}), or {@code null} if the claims lack it.
+     */
+    static ChainState stateOf(Map<String, Object> claims, String base) {
+        String prefix = base.equals("audit.log") ? "audit" : "security";
+        Object seq = claims.get(prefix + "Seq");
+        Object mac = claims.get(prefix + "Mac");
+        Object retained = claims.get(prefix + "Retained");
+        if (!(seq instanceof Number) || !(mac instanceof String)) {
+            return null;
+        }
+        try {
+            return new ChainState(((Number) seq).longValue(), Base64.getDecoder().decode((String) mac),
+                    retained instanceof Number ? ((Number) retained).longValue() : 0);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The claims of one of our own checkpoints, without checking the signature (for storage only). */
+    static Map<String, Object> claimsUnverified(String compact) {
+        try {
+            return JWSObject.parse(compact).getPayload().toJSONObject();
+        } catch (ParseException e) {
+            throw new IllegalArgumentException("Not a compact JWS checkpoint", e);
+        }
     }
 
     /** A checkpoint of one PostgreSQL writer's chain. */

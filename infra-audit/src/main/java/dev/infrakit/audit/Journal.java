@@ -159,8 +159,9 @@ final class Journal {
     void reset(long baseSize) throws IOException {
         if (channel == null) {
             boolean created = !Files.exists(file) || Files.size(file) != capacity;
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE), dev.infrakit.core.internal.DurableFiles.ownerOnly(file.getParent(), false));
+            dev.infrakit.core.internal.DurableFiles.restrictToOwner(file, false);
             if (created) {
                 channel.truncate(0);
                 ByteBuffer zeros = ByteBuffer.allocate(64 * 1024);
@@ -172,7 +173,7 @@ final class Journal {
                     }
                 }
                 channel.force(true);
-                ChainedLog.syncDirectory(file.getParent());
+                dev.infrakit.core.internal.DurableFiles.syncDirectory(file.getParent());
             }
         }
         generation++;

@@ -59,7 +59,9 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
     private final java.security.interfaces.ECPrivateKey checkpointKey;
     private final long checkpointIntervalNanos;
     private final java.time.Clock clock;
-    private final javax.sql.DataSource checkpointMirror;
+    private final CheckpointStore checkpointStore;
+    private final LongAdder checkpointStoreFailures = new LongAdder();
+    private volatile String checkpointStoreFailure;
     private long lastCheckpoint = System.nanoTime();
     /** Writer-thread state: the largest recent batch, decaying by one per batch, and the last sync's time. */
     private int recentBatch = 1;
@@ -108,7 +110,7 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
         this.checkpointKey = b.checkpointKey;
         this.checkpointIntervalNanos = b.checkpointInterval.toNanos();
         this.clock = b.clock;
-        this.checkpointMirror = b.checkpointMirror;
+        this.checkpointStore = b.checkpointStore;
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
         this.writer = new Thread(this::writeLoop, "infrakit-audit-writer");
         writer.setDaemon(true);
@@ -188,6 +190,10 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
                 if (first == null) {
                     if (closed && queue.isEmpty()) {
                         return;
+                    }
+                    if (failure == null && checkpointKey != null
+                            && System.nanoTime() - lastCheckpoint >= checkpointIntervalNanos) {
+                        checkpoint(); // the last events before a quiet spell get their checkpoint too
                     }
                     syncQuietly();
                     lastSync = System.nanoTime();
@@ -282,48 +288,42 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
         }
     }
 
-    /** Writes a signed checkpoint of both chains to the security log, if anything changed. */
+    /**
+     * Writes a signed checkpoint of both chains to the security log, if anything changed, and a
+     * copy to the checkpoint store. The local copy failing fails the sink like any write; the store
+     * failing is logged, counted and shown by the health check, and retried with the next one.
+     */
     private IOException checkpoint() {
         lastCheckpoint = System.nanoTime();
         if (audit.lastSeq() == checkpointedSeq) {
             return null;
         }
+        String jws;
         try {
             checkpointedSeq = audit.lastSeq();
-            java.time.Instant now = clock.instant();
-            long securitySeq = security.lastSeq();
-            String jws = Checkpoints.sign(checkpointKey, audit.lastSeq(), audit.lastMac(), securitySeq, security.lastMac(),
-                    now);
+            jws = Checkpoints.sign(checkpointKey,
+                    new Checkpoints.ChainState(audit.lastSeq(), audit.lastMac(), audit.retained()),
+                    new Checkpoints.ChainState(security.lastSeq(), security.lastMac(), security.retained()),
+                    clock.instant());
             security.appendCheckpoint(jws);
-            if (checkpointMirror != null) {
-                mirror(jws, checkpointedSeq, securitySeq, now);
-            }
-            return null;
         } catch (IOException | AuditException e) {
             IOException io = e instanceof IOException ? (IOException) e : new IOException(e.getMessage(), e);
             failure = io;
             LOG.error("Audit checkpoint failed in {}; the sink refuses further events", directory, e);
             return io;
         }
-    }
-
-    /** Copies a checkpoint to PostgreSQL; a failure is logged, since the local copy was written. */
-    private void mirror(String jws, long auditSeq, long securitySeq, java.time.Instant time) {
-        try (java.sql.Connection c = checkpointMirror.getConnection(); java.sql.PreparedStatement s = c.prepareStatement(
-                "INSERT INTO infrakit_audit_file_checkpoint (directory, audit_seq, security_seq, time, jws) "
-                        + "VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING")) {
-            s.setString(1, directory.toAbsolutePath().toString());
-            s.setLong(2, auditSeq);
-            s.setLong(3, securitySeq);
-            s.setTimestamp(4, java.sql.Timestamp.from(time));
-            s.setString(5, jws);
-            s.executeUpdate();
-            if (!c.getAutoCommit()) {
-                c.commit();
+        if (checkpointStore != null) {
+            try {
+                checkpointStore.store(jws);
+                checkpointStoreFailure = null;
+            } catch (RuntimeException e) {
+                checkpointStoreFailures.increment();
+                checkpointStoreFailure = e.getMessage();
+                checkpointedSeq = -1; // try again at the next interval, even without new events
+                LOG.warn("Could not copy an audit checkpoint to {}: {}", checkpointStore.name(), e.getMessage());
             }
-        } catch (java.sql.SQLException e) {
-            LOG.warn("Could not copy an audit checkpoint to PostgreSQL: {}", e.getMessage());
         }
+        return null;
     }
 
     private void syncQuietly() {
@@ -358,7 +358,8 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
 
     /**
      * A check named {@code audit-log}: DOWN once a write or sync failed (disk full, I/O error),
-     * DEGRADED while the queue is at least 80 % full, else UP with the queue depth observed.
+     * DEGRADED while the queue is at least 80 % full or the last checkpoint could not be copied to
+     * the checkpoint store, else UP with the queue depth observed.
      */
     public dev.infrakit.core.health.HealthCheck healthCheck() {
         return dev.infrakit.core.health.HealthCheck.of("audit-log", () -> {
@@ -372,8 +373,18 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
                 return dev.infrakit.core.health.HealthResult.degraded("audit queue " + depth + " of " + queueCapacity)
                         .observed(depth, "events").build();
             }
+            String storeFailure = checkpointStoreFailure;
+            if (storeFailure != null) {
+                return dev.infrakit.core.health.HealthResult.degraded("audit checkpoints not copied to "
+                        + checkpointStore.name() + ": " + storeFailure).observed(depth, "events").build();
+            }
             return dev.infrakit.core.health.HealthResult.up().observed(depth, "events").build();
         }).groups(dev.infrakit.core.health.HealthCheck.READINESS).build();
+    }
+
+    /** Checkpoints that could not be copied to the checkpoint store since the sink opened. */
+    public long checkpointStoreFailures() {
+        return checkpointStoreFailures.sum();
     }
 
     /**
@@ -474,7 +485,7 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
         private Duration checkpointInterval = Duration.ofMinutes(1);
         private java.time.Clock clock = java.time.Clock.systemUTC();
         private boolean chained = true;
-        private javax.sql.DataSource checkpointMirror;
+        private CheckpointStore checkpointStore;
         private long journalSize = 4L * 1024 * 1024;
 
         private Builder(Path directory, byte[] key) {
@@ -531,14 +542,32 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
         }
 
         /**
-         * Also stores every checkpoint in PostgreSQL ({@code infrakit_audit_file_checkpoint}, from
-         * {@link PostgresAuditSink#createSchema}), off the host that holds the files; a failed copy
-         * is logged. {@link AuditVerifier#verifyFiles(Path, String, byte[],
-         * java.security.interfaces.ECPublicKey, javax.sql.DataSource)} reads them back.
+         * Also stores every checkpoint in {@code store}, away from the log directory: with it, a
+         * verifier holding only the public key detects logs cut together with their own
+         * checkpoints ({@link AuditVerifier#verifyFiles(Path, String, byte[],
+         * java.security.interfaces.ECPublicKey, CheckpointStore...)}). A failed copy is logged,
+         * counted ({@link #checkpointStoreFailures()}), makes the health check DEGRADED and is
+         * retried at the next interval. Needs {@link #checkpoints}.
+         *
+         * @throws IllegalStateException if a store was already set
+         */
+        public Builder checkpointStore(CheckpointStore store) {
+            if (this.checkpointStore != null) {
+                throw new IllegalStateException("checkpoint store was already set to " + this.checkpointStore.name());
+            }
+            this.checkpointStore = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
+         * Stores every checkpoint in PostgreSQL as well ({@code infrakit_audit_file_checkpoint},
+         * from {@link PostgresAuditSink#createSchema}), under the log directory's absolute path:
+         * {@code checkpointStore(CheckpointStore.postgres(dataSource, directory))}.
+         *
+         * @throws IllegalStateException if a store was already set
          */
         public Builder checkpointMirror(javax.sql.DataSource dataSource) {
-            this.checkpointMirror = Objects.requireNonNull(dataSource, "dataSource");
-            return this;
+            return checkpointStore(CheckpointStore.postgres(dataSource, directory.toAbsolutePath().toString()));
         }
 
         /**
@@ -601,6 +630,9 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
          * @throws AuditException if the directory cannot be written or the last record is unreadable
          */
         public JsonLinesAuditSink build() {
+            if (checkpointStore != null && checkpointKey == null) {
+                throw new IllegalStateException("a checkpoint store needs checkpoints(signingKey, interval)");
+            }
             try {
                 return new JsonLinesAuditSink(this);
             } catch (IOException e) {

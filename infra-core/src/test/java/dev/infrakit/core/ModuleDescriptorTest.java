@@ -22,7 +22,7 @@ class ModuleDescriptorTest {
         assertTrue(descriptor.packages().contains("dev.infrakit.core.internal"), "internals exist");
         ModuleDescriptor.Exports internal = descriptor.exports().stream().filter(e -> e.source().equals(
                 "dev.infrakit.core.internal")).findFirst().orElseThrow();
-        assertEquals(Set.of("dev.infrakit.credentials", "dev.infrakit.backup"), internal.targets(),
+        assertEquals(Set.of("dev.infrakit.credentials", "dev.infrakit.backup", "dev.infrakit.audit"), internal.targets(),
                 "internals reach only Infrakit's own modules");
         Set<String> provided = new java.util.TreeSet<>();
         descriptor.provides().forEach(p -> provided.add(p.service() + " " + p.providers().size()));

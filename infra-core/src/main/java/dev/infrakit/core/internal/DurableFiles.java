@@ -55,6 +55,45 @@ public final class DurableFiles {
     }
 
     /**
+     * Makes {@code path} owner-only ({@code rw-------}, or {@code rwx------} for a directory) where
+     * its file system has POSIX permissions and it is a directory or regular file, not a symbolic
+     * link. Unlike a creation attribute, which the process's umask can still narrow or a file created
+     * by an older version may lack, this sets the bits exactly.
+     */
+    public static void restrictToOwner(Path path, boolean isDirectory) throws IOException {
+        // Never through a symbolic link: that would change the permissions of whatever it points to.
+        boolean kind = isDirectory ? Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)
+                : Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS);
+        if (kind && Files.getFileStore(path).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(isDirectory ? "rwx------" : "rw-------"));
+        }
+    }
+
+    /**
+     * Creates {@code directory} and its missing parents; each directory this creates is owner-only
+     * ({@link #restrictToOwner}), whatever the umask. Existing directories are left as they are.
+     */
+    public static void createOwnerOnlyDirectories(Path directory) throws IOException {
+        Path absolute = directory.toAbsolutePath();
+        if (Files.isDirectory(absolute)) {
+            return;
+        }
+        Path parent = absolute.getParent();
+        if (parent != null) {
+            createOwnerOnlyDirectories(parent);
+        }
+        try {
+            Files.createDirectory(absolute);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (!Files.isDirectory(absolute)) {
+                throw e;
+            }
+            return; // created meanwhile by someone else: theirs to set
+        }
+        restrictToOwner(absolute, true);
+    }
+
+    /**
      * Replaces {@code target}'s content with {@code content} atomically and durably.
      *
      * @param attributes for the new file (e.g. {@link #ownerOnly}); none for the defaults
