@@ -71,6 +71,19 @@ final class ChainedLog {
     /** The sequence number of the current file's link record. */
     private long currentFirstSeq = 1;
     private static final Logger LOG = LoggerFactory.getLogger(ChainedLog.class);
+    /**
+     * Told of each step of a rotation ({@code next-written}, {@code deleted <file>},
+     * {@code renamed <from> <to>}, {@code published}): the crash tests stop a writer at each one.
+     * Null outside those tests.
+     */
+    static volatile java.util.function.Consumer<String> rotationSteps;
+
+    private static void step(String what) {
+        java.util.function.Consumer<String> observer = rotationSteps;
+        if (observer != null) {
+            observer.accept(what);
+        }
+    }
 
     /** The batch buffer, exposing its array so it is written and journaled without copies. */
     private static final class Batch extends java.io.ByteArrayOutputStream {
@@ -254,6 +267,7 @@ final class ChainedLog {
         int keep = maxFiles - 1;
         for (int i = older.size() - 1; i >= keep; i--) {
             Files.deleteIfExists(older.get(i));
+            step("deleted " + older.get(i).getFileName());
         }
         renumber(older.subList(0, Math.min(keep, older.size())));
         DurableFiles.syncDirectory(directory);
@@ -273,14 +287,19 @@ final class ChainedLog {
         }
         for (int i = n - 1; i >= 0; i--) {
             if (i + 1 > from[i]) {
-                Files.move(newestFirst.get(i), directory.resolve(base + "." + (i + 1)), StandardCopyOption.ATOMIC_MOVE);
+                move(newestFirst.get(i), i + 1);
             }
         }
         for (int i = 0; i < n; i++) {
             if (i + 1 < from[i]) {
-                Files.move(newestFirst.get(i), directory.resolve(base + "." + (i + 1)), StandardCopyOption.ATOMIC_MOVE);
+                move(newestFirst.get(i), i + 1);
             }
         }
+    }
+
+    private void move(Path file, int number) throws IOException {
+        Files.move(file, directory.resolve(base + "." + number), StandardCopyOption.ATOMIC_MOVE);
+        step("renamed " + file.getFileName() + " " + base + "." + number);
     }
 
     private void restore(String line) throws IOException {
@@ -372,6 +391,7 @@ final class ChainedLog {
             }
             out.force(true);
         }
+        step("next-written");
         if (chained) {
             lastSeq++;
             lastMac = lastLineMac;
@@ -405,6 +425,7 @@ final class ChainedLog {
     private void publish(long linkLength) throws IOException {
         Files.move(LogFiles.rotating(directory, base), current(), StandardCopyOption.ATOMIC_MOVE);
         DurableFiles.syncDirectory(directory);
+        step("published");
         channel = FileChannel.open(current(), StandardOpenOption.READ, StandardOpenOption.WRITE);
         channel.position(linkLength);
         size = linkLength;
