@@ -83,7 +83,7 @@ public final class AuditVerifier {
      * @throws AuditException if the files cannot be read
      */
     public static Result verifyFiles(Path directory, String base, byte[] key) {
-        return verify(directory, base, key, null, 0);
+        return verify(directory, base, key, new java.util.TreeMap<>(), 0);
     }
 
     /**
@@ -121,9 +121,8 @@ public final class AuditVerifier {
         Objects.requireNonNull(checkpointKey, "checkpointKey");
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(base, "base");
-        Checkpoints.ChainState newest = null;
+        java.util.TreeMap<Long, byte[]> signed = new java.util.TreeMap<>();
         long retainedClaim = 0;
-        List<String> signed = new ArrayList<>();
         for (CheckpointStore store : stores) {
             for (String jws : store.load()) {
                 java.util.Map<String, Object> claims = Checkpoints.verify(checkpointKey, jws);
@@ -131,10 +130,7 @@ public final class AuditVerifier {
                 if (state == null) {
                     return bad(0, 0, 0, Problem.BAD_SIGNATURE, "a checkpoint in " + store.name() + " does not verify");
                 }
-                signed.add(jws);
-                if (newest == null || state.seq() >= newest.seq()) {
-                    newest = state;
-                }
+                signed.putIfAbsent(state.seq(), state.mac());
                 retainedClaim = Math.max(retainedClaim, state.retained());
             }
         }
@@ -156,13 +152,11 @@ public final class AuditVerifier {
                     return bad(0, 0, node.path("seq").asLong(), Problem.BAD_SIGNATURE,
                             file.getFileName() + " holds a checkpoint whose signature does not verify");
                 }
-                if (newest == null || state.seq() >= newest.seq()) {
-                    newest = state;
-                }
+                signed.putIfAbsent(state.seq(), state.mac());
                 retainedClaim = Math.max(retainedClaim, state.retained());
             }
         }
-        return verify(directory, base, key, newest, retainedClaim);
+        return verify(directory, base, key, signed, retainedClaim);
     }
 
     /**
@@ -198,15 +192,15 @@ public final class AuditVerifier {
     /**
      * Walks the chain across every file oldest first.
      *
-     * @param checkpoint the newest signed checkpoint's state of this chain, or null
+     * @param checkpoints the MAC each verified checkpoint names for a sequence number of this chain
      * @param checkpointRetained the highest first-retained sequence number the checkpoints name (0: none)
      */
-    private static Result verify(Path directory, String base, byte[] key, Checkpoints.ChainState checkpoint,
+    private static Result verify(Path directory, String base, byte[] key, java.util.NavigableMap<Long, byte[]> checkpoints,
                                  long checkpointRetained) {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(base, "base");
         List<Path> files = files(directory, base);
-        long checkpointSeq = checkpoint == null ? -1 : checkpoint.seq();
+        long checkpointSeq = checkpoints.isEmpty() ? -1 : checkpoints.lastKey();
         // What retention kept, as the link records (and checkpoints) claim: everything from there on
         // must be present. The claim only grows, so the largest one is the newest.
         long claim = checkpointRetained;
@@ -301,8 +295,12 @@ public final class AuditVerifier {
                 if (!MessageDigest.isEqual(computed, mac)) {
                     return bad(checked, last, seq, Problem.MODIFIED, where + " does not match its MAC");
                 }
-                if (seq == checkpointSeq && !MessageDigest.isEqual(mac, checkpoint.mac())) {
-                    return bad(checked, last, seq, Problem.MODIFIED, where + " differs from the signed checkpoint");
+                byte[] signedMac = checkpoints.get(seq);
+                if (signedMac != null && !MessageDigest.isEqual(mac, signedMac)) {
+                    // Only a chain rewritten with the MAC key gets here: the first checkpoint after
+                    // the rewrite is as close as the evidence goes.
+                    return bad(checked, last, seq, Problem.MODIFIED, where + " differs from the signed checkpoint "
+                            + "(the records up to it were rewritten with the MAC key)");
                 }
                 previousMac = mac;
                 last = seq;

@@ -115,6 +115,111 @@ class MutationFuzzIT {
         assertEquals(300 + 1, lines, new String(pristine, 0, 40, StandardCharsets.UTF_8));
     }
 
+    /**
+     * Whole files deleted or emptied, lines duplicated, and chains forged with the MAC key, over a
+     * rotated set of files with signed checkpoints kept in a store outside the log directory: each
+     * is reported at the first sequence number it touches (a forged chain: at the first checkpoint
+     * after the rewrite, as close as a MAC-key holder lets any evidence go).
+     */
+    @Test
+    void wholeFilesDuplicatesAndForgedChainsAcrossRotatedFiles(@TempDir Path dir) throws Exception {
+        java.security.KeyPair keys = FileIntegrityIT.p256();
+        Path logs = dir.resolve("logs");
+        CheckpointStore store = CheckpointStore.file(dir.resolve("elsewhere").resolve("checkpoints"));
+        try (JsonLinesAuditSink sink = JsonLinesAuditSink.builder(logs, KEY).auditFiles(4096, 6)
+                .checkpoints((java.security.interfaces.ECPrivateKey) keys.getPrivate(), java.time.Duration.ofMillis(2))
+                .checkpointStore(store).build()) {
+            for (int n = 0; n < 200; n++) {
+                sink.record(event(n, AuditEvent.Severity.INFO));
+            }
+        }
+        java.security.interfaces.ECPublicKey pub = (java.security.interfaces.ECPublicKey) keys.getPublic();
+        List<Path> files = LogFiles.chainOrder(logs, "audit.log");
+        assertEquals(6, files.size(), "a full, pruned set: " + files);
+        List<List<String>> pristine = new ArrayList<>();
+        List<Long> firstSeqs = new ArrayList<>();
+        for (Path f : files) {
+            pristine.add(Files.readAllLines(f, StandardCharsets.UTF_8));
+            firstSeqs.add(LogFiles.firstSeq(f));
+        }
+        java.util.TreeSet<Long> checkpointed = new java.util.TreeSet<>();
+        for (String jws : store.load()) {
+            checkpointed.add(Checkpoints.stateOf(Checkpoints.claimsUnverified(jws), "audit.log").seq());
+        }
+        assertTrue(checkpointed.size() > 10, "checkpoints spread over the log: " + checkpointed);
+        Path work = dir.resolve("work");
+        Random random = new Random(20261206);
+        int[] kinds = new int[4];
+        for (int round = 0; round < 240; round++) {
+            List<List<String>> mutated = new ArrayList<>(pristine);
+            int kind = random.nextInt(4);
+            int victim = random.nextInt(files.size());
+            long expected;
+            AuditVerifier.Problem problem;
+            if (kind == 0) {
+                victim = random.nextInt(files.size() - 1); // a rotated file; the current one is below
+                mutated.set(victim, null);
+                expected = firstSeqs.get(victim);
+                problem = AuditVerifier.Problem.MISSING;
+            } else if (kind == 1) {
+                mutated.set(victim, List.of());
+                expected = firstSeqs.get(victim);
+                problem = AuditVerifier.Problem.MISSING;
+            } else if (kind == 2) {
+                List<String> lines = new ArrayList<>(pristine.get(victim));
+                int line = random.nextInt(lines.size());
+                lines.add(line + 1, lines.get(line));
+                mutated.set(victim, lines);
+                expected = firstSeqs.get(victim) + line + 1;
+                problem = AuditVerifier.Problem.REORDERED;
+            } else {
+                int line = 1 + random.nextInt(pristine.get(victim).size() - 1);
+                long seq = firstSeqs.get(victim) + line;
+                if (!pristine.get(victim).get(line).contains("\"event\"")) {
+                    round--;
+                    continue;
+                }
+                mutated = ForgedChain.forge(pristine, seq, body -> body.replace("\"action\":\"read\"",
+                        "\"action\":\"list\""), KEY);
+                expected = checkpointed.ceiling(seq);
+                problem = AuditVerifier.Problem.MODIFIED;
+                assertTrue(AuditVerifier.verifyFiles(write(work, files, mutated), "audit.log", KEY).ok(),
+                        "a forged chain verifies without checkpoints");
+            }
+            kinds[kind]++;
+            AuditVerifier.Result result = AuditVerifier.verifyFiles(write(work, files, mutated), "audit.log", KEY, pub,
+                    store);
+            assertFalse(result.ok(), "round " + round + " (kind " + kind + ") went undetected");
+            assertEquals(problem, result.problem(), "round " + round + ": " + result);
+            assertEquals(expected, result.firstBadSequence().orElseThrow(), "round " + round + " kind " + kind + ": "
+                    + result);
+        }
+        for (int count : kinds) {
+            assertTrue(count > 40, Arrays.toString(kinds));
+        }
+        assertTrue(AuditVerifier.verifyFiles(write(work, files, pristine), "audit.log", KEY, pub, store).ok());
+    }
+
+    /** Writes {@code contents} (null: the file is absent) under the names of {@code files} into a fresh {@code work}. */
+    private static Path write(Path work, List<Path> files, List<List<String>> contents) throws java.io.IOException {
+        if (Files.exists(work)) {
+            try (java.util.stream.Stream<Path> old = Files.list(work)) {
+                for (Path f : old.toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
+        Files.createDirectories(work);
+        for (int i = 0; i < files.size(); i++) {
+            if (contents.get(i) != null) {
+                StringBuilder text = new StringBuilder();
+                contents.get(i).forEach(line -> text.append(line).append('\n'));
+                Files.writeString(work.resolve(files.get(i).getFileName()), text, StandardCharsets.UTF_8);
+            }
+        }
+        return work;
+    }
+
     /** The 0-based line holding byte {@code at}. */
     private static int lineOf(List<Integer> lineStarts, int at) {
         int line = 0;
