@@ -2,6 +2,8 @@ package dev.infrakit.examples;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.infrakit.audit.AuditVerifier;
+import dev.infrakit.audit.CheckpointKeys;
+import dev.infrakit.audit.CheckpointStore;
 import dev.infrakit.core.Config;
 import dev.infrakit.core.DataSources;
 import dev.infrakit.credentials.MasterKey;
@@ -11,6 +13,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.interfaces.ECPublicKey;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -25,31 +28,66 @@ import java.util.Set;
  */
 final class AuditCommand {
     static final String USAGE = String.join("\n",
-            "  audit verify --data-dir DIR                      (the service's audit files; key from DIR/master.key)",
+            "  audit verify --data-dir DIR                      (the service's audit files; keys and checkpoints",
+            "                                                    from DIR unless given below)",
             "  audit verify --key-file FILE PATH...             (audit.log / security.log files or their directories)",
-            "  audit verify --jdbc-url URL --master-key-file FILE (the PostgreSQL audit table)");
+            "  audit verify --jdbc-url URL --master-key-file FILE (the PostgreSQL audit table)",
+            "    [--checkpoint-public-key FILE] [--checkpoints FILE] [--no-checkpoints]",
+            "    (signed checkpoints reveal records cut off the end; --data-dir needs them unless --no-checkpoints)");
 
     /** The purpose the audit chain key is derived for from the master key. */
     static final String CHAIN_KEY_PURPOSE = "infrakit audit chain";
+    /** The checkpoint signing key's default file name in the data directory. */
+    static final String CHECKPOINT_KEY = "audit-checkpoint.key";
+    /** The default file name of the checkpoint copies in the data directory. */
+    static final String CHECKPOINTS = "audit-checkpoints";
 
     private AuditCommand() {
+    }
+
+    /** The public key file that goes with a checkpoint private key file: the same name with {@code .pub}. */
+    static Path publicKeyFile(Path privateKeyFile) {
+        String name = privateKeyFile.getFileName().toString();
+        return privateKeyFile.resolveSibling((name.endsWith(".key") ? name.substring(0, name.length() - 4) : name) + ".pub");
     }
 
     static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         if (args.isEmpty() || !args.get(0).equals("verify")) {
             throw new Args.UsageException("audit needs the subcommand verify");
         }
-        Args a = Args.parse(args.subList(1, args.size()), Set.of("data-dir", "key-file", "jdbc-url", "master-key-file"),
-                Set.of(), env);
+        Args a = Args.parse(args.subList(1, args.size()), Set.of("data-dir", "key-file", "jdbc-url", "master-key-file",
+                "checkpoint-public-key", "checkpoints"), Set.of("no-checkpoints"), env);
+        boolean noCheckpoints = a.flag("no-checkpoints");
+        if (noCheckpoints && (a.get("checkpoint-public-key").isPresent() || a.get("checkpoints").isPresent())) {
+            throw new Args.UsageException("--no-checkpoints contradicts --checkpoint-public-key / --checkpoints");
+        }
+        if (a.get("checkpoints").isPresent() && a.get("checkpoint-public-key").isEmpty() && a.get("data-dir").isEmpty()) {
+            throw new Args.UsageException("--checkpoints needs --checkpoint-public-key to check their signatures");
+        }
+        ECPublicKey checkpointKey = a.get("checkpoint-public-key")
+                .map(f -> CheckpointKeys.readPublic(Path.of(f))).orElse(null);
         if (a.get("jdbc-url").isPresent()) {
-            return table(a, out);
+            return table(a, checkpointKey, out);
         }
         byte[] key;
         List<Path> sets = new ArrayList<>();
+        CheckpointStore store = a.get("checkpoints").map(f -> CheckpointStore.file(Path.of(f))).orElse(null);
         if (a.get("data-dir").isPresent()) {
             Path dir = Path.of(a.get("data-dir").get());
             key = chainKey(MasterKey.fromFile(dir.resolve("master.key")));
             sets.add(dir.resolve("audit"));
+            if (!noCheckpoints && checkpointKey == null) {
+                Path pub = publicKeyFile(dir.resolve(CHECKPOINT_KEY));
+                if (!Files.exists(pub)) {
+                    throw new Args.UsageException("no checkpoint public key at " + pub + ": pass --checkpoint-public-key "
+                            + "FILE, or --no-checkpoints to check the chains alone (a cut of the newest records "
+                            + "then goes unseen)");
+                }
+                checkpointKey = CheckpointKeys.readPublic(pub);
+            }
+            if (!noCheckpoints && store == null) {
+                store = CheckpointStore.file(dir.resolve(CHECKPOINTS));
+            }
         } else if (a.get("key-file").isPresent()) {
             key = keyFile(Path.of(a.get("key-file").get()));
             if (a.positional().isEmpty()) {
@@ -63,10 +101,13 @@ final class AuditCommand {
         }
         long records = 0;
         int chains = 0;
+        CheckpointStore[] stores = store == null ? new CheckpointStore[0] : new CheckpointStore[] {store};
         for (Path target : sets) {
             List<Path[]> logs = logs(target);
             for (Path[] log : logs) {
-                AuditVerifier.Result r = AuditVerifier.verifyFiles(log[0], log[1].toString(), key);
+                AuditVerifier.Result r = checkpointKey == null
+                        ? AuditVerifier.verifyFiles(log[0], log[1].toString(), key)
+                        : AuditVerifier.verifyFiles(log[0], log[1].toString(), key, checkpointKey, stores);
                 if (!r.ok()) {
                     out.println("TAMPERED: " + log[0].resolve(log[1]) + " seq " + r.firstBadSequence().orElse(-1) + ": "
                             + r.problem() + " (" + r.detail() + ")");
@@ -76,21 +117,22 @@ final class AuditCommand {
                 chains++;
             }
         }
-        out.println("OK: " + records + " records in " + chains + " chains");
+        out.println("OK: " + records + " records in " + chains + " chains" + checkpointNote(checkpointKey));
         return 0;
+    }
+
+    private static String checkpointNote(ECPublicKey checkpointKey) {
+        return checkpointKey != null ? ", ends checked against signed checkpoints"
+                : " (without checkpoints: records cut off the end would not show)";
     }
 
     /** The (directory, base name) of each log set to check under {@code target}. */
     private static List<Path[]> logs(Path target) {
         List<Path[]> logs = new ArrayList<>();
         if (Files.isDirectory(target)) {
+            // Both sets, always: a set whose files were all deleted is reported, not skipped.
             for (String base : List.of("audit.log", "security.log")) {
-                if (Files.exists(target.resolve(base))) {
-                    logs.add(new Path[] {target, Path.of(base)});
-                }
-            }
-            if (logs.isEmpty()) {
-                throw new IllegalStateException("no audit.log or security.log in " + target);
+                logs.add(new Path[] {target, Path.of(base)});
             }
         } else if (Files.isRegularFile(target)) {
             String base = target.getFileName().toString().replaceAll("\\.\\d+$", "");
@@ -102,7 +144,7 @@ final class AuditCommand {
         return logs;
     }
 
-    private static int table(Args a, PrintStream out) {
+    private static int table(Args a, ECPublicKey checkpointKey, PrintStream out) {
         JdbcUrl url = JdbcUrl.parse("jdbc-url", a.require("jdbc-url"));
         byte[] key = chainKey(MasterKey.fromFile(Path.of(a.require("master-key-file"))));
         Map<String, String> pool = new HashMap<>(Map.of("url", "jdbc:postgresql://" + url.host + ":" + url.port + "/"
@@ -111,13 +153,13 @@ final class AuditCommand {
             pool.put("password", url.password);
         }
         try (HikariDataSource ds = DataSources.create(Config.of(pool))) {
-            AuditVerifier.Result r = AuditVerifier.verifyTable(ds, key);
+            AuditVerifier.Result r = AuditVerifier.verifyTable(ds, key, checkpointKey);
             if (!r.ok()) {
                 out.println("TAMPERED: infrakit_audit seq " + r.firstBadSequence().orElse(-1) + ": " + r.problem() + " ("
                         + r.detail() + ")");
                 return 1;
             }
-            out.println("OK: " + r.recordsChecked() + " records in " + r.chains() + " chains");
+            out.println("OK: " + r.recordsChecked() + " records in " + r.chains() + " chains" + checkpointNote(checkpointKey));
             return 0;
         }
     }

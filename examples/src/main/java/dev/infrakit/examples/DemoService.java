@@ -108,7 +108,22 @@ final class DemoService implements AutoCloseable {
         JdbcUrl jdbcUrl;
         Path backupRepo;
         Duration backupEvery = Duration.ofHours(1);
+        /** The P-256 key signing audit checkpoints (null: {@code <data-dir>/audit-checkpoint.key}). */
+        Path auditCheckpointKey;
+        /** Where copies of the file audit's checkpoints are kept (null: {@code <data-dir>/audit-checkpoints}). */
+        Path auditCheckpoints;
+
+        Path auditCheckpointKey() {
+            return auditCheckpointKey != null ? auditCheckpointKey : dataDir.resolve(AuditCommand.CHECKPOINT_KEY);
+        }
+
+        Path auditCheckpoints() {
+            return auditCheckpoints != null ? auditCheckpoints : dataDir.resolve(AuditCommand.CHECKPOINTS);
+        }
     }
+
+    /** How often the audit sinks sign a checkpoint while events arrive (and on stop). */
+    static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
 
     private final Settings settings;
     private final HttpServer server;
@@ -137,6 +152,9 @@ final class DemoService implements AutoCloseable {
         Files.createDirectories(s.dataDir);
         MasterKey master = masterKey(s);
         byte[] chainKey = master.derive(AuditCommand.CHAIN_KEY_PURPOSE);
+        java.security.interfaces.ECPrivateKey checkpointKey = (java.security.interfaces.ECPrivateKey)
+                dev.infrakit.audit.CheckpointKeys.loadOrCreate(s.auditCheckpointKey(),
+                        AuditCommand.publicKeyFile(s.auditCheckpointKey())).getPrivate();
         CredentialStore store;
         CachingCredentialStore cached;
         dev.infrakit.credentials.auth.ApiKeyStore keyStore;
@@ -161,7 +179,7 @@ final class DemoService implements AutoCloseable {
                 pgLimits.createSchema();
                 limitStore = pgLimits;
                 dev.infrakit.audit.PostgresAuditSink pgAudit = dev.infrakit.audit.PostgresAuditSink.builder(pool, chainKey)
-                        .durability(Durability.DURABLE).build();
+                        .durability(Durability.DURABLE).checkpoints(checkpointKey, CHECKPOINT_INTERVAL).build();
                 this.audit = pgAudit;
                 this.auditQuery = pgAudit::query;
                 this.auditStats = pgAudit;
@@ -174,7 +192,8 @@ final class DemoService implements AutoCloseable {
         } else {
             this.pool = null;
             JsonLinesAuditSink files = JsonLinesAuditSink.builder(s.dataDir.resolve("audit"), chainKey)
-                    .durability(Durability.DURABLE).build();
+                    .durability(Durability.DURABLE).checkpoints(checkpointKey, CHECKPOINT_INTERVAL)
+                    .checkpointStore(dev.infrakit.audit.CheckpointStore.file(s.auditCheckpoints())).build();
             this.audit = files;
             this.auditQuery = files::query;
             this.auditStats = files;

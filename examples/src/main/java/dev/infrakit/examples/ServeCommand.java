@@ -15,6 +15,11 @@ final class ServeCommand {
             "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--max-body 65536] [--token-ttl 15m]",
             "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy]",
             "        [--alert-webhook URL] [--jdbc-url URL [--backup-repo DIR [--backup-every 1h]]]",
+            "        [--audit-checkpoint-key FILE] [--audit-checkpoints FILE]",
+            "        (audit checkpoints: signed every 10 s and on stop with the P-256 key FILE, default",
+            "         <data-dir>/audit-checkpoint.key, public key beside it as .pub, generated when missing;",
+            "         copies kept in --audit-checkpoints, default <data-dir>/audit-checkpoints: put both",
+            "         outside the audit directory, best on another volume)",
             "        (with --jdbc-url: credentials, users, keys, limits and audit in PostgreSQL; instances",
             "         sharing the database must share the master key)",
             "        (admin password: INFRAKIT_ADMIN_PASSWORD, or generated and printed once; master key:",
@@ -26,7 +31,8 @@ final class ServeCommand {
     static DemoService.Settings settings(List<String> args, Map<String, String> env) {
         Args a = Args.parse(args, Set.of("port", "data-dir", "master-key-file", "rate-anonymous", "rate-user",
                 "rate-admin", "drain", "max-body", "password-iterations", "token-ttl", "slowdown-after", "slowdown-step", "slowdown-max",
-                "alert-webhook", "jdbc-url", "backup-repo", "backup-every"), Set.of("trust-proxy"), env);
+                "alert-webhook", "jdbc-url", "backup-repo", "backup-every", "audit-checkpoint-key", "audit-checkpoints"),
+                Set.of("trust-proxy"), env);
         DemoService.Settings s = new DemoService.Settings();
         s.port = a.intValue("port", 8080);
         if (s.port < 0 || s.port > 65535) {
@@ -34,6 +40,8 @@ final class ServeCommand {
         }
         a.get("data-dir").ifPresent(d -> s.dataDir = Path.of(d));
         a.get("master-key-file").ifPresent(f -> s.masterKeyFile = Path.of(f));
+        a.get("audit-checkpoint-key").ifPresent(f -> s.auditCheckpointKey = Path.of(f));
+        a.get("audit-checkpoints").ifPresent(f -> s.auditCheckpoints = Path.of(f));
         s.masterKeyBase64 = env.get("INFRAKIT_MASTER_KEY");
         s.adminPassword = env.get("INFRAKIT_ADMIN_PASSWORD");
         s.rateAnonymous = limit(a, "rate-anonymous", s.rateAnonymous);

@@ -139,7 +139,8 @@ class CommandLineIT {
         Path keyFile = Files.writeString(dir.resolve("audit.key"), Base64.getEncoder().encodeToString(key));
         Run ok = main("audit", "verify", "--key-file", keyFile.toString(), logs.toString());
         assertEquals(0, ok.code, ok.err);
-        assertEquals("OK: 26 records in 2 chains", ok.out.strip(), "20 + 4 events and a link record per chain");
+        assertEquals("OK: 26 records in 2 chains (without checkpoints: records cut off the end would not show)",
+                ok.out.strip(), "20 + 4 events and a link record per chain");
 
         Path audit = logs.resolve("audit.log");
         byte[] bytes = Files.readAllBytes(audit);
@@ -150,18 +151,59 @@ class CommandLineIT {
         Run tampered = main("audit", "verify", "--key-file", keyFile.toString(), audit.toString());
         assertEquals(1, tampered.code);
         assertTrue(tampered.out.startsWith("TAMPERED: " + audit + " seq 9: MODIFIED"), tampered.out);
+    }
 
-        // The service layout: <data-dir>/master.key and <data-dir>/audit/, chain key derived from the master key.
+    /**
+     * The service layout: {@code <data-dir>/master.key}, {@code <data-dir>/audit/}, the checkpoint
+     * key pair and the checkpoint copies beside them. A clean cut of the newest records (with the
+     * checkpoints written into security.log) is TRUNCATED, found through the copies.
+     */
+    @Test
+    void auditVerifyOfADataDirectoryChecksItsSignedCheckpoints(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("data");
         MasterKey master = MasterKey.generateToFile(data.resolve("master.key"));
+        java.security.KeyPair keys = dev.infrakit.audit.CheckpointKeys.loadOrCreate(data.resolve("audit-checkpoint.key"),
+                data.resolve("audit-checkpoint.pub"));
         try (JsonLinesAuditSink sink = JsonLinesAuditSink.builder(data.resolve("audit"), AuditCommand.chainKey(master))
-                .build()) {
-            sink.record(AuditEvent.builder(AuditEvent.Category.SECURITY, "login.failed").actor(Actor.user("bob"))
-                    .action("login").severity(AuditEvent.Severity.WARN).build());
+                .checkpoints((java.security.interfaces.ECPrivateKey) keys.getPrivate(), java.time.Duration.ofMinutes(1))
+                .checkpointStore(dev.infrakit.audit.CheckpointStore.file(data.resolve("audit-checkpoints"))).build()) {
+            for (int i = 0; i < 3; i++) {
+                sink.record(AuditEvent.builder(AuditEvent.Category.SECURITY, "login.failed").actor(Actor.user("bob" + i))
+                        .action("login").severity(AuditEvent.Severity.WARN).build());
+            }
         }
         Run service = main("audit", "verify", "--data-dir", data.toString());
         assertEquals(0, service.code, service.err);
-        assertEquals("OK: 4 records in 2 chains", service.out.strip());
+        assertEquals("OK: 9 records in 2 chains, ends checked against signed checkpoints", service.out.strip(),
+                "3 events and a link per chain, and the closing checkpoint in security.log");
+
+        // Cut the last event off both logs, and the checkpoint off security.log: the chains alone still verify.
+        for (String log : java.util.List.of("audit.log", "security.log")) {
+            java.util.List<String> lines = Files.readAllLines(data.resolve("audit").resolve(log));
+            Files.write(data.resolve("audit").resolve(log), lines.subList(0, log.equals("audit.log") ? 3 : 3));
+        }
+        Run alone = main("audit", "verify", "--data-dir", data.toString(), "--no-checkpoints");
+        assertEquals(0, alone.code, alone.out + alone.err);
+        Run cut = main("audit", "verify", "--data-dir", data.toString());
+        assertEquals(1, cut.code, cut.out + cut.err);
+        assertTrue(cut.out.startsWith("TAMPERED: " + data.resolve("audit").resolve("audit.log") + " seq 4: TRUNCATED"),
+                cut.out);
+
+        // Everything deleted: still TAMPERED, never OK.
+        try (java.util.stream.Stream<Path> files = Files.list(data.resolve("audit"))) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        Run gone = main("audit", "verify", "--data-dir", data.toString());
+        assertEquals(1, gone.code, gone.out + gone.err);
+        assertTrue(gone.out.startsWith("TAMPERED: "), gone.out);
+
+        // A data directory without the public key: refused unless --no-checkpoints says so.
+        Files.delete(data.resolve("audit-checkpoint.pub"));
+        Run noKey = main("audit", "verify", "--data-dir", data.toString());
+        assertEquals(2, noKey.code);
+        assertTrue(noKey.err.contains("no checkpoint public key at"), noKey.err);
     }
 
     @Test

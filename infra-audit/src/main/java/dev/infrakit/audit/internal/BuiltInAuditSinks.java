@@ -33,7 +33,8 @@ public final class BuiltInAuditSinks {
      * {@code sync-interval}, {@code audit.max-size} (100MB), {@code audit.max-files} (10),
      * {@code security.max-size} (50MB), {@code security.max-files} (5), {@code redact.allow},
      * {@code redact.deny}, {@code checkpoint.key-file} (a P-256 private key, PKCS#8 PEM),
-     * {@code checkpoint.interval} (1m) and {@code journal-size} (4MiB; 0 for none: DURABLE's
+     * {@code checkpoint.interval} (1m), {@code checkpoint.store-file} (a copy of every checkpoint
+     * outside the log directory) and {@code journal-size} (4MiB; 0 for none: DURABLE's
      * write-ahead journal).
      */
     public static final class JsonLines implements AuditSinkProvider {
@@ -85,6 +86,12 @@ public final class BuiltInAuditSinks {
                     throw audit.invalid("checkpoint.interval", "expected a positive duration");
                 }
                 builder.checkpoints(ecPrivateKey(audit, "checkpoint.key-file"), interval);
+                if (audit.has("checkpoint.store-file")) {
+                    builder.checkpointStore(dev.infrakit.audit.CheckpointStore.file(Path.of(audit.getString(
+                            "checkpoint.store-file"))));
+                }
+            } else if (audit.has("checkpoint.store-file")) {
+                throw audit.invalid("checkpoint.store-file", "needs checkpoint.key-file (the key that signs the checkpoints)");
             }
             return builder
                     .redactor(redactor(audit))
@@ -98,24 +105,11 @@ public final class BuiltInAuditSinks {
 
         /** A P-256 private key from a PKCS#8 PEM file ({@code openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256}). */
         static java.security.interfaces.ECPrivateKey ecPrivateKey(Config audit, String key) {
-            Path file = Path.of(audit.getString(key));
-            String pem;
             try {
-                pem = Files.readString(file, StandardCharsets.US_ASCII);
-            } catch (IOException e) {
-                throw audit.invalid(key, "expected a readable PEM file (" + e.getMessage() + ")");
-            }
-            String base64 = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
-            try {
-                java.security.PrivateKey parsed = java.security.KeyFactory.getInstance("EC").generatePrivate(
-                        new java.security.spec.PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
-                java.security.interfaces.ECPrivateKey ec = (java.security.interfaces.ECPrivateKey) parsed;
-                if (ec.getParams().getCurve().getField().getFieldSize() != 256) {
-                    throw audit.invalid(key, "expected a P-256 key");
-                }
-                return ec;
-            } catch (IllegalArgumentException | java.security.GeneralSecurityException | ClassCastException e) {
-                throw audit.invalid(key, "expected an unencrypted PKCS#8 PEM EC private key (BEGIN PRIVATE KEY)");
+                return dev.infrakit.audit.CheckpointKeys.readPrivate(Path.of(audit.getString(key)));
+            } catch (dev.infrakit.audit.AuditException e) {
+                throw audit.invalid(key, "expected a readable, unencrypted PKCS#8 PEM P-256 private key (BEGIN PRIVATE KEY): "
+                        + e.getMessage());
             }
         }
 
