@@ -78,7 +78,8 @@ class MultiInstanceIT {
                 started.add(starting.submit(() -> {
                     together.await(20, TimeUnit.SECONDS);
                     return DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir", data.toString(),
-                            "--jdbc-url", url(), "--master-key-file", keyFile.toString(), "--password-iterations",
+                            "--jdbc-url", url(), "--master-key-file", keyFile.toString(), "--audit-checkpoint-key",
+                            dir.resolve("audit-checkpoint.key").toString(), "--password-iterations",
                             "1000", "--drain", "0s", "--rate-user", USER_LIMIT + "/15m", "--rate-anonymous", "100/15m"),
                             Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42")),
                             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
@@ -170,12 +171,14 @@ class MultiInstanceIT {
         instances.clear();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(List.of("audit", "verify", "--jdbc-url", url(), "--master-key-file", keyFile.toString()),
+        int code = Main.run(List.of("audit", "verify", "--jdbc-url", url(), "--master-key-file", keyFile.toString(),
+                "--checkpoint-public-key", dir.resolve("audit-checkpoint.pub").toString()),
                 Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
                         StandardCharsets.UTF_8));
         String printed = out.toString(StandardCharsets.UTF_8).strip();
         assertEquals(0, code, printed + err.toString(StandardCharsets.UTF_8));
-        Matcher m = Pattern.compile("OK: (\\d+) records in (\\d+) chains").matcher(printed);
+        Matcher m = Pattern.compile("OK: (\\d+) records in (\\d+) chains, ends checked against signed checkpoints")
+                .matcher(printed);
         assertTrue(m.matches(), printed);
         assertTrue(Integer.parseInt(m.group(1)) >= 40, "every credential read, write, login and denial: " + printed);
         assertTrue(Integer.parseInt(m.group(2)) >= 3, "each instance writes its own chain: " + printed);

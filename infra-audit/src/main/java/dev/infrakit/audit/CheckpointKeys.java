@@ -47,36 +47,105 @@ public final class CheckpointKeys {
     }
 
     /**
-     * The key pair in {@code privateKeyFile} and {@code publicKeyFile}; when neither exists, a new
-     * one written there (owner-only private key, parent directories created owner-only).
+     * The key pair in {@code privateKeyFile}, creating it when missing, with its public key also in
+     * {@code publicKeyFile} (written when missing) for verifiers.
      *
-     * @throws AuditException if only one of them exists, or a file cannot be read, parsed or written
+     * <p>A created private key file is owner-only (parent directories created owner-only) and holds
+     * the public key too, so that several processes starting at once on the same path agree: the
+     * first to create it wins (an exclusive link), the others read it. A private key file made
+     * elsewhere (only a {@code PRIVATE KEY} block) needs {@code publicKeyFile} beside it. The pair is
+     * checked to match by signing and verifying.
+     *
+     * @throws AuditException if the files cannot be read, written or parsed, or do not match
      */
     public static KeyPair loadOrCreate(Path privateKeyFile, Path publicKeyFile) {
         Objects.requireNonNull(privateKeyFile, "privateKeyFile");
         Objects.requireNonNull(publicKeyFile, "publicKeyFile");
-        boolean hasPrivate = Files.exists(privateKeyFile);
-        boolean hasPublic = Files.exists(publicKeyFile);
-        if (hasPrivate && hasPublic) {
-            return new KeyPair(readPublic(publicKeyFile), readPrivate(privateKeyFile));
-        }
-        if (hasPrivate || hasPublic) {
-            throw new AuditException("The checkpoint key " + (hasPrivate ? privateKeyFile : publicKeyFile)
-                    + " exists without its " + (hasPrivate ? "public key " + publicKeyFile : "private key " + privateKeyFile)
-                    + "; restore it, or move both aside to start a new key");
-        }
-        KeyPair pair = generate();
+        Path file = privateKeyFile.toAbsolutePath();
         try {
-            DurableFiles.createOwnerOnlyDirectories(privateKeyFile.toAbsolutePath().getParent());
-            DurableFiles.createOwnerOnlyDirectories(publicKeyFile.toAbsolutePath().getParent());
-            DurableFiles.replace(publicKeyFile.toAbsolutePath(), pem(PUBLIC, pair.getPublic().getEncoded()));
-            DurableFiles.replace(privateKeyFile.toAbsolutePath(), pem(PRIVATE, pair.getPrivate().getEncoded()),
-                    DurableFiles.ownerOnly(privateKeyFile.toAbsolutePath().getParent(), false));
-            DurableFiles.restrictToOwner(privateKeyFile, false);
+            if (!Files.exists(file)) {
+                if (Files.exists(publicKeyFile)) {
+                    throw new AuditException("The checkpoint public key " + publicKeyFile + " exists without its private key "
+                            + privateKeyFile + "; restore it, or move the public key aside to start a new pair");
+                }
+                create(file);
+            }
+            ECPrivateKey privateKey = readPrivate(file);
+            String text = Files.readString(file, StandardCharsets.US_ASCII);
+            ECPublicKey publicKey;
+            if (text.contains("-----BEGIN " + PUBLIC + "-----")) {
+                publicKey = readPublic(file);
+                byte[] pem = pem(PUBLIC, publicKey.getEncoded());
+                if (!Files.exists(publicKeyFile)) {
+                    DurableFiles.createOwnerOnlyDirectories(publicKeyFile.toAbsolutePath().getParent());
+                    DurableFiles.replace(publicKeyFile.toAbsolutePath(), pem);
+                } else if (!readPublic(publicKeyFile).equals(publicKey)) {
+                    throw new AuditException("The checkpoint public key " + publicKeyFile + " does not belong to "
+                            + privateKeyFile);
+                }
+            } else if (Files.exists(publicKeyFile)) {
+                publicKey = readPublic(publicKeyFile);
+            } else {
+                throw new AuditException("The checkpoint key " + privateKeyFile + " holds no public key and "
+                        + publicKeyFile + " is missing; write it with 'openssl pkey -in KEY -pubout'");
+            }
+            requireMatch(privateKey, publicKey, privateKeyFile, publicKeyFile);
+            return new KeyPair(publicKey, privateKey);
         } catch (IOException e) {
-            throw new AuditException("Could not write the checkpoint key to " + privateKeyFile + ": " + e.getMessage(), e);
+            throw new AuditException("Could not read or write the checkpoint key " + privateKeyFile + ": " + e.getMessage(), e);
         }
-        return pair;
+    }
+
+    /** Writes a new pair to {@code file} unless another process got there first. */
+    private static void create(Path file) throws IOException {
+        KeyPair pair = generate();
+        Path directory = file.getParent();
+        DurableFiles.createOwnerOnlyDirectories(directory);
+        Path temporary = directory.resolve(file.getFileName() + "." + Long.toHexString(new java.security.SecureRandom()
+                .nextLong()) + ".tmp");
+        byte[] content = concat(pem(PRIVATE, pair.getPrivate().getEncoded()), pem(PUBLIC, pair.getPublic().getEncoded()));
+        try {
+            try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(temporary, java.util.Set.of(
+                    java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE),
+                    DurableFiles.ownerOnly(directory, false))) {
+                DurableFiles.restrictToOwner(temporary, false);
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                out.force(true);
+            }
+            Files.createLink(file, temporary); // exclusive: fails if someone else created it meanwhile
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            // Another process created the pair first: use theirs.
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+        DurableFiles.syncDirectory(directory);
+    }
+
+    private static void requireMatch(ECPrivateKey privateKey, ECPublicKey publicKey, Path privateFile, Path publicFile) {
+        try {
+            byte[] probe = "infrakit checkpoint key check".getBytes(StandardCharsets.US_ASCII);
+            java.security.Signature signer = java.security.Signature.getInstance("SHA256withECDSA");
+            signer.initSign(privateKey);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance("SHA256withECDSA");
+            verifier.initVerify(publicKey);
+            verifier.update(probe);
+            if (!verifier.verify(signature)) {
+                throw new AuditException("The checkpoint keys " + privateFile + " and " + publicFile + " are not a pair");
+            }
+        } catch (GeneralSecurityException e) {
+            throw new AuditException("Could not check the checkpoint keys " + privateFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /**
