@@ -178,6 +178,37 @@ class ServeJarIT {
         second.process.destroy();
         assertEquals(0, second.exitCode(), second.err.toString());
 
+        // The newest records cut off both logs at a line boundary, with every checkpoint in security.log:
+        // the chains alone still verify, the checkpoint copies beside the audit directory do not.
+        Path auditDir = data.resolve("audit");
+        Path cut = Files.createDirectories(data.resolve("cut-copy"));
+        for (String name : List.of("master.key", "audit-checkpoint.pub", "audit-checkpoints")) {
+            Files.copy(data.resolve(name), cut.resolve(name));
+        }
+        Files.createDirectories(cut.resolve("audit"));
+        try (var files = Files.list(auditDir)) {
+            for (Path f : files.toList()) {
+                if (f.getFileName().toString().endsWith(".journal")) {
+                    continue; // the journals describe the uncut logs
+                }
+                List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+                if (f.getFileName().toString().equals("audit.log")) {
+                    lines = lines.subList(0, lines.size() - 2);
+                } else if (f.getFileName().toString().equals("security.log")) {
+                    lines = lines.stream().takeWhile(l -> !l.contains("\"checkpoint\":\"")).toList();
+                }
+                Files.write(cut.resolve("audit").resolve(f.getFileName()), lines, StandardCharsets.UTF_8);
+            }
+        }
+        Jar chainsAlone = new Jar("audit", "verify", "--data-dir", cut.toString(), "--no-checkpoints");
+        assertEquals(0, chainsAlone.exitCode(), chainsAlone.err.toString());
+        Jar truncated = new Jar("audit", "verify", "--data-dir", cut.toString());
+        assertEquals(1, truncated.exitCode(), truncated.err.toString());
+        String cutLine = truncated.out.poll(5, TimeUnit.SECONDS);
+        assertNotNull(cutLine);
+        assertTrue(cutLine.startsWith("TAMPERED: " + cut.resolve("audit").resolve("audit.log")) && cutLine.contains(
+                "TRUNCATED"), cutLine);
+
         // One byte changed in the service's own audit log: verify names the file and the record.
         Path log = data.resolve("audit").resolve("audit.log");
         byte[] bytes = Files.readAllBytes(log);
