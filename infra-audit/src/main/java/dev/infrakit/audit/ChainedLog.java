@@ -195,7 +195,7 @@ final class ChainedLog {
         retained = 1;
         if (newest != null) {
             try (FileChannel old = FileChannel.open(newest.getValue(), StandardOpenOption.READ)) {
-                String last = lastLine(old, old.size() - trailingPartialLine(old));
+                String last = lastLine(old, completeLength(old));
                 if (last != null) {
                     restore(last);
                 }
@@ -319,8 +319,18 @@ final class ChainedLog {
 
     /** Cuts a torn last line off; returns the size up to the last newline. */
     private long repairTail(FileChannel ch) throws IOException {
-        long end = ch.size();
-        long keep = end;
+        long keep = completeLength(ch);
+        if (keep < ch.size()) {
+            ch.truncate(keep);
+            ch.force(true);
+            repairedTornLines++;
+        }
+        return keep;
+    }
+
+    /** The length of a file up to and including its last newline: what a torn last line leaves whole. */
+    static long completeLength(FileChannel ch) throws IOException {
+        long keep = ch.size();
         ByteBuffer one = ByteBuffer.allocate(1);
         while (keep > 0) {
             one.clear();
@@ -329,11 +339,6 @@ final class ChainedLog {
                 break;
             }
             keep--;
-        }
-        if (keep < end) {
-            ch.truncate(keep);
-            ch.force(true);
-            repairedTornLines++;
         }
         return keep;
     }
@@ -356,22 +361,6 @@ final class ChainedLog {
         ByteBuffer line = ByteBuffer.allocate((int) (size - 1 - start));
         ch.read(line, start);
         return new String(line.array(), StandardCharsets.UTF_8);
-    }
-
-    /** The bytes after the last newline of a file (a torn line not yet cut off). */
-    private static long trailingPartialLine(FileChannel ch) throws IOException {
-        long end = ch.size();
-        long keep = end;
-        ByteBuffer one = ByteBuffer.allocate(1);
-        while (keep > 0) {
-            one.clear();
-            ch.read(one, keep - 1);
-            if (one.get(0) == '\n') {
-                break;
-            }
-            keep--;
-        }
-        return end - keep;
     }
 
     /**

@@ -38,7 +38,7 @@ final class FileCheckpointStore implements CheckpointStore {
             try (FileChannel out = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE), DurableFiles.ownerOnly(file.getParent(), false))) {
                 DurableFiles.restrictToOwner(file, false);
-                long end = completeLines(out);
+                long end = ChainedLog.completeLength(out);
                 if (end < out.size()) {
                     out.truncate(end);
                 }
@@ -55,20 +55,6 @@ final class FileCheckpointStore implements CheckpointStore {
         } catch (IOException e) {
             throw new AuditException("Could not store an audit checkpoint in " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    /** The length of the file up to and including its last newline. */
-    private static long completeLines(FileChannel channel) throws IOException {
-        long size = channel.size();
-        ByteBuffer one = ByteBuffer.allocate(1);
-        for (long at = size; at > 0; at--) {
-            one.clear();
-            channel.read(one, at - 1);
-            if (one.get(0) == '\n') {
-                return at;
-            }
-        }
-        return 0;
     }
 
     @Override

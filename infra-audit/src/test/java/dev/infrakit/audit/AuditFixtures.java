@@ -23,6 +23,17 @@ final class AuditFixtures {
                 .detail("n", n).build();
     }
 
+    /** A copy of the files directly in {@code from}, in {@code to} (created). */
+    static Path copyFiles(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (java.util.stream.Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return to;
+    }
+
     /** The "n" detail of every event record in {@code file}, in order. */
     static List<Integer> numbers(Path file) throws IOException {
         ObjectMapper json = new ObjectMapper();

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
@@ -61,16 +60,6 @@ class FileIntegrityIT {
         assertEquals(seq, result.firstBadSequence().orElseThrow(), result.toString());
     }
 
-    private static Path copy(Path from, Path to) throws IOException {
-        Files.createDirectories(to);
-        try (Stream<Path> files = Files.list(from)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        return to;
-    }
-
     @Test
     void deletingAMiddleRotatedFileIsReportedAtItsFirstSequenceNumber(@TempDir Path tmp) throws Exception {
         Path logs = tmp.resolve("logs");
@@ -79,7 +68,7 @@ class FileIntegrityIT {
                 "several rotations happened");
         assertTrue(verify(logs).ok(), verify(logs).toString());
         for (String victim : List.of("audit.log.1", "audit.log.2", "audit.log.3")) {
-            Path work = copy(logs, tmp.resolve("without-" + victim));
+            Path work = AuditFixtures.copyFiles(logs, tmp.resolve("without-" + victim));
             long first = LogFiles.firstSeq(work.resolve(victim));
             Files.delete(work.resolve(victim));
             assertBad(verify(work), AuditVerifier.Problem.MISSING, first);
@@ -97,7 +86,7 @@ class FileIntegrityIT {
         long oldestFirst = LogFiles.firstSeq(oldest);
         assertTrue(oldestFirst > 1, "retention pruned the beginning");
 
-        Path work = copy(logs, tmp.resolve("oldest-deleted"));
+        Path work = AuditFixtures.copyFiles(logs, tmp.resolve("oldest-deleted"));
         Files.delete(work.resolve("audit.log.4"));
         assertBad(verify(work), AuditVerifier.Problem.MISSING, oldestFirst);
 
@@ -106,7 +95,7 @@ class FileIntegrityIT {
         write(work, 1000, 1010);
         assertBad(verify(work), AuditVerifier.Problem.MISSING, oldestFirst);
 
-        Path both = copy(logs, tmp.resolve("two-oldest-deleted"));
+        Path both = AuditFixtures.copyFiles(logs, tmp.resolve("two-oldest-deleted"));
         long thirdFirst = LogFiles.firstSeq(both.resolve("audit.log.3"));
         Files.delete(both.resolve("audit.log.4"));
         Files.delete(both.resolve("audit.log.3"));
@@ -118,7 +107,7 @@ class FileIntegrityIT {
     void deletingOrEmptyingEveryFileIsReported(@TempDir Path tmp) throws Exception {
         Path logs = tmp.resolve("logs");
         write(logs, 0, 30);
-        Path gone = copy(logs, tmp.resolve("all-deleted"));
+        Path gone = AuditFixtures.copyFiles(logs, tmp.resolve("all-deleted"));
         try (Stream<Path> files = Files.list(gone)) {
             for (Path f : files.toList()) {
                 if (f.getFileName().toString().startsWith("audit.log") || f.getFileName().toString().startsWith("security.log")) {
@@ -129,7 +118,7 @@ class FileIntegrityIT {
         assertBad(verify(gone), AuditVerifier.Problem.MISSING, 1);
         assertBad(AuditVerifier.verifyFiles(gone, "security.log", KEY), AuditVerifier.Problem.MISSING, 1);
 
-        Path emptied = copy(logs, tmp.resolve("current-emptied"));
+        Path emptied = AuditFixtures.copyFiles(logs, tmp.resolve("current-emptied"));
         long expectedNext = verify(logs).lastSequence() + 1;
         long currentFirst = LogFiles.firstSeq(emptied.resolve("audit.log"));
         Files.write(emptied.resolve("audit.log"), new byte[0]);
@@ -137,12 +126,12 @@ class FileIntegrityIT {
         assertBad(verify(emptied), AuditVerifier.Problem.MISSING, currentFirst);
         assertTrue(currentFirst < expectedNext);
 
-        Path middle = copy(logs, tmp.resolve("middle-emptied"));
+        Path middle = AuditFixtures.copyFiles(logs, tmp.resolve("middle-emptied"));
         long secondFirst = LogFiles.firstSeq(middle.resolve("audit.log.2"));
         Files.write(middle.resolve("audit.log.2"), new byte[0]);
         assertBad(verify(middle), AuditVerifier.Problem.MISSING, secondFirst);
 
-        Path noCurrent = copy(logs, tmp.resolve("current-deleted"));
+        Path noCurrent = AuditFixtures.copyFiles(logs, tmp.resolve("current-deleted"));
         Files.delete(noCurrent.resolve("audit.log"));
         AuditVerifier.Result result = verify(noCurrent);
         assertBad(result, AuditVerifier.Problem.MISSING, currentFirst);
@@ -153,7 +142,7 @@ class FileIntegrityIT {
     void swappedOrRenumberedFilesAreReported(@TempDir Path tmp) throws Exception {
         Path logs = tmp.resolve("logs");
         write(logs, 0, 80);
-        Path swapped = copy(logs, tmp.resolve("swapped"));
+        Path swapped = AuditFixtures.copyFiles(logs, tmp.resolve("swapped"));
         long thirdFirst = LogFiles.firstSeq(swapped.resolve("audit.log.3"));
         Files.move(swapped.resolve("audit.log.2"), swapped.resolve("x"));
         Files.move(swapped.resolve("audit.log.3"), swapped.resolve("audit.log.2"));
@@ -163,7 +152,7 @@ class FileIntegrityIT {
         assertEquals(thirdFirst, result.firstBadSequence().orElseThrow(), result.toString());
 
         // A gap in the numbering alone (files renumbered, nothing removed) hides nothing: every file counts.
-        Path renumbered = copy(logs, tmp.resolve("renumbered"));
+        Path renumbered = AuditFixtures.copyFiles(logs, tmp.resolve("renumbered"));
         Files.move(renumbered.resolve("audit.log.4"), renumbered.resolve("audit.log.9"));
         assertTrue(verify(renumbered).ok(), verify(renumbered).toString());
         assertEquals(verify(logs).recordsChecked(), verify(renumbered).recordsChecked());
@@ -212,7 +201,7 @@ class FileIntegrityIT {
         long last = verify(logs).lastSequence();
 
         // Cut the last 5 records of audit.log and every checkpoint out of security.log.
-        Path cut = copy(logs, tmp.resolve("cut"));
+        Path cut = AuditFixtures.copyFiles(logs, tmp.resolve("cut"));
         List<String> audit = Files.readAllLines(cut.resolve("audit.log"), StandardCharsets.UTF_8);
         Files.write(cut.resolve("audit.log"), audit.subList(0, audit.size() - 5), StandardCharsets.UTF_8);
         List<String> security = Files.readAllLines(cut.resolve("security.log"), StandardCharsets.UTF_8);
@@ -235,7 +224,7 @@ class FileIntegrityIT {
 
         // A chain forged with the MAC key (here: the first event's record rewritten and every MAC
         // after it recomputed) verifies alone, but not against the checkpoint signed before.
-        Path forged = copy(logs, tmp.resolve("forged"));
+        Path forged = AuditFixtures.copyFiles(logs, tmp.resolve("forged"));
         List<String> lines = Files.readAllLines(forged.resolve("audit.log"), StandardCharsets.UTF_8);
         assertTrue(lines.get(1).contains("\"user-0\""), lines.get(1));
         lines.set(1, lines.get(1).replace("\"user-0\"", "\"user-6\""));

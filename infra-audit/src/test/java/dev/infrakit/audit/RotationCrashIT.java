@@ -9,7 +9,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -77,16 +76,6 @@ class RotationCrashIT {
         }
     }
 
-    private static Path copy(Path from, Path to) throws IOException {
-        Files.createDirectories(to);
-        try (Stream<Path> files = Files.list(from)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        return to;
-    }
-
     private static void reopenAndWrite(Path dir, int from, int to) {
         try (JsonLinesAuditSink sink = JsonLinesAuditSink.builder(dir, KEY).auditFiles(RotatingWriterMain.FILE_SIZE,
                 RotatingWriterMain.FILES).securityFiles(RotatingWriterMain.FILE_SIZE, RotatingWriterMain.FILES).build()) {
@@ -102,7 +91,7 @@ class RotationCrashIT {
         prepare(prepared);
         assertTrue(Files.exists(prepared.resolve("audit.log.3")), "a full set of files");
         for (int k = 1; k <= STEPS.length; k++) {
-            Path dir = copy(prepared, tmp.resolve("step-" + k));
+            Path dir = AuditFixtures.copyFiles(prepared, tmp.resolve("step-" + k));
             String[] seen = new String[1];
             Set<Integer> acknowledged = runUntilStep(dir, 1000, k, false, seen);
             assertEquals(STEPS[k - 1], seen[0], "step " + k);
