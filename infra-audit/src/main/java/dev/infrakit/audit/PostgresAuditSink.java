@@ -13,6 +13,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -252,7 +256,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                     AuditEvent e = p.event;
                     s.setString(1, writerId);
                     s.setLong(2, seq);
-                    s.setTimestamp(3, Timestamp.from(e.timestamp()));
+                    s.setObject(3, OffsetDateTime.ofInstant(columnTime(e.timestamp()), ZoneOffset.UTC));
                     s.setString(4, e.category().name());
                     s.setString(5, e.type());
                     s.setString(6, e.severity().name());
@@ -284,6 +288,16 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         written.add(count);
     }
 
+    /**
+     * The event time as the {@code time} column holds it: rounded half up to the microsecond, as
+     * the PostgreSQL driver rounds it (so rows written before this rounding was explicit verify).
+     * Passed as an {@link OffsetDateTime}, never a {@link Timestamp}, whose Julian calendar would
+     * shift times before 1582 by days.
+     */
+    static Instant columnTime(Instant time) {
+        return time.plusNanos(500).truncatedTo(ChronoUnit.MICROS);
+    }
+
     /** Signs and stores a checkpoint of this writer's chain, if it moved since the last one. */
     private void checkpoint() throws SQLException {
         lastCheckpoint = System.nanoTime();
@@ -297,7 +311,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                         + "ON CONFLICT (writer_id, seq) DO NOTHING")) {
             s.setString(1, writerId);
             s.setLong(2, lastSeq);
-            s.setTimestamp(3, Timestamp.from(now));
+            s.setObject(3, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
             s.setString(4, jws);
             s.executeUpdate();
             if (!c.getAutoCommit()) {
@@ -318,11 +332,11 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         List<Object> params = new ArrayList<>();
         if (query.from() != null) {
             sql.append(" AND time >= ?");
-            params.add(Timestamp.from(query.from()));
+            params.add(OffsetDateTime.ofInstant(query.from(), ZoneOffset.UTC));
         }
         if (query.to() != null) {
             sql.append(" AND time < ?");
-            params.add(Timestamp.from(query.to()));
+            params.add(OffsetDateTime.ofInstant(query.to(), ZoneOffset.UTC));
         }
         if (query.actorId() != null) {
             sql.append(" AND actor_id = ?");
@@ -350,7 +364,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                 while (rs.next()) {
                     String body = rs.getString(11);
                     String event = JSON.writeValueAsString(JSON.readTree(body).get("event"));
-                    records.add(new AuditRecord(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3),
+                    records.add(new AuditRecord(rs.getLong(1), rs.getObject(2, OffsetDateTime.class).toInstant(), rs.getString(3),
                             rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
                             rs.getString(9), rs.getString(10), event));
                 }
