@@ -1,5 +1,6 @@
 package dev.infrakit.audit;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,6 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,6 +91,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         this.checkpointKey = b.checkpointKey;
         this.checkpointIntervalNanos = b.checkpointInterval.toNanos();
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
+        requireUtf8();
         restoreChain();
         this.writer = new Thread(this::writeLoop, "infrakit-audit-postgres");
         writer.setDaemon(true);
@@ -115,6 +118,22 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
             dev.infrakit.core.DataSources.runScript(dataSource, schemaSql());
         } catch (SQLException e) {
             throw new AuditException("Could not create the audit schema: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a database that cannot store every character: the body and columns are text, and a
+     * LATIN1 or SQL_ASCII database would refuse (or garble) other characters.
+     */
+    private void requireUtf8() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SHOW server_encoding")) {
+            String encoding = rs.next() ? rs.getString(1) : "unknown";
+            if (!"UTF8".equalsIgnoreCase(encoding)) {
+                throw new AuditException("Cannot open the PostgreSQL audit sink: the database's server_encoding is "
+                        + encoding + ", not UTF8, so it cannot store every character of an audit event; keep the "
+                        + "audit table in a database created with ENCODING 'UTF8'");
+            }
         }
     }
 
@@ -258,12 +277,12 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                     s.setLong(2, seq);
                     s.setObject(3, OffsetDateTime.ofInstant(columnTime(e.timestamp()), ZoneOffset.UTC));
                     s.setString(4, e.category().name());
-                    s.setString(5, e.type());
+                    s.setString(5, columnText(e.type()));
                     s.setString(6, e.severity().name());
-                    s.setString(7, e.actor().id());
-                    s.setString(8, e.action());
-                    s.setString(9, e.resource().map(Resource::type).orElse(null));
-                    s.setString(10, e.resource().map(Resource::id).orElse(null));
+                    s.setString(7, columnText(e.actor().id()));
+                    s.setString(8, columnText(e.action()));
+                    s.setString(9, e.resource().map(r -> columnText(r.type())).orElse(null));
+                    s.setString(10, e.resource().map(r -> columnText(r.id())).orElse(null));
                     s.setString(11, e.outcome().name());
                     s.setString(12, body);
                     s.setBytes(13, mac);
@@ -286,6 +305,22 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         lastSeq = seq;
         lastMac = mac;
         written.add(count);
+    }
+
+    /**
+     * A text value as its plain text column holds it. PostgreSQL refuses U+0000 in {@code text}
+     * (and UTF-8 cannot encode a lone surrogate), so one such value would fail the insert of its
+     * whole batch: each becomes U+FFFD. The mapping is deterministic and applied alike to the
+     * values written, to the verifier's comparison with the body (which keeps the exact value,
+     * JSON-escaped) and to {@link #query} filters, so a query for the original value finds the row;
+     * values differing only by NUL against U+FFFD at the same place share a column value.
+     */
+    static String columnText(String value) {
+        if (value == null) {
+            return null;
+        }
+        String canonical = Fields.canonical(value);
+        return canonical.indexOf('\0') < 0 ? canonical : canonical.replace('\0', '\uFFFD');
     }
 
     /**
@@ -322,7 +357,10 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     }
 
     /**
-     * Reads events back, newest first.
+     * Reads events back, newest first, through the indexed columns. Filter values are mapped as the
+     * columns are (U+0000 to U+FFFD) and results compared with the exact stored values, so a query
+     * for an id holding NUL finds its events and no others. The records' text fields are the exact
+     * values of the stored event.
      *
      * @throws AuditException if the query fails
      */
@@ -340,39 +378,73 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         }
         if (query.actorId() != null) {
             sql.append(" AND actor_id = ?");
-            params.add(query.actorId());
+            params.add(columnText(query.actorId()));
         }
         if (query.type() != null) {
             sql.append(" AND type = ?");
-            params.add(query.type());
+            params.add(columnText(query.type()));
         }
         if (query.resourceType() != null) {
             sql.append(" AND resource_type = ?");
-            params.add(query.resourceType());
+            params.add(columnText(query.resourceType()));
         }
         if (query.resourceId() != null) {
             sql.append(" AND resource_id = ?");
-            params.add(query.resourceId());
+            params.add(columnText(query.resourceId()));
         }
-        sql.append(" ORDER BY time DESC, seq DESC LIMIT ").append(query.limit());
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql.toString())) {
-            for (int i = 0; i < params.size(); i++) {
-                s.setObject(i + 1, params.get(i));
-            }
-            List<AuditRecord> records = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    String body = rs.getString(11);
-                    String event = JSON.writeValueAsString(JSON.readTree(body).get("event"));
-                    records.add(new AuditRecord(rs.getLong(1), rs.getObject(2, OffsetDateTime.class).toInstant(), rs.getString(3),
-                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
-                            rs.getString(9), rs.getString(10), event));
+        // A column holds U+FFFD for NUL, so where a filter value has U+FFFD after that mapping the
+        // rows found may differ from it at that place: those are read without a limit, and only
+        // those whose exact value matches count.
+        boolean exact = ambiguous(query.actorId()) || ambiguous(query.resourceType()) || ambiguous(query.resourceId());
+        sql.append(" ORDER BY time DESC, seq DESC");
+        if (!exact) {
+            sql.append(" LIMIT ").append(query.limit());
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+                s.setFetchSize(Math.min(query.limit(), 1000));
+                for (int i = 0; i < params.size(); i++) {
+                    s.setObject(i + 1, params.get(i));
                 }
+                List<AuditRecord> records = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery()) {
+                    while (records.size() < query.limit() && rs.next()) {
+                        AuditRecord r = record(rs);
+                        if (!exact || (same(query.actorId(), r.actorId()) && same(query.resourceType(), r.resourceType())
+                                && same(query.resourceId(), r.resourceId()))) {
+                            records.add(r);
+                        }
+                    }
+                }
+                return records;
+            } finally {
+                c.rollback();
             }
-            return records;
         } catch (SQLException | IOException e) {
             throw new AuditException("Audit query failed: " + e.getMessage(), e);
         }
+    }
+
+    private static boolean ambiguous(String filter) {
+        return filter != null && columnText(filter).indexOf('\uFFFD') >= 0;
+    }
+
+    private static boolean same(String filter, String value) {
+        return filter == null || Fields.canonical(filter).equals(value);
+    }
+
+    /** The record of the current row; text from the body: the exact values, where a column may hold U+FFFD for NUL. */
+    private static AuditRecord record(ResultSet rs) throws SQLException, IOException {
+        JsonNode event = JSON.readTree(rs.getString(11)).get("event");
+        JsonNode resource = event.path("resource");
+        return new AuditRecord(rs.getLong(1), rs.getObject(2, OffsetDateTime.class).toInstant(),
+                rs.getString(3), event.path("type").asText(rs.getString(4)), rs.getString(5),
+                event.path("actor").path("id").asText(rs.getString(6)),
+                event.path("action").asText(rs.getString(7)),
+                resource.isObject() ? resource.path("type").asText(rs.getString(8)) : rs.getString(8),
+                resource.isObject() ? resource.path("id").asText(rs.getString(9)) : rs.getString(9),
+                rs.getString(10), JSON.writeValueAsString(event));
     }
 
     /** This writer's id. */
@@ -475,9 +547,18 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
             this.key = Chain.requireKey(key);
         }
 
-        /** This writer's id (default a random UUID); reuse one to continue its chain after a restart. */
+        /**
+         * This writer's id (default a random UUID); reuse one to continue its chain after a restart.
+         *
+         * @throws AuditException if blank or longer than 100 characters
+         * @throws IllegalArgumentException if it holds a control character
+         */
         public Builder writerId(String writerId) {
-            this.writerId = Fields.text("writerId", writerId, 100, true);
+            String id = Fields.text("writerId", writerId, 100, true);
+            if (id.chars().anyMatch(Character::isISOControl)) {
+                throw new IllegalArgumentException("writerId must not contain control characters");
+            }
+            this.writerId = id;
             return this;
         }
 
@@ -515,7 +596,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         /**
          * The sink; reads this writer's last sequence and MAC to continue its chain.
          *
-         * @throws AuditException if the database cannot be reached or the schema is missing
+         * @throws AuditException if the database cannot be reached, is not UTF8, or the schema is missing
          */
         public PostgresAuditSink build() {
             try {

@@ -167,8 +167,9 @@ final class TableVerifier {
         return null;
     }
 
+    /** A body field as its column holds it ({@link PostgresAuditSink#columnText}). */
     private static String text(JsonNode node) {
-        return node == null || !node.isTextual() ? null : node.asText();
+        return node == null || !node.isTextual() ? null : PostgresAuditSink.columnText(node.asText());
     }
 
     /** Whether the column holds the body's time at the column's (microsecond) precision. */
