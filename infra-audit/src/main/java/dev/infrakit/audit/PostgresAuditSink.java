@@ -19,7 +19,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -42,6 +45,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresAuditSink.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The type of the event recorded in place of an ASYNC event the database refused. */
+    static final String REFUSED_TYPE = "audit.event-refused";
     private static final String INSERT = "INSERT INTO infrakit_audit (writer_id, seq, time, category, type, severity, "
             + "actor_id, action, resource_type, resource_id, outcome, body, mac) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
@@ -58,6 +63,8 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     private final LongAdder failedBatches = new LongAdder();
     private final LongAdder commits = new LongAdder();
     private final LongAdder commitNanos = new LongAdder();
+    private final LongAdder refusedEvents = new LongAdder();
+    private final String encodedWriterId;
     private final int queueCapacity;
     private final java.security.interfaces.ECPrivateKey checkpointKey;
     private final long checkpointIntervalNanos;
@@ -83,6 +90,11 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     private PostgresAuditSink(Builder b) throws SQLException {
         this.dataSource = b.dataSource;
         this.writerId = b.writerId;
+        try {
+            this.encodedWriterId = JSON.writeValueAsString(b.writerId);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new AuditException("Could not encode the writer id", e);
+        }
         this.json = AuditJson.with(b.redactor);
         this.durability = b.durability;
         this.queueFull = b.queueFull;
@@ -181,7 +193,8 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         try {
             done.join();
         } catch (CompletionException e) {
-            throw new AuditException("Audit insert failed: " + e.getCause().getMessage(), e.getCause());
+            // The writer completes futures with messages fit for callers (no event values).
+            throw new AuditException(e.getCause().getMessage(), e.getCause());
         }
     }
 
@@ -197,6 +210,16 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         await(marker.done);
     }
 
+    /*
+     * The writer thread. A batch is one transaction. The happy path is one batched insert; when the
+     * database refuses a row (SQL state class 22 or 23: a value it cannot store, a constraint), the
+     * transaction is rolled back and the batch inserted again row by row, each row under a
+     * savepoint, so that only refused rows are left out. Sequence numbers and MACs are assigned as
+     * rows succeed, so a refused event takes no number and the chain stays gap-free. A refused
+     * DURABLE event is reported to its caller; a refused ASYNC event is replaced by an
+     * audit.event-refused event naming it. Any other error (connection, server, timeout, schema) is
+     * about the batch, not a row: DURABLE callers get it and ASYNC events are retried.
+     */
     private void writeLoop() {
         List<Pending> batch = new ArrayList<>();
         while (!(closed && queue.isEmpty() && batch.isEmpty())) {
@@ -212,84 +235,132 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                 }
             }
             queue.drainTo(batch, 1000 - batch.size());
+            long start = System.nanoTime();
+            Map<Pending, String> refused;
             try {
-                long start = System.nanoTime();
-                insert(batch);
-                if (checkpointKey != null && (closed || System.nanoTime() - lastCheckpoint >= checkpointIntervalNanos)) {
-                    checkpoint();
+                refused = store(batch);
+            } catch (SQLException | RuntimeException e) {
+                failed(batch, e);
+                continue;
+            }
+            commits.increment();
+            commitNanos.add(System.nanoTime() - start);
+            lastFailure = null;
+            for (Pending p : batch) {
+                if (p.done == null) {
+                    continue;
                 }
-                commits.increment();
-                commitNanos.add(System.nanoTime() - start);
-                lastFailure = null;
-                for (Pending p : batch) {
-                    if (p.done != null) {
-                        p.done.complete(null);
-                    }
+                String state = refused.get(p);
+                if (state == null) {
+                    p.done.complete(null);
+                } else {
+                    p.done.completeExceptionally(new AuditException("Audit insert failed: the database refused this "
+                            + "event (SQL state " + state + "); it was not recorded, the other events of its batch were"));
                 }
-                batch.clear();
-            } catch (SQLException e) {
-                failedBatches.increment();
-                lastFailure = e.getMessage();
-                LOG.warn("Audit batch of {} events not committed ({}); retrying", batch.size(), e.getMessage());
-                List<Pending> retry = new ArrayList<>();
-                for (Pending p : batch) {
-                    if (p.done != null) {
-                        // A DURABLE caller learns its event was not committed and may record it again.
-                        p.done.completeExceptionally(e);
-                    } else {
-                        retry.add(p);
-                    }
-                }
-                batch.clear();
-                batch.addAll(retry);
-                try {
-                    Thread.sleep(retry.isEmpty() ? 0 : 1000);
-                } catch (InterruptedException interrupted) {
-                    // Closing: keep retrying what ASYNC callers were promised.
-                }
+            }
+            batch.clear();
+            if (checkpointKey != null && (closed || System.nanoTime() - lastCheckpoint >= checkpointIntervalNanos)) {
+                checkpointQuietly();
             }
         }
         if (checkpointKey != null) {
-            try {
-                checkpoint();
-            } catch (SQLException e) {
-                LOG.warn("Could not store the closing audit checkpoint: {}", e.getMessage());
-            }
+            checkpointQuietly();
         }
     }
 
-    private void insert(List<Pending> batch) throws SQLException {
-        long seq = lastSeq;
-        byte[] mac = lastMac;
+    /** After a batch failed as a whole: DURABLE callers are told, ASYNC events stay in {@code batch} for a retry. */
+    private void failed(List<Pending> batch, Exception e) {
+        failedBatches.increment();
+        String why = describe(e);
+        lastFailure = why;
+        LOG.warn("Audit batch of {} events not committed ({}); retrying", batch.size(), why);
+        List<Pending> retry = new ArrayList<>();
+        for (Pending p : batch) {
+            if (p.done != null) {
+                // A DURABLE caller learns its event was not committed and may record it again.
+                p.done.completeExceptionally(new AuditException("Audit insert failed: " + why, safeCause(e)));
+            } else {
+                retry.add(p);
+            }
+        }
+        batch.clear();
+        batch.addAll(retry);
+        try {
+            Thread.sleep(retry.isEmpty() ? 0 : 1000);
+        } catch (InterruptedException interrupted) {
+            // Closing: keep retrying what ASYNC callers were promised.
+        }
+    }
+
+    /**
+     * Stores the events of {@code batch} in one transaction and commits it.
+     *
+     * @return the DURABLE events the database refused, with the SQL state of each
+     * @throws SQLException if the batch as a whole was not committed
+     */
+    private Map<Pending, String> store(List<Pending> batch) throws SQLException {
+        List<Pending> events = new ArrayList<>();
+        for (Pending p : batch) {
+            if (p.event != null) {
+                events.add(p);
+            }
+        }
+        if (events.isEmpty()) {
+            return Map.of();
+        }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement s = c.prepareStatement(INSERT)) {
-                for (Pending p : batch) {
-                    if (p.event == null) {
-                        continue;
+                Position at = new Position(lastSeq, lastMac);
+                Map<Pending, String> refused = new IdentityHashMap<>();
+                int stored;
+                int replaced = 0;
+                try {
+                    for (Pending p : events) {
+                        bind(s, p.event, p.json, at);
+                        s.addBatch();
                     }
-                    seq++;
-                    String body = "{\"writer\":" + JSON.writeValueAsString(writerId) + ",\"seq\":" + seq + ",\"event\":"
-                            + p.json + "}";
-                    mac = Chain.mac(hmac, mac, body);
-                    AuditEvent e = p.event;
-                    s.setString(1, writerId);
-                    s.setLong(2, seq);
-                    s.setObject(3, OffsetDateTime.ofInstant(columnTime(e.timestamp()), ZoneOffset.UTC));
-                    s.setString(4, e.category().name());
-                    s.setString(5, columnText(e.type()));
-                    s.setString(6, e.severity().name());
-                    s.setString(7, columnText(e.actor().id()));
-                    s.setString(8, columnText(e.action()));
-                    s.setString(9, e.resource().map(r -> columnText(r.type())).orElse(null));
-                    s.setString(10, e.resource().map(r -> columnText(r.id())).orElse(null));
-                    s.setString(11, e.outcome().name());
-                    s.setString(12, body);
-                    s.setBytes(13, mac);
-                    s.addBatch();
+                    s.executeBatch();
+                    stored = events.size();
+                } catch (SQLException e) {
+                    if (!rowError(e)) {
+                        throw e;
+                    }
+                    c.rollback();
+                    s.clearBatch();
+                    at = new Position(lastSeq, lastMac);
+                    stored = 0;
+                    for (Pending p : events) {
+                        String state = insertOne(c, s, p.event, p.json, at);
+                        if (state == null) {
+                            stored++;
+                        } else if (p.done != null) {
+                            refused.put(p, state);
+                        } else {
+                            AuditEvent instead = refusal(p.event, state);
+                            String again = insertOne(c, s, instead, json.toJson(instead), at);
+                            if (again != null) {
+                                // Even an event of the sink's own making is refused: the table, not the
+                                // event, is the problem. Keep the whole batch for a retry.
+                                throw new SQLException("the database refuses even the audit.event-refused record "
+                                        + "(SQL state " + again + ")", again);
+                            }
+                            stored++;
+                            replaced++;
+                        }
+                    }
                 }
-                s.executeBatch();
                 c.commit();
+                lastSeq = at.seq;
+                lastMac = at.mac;
+                written.add(stored);
+                refusedEvents.add(refused.size() + replaced);
+                if (!refused.isEmpty() || replaced > 0) {
+                    LOG.warn("The database refused {} audit events ({} recorded as audit.event-refused, {} reported "
+                            + "to their callers); the other events of the batch were committed", refused.size() + replaced,
+                            replaced, refused.size());
+                }
+                return refused;
             } catch (SQLException | RuntimeException e) {
                 try {
                     c.rollback();
@@ -298,13 +369,143 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                 }
                 throw e;
             }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new SQLException("Could not encode the writer id", e);
         }
-        long count = seq - lastSeq;
-        lastSeq = seq;
-        lastMac = mac;
-        written.add(count);
+    }
+
+    /** The next sequence number and MAC of this writer's chain within a transaction. */
+    private static final class Position {
+        long seq;
+        byte[] mac;
+
+        Position(long seq, byte[] mac) {
+            this.seq = seq;
+            this.mac = mac;
+        }
+    }
+
+    /**
+     * Inserts one event under a savepoint at the next position.
+     *
+     * @return {@code null} when inserted (the position advanced), else the SQL state that refused it
+     * @throws SQLException on an error that is not about this row
+     */
+    private String insertOne(Connection c, PreparedStatement s, AuditEvent event, String eventJson, Position at)
+            throws SQLException {
+        Position next = new Position(at.seq, at.mac);
+        java.sql.Savepoint savepoint = c.setSavepoint();
+        try {
+            bind(s, event, eventJson, next);
+            s.executeUpdate();
+        } catch (SQLException e) {
+            if (!rowError(e)) {
+                throw e;
+            }
+            c.rollback(savepoint);
+            return sqlState(e);
+        }
+        c.releaseSavepoint(savepoint);
+        at.seq = next.seq;
+        at.mac = next.mac;
+        return null;
+    }
+
+    /** Binds the row of {@code event} at the position after {@code at}, and advances {@code at} to it. */
+    private void bind(PreparedStatement s, AuditEvent e, String eventJson, Position at) throws SQLException {
+        OffsetDateTime time;
+        try {
+            time = OffsetDateTime.ofInstant(columnTime(e.timestamp()), ZoneOffset.UTC);
+        } catch (java.time.DateTimeException | ArithmeticException outOfRange) {
+            throw new SQLException("The event time is out of range", "22008");
+        }
+        long seq = at.seq + 1;
+        String body = "{\"writer\":" + encodedWriterId + ",\"seq\":" + seq + ",\"event\":" + eventJson + "}";
+        byte[] mac = Chain.mac(hmac, at.mac, body);
+        s.setString(1, writerId);
+        s.setLong(2, seq);
+        s.setObject(3, time);
+        s.setString(4, e.category().name());
+        s.setString(5, columnText(e.type()));
+        s.setString(6, e.severity().name());
+        s.setString(7, columnText(e.actor().id()));
+        s.setString(8, columnText(e.action()));
+        s.setString(9, e.resource().map(r -> columnText(r.type())).orElse(null));
+        s.setString(10, e.resource().map(r -> columnText(r.id())).orElse(null));
+        s.setString(11, e.outcome().name());
+        s.setString(12, body);
+        s.setBytes(13, mac);
+        at.seq = seq;
+        at.mac = mac;
+    }
+
+    /** The event recorded in place of an ASYNC event the database refused. */
+    static AuditEvent refusal(AuditEvent refused, String sqlState) {
+        return AuditEvent.builder(AuditEvent.Category.SECURITY, REFUSED_TYPE)
+                // Derived from the refused event's id, so a retried batch stores it once.
+                .id(UUID.nameUUIDFromBytes((REFUSED_TYPE + ":" + refused.id()).getBytes(StandardCharsets.UTF_8)))
+                .actor(Actor.system()).action("record").severity(AuditEvent.Severity.ERROR)
+                .outcome(AuditEvent.Outcome.FAILURE)
+                .reason("The database refused an audit event; this record takes its place")
+                .detail("event_id", refused.id().toString()).detail("event_type", refused.type())
+                .detail("sql_state", sqlState)
+                .build();
+    }
+
+    /**
+     * Whether {@code e} is about the values of a row rather than the connection, the server or the
+     * schema: SQL state class 22 (data exception: a value the column cannot hold) or 23 (integrity
+     * constraint violation). Class 42 errors of this insert, whose parameters are all typed, come
+     * from the schema (a missing column, a privilege) and would refuse every row alike, so they
+     * count as errors of the batch, as do connection (08), operator (57), resource (53),
+     * transaction (40) errors, timeouts and unknown states.
+     */
+    static boolean rowError(SQLException e) {
+        String state = sqlState(e);
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+
+    /** The SQL state of the innermost error of {@code e} (a batch error carries the server's as its next). */
+    static String sqlState(SQLException e) {
+        String state = null;
+        for (SQLException x = e; x != null; x = x.getNextException()) {
+            if (x.getSQLState() != null) {
+                state = x.getSQLState();
+            }
+        }
+        return state;
+    }
+
+    private static SQLException innermost(SQLException e) {
+        SQLException x = e;
+        while (x.getNextException() != null) {
+            x = x.getNextException();
+        }
+        return x;
+    }
+
+    /**
+     * What went wrong, fit for a log line, a health check and an exception message: the SQL state,
+     * and for errors that are not about a row the first line of the server's or pool's message. Never
+     * the driver's batch message or an error's detail, which quote the rows' values.
+     */
+    static String describe(Exception e) {
+        if (!(e instanceof SQLException sql)) {
+            return e.getClass().getSimpleName();
+        }
+        String state = sqlState(sql);
+        if (rowError(sql)) {
+            return "SQL state " + state;
+        }
+        String message = innermost(sql).getMessage();
+        String first = message == null ? "" : message.strip().lines().findFirst().orElse("");
+        return (state == null ? "" : "SQL state " + state + ": ") + first;
+    }
+
+    /** The cause worth attaching to a caller's exception: none when its message could quote values. */
+    private static Throwable safeCause(Exception e) {
+        if (e instanceof SQLException sql) {
+            return rowError(sql) || innermost(sql) instanceof java.sql.BatchUpdateException ? null : innermost(sql);
+        }
+        return e;
     }
 
     /**
@@ -333,27 +534,38 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         return time.plusNanos(500).truncatedTo(ChronoUnit.MICROS);
     }
 
+    /**
+     * Stores a checkpoint after a committed batch. A failure is logged and the checkpoint tried
+     * again after the next batch: it never turns a committed batch into a failed one.
+     */
+    private void checkpointQuietly() {
+        try {
+            checkpoint();
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("Could not store an audit checkpoint ({}); trying again after the next batch", describe(e));
+        }
+    }
+
     /** Signs and stores a checkpoint of this writer's chain, if it moved since the last one. */
     private void checkpoint() throws SQLException {
-        lastCheckpoint = System.nanoTime();
-        if (lastSeq == checkpointedSeq) {
-            return;
-        }
-        java.time.Instant now = java.time.Instant.now();
-        String jws = Checkpoints.signWriter(checkpointKey, writerId, lastSeq, lastMac, now);
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
-                "INSERT INTO infrakit_audit_checkpoint (writer_id, seq, time, jws) VALUES (?,?,?,?) "
-                        + "ON CONFLICT (writer_id, seq) DO NOTHING")) {
-            s.setString(1, writerId);
-            s.setLong(2, lastSeq);
-            s.setObject(3, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-            s.setString(4, jws);
-            s.executeUpdate();
-            if (!c.getAutoCommit()) {
-                c.commit();
+        if (lastSeq != checkpointedSeq) {
+            Instant now = Instant.now();
+            String jws = Checkpoints.signWriter(checkpointKey, writerId, lastSeq, lastMac, now);
+            try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO infrakit_audit_checkpoint (writer_id, seq, time, jws) VALUES (?,?,?,?) "
+                            + "ON CONFLICT (writer_id, seq) DO NOTHING")) {
+                s.setString(1, writerId);
+                s.setLong(2, lastSeq);
+                s.setObject(3, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+                s.setString(4, jws);
+                s.executeUpdate();
+                if (!c.getAutoCommit()) {
+                    c.commit();
+                }
             }
+            checkpointedSeq = lastSeq;
         }
-        checkpointedSeq = lastSeq;
+        lastCheckpoint = System.nanoTime();
     }
 
     /**
@@ -422,7 +634,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                 c.rollback();
             }
         } catch (SQLException | IOException e) {
-            throw new AuditException("Audit query failed: " + e.getMessage(), e);
+            throw new AuditException("Audit query failed: " + describe(e), e instanceof SQLException failure ? safeCause(failure) : e);
         }
     }
 
@@ -500,6 +712,16 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
             }
             return dev.infrakit.core.health.HealthResult.up().observed(depth, "events").build();
         }).groups(dev.infrakit.core.health.HealthCheck.READINESS).build();
+    }
+
+    /**
+     * Events the database refused while the other events of their batch were committed (a value it
+     * cannot store, a constraint): DURABLE callers got an {@link AuditException} naming the SQL
+     * state; each ASYNC one was replaced by an event of type {@code audit.event-refused} (actor
+     * system, severity ERROR) whose details name its id, type and the SQL state. Thread-safe.
+     */
+    public long refusedEvents() {
+        return refusedEvents.sum();
     }
 
     /** Batches that failed to commit (and were retried or reported). */

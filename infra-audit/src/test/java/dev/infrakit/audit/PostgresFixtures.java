@@ -54,6 +54,12 @@ final class PostgresFixtures {
      */
     static List<Future<?>> inOneBatch(DataSource pool, PostgresAuditSink sink, ExecutorService threads,
                                       List<Callable<?>> calls) throws Exception {
+        return inOneBatch(pool, sink, threads, calls, calls.size());
+    }
+
+    /** As {@link #inOneBatch(DataSource, PostgresAuditSink, ExecutorService, List)}, for calls recording {@code events} in all. */
+    static List<Future<?>> inOneBatch(DataSource pool, PostgresAuditSink sink, ExecutorService threads,
+                                      List<Callable<?>> calls, int events) throws Exception {
         List<Future<?>> futures = new ArrayList<>();
         try (Connection lock = pool.getConnection(); Statement s = lock.createStatement()) {
             lock.setAutoCommit(false);
@@ -67,7 +73,7 @@ final class PostgresFixtures {
             for (Callable<?> call : calls) {
                 futures.add(threads.submit(call));
             }
-            await(() -> sink.queued() == calls.size(), calls.size() + " events are queued");
+            await(() -> sink.queued() == events, events + " events are queued");
             lock.commit();
             blocker.get(30, TimeUnit.SECONDS);
         }
