@@ -72,6 +72,8 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     private long checkpointedSeq;
     private volatile String lastFailure;
     private long lastSeq;
+    /** Set after a failed batch: the position must be read again before the next write. */
+    private boolean reread;
     private byte[] lastMac;
     private volatile boolean closed;
 
@@ -150,15 +152,27 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     }
 
     private void restoreChain() throws SQLException {
-        lastSeq = 0;
-        lastMac = Chain.GENESIS;
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+        try (Connection c = dataSource.getConnection()) {
+            readPosition(c);
+        }
+    }
+
+    /**
+     * Reads this writer's last committed row (sequence number and MAC) as the position to continue
+     * from: when the sink opens, and before writing again after a failed batch, since a batch whose
+     * commit's reply was lost may have been committed after all.
+     */
+    private void readPosition(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
                 "SELECT seq, mac FROM infrakit_audit WHERE writer_id = ? ORDER BY seq DESC LIMIT 1")) {
             s.setString(1, writerId);
             try (ResultSet rs = s.executeQuery()) {
                 if (rs.next()) {
                     lastSeq = rs.getLong(1);
                     lastMac = rs.getBytes(2);
+                } else {
+                    lastSeq = 0;
+                    lastMac = Chain.GENESIS;
                 }
             }
         }
@@ -268,21 +282,32 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         }
     }
 
-    /** After a batch failed as a whole: DURABLE callers are told, ASYNC events stay in {@code batch} for a retry. */
+    /**
+     * After a batch failed as a whole: DURABLE callers are told, ASYNC events stay in {@code batch}
+     * for a retry, and the position is read again before the next write.
+     */
     private void failed(List<Pending> batch, Exception e) {
         failedBatches.increment();
+        reread = true;
+        boolean unknown = e instanceof OutcomeUnknown;
         String why = describe(e);
         lastFailure = why;
-        LOG.warn("Audit batch of {} events not committed ({}); retrying", batch.size(), why);
+        String consequence = unknown
+                ? "; the reply to the commit was lost, so the event may have been committed"
+                : "; the event was not committed";
         List<Pending> retry = new ArrayList<>();
         for (Pending p : batch) {
             if (p.done != null) {
                 // A DURABLE caller learns its event was not committed and may record it again.
-                p.done.completeExceptionally(new AuditException("Audit insert failed: " + why, safeCause(e)));
+                p.done.completeExceptionally(new AuditException("Audit insert failed: " + why + consequence,
+                        safeCause(e)));
             } else {
                 retry.add(p);
             }
         }
+        LOG.warn("Audit batch of {} events {} ({}); {}", batch.size(),
+                unknown ? "perhaps committed: the reply to its commit was lost" : "not committed", why,
+                retry.isEmpty() ? "its callers were told" : "retrying its " + retry.size() + " ASYNC events");
         batch.clear();
         batch.addAll(retry);
         try {
@@ -310,7 +335,12 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
+            boolean committing = false;
             try (PreparedStatement s = c.prepareStatement(INSERT)) {
+                if (reread) {
+                    readPosition(c);
+                    reread = false;
+                }
                 Position at = new Position(lastSeq, lastMac);
                 Map<Pending, String> refused = new IdentityHashMap<>();
                 int stored;
@@ -350,6 +380,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                         }
                     }
                 }
+                committing = true;
                 c.commit();
                 lastSeq = at.seq;
                 lastMac = at.mac;
@@ -367,8 +398,21 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                 } catch (SQLException rollback) {
                     e.addSuppressed(rollback);
                 }
+                if (committing && e instanceof SQLException sql) {
+                    throw new OutcomeUnknown(sql);
+                }
                 throw e;
             }
+        }
+    }
+
+    /** The commit failed without a reply: the server may have committed the batch, or not. */
+    private static final class OutcomeUnknown extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        OutcomeUnknown(SQLException cause) {
+            super("the reply to the commit was lost", cause.getSQLState(), cause);
+            setNextException(cause);
         }
     }
 
@@ -401,12 +445,27 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                 throw e;
             }
             c.rollback(savepoint);
+            if ("23505".equals(sqlState(e)) && taken(c, next.seq)) {
+                // Not this event's fault: the chain moved on without this sink knowing it.
+                throw new SQLException("sequence number " + next.seq + " of writer " + writerId + " is taken; "
+                        + "reading the chain again (is another sink running with the same writer id?)");
+            }
             return sqlState(e);
         }
         c.releaseSavepoint(savepoint);
         at.seq = next.seq;
         at.mac = next.mac;
         return null;
+    }
+
+    private boolean taken(Connection c, long seq) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM infrakit_audit WHERE writer_id = ? AND seq = ?")) {
+            s.setString(1, writerId);
+            s.setLong(2, seq);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     /** Binds the row of {@code event} at the position after {@code at}, and advances {@code at} to it. */
