@@ -48,7 +48,10 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     /** The type of the event recorded in place of an ASYNC event the database refused. */
     static final String REFUSED_TYPE = "audit.event-refused";
     private static final String INSERT = "INSERT INTO infrakit_audit (writer_id, seq, time, category, type, severity, "
-            + "actor_id, action, resource_type, resource_id, outcome, body, mac) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+            + "actor_id, action, resource_type, resource_id, outcome, body, mac, event_id) "
+            + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    /** What {@link #insertOne} answers for an event whose id is already in the table (compared by identity). */
+    private static final String ALREADY_STORED = new String("already stored");
 
     private final DataSource dataSource;
     private final String writerId;
@@ -105,7 +108,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         this.checkpointKey = b.checkpointKey;
         this.checkpointIntervalNanos = b.checkpointInterval.toNanos();
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
-        requireUtf8();
+        requireUtf8AndSchema();
         restoreChain();
         this.writer = new Thread(this::writeLoop, "infrakit-audit-postgres");
         writer.setDaemon(true);
@@ -136,18 +139,21 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     }
 
     /**
-     * Refuses a database that cannot store every character: the body and columns are text, and a
-     * LATIN1 or SQL_ASCII database would refuse (or garble) other characters.
+     * Refuses a database that cannot store every character (the body and columns are text, and a
+     * LATIN1 or SQL_ASCII database would refuse or garble other characters), and a table without
+     * the {@code event_id} column (created by an earlier version: {@link #createSchema} upgrades it).
      */
-    private void requireUtf8() throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SHOW server_encoding")) {
-            String encoding = rs.next() ? rs.getString(1) : "unknown";
-            if (!"UTF8".equalsIgnoreCase(encoding)) {
-                throw new AuditException("Cannot open the PostgreSQL audit sink: the database's server_encoding is "
-                        + encoding + ", not UTF8, so it cannot store every character of an audit event; keep the "
-                        + "audit table in a database created with ENCODING 'UTF8'");
+    private void requireUtf8AndSchema() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SHOW server_encoding")) {
+                String encoding = rs.next() ? rs.getString(1) : "unknown";
+                if (!"UTF8".equalsIgnoreCase(encoding)) {
+                    throw new AuditException("Cannot open the PostgreSQL audit sink: the database's server_encoding is "
+                            + encoding + ", not UTF8, so it cannot store every character of an audit event; keep the "
+                            + "audit table in a database created with ENCODING 'UTF8'");
+                }
             }
+            s.executeQuery("SELECT event_id FROM infrakit_audit WHERE false").close();
         }
     }
 
@@ -338,7 +344,12 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
             boolean committing = false;
             try (PreparedStatement s = c.prepareStatement(INSERT)) {
                 if (reread) {
+                    // The last batch may have been committed although it failed: continue from the
+                    // table's position, and leave out events it already holds.
                     readPosition(c);
+                    java.util.Set<UUID> already = stored(c, events.stream().map(p -> p.event.id()).toList());
+                    events.removeIf(p -> already.contains(p.event.id()));
+                    c.commit();
                     reread = false;
                 }
                 Position at = new Position(lastSeq, lastMac);
@@ -356,6 +367,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                     if (!rowError(e)) {
                         throw e;
                     }
+                    // A refused row, or an event recorded before (a unique id): row by row.
                     c.rollback();
                     s.clearBatch();
                     at = new Position(lastSeq, lastMac);
@@ -364,11 +376,16 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                         String state = insertOne(c, s, p.event, p.json, at);
                         if (state == null) {
                             stored++;
+                        } else if (state == ALREADY_STORED) {
+                            continue;
                         } else if (p.done != null) {
                             refused.put(p, state);
                         } else {
                             AuditEvent instead = refusal(p.event, state);
                             String again = insertOne(c, s, instead, json.toJson(instead), at);
+                            if (again == ALREADY_STORED) {
+                                continue;
+                            }
                             if (again != null) {
                                 // Even an event of the sink's own making is refused: the table, not the
                                 // event, is the problem. Keep the whole batch for a retry.
@@ -430,7 +447,8 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     /**
      * Inserts one event under a savepoint at the next position.
      *
-     * @return {@code null} when inserted (the position advanced), else the SQL state that refused it
+     * @return {@code null} when inserted (the position advanced), {@link #ALREADY_STORED} when an
+     *     event with its id is in the table (nothing inserted), else the SQL state that refused it
      * @throws SQLException on an error that is not about this row
      */
     private String insertOne(Connection c, PreparedStatement s, AuditEvent event, String eventJson, Position at)
@@ -445,10 +463,15 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                 throw e;
             }
             c.rollback(savepoint);
-            if ("23505".equals(sqlState(e)) && taken(c, next.seq)) {
-                // Not this event's fault: the chain moved on without this sink knowing it.
-                throw new SQLException("sequence number " + next.seq + " of writer " + writerId + " is taken; "
-                        + "reading the chain again (is another sink running with the same writer id?)");
+            if ("23505".equals(sqlState(e))) {
+                if (!stored(c, List.of(event.id())).isEmpty()) {
+                    return ALREADY_STORED;
+                }
+                if (taken(c, next.seq)) {
+                    // Not this event's fault: the chain moved on without this sink knowing it.
+                    throw new SQLException("sequence number " + next.seq + " of writer " + writerId + " is taken; "
+                            + "reading the chain again (is another sink running with the same writer id?)");
+                }
             }
             return sqlState(e);
         }
@@ -456,6 +479,20 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         at.seq = next.seq;
         at.mac = next.mac;
         return null;
+    }
+
+    /** Which of {@code ids} are in the table already. */
+    private static java.util.Set<UUID> stored(Connection c, List<UUID> ids) throws SQLException {
+        java.util.Set<UUID> found = new java.util.HashSet<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT event_id FROM infrakit_audit WHERE event_id = ANY (?)")) {
+            s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        return found;
     }
 
     private boolean taken(Connection c, long seq) throws SQLException {
@@ -492,6 +529,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         s.setString(11, e.outcome().name());
         s.setString(12, body);
         s.setBytes(13, mac);
+        s.setObject(14, e.id());
         at.seq = seq;
         at.mac = mac;
     }
@@ -884,7 +922,9 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                 return new PostgresAuditSink(this);
             } catch (SQLException e) {
                 throw new AuditException("Cannot open the PostgreSQL audit sink: " + e.getMessage()
-                        + ("42P01".equals(e.getSQLState()) ? "; run PostgresAuditSink.createSchema()" : ""), e);
+                        + ("42P01".equals(e.getSQLState()) ? "; run PostgresAuditSink.createSchema()"
+                        : "42703".equals(e.getSQLState()) ? "; the table was created by an earlier version: run "
+                        + "PostgresAuditSink.createSchema() to upgrade it" : ""), e);
             }
         }
     }

@@ -30,13 +30,14 @@ import static dev.infrakit.audit.AuditVerifier.parse;
  * <p>Per writer, in sequence order: sequence numbers from 1 without gaps, a body naming that
  * writer and sequence, a MAC equal to HMAC(key, previous MAC ‖ body), every column that copies a
  * field of the body equal to that field (so a row cannot be hidden from queries by changing its
- * actor, time or resource columns), and, with a checkpoint key, a MAC equal to that of every
+ * actor, time or resource columns; an {@code event_id} may be NULL in rows written before that
+ * column existed), and, with a checkpoint key, a MAC equal to that of every
  * signed checkpoint at its sequence and no signed checkpoint beyond the writer's last row. The
  * detail of a failure names the writer, the sequence and the column, never a value.
  */
 final class TableVerifier {
     private static final String COLUMNS = "writer_id, seq, body, mac, time, category, type, severity, actor_id, "
-            + "action, resource_type, resource_id, outcome";
+            + "action, resource_type, resource_id, outcome, ";
 
     private TableVerifier() {
     }
@@ -92,7 +93,9 @@ final class TableVerifier {
         long last = 0;
         byte[] previous = Chain.GENESIS;
         TreeMap<Long, byte[]> signed = new TreeMap<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM infrakit_audit ORDER BY writer_id, seq")) {
+        String eventId = hasEventId(c) ? "event_id" : "NULL::uuid";
+        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + eventId
+                + " FROM infrakit_audit ORDER BY writer_id, seq")) {
             s.setFetchSize(1000);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
@@ -148,6 +151,19 @@ final class TableVerifier {
         return new AuditVerifier.Result(true, checked, last, OptionalLong.empty(), null, "", lastByWriter.size());
     }
 
+    /** Whether the table has the {@code event_id} column (a table not yet upgraded by createSchema has not). */
+    private static boolean hasEventId(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM infrakit_audit WHERE false")) {
+            java.sql.ResultSetMetaData meta = rs.getMetaData();
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+                if ("event_id".equals(meta.getColumnName(i))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     /** The name of the first column of the current row that does not copy its field of {@code event}, or null. */
     private static String differingColumn(ResultSet rs, JsonNode event) throws SQLException {
         if (!sameTime(rs.getObject(5, OffsetDateTime.class), event.path("time").asText(null))) {
@@ -163,6 +179,11 @@ final class TableVerifier {
             if (!Objects.equals(rs.getString(6 + i), fields[i])) {
                 return names[i];
             }
+        }
+        // NULL in rows written before the column existed.
+        String eventId = rs.getString(14);
+        if (eventId != null && !eventId.equals(event.path("id").asText(null))) {
+            return "event_id";
         }
         return null;
     }

@@ -170,6 +170,104 @@ class PostgresAuditSinkIT {
     }
 
     @Test
+    void recordingAnEventAgainStoresItOnce(TestDatabase db) throws Exception {
+        try (HikariDataSource pool = pool(db)) {
+            PostgresAuditSink.createSchema(pool);
+            AuditEvent once = event(1, AuditEvent.Severity.INFO);
+            AuditEvent async = event(2, AuditEvent.Severity.INFO);
+            try (PostgresAuditSink durable = PostgresAuditSink.builder(pool, KEY).writerId("durable").build();
+                 PostgresAuditSink other = PostgresAuditSink.builder(pool, KEY).writerId("other")
+                         .durability(Durability.ASYNC).build()) {
+                durable.record(once);
+                durable.record(once);
+                durable.record(event(3, AuditEvent.Severity.INFO));
+                durable.record(once);
+                other.record(async);
+                other.record(async);
+                other.record(once);
+                other.flush();
+                assertEquals(2, durable.written());
+                assertEquals(1, other.written());
+                assertEquals(0, durable.refusedEvents() + other.refusedEvents());
+                java.util.concurrent.ExecutorService threads = Executors.newCachedThreadPool();
+                try {
+                    AuditEvent twice = event(4, AuditEvent.Severity.INFO);
+                    List<java.util.concurrent.Callable<?>> calls = new ArrayList<>();
+                    for (AuditEvent e : List.of(twice, event(5, AuditEvent.Severity.INFO), twice, once)) {
+                        calls.add(() -> {
+                            durable.record(e);
+                            return null;
+                        });
+                    }
+                    for (Future<?> f : PostgresFixtures.inOneBatch(pool, durable, threads, calls)) {
+                        f.get(30, TimeUnit.SECONDS);
+                    }
+                } finally {
+                    threads.shutdownNow();
+                }
+                assertEquals(5, durable.written(), "the blocker, event 4 once and event 5");
+            }
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT writer_id, count(*), max(seq), count(DISTINCT event_id) FROM infrakit_audit "
+                            + "GROUP BY writer_id ORDER BY writer_id")) {
+                assertTrue(rs.next());
+                assertEquals("durable", rs.getString(1));
+                assertEquals(5, rs.getLong(2));
+                assertEquals(5, rs.getLong(3), "no sequence number taken by a repeated event");
+                assertEquals(5, rs.getLong(4));
+                assertTrue(rs.next());
+                assertEquals("other", rs.getString(1));
+                assertEquals(1, rs.getLong(2));
+            }
+            AuditVerifier.Result result = AuditVerifier.verifyTable(pool, KEY);
+            assertTrue(result.ok(), result.toString());
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                c.setAutoCommit(false);
+                s.executeUpdate("UPDATE infrakit_audit SET event_id = gen_random_uuid() WHERE writer_id = 'durable' AND seq = 2");
+                AuditVerifier.Result changed = TableVerifier.verify(c, KEY, null);
+                c.rollback();
+                assertEquals(AuditVerifier.Problem.MODIFIED, changed.problem(), changed.toString());
+                assertEquals(2, changed.firstBadSequence().orElseThrow());
+                assertTrue(changed.detail().contains("event_id"), changed.detail());
+            }
+        }
+    }
+
+    @Test
+    void createSchemaUpgradesATableWithoutEventIds(TestDatabase db) throws Exception {
+        try (HikariDataSource pool = pool(db)) {
+            PostgresAuditSink.createSchema(pool);
+            try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("w").build()) {
+                for (int n = 0; n < 3; n++) {
+                    sink.record(event(n, AuditEvent.Severity.INFO));
+                }
+            }
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE infrakit_audit DROP COLUMN event_id");
+            }
+            AuditVerifier.Result before = AuditVerifier.verifyTable(pool, KEY);
+            assertTrue(before.ok() && before.recordsChecked() == 3, "a table of the earlier version verifies: " + before);
+            AuditException old = assertThrows(AuditException.class, () -> PostgresAuditSink.builder(pool, KEY).build());
+            assertTrue(old.getMessage().endsWith("run PostgresAuditSink.createSchema() to upgrade it"), old.getMessage());
+            PostgresAuditSink.createSchema(pool);
+            AuditEvent again = event(7, AuditEvent.Severity.INFO);
+            try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("w").build()) {
+                sink.record(again);
+                sink.record(again);
+            }
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT count(*), count(event_id), max(seq) FROM infrakit_audit")) {
+                rs.next();
+                assertEquals(4, rs.getLong(1));
+                assertEquals(1, rs.getLong(2), "the rows of the old table keep NULL");
+                assertEquals(4, rs.getLong(3));
+            }
+            AuditVerifier.Result result = AuditVerifier.verifyTable(pool, KEY);
+            assertTrue(result.ok(), result.toString());
+        }
+    }
+
+    @Test
     void queryAndAWriterContinuesItsChainAfterARestart(TestDatabase db) throws Exception {
         Instant t0 = Instant.parse("2026-11-01T00:00:00Z");
         try (HikariDataSource pool = pool(db)) {
