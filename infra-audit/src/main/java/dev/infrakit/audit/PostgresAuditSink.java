@@ -35,12 +35,23 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Writes events to the {@code infrakit_audit} table in batches: one transaction per batch, one
- * multi-row insert. Each sink is a writer with its own id, sequence and HMAC chain, so several
+ * batched insert. Each sink is a writer with its own id, sequence and HMAC chain, so several
  * instances of a service can share the table and {@link AuditVerifier#verifyTable} checks every
  * chain. DURABLE {@link #record} returns after the batch holding the event was committed; ASYNC
- * once queued (block or reject when full, as the file sink). When the database is unavailable the
- * failed batch is retried (with a one-second pause) until it commits, so nothing accepted is lost;
- * DURABLE callers whose batch failed get the error and may retry. Thread-safe.
+ * once queued (block or reject when full, as the file sink).
+ *
+ * <p>Failures. An event whose id is already in the table (unique {@code event_id}) is not stored
+ * again and its {@code record} succeeds, so recording the same {@link AuditEvent} again after an
+ * error is always safe. A row the database refuses (SQL state class 22 or 23: a constraint, a value
+ * it cannot hold) fails only that event: the rest of its batch is committed, the refused event
+ * takes no sequence number, a DURABLE caller gets an {@link AuditException} naming the SQL state,
+ * and an ASYNC event is replaced by an {@code audit.event-refused} event ({@link #refusedEvents()}).
+ * Any other error fails the batch: DURABLE callers get an {@link AuditException} (their event was
+ * not committed, or, when the message says the reply to the commit was lost, it may have been);
+ * ASYNC batches are retried (with a one-second pause) until they commit. After a failed batch the
+ * sink reads its last committed row again before writing. Messages and logs carry SQL states, never
+ * event values. Text: U+0000, which PostgreSQL cannot store in {@code text}, is stored as U+FFFD in
+ * the plain columns (the body keeps the exact value); the database must be UTF8. Thread-safe.
  */
 public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresAuditSink.class);
@@ -299,12 +310,13 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         String why = describe(e);
         lastFailure = why;
         String consequence = unknown
-                ? "; the reply to the commit was lost, so the event may have been committed"
+                ? "; the reply to the commit was lost, so the event may have been committed (recording the same "
+                        + "event again stores it once)"
                 : "; the event was not committed";
         List<Pending> retry = new ArrayList<>();
         for (Pending p : batch) {
             if (p.done != null) {
-                // A DURABLE caller learns its event was not committed and may record it again.
+                // A DURABLE caller learns of the failure and may record the same event again.
                 p.done.completeExceptionally(new AuditException("Audit insert failed: " + why + consequence,
                         safeCause(e)));
             } else {
@@ -761,7 +773,10 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         return writerId;
     }
 
-    /** Events committed since the sink opened. */
+    /**
+     * Rows committed since the sink opened: events, and the {@code audit.event-refused} records of
+     * refused ASYNC events; an event already in the table is not counted again.
+     */
     @Override
     public long written() {
         return written.sum();
