@@ -188,6 +188,40 @@ class PostgresAuditRefusalIT {
     }
 
     @Test
+    void anEventTimeTheColumnCannotHoldIsRefusedAlone(TestDatabase db) throws Exception {
+        try (HikariDataSource pool = pool(db.jdbcUrl(), db.username(), db.password())) {
+            PostgresAuditSink.createSchema(pool);
+            try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("times").build()) {
+                List<Callable<?>> calls = new ArrayList<>();
+                for (java.time.Instant time : List.of(java.time.Instant.MAX, java.time.Instant.parse("+300000-01-01T00:00:00Z"),
+                        java.time.Instant.parse("1000-01-01T00:00:00.0000005Z"))) {
+                    calls.add(() -> {
+                        sink.record(AuditEvent.builder(AuditEvent.Category.ADMIN, "clock.test").timestamp(time)
+                                .actor(Actor.system()).action("tick").build());
+                        return null;
+                    });
+                }
+                calls.add(() -> {
+                    sink.record(event(1, AuditEvent.Severity.INFO));
+                    return null;
+                });
+                List<String> errors = new ArrayList<>();
+                for (Future<?> f : inOneBatch(pool, sink, threads, calls)) {
+                    try {
+                        f.get(30, TimeUnit.SECONDS);
+                    } catch (ExecutionException e) {
+                        errors.add(e.getCause().getMessage());
+                    }
+                }
+                assertEquals(2, errors.size(), errors.toString());
+                assertTrue(errors.stream().allMatch(m -> m.contains("SQL state 22008")), errors.toString());
+                assertEquals(2, sink.refusedEvents());
+            }
+            assertGapFreeAndVerified(pool, 3);
+        }
+    }
+
+    @Test
     void whenEvenTheRecordOfARefusalIsRefusedAsyncEventsWaitInsteadOfBeingDropped(TestDatabase db) throws Exception {
         try (HikariDataSource pool = pool(db.jdbcUrl(), db.username(), db.password())) {
             PostgresAuditSink.createSchema(pool);
