@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Writes events to the {@code infrakit_audit} table in batches: one transaction per batch, one
- * batched insert. Each sink is a writer with its own id, sequence and HMAC chain, so several
+ * insert statement. Each sink is a writer with its own id, sequence and HMAC chain, so several
  * instances of a service can share the table and {@link AuditVerifier#verifyTable} checks every
  * chain. DURABLE {@link #record} returns after the batch holding the event was committed; ASYNC
  * once queued (block or reject when full, as the file sink).
@@ -58,9 +58,21 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The type of the event recorded in place of an ASYNC event the database refused. */
     static final String REFUSED_TYPE = "audit.event-refused";
-    private static final String INSERT = "INSERT INTO infrakit_audit (writer_id, seq, time, category, type, severity, "
-            + "actor_id, action, resource_type, resource_id, outcome, body, mac, event_id) "
-            + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    private static final String COLUMNS = "writer_id, seq, time, category, type, severity, actor_id, action, "
+            + "resource_type, resource_id, outcome, body, mac, event_id";
+    /** One row, for the row-by-row path. */
+    private static final String INSERT = "INSERT INTO infrakit_audit (" + COLUMNS + ") "
+            + "VALUES (?,?,?::timestamptz,?,?,?,?,?,?,?,?,?,?,?)";
+    /**
+     * A whole batch as one statement over arrays, one per column. Not JDBC batching: the driver's
+     * batch error quotes every row's values, and connection pools log it when the connection broke.
+     */
+    private static final String INSERT_ALL = "INSERT INTO infrakit_audit (" + COLUMNS + ") SELECT ?, u.seq, "
+            + "u.time::timestamptz, u.category, u.type, u.severity, u.actor_id, u.action, u.resource_type, "
+            + "u.resource_id, u.outcome, u.body, u.mac, u.event_id FROM unnest(?::bigint[], ?::text[], ?::text[], "
+            + "?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bytea[], "
+            + "?::uuid[]) AS u(seq, time, category, type, severity, actor_id, action, resource_type, resource_id, "
+            + "outcome, body, mac, event_id)";
     /** What {@link #insertOne} answers for an event whose id is already in the table (compared by identity). */
     private static final String ALREADY_STORED = new String("already stored");
 
@@ -242,7 +254,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     }
 
     /*
-     * The writer thread. A batch is one transaction. The happy path is one batched insert; when the
+     * The writer thread. A batch is one transaction. The happy path is one insert of all its rows; when the
      * database refuses a row (SQL state class 22 or 23: a value it cannot store, a constraint), the
      * transaction is rolled back and the batch inserted again row by row, each row under a
      * savepoint, so that only refused rows are left out. Sequence numbers and MACs are assigned as
@@ -354,7 +366,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             boolean committing = false;
-            try (PreparedStatement s = c.prepareStatement(INSERT)) {
+            try (PreparedStatement s = c.prepareStatement(INSERT); PreparedStatement all = c.prepareStatement(INSERT_ALL)) {
                 if (reread) {
                     // The last batch may have been committed although it failed: continue from the
                     // table's position, and leave out events it already holds.
@@ -369,11 +381,11 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                 int stored;
                 int replaced = 0;
                 try {
+                    List<Row> rows = new ArrayList<>(events.size());
                     for (Pending p : events) {
-                        bind(s, p.event, p.json, at);
-                        s.addBatch();
+                        rows.add(row(p.event, p.json, at));
                     }
-                    s.executeBatch();
+                    insertAll(c, all, rows);
                     stored = events.size();
                 } catch (SQLException e) {
                     if (!rowError(e)) {
@@ -381,7 +393,6 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                     }
                     // A refused row, or an event recorded before (a unique id): row by row.
                     c.rollback();
-                    s.clearBatch();
                     at = new Position(lastSeq, lastMac);
                     stored = 0;
                     for (Pending p : events) {
@@ -468,7 +479,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         Position next = new Position(at.seq, at.mac);
         java.sql.Savepoint savepoint = c.setSavepoint();
         try {
-            bind(s, event, eventJson, next);
+            bind(s, row(event, eventJson, next));
             s.executeUpdate();
         } catch (SQLException e) {
             if (!rowError(e)) {
@@ -517,33 +528,91 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         }
     }
 
-    /** Binds the row of {@code event} at the position after {@code at}, and advances {@code at} to it. */
-    private void bind(PreparedStatement s, AuditEvent e, String eventJson, Position at) throws SQLException {
-        OffsetDateTime time;
-        try {
-            time = OffsetDateTime.ofInstant(columnTime(e.timestamp()), ZoneOffset.UTC);
-        } catch (java.time.DateTimeException | ArithmeticException outOfRange) {
-            throw new SQLException("The event time is out of range", "22008");
-        }
+    /** The values of one row: its columns in table order after the writer id. */
+    private record Row(long seq, String time, String category, String type, String severity, String actorId,
+                       String action, String resourceType, String resourceId, String outcome, String body, byte[] mac,
+                       UUID eventId) {
+    }
+
+    /**
+     * The row of {@code event} at the position after {@code at}, with its body and MAC; advances
+     * {@code at} to it.
+     *
+     * @throws SQLException with SQL state 22008 if the event time cannot be a column value
+     */
+    private Row row(AuditEvent e, String eventJson, Position at) throws SQLException {
+        String time = timeText(e.timestamp());
         long seq = at.seq + 1;
         String body = "{\"writer\":" + encodedWriterId + ",\"seq\":" + seq + ",\"event\":" + eventJson + "}";
         byte[] mac = Chain.mac(hmac, at.mac, body);
-        s.setString(1, writerId);
-        s.setLong(2, seq);
-        s.setObject(3, time);
-        s.setString(4, e.category().name());
-        s.setString(5, columnText(e.type()));
-        s.setString(6, e.severity().name());
-        s.setString(7, columnText(e.actor().id()));
-        s.setString(8, columnText(e.action()));
-        s.setString(9, e.resource().map(r -> columnText(r.type())).orElse(null));
-        s.setString(10, e.resource().map(r -> columnText(r.id())).orElse(null));
-        s.setString(11, e.outcome().name());
-        s.setString(12, body);
-        s.setBytes(13, mac);
-        s.setObject(14, e.id());
         at.seq = seq;
         at.mac = mac;
+        return new Row(seq, time, e.category().name(), columnText(e.type()), e.severity().name(),
+                columnText(e.actor().id()), columnText(e.action()), e.resource().map(r -> columnText(r.type())).orElse(null),
+                e.resource().map(r -> columnText(r.id())).orElse(null), e.outcome().name(), body, mac, e.id());
+    }
+
+    private void bind(PreparedStatement s, Row r) throws SQLException {
+        s.setString(1, writerId);
+        s.setLong(2, r.seq());
+        s.setString(3, r.time());
+        s.setString(4, r.category());
+        s.setString(5, r.type());
+        s.setString(6, r.severity());
+        s.setString(7, r.actorId());
+        s.setString(8, r.action());
+        s.setString(9, r.resourceType());
+        s.setString(10, r.resourceId());
+        s.setString(11, r.outcome());
+        s.setString(12, r.body());
+        s.setBytes(13, r.mac());
+        s.setObject(14, r.eventId());
+    }
+
+    private void insertAll(Connection c, PreparedStatement all, List<Row> rows) throws SQLException {
+        int n = rows.size();
+        Long[] seqs = new Long[n];
+        String[][] text = new String[10][n];
+        byte[][] macs = new byte[n][];
+        UUID[] ids = new UUID[n];
+        for (int i = 0; i < n; i++) {
+            Row r = rows.get(i);
+            seqs[i] = r.seq();
+            String[] values = {r.time(), r.category(), r.type(), r.severity(), r.actorId(), r.action(), r.resourceType(),
+                    r.resourceId(), r.outcome(), r.body()};
+            for (int column = 0; column < values.length; column++) {
+                text[column][i] = values[column];
+            }
+            macs[i] = r.mac();
+            ids[i] = r.eventId();
+        }
+        all.setString(1, writerId);
+        all.setArray(2, c.createArrayOf("int8", seqs));
+        for (int column = 0; column < text.length; column++) {
+            all.setArray(3 + column, c.createArrayOf("text", text[column]));
+        }
+        all.setArray(13, c.createArrayOf("bytea", macs));
+        all.setArray(14, c.createArrayOf("uuid", ids));
+        all.executeUpdate();
+    }
+
+    /**
+     * The column time ({@link #columnTime}) as PostgreSQL reads a {@code timestamptz}: proleptic
+     * Gregorian, UTC, microseconds, with {@code BC} for years before 1.
+     *
+     * @throws SQLException with SQL state 22008 if beyond what an {@link Instant} can convert
+     */
+    static String timeText(Instant time) throws SQLException {
+        java.time.LocalDateTime t;
+        try {
+            t = java.time.LocalDateTime.ofInstant(columnTime(time), ZoneOffset.UTC);
+        } catch (java.time.DateTimeException | ArithmeticException outOfRange) {
+            throw new SQLException("The event time is out of range", "22008");
+        }
+        int year = t.getYear();
+        return String.format(java.util.Locale.ROOT, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00%s", year > 0 ? year : 1 - year,
+                t.getMonthValue(), t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 1000,
+                year > 0 ? "" : " BC");
     }
 
     /** The event recorded in place of an ASYNC event the database refused. */

@@ -222,6 +222,50 @@ class PostgresAuditRefusalIT {
     }
 
     @Test
+    void aConnectionLostDuringTheInsertLogsNoValueAnywhere(TestDatabase db) throws Exception {
+        // Pools log the driver's exception when a connection breaks; a JDBC batch's exception quotes
+        // every row. Captured at the root, so the pool's log lines are checked too.
+        ListAppender<ILoggingEvent> all = new ListAppender<>();
+        all.start();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(all);
+        try (HikariDataSource pool = pool(db.jdbcUrl(), db.username(), db.password())) {
+            PostgresAuditSink.createSchema(pool);
+            try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("cut")
+                    .durability(Durability.ASYNC).build();
+                 Connection lock = pool.getConnection(); Statement s = lock.createStatement()) {
+                lock.setAutoCommit(false);
+                s.execute("LOCK TABLE infrakit_audit IN EXCLUSIVE MODE");
+                sink.record(refuseMe());
+                sink.record(event(1, AuditEvent.Severity.INFO));
+                await(() -> {
+                    try (Connection c = pool.getConnection(); Statement q = c.createStatement(); ResultSet rs = q.executeQuery(
+                            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE NOT granted "
+                                    + "AND relation = 'infrakit_audit'::regclass")) {
+                        return rs.next();
+                    } catch (java.sql.SQLException e) {
+                        throw new AssertionError(e);
+                    }
+                }, "the insert waiting for the lock was cut off");
+                lock.commit();
+                await(() -> sink.failedBatches() == 1 && sink.written() == 2, "the batch is retried and committed");
+            }
+            assertGapFreeAndVerified(pool, 2);
+        } finally {
+            root.detachAppender(all);
+        }
+        assertTrue(all.list.stream().anyMatch(e -> e.getFormattedMessage().contains("not committed")), "the failure was logged");
+        for (ILoggingEvent line : all.list) {
+            StringBuilder text = new StringBuilder(line.getFormattedMessage());
+            for (ch.qos.logback.classic.spi.IThrowableProxy t = line.getThrowableProxy(); t != null; t = t.getCause()) {
+                text.append(" | ").append(t.getMessage());
+            }
+            assertFalse(text.toString().contains(SECRET_VALUE) || text.toString().contains("refuse-me")
+                    || text.toString().contains("app-1"), text.toString());
+        }
+    }
+
+    @Test
     void whenEvenTheRecordOfARefusalIsRefusedAsyncEventsWaitInsteadOfBeingDropped(TestDatabase db) throws Exception {
         try (HikariDataSource pool = pool(db.jdbcUrl(), db.username(), db.password())) {
             PostgresAuditSink.createSchema(pool);
