@@ -26,13 +26,13 @@ public record Actor(String id, Kind kind, String ip, String userAgent, String se
         SYSTEM
     }
 
-    /** Validates the fields. */
+    /** Validates the fields; a lone surrogate in any of them becomes U+FFFD. */
     public Actor {
-        Fields.text("actor.id", id, 256, true);
+        id = Fields.text("actor.id", id, 256, true);
         Objects.requireNonNull(kind, "actor.kind");
-        Fields.text("actor.ip", ip, 64, false);
-        Fields.text("actor.userAgent", userAgent, 512, false);
-        Fields.text("actor.sessionHash", sessionHash, 128, false);
+        ip = Fields.text("actor.ip", ip, 64, false);
+        userAgent = Fields.text("actor.userAgent", userAgent, 512, false);
+        sessionHash = Fields.text("actor.sessionHash", sessionHash, 128, false);
     }
 
     /** A user. */

@@ -161,8 +161,11 @@ public final class AuditVerifier {
 
     /**
      * Verifies every writer's chain in the {@code infrakit_audit} table written by
-     * {@link PostgresAuditSink}: sequences from 1 without gaps, each stored body matching its
-     * columns and its MAC. The detail of a failure names the writer.
+     * {@link PostgresAuditSink}: sequences from 1 without gaps, each stored body matching its MAC,
+     * and every column that copies a field of the body (time at microsecond precision, category,
+     * type, severity, actor, action, resource, outcome) equal to that field; a changed row is
+     * MODIFIED at its sequence. The detail of a failure names the writer and the column, never a
+     * value.
      *
      * @throws AuditException if the table cannot be read
      */
@@ -173,8 +176,10 @@ public final class AuditVerifier {
     /**
      * As {@link #verifyTable(javax.sql.DataSource, byte[])}, and also checks the signed checkpoints
      * in {@code infrakit_audit_checkpoint}: each signature must verify with {@code checkpointKey}
-     * ({@code BAD_SIGNATURE}), and each writer's newest checkpoint must name a row that is still
-     * there with that MAC ({@code TRUNCATED} when the writer's rows end before it).
+     * ({@code BAD_SIGNATURE}), every checkpoint's row must still carry the MAC it names
+     * ({@code MODIFIED}: this also catches rows re-MACed with the chain key), and each writer's rows
+     * must reach its newest checkpoint ({@code TRUNCATED} when they end before it, also when all of
+     * a writer's rows were deleted).
      */
     public static Result verifyTable(javax.sql.DataSource dataSource, byte[] key,
                                      java.security.interfaces.ECPublicKey checkpointKey) {

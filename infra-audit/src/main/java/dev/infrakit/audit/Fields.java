@@ -8,7 +8,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Validation of audit event fields, with messages that name the field and never echo a value. */
+/**
+ * Validation of audit event fields, with messages that name the field and never echo a value.
+ *
+ * <p>Text is made canonical here, when the event is built: a lone surrogate (a Java string may hold
+ * one, UTF-8 cannot encode it, and encoders disagree on what to write instead: {@code ?}, U+FFFD,
+ * an exception) becomes U+FFFD, so every sink encodes, MACs and stores the same bytes. Everything
+ * else, control characters included, is kept: JSON escapes them, and the PostgreSQL sink maps NUL in
+ * its plain text columns.
+ */
 final class Fields {
     static final int MAX_DETAIL_ENTRIES = 64;
     static final int MAX_DETAIL_STRING = 4096;
@@ -31,7 +39,35 @@ final class Fields {
             throw new AuditException("Audit event field '" + field + "' is " + value.length() + " characters long; at most "
                     + maxLength + " are allowed");
         }
+        return canonical(value);
+    }
+
+    /** {@code value} with every lone surrogate replaced by U+FFFD (same length); itself when it has none. */
+    static String canonical(String value) {
+        int length = value.length();
+        for (int i = 0; i < length; i++) {
+            char c = value.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(value.charAt(i + 1))) {
+                    i++;
+                    continue;
+                }
+                return replaceLoneSurrogates(value);
+            }
+        }
         return value;
+    }
+
+    private static String replaceLoneSurrogates(String value) {
+        char[] chars = value.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            if (Character.isHighSurrogate(chars[i]) && i + 1 < chars.length && Character.isLowSurrogate(chars[i + 1])) {
+                i++;
+            } else if (Character.isSurrogate(chars[i])) {
+                chars[i] = '\uFFFD';
+            }
+        }
+        return new String(chars);
     }
 
     /**

@@ -7,10 +7,10 @@ package dev.infrakit.audit;
  * @param id its id, e.g. {@code billing-db} (at most 256 characters), or {@code null}
  */
 public record Resource(String type, String id) {
-    /** Validates the fields. */
+    /** Validates the fields; a lone surrogate in either becomes U+FFFD. */
     public Resource {
-        Fields.text("resource.type", type, 100, true);
-        Fields.text("resource.id", id, 256, false);
+        type = Fields.text("resource.type", type, 100, true);
+        id = Fields.text("resource.id", id, 256, false);
     }
 
     /** Shorthand for the constructor. */

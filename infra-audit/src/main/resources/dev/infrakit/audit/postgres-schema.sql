@@ -1,9 +1,11 @@
 -- Infrakit audit events in PostgreSQL. Each writer (a sink instance, e.g. one per service
 -- instance) keeps its own gap-free sequence and HMAC chain: mac(n) = HMAC(key, mac(n-1) || body(n)),
--- where body is stored exactly as it was MACed.
+-- where body is stored exactly as it was MACed. The other columns copy fields of the body for
+-- queries (text with U+0000 stored as U+FFFD); the verifier checks that they match it.
 CREATE TABLE IF NOT EXISTS infrakit_audit (
     writer_id     text        NOT NULL,
     seq           bigint      NOT NULL,
+    event_id      uuid,
     time          timestamptz NOT NULL,
     category      text        NOT NULL,
     type          text        NOT NULL,
@@ -17,6 +19,10 @@ CREATE TABLE IF NOT EXISTS infrakit_audit (
     mac           bytea       NOT NULL,
     PRIMARY KEY (writer_id, seq)
 );
+-- The event's id, unique, so that recording an event again (a retry after an error whose outcome
+-- was unknown) stores it once. Added to tables created before it; their rows keep NULL.
+ALTER TABLE infrakit_audit ADD COLUMN IF NOT EXISTS event_id uuid;
+CREATE UNIQUE INDEX IF NOT EXISTS infrakit_audit_event_id ON infrakit_audit (event_id);
 CREATE INDEX IF NOT EXISTS infrakit_audit_time ON infrakit_audit (time DESC);
 CREATE INDEX IF NOT EXISTS infrakit_audit_actor ON infrakit_audit (actor_id, time DESC);
 CREATE INDEX IF NOT EXISTS infrakit_audit_type ON infrakit_audit (type, time DESC);

@@ -100,6 +100,174 @@ class PostgresAuditSinkIT {
     }
 
     @Test
+    void everyColumnCopiedFromTheBodyIsCheckedAgainstIt(TestDatabase db) throws Exception {
+        Instant t0 = Instant.parse("2026-11-01T00:00:00.123456789Z");
+        try (HikariDataSource pool = pool(db)) {
+            PostgresAuditSink.createSchema(pool);
+            try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("columns").build()) {
+                for (int n = 0; n < 6; n++) {
+                    AuditEvent.Builder b = AuditEvent.builder(AuditEvent.Category.DATA_ACCESS, "data.read")
+                            .timestamp(t0.plusSeconds(n)).actor(Actor.user("alice")).action("read")
+                            .outcome(AuditEvent.Outcome.DENIED).severity(AuditEvent.Severity.WARN).detail("n", n);
+                    sink.record((n == 4 ? b : b.resource(Resource.of("credential", "db-" + n))).build());
+                }
+                // Before 1582 the JDBC Timestamp (Julian calendar) and the body (proleptic Gregorian) disagree.
+                sink.record(AuditEvent.builder(AuditEvent.Category.ADMIN, "old.event").timestamp(
+                        Instant.parse("1500-03-01T12:00:00Z")).actor(Actor.system()).action("load").build());
+            }
+            assertTrue(AuditVerifier.verifyTable(pool, KEY).ok(), AuditVerifier.verifyTable(pool, KEY).toString());
+            Map<String, String> changes = new java.util.LinkedHashMap<>();
+            changes.put("time", "time = '2001-01-01T00:00:00Z'");
+            changes.put("time ", "time = time + interval '1 microsecond'");
+            changes.put("category", "category = 'ADMIN'");
+            changes.put("type", "type = 'login.succeeded'");
+            changes.put("severity", "severity = 'INFO'");
+            changes.put("actor_id", "actor_id = 'system'");
+            changes.put("action", "action = 'write'");
+            changes.put("resource_type", "resource_type = 'rate-limit-tier'");
+            changes.put("resource_id", "resource_id = 'db-0'");
+            changes.put("resource_id ", "resource_id = NULL");
+            changes.put("outcome", "outcome = 'SUCCESS'");
+            for (Map.Entry<String, String> change : changes.entrySet()) {
+                for (int seq : new int[] {3, 5}) {
+                    String column = change.getKey().strip();
+                    if (seq == 5 && column.startsWith("resource_")) {
+                        continue;
+                    }
+                    AuditVerifier.Result result;
+                    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                        c.setAutoCommit(false);
+                        assertEquals(1, s.executeUpdate("UPDATE infrakit_audit SET " + change.getValue()
+                                + " WHERE seq = " + seq));
+                        result = TableVerifier.verify(c, KEY, null);
+                        c.rollback();
+                    }
+                    String what = change.getValue() + " at " + seq + ": " + result;
+                    assertEquals(AuditVerifier.Problem.MODIFIED, result.problem(), what);
+                    assertEquals(seq, result.firstBadSequence().orElseThrow(), what);
+                    assertTrue(result.detail().contains("writer columns") && result.detail().contains(column), what);
+                    assertFalse(result.detail().contains("alice") || result.detail().contains("system")
+                            || result.detail().contains("2001"), "no values in the detail: " + what);
+                }
+            }
+            for (String set : List.of("resource_type = 'credential'", "resource_id = 'db-4'")) {
+                try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                    c.setAutoCommit(false);
+                    s.executeUpdate("UPDATE infrakit_audit SET " + set + " WHERE seq = 5");
+                    AuditVerifier.Result result = TableVerifier.verify(c, KEY, null);
+                    c.rollback();
+                    assertEquals(AuditVerifier.Problem.MODIFIED, result.problem(), "no resource in the body, " + set);
+                    assertEquals(5, result.firstBadSequence().orElseThrow());
+                }
+            }
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                s.execute("UPDATE infrakit_audit SET actor_id = 'system', time = '2001-01-01' WHERE seq = 2");
+            }
+            AuditVerifier.Result hidden = AuditVerifier.verifyTable(pool, KEY);
+            assertEquals(AuditVerifier.Problem.MODIFIED, hidden.problem(), hidden.toString());
+            assertEquals(2, hidden.firstBadSequence().orElseThrow());
+        }
+    }
+
+    @Test
+    void recordingAnEventAgainStoresItOnce(TestDatabase db) throws Exception {
+        try (HikariDataSource pool = pool(db)) {
+            PostgresAuditSink.createSchema(pool);
+            AuditEvent once = event(1, AuditEvent.Severity.INFO);
+            AuditEvent async = event(2, AuditEvent.Severity.INFO);
+            try (PostgresAuditSink durable = PostgresAuditSink.builder(pool, KEY).writerId("durable").build();
+                 PostgresAuditSink other = PostgresAuditSink.builder(pool, KEY).writerId("other")
+                         .durability(Durability.ASYNC).build()) {
+                durable.record(once);
+                durable.record(once);
+                durable.record(event(3, AuditEvent.Severity.INFO));
+                durable.record(once);
+                other.record(async);
+                other.record(async);
+                other.record(once);
+                other.flush();
+                assertEquals(2, durable.written());
+                assertEquals(1, other.written());
+                assertEquals(0, durable.refusedEvents() + other.refusedEvents());
+                java.util.concurrent.ExecutorService threads = Executors.newCachedThreadPool();
+                try {
+                    AuditEvent twice = event(4, AuditEvent.Severity.INFO);
+                    List<java.util.concurrent.Callable<?>> calls = new ArrayList<>();
+                    for (AuditEvent e : List.of(twice, event(5, AuditEvent.Severity.INFO), twice, once)) {
+                        calls.add(() -> {
+                            durable.record(e);
+                            return null;
+                        });
+                    }
+                    for (Future<?> f : PostgresFixtures.inOneBatch(pool, durable, threads, calls)) {
+                        f.get(30, TimeUnit.SECONDS);
+                    }
+                } finally {
+                    threads.shutdownNow();
+                }
+                assertEquals(5, durable.written(), "the blocker, event 4 once and event 5");
+            }
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT writer_id, count(*), max(seq), count(DISTINCT event_id) FROM infrakit_audit "
+                            + "GROUP BY writer_id ORDER BY writer_id")) {
+                assertTrue(rs.next());
+                assertEquals("durable", rs.getString(1));
+                assertEquals(5, rs.getLong(2));
+                assertEquals(5, rs.getLong(3), "no sequence number taken by a repeated event");
+                assertEquals(5, rs.getLong(4));
+                assertTrue(rs.next());
+                assertEquals("other", rs.getString(1));
+                assertEquals(1, rs.getLong(2));
+            }
+            AuditVerifier.Result result = AuditVerifier.verifyTable(pool, KEY);
+            assertTrue(result.ok(), result.toString());
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                c.setAutoCommit(false);
+                s.executeUpdate("UPDATE infrakit_audit SET event_id = gen_random_uuid() WHERE writer_id = 'durable' AND seq = 2");
+                AuditVerifier.Result changed = TableVerifier.verify(c, KEY, null);
+                c.rollback();
+                assertEquals(AuditVerifier.Problem.MODIFIED, changed.problem(), changed.toString());
+                assertEquals(2, changed.firstBadSequence().orElseThrow());
+                assertTrue(changed.detail().contains("event_id"), changed.detail());
+            }
+        }
+    }
+
+    @Test
+    void createSchemaUpgradesATableWithoutEventIds(TestDatabase db) throws Exception {
+        try (HikariDataSource pool = pool(db)) {
+            PostgresAuditSink.createSchema(pool);
+            try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("w").build()) {
+                for (int n = 0; n < 3; n++) {
+                    sink.record(event(n, AuditEvent.Severity.INFO));
+                }
+            }
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE infrakit_audit DROP COLUMN event_id");
+            }
+            AuditVerifier.Result before = AuditVerifier.verifyTable(pool, KEY);
+            assertTrue(before.ok() && before.recordsChecked() == 3, "a table of the earlier version verifies: " + before);
+            AuditException old = assertThrows(AuditException.class, () -> PostgresAuditSink.builder(pool, KEY).build());
+            assertTrue(old.getMessage().endsWith("run PostgresAuditSink.createSchema() to upgrade it"), old.getMessage());
+            PostgresAuditSink.createSchema(pool);
+            AuditEvent again = event(7, AuditEvent.Severity.INFO);
+            try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("w").build()) {
+                sink.record(again);
+                sink.record(again);
+            }
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT count(*), count(event_id), max(seq) FROM infrakit_audit")) {
+                rs.next();
+                assertEquals(4, rs.getLong(1));
+                assertEquals(1, rs.getLong(2), "the rows of the old table keep NULL");
+                assertEquals(4, rs.getLong(3));
+            }
+            AuditVerifier.Result result = AuditVerifier.verifyTable(pool, KEY);
+            assertTrue(result.ok(), result.toString());
+        }
+    }
+
+    @Test
     void queryAndAWriterContinuesItsChainAfterARestart(TestDatabase db) throws Exception {
         Instant t0 = Instant.parse("2026-11-01T00:00:00Z");
         try (HikariDataSource pool = pool(db)) {
@@ -223,6 +391,18 @@ class PostgresAuditSinkIT {
             AuditVerifier.Result forged = AuditVerifier.verifyTable(pool, KEY,
                     (java.security.interfaces.ECPublicKey) other.getPublic());
             assertEquals(AuditVerifier.Problem.BAD_SIGNATURE, forged.problem());
+            try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).writerId("another").build()) {
+                sink.record(event(99, AuditEvent.Severity.INFO));
+            }
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                s.execute("DELETE FROM infrakit_audit WHERE writer_id = 'signed'");
+            }
+            AuditVerifier.Result chainOnly = AuditVerifier.verifyTable(pool, KEY);
+            assertTrue(chainOnly.ok() && chainOnly.chains() == 1, "the chain alone cannot see a writer vanish: " + chainOnly);
+            AuditVerifier.Result gone = AuditVerifier.verifyTable(pool, KEY, pub);
+            assertEquals(AuditVerifier.Problem.TRUNCATED, gone.problem(), gone.toString());
+            assertEquals(1, gone.firstBadSequence().orElseThrow());
+            assertTrue(gone.detail().contains("writer signed"), gone.detail());
         }
     }
 
