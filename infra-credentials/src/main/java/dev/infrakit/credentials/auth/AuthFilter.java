@@ -126,8 +126,8 @@ public final class AuthFilter extends Filter {
             LOG.warn("{} {} refused: the audit event of its refused credentials could not be recorded: {}",
                     exchange.getRequestMethod(), truncate(exchange.getRequestURI().getPath(), 200), refused.getMessage());
             exchange.getResponseHeaders().set("Retry-After", RETRY_AFTER_SECONDS);
-            respond(exchange, 503, "Service Unavailable", "The audit trail is unavailable; the request was not "
-                    + "processed. Try again later.");
+            respond(exchange, 503, "Audit unavailable", "The audit trail cannot record this request now, so it "
+                    + "was refused; try again later.");
             return;
         }
         if (principal != null) {
