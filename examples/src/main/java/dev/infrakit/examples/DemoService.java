@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.AuditException;
 import dev.infrakit.audit.AuditQuery;
 import dev.infrakit.audit.AuditRecord;
 import dev.infrakit.audit.Durability;
@@ -29,6 +30,7 @@ import dev.infrakit.credentials.CredentialStore;
 import dev.infrakit.credentials.FileCredentialStore;
 import dev.infrakit.credentials.KeyRing;
 import dev.infrakit.credentials.MasterKey;
+import dev.infrakit.credentials.OutcomeNotRecordedException;
 import dev.infrakit.credentials.Secret;
 import dev.infrakit.credentials.SecretValue;
 import dev.infrakit.credentials.VersionConflictException;
@@ -85,6 +87,8 @@ final class DemoService implements AutoCloseable {
     private static final Pattern USER = Pattern.compile("[a-z][a-z0-9._-]{2,63}");
     private static final Pattern CREDENTIAL = Pattern.compile("/api/(v1|v2)/credentials/([^/]+)(/versions|/rotate)?");
     private static final Pattern API_KEY = Pattern.compile("/api/v1/apikeys/([^/]+)");
+    /** What a 503 for an unavailable audit trail asks the client to wait (as the library's AuthFilter). */
+    private static final String AUDIT_RETRY_AFTER_SECONDS = "5";
 
     /** Settings of one run. */
     static final class Settings {
@@ -246,8 +250,12 @@ final class DemoService implements AutoCloseable {
         HealthRegistry health = healthBuilder.build();
         health.register(HealthCheck.of("draining", () -> draining ? HealthResult.down("shutting down").build()
                 : HealthResult.up().build()).groups(HealthCheck.READINESS).critical(true).build());
-        health.register(auditStats instanceof JsonLinesAuditSink ? ((JsonLinesAuditSink) auditStats).healthCheck()
-                : ((dev.infrakit.audit.PostgresAuditSink) auditStats).healthCheck());
+        // Critical and in readiness (the sinks' checks are): while events cannot be recorded, every
+        // change is refused (503), so the instance must leave the load balancer's rotation.
+        HealthCheck auditHealth = auditStats instanceof JsonLinesAuditSink
+                ? ((JsonLinesAuditSink) auditStats).healthCheck()
+                : ((dev.infrakit.audit.PostgresAuditSink) auditStats).healthCheck();
+        health.register(auditHealth);
         if (pool != null) {
             health.register(dev.infrakit.core.health.DataSourceHealthCheck.builder(pool).name("database")
                     .groups(HealthCheck.READINESS).build());
@@ -427,7 +435,11 @@ final class DemoService implements AutoCloseable {
                     if (!own) {
                         throw new HttpError(404, "Not Found", "No API key " + id + " of yours.");
                     }
-                    apiKeys.revoke(id);
+                    try {
+                        apiKeys.revoke(id);
+                    } catch (OutcomeNotRecordedException e) {
+                        tookEffect(e); // revoked: the key no longer works
+                    }
                     empty(exchange, 204);
                 } else if (path.equals("/api/v1/credentials") && method.equals("GET")) {
                     role(principal, "user", "admin");
@@ -457,6 +469,15 @@ final class DemoService implements AutoCloseable {
                 Problem.of(e.status, e.title, e.getMessage()).send(exchange);
             } catch (CredentialNotFoundException e) {
                 Problem.of(404, "Not Found", e.getMessage()).send(exchange);
+            } catch (AuditException e) {
+                // The action was refused before it took effect (its PENDING event, or a read's event,
+                // could not be recorded): nothing changed. Actions that took effect are answered where
+                // they are made (OutcomeNotRecordedException), never here.
+                org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("{} {} refused: audit unavailable: {}", method,
+                        path, e.getMessage());
+                exchange.getResponseHeaders().set("Retry-After", AUDIT_RETRY_AFTER_SECONDS);
+                Problem.of(503, "Audit unavailable", "The audit trail cannot record this request now, so it was "
+                        + "refused and nothing was changed; try again later.").send(exchange);
             } catch (IllegalArgumentException e) {
                 Problem.of(400, "Bad Request", e.getMessage()).send(exchange);
             } catch (RuntimeException e) {
@@ -464,6 +485,16 @@ final class DemoService implements AutoCloseable {
                 Problem.of(500, "Internal Server Error", "The request failed; see the server log.").send(exchange);
             }
         }
+    }
+
+    /**
+     * A change that took effect although its outcome could not be recorded: it is answered as done
+     * (its PENDING event is in the trail, and the audit health check takes the instance out of
+     * rotation); logged, without any value.
+     */
+    private static OutcomeNotRecordedException tookEffect(OutcomeNotRecordedException e) {
+        org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("{}", e.getMessage());
+        return e;
     }
 
     /** A check that degrades rather than fails the service (backup freshness: 200 with warn). */
@@ -609,14 +640,25 @@ final class DemoService implements AutoCloseable {
         if (password.length() < 12) {
             throw new HttpError(400, "Bad Request", "A password has at least 12 characters.");
         }
+        java.util.function.Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN,
+                "user.created").actor(Actor.user(admin.subject())).action("create")
+                .resource(Resource.of("user", username)).detail("role", role);
+        // Recorded before the account exists (refused: 503, no account), its outcome after.
+        AuditEvent pending = event.get().outcome(AuditEvent.Outcome.PENDING).build();
+        audit.record(pending);
         try {
             raw.put("users/" + username, SecretValue.ofFields(Map.of("hash", hasher.hash(password.toCharArray()),
                     "role", role)), WriteCondition.createOnly());
         } catch (VersionConflictException e) {
+            audit.record(event.get().follows(pending).outcome(AuditEvent.Outcome.FAILURE)
+                    .severity(AuditEvent.Severity.WARN).reason("the user exists").build());
             throw new HttpError(409, "Conflict", "The user " + username + " exists.");
         }
-        audit.record(AuditEvent.builder(AuditEvent.Category.ADMIN, "user.created").actor(Actor.user(admin.subject()))
-                .action("create").resource(Resource.of("user", username)).detail("role", role).build());
+        try {
+            audit.record(event.get().follows(pending).build());
+        } catch (AuditException e) {
+            tookEffect(new OutcomeNotRecordedException("user.created", username, java.util.OptionalInt.empty(), e));
+        }
         json(exchange, 201, JSON.createObjectNode().put("username", username).put("role", role));
     }
 
@@ -666,11 +708,22 @@ final class DemoService implements AutoCloseable {
             if (fields.isEmpty()) {
                 throw new HttpError(400, "Bad Request", "A credential needs at least one field.");
             }
-            int version = acting(principal, exchange, () -> credentials.put(name, SecretValue.ofFields(fields)));
+            int version;
+            try {
+                version = acting(principal, exchange, () -> credentials.put(name, SecretValue.ofFields(fields)));
+            } catch (OutcomeNotRecordedException e) {
+                version = tookEffect(e).version().orElseThrow(); // written, and its PENDING event recorded
+            }
             json(exchange, version == 1 ? 201 : 200, JSON.createObjectNode().put("app", app).put("version", version));
         } else if (sub == null && method.equals("DELETE")) {
             role(principal, "admin");
-            boolean existed = acting(principal, exchange, () -> credentials.deleteAll(name));
+            boolean existed;
+            try {
+                existed = acting(principal, exchange, () -> credentials.deleteAll(name));
+            } catch (OutcomeNotRecordedException e) {
+                tookEffect(e); // deleted (a delete of nothing throws a plain AuditException: 503)
+                existed = true;
+            }
             raw.deleteAll(name + RotationEngine.STATE_SUFFIX);
             if (!existed) {
                 throw new HttpError(404, "Not Found", "No credential " + app + ".");
@@ -694,8 +747,18 @@ final class DemoService implements AutoCloseable {
             RotationEngine engine = RotationEngine.builder(raw).auditSink(audit)
                     .actor(Actor.user(principal.subject())).strategy(name,
                             RandomSecretStrategy.password(PasswordPolicy.defaults())).build();
-            engine.rotate(name);
-            cache.invalidate(name); // the rotation wrote below the cache
+            try {
+                engine.rotate(name);
+            } catch (OutcomeNotRecordedException e) {
+                tookEffect(e);
+                if (!e.operation().equals("rotation.finished")) {
+                    // A failed rotation, rolled back: an error, as any failed rotation (not "nothing changed").
+                    throw new HttpError(500, "Internal Server Error", "The rotation failed and was rolled back; see "
+                            + "the server log.");
+                }
+            } finally {
+                cache.invalidate(name); // the rotation wrote below the cache
+            }
 
             json(exchange, 200, JSON.createObjectNode().put("app", app).put("version", engine.current(name).version()));
         } else {

@@ -212,6 +212,11 @@ class AdminPageIT {
         String audit = driver.findElement(By.id("audit-body")).getText();
         assertTrue(audit.contains("credential apps/billing-db") && audit.contains("credential.write"), audit);
         assertFalse(audit.contains("db-secret"), "no secret value in the audit view");
+        assertFalse(audit.contains("PENDING"), "each change shows its outcome, not the PENDING event before it: " + audit);
+        List<String> rows = driver.findElements(By.cssSelector("#audit-body tr")).stream().map(WebElement::getText)
+                .collect(Collectors.toList());
+        assertEquals(1, rows.stream().filter(r -> r.contains("rotation.finished")).count(), "one row per action: " + rows);
+        assertTrue(rows.stream().anyMatch(r -> r.contains("rotation.finished") && r.contains("SUCCESS")), rows.toString());
 
         // A name the API would refuse is caught in the page, announced in the alert region.
         driver.findElement(By.id("new-credential")).click();

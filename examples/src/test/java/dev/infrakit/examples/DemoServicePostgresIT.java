@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -140,5 +141,159 @@ class DemoServicePostgresIT {
             service.close();
             hook.close();
         }
+    }
+
+    /** Runs {@code sql} on {@code database} as the server's owner. */
+    private static void sql(String database, String sql) throws Exception {
+        try (Connection c = java.sql.DriverManager.getConnection(server.jdbcUrl(database), server.username(),
+                server.password()); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    /** The values of the first column {@code query} returns on {@code database}. */
+    private static java.util.Set<String> strings(String database, String query) throws Exception {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        try (Connection c = java.sql.DriverManager.getConnection(server.jdbcUrl(database), server.username(),
+                server.password()); Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(query)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /** PUTs {@code count} credentials {@code prefix0..} at once; the answers by credential name. */
+    private static Map<String, HttpResponse<String>> putAtOnce(DemoService service, String token, String prefix, int count)
+            throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(count);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            Map<String, java.util.concurrent.Future<HttpResponse<String>>> futures = new java.util.TreeMap<>();
+            for (int i = 0; i < count; i++) {
+                String app = prefix + i;
+                futures.put("apps/" + app, pool.submit(() -> {
+                    go.await();
+                    return call(service, "PUT", "/api/v1/credentials/" + app, token, "{\"password\":\"v-" + app + "\"}");
+                }));
+            }
+            go.countDown();
+            Map<String, HttpResponse<String>> answers = new java.util.TreeMap<>();
+            for (Map.Entry<String, java.util.concurrent.Future<HttpResponse<String>>> f : futures.entrySet()) {
+                answers.put(f.getKey(), f.getValue().get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            return answers;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void assertAuditUnavailable(HttpResponse<String> r, String what) {
+        assertEquals(503, r.statusCode(), what + ": " + r.body());
+        assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElseThrow(), what);
+        assertEquals("5", r.headers().firstValue("Retry-After").orElse(null), what);
+        assertTrue(r.body().contains("Audit unavailable"), what + ": " + r.body());
+    }
+
+    /**
+     * The audit table refuses inserts: a write is answered 503 and never committed, or it was recorded
+     * as PENDING first and then answered as done; readiness is DOWN until the audit records again.
+     * (Before writes were recorded first, they answered 500 and were committed without any record.)
+     */
+    @Test
+    void whileTheAuditTableRefusesInsertsNoWriteIsCommittedUnauditedAndReadinessIsDown(@TempDir Path data,
+            @TempDir Path keys) throws Exception {
+        String database = server.createDatabase("auditdown").name();
+        Path keyFile = keys.resolve("master.key");
+        java.nio.file.Files.writeString(keyFile, MASTER);
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--password-iterations",
+                "1000", "--drain", "0s", "--jdbc-url", DemoHttp.jdbcUrl(server, database), "--master-key-file",
+                keyFile.toString()));
+        DemoService service = DemoService.start(ServeCommand.settings(args, Map.of("INFRAKIT_ADMIN_PASSWORD",
+                "admin-password-42")), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            String admin = DemoHttp.login(service.port(), "admin", "admin-password-42");
+            assertEquals(201, call(service, "PUT", "/api/v1/credentials/existing", admin, "{\"password\":\"kept-1\"}")
+                    .statusCode());
+            assertEquals(200, call(service, "GET", "/health/ready", null, null).statusCode());
+
+            // Every insert refused: every write is refused before it reaches the store.
+            sql(database, "ALTER TABLE infrakit_audit ADD CONSTRAINT audit_refuses CHECK (false) NOT VALID");
+            Map<String, HttpResponse<String>> refused = putAtOnce(service, admin, "refused-", 30);
+            for (Map.Entry<String, HttpResponse<String>> a : refused.entrySet()) {
+                assertAuditUnavailable(a.getValue(), "PUT " + a.getKey());
+            }
+            assertEquals(java.util.Set.of(), strings(database,
+                    "SELECT name FROM infrakit_credential WHERE name LIKE 'apps/refused-%'"), "a refused write changed the store");
+            HttpResponse<String> read = call(service, "GET", "/api/v1/credentials/existing", admin, null);
+            assertAuditUnavailable(read, "a read that cannot be audited");
+            assertFalse(read.body().contains("kept-1"), "no value served unaudited");
+            assertAuditUnavailable(call(service, "DELETE", "/api/v1/credentials/existing", admin, null), "DELETE");
+            assertEquals(java.util.Set.of("apps/existing"), strings(database,
+                    "SELECT name FROM infrakit_credential WHERE name = 'apps/existing'"), "the refused delete kept it");
+            assertAuditUnavailable(call(service, "POST", "/api/v1/users", admin,
+                    "{\"username\":\"dora\",\"password\":\"dora-password-1\"}"), "POST /users");
+            assertEquals(java.util.Set.of(), strings(database,
+                    "SELECT name FROM infrakit_credential WHERE name = 'users/dora'"), "no account created unaudited");
+            assertAuditUnavailable(call(service, "POST", "/api/v1/auth/login", null,
+                    "{\"username\":\"admin\",\"password\":\"admin-password-42\"}"), "a valid login");
+            assertAuditUnavailable(call(service, "GET", "/api/v1/credentials", "not.a.token", null),
+                    "a refused token whose refusal cannot be recorded");
+            HttpResponse<String> ready = call(service, "GET", "/health/ready", null, null);
+            assertEquals(503, ready.statusCode(), ready.body());
+            assertTrue(ready.body().contains("audit-postgres"), ready.body());
+            assertEquals(503, call(service, "GET", "/health", null, null).statusCode());
+            assertEquals(200, call(service, "GET", "/health/live", null, null).statusCode());
+
+            // Only outcomes refused: PENDING events alone in a batch commit, so some writes take effect
+            // (and are answered as done); a batch mixing them with outcomes is refused whole (503).
+            sql(database, "ALTER TABLE infrakit_audit DROP CONSTRAINT audit_refuses");
+            sql(database, "ALTER TABLE infrakit_audit ADD CONSTRAINT audit_refuses CHECK (outcome <> 'SUCCESS') NOT VALID");
+            Map<String, HttpResponse<String>> mixed = putAtOnce(service, admin, "mixed-", 30);
+            java.util.Set<String> stored = strings(database,
+                    "SELECT name FROM infrakit_credential WHERE name LIKE 'apps/mixed-%'");
+            for (Map.Entry<String, HttpResponse<String>> a : mixed.entrySet()) {
+                HttpResponse<String> r = a.getValue();
+                if (r.statusCode() == 503) {
+                    assertAuditUnavailable(r, "PUT " + a.getKey());
+                    assertFalse(stored.contains(a.getKey()), a.getKey() + " answered 503 but changed the store");
+                } else {
+                    assertEquals(201, r.statusCode(), "PUT " + a.getKey() + ": " + r.body());
+                    assertTrue(stored.contains(a.getKey()), a.getKey() + " answered 201 but is not stored");
+                }
+            }
+            assertFalse(stored.isEmpty(), "the first batch holds PENDING events only: those writes took effect");
+
+            // The audit records again: readiness recovers after the next committed batch.
+            sql(database, "ALTER TABLE infrakit_audit DROP CONSTRAINT audit_refuses");
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            int status = 0;
+            while (System.nanoTime() < deadline && status != 200) {
+                call(service, "GET", "/api/v1/credentials", admin, null); // an audited request
+                status = call(service, "GET", "/health/ready", null, null).statusCode();
+                if (status != 200) {
+                    Thread.sleep(100);
+                }
+            }
+            assertEquals(200, status, "ready again once events are recorded");
+            assertEquals(200, call(service, "GET", "/api/v1/credentials/existing", admin, null).statusCode());
+
+            // Every write that changed the store has its PENDING event, recorded before the change.
+            java.util.Set<String> pending = strings(database, "SELECT resource_id FROM infrakit_audit WHERE "
+                    + "type = 'credential.write' AND outcome = 'PENDING' AND resource_id LIKE 'apps/%-%'");
+            java.util.Set<String> changed = strings(database,
+                    "SELECT name FROM infrakit_credential WHERE name LIKE 'apps/%-%'");
+            assertEquals(stored, changed);
+            assertTrue(pending.containsAll(changed), "changed without a PENDING event: " + changed + " vs " + pending);
+        } finally {
+            sql(database, "ALTER TABLE infrakit_audit DROP CONSTRAINT IF EXISTS audit_refuses");
+            service.close();
+        }
+        // Refused batches left no gap: the chain verifies.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = Main.run(List.of("audit", "verify", "--jdbc-url", DemoHttp.jdbcUrl(server, database),
+                "--master-key-file", keyFile.toString()), Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(0, code, out.toString(StandardCharsets.UTF_8));
     }
 }

@@ -2,6 +2,7 @@ package dev.infrakit.backup;
 
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.AuditException;
 import dev.infrakit.audit.AuditSink;
 import dev.infrakit.audit.Resource;
 import dev.infrakit.core.health.HealthCheck;
@@ -43,7 +44,13 @@ import java.util.concurrent.atomic.AtomicReference;
  *   verified backup).</li>
  * </ol>
  * Every outcome is an audit event ({@code backup.completed}, {@code backup.failed},
- * {@code backup.drill}, {@code backup.deleted}) and failures go to the {@link Notifier}. Metrics:
+ * {@code backup.drill}, {@code backup.deleted}) and failures go to the {@link Notifier}. A deletion
+ * is recorded before it takes effect: a {@code backup.deleted} event with outcome PENDING, then the
+ * deletion, then its outcome (detail {@code pending_id}); if the PENDING event cannot be recorded
+ * the backup is kept, and so are the others due for deletion (retention runs again with the next
+ * backup). Backups themselves are recorded after they are taken: taking one deletes nothing, and
+ * one taken while the audit trail is down is better than none; an event that cannot be recorded
+ * after the fact is logged at ERROR. Metrics:
  * {@link #metrics()}; freshness: {@link #freshnessCheck(Duration)}. Thread-safe (runs are
  * serialized by the repository lock).
  */
@@ -122,9 +129,17 @@ public final class BackupRunner {
             if (offsite != null) {
                 copier.copy(verified, repository, offsite);
             }
-            applyRetention(repository, false);
-            if (offsite != null) {
-                applyRetention(offsite, false);
+            try {
+                applyRetention(repository, false);
+                if (offsite != null) {
+                    applyRetention(offsite, false);
+                }
+            } catch (AuditException refused) {
+                // The backup is verified: it counts. Deleting old ones waits until deletions can be audited.
+                LOG.error("Retention after backup {} kept every backup due for deletion: the deletion could not be "
+                        + "recorded in the audit trail first ({})", verified.id(), refused.getMessage());
+                notify(Notification.Severity.WARNING, "Backup retention skipped for " + source.name(),
+                        "Deletions could not be recorded in the audit trail: " + refused.getMessage());
             }
             Duration took = Duration.between(started, clock.instant());
             lastDuration.set(took);
@@ -188,7 +203,11 @@ public final class BackupRunner {
 
     /**
      * Applies retention to this runner's repository; with {@code dryRun}, only says (in the plan
-     * and the log) what it would delete.
+     * and the log) what it would delete. Each deletion is recorded as PENDING in the audit sink before
+     * it is made.
+     *
+     * @throws AuditException if a deletion could not be recorded first: that backup and the rest of
+     *     the plan are kept (the ones deleted before it stay deleted)
      */
     public RetentionPolicy.Plan applyRetention(boolean dryRun) {
         return applyRetention(repository, dryRun);
@@ -201,11 +220,24 @@ public final class BackupRunner {
                 LOG.info("Retention (dry run) would delete backup {} ({}, started {}) from {}", m.id(), m.status(),
                         m.started(), repo.name());
             } else {
-                repo.delete(m.id());
+                Map<String, Object> details = Map.of("repository", repo.name());
+                AuditEvent pending = null;
+                if (audit != null) {
+                    pending = event("backup.deleted", AuditEvent.Outcome.PENDING, AuditEvent.Severity.INFO, m.id(),
+                            null, details).build();
+                    audit.record(pending); // refused: the backup is kept, and the exception ends retention
+                }
+                try {
+                    repo.delete(m.id());
+                } catch (RuntimeException e) {
+                    record("backup.deleted", AuditEvent.Outcome.FAILURE, AuditEvent.Severity.ERROR, m.id(), reason(e),
+                            details, pending);
+                    throw e;
+                }
                 LOG.info("Retention deleted backup {} ({}, started {}) from {}", m.id(), m.status(), m.started(),
                         repo.name());
-                record("backup.deleted", AuditEvent.Outcome.SUCCESS, AuditEvent.Severity.INFO, m.id(), null,
-                        Map.of("repository", repo.name()));
+                record("backup.deleted", AuditEvent.Outcome.SUCCESS, AuditEvent.Severity.INFO, m.id(), null, details,
+                        pending);
             }
         }
         return plan;
@@ -274,16 +306,31 @@ public final class BackupRunner {
         return message == null ? e.getClass().getSimpleName() : message;
     }
 
-    private void record(String type, AuditEvent.Outcome outcome, AuditEvent.Severity severity, String id, String reason,
-            Map<String, ?> details) {
-        if (audit == null) {
-            return;
-        }
+    private AuditEvent.Builder event(String type, AuditEvent.Outcome outcome, AuditEvent.Severity severity, String id,
+            String reason, Map<String, ?> details) {
         AuditEvent.Builder event = AuditEvent.builder(AuditEvent.Category.ADMIN, type).clock(clock).actor(Actor.system())
                 .action("backup").resource(Resource.of("backup", id)).outcome(outcome).severity(severity)
                 .detail("source", source.name()).details(details);
         if (reason != null) {
             event.reason(reason.length() > 900 ? reason.substring(0, 900) + "…" : reason);
+        }
+        return event;
+    }
+
+    private void record(String type, AuditEvent.Outcome outcome, AuditEvent.Severity severity, String id, String reason,
+            Map<String, ?> details) {
+        record(type, outcome, severity, id, reason, details, null);
+    }
+
+    /** Records an event after the fact (as the outcome of {@code pending}, if given); a refusal is logged. */
+    private void record(String type, AuditEvent.Outcome outcome, AuditEvent.Severity severity, String id, String reason,
+            Map<String, ?> details, AuditEvent pending) {
+        if (audit == null) {
+            return;
+        }
+        AuditEvent.Builder event = event(type, outcome, severity, id, reason, details);
+        if (pending != null) {
+            event.follows(pending);
         }
         try {
             audit.record(event.build());

@@ -32,9 +32,16 @@ class BackupRunnerTest {
     private final List<AuditEvent> events = new CopyOnWriteArrayList<>();
     private final List<Notification> notifications = new CopyOnWriteArrayList<>();
 
+    /** When set, the sink refuses the events it accepts, as a full disk would. */
+    private volatile java.util.function.Predicate<AuditEvent> refuse;
+
     private final AuditSink sink = new AuditSink() {
         @Override
         public void record(AuditEvent event) {
+            java.util.function.Predicate<AuditEvent> r = refuse;
+            if (r != null && r.test(event)) {
+                throw new dev.infrakit.audit.AuditException("audit disk full");
+            }
             events.add(event);
         }
 
@@ -118,7 +125,10 @@ class BackupRunnerTest {
                 "the off-site copy has the same, verified");
         assertTrue(offsite.list().stream().allMatch(m -> m.status() == BackupStatus.VERIFIED));
         assertEquals(5, types().stream().filter("backup.completed"::equals).count());
-        assertEquals(4, types().stream().filter("backup.deleted"::equals).count(), "two deletions in each repository");
+        assertEquals(4, events.stream().filter(e -> e.type().equals("backup.deleted")
+                && e.outcome() == AuditEvent.Outcome.SUCCESS).count(), "two deletions in each repository");
+        assertEquals(4, events.stream().filter(e -> e.type().equals("backup.deleted")
+                && e.outcome() == AuditEvent.Outcome.PENDING).count(), "each recorded before it was made");
         assertEquals(5.0, registry.get("infrakit.backup.runs").tag("result", "success").functionCounter().count());
         assertTrue(registry.get("infrakit.backup.last.size").gauge().value() > 0);
     }
@@ -179,6 +189,60 @@ class BackupRunnerTest {
         assertEquals(2, plan.delete().size());
         assertEquals(3, local.list().size(), "dry run deletes nothing");
         assertTrue(Files.exists(dir));
+    }
+
+    private static List<String> ids(BackupRepository repo) {
+        return repo.list().stream().map(Manifest::id).collect(Collectors.toList());
+    }
+
+    @Test
+    void aDeletionIsRecordedBeforeItIsMadeAndARefusedRecordKeepsTheBackup(@TempDir Path dir) {
+        BackupRepository local = LocalBackupRepository.open(dir);
+        BackupRunner keepAll = runner(new ScriptedSource(), local).retention(RetentionPolicy.of(10, 0, 0, 1)).build();
+        for (int i = 0; i < 3; i++) {
+            keepAll.run(BackupKind.DAILY);
+            clock.advance(Duration.ofDays(1));
+        }
+        List<String> all = ids(local);
+        BackupRunner strict = runner(new ScriptedSource(), local).retention(RetentionPolicy.of(1, 0, 0, 1)).build();
+        events.clear();
+        refuse = e -> e.type().equals("backup.deleted");
+        assertThrows(dev.infrakit.audit.AuditException.class, () -> strict.applyRetention(false));
+        assertEquals(all, ids(local), "no deletion without its record");
+
+        // The backup still exists when its PENDING event is recorded; the outcome follows the deletion.
+        refuse = e -> {
+            if (e.type().equals("backup.deleted")) {
+                String id = e.resource().orElseThrow().id();
+                assertEquals(e.outcome() == AuditEvent.Outcome.PENDING, ids(local).contains(id), e.toString());
+            }
+            return false;
+        };
+        assertEquals(2, strict.applyRetention(false).delete().size());
+        assertEquals(all.subList(2, 3), ids(local));
+        assertEquals(List.of("backup.deleted:PENDING", "backup.deleted:SUCCESS", "backup.deleted:PENDING",
+                "backup.deleted:SUCCESS"), events.stream().map(e -> e.type() + ":" + e.outcome())
+                        .collect(Collectors.toList()));
+        assertEquals(events.get(0).id().toString(), events.get(1).details().get(AuditEvent.PENDING_ID));
+        assertEquals(events.get(0).resource(), events.get(1).resource());
+    }
+
+    @Test
+    void aRunWhoseDeletionsCannotBeRecordedKeepsTheOldBackupsAndStillCounts(@TempDir Path dir) {
+        BackupRepository local = LocalBackupRepository.open(dir);
+        BackupRunner runner = runner(new ScriptedSource(), local).retention(RetentionPolicy.of(1, 0, 0, 1)).build();
+        runner.run(BackupKind.DAILY);
+        clock.advance(Duration.ofDays(1));
+        refuse = e -> e.type().equals("backup.deleted");
+        Manifest second = runner.run(BackupKind.DAILY);
+        assertEquals(BackupStatus.VERIFIED, second.status(), "the new backup counts");
+        assertEquals(2, local.list().size(), "the old one is kept: its deletion could not be recorded first");
+        assertEquals(Notification.Severity.WARNING, notifications.get(notifications.size() - 1).severity());
+        assertTrue(types().contains("backup.completed"));
+        refuse = null;
+        clock.advance(Duration.ofDays(1));
+        runner.run(BackupKind.DAILY);
+        assertEquals(1, local.list().size(), "retention caught up once deletions could be recorded");
     }
 
     private static HealthStatus health(BackupRunner runner, Duration rpo) {

@@ -2,6 +2,7 @@ package dev.infrakit.credentials;
 
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.AuditException;
 import dev.infrakit.audit.AuditSink;
 import dev.infrakit.audit.Resource;
 import dev.infrakit.credentials.internal.Names;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Supplier;
 
 /**
@@ -31,8 +33,31 @@ import java.util.function.Supplier;
  * <p>The actor comes from {@link Builder#actor(Supplier)}; by default, from {@link #actingAs(Actor)}
  * on the calling thread, else {@link Actor#system()}.
  *
- * <p>Fail closed: if the audit sink refuses an event, a read does not return its value and the
- * sink's exception is thrown; a write has already happened and the exception is thrown after it.
+ * <p><b>Changes are recorded before they take effect</b> (the rule of Vault's audit devices). Every
+ * operation that changes the store ({@code put}, {@code setCustomMetadata}, {@code setMaxVersions},
+ * {@code delete}, {@code undelete}, {@code destroy}, {@code deleteAll}) is a pair of events:
+ * <ol>
+ *   <li>before the store is called, an event of the operation's type, action, resource, actor and
+ *   details with outcome {@link AuditEvent.Outcome#PENDING} (severity INFO). If the sink refuses
+ *   it, the store is never called and the sink's exception propagates: the change is refused,
+ *   never made unaudited;</li>
+ *   <li>after the store returned or threw, the outcome event (SUCCESS, or FAILURE with the
+ *   severity rules above) whose detail {@link AuditEvent#PENDING_ID} names the PENDING event.</li>
+ * </ol>
+ * If the outcome event cannot be recorded:
+ * <ul>
+ *   <li>when the change took effect, an {@link OutcomeNotRecordedException} (an
+ *   {@link dev.infrakit.audit.AuditException}) is thrown: the change stands, the trail holds its
+ *   PENDING event, and the exception carries the operation, the credential's name and, for a put,
+ *   the version written (never a value);</li>
+ *   <li>when nothing changed (the store threw, or {@code deleteAll} found nothing), an
+ *   {@code AuditException} is thrown, with the store's exception, if any, suppressed in it.</li>
+ * </ul>
+ * So for a change: {@code OutcomeNotRecordedException} means done, any other
+ * {@code AuditException} means not done.
+ *
+ * <p>Reads (get, metadata, list) record one event after the read; fail closed: if the sink refuses
+ * it, the value is not returned and the sink's exception is thrown.
  */
 public final class AuditedCredentialStore extends ForwardingCredentialStore {
     private static final ThreadLocal<Actor> ACTOR = new ThreadLocal<>();
@@ -92,42 +117,86 @@ public final class AuditedCredentialStore extends ForwardingCredentialStore {
 
     private <T> T audited(AuditEvent.Category category, String type, String action, Resource resource,
             Map<String, Object> details, boolean read, Operation<T> operation) {
-        if (read && !auditReads) {
+        if (!read) {
+            return changed(category, type, action, resource, details, operation);
+        }
+        if (!auditReads) {
             return operation.run();
         }
+        Actor who = actor.get();
         T result;
         try {
             result = operation.run();
         } catch (RuntimeException e) {
-            record(category, type, action, resource, details, e, null);
+            sink.record(outcome(event(category, type, action, resource, details, who), e, null).build());
             throw e;
         }
-        record(category, type, action, resource, details, null, result);
+        sink.record(outcome(event(category, type, action, resource, details, who), null, result).build());
         return result;
     }
 
-    private void record(AuditEvent.Category category, String type, String action, Resource resource,
-            Map<String, Object> details, RuntimeException failure, Object result) {
-        AuditEvent.Builder event = AuditEvent.builder(category, type).clock(clock).actor(actor.get()).action(action)
-                .resource(resource).details(details);
+    /** A change: PENDING first (nothing happens if it fails), then the change, then its outcome. */
+    private <T> T changed(AuditEvent.Category category, String type, String action, Resource resource,
+            Map<String, Object> details, Operation<T> operation) {
+        Actor who = actor.get();
+        AuditEvent pending = event(category, type, action, resource, details, who)
+                .outcome(AuditEvent.Outcome.PENDING).severity(AuditEvent.Severity.INFO).build();
+        sink.record(pending);
+        T result;
+        try {
+            result = operation.run();
+        } catch (RuntimeException failure) {
+            try {
+                sink.record(outcome(event(category, type, action, resource, details, who), failure, null)
+                        .follows(pending).build());
+            } catch (RuntimeException notRecorded) {
+                AuditException thrown = new AuditException(type + " of '" + resource.id() + "' failed ("
+                        + failure.getClass().getSimpleName() + ") and changed nothing, but its outcome could not be "
+                        + "recorded: " + notRecorded.getMessage(), notRecorded);
+                thrown.addSuppressed(failure);
+                throw thrown;
+            }
+            throw failure;
+        }
+        try {
+            sink.record(outcome(event(category, type, action, resource, details, who), null, result)
+                    .follows(pending).build());
+        } catch (RuntimeException notRecorded) {
+            if (Boolean.FALSE.equals(result)) {
+                // deleteAll of a credential that did not exist: nothing changed.
+                throw new AuditException(type + " of '" + resource.id() + "' changed nothing (no such credential), "
+                        + "but its outcome could not be recorded: " + notRecorded.getMessage(), notRecorded);
+            }
+            throw new OutcomeNotRecordedException(type, resource.id(), result instanceof Integer
+                    ? OptionalInt.of((Integer) result) : OptionalInt.empty(), notRecorded);
+        }
+        return result;
+    }
+
+    private AuditEvent.Builder event(AuditEvent.Category category, String type, String action, Resource resource,
+            Map<String, Object> details, Actor who) {
+        return AuditEvent.builder(category, type).clock(clock).actor(who).action(action).resource(resource)
+                .details(details);
+    }
+
+    /** Adds the outcome (and the version or count of the result) to {@code event}. */
+    private static AuditEvent.Builder outcome(AuditEvent.Builder event, RuntimeException failure, Object result) {
         if (result instanceof Secret) {
             event.detail("version", ((Secret) result).version());
-        } else if (result instanceof Integer && "write".equals(action)) {
+        } else if (result instanceof Integer) {
             event.detail("version", result);
         } else if (result instanceof List) {
             event.detail("count", ((List<?>) result).size());
         }
         if (failure == null) {
-            event.outcome(AuditEvent.Outcome.SUCCESS).severity(AuditEvent.Severity.INFO);
-        } else {
-            AuditEvent.Severity severity = failure instanceof CredentialIntegrityException ? AuditEvent.Severity.CRITICAL
-                    : failure instanceof CredentialNotFoundException || failure instanceof VersionConflictException
-                            || failure instanceof IllegalArgumentException ? AuditEvent.Severity.WARN
-                                    : AuditEvent.Severity.ERROR;
-            event.outcome(AuditEvent.Outcome.FAILURE).severity(severity)
-                    .reason(failure.getClass().getSimpleName() + ": " + failure.getMessage());
+            return event.outcome(AuditEvent.Outcome.SUCCESS).severity(AuditEvent.Severity.INFO);
         }
-        sink.record(event.build());
+        AuditEvent.Severity severity = failure instanceof CredentialIntegrityException ? AuditEvent.Severity.CRITICAL
+                : failure instanceof CredentialNotFoundException || failure instanceof VersionConflictException
+                        || failure instanceof IllegalArgumentException ? AuditEvent.Severity.WARN
+                                : AuditEvent.Severity.ERROR;
+        return event.outcome(AuditEvent.Outcome.FAILURE).severity(severity)
+                .reason(failure.getClass().getSimpleName() + ": " + failure.getMessage());
     }
 
     private static Resource credential(String name) {

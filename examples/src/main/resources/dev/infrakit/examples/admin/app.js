@@ -368,12 +368,19 @@
   // ------------------------------------------------------------------ audit and health
 
   async function refreshAudit() {
-    const data = await api('GET', '/api/v1/audit?limit=50');
-    const rows = data.events.map((e) => {
+    // A change is recorded twice: PENDING before it takes effect, then its outcome, which names the
+    // PENDING event in details.pending_id. Show one row per action: its outcome, or the PENDING event
+    // alone when no outcome was recorded (yet). An outcome is newer than its PENDING event, so a
+    // PENDING event in the window has its outcome there too, if there is one.
+    const data = await api('GET', '/api/v1/audit?limit=100');
+    const followed = new Set(data.events.map((e) => e.details && e.details.pending_id).filter(Boolean));
+    const shown = data.events.filter((e) => !(e.outcome === 'PENDING' && followed.has(e.id))).slice(0, 50);
+    const rows = shown.map((e) => {
       const tr = el('tr');
       const actor = e.actor ? e.actor.id + (e.actor.kind ? ' (' + e.actor.kind.toLowerCase() + ')' : '') : '';
       const resource = e.resource ? e.resource.type + ' ' + e.resource.id : '';
-      tr.append(timeCell(e.time), el('td', e.type), el('td', actor), el('td', resource), el('td', e.outcome));
+      const outcome = e.outcome === 'PENDING' ? 'PENDING (no outcome recorded)' : e.outcome;
+      tr.append(timeCell(e.time), el('td', e.type), el('td', actor), el('td', resource), el('td', outcome));
       return tr;
     });
     $('audit-body').replaceChildren(...rows);

@@ -71,8 +71,17 @@ import java.util.function.Supplier;
  * refused key (category SECURITY, severity WARN, outcome DENIED, actor anonymous, with the failure
  * and a reason; a rejected unknown key and a wrong secret are told apart here, for the operator).
  * No event holds a key or a hash. Successful verifications are not audited (one per request would
- * drown the log). Fail closed: an exception from the sink is thrown to the caller (after the key
- * was stored or revoked; instead of the refusal).
+ * drown the log; what the key is used for is audited where it is done), so a valid key verifies
+ * while the sink is down.
+ *
+ * <p>Creating and revoking are recorded before they take effect: an {@code api-key.created} or
+ * {@code api-key.revoked} event with outcome PENDING, then the change, then its outcome (detail
+ * {@code pending_id}). If the sink refuses the PENDING event, nothing is stored or revoked and the
+ * sink's exception is thrown. If it refuses the outcome: a created key is removed again (its secret
+ * was never handed out) and an {@link dev.infrakit.audit.AuditException} is thrown; a revocation
+ * stands and an {@link dev.infrakit.credentials.OutcomeNotRecordedException} says so. A rejection is
+ * still a rejection when its {@code api-key.rejected} event is refused: {@link #verify} throws the
+ * sink's exception instead of returning it, never a success.
  *
  * <p>Times are truncated to microseconds (the precision of PostgreSQL). Store failures propagate
  * as {@link CredentialException}s. Thread-safe.
@@ -121,7 +130,8 @@ public final class ApiKeys {
      * @throws IllegalArgumentException if an argument is invalid (the message names it), or the
      *     validity is zero or negative
      * @throws CredentialException if the store fails
-     * @throws dev.infrakit.audit.AuditException if the audit sink refuses the event (the key was stored)
+     * @throws dev.infrakit.audit.AuditException if the audit sink refuses an event (no key is left
+     *     stored: a refused PENDING event stores nothing, a refused outcome removes the key again)
      */
     public NewApiKey create(String subject, Set<String> roles, String name, Duration validity) {
         ApiKeyRecord.requireSubject(subject);
@@ -139,15 +149,42 @@ public final class ApiKeys {
             try {
                 ApiKeyRecord record = new ApiKeyRecord(keyId, ApiKeyFormat.hash(secret), subject, checkedRoles, name,
                         now, expires, null, null);
-                if (store.insert(record)) {
-                    NewApiKey issued = new NewApiKey(ApiKeyFormat.format(keyId, secret), record);
-                    audit(AuditEvent.builder(AuditEvent.Category.ADMIN, "api-key.created").actor(actor.get())
-                            .action("create").resource(Resource.of("api-key", keyId))
-                            .detail("subject", subject).detail("roles", List.copyOf(new TreeSet<>(checkedRoles)))
-                            .detail("name", name)
-                            .details(expires == null ? Map.of() : Map.of("expires_at", expires.toString())));
-                    return issued;
+                Actor who = actor.get();
+                Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN,
+                        "api-key.created").actor(who).action("create").resource(Resource.of("api-key", keyId))
+                        .detail("subject", subject).detail("roles", List.copyOf(new TreeSet<>(checkedRoles)))
+                        .detail("name", name)
+                        .details(expires == null ? Map.of() : Map.of("expires_at", expires.toString()));
+                AuditEvent pending = pending(event.get());
+                boolean inserted;
+                try {
+                    inserted = store.insert(record);
+                } catch (RuntimeException e) {
+                    outcomeOfNothing(after(event.get(), pending).outcome(AuditEvent.Outcome.FAILURE)
+                            .severity(AuditEvent.Severity.ERROR).reason(reason(e)), e);
+                    throw e;
                 }
+                if (!inserted) {
+                    outcomeOfNothing(after(event.get(), pending).outcome(AuditEvent.Outcome.FAILURE)
+                            .severity(AuditEvent.Severity.WARN).reason("key id already in use; another is drawn"),
+                            null);
+                    continue;
+                }
+                try {
+                    audit(after(event.get(), pending));
+                } catch (RuntimeException notRecorded) {
+                    // Never handed out, so nobody can use it: remove it rather than leave an unaudited key.
+                    try {
+                        store.delete(keyId);
+                    } catch (RuntimeException e) {
+                        notRecorded.addSuppressed(e);
+                        LOG.warn("Could not remove API key {} whose creation could not be audited (it is unusable: "
+                                + "its secret was never handed out): {}", keyId, e.getMessage());
+                    }
+                    throw new dev.infrakit.audit.AuditException("API key " + keyId + " was not created: its creation "
+                            + "could not be recorded in the audit trail (" + notRecorded.getMessage() + ")", notRecorded);
+                }
+                return new NewApiKey(ApiKeyFormat.format(keyId, secret), record);
             } finally {
                 Arrays.fill(secret, (byte) 0);
             }
@@ -216,23 +253,41 @@ public final class ApiKeys {
      *     was already revoked
      * @throws IllegalArgumentException if {@code keyId} is not a key id
      * @throws CredentialException if the store fails
-     * @throws dev.infrakit.audit.AuditException if the audit sink refuses the event (after the revocation)
+     * @throws dev.infrakit.audit.AuditException if the audit sink refuses its PENDING event (nothing is
+     *     revoked), or refuses the outcome of a call that revoked nothing
+     * @throws dev.infrakit.credentials.OutcomeNotRecordedException if the key was revoked but the
+     *     outcome could not be recorded (the revocation stands)
      */
     public boolean revoke(String keyId) {
         if (!ApiKeyFormat.isKeyId(Objects.requireNonNull(keyId, "keyId"))) {
             throw new IllegalArgumentException("Not an API key id: expected " + ApiKeyFormat.KEY_ID_LENGTH
                     + " characters of a-z and 2-7");
         }
-        boolean revoked = store.revoke(keyId, now());
-        lastUseWritten.remove(keyId);
-        AuditEvent.Builder event = AuditEvent.builder(AuditEvent.Category.ADMIN, "api-key.revoked")
-                .actor(actor.get()).action("revoke").resource(Resource.of("api-key", keyId));
-        if (!revoked) {
-            event.outcome(AuditEvent.Outcome.FAILURE).severity(AuditEvent.Severity.WARN)
-                    .reason("no such API key, or already revoked");
+        Actor who = actor.get();
+        Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN, "api-key.revoked")
+                .actor(who).action("revoke").resource(Resource.of("api-key", keyId));
+        AuditEvent pending = pending(event.get());
+        boolean revoked;
+        try {
+            revoked = store.revoke(keyId, now());
+        } catch (RuntimeException e) {
+            outcomeOfNothing(after(event.get(), pending).outcome(AuditEvent.Outcome.FAILURE)
+                    .severity(AuditEvent.Severity.ERROR).reason(reason(e)), e);
+            throw e;
         }
-        audit(event);
-        return revoked;
+        lastUseWritten.remove(keyId);
+        if (!revoked) {
+            outcomeOfNothing(after(event.get(), pending).outcome(AuditEvent.Outcome.FAILURE)
+                    .severity(AuditEvent.Severity.WARN).reason("no such API key, or already revoked"), null);
+            return false;
+        }
+        try {
+            audit(after(event.get(), pending));
+        } catch (RuntimeException notRecorded) {
+            throw new dev.infrakit.credentials.OutcomeNotRecordedException("api-key.revoked", keyId,
+                    java.util.OptionalInt.empty(), notRecorded);
+        }
+        return true;
     }
 
     /**
@@ -295,6 +350,45 @@ public final class ApiKeys {
     private void audit(AuditEvent.Builder event) {
         if (auditSink != null) {
             auditSink.record(event.clock(clock).build());
+        }
+    }
+
+    private static String reason(RuntimeException e) {
+        String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
+        return reason.length() <= 500 ? reason : reason.substring(0, 500) + "…";
+    }
+
+    /** {@code event} as the outcome of {@code pending} (none without a sink). */
+    private static AuditEvent.Builder after(AuditEvent.Builder event, AuditEvent pending) {
+        return pending == null ? event : event.follows(pending);
+    }
+
+    /** Records {@code event} as PENDING (before the change); null without a sink. */
+    private AuditEvent pending(AuditEvent.Builder event) {
+        if (auditSink == null) {
+            return null;
+        }
+        AuditEvent pending = event.clock(clock).outcome(AuditEvent.Outcome.PENDING).severity(AuditEvent.Severity.INFO)
+                .build();
+        auditSink.record(pending);
+        return pending;
+    }
+
+    /**
+     * Records the outcome of a change that did not happen; if the sink refuses it, throws an
+     * AuditException saying nothing changed (with {@code failure}, if any, suppressed).
+     */
+    private void outcomeOfNothing(AuditEvent.Builder event, RuntimeException failure) {
+        try {
+            audit(event);
+        } catch (RuntimeException notRecorded) {
+            dev.infrakit.audit.AuditException thrown = new dev.infrakit.audit.AuditException("Nothing was changed, "
+                    + "but the outcome could not be recorded in the audit trail: " + notRecorded.getMessage(),
+                    notRecorded);
+            if (failure != null) {
+                thrown.addSuppressed(failure);
+            }
+            throw thrown;
         }
     }
 

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.AuditException;
 import dev.infrakit.audit.AuditSink;
 
 import java.io.IOException;
@@ -31,6 +32,13 @@ import java.util.function.Function;
  * given ({@code auth.invalid-token}, {@code auth.ambiguous-credentials}; API keys audit their own
  * refusals). Responses and events never contain the credential.
  *
+ * <p>A failed audit never turns a refusal into a success: if the sink refuses the event of a refused
+ * credential (here, or {@link ApiKeys#verify}'s), the request ends there with 503
+ * {@code application/problem+json} ("audit unavailable", {@code Retry-After: 5}): no principal, and
+ * it does not go on, not even as anonymous. Accepted credentials are not audited here (one event
+ * per request would drown the trail; what a request does is audited where it is done), so a valid
+ * token or key passes while the sink is down, and the audited actions behind it refuse.
+ *
  * <pre>{@code
  * AuthFilter auth = AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(audit)
  *         .require("/api/v1/admin/", "admin").requireAuthenticated("/api/v1/credentials").build();
@@ -38,6 +46,9 @@ import java.util.function.Function;
  * }</pre>
  */
 public final class AuthFilter extends Filter {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AuthFilter.class);
+    /** What a 503 for an unavailable audit trail asks the client to wait. */
+    private static final String RETRY_AFTER_SECONDS = "5";
     /**
      * The principal of each exchange in flight. Not the exchange's attributes: on Java 17 those are
      * the context's, shared by every concurrent request. Weak keys: an entry goes with its exchange,
@@ -90,24 +101,34 @@ public final class AuthFilter extends Filter {
         String bearer = bearer(authorization);
         Principal principal = null;
         String problem = null;
-        if (bearer != null && apiKey != null) {
-            problem = "both a bearer token and an API key";
-            record(exchange, "auth.ambiguous-credentials", "the request carries both a bearer token and an API key");
-        } else if (bearer != null && tokens != null) {
-            AuthResult result = tokens.verify(bearer);
-            if (result.ok()) {
-                principal = result.principal();
-            } else {
-                problem = "invalid token";
-                record(exchange, "auth.invalid-token", result.failure().orElseThrow() + ": " + result.detail());
+        try {
+            if (bearer != null && apiKey != null) {
+                problem = "both a bearer token and an API key";
+                record(exchange, "auth.ambiguous-credentials", "the request carries both a bearer token and an API key");
+            } else if (bearer != null && tokens != null) {
+                AuthResult result = tokens.verify(bearer);
+                if (result.ok()) {
+                    principal = result.principal();
+                } else {
+                    problem = "invalid token";
+                    record(exchange, "auth.invalid-token", result.failure().orElseThrow() + ": " + result.detail());
+                }
+            } else if (apiKey != null && apiKeys != null) {
+                AuthResult result = apiKeys.verify(apiKey);
+                if (result.ok()) {
+                    principal = result.principal();
+                } else {
+                    problem = "invalid API key";
+                }
             }
-        } else if (apiKey != null && apiKeys != null) {
-            AuthResult result = apiKeys.verify(apiKey);
-            if (result.ok()) {
-                principal = result.principal();
-            } else {
-                problem = "invalid API key";
-            }
+        } catch (AuditException refused) {
+            // The refusal could not be recorded: the request is refused outright, never let through.
+            LOG.warn("{} {} refused: the audit event of its refused credentials could not be recorded: {}",
+                    exchange.getRequestMethod(), truncate(exchange.getRequestURI().getPath(), 200), refused.getMessage());
+            exchange.getResponseHeaders().set("Retry-After", RETRY_AFTER_SECONDS);
+            respond(exchange, 503, "Audit unavailable", "The audit trail cannot record this request now, so it "
+                    + "was refused; try again later.");
+            return;
         }
         if (principal != null) {
             PRINCIPALS.put(exchange, principal);

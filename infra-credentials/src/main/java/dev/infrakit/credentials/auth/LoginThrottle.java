@@ -64,9 +64,21 @@ import java.util.function.Supplier;
  *   {@code remaining_seconds};</li>
  *   <li>{@code login.succeeded} — INFO, SUCCESS.</li>
  * </ul>
- * This class never sees a password, so none can reach an event or a log line. The state changes
- * before the event is recorded; if the sink throws, its exception propagates (so a success that
- * cannot be audited is not returned by {@link #attempt}).
+ * This class never sees a password, so none can reach an event or a log line.
+ *
+ * <p><b>When the sink refuses an event</b>, its exception propagates and a failed audit never turns
+ * a refusal into a success:
+ * <ul>
+ *   <li>a failed login is counted (and may start a lock) <em>before</em> its events are recorded, so
+ *   it counts even when they cannot be: {@link #attempt} throws instead of returning the refusal,
+ *   and an attacker gains no guesses from an audit outage;</li>
+ *   <li>an attempt refused while locked stays refused ({@link #attempt} throws instead of returning
+ *   LOCKED);</li>
+ *   <li>a successful login is recorded <em>before</em> it takes effect: if {@code login.succeeded}
+ *   cannot be recorded, {@link #attempt} throws instead of returning the success, the user's
+ *   failures are not cleared, and the attempt counts neither as a success nor as a failure (a
+ *   correct password is not a guess). A login is never accepted unaudited.</li>
+ * </ul>
  *
  * <p>Thread-safe: one lock guards the table, held for a few map operations and never while the
  * authenticator or the audit sink runs.
@@ -173,6 +185,7 @@ public final class LoginThrottle {
      *
      * @param clientAddress where the attempt came from (for the audit), or {@code null}
      * @throws IllegalArgumentException if the user name is blank or longer than 256 characters
+     * @throws dev.infrakit.audit.AuditException if the sink refuses the event (the failure still counts)
      */
     public void recordFailure(String username, String clientAddress) {
         String key = normalize(username);
@@ -194,16 +207,19 @@ public final class LoginThrottle {
     }
 
     /**
-     * {@link #recordSuccess(String)}, auditing the client address too.
+     * {@link #recordSuccess(String)}, auditing the client address too. The event is recorded first:
+     * if the sink refuses it, its exception propagates and the failures are not forgotten.
      *
      * @param clientAddress where the login came from, or {@code null}
+     * @throws dev.infrakit.audit.AuditException if the sink refuses the event
      */
     public void recordSuccess(String username, String clientAddress) {
         String key = normalize(username);
+        // Recorded first: a success that cannot be audited does not clear the failures.
+        audit(List.of(event(key, clientAddress, "login.succeeded")));
         synchronized (lock) {
             succeeded(key);
         }
-        audit(List.of(event(key, clientAddress, "login.succeeded")));
     }
 
     /**
@@ -233,6 +249,8 @@ public final class LoginThrottle {
      * @param clientAddress where the attempt comes from (for the audit), or {@code null}
      * @throws IllegalArgumentException if the user name is blank or longer than 256 characters
      * @throws NullPointerException if {@code authenticate} returns {@code null}
+     * @throws dev.infrakit.audit.AuditException if the sink refuses an event: the attempt is refused
+     *     (a failure is still counted; a success is not returned and clears nothing)
      */
     public AuthResult attempt(String username, String clientAddress, Supplier<AuthResult> authenticate) {
         String key = normalize(username);
@@ -288,17 +306,32 @@ public final class LoginThrottle {
             }
             throw e;
         }
+        if (result.ok()) {
+            // Recorded before it takes effect: a success the sink refuses is not returned, clears no
+            // failures and counts as nothing.
+            try {
+                audit(List.of(event(key, clientAddress, "login.succeeded")));
+            } catch (RuntimeException | Error e) {
+                synchronized (lock) {
+                    entry.inFlight--;
+                    if (entry.inFlight == 0 && entry.count == 0 && counting.get(key) == entry) {
+                        counting.remove(key);
+                    }
+                }
+                throw e;
+            }
+            synchronized (lock) {
+                entry.inFlight--;
+                succeeded(key);
+            }
+            return result;
+        }
+        // Counted first: a failure whose events the sink refuses still counts (and the caller gets
+        // the sink's exception, never a success).
         List<AuditEvent.Builder> events = new ArrayList<>(2);
         synchronized (lock) {
             entry.inFlight--;
-            if (result.ok()) {
-                succeeded(key);
-            } else {
-                failed(key, clientAddress, events);
-            }
-        }
-        if (result.ok()) {
-            events.add(event(key, clientAddress, "login.succeeded"));
+            failed(key, clientAddress, events);
         }
         audit(events);
         return result;

@@ -204,7 +204,16 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
      * retirement and removes keys already retired. Safe from several instances at once: exactly one
      * key is added per call that wins the check-and-set; a losing call re-reads and retries.
      *
+     * <p>With an {@link Builder#auditSink audit sink}, each attempt is recorded before it takes
+     * effect: a {@code token-keys.rotated} event with outcome PENDING (naming the new key), then the
+     * write, then its outcome (SUCCESS, or FAILURE when another instance changed the keys first and
+     * the attempt is retried). If the PENDING event is refused, the keys are not changed and the
+     * sink's exception is thrown.
+     *
      * @return the new key's id
+     * @throws dev.infrakit.audit.AuditException if the sink refuses the PENDING event (nothing changed)
+     * @throws dev.infrakit.credentials.OutcomeNotRecordedException if the new key was stored but the
+     *     outcome could not be recorded (the rotation stands)
      */
     public String rotate() {
         for (int attempt = 0; attempt < 10; attempt++) {
@@ -212,14 +221,31 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
             Instant now = clock.instant();
             List<Entry> next = next(s.entries, now);
             Entry added = next.get(next.size() - 1);
+            dev.infrakit.audit.AuditEvent pending = audit(event(added).outcome(
+                    dev.infrakit.audit.AuditEvent.Outcome.PENDING));
+            int version;
             try {
-                store.put(name, encode(next), WriteCondition.ifVersion(s.currentVersion));
-                refreshNow();
-                audit(added);
-                return added.key.kid();
+                version = store.put(name, encode(next), WriteCondition.ifVersion(s.currentVersion));
             } catch (VersionConflictException raced) {
                 refreshNow(); // another instance rotated or changed the keys: start from theirs
+                outcome(pending, event(added).outcome(dev.infrakit.audit.AuditEvent.Outcome.FAILURE)
+                        .severity(dev.infrakit.audit.AuditEvent.Severity.WARN)
+                        .reason("another instance changed the keys first; retrying"), raced);
+                continue;
+            } catch (RuntimeException failed) {
+                outcome(pending, event(added).outcome(dev.infrakit.audit.AuditEvent.Outcome.FAILURE)
+                        .severity(dev.infrakit.audit.AuditEvent.Severity.ERROR)
+                        .reason(failed.getClass().getSimpleName()), failed);
+                throw failed;
             }
+            refreshNow();
+            try {
+                outcome(pending, event(added), null);
+            } catch (RuntimeException notRecorded) {
+                throw new dev.infrakit.credentials.OutcomeNotRecordedException("token-keys.rotated", name,
+                        java.util.OptionalInt.of(version), notRecorded);
+            }
+            return added.key.kid();
         }
         throw new IllegalStateException("Could not rotate the signing keys '" + name + "': the credential kept changing");
     }
@@ -240,14 +266,47 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
         return next;
     }
 
-    private void audit(Entry added) {
-        if (audit != null) {
-            audit.record(dev.infrakit.audit.AuditEvent.builder(dev.infrakit.audit.AuditEvent.Category.ADMIN,
-                    "token-keys.rotated").clock(clock).actor(dev.infrakit.audit.Actor.system())
-                    .action("rotate").resource(dev.infrakit.audit.Resource.of("credential", name))
-                    .outcome(dev.infrakit.audit.AuditEvent.Outcome.SUCCESS)
-                    .detail("kid", added.key.kid()).detail("algorithm", algorithm.name())
-                    .detail("signs_from", added.activates.toString()).build());
+    /** The {@code token-keys.rotated} event adding {@code added} (outcome SUCCESS unless changed). */
+    private dev.infrakit.audit.AuditEvent.Builder event(Entry added) {
+        return dev.infrakit.audit.AuditEvent.builder(dev.infrakit.audit.AuditEvent.Category.ADMIN,
+                "token-keys.rotated").clock(clock).actor(dev.infrakit.audit.Actor.system())
+                .action("rotate").resource(dev.infrakit.audit.Resource.of("credential", name))
+                .outcome(dev.infrakit.audit.AuditEvent.Outcome.SUCCESS)
+                .detail("kid", added.key.kid()).detail("algorithm", algorithm.name())
+                .detail("signs_from", added.activates.toString());
+    }
+
+    /** Records {@code event} (without a sink: nothing, and null). */
+    private dev.infrakit.audit.AuditEvent audit(dev.infrakit.audit.AuditEvent.Builder event) {
+        if (audit == null) {
+            return null;
+        }
+        dev.infrakit.audit.AuditEvent built = event.build();
+        audit.record(built);
+        return built;
+    }
+
+    /**
+     * Records the outcome of {@code pending}. If the sink refuses it: after a change that did not
+     * happen ({@code failure} given), throws an AuditException saying nothing changed, with
+     * {@code failure} suppressed; else rethrows the sink's exception.
+     */
+    private void outcome(dev.infrakit.audit.AuditEvent pending, dev.infrakit.audit.AuditEvent.Builder event,
+            RuntimeException failure) {
+        if (pending == null) {
+            return;
+        }
+        try {
+            audit(event.follows(pending));
+        } catch (RuntimeException notRecorded) {
+            if (failure == null) {
+                throw notRecorded;
+            }
+            dev.infrakit.audit.AuditException thrown = new dev.infrakit.audit.AuditException("The signing keys '" + name
+                    + "' were not changed, but the outcome could not be recorded: " + notRecorded.getMessage(),
+                    notRecorded);
+            thrown.addSuppressed(failure);
+            throw thrown;
         }
     }
 
@@ -407,7 +466,10 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
             return this;
         }
 
-        /** Records each rotation ({@code token-keys.rotated}: the new key id and when it signs; no key material). */
+        /**
+         * Records each rotation ({@code token-keys.rotated}: the new key id and when it signs; no key
+         * material), as a PENDING event before the keys change and its outcome after.
+         */
         public Builder auditSink(dev.infrakit.audit.AuditSink audit) {
             this.audit = Objects.requireNonNull(audit, "audit");
             return this;

@@ -4,12 +4,14 @@ import dev.infrakit.core.schedule.Schedule;
 import dev.infrakit.core.schedule.ScheduledJob;
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.AuditException;
 import dev.infrakit.audit.AuditSink;
 import dev.infrakit.audit.Resource;
 import dev.infrakit.credentials.CredentialException;
 import dev.infrakit.credentials.CredentialMetadata;
 import dev.infrakit.credentials.CredentialNotFoundException;
 import dev.infrakit.credentials.CredentialStore;
+import dev.infrakit.credentials.OutcomeNotRecordedException;
 import dev.infrakit.credentials.Secret;
 import dev.infrakit.credentials.SecretValue;
 import dev.infrakit.credentials.VersionConflictException;
@@ -30,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
@@ -83,6 +86,21 @@ import java.util.regex.Pattern;
  * {@code rotation.failed} (severity ERROR, with the step and the reason) and
  * {@code rotation.rolled-back}. Details hold the rotation's id and version numbers, never a value;
  * reasons are exception messages with every secret field of the versions involved masked.
+ *
+ * <p>Each step is recorded <b>before it takes effect</b>: an event of the step's type with outcome
+ * PENDING, then the step (the state write; for create, apply, test and rollback the strategy's call
+ * too), then its outcome, linked by the detail {@code pending_id}: SUCCESS, or {@code rotation.failed}
+ * for a step that failed. If the sink refuses:
+ * <ul>
+ *   <li>a PENDING event: the step is not taken and the sink's exception is thrown; the rotation
+ *   stays at its last recorded step (refused at {@code rotation.started}: nothing happened);</li>
+ *   <li>the outcome of a step short of the end, or a step's failure: the run stops there, as a crash
+ *   would (nothing is rolled back without its record) and throws an
+ *   {@link dev.infrakit.audit.AuditException}; CURRENT is unchanged and the next run continues (at
+ *   once by its id, else after the lease);</li>
+ *   <li>the outcome of {@code rotation.finished} or {@code rotation.rolled-back}: the rotation (or
+ *   rollback) stands, listeners are told, and an {@link OutcomeNotRecordedException} is thrown.</li>
+ * </ul>
  *
  * <p>Thread-safe. Rotating one credential from several threads or processes is safe (see above).
  */
@@ -196,6 +214,10 @@ public final class RotationEngine {
      *     says whether the rollback worked) or this run lost the rotation to another engine
      * @throws CredentialNotFoundException if the credential does not exist
      * @throws IllegalArgumentException if no strategy is registered for {@code name}
+     * @throws dev.infrakit.audit.AuditException if the audit sink refused an event: the run stopped
+     *     with CURRENT unchanged (see the class comment)
+     * @throws OutcomeNotRecordedException if the rotation finished (or was rolled back) but its
+     *     outcome could not be recorded
      */
     public RotationResult rotate(String name) {
         return rotate(name, null);
@@ -248,16 +270,20 @@ public final class RotationEngine {
             }
             int newest = newestVersion(name);
             String id = rotationId != null ? rotationId : UUID.randomUUID().toString();
+            Map<String, Object> details = Map.of("currentVersion", state.current());
+            AuditEvent pending = pending("rotation.started", name, id, details);
             Loaded started;
             try {
                 started = write(name, loaded, state.start(id, newest, now));
             } catch (RotationException conflict) {
+                outcomeOfNothing(pending, "rotation.started", name, id, details, AuditEvent.Severity.WARN,
+                        "another engine wrote the rotation state first", conflict);
                 if (attempt < START_ATTEMPTS) {
                     continue; // Someone else wrote the state first: look again.
                 }
                 throw conflict;
             }
-            audit("rotation.started", name, id, Map.of("currentVersion", state.current()), null);
+            stepDone(pending, "rotation.started", name, id, details, "started");
             return drive(name, strategy, started, false);
         }
     }
@@ -272,6 +298,8 @@ public final class RotationEngine {
         Secret current = readLabelled(name, state.current(), "CURRENT", id);
         Secret previous = find(name, state.previous());
         Secret pending = null;
+        // The PENDING event of the step under way, until its outcome is recorded.
+        AuditEvent step = null;
         try {
             if (state.step() == Step.FAILED) {
                 pending = find(name, state.pending());
@@ -280,6 +308,7 @@ public final class RotationEngine {
             }
             try {
                 if (state.step() == Step.STARTED) {
+                    step = pending("rotation.created", name, id, Map.of());
                     int version = newestVersion(name);
                     if (version > state.base()) {
                         LOG.info("Adopting version {} of '{}' as PENDING of rotation {}", version, name, id);
@@ -295,43 +324,72 @@ public final class RotationEngine {
                         }
                     }
                     loaded = write(name, loaded, loaded.state.withPending(version, clock.instant()));
-                    audit("rotation.created", name, id, Map.of("pendingVersion", version), null);
+                    stepDone(step, "rotation.created", name, id, Map.of("pendingVersion", version), "created");
+                    step = null;
                 }
                 pending = readLabelled(name, loaded.state.pending(), "PENDING", id);
                 RotationContext context = new RotationContext(name, id, loaded.state.started(), current, previous,
                         pending);
                 if (loaded.state.step() == Step.CREATED) {
+                    step = pending("rotation.applied", name, id, Map.of("pendingVersion", pending.version()));
                     call("apply", () -> {
                         strategy.apply(context);
                         return null;
                     });
                     loaded = write(name, loaded, loaded.state.withStep(Step.APPLIED, clock.instant()));
-                    audit("rotation.applied", name, id, Map.of("pendingVersion", pending.version()), null);
+                    stepDone(step, "rotation.applied", name, id, Map.of("pendingVersion", pending.version()), "applied");
+                    step = null;
                 }
                 if (loaded.state.step() == Step.APPLIED) {
+                    step = pending("rotation.tested", name, id, Map.of("pendingVersion", pending.version()));
                     call("test", () -> {
                         strategy.test(context);
                         return null;
                     });
                     loaded = write(name, loaded, loaded.state.withStep(Step.TESTED, clock.instant()));
-                    audit("rotation.tested", name, id, Map.of("pendingVersion", pending.version()), null);
+                    stepDone(step, "rotation.tested", name, id, Map.of("pendingVersion", pending.version()), "tested");
+                    step = null;
                 }
             } catch (StepFailure failure) {
-                return fail(name, strategy, loaded, current, previous, pending, failure);
+                return fail(name, strategy, loaded, current, previous, pending, failure, step);
+            } catch (AuditException refused) {
+                throw refused; // a PENDING event or an outcome refused: the run stops where it is
+            } catch (RuntimeException stopped) {
+                // Lost the rotation to another engine, or the store failed: the step's outcome.
+                outcomeOfNothing(step, type(step), name, id, Map.of(), AuditEvent.Severity.ERROR,
+                        redact(describe(stopped), current, previous, pending), stopped);
+                throw stopped;
             }
             if (loaded.state.step() != Step.TESTED) {
                 throw new IllegalStateException("Rotation state of '" + name + "' at unexpected step "
                         + loaded.state.step());
             }
             RotationState before = loaded.state;
-            loaded = write(name, loaded, before.finish());
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("previousVersion", before.current());
             details.put("currentVersion", before.pending());
-            audit("rotation.finished", name, id, details, null);
+            step = pending("rotation.finished", name, id, details);
+            try {
+                loaded = write(name, loaded, before.finish());
+            } catch (RuntimeException stopped) {
+                outcomeOfNothing(step, "rotation.finished", name, id, details, AuditEvent.Severity.ERROR,
+                        redact(describe(stopped), current, previous, pending), stopped);
+                throw stopped;
+            }
             LOG.info("Rotated '{}': version {} is CURRENT, {} PREVIOUS (rotation {})", name, before.pending(),
                     before.current(), id);
+            RuntimeException notRecorded = null;
+            try {
+                outcome(step, "rotation.finished", name, id, details, null, null);
+            } catch (RuntimeException e) {
+                notRecorded = e;
+            }
+            // Consumers need the new CURRENT whether or not its outcome could be recorded.
             notifyListeners(name, before.current(), before.pending());
+            if (notRecorded != null) {
+                throw new OutcomeNotRecordedException("rotation.finished", name, OptionalInt.of(before.pending()),
+                        notRecorded);
+            }
             return new RotationResult(name, id, RotationResult.Outcome.ROTATED, resumed, before.current(),
                     before.pending());
         } finally {
@@ -347,10 +405,19 @@ public final class RotationEngine {
 
     /** A step failed: record it, roll back if anything may have been applied, and throw. */
     private RotationResult fail(String name, RotationStrategy strategy, Loaded loaded, Secret current,
-            Secret previous, Secret pending, StepFailure failure) {
+            Secret previous, Secret pending, StepFailure failure, AuditEvent step) {
         RotationState state = loaded.state;
         String reason = redact(failure.step + ": " + describe(failure.getCause()), current, previous, pending);
-        audit("rotation.failed", name, state.rotationId(), Map.of("step", failure.step), reason);
+        try {
+            outcome(step, "rotation.failed", name, state.rotationId(), Map.of("step", failure.step), reason, null);
+        } catch (RuntimeException notRecorded) {
+            AuditException thrown = new AuditException("Rotation " + state.rotationId() + " of '" + name
+                    + "' failed at step " + failure.step + " and stopped there: its failure could not be recorded in "
+                    + "the audit trail (" + notRecorded.getMessage() + "); CURRENT is unchanged, nothing was rolled "
+                    + "back, and the next run continues the rotation", notRecorded);
+            thrown.addSuppressed(failure.getCause());
+            throw thrown;
+        }
         if (state.step() == Step.STARTED) {
             write(name, loaded, state.abandon("FAILED", reason));
             throw new RotationException("Rotation " + state.rotationId() + " of '" + name + "' failed at step "
@@ -372,22 +439,40 @@ public final class RotationEngine {
         RotationState state = loaded.state;
         String id = state.rotationId();
         String reason = state.lastFailure() == null ? "(unknown)" : state.lastFailure();
+        Map<String, Object> details = Map.of("currentVersion", state.current(), "failedVersion", state.pending());
+        AuditEvent step;
+        try {
+            step = pending("rotation.rolled-back", name, id, details);
+        } catch (RuntimeException refused) {
+            if (failure != null) {
+                refused.addSuppressed(failure.getCause());
+            }
+            throw refused; // FAILED is recorded: the next run retries the rollback
+        }
         try {
             strategy.rollback(context);
         } catch (RuntimeException e) {
             String rollbackReason = redact("rollback: " + describe(e), context.current(),
                     context.previous().orElse(null), context.pendingOrNull());
-            audit("rotation.failed", name, id, Map.of("step", "rollback"), rollbackReason);
             RotationException thrown = new RotationException("Rotation " + id + " of '" + name + "' failed (" + reason
                     + ") and its rollback failed too (" + rollbackReason + "); the next run retries the rollback", e);
             if (failure != null) {
                 thrown.addSuppressed(failure.getCause());
             }
+            try {
+                outcome(step, "rotation.failed", name, id, Map.of("step", "rollback"), rollbackReason, null);
+            } catch (RuntimeException notRecorded) {
+                thrown.addSuppressed(notRecorded);
+            }
             throw thrown;
         }
-        write(name, loaded, state.abandon("ROLLED_BACK", reason));
-        audit("rotation.rolled-back", name, id, Map.of("currentVersion", state.current(), "failedVersion",
-                state.pending()), null);
+        try {
+            write(name, loaded, state.abandon("ROLLED_BACK", reason));
+        } catch (RuntimeException stopped) {
+            outcomeOfNothing(step, "rotation.rolled-back", name, id, details, AuditEvent.Severity.ERROR,
+                    describe(stopped), stopped);
+            throw stopped;
+        }
         if (state.pending() != 0) {
             try {
                 store.delete(name, state.pending());
@@ -395,6 +480,16 @@ public final class RotationEngine {
                 LOG.warn("Could not soft-delete failed version {} of '{}' (it is not labelled): {}", state.pending(),
                         name, e.getMessage());
             }
+        }
+        try {
+            outcome(step, "rotation.rolled-back", name, id, details, null, null);
+        } catch (RuntimeException notRecorded) {
+            OutcomeNotRecordedException thrown = new OutcomeNotRecordedException("rotation.rolled-back", name,
+                    OptionalInt.of(state.current()), notRecorded);
+            if (failure != null) {
+                thrown.addSuppressed(failure.getCause());
+            }
+            throw thrown;
         }
         if (failure != null) {
             throw new RotationException("Rotation " + id + " of '" + name + "' failed at step " + reason
@@ -576,20 +671,87 @@ public final class RotationEngine {
         return out.length() > 1000 ? out.substring(0, 1000) + "…" : out;
     }
 
-    private void audit(String type, String name, String rotationId, Map<String, Object> details, String failure) {
+    private AuditEvent.Builder event(String type, String name, String rotationId, Map<String, Object> details) {
+        Map<String, Object> all = new HashMap<>(details);
+        all.put("rotationId", rotationId);
+        return AuditEvent.builder(AuditEvent.Category.ADMIN, type).clock(clock).actor(actor)
+                .action(type.substring("rotation.".length())).resource(Resource.of("credential", name)).details(all);
+    }
+
+    /**
+     * Records the PENDING event of a step before it takes effect (null without a sink). If the sink
+     * refuses it, its exception propagates and the step is not taken.
+     */
+    private AuditEvent pending(String type, String name, String rotationId, Map<String, Object> details) {
+        if (sink == null) {
+            return null;
+        }
+        AuditEvent pending = event(type, name, rotationId, details).outcome(AuditEvent.Outcome.PENDING)
+                .severity(AuditEvent.Severity.INFO).build();
+        sink.record(pending);
+        return pending;
+    }
+
+    /** The type of a step's PENDING event. */
+    private static String type(AuditEvent pending) {
+        return pending == null ? "rotation.failed" : pending.type();
+    }
+
+    /**
+     * Records the outcome of {@code pending}'s step: SUCCESS, or FAILURE (severity ERROR unless given)
+     * with {@code failure} as the reason. The sink's exception propagates.
+     */
+    private void outcome(AuditEvent pending, String type, String name, String rotationId, Map<String, Object> details,
+            String failure, AuditEvent.Severity severity) {
         if (sink == null) {
             return;
         }
-        Map<String, Object> all = new HashMap<>(details);
-        all.put("rotationId", rotationId);
-        AuditEvent.Builder event = AuditEvent.builder(AuditEvent.Category.ADMIN, type).clock(clock).actor(actor)
-                .action(type.substring("rotation.".length())).resource(Resource.of("credential", name)).details(all);
+        AuditEvent.Builder event = event(type, name, rotationId, details);
+        if (pending != null) {
+            event.follows(pending);
+        }
         if (failure == null) {
             event.outcome(AuditEvent.Outcome.SUCCESS).severity(AuditEvent.Severity.INFO);
         } else {
-            event.outcome(AuditEvent.Outcome.FAILURE).severity(AuditEvent.Severity.ERROR).reason(failure);
+            event.outcome(AuditEvent.Outcome.FAILURE).severity(severity == null ? AuditEvent.Severity.ERROR : severity)
+                    .reason(failure);
         }
         sink.record(event.build());
+    }
+
+    /**
+     * Records the SUCCESS of a step short of the end. If the sink refuses it, the run stops there, as a
+     * crash would: the step is done and recorded in the state, CURRENT is unchanged.
+     */
+    private void stepDone(AuditEvent pending, String type, String name, String rotationId, Map<String, Object> details,
+            String step) {
+        try {
+            outcome(pending, type, name, rotationId, details, null, null);
+        } catch (RuntimeException notRecorded) {
+            throw new AuditException("Rotation " + rotationId + " of '" + name + "' stopped after step " + step
+                    + ": its outcome could not be recorded in the audit trail (" + notRecorded.getMessage()
+                    + "); CURRENT is unchanged and the next run continues the rotation", notRecorded);
+        }
+    }
+
+    /**
+     * Records that {@code pending}'s step failed (FAILURE) and the run stops. If the sink refuses it,
+     * an AuditException says so, with {@code cause} suppressed in it.
+     */
+    private void outcomeOfNothing(AuditEvent pending, String type, String name, String rotationId,
+            Map<String, Object> details, AuditEvent.Severity severity, String reason, RuntimeException cause) {
+        if (pending == null) {
+            return;
+        }
+        try {
+            outcome(pending, type, name, rotationId, details, reason, severity);
+        } catch (RuntimeException notRecorded) {
+            AuditException thrown = new AuditException("Rotation " + rotationId + " of '" + name + "' stopped at "
+                    + type + " (" + cause.getClass().getSimpleName() + "), and that outcome could not be recorded in "
+                    + "the audit trail (" + notRecorded.getMessage() + "); CURRENT is unchanged", notRecorded);
+            thrown.addSuppressed(cause);
+            throw thrown;
+        }
     }
 
     @Override

@@ -149,12 +149,15 @@ class ApiKeysTest {
         verify(issued.key());
 
         List<String> types = sink.events.stream().map(e -> e.type() + ":" + e.outcome()).collect(Collectors.toList());
-        assertEquals(List.of("api-key.created:SUCCESS", "api-key.created:SUCCESS",
-                "api-key.rejected:DENIED", "api-key.rejected:DENIED", "api-key.rejected:DENIED",
-                "api-key.revoked:SUCCESS", "api-key.revoked:FAILURE",
+        assertEquals(List.of("api-key.created:PENDING", "api-key.created:SUCCESS", "api-key.created:PENDING",
+                "api-key.created:SUCCESS", "api-key.rejected:DENIED", "api-key.rejected:DENIED", "api-key.rejected:DENIED",
+                "api-key.revoked:PENDING", "api-key.revoked:SUCCESS", "api-key.revoked:PENDING", "api-key.revoked:FAILURE",
                 "api-key.rejected:DENIED", "api-key.rejected:DENIED"), types, "no event for a successful verify");
+        assertEquals(sink.events.get(0).id().toString(), sink.events.get(1).details().get(AuditEvent.PENDING_ID));
+        assertEquals(sink.events.get(7).id().toString(), sink.events.get(8).details().get(AuditEvent.PENDING_ID));
+        assertEquals(sink.events.get(0).details().get("subject"), "billing", "the PENDING event names what it creates");
 
-        AuditEvent created = sink.events.get(0);
+        AuditEvent created = sink.events.get(1);
         assertEquals(AuditEvent.Category.ADMIN, created.category());
         assertEquals(Actor.user("root"), created.actor());
         assertEquals(issued.keyId(), created.resource().orElseThrow().id());
@@ -175,7 +178,7 @@ class ApiKeysTest {
         assertTrue(rejected.get(1).reason().orElseThrow().contains("secret does not match"), rejected.get(1).reason().get());
         assertTrue(rejected.get(2).reason().orElseThrow().contains("no key with this id"), rejected.get(2).reason().get());
         assertEquals("billing", rejected.get(3).details().get("subject"));
-        assertEquals(AuditEvent.Category.ADMIN, sink.events.get(5).category());
+        assertEquals(AuditEvent.Category.ADMIN, sink.events.get(8).category());
     }
 
     @Test
@@ -183,8 +186,52 @@ class ApiKeysTest {
         NewApiKey issued = apiKeys.create("svc", Set.of("reader"), "k", null);
         sink.refuse = true;
         assertThrows(AuditException.class, () -> apiKeys.verify("ik_garbage"));
-        assertThrows(AuditException.class, () -> apiKeys.revoke(issued.keyId()));
-        assertTrue(store.find(issued.keyId()).orElseThrow().isRevoked(), "revoked before the event was refused");
+        AuditException refused = assertThrows(AuditException.class, () -> apiKeys.revoke(issued.keyId()));
+        assertFalse(refused instanceof dev.infrakit.credentials.OutcomeNotRecordedException, refused.getMessage());
+        assertFalse(store.find(issued.keyId()).orElseThrow().isRevoked(), "its PENDING event was refused: not revoked");
+        assertThrows(AuditException.class, () -> apiKeys.create("svc", Set.of("reader"), "k2", null));
+        assertEquals(1, store.list("svc").size(), "its PENDING event was refused: nothing stored");
+    }
+
+    @Test
+    void aRejectionWhoseEventIsRefusedIsNeverASuccess() {
+        NewApiKey revoked = apiKeys.create("svc", Set.of("reader"), "revoked", null);
+        NewApiKey expiring = apiKeys.create("svc", Set.of("reader"), "expiring", Duration.ofMinutes(1));
+        NewApiKey valid = apiKeys.create("svc", Set.of("reader"), "valid", null);
+        apiKeys.revoke(revoked.keyId());
+        clock.advance(Duration.ofMinutes(1));
+        sink.refuse = true;
+        for (String bad : List.of("nonsense", revoked.key(), expiring.key(), "ik_" + revoked.keyId() + "_"
+                + secretOf(valid.key()), "ik_" + "a".repeat(12) + "_" + secretOf(valid.key()))) {
+            assertThrows(AuditException.class, () -> apiKeys.verify(bad), "refused, and not returned as a result");
+        }
+        // Successful verifications are never audited (what the key is used for is): a valid key still verifies.
+        assertTrue(apiKeys.verify(valid.key()).ok());
+    }
+
+    @Test
+    void aRevocationWhoseOutcomeIsRefusedStandsAndSaysSo() {
+        NewApiKey issued = apiKeys.create("svc", Set.of("reader"), "k", null);
+        sink.refuseWhen = e -> e.type().equals("api-key.revoked") && e.outcome() != AuditEvent.Outcome.PENDING;
+        dev.infrakit.credentials.OutcomeNotRecordedException e = assertThrows(
+                dev.infrakit.credentials.OutcomeNotRecordedException.class, () -> apiKeys.revoke(issued.keyId()));
+        assertEquals("api-key.revoked", e.operation());
+        assertEquals(issued.keyId(), e.target());
+        assertTrue(store.find(issued.keyId()).orElseThrow().isRevoked());
+        assertEquals(AuthResult.Failure.REVOKED, apiKeys.verify(issued.key()).failure().orElseThrow(),
+                "revoked for good");
+        AuditException nothing = assertThrows(AuditException.class, () -> apiKeys.revoke(issued.keyId()));
+        assertFalse(nothing instanceof dev.infrakit.credentials.OutcomeNotRecordedException, "already revoked: no change");
+    }
+
+    @Test
+    void aCreationWhoseOutcomeIsRefusedLeavesNoKey() {
+        sink.refuseWhen = e -> e.outcome() == AuditEvent.Outcome.SUCCESS;
+        AuditException e = assertThrows(AuditException.class, () -> apiKeys.create("svc", Set.of("reader"), "k", null));
+        assertFalse(e instanceof dev.infrakit.credentials.OutcomeNotRecordedException, e.getMessage());
+        assertTrue(e.getMessage().contains("was not created"), e.getMessage());
+        assertEquals(List.of(), store.list("svc"), "the key, never handed out, was removed");
+        assertEquals(List.of("api-key.created:PENDING"), sink.typesAndOutcomes());
     }
 
     @Test

@@ -40,8 +40,15 @@ class AuthFilterIT {
         events = sink.events;
         AuthFilter filter = AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(sink)
                 .require("/api/admin/", "admin").requireAuthenticated("/api/private/").build();
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server = serve(filter, new java.util.concurrent.atomic.AtomicInteger());
+    }
+
+    /** A server whose handler answers who the filter found, counting the requests that reach it. */
+    private static HttpServer serve(AuthFilter filter, java.util.concurrent.atomic.AtomicInteger reached)
+            throws java.io.IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/api", exchange -> {
+            reached.incrementAndGet();
             String who = AuthFilter.principal(exchange).map(p -> p.subject() + " " + p.method() + " " + p.roles())
                     .orElse("anonymous");
             byte[] body = who.getBytes(StandardCharsets.UTF_8);
@@ -51,6 +58,7 @@ class AuthFilterIT {
             }
         }).getFilters().add(filter);
         server.start();
+        return server;
     }
 
     @AfterEach
@@ -110,5 +118,45 @@ class AuthFilterIT {
                 .statusCode());
         assertEquals(401, get("/api/private/x").statusCode());
         assertEquals(200, get("/api/private/x", "Authorization", "Bearer " + issuer.issue("bob", Set.of())).statusCode());
+    }
+
+    @Test
+    void aRefusalWhoseAuditEventIsRefusedEndsThe503AndNeverReachesTheHandler() throws Exception {
+        dev.infrakit.credentials.RecordingAuditSink refusing = new dev.infrakit.credentials.RecordingAuditSink();
+        ApiKeys audited = ApiKeys.builder(InMemoryApiKeyStore.create()).auditSink(refusing).build();
+        NewApiKey key = audited.create("billing-service", Set.of("service"), "ci", null);
+        TokenVerifier verifier = TokenVerifier.builder(KEY.verificationKey()).issuer("svc").audience("api").build();
+        AuthFilter filter = AuthFilter.builder().tokens(verifier).apiKeys(audited).auditSink(refusing)
+                .require("/api/admin/", "admin").build();
+        java.util.concurrent.atomic.AtomicInteger reached = new java.util.concurrent.atomic.AtomicInteger();
+        HttpServer failing = serve(filter, reached);
+        server.stop(0);
+        server = failing;
+        refusing.refuse = true;
+        String token = issuer.issue("alice", Set.of("user"));
+        String forged = token.substring(0, token.length() - 4) + "AAAA";
+        String wrongKey = key.key().substring(0, key.key().length() - 5) + "AAAAA";
+        List<String[]> refused = List.of(new String[] {"/api/open", "Authorization", "Bearer " + forged},
+                new String[] {"/api/admin/users", "Authorization", "Bearer " + forged},
+                new String[] {"/api/open", "X-API-Key", wrongKey},
+                new String[] {"/api/open", "X-API-Key", "ik_garbage"},
+                new String[] {"/api/open", "Authorization", "Bearer " + token, "X-API-Key", key.key()});
+        for (String[] r : refused) {
+            HttpResponse<String> response = get(r[0], java.util.Arrays.copyOfRange(r, 1, r.length));
+            assertEquals(503, response.statusCode(), String.join(" ", r[0], r[1]) + ": " + response.body());
+            assertEquals("application/problem+json", response.headers().firstValue("Content-Type").orElseThrow());
+            assertEquals("5", response.headers().firstValue("Retry-After").orElseThrow());
+            assertTrue(response.body().contains("audit"), response.body());
+        }
+        assertEquals(0, reached.get(), "no refused request went on, not even as anonymous");
+        assertTrue(refusing.refused() >= refused.size());
+
+        // Accepted credentials are not audited by the filter: they pass while the sink is down.
+        assertEquals("alice JWT [user]", get("/api/open", "Authorization", "Bearer " + token).body());
+        assertEquals("billing-service API_KEY [service]", get("/api/open", "X-API-Key", key.key()).body());
+        refusing.refuse = false;
+        assertEquals("anonymous", get("/api/open", "Authorization", "Bearer " + forged).body(),
+                "with the sink back, an invalid token is recorded and the request goes on as anonymous");
+        assertEquals("auth.invalid-token", refusing.events.get(refusing.events.size() - 1).type());
     }
 }

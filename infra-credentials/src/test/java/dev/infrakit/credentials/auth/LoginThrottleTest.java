@@ -162,6 +162,49 @@ class LoginThrottleTest {
     }
 
     @Test
+    void failedLoginsCountAndLockEvenWhenTheAuditSinkRefusesTheirEvents() {
+        sink.refuse = true;
+        for (int i = 0; i < 3; i++) {
+            String guess = "guess" + i;
+            assertThrows(dev.infrakit.audit.AuditException.class, () -> attempt("alice", guess),
+                    "a refusal whose event is refused is still no success");
+        }
+        assertEquals(3, calls.get());
+        assertTrue(throttle.isLocked("alice"), "the failures counted although none was audited");
+        assertThrows(dev.infrakit.audit.AuditException.class, () -> attempt("alice", PASSWORD));
+        assertEquals(3, calls.get(), "still locked: the authenticator is not asked");
+        sink.refuse = false;
+        AuthResult locked = attempt("alice", PASSWORD);
+        assertEquals(AuthResult.Failure.LOCKED, locked.failure().orElseThrow());
+        assertEquals(List.of("login.refused-locked"), sink.types(), "recorded again once the sink is back");
+    }
+
+    @Test
+    void aSuccessfulLoginThatCannotBeAuditedIsRefusedAndClearsNothing() {
+        attempt("alice", "guess1");
+        attempt("alice", "guess2");
+        sink.refuse = true;
+        assertThrows(dev.infrakit.audit.AuditException.class, () -> attempt("alice", PASSWORD),
+                "a valid login is refused rather than accepted unaudited");
+        assertThrows(dev.infrakit.audit.AuditException.class, () -> throttle.recordSuccess("alice", "192.0.2.1"));
+        sink.refuse = false;
+        assertEquals(List.of("login.failed", "login.failed"), sink.types(), "no success in the trail");
+        assertEquals(AuthResult.Failure.BAD_CREDENTIALS, attempt("alice", "guess3").failure().orElseThrow());
+        assertTrue(throttle.isLocked("alice"), "the unaudited successes did not clear the two failures");
+    }
+
+    @Test
+    void aRefusedSuccessReleasesItsReservation() {
+        sink.refuse = true;
+        for (int i = 0; i < 5; i++) {
+            assertThrows(dev.infrakit.audit.AuditException.class, () -> attempt("alice", PASSWORD));
+        }
+        sink.refuse = false;
+        assertEquals(0, throttle.trackedUsers(), "nothing left in flight");
+        assertTrue(attempt("alice", PASSWORD).ok());
+    }
+
+    @Test
     void anExceptionFromTheAuthenticatorIsNotAFailure() {
         for (int i = 0; i < 5; i++) {
             assertThrows(IllegalStateException.class, () -> throttle.attempt("alice", null, () -> {

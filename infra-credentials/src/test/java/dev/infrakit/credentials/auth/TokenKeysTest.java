@@ -153,11 +153,66 @@ class TokenKeysTest {
             assertEquals(2, keys.describe().size(), "one key per week; the first, retired after the first "
                     + "rotation, was removed at the second: " + keys.describe());
         }
-        assertEquals(List.of("token-keys.rotated", "token-keys.rotated"), audit.types());
-        String kid = (String) audit.events.get(1).details().get("kid");
+        assertEquals(List.of("token-keys.rotated:PENDING", "token-keys.rotated:SUCCESS", "token-keys.rotated:PENDING",
+                "token-keys.rotated:SUCCESS"), audit.typesAndOutcomes());
+        String kid = (String) audit.events.get(3).details().get("kid");
+        assertEquals(kid, audit.events.get(2).details().get("kid"), "the PENDING event names the key it adds");
+        assertEquals(audit.events.get(2).id().toString(), audit.events.get(3).details()
+                .get(dev.infrakit.audit.AuditEvent.PENDING_ID));
         assertTrue(keys.describe().stream().anyMatch(d -> d.startsWith(kid)), "the event names the new key");
-        assertFalse(dev.infrakit.audit.AuditJson.defaults().toJson(audit.events.get(1)).contains("\"d\""),
-                "no key material in the event");
+        for (dev.infrakit.audit.AuditEvent e : audit.events) {
+            assertFalse(dev.infrakit.audit.AuditJson.defaults().toJson(e).contains("\"d\""),
+                    "no key material in the event");
+        }
+    }
+
+    @Test
+    void aRotationIsRecordedBeforeTheKeysChange() {
+        dev.infrakit.credentials.RecordingAuditSink audit = new dev.infrakit.credentials.RecordingAuditSink();
+        TokenKeys keys = TokenKeys.builder(store).clock(clock).auditSink(audit).build();
+        keys.signingKey();
+        int before = store.metadata("auth/token-signing-keys").orElseThrow().currentVersion();
+        List<String> described = keys.describe();
+
+        audit.refuse = true;
+        dev.infrakit.audit.AuditException refused = assertThrows(dev.infrakit.audit.AuditException.class, keys::rotate);
+        assertFalse(refused instanceof dev.infrakit.credentials.OutcomeNotRecordedException, refused.getMessage());
+        assertEquals(before, store.metadata("auth/token-signing-keys").orElseThrow().currentVersion(),
+                "its PENDING event refused: the keys did not change");
+        keys.refreshNow();
+        assertEquals(described, keys.describe());
+
+        audit.refuse = false;
+        audit.refuseWhen = e -> e.outcome() != dev.infrakit.audit.AuditEvent.Outcome.PENDING;
+        dev.infrakit.credentials.OutcomeNotRecordedException done = assertThrows(
+                dev.infrakit.credentials.OutcomeNotRecordedException.class, keys::rotate);
+        assertEquals("token-keys.rotated", done.operation());
+        assertEquals(before + 1, done.version().orElseThrow());
+        assertEquals(before + 1, store.metadata("auth/token-signing-keys").orElseThrow().currentVersion(),
+                "the rotation stands");
+        assertEquals(List.of("token-keys.rotated:PENDING"), audit.typesAndOutcomes());
+        String added = (String) audit.events.get(0).details().get("kid");
+        assertTrue(keys.describe().stream().anyMatch(d -> d.startsWith(added)), keys.describe().toString());
+    }
+
+    @Test
+    void aRotationThatLosesTheRaceRecordsItsFailureAndRetries() {
+        dev.infrakit.credentials.RecordingAuditSink audit = new dev.infrakit.credentials.RecordingAuditSink();
+        TokenKeys keys = TokenKeys.builder(store).clock(clock).auditSink(audit).build();
+        keys.signingKey();
+        TokenKeys other = keys(store);
+        // Another instance rotates between this one's read and its write: the first PENDING is recorded,
+        // then the rival's write lands, and the check-and-set fails.
+        audit.refuseWhen = e -> {
+            if (e.outcome() == dev.infrakit.audit.AuditEvent.Outcome.PENDING && audit.events.isEmpty()) {
+                other.rotate();
+            }
+            return false;
+        };
+        keys.rotate();
+        assertEquals(List.of("token-keys.rotated:PENDING", "token-keys.rotated:FAILURE", "token-keys.rotated:PENDING",
+                "token-keys.rotated:SUCCESS"), audit.typesAndOutcomes());
+        assertEquals(3, keys.describe().size(), "the first key, the rival's and this one's: " + keys.describe());
     }
 
     @Test

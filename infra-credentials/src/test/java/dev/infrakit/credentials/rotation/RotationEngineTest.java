@@ -123,13 +123,19 @@ class RotationEngineTest {
         assertEquals(result.rotationId(), status.lastRotationId());
         assertConsistent();
 
-        assertEquals(List.of("rotation.started", "rotation.created", "rotation.applied", "rotation.tested",
-                "rotation.finished"), sink.types());
-        for (AuditEvent e : sink.events) {
-            assertEquals(AuditEvent.Outcome.SUCCESS, e.outcome());
+        assertEquals(List.of("rotation.started:PENDING", "rotation.started:SUCCESS", "rotation.created:PENDING",
+                "rotation.created:SUCCESS", "rotation.applied:PENDING", "rotation.applied:SUCCESS",
+                "rotation.tested:PENDING", "rotation.tested:SUCCESS", "rotation.finished:PENDING",
+                "rotation.finished:SUCCESS"), sink.typesAndOutcomes());
+        for (int i = 0; i < sink.events.size(); i++) {
+            AuditEvent e = sink.events.get(i);
             assertEquals(result.rotationId(), e.details().get("rotationId"));
             assertEquals("credential", e.resource().orElseThrow().type());
+            if (i % 2 == 1) {
+                assertEquals(sink.events.get(i - 1).id().toString(), e.details().get(AuditEvent.PENDING_ID));
+            }
         }
+        assertEquals(2, sink.events.get(7).details().get("pendingVersion"));
         assertNoSecretInAudit();
     }
 
@@ -248,11 +254,15 @@ class RotationEngineTest {
         assertTrue(status.lastFailure().contains("****"), status.lastFailure());
         assertConsistent();
         assertThrows(CredentialNotFoundException.class, () -> store.get(NAME, 2), "failed PENDING soft-deleted");
-        assertEquals(List.of("rotation.started", "rotation.created", "rotation.applied", "rotation.failed",
-                "rotation.rolled-back"), sink.types());
-        AuditEvent failed = sink.events.get(3);
+        assertEquals(List.of("rotation.started:PENDING", "rotation.started:SUCCESS", "rotation.created:PENDING",
+                "rotation.created:SUCCESS", "rotation.applied:PENDING", "rotation.applied:SUCCESS",
+                "rotation.tested:PENDING", "rotation.failed:FAILURE", "rotation.rolled-back:PENDING",
+                "rotation.rolled-back:SUCCESS"), sink.typesAndOutcomes());
+        AuditEvent failed = sink.events.get(7);
         assertEquals(AuditEvent.Outcome.FAILURE, failed.outcome());
         assertEquals("test", failed.details().get("step"));
+        assertEquals(sink.events.get(6).id().toString(), failed.details().get(AuditEvent.PENDING_ID),
+                "the failure is the outcome of the step's PENDING event");
         assertNoSecretInAudit();
 
         strategy.failAt = null;
@@ -277,7 +287,8 @@ class RotationEngineTest {
         assertFalse(strategy.calls.contains("rollback"));
         assertEquals("FAILED", engine.status(NAME).lastOutcome());
         assertEquals(1, store.metadata(NAME).orElseThrow().currentVersion());
-        assertEquals(List.of("rotation.started", "rotation.failed"), sink.types());
+        assertEquals(List.of("rotation.started:PENDING", "rotation.started:SUCCESS", "rotation.created:PENDING",
+                "rotation.failed:FAILURE"), sink.typesAndOutcomes());
     }
 
     @Test
@@ -442,6 +453,119 @@ class RotationEngineTest {
         assertEquals(1, scheduler.pending());
         scheduled.close();
         assertEquals(0, scheduler.pending());
+    }
+
+    /** The strategy call a step's event stands for, if any. */
+    private static String call(String type) {
+        switch (type) {
+            case "rotation.created":
+                return "create";
+            case "rotation.applied":
+                return "apply";
+            case "rotation.tested":
+                return "test";
+            default:
+                return null;
+        }
+    }
+
+    /** A step whose PENDING event the sink refuses is not taken; the next run, with the sink back, finishes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"rotation.started", "rotation.created", "rotation.applied", "rotation.tested",
+            "rotation.finished"})
+    void aStepWhosePendingEventIsRefusedIsNotTaken(String type) {
+        sink.refuseWhen = e -> e.type().equals(type) && e.outcome() == AuditEvent.Outcome.PENDING;
+        String target = strategy.target.get();
+        int versions = store.metadata(NAME).orElseThrow().currentVersion();
+        dev.infrakit.audit.AuditException e = assertThrows(dev.infrakit.audit.AuditException.class,
+                () -> engine.rotate(NAME, "r-1"));
+        assertFalse(e instanceof dev.infrakit.credentials.OutcomeNotRecordedException, e.getMessage());
+        assertEquals(1, engine.current(NAME).version(), "CURRENT unchanged");
+        String call = call(type);
+        if (call != null) {
+            assertFalse(strategy.calls.contains(call), type + ": " + strategy.calls);
+        }
+        if (type.equals("rotation.started")) {
+            assertFalse(engine.status(NAME).inProgress(), "not even started");
+        }
+        if (type.equals("rotation.started") || type.equals("rotation.created")) {
+            assertEquals(versions, store.metadata(NAME).orElseThrow().currentVersion(), "no PENDING version stored");
+        }
+        if (type.equals("rotation.started") || type.equals("rotation.created") || type.equals("rotation.applied")) {
+            assertEquals(target, strategy.target.get(), "the target was not changed");
+        }
+        assertFalse(sink.typesAndOutcomes().contains(type + ":SUCCESS"));
+
+        sink.refuseWhen = null;
+        RotationResult result = engine.rotate(NAME, "r-1");
+        assertEquals(RotationResult.Outcome.ROTATED, result.outcome());
+        assertEquals(2, result.currentVersion());
+        assertConsistent();
+    }
+
+    /** A step done whose outcome the sink refuses stops the run as a crash would; the next run finishes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"rotation.started", "rotation.created", "rotation.applied", "rotation.tested"})
+    void aStepWhoseOutcomeIsRefusedStopsTheRunAsACrashWould(String type) {
+        sink.refuseWhen = e -> e.type().equals(type) && e.outcome() == AuditEvent.Outcome.SUCCESS;
+        dev.infrakit.audit.AuditException e = assertThrows(dev.infrakit.audit.AuditException.class,
+                () -> engine.rotate(NAME, "r-2"));
+        assertFalse(e instanceof dev.infrakit.credentials.OutcomeNotRecordedException, "the rotation is not done");
+        assertTrue(e.getMessage().contains("stopped after step " + type.substring(9)), e.getMessage());
+        assertTrue(engine.status(NAME).inProgress());
+        assertEquals(1, engine.current(NAME).version(), "CURRENT unchanged");
+        assertTrue(sink.typesAndOutcomes().contains(type + ":PENDING"));
+
+        sink.refuseWhen = null;
+        assertThrows(RotationInProgressException.class, () -> engine(strategy).rotate(NAME), "within the lease");
+        RotationResult result = engine.rotate(NAME, "r-2");
+        assertEquals(RotationResult.Outcome.ROTATED, result.outcome());
+        assertEquals(2, result.currentVersion(), "the stored PENDING version is adopted, not duplicated");
+        assertConsistent();
+    }
+
+    @Test
+    void aFinishedRotationWhoseOutcomeIsRefusedStandsAndConsumersAreTold() {
+        List<Integer> told = new ArrayList<>();
+        engine.addListener((name, previous, current) -> told.add(current.version()));
+        sink.refuseWhen = e -> e.type().equals("rotation.finished") && e.outcome() == AuditEvent.Outcome.SUCCESS;
+        dev.infrakit.credentials.OutcomeNotRecordedException e = assertThrows(
+                dev.infrakit.credentials.OutcomeNotRecordedException.class, () -> engine.rotate(NAME));
+        assertEquals("rotation.finished", e.operation());
+        assertEquals(NAME, e.target());
+        assertEquals(2, e.version().orElseThrow());
+        assertFalse(e.getMessage().contains("pw-1-secret"), e.getMessage());
+        assertEquals(2, engine.current(NAME).version(), "the rotation stands");
+        assertFalse(engine.status(NAME).inProgress());
+        assertEquals(List.of(2), told, "consumers get the new CURRENT all the same");
+        assertConsistent();
+        assertEquals("rotation.finished:PENDING", sink.typesAndOutcomes().get(sink.events.size() - 1));
+    }
+
+    @Test
+    void aFailureOrRollbackThatCannotBeRecordedIsLeftToTheNextRun() {
+        strategy.failAt = "test";
+        sink.refuseWhen = e -> e.type().equals("rotation.failed");
+        dev.infrakit.audit.AuditException unrecorded = assertThrows(dev.infrakit.audit.AuditException.class,
+                () -> engine.rotate(NAME, "r-3"));
+        assertTrue(unrecorded.getMessage().contains("nothing was rolled back"), unrecorded.getMessage());
+        assertFalse(strategy.calls.contains("rollback"), "no unaudited rollback");
+        assertEquals("APPLIED", engine.status(NAME).step(), "as a crash during the test step leaves it");
+
+        sink.refuseWhen = e -> e.type().equals("rotation.rolled-back") && e.outcome() == AuditEvent.Outcome.PENDING;
+        dev.infrakit.audit.AuditException refused = assertThrows(dev.infrakit.audit.AuditException.class,
+                () -> engine.rotate(NAME, "r-3"));
+        assertFalse(refused instanceof dev.infrakit.credentials.OutcomeNotRecordedException, refused.getMessage());
+        assertFalse(strategy.calls.contains("rollback"), "its PENDING event refused: not rolled back");
+        assertEquals("FAILED", engine.status(NAME).step(), "the failure is recorded; the rollback is due");
+
+        sink.refuseWhen = null;
+        strategy.failAt = null;
+        RotationResult result = engine.rotate(NAME, "r-3");
+        assertEquals(RotationResult.Outcome.ROLLED_BACK, result.outcome());
+        assertTrue(strategy.calls.contains("rollback"));
+        assertEquals(1, engine.current(NAME).version());
+        assertConsistent();
     }
 
     @Test
