@@ -97,6 +97,14 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     private long lastCheckpoint = System.nanoTime();
     private long checkpointedSeq;
     private volatile String lastFailure;
+    /**
+     * Set while the database refuses every event it is given (a batch with refusals and nothing
+     * stored), e.g. a constraint an operator added: callers are refused, so readiness must say so.
+     * A value can no longer cause a refusal (text is made storable), so no client can set it.
+     */
+    private volatile String refusingAll;
+    /** Rows the last successful {@link #store} inserted (writer thread). */
+    private int lastStored;
     private long lastSeq;
     /** Set after a failed batch: the position must be read again before the next write. */
     private boolean reread;
@@ -289,6 +297,11 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
             commits.increment();
             commitNanos.add(System.nanoTime() - start);
             lastFailure = null;
+            if (lastStored > 0) {
+                refusingAll = null;
+            } else if (!refused.isEmpty()) {
+                refusingAll = "the database refuses every audit event (SQL state " + refused.values().iterator().next() + ")";
+            }
             for (Pending p : batch) {
                 if (p.done == null) {
                     continue;
@@ -425,6 +438,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                 lastSeq = at.seq;
                 lastMac = at.mac;
                 written.add(stored);
+                lastStored = stored;
                 refusedEvents.add(refused.size() + replaced);
                 if (!refused.isEmpty() || replaced > 0) {
                     LOG.warn("The database refused {} audit events ({} recorded as audit.event-refused, {} reported "
@@ -876,7 +890,8 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
 
     /**
      * A check named {@code audit-postgres}: DOWN while the last batch failed to commit (the
-     * database is unavailable; DURABLE callers get errors, ASYNC batches wait), DEGRADED while the
+     * database is unavailable; DURABLE callers get errors, ASYNC batches wait) or while the database
+     * refuses every event given to it (a batch with refusals and nothing stored), DEGRADED while the
      * queue is at least 80 % full, else UP with the queue depth.
      */
     public dev.infrakit.core.health.HealthCheck healthCheck() {
@@ -886,6 +901,10 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
             if (failure != null) {
                 return dev.infrakit.core.health.HealthResult.down("audit batch not committed: " + failure)
                         .observed(depth, "events").build();
+            }
+            String refusing = refusingAll;
+            if (refusing != null) {
+                return dev.infrakit.core.health.HealthResult.down(refusing).observed(depth, "events").build();
             }
             if (depth * 5 >= queueCapacity * 4) {
                 return dev.infrakit.core.health.HealthResult.degraded("audit queue " + depth + " of " + queueCapacity)

@@ -317,4 +317,31 @@ class PostgresAuditRefusalIT {
             assertTrue(AuditVerifier.verifyTable(pool, KEY).ok());
         }
     }
+
+    /** A table refusing every event (an operator's constraint) refuses callers, so readiness is DOWN until it accepts again. */
+    @Test
+    void aTableRefusingEveryEventTurnsHealthDownUntilItAcceptsAgain(TestDatabase db) throws Exception {
+        try (HikariDataSource pool = pool(db.jdbcUrl(), db.username(), db.password())) {
+            PostgresAuditSink.createSchema(pool);
+            try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).build()) {
+                sink.record(event(1, AuditEvent.Severity.INFO));
+                assertEquals(dev.infrakit.core.health.HealthStatus.UP, sink.healthCheck().check().status());
+                try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                    s.execute("ALTER TABLE infrakit_audit ADD CONSTRAINT test_refuse_all CHECK (false) NOT VALID");
+                }
+                AuditException refused = org.junit.jupiter.api.Assertions.assertThrows(AuditException.class,
+                        () -> sink.record(event(2, AuditEvent.Severity.INFO)));
+                assertTrue(refused.getMessage().contains("23514"), refused.getMessage());
+                dev.infrakit.core.health.HealthResult down = sink.healthCheck().check();
+                assertEquals(dev.infrakit.core.health.HealthStatus.DOWN, down.status(), down.toString());
+                assertTrue(down.output().orElseThrow().contains("refuses every audit event"), down.toString());
+                try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                    s.execute("ALTER TABLE infrakit_audit DROP CONSTRAINT test_refuse_all");
+                }
+                sink.record(event(3, AuditEvent.Severity.INFO));
+                assertEquals(dev.infrakit.core.health.HealthStatus.UP, sink.healthCheck().check().status());
+            }
+            assertTrue(AuditVerifier.verifyTable(pool, KEY).ok());
+        }
+    }
 }
