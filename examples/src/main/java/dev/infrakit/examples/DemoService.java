@@ -98,6 +98,8 @@ final class DemoService implements AutoCloseable {
         String masterKeyBase64;
         String adminPassword;
         String rateAnonymous = "20/15m";
+        /** The first stage: every request of one client address, before authentication. */
+        String rateClient = "600/1m";
         String rateUser = "100/15m";
         String rateAdmin = "200/15m";
         Duration drain = Duration.ofSeconds(2);
@@ -184,7 +186,7 @@ final class DemoService implements AutoCloseable {
                 limitStore = pgLimits;
                 dev.infrakit.audit.PostgresAuditSink pgAudit = dev.infrakit.audit.PostgresAuditSink.builder(pool, chainKey)
                         .durability(Durability.DURABLE).checkpoints(checkpointKey, CHECKPOINT_INTERVAL).build();
-                this.audit = pgAudit;
+                this.audit = condensed(pgAudit);
                 this.auditQuery = pgAudit::query;
                 this.auditStats = pgAudit;
                 store = dev.infrakit.credentials.PostgresCredentialStore.builder(pool, KeyRing.of(master)).build();
@@ -198,7 +200,7 @@ final class DemoService implements AutoCloseable {
             JsonLinesAuditSink files = JsonLinesAuditSink.builder(s.dataDir.resolve("audit"), chainKey)
                     .durability(Durability.DURABLE).checkpoints(checkpointKey, CHECKPOINT_INTERVAL)
                     .checkpointStore(dev.infrakit.audit.CheckpointStore.file(s.auditCheckpoints())).build();
-            this.audit = files;
+            this.audit = condensed(files);
             this.auditQuery = files::query;
             this.auditStats = files;
             store = FileCredentialStore.directory(s.dataDir.resolve("credentials"), KeyRing.of(master)).build();
@@ -219,7 +221,8 @@ final class DemoService implements AutoCloseable {
         this.hasher = s.passwordIterations >= PasswordHasher.MIN_ITERATIONS
                 ? PasswordHasher.builder().iterations(s.passwordIterations).build()
                 : PasswordHasher.forTesting(s.passwordIterations);
-        RateLimiter.Builder limiterBuilder = RateLimiter.builder().tier(policy("anonymous", s.rateAnonymous, s))
+        RateLimiter.Builder limiterBuilder = RateLimiter.builder().tier(RateLimitPolicy.parse(CLIENT_TIER, s.rateClient))
+                .tier(policy("anonymous", s.rateAnonymous, s))
                 .tier(policy("user", s.rateUser, s)).tier(policy("admin", s.rateAdmin, s)).defaultTier("anonymous");
         if (limitStore != null) {
             limiterBuilder.store(limitStore);
@@ -331,12 +334,29 @@ final class DemoService implements AutoCloseable {
         api.getFilters().add(new HttpMetricsFilter(metrics));
         api.getFilters().add(headers);
         api.getFilters().add(BodyLimitFilter.of(s.maxBody));
+        // Two stages: a cheap limit per client address before authentication, which refused credentials
+        // also drain (AUTH_FAILURE_COST each), so a client that keeps failing is refused before any
+        // signature check or audit record; then the principal's tier after it.
+        api.getFilters().add(RateLimitFilter.builder(limiter).keyResolver(exchange -> new RateLimitKey(CLIENT_TIER,
+                clientAddress(exchange))).build());
         api.getFilters().add(AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(audit)
-                .clientAddress(this::clientAddress).build());
+                .clientAddress(this::clientAddress).chargeFailures(limiter, CLIENT_TIER, AUTH_FAILURE_COST).build());
         api.getFilters().add(RateLimitFilter.builder(limiter).delayScheduler(delays).keyResolver(exchange -> AuthFilter
                 .principal(exchange).map(DemoService::rateLimitKey)
                 .orElseGet(() -> new RateLimitKey("anonymous", clientAddress(exchange)))).build());
         server.start();
+    }
+
+    /** The first-stage tier: every request of one client address. */
+    static final String CLIENT_TIER = "client";
+    /** What a refused credential costs its client address in the first stage, besides the request itself. */
+    static final long AUTH_FAILURE_COST = 10;
+    /** The refusals a flood produces: recorded five per address and type per 15 minutes, the rest counted. */
+    static final String[] CONDENSED_TYPES = {"auth.invalid-token", "auth.ambiguous-credentials", "api-key.rejected"};
+
+    private static dev.infrakit.audit.AuditSink condensed(dev.infrakit.audit.AuditSink sink) {
+        return dev.infrakit.audit.CondensingAuditSink.builder(sink).types(CONDENSED_TYPES).perAddress(5)
+                .window(Duration.ofMinutes(15)).build();
     }
 
     /** Tier by role; subject the user name, or for an API key its id (each key has its own budget). */

@@ -11,7 +11,8 @@ import java.util.concurrent.CountDownLatch;
 /** {@code serve}: the demo service, until SIGTERM (or Ctrl-C) stops it cleanly. */
 final class ServeCommand {
     static final String USAGE = String.join("\n",
-            "  serve [--port 8080] [--data-dir ./data] [--master-key-file FILE] [--rate-anonymous 20/15m]",
+            "  serve [--port 8080] [--data-dir ./data] [--master-key-file FILE] [--rate-client 600/1m]",
+            "        [--rate-anonymous 20/15m]",
             "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--max-body 65536] [--token-ttl 15m]",
             "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy]",
             "        [--alert-webhook URL] [--jdbc-url URL [--backup-repo DIR [--backup-every 1h]]]",
@@ -29,7 +30,7 @@ final class ServeCommand {
     }
 
     static DemoService.Settings settings(List<String> args, Map<String, String> env) {
-        Args a = Args.parse(args, Set.of("port", "data-dir", "master-key-file", "rate-anonymous", "rate-user",
+        Args a = Args.parse(args, Set.of("port", "data-dir", "master-key-file", "rate-client", "rate-anonymous", "rate-user",
                 "rate-admin", "drain", "max-body", "password-iterations", "token-ttl", "slowdown-after", "slowdown-step", "slowdown-max",
                 "alert-webhook", "jdbc-url", "backup-repo", "backup-every", "audit-checkpoint-key", "audit-checkpoints"),
                 Set.of("trust-proxy"), env);
@@ -44,6 +45,7 @@ final class ServeCommand {
         a.get("audit-checkpoints").ifPresent(f -> s.auditCheckpoints = Path.of(f));
         s.masterKeyBase64 = env.get("INFRAKIT_MASTER_KEY");
         s.adminPassword = env.get("INFRAKIT_ADMIN_PASSWORD");
+        s.rateClient = limit(a, "rate-client", s.rateClient);
         s.rateAnonymous = limit(a, "rate-anonymous", s.rateAnonymous);
         s.rateUser = limit(a, "rate-user", s.rateUser);
         s.rateAdmin = limit(a, "rate-admin", s.rateAdmin);

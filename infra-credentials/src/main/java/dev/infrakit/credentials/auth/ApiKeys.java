@@ -68,7 +68,8 @@ import java.util.function.Supplier;
  * <h2>Audit</h2>
  * With an {@link Builder#auditSink audit sink}: {@code api-key.created} and {@code api-key.revoked}
  * (category ADMIN, by the {@link Builder#actor actor}), and {@code api-key.rejected} for every
- * refused key (category SECURITY, severity WARN, outcome DENIED, actor anonymous, with the failure
+ * refused key (category SECURITY, severity WARN, outcome DENIED, actor anonymous at the client's
+ * address when {@link #verify(String, String)} is given it, with the failure
  * and a reason; a rejected unknown key and a wrong secret are told apart here, for the operator).
  * No event holds a key or a hash. Successful verifications are not audited (one per request would
  * drown the log; what the key is used for is audited where it is done), so a valid key verifies
@@ -206,9 +207,19 @@ public final class ApiKeys {
      * @throws dev.infrakit.audit.AuditException if the audit sink refuses a rejection event
      */
     public AuthResult verify(String presentedKey) {
+        return verify(presentedKey, null);
+    }
+
+    /**
+     * As {@link #verify(String)}, naming where the key came from: a refusal's
+     * {@code api-key.rejected} event carries {@code clientAddress} as the actor's address.
+     *
+     * @param clientAddress the client's address, or {@code null} if unknown
+     */
+    public AuthResult verify(String presentedKey, String clientAddress) {
         ApiKeyFormat.Parsed parsed = ApiKeyFormat.parse(presentedKey);
         if (!parsed.ok()) {
-            return reject(AuthResult.Failure.MALFORMED, "malformed API key: " + parsed.problem(), null, null,
+            return reject(clientAddress, AuthResult.Failure.MALFORMED, "malformed API key: " + parsed.problem(), null, null,
                     parsed.problem());
         }
         String keyId = parsed.keyId();
@@ -228,16 +239,16 @@ public final class ApiKeys {
             matches = record.hashMatches(hash);
         }
         if (!matches) {
-            return reject(AuthResult.Failure.UNKNOWN_KEY, "no valid API key with id " + keyId, keyId, null,
+            return reject(clientAddress, AuthResult.Failure.UNKNOWN_KEY, "no valid API key with id " + keyId, keyId, null,
                     record == null ? "no key with this id" : "the secret does not match the key's");
         }
         Instant now = now();
         if (record.isRevoked()) {
-            return reject(AuthResult.Failure.REVOKED, "API key " + keyId + " was revoked", keyId, record.subject(),
+            return reject(clientAddress, AuthResult.Failure.REVOKED, "API key " + keyId + " was revoked", keyId, record.subject(),
                     "revoked at " + record.revokedAt().orElseThrow());
         }
         if (record.isExpiredAt(now)) {
-            return reject(AuthResult.Failure.EXPIRED, "API key " + keyId + " has expired", keyId, record.subject(),
+            return reject(clientAddress, AuthResult.Failure.EXPIRED, "API key " + keyId + " has expired", keyId, record.subject(),
                     "expired at " + record.expiresAt().orElseThrow());
         }
         recordUse(record, now);
@@ -331,10 +342,11 @@ public final class ApiKeys {
         }
     }
 
-    private AuthResult reject(AuthResult.Failure failure, String detail, String keyId, String subject, String reason) {
+    private AuthResult reject(String clientAddress, AuthResult.Failure failure, String detail, String keyId,
+            String subject, String reason) {
         if (auditSink != null) {
             AuditEvent.Builder event = AuditEvent.builder(AuditEvent.Category.SECURITY, "api-key.rejected")
-                    .actor(Actor.anonymous(null)).action("verify").outcome(AuditEvent.Outcome.DENIED)
+                    .actor(clientAddress == null ? Actor.anonymous(null) : Actor.anonymous(clientAddress).from(clientAddress, null)).action("verify").outcome(AuditEvent.Outcome.DENIED)
                     .severity(AuditEvent.Severity.WARN).reason(failure + ": " + reason).detail("failure", failure.name());
             if (keyId != null) {
                 event.resource(Resource.of("api-key", keyId));

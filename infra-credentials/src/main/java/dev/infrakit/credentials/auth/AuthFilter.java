@@ -62,6 +62,9 @@ public final class AuthFilter extends Filter {
     private final AuditSink audit;
     private final List<Rule> rules;
     private final Function<HttpExchange, String> clientAddress;
+    private final dev.infrakit.ratelimit.RateLimiter failureLimiter;
+    private final String failureTier;
+    private final long failureCost;
 
     /** A path prefix and the roles it needs (empty: any authenticated principal). */
     private static final class Rule {
@@ -82,6 +85,9 @@ public final class AuthFilter extends Filter {
         sorted.sort(Comparator.comparingInt((Rule r) -> r.prefix.length()).reversed());
         this.rules = List.copyOf(sorted);
         this.clientAddress = b.clientAddress;
+        this.failureLimiter = b.failureLimiter;
+        this.failureTier = b.failureTier;
+        this.failureCost = b.failureCost;
     }
 
     /** A builder. */
@@ -114,7 +120,7 @@ public final class AuthFilter extends Filter {
                     record(exchange, "auth.invalid-token", result.failure().orElseThrow() + ": " + result.detail());
                 }
             } else if (apiKey != null && apiKeys != null) {
-                AuthResult result = apiKeys.verify(apiKey);
+                AuthResult result = apiKeys.verify(apiKey, clientAddress.apply(exchange));
                 if (result.ok()) {
                     principal = result.principal();
                 } else {
@@ -129,6 +135,9 @@ public final class AuthFilter extends Filter {
             respond(exchange, 503, "Audit unavailable", "The audit trail cannot record this request now, so it "
                     + "was refused; try again later.");
             return;
+        }
+        if (problem != null) {
+            chargeFailure(exchange);
         }
         if (principal != null) {
             PRINCIPALS.put(exchange, principal);
@@ -148,6 +157,24 @@ public final class AuthFilter extends Filter {
             }
         }
         chain.doFilter(exchange);
+    }
+
+    /**
+     * Takes the failure's cost from the client address's bucket, as much of it as the bucket still
+     * holds (an emptied bucket is what refuses the client at the first stage).
+     */
+    private void chargeFailure(HttpExchange exchange) {
+        if (failureLimiter == null) {
+            return;
+        }
+        String address = clientAddress.apply(exchange);
+        String subject = address == null ? "unknown" : address;
+        if (failureLimiter.tryAcquire(failureTier, subject, failureCost)) {
+            return;
+        }
+        for (long i = 1; i < failureCost && failureLimiter.tryAcquire(failureTier, subject, 1); i++) {
+            // one permit at a time until the bucket is empty
+        }
     }
 
     private Rule rule(String path) {
@@ -210,7 +237,41 @@ public final class AuthFilter extends Filter {
             return remote == null || remote.getAddress() == null ? null : remote.getAddress().getHostAddress();
         };
 
+        private dev.infrakit.ratelimit.RateLimiter failureLimiter;
+        private String failureTier;
+        private long failureCost;
+
         private Builder() {
+        }
+
+        /**
+         * The first of two rate-limit stages: each refused credential (an invalid token or API
+         * key, or both at once) also takes {@code permits} from the client address's bucket in
+         * {@code tier} of {@code limiter} — the bucket a {@code RateLimitFilter} keyed by client
+         * address checks <em>before</em> this filter. A client that keeps failing empties it and is
+         * then refused there, cheaply: before any signature is checked, any key looked up or any
+         * audit event written. The principal's own limit is the second stage, after this filter.
+         *
+         * @throws IllegalArgumentException if the tier is unknown to the limiter or permits is not positive
+         * @throws IllegalStateException if failures are already charged
+         */
+        public Builder chargeFailures(dev.infrakit.ratelimit.RateLimiter limiter, String tier, long permits) {
+            if (this.failureLimiter != null) {
+                throw new IllegalStateException("chargeFailures was already set to tier " + this.failureTier);
+            }
+            Objects.requireNonNull(limiter, "limiter");
+            Objects.requireNonNull(tier, "tier");
+            if (!limiter.tiers().contains(tier)) {
+                throw new IllegalArgumentException("chargeFailures: the limiter has no tier '" + tier + "'; tiers: "
+                        + limiter.tiers());
+            }
+            if (permits < 1) {
+                throw new IllegalArgumentException("chargeFailures: permits must be at least 1, got " + permits);
+            }
+            this.failureLimiter = limiter;
+            this.failureTier = tier;
+            this.failureCost = permits;
+            return this;
         }
 
         /** Verifies {@code Authorization: Bearer} tokens. */

@@ -1,0 +1,176 @@
+package dev.infrakit.audit;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CondensingAuditSinkTest {
+
+    /** A clock the test moves. */
+    static final class MovingClock extends Clock {
+        Instant now = Instant.parse("2026-12-06T12:00:00Z");
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    /** Keeps what it is given; refuses while {@code refusing}. */
+    static final class ListSink implements AuditSink {
+        final List<AuditEvent> events = new ArrayList<>();
+        boolean refusing;
+
+        @Override
+        public synchronized void record(AuditEvent event) {
+            if (refusing) {
+                throw new AuditException("refused");
+            }
+            events.add(event);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public String name() {
+            return "list";
+        }
+
+        @Override
+        public void close() {
+        }
+
+        synchronized List<AuditEvent> ofType(String type) {
+            return events.stream().filter(e -> e.type().equals(type)).toList();
+        }
+    }
+
+    static AuditEvent invalidToken(String ip) {
+        return AuditEvent.builder(AuditEvent.Category.SECURITY, "auth.invalid-token").actor(Actor.anonymous(ip).from(ip, "x"))
+                .action("authenticate").outcome(AuditEvent.Outcome.FAILURE).severity(AuditEvent.Severity.WARN).build();
+    }
+
+    private static CondensingAuditSink sink(ListSink list, MovingClock clock, int maxAddresses) {
+        return CondensingAuditSink.builder(list).types("auth.invalid-token").perAddress(5).window(Duration.ofMinutes(15))
+                .maxAddresses(maxAddresses).clock(clock).build();
+    }
+
+    @Test
+    void aFloodFromOneAddressIsFiveEventsAndOneCountPerWindow() {
+        ListSink list = new ListSink();
+        MovingClock clock = new MovingClock();
+        CondensingAuditSink sink = sink(list, clock, 100);
+        for (int i = 0; i < 1000; i++) {
+            sink.record(invalidToken("203.0.113.7"));
+        }
+        sink.record(invalidToken("198.51.100.1"));
+        assertEquals(6, list.ofType("auth.invalid-token").size(), "five from the flood, one from another address");
+        assertEquals(995, sink.condensed());
+        sink.flushEnded();
+        assertEquals(0, list.ofType(CondensingAuditSink.CONDENSED_TYPE).size(), "the window has not ended");
+        clock.now = clock.now.plus(Duration.ofMinutes(15));
+        sink.flushEnded();
+        List<AuditEvent> counts = list.ofType(CondensingAuditSink.CONDENSED_TYPE);
+        assertEquals(1, counts.size());
+        AuditEvent count = counts.get(0);
+        assertEquals(995L, ((Number) count.details().get("count")).longValue());
+        assertEquals("auth.invalid-token", count.details().get("type"));
+        assertEquals("203.0.113.7", count.actor().ip());
+        assertEquals("2026-12-06T12:00:00Z", count.details().get("window_start"));
+        // A new window starts with five individual events again.
+        for (int i = 0; i < 10; i++) {
+            sink.record(invalidToken("203.0.113.7"));
+        }
+        assertEquals(11, list.ofType("auth.invalid-token").size());
+    }
+
+    @Test
+    void otherTypesAndEventsWithoutAnAddressPassThrough() {
+        ListSink list = new ListSink();
+        CondensingAuditSink sink = sink(list, new MovingClock(), 100);
+        for (int i = 0; i < 20; i++) {
+            sink.record(AuditEvent.security("login.failed", "alice", "203.0.113.7", null, null));
+            sink.record(AuditEvent.builder(AuditEvent.Category.SECURITY, "auth.invalid-token").actor(Actor.system())
+                    .action("authenticate").outcome(AuditEvent.Outcome.FAILURE).build());
+        }
+        assertEquals(40, list.events.size());
+        assertEquals(0, sink.condensed());
+    }
+
+    @Test
+    void addressesBeyondTheLimitAreCountedTogether() {
+        ListSink list = new ListSink();
+        MovingClock clock = new MovingClock();
+        CondensingAuditSink sink = sink(list, clock, 3);
+        for (int a = 0; a < 50; a++) {
+            for (int i = 0; i < 3; i++) {
+                sink.record(invalidToken("2001:db8::" + Integer.toHexString(a)));
+            }
+        }
+        assertEquals(9, list.ofType("auth.invalid-token").size(), "three addresses tracked, three events each");
+        sink.flush();
+        List<AuditEvent> counts = list.ofType(CondensingAuditSink.CONDENSED_TYPE);
+        assertEquals(1, counts.size(), counts.toString());
+        assertEquals(141L, ((Number) counts.get(0).details().get("count")).longValue());
+        assertEquals(CondensingAuditSink.OTHER_ADDRESSES, counts.get(0).actor().id().equals("system")
+                ? CondensingAuditSink.OTHER_ADDRESSES : counts.get(0).actor().ip());
+        assertTrue(counts.get(0).reason().orElseThrow().contains("beyond the 3 tracked"), counts.get(0).reason().orElseThrow());
+    }
+
+    @Test
+    void flushWritesTheCountsSoFarAndARefusedCountIsKept() {
+        ListSink list = new ListSink();
+        MovingClock clock = new MovingClock();
+        CondensingAuditSink sink = sink(list, clock, 100);
+        for (int i = 0; i < 8; i++) {
+            sink.record(invalidToken("203.0.113.7"));
+        }
+        list.refusing = true;
+        assertThrows(AuditException.class, sink::flush);
+        list.refusing = false;
+        for (int i = 0; i < 2; i++) {
+            sink.record(invalidToken("203.0.113.7"));
+        }
+        sink.flush();
+        List<AuditEvent> counts = list.ofType(CondensingAuditSink.CONDENSED_TYPE);
+        long total = counts.stream().mapToLong(e -> ((Number) e.details().get("count")).longValue()).sum();
+        assertEquals(5, total, "3 kept from the refused flush, 2 since: nothing lost " + counts.size());
+        sink.record(invalidToken("203.0.113.7"));
+        sink.close();
+        total = list.ofType(CondensingAuditSink.CONDENSED_TYPE).stream()
+                .mapToLong(e -> ((Number) e.details().get("count")).longValue()).sum();
+        assertEquals(6, total, "close writes the rest");
+        assertThrows(AuditException.class, () -> sink.record(invalidToken("203.0.113.7")));
+    }
+
+    @Test
+    void settingsAreValidated() {
+        ListSink list = new ListSink();
+        assertThrows(IllegalStateException.class, () -> CondensingAuditSink.builder(list).build());
+        assertThrows(IllegalStateException.class, () -> CondensingAuditSink.builder(list).types("a").types("b"));
+        assertThrows(IllegalArgumentException.class, () -> CondensingAuditSink.builder(list).perAddress(-1));
+        assertThrows(IllegalArgumentException.class, () -> CondensingAuditSink.builder(list).window(Duration.ZERO));
+        assertTrue(CondensingAuditSink.builder(list).types("a").build().name().startsWith("condensing("));
+    }
+}
