@@ -36,6 +36,7 @@ import dev.infrakit.credentials.SecretValue;
 import dev.infrakit.credentials.VersionConflictException;
 import dev.infrakit.credentials.VersionInfo;
 import dev.infrakit.credentials.WriteCondition;
+import dev.infrakit.credentials.auth.ApiKeyRefusedException;
 import dev.infrakit.credentials.auth.ApiKeys;
 import dev.infrakit.credentials.auth.AuthFilter;
 import dev.infrakit.credentials.auth.AuthResult;
@@ -108,6 +109,8 @@ final class DemoService implements AutoCloseable {
         int passwordIterations = PasswordHasher.DEFAULT_ITERATIONS;
         boolean trustProxy;
         long slowdownAfter;
+        /** The most live API keys per user. */
+        int maxApiKeys = ApiKeys.DEFAULT_MAX_LIVE_KEYS;
         Duration slowdownStep = Duration.ofMillis(500);
         Duration slowdownMax = Duration.ofSeconds(20);
         java.net.URI alertWebhook;
@@ -216,7 +219,7 @@ final class DemoService implements AutoCloseable {
         this.issuer = TokenIssuer.builder(keys).issuer("infrakit-demo").audience("infrakit-demo")
                 .ttl(s.tokenTtl).build();
         TokenVerifier verifier = TokenVerifier.builder(keys).issuer("infrakit-demo").audience("infrakit-demo").build();
-        this.apiKeys = ApiKeys.builder(keyStore).auditSink(audit).build();
+        this.apiKeys = ApiKeys.builder(keyStore).auditSink(audit).maxLiveKeys(s.maxApiKeys).build();
         this.throttle = LoginThrottle.builder().auditSink(audit).build();
         this.hasher = s.passwordIterations >= PasswordHasher.MIN_ITERATIONS
                 ? PasswordHasher.builder().iterations(s.passwordIterations).build()
@@ -342,7 +345,7 @@ final class DemoService implements AutoCloseable {
         api.getFilters().add(AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(audit)
                 .clientAddress(this::clientAddress).chargeFailures(limiter, CLIENT_TIER, AUTH_FAILURE_COST).build());
         api.getFilters().add(RateLimitFilter.builder(limiter).delayScheduler(delays).keyResolver(exchange -> AuthFilter
-                .principal(exchange).map(DemoService::rateLimitKey)
+                .principal(exchange).map(this::rateLimitKey)
                 .orElseGet(() -> new RateLimitKey("anonymous", clientAddress(exchange)))).build());
         server.start();
     }
@@ -359,11 +362,9 @@ final class DemoService implements AutoCloseable {
                 .window(Duration.ofMinutes(15)).build();
     }
 
-    /** Tier by role; subject the user name, or for an API key its id (each key has its own budget). */
-    private static RateLimitKey rateLimitKey(dev.infrakit.credentials.auth.Principal p) {
-        String tier = p.hasRole("admin") ? "admin" : "user";
-        return p.method() == dev.infrakit.credentials.auth.Principal.Method.API_KEY && p.credentialId().isPresent()
-                ? new RateLimitKey(tier, "apikey:" + p.credentialId().get()) : new RateLimitKey(tier, p.subject());
+    /** Tier by role; subject the user name, also for an API key (a key draws on its owner's budget). */
+    private RateLimitKey rateLimitKey(dev.infrakit.credentials.auth.Principal p) {
+        return new RateLimitKey(p.hasRole("admin") ? "admin" : "user", apiKeys.rateLimitSubject(p));
     }
 
     private static RateLimitPolicy policy(String tier, String limit, Settings s) {
@@ -442,21 +443,30 @@ final class DemoService implements AutoCloseable {
                     createUser(exchange, principal);
                 } else if (path.equals("/api/v1/apikeys") && method.equals("POST")) {
                     role(principal, "user", "admin");
-                    NewApiKey key = apiKeys.create(principal.subject(), principal.roles(), "demo", Duration.ofDays(90));
+                    NewApiKey key = apiKeys.create(caller(principal, exchange), "demo", Duration.ofDays(90));
                     ObjectNode body = JSON.createObjectNode().put("id", key.keyId()).put("key", key.key())
                             .put("expiresAt", key.record().expiresAt().map(Instant::toString).orElse(null));
                     json(exchange, 201, body);
+                } else if (path.equals("/api/v1/apikeys") && method.equals("GET")) {
+                    role(principal, "user", "admin");
+                    ArrayNode keys = JSON.createArrayNode();
+                    Instant now = Instant.now();
+                    for (dev.infrakit.credentials.auth.ApiKeyRecord r : apiKeys.list(caller(principal, exchange),
+                            query(exchange).get("owner"))) {
+                        keys.addObject().put("id", r.keyId()).put("owner", r.subject()).put("name", r.name())
+                                .put("createdAt", r.createdAt().toString())
+                                .put("expiresAt", r.expiresAt().map(Instant::toString).orElse(null))
+                                .put("revokedAt", r.revokedAt().map(Instant::toString).orElse(null))
+                                .put("lastUsedAt", r.lastUsedAt().map(Instant::toString).orElse(null))
+                                .put("live", !r.isRevoked() && !r.isExpiredAt(now));
+                    }
+                    json(exchange, 200, JSON.createObjectNode().set("keys", keys));
                 } else if (API_KEY.matcher(path).matches() && method.equals("DELETE")) {
                     role(principal, "user", "admin");
                     Matcher m = API_KEY.matcher(path);
                     m.matches();
-                    String id = m.group(1);
-                    boolean own = apiKeys.list(principal.subject()).stream().anyMatch(r -> r.keyId().equals(id));
-                    if (!own) {
-                        throw new HttpError(404, "Not Found", "No API key " + id + " of yours.");
-                    }
                     try {
-                        apiKeys.revoke(id);
+                        apiKeys.revoke(caller(principal, exchange), m.group(1));
                     } catch (OutcomeNotRecordedException e) {
                         tookEffect(e); // revoked: the key no longer works
                     }
@@ -489,6 +499,11 @@ final class DemoService implements AutoCloseable {
                 Problem.of(e.status, e.title, e.getMessage()).send(exchange);
             } catch (CredentialNotFoundException e) {
                 Problem.of(404, "Not Found", e.getMessage()).send(exchange);
+            } catch (ApiKeyRefusedException e) {
+                int status = e.reason() == ApiKeyRefusedException.Reason.LIMIT_REACHED ? 409
+                        : e.reason() == ApiKeyRefusedException.Reason.NO_SUCH_KEY ? 404 : 403;
+                Problem.of(status, status == 409 ? "Conflict" : status == 404 ? "Not Found" : "Forbidden",
+                        e.getMessage()).send(exchange);
             } catch (AuditException e) {
                 // The action was refused before it took effect (its PENDING event, or a read's event,
                 // could not be recorded): nothing changed. Actions that took effect are answered where
@@ -566,6 +581,11 @@ final class DemoService implements AutoCloseable {
         throw new HttpError(403, "Forbidden", "This endpoint needs one of the roles " + Set.of(roles) + ".");
     }
 
+    /** The caller of an API-key operation: its principal, address and user agent (for the audit events). */
+    private ApiKeys.Caller caller(Principal principal, HttpExchange exchange) {
+        return new ApiKeys.Caller(principal, clientAddress(exchange), exchange.getRequestHeaders().getFirst("User-Agent"));
+    }
+
     private <T> T acting(Principal principal, HttpExchange exchange, java.util.function.Supplier<T> body) {
         String ip = clientAddress(exchange);
         AuditedCredentialStore.Scope scope = AuditedCredentialStore.actingAs(Actor.user(principal.subject())
@@ -629,7 +649,8 @@ final class DemoService implements AutoCloseable {
             throw new HttpError(401, "Unauthorized", "Wrong user name or password.");
         }
         Principal p = result.principal();
-        String token = issuer.issue(p.subject(), p.roles());
+        // amr ["pwd"]: this token comes from an interactive login, so it may create API keys.
+        String token = issuer.issue(p.subject(), p.roles(), p.authenticationClaims(), settings.tokenTtl);
         json(exchange, 200, JSON.createObjectNode().put("accessToken", token).put("tokenType", "Bearer")
                 .put("expiresIn", settings.tokenTtl.toSeconds()));
     }

@@ -14,7 +14,7 @@ final class ServeCommand {
             "  serve [--port 8080] [--data-dir ./data] [--master-key-file FILE] [--rate-client 600/1m]",
             "        [--rate-anonymous 20/15m]",
             "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--max-body 65536] [--token-ttl 15m]",
-            "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy]",
+            "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy] [--max-api-keys 10]",
             "        [--alert-webhook URL] [--jdbc-url URL [--backup-repo DIR [--backup-every 1h]]]",
             "        [--audit-checkpoint-key FILE] [--audit-checkpoints FILE]",
             "        (audit checkpoints: signed every 10 s and on stop with the P-256 key FILE, default",
@@ -32,7 +32,7 @@ final class ServeCommand {
     static DemoService.Settings settings(List<String> args, Map<String, String> env) {
         Args a = Args.parse(args, Set.of("port", "data-dir", "master-key-file", "rate-client", "rate-anonymous", "rate-user",
                 "rate-admin", "drain", "max-body", "password-iterations", "token-ttl", "slowdown-after", "slowdown-step", "slowdown-max",
-                "alert-webhook", "jdbc-url", "backup-repo", "backup-every", "audit-checkpoint-key", "audit-checkpoints"),
+                "max-api-keys", "alert-webhook", "jdbc-url", "backup-repo", "backup-every", "audit-checkpoint-key", "audit-checkpoints"),
                 Set.of("trust-proxy"), env);
         DemoService.Settings s = new DemoService.Settings();
         s.port = a.intValue("port", 8080);
@@ -71,6 +71,10 @@ final class ServeCommand {
         s.slowdownAfter = a.intValue("slowdown-after", 0);
         if (s.slowdownAfter < 0) {
             throw new Args.UsageException("--slowdown-after cannot be negative");
+        }
+        s.maxApiKeys = a.intValue("max-api-keys", s.maxApiKeys);
+        if (s.maxApiKeys < 1) {
+            throw new Args.UsageException("--max-api-keys is at least 1");
         }
         s.slowdownStep = duration(a, "slowdown-step", s.slowdownStep);
         s.slowdownMax = duration(a, "slowdown-max", s.slowdownMax);

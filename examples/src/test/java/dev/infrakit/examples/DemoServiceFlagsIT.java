@@ -77,6 +77,45 @@ class DemoServiceFlagsIT {
         }
     }
 
+    /**
+     * Two clients (told apart by X-Forwarded-For), both slowed down: client A's delayed login hashes
+     * a password for a second or more (10,000,000 PBKDF2 iterations); client B's request, delayed 100 ms, is
+     * answered while A's login is still running. Before the fix the delay scheduler's one thread
+     * ran A's whole login, and B's request waited for it.
+     */
+    @Test
+    void aDelayedRequestIsNotHeldUpByAnotherClientsDelayedSlowRequest(@TempDir Path data) throws Exception {
+        DemoService service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir",
+                data.toString(), "--password-iterations", "10000000", "--drain", "0s", "--trust-proxy",
+                "--slowdown-after", "1", "--slowdown-step", "100ms", "--slowdown-max", "1s"),
+                Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42")),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            java.util.function.Supplier<HttpRequest> login = () -> HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + service.port() + "/api/v1/auth/login")).header("X-Forwarded-For", "10.0.0.1")
+                    .header("Content-Type", "application/json").timeout(Duration.ofSeconds(120))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":"
+                            + "\"admin-password-42\"}")).build();
+            assertEquals(200, client.send(login.get(), HttpResponse.BodyHandlers.discarding()).statusCode(),
+                    "A's first login: not delayed");
+            assertEquals(401, status(service, "/api/v1/credentials", "10.0.0.2"), "B's first request: not delayed");
+
+            long aStart = System.nanoTime();
+            java.util.concurrent.CompletableFuture<HttpResponse<Void>> slow = client.sendAsync(login.get(),
+                    HttpResponse.BodyHandlers.discarding());
+            Thread.sleep(300); // A's 100 ms delay is over: its login hashes
+            long bStart = System.nanoTime();
+            assertEquals(401, status(service, "/api/v1/credentials", "10.0.0.2"), "B's second request: delayed 100 ms");
+            long bMs = (System.nanoTime() - bStart) / 1_000_000;
+            boolean aStillRunning = !slow.isDone();
+            assertEquals(200, slow.get(120, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+            long aMs = (System.nanoTime() - aStart) / 1_000_000;
+            assertTrue(aStillRunning, "B (" + bMs + " ms) was answered while A's login (" + aMs + " ms) still ran");
+        } finally {
+            service.close();
+        }
+    }
+
     @Test
     void healthTransitionsArePostedToTheWebhook(@TempDir Path data) throws Exception {
         try (DemoHttp.WebhookReceiver hook = new DemoHttp.WebhookReceiver()) {

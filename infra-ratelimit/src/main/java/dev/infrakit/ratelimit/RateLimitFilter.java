@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -33,8 +34,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Every limited response carries {@code RateLimit-Policy} and {@code RateLimit} (and, if
  * enabled, {@code X-RateLimit-*}); a rejected request is answered 429 with {@code Retry-After} and
  * an RFC 9457 problem body, and never reaches the handler. A request admitted with a slow-down
- * delay is held: on the given scheduler when there is one (the worker thread is released and the
- * chain resumes later), else by sleeping on the worker thread. Exempt paths (prefix match) and
+ * delay is held: with a {@link Builder#delayScheduler delay scheduler}, no thread waits (the worker
+ * thread is released, the scheduler only fires when the delay is over, and the rest of the chain
+ * runs on the server's executor or the {@link Builder#resumeExecutor resume executor}, never on the
+ * scheduler's thread, so one delayed request never holds up another); without one, by sleeping on
+ * the worker thread. Exempt paths (prefix match) and
  * requests for which the resolver returns {@code null} pass through unlimited. If the limiter's
  * store fails, the exception propagates (choose the failure behaviour in the store).
  */
@@ -62,6 +66,7 @@ public final class RateLimitFilter extends Filter {
     private final List<String> exemptPaths;
     private final boolean legacyHeaders;
     private final ScheduledExecutorService scheduler;
+    private final Executor resumeExecutor;
 
     private RateLimitFilter(Builder b) {
         this.limiter = b.limiter;
@@ -69,6 +74,7 @@ public final class RateLimitFilter extends Filter {
         this.exemptPaths = List.copyOf(b.exemptPaths);
         this.legacyHeaders = b.legacyHeaders;
         this.scheduler = b.scheduler;
+        this.resumeExecutor = b.resumeExecutor;
     }
 
     /** A builder for a filter over {@code limiter}. */
@@ -108,7 +114,11 @@ public final class RateLimitFilter extends Filter {
         if (decision.delayNanos() <= 0) {
             chain.doFilter(exchange);
         } else if (scheduler != null) {
-            scheduler.schedule(() -> resume(exchange, chain), decision.delayNanos(), TimeUnit.NANOSECONDS);
+            // The scheduler's thread only hands the request over: whatever the handler does (hash a
+            // password, query a database) must not run there, or every other delayed request would
+            // wait behind it.
+            Executor executor = resumeExecutor(exchange);
+            scheduler.schedule(() -> handOver(exchange, chain, executor), decision.delayNanos(), TimeUnit.NANOSECONDS);
         } else {
             try {
                 Thread.sleep(decision.delay().toMillis(), (int) (decision.delayNanos() % 1_000_000));
@@ -118,6 +128,40 @@ public final class RateLimitFilter extends Filter {
                 return;
             }
             chain.doFilter(exchange);
+        }
+    }
+
+    /** Where a delayed request resumes: the configured executor, else the server's, else its own thread. */
+    private Executor resumeExecutor(HttpExchange exchange) {
+        if (resumeExecutor != null) {
+            return resumeExecutor;
+        }
+        Executor server = exchange.getHttpContext().getServer().getExecutor();
+        return server != null ? server : OwnThread.INSTANCE;
+    }
+
+    private static void handOver(HttpExchange exchange, Chain chain, Executor executor) {
+        try {
+            executor.execute(() -> resume(exchange, chain));
+        } catch (RuntimeException e) { // RejectedExecutionException: the server is stopping
+            LOG.warn("Delayed request {} {} could not be resumed: {}", exchange.getRequestMethod(),
+                    exchange.getRequestURI().getPath(), e.toString());
+            exchange.close();
+        }
+    }
+
+    /**
+     * For a server without an executor (its one dispatcher thread runs every handler, so it cannot
+     * take work back): a delayed request resumes on a thread of its own.
+     */
+    private enum OwnThread implements Executor {
+        INSTANCE;
+
+        @Override
+        public void execute(Runnable command) {
+            Thread t = new Thread(command, "infrakit-ratelimit-resume");
+            t.setDaemon(true);
+            t.start();
         }
     }
 
@@ -143,6 +187,7 @@ public final class RateLimitFilter extends Filter {
         private final List<String> exemptPaths = new ArrayList<>();
         private boolean legacyHeaders;
         private ScheduledExecutorService scheduler;
+        private Executor resumeExecutor;
 
         private Builder(RateLimiter limiter) {
             this.limiter = Objects.requireNonNull(limiter, "limiter");
@@ -171,9 +216,31 @@ public final class RateLimitFilter extends Filter {
             return this;
         }
 
-        /** Holds slow-down delays on {@code scheduler} instead of sleeping on the worker thread. */
+        /**
+         * Holds slow-down delays on {@code scheduler} instead of sleeping on the worker thread: a
+         * delayed request holds no thread while it waits.
+         *
+         * <p>The scheduler only fires: when a delay is over, its thread hands the request to the
+         * {@link #resumeExecutor resume executor} (default: the {@code HttpServer}'s executor; for a
+         * server without one, a new thread per delayed request) and returns at once. The rest of the
+         * chain and the handler never run on the scheduler's thread, so a slow handler (a password
+         * hash, a database call) never delays another client's delayed request, and a
+         * single-threaded scheduler is enough for any number of them. Tasks that do real work should
+         * not share this scheduler: they would hold up the delays that expire meanwhile.
+         */
         public Builder delayScheduler(ScheduledExecutorService scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Where a request resumes after its slow-down delay (default: the executor of the
+         * {@code HttpServer} it arrived on, like every other request). Only used with a
+         * {@link #delayScheduler delay scheduler}. If it rejects the request (it is shut down),
+         * the request's connection is closed and a warning logged.
+         */
+        public Builder resumeExecutor(Executor executor) {
+            this.resumeExecutor = Objects.requireNonNull(executor, "executor");
             return this;
         }
 

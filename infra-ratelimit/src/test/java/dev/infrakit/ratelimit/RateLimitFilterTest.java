@@ -13,8 +13,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,6 +35,7 @@ class RateLimitFilterTest {
     private final AtomicInteger handled = new AtomicInteger();
     private HttpServer server;
     private ScheduledExecutorService scheduler;
+    private ExecutorService serverExecutor;
 
     private void start(RateLimitFilter filter) throws Exception {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -49,6 +57,9 @@ class RateLimitFilterTest {
         }
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (serverExecutor != null) {
+            serverExecutor.shutdownNow();
         }
     }
 
@@ -128,6 +139,70 @@ class RateLimitFilterTest {
         assertEquals("ok", delayed.body());
         assertTrue(tookMs >= 190, "held for the 200 ms slow-down, took " + tookMs + " ms");
         assertEquals(2, handled.get());
+    }
+
+    /**
+     * Two clients, each delayed by the slow-down: alice's request has a slow handler (it runs until
+     * the test lets it finish), bob's is delayed 100 ms behind it. Bob is answered while alice's
+     * handler still runs, and no handler ever runs on the scheduler's (single) thread. Before the
+     * fix the scheduler's thread ran alice's handler, so bob's request waited for it to end (here:
+     * never, as the test lets it end only after bob's answer).
+     */
+    @Test
+    void aDelayedRequestResumesOffTheSchedulerAndIsNotHeldUpByAnotherClientsSlowHandler() throws Exception {
+        RateLimitPolicy policy = RateLimitPolicy.parse("user", "100/1h")
+                .withSlowDown(SlowDown.after(1, Duration.ofMillis(100), Duration.ofSeconds(1)));
+        RateLimiter limiter = limiter(policy);
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "test-delay-scheduler"));
+        CountDownLatch slowStarted = new CountDownLatch(1);
+        CountDownLatch finishSlow = new CountDownLatch(1);
+        AtomicBoolean slowFinished = new AtomicBoolean();
+        List<String> handlerThreads = new CopyOnWriteArrayList<>();
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        serverExecutor = Executors.newFixedThreadPool(4, r -> new Thread(r, "test-server-worker"));
+        server.setExecutor(serverExecutor);
+        server.createContext("/", exchange -> {
+            handlerThreads.add(Thread.currentThread().getName());
+            if (exchange.getRequestURI().getPath().equals("/slow")) {
+                slowStarted.countDown();
+                try {
+                    // A slow handler (a password hash, a database call): here until the test says.
+                    finishSlow.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                slowFinished.set(true);
+            }
+            byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        }).getFilters().add(RateLimitFilter.builder(limiter).delayScheduler(scheduler)
+                .keyResolver(exchange -> new RateLimitKey("user", exchange.getRequestHeaders().getFirst("X-User")))
+                .build());
+        server.start();
+
+        assertEquals(200, get("/", "alice").statusCode(), "alice's first request: no delay");
+        assertEquals(200, get("/", "bob").statusCode(), "bob's first request: no delay");
+        HttpRequest slow = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort()
+                + "/slow")).header("X-User", "alice").build();
+        CompletableFuture<HttpResponse<String>> alice = client.sendAsync(slow, HttpResponse.BodyHandlers.ofString());
+        try {
+            assertTrue(slowStarted.await(30, TimeUnit.SECONDS), "alice's delayed request reached its handler");
+
+            HttpRequest fast = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort()
+                    + "/")).header("X-User", "bob").timeout(Duration.ofSeconds(20)).build();
+            HttpResponse<String> bob = client.send(fast, HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, bob.statusCode());
+            assertTrue(bob.headers().firstValue("RateLimit").isPresent());
+            assertFalse(slowFinished.get(), "bob was answered while alice's slow handler was still running");
+        } finally {
+            finishSlow.countDown();
+        }
+        assertEquals(200, alice.get(30, TimeUnit.SECONDS).statusCode());
+        assertEquals(4, handlerThreads.size());
+        assertTrue(handlerThreads.stream().allMatch("test-server-worker"::equals),
+                "every handler ran on the server's executor, none on the scheduler: " + handlerThreads);
     }
 
     @Test

@@ -12,7 +12,9 @@ import java.util.Optional;
  * <p>Implementations must be thread-safe, and each operation atomic on its record: {@link #revoke}
  * keeps the first revocation time, {@link #touch} only moves the last-use time forward. Times are
  * given by the caller ({@link ApiKeys} truncates them to microseconds, the precision of
- * PostgreSQL). Failures of the backing storage are thrown as
+ * PostgreSQL). {@link #insertWithin} is atomic per subject: however many threads and processes
+ * create keys for one subject at once, it never stores more than the limit of live keys. Failures
+ * of the backing storage are thrown as
  * {@link dev.infrakit.credentials.CredentialException}s that name the operation and the key id,
  * never a hash. The contract test kit {@code ApiKeyStoreContract} in this module's test sources
  * states the behaviour every implementation must have.
@@ -26,6 +28,37 @@ public interface ApiKeyStore {
      *     (which is then left unchanged)
      */
     boolean insert(ApiKeyRecord record);
+
+    /** What {@link #insertWithin} did. */
+    enum InsertResult {
+        /** The record was stored. */
+        STORED,
+        /** A record with that key id exists (and was left unchanged); nothing was stored. */
+        KEY_ID_TAKEN,
+        /** The record's subject already holds the most live keys allowed; nothing was stored. */
+        LIMIT_REACHED
+    }
+
+    /**
+     * Stores a new record unless its subject already holds {@code maxLive} or more live keys at
+     * {@code now} (see {@link #countLive}). The count and the insert are one atomic step per
+     * subject, across threads and across processes sharing the store: concurrent calls for one
+     * subject never leave more than {@code maxLive} live keys stored. A store may answer
+     * {@link InsertResult#LIMIT_REACHED} while a concurrent insert for the subject is being undone.
+     *
+     * @param maxLive the most live keys the subject may hold (at least 1)
+     * @throws IllegalArgumentException if {@code maxLive} is less than 1
+     */
+    InsertResult insertWithin(ApiKeyRecord record, int maxLive, Instant now);
+
+    /**
+     * How many keys of {@code subject} are live at {@code now}: not revoked, and without an expiry
+     * or expiring after {@code now}. The default counts {@link #list}'s records.
+     */
+    default int countLive(String subject, Instant now) {
+        java.util.Objects.requireNonNull(now, "now");
+        return (int) list(subject).stream().filter(r -> !r.isRevoked() && !r.isExpiredAt(now)).count();
+    }
 
     /** The record with {@code keyId}, if there is one. */
     Optional<ApiKeyRecord> find(String keyId);

@@ -57,6 +57,31 @@ import java.util.function.Supplier;
  * ids exist. Only once the secret matches are {@link AuthResult.Failure#REVOKED} and then
  * {@link AuthResult.Failure#EXPIRED} (at or after the expiry instant) reported.
  *
+ * <h2>Who may create, list and revoke</h2>
+ * Request handlers use the {@link Caller} methods, which apply the rules that keep one user from
+ * multiplying their access:
+ * <ul>
+ *   <li>only an interactive login creates keys ({@link #create(Caller, String, Duration)}): a
+ *       principal that authenticated by password, or with a token issued for a password login
+ *       ({@link Principal#interactive()}); an API key, or a token obtained with one, is refused
+ *       ({@link ApiKeyRefusedException.Reason#NOT_INTERACTIVE}), so keys cannot mint keys;</li>
+ *   <li>a subject holds at most {@link Builder#maxLiveKeys} live keys (not revoked, not expired;
+ *       default {@value #DEFAULT_MAX_LIVE_KEYS}); a create over the cap is refused
+ *       ({@link ApiKeyRefusedException.Reason#LIMIT_REACHED}, naming the cap). The store counts
+ *       and inserts in one atomic step ({@link ApiKeyStore#insertWithin}), so concurrent creates
+ *       cannot pass it. The cap also holds for {@link #create(String, Set, String, Duration)};</li>
+ *   <li>a key draws on its owner's rate-limit budget: {@link #rateLimitSubject(Principal)} is the
+ *       owner, not the key id, unless {@link Builder#rateLimitPerKey(boolean)} gives every key a
+ *       budget of its own;</li>
+ *   <li>a caller lists and revokes its own keys; a caller with the {@link Builder#adminRole admin
+ *       role} (default {@code admin}) lists and revokes anyone's. Revoking a key that is not the
+ *       caller's is answered exactly like revoking one that does not exist
+ *       ({@link ApiKeyRefusedException.Reason#NO_SUCH_KEY}), so key ids of others are not
+ *       confirmed.</li>
+ * </ul>
+ * The {@code api-key.created} and {@code api-key.revoked} events of these methods name the calling
+ * user and its client address and user agent.
+ *
  * <h2>Last use</h2>
  * A successful verification records the time of use, but at most once per
  * {@link Builder#lastUsedGranularity granularity} (default one minute) per key and instance, so a
@@ -67,7 +92,9 @@ import java.util.function.Supplier;
  *
  * <h2>Audit</h2>
  * With an {@link Builder#auditSink audit sink}: {@code api-key.created} and {@code api-key.revoked}
- * (category ADMIN, by the {@link Builder#actor actor}), and {@code api-key.rejected} for every
+ * (category ADMIN, by the {@link Caller caller}, or for the methods without one by the
+ * {@link Builder#actor actor}; a create refused by the rules above is an {@code api-key.created}
+ * event with outcome DENIED and the reason), and {@code api-key.rejected} for every
  * refused key (category SECURITY, severity WARN, outcome DENIED, actor anonymous at the client's
  * address when {@link #verify(String, String)} is given it, with the failure
  * and a reason; a rejected unknown key and a wrong secret are told apart here, for the operator).
@@ -91,6 +118,12 @@ public final class ApiKeys {
     private static final Logger LOG = LoggerFactory.getLogger(ApiKeys.class);
     private static final Duration DEFAULT_LAST_USED_GRANULARITY = Duration.ofMinutes(1);
     private static final int INSERT_ATTEMPTS = 3;
+    /** The most live keys a subject holds unless {@link Builder#maxLiveKeys} says otherwise. */
+    public static final int DEFAULT_MAX_LIVE_KEYS = 10;
+    /** The admin role unless {@link Builder#adminRole} says otherwise. */
+    public static final String DEFAULT_ADMIN_ROLE = "admin";
+    /** The prefix of {@link #rateLimitSubject} for a key with a budget of its own. */
+    public static final String PER_KEY_SUBJECT_PREFIX = "apikey:";
 
     private final ApiKeyStore store;
     private final Clock clock;
@@ -98,6 +131,9 @@ public final class ApiKeys {
     private final Supplier<Actor> actor;
     private final Duration lastUsedGranularity;
     private final SecureRandom random;
+    private final int maxLiveKeys;
+    private final String adminRole;
+    private final boolean rateLimitPerKey;
     /** Compared against when the key id is unknown, so that case does the same work. */
     private final byte[] decoyHash;
     /** Per key, the latest last-use time written or seen in the store, to throttle writes. */
@@ -111,6 +147,9 @@ public final class ApiKeys {
         this.lastUsedGranularity = b.lastUsedGranularity != null ? b.lastUsedGranularity
                 : DEFAULT_LAST_USED_GRANULARITY;
         this.random = b.random != null ? b.random : new SecureRandom();
+        this.maxLiveKeys = b.maxLiveKeys != null ? b.maxLiveKeys : DEFAULT_MAX_LIVE_KEYS;
+        this.adminRole = b.adminRole != null ? b.adminRole : DEFAULT_ADMIN_ROLE;
+        this.rateLimitPerKey = b.rateLimitPerKey != null && b.rateLimitPerKey;
         this.decoyHash = ApiKeyFormat.hash(ApiKeyFormat.newSecret(random));
     }
 
@@ -120,8 +159,132 @@ public final class ApiKeys {
     }
 
     /**
+     * Who asks, in a request: the authenticated principal and where the request came from, for the
+     * rules and the audit events of {@link #create(Caller, String, Duration)},
+     * {@link #list(Caller, String)} and {@link #revoke(Caller, String)}.
+     *
+     * @param principal who the request authenticated as
+     * @param clientAddress the client's address as the service sees it (null if unknown)
+     * @param userAgent the client's user agent (null if none; cut to 512 characters)
+     */
+    public record Caller(Principal principal, String clientAddress, String userAgent) {
+        /** Checks the principal is given; cuts the user agent to what an audit actor holds. */
+        public Caller {
+            Objects.requireNonNull(principal, "principal");
+            if (userAgent != null && userAgent.length() > 512) {
+                userAgent = userAgent.substring(0, 512);
+            }
+            if (clientAddress != null && clientAddress.length() > 64) {
+                clientAddress = clientAddress.substring(0, 64);
+            }
+        }
+
+        /** The audit actor: the principal's subject as a user, from the address and user agent. */
+        public Actor actor() {
+            return Actor.user(principal.subject()).from(clientAddress, userAgent);
+        }
+    }
+
+    /**
+     * Makes a new key for the caller, with the caller's subject and roles, if the caller logged in
+     * interactively and holds fewer than {@link Builder#maxLiveKeys} live keys; returns it in
+     * clear, once. The audit events name the caller and its address.
+     *
+     * @param name what it is for (at most 200 characters; may be empty)
+     * @param validity how long it is valid from now, or {@code null} for no expiry
+     * @throws ApiKeyRefusedException {@link ApiKeyRefusedException.Reason#NOT_INTERACTIVE} if the
+     *     caller authenticated with an API key or a token not issued for a password login;
+     *     {@link ApiKeyRefusedException.Reason#LIMIT_REACHED} if it holds the most live keys allowed
+     * @throws IllegalArgumentException if an argument is invalid (the message names it)
+     * @throws CredentialException if the store fails
+     * @throws dev.infrakit.audit.AuditException if the audit sink refuses an event (no key is left stored)
+     */
+    public NewApiKey create(Caller caller, String name, Duration validity) {
+        Objects.requireNonNull(caller, "caller");
+        Principal p = caller.principal();
+        if (!p.interactive()) {
+            Actor who = caller.actor();
+            audit(AuditEvent.builder(AuditEvent.Category.ADMIN, "api-key.created").actor(who).action("create")
+                    .outcome(AuditEvent.Outcome.DENIED).severity(AuditEvent.Severity.WARN)
+                    .reason("only an interactive login creates API keys; authenticated by " + p.method()
+                            + (p.method() == Principal.Method.API_KEY ? " " + p.credentialId().orElse("") : ""))
+                    .detail("subject", p.subject()));
+            throw new ApiKeyRefusedException(ApiKeyRefusedException.Reason.NOT_INTERACTIVE, "Only an interactive "
+                    + "login (a password, or a token issued for one) creates API keys; this request authenticated "
+                    + (p.method() == Principal.Method.API_KEY ? "with an API key" : "with a token not issued for a "
+                            + "password login") + ".");
+        }
+        return create(p.subject(), p.roles(), name, validity, caller.actor());
+    }
+
+    /**
+     * The key records of {@code owner} (revoked and expired ones included, oldest first), if the
+     * caller may see them: its own, or anyone's for a caller with the admin role.
+     *
+     * @param owner whose keys, or {@code null} for the caller's own
+     * @throws ApiKeyRefusedException {@link ApiKeyRefusedException.Reason#NOT_ALLOWED} if
+     *     {@code owner} is someone else and the caller lacks the admin role
+     * @throws IllegalArgumentException if {@code owner} is blank, too long or holds a control character
+     * @throws CredentialException if the store fails
+     */
+    public List<ApiKeyRecord> list(Caller caller, String owner) {
+        Objects.requireNonNull(caller, "caller");
+        Principal p = caller.principal();
+        String whose = owner == null ? p.subject() : ApiKeyRecord.requireSubject(owner);
+        if (!whose.equals(p.subject()) && !p.hasRole(adminRole)) {
+            throw new ApiKeyRefusedException(ApiKeyRefusedException.Reason.NOT_ALLOWED, "Listing another user's "
+                    + "API keys needs the role " + adminRole + ".");
+        }
+        return store.list(whose);
+    }
+
+    /**
+     * Revokes a key of the caller's, or anyone's for a caller with the admin role; the audit
+     * events name the caller and its address.
+     *
+     * @return {@code true} if revoked by this call, {@code false} if it was already revoked
+     * @throws ApiKeyRefusedException {@link ApiKeyRefusedException.Reason#NO_SUCH_KEY} if there is
+     *     no such key, or it is another user's and the caller lacks the admin role (one answer for both)
+     * @throws IllegalArgumentException if {@code keyId} is not a key id
+     * @throws CredentialException if the store fails
+     * @throws dev.infrakit.audit.AuditException if the audit sink refuses its PENDING event (nothing is revoked)
+     * @throws dev.infrakit.credentials.OutcomeNotRecordedException if the key was revoked but the
+     *     outcome could not be recorded (the revocation stands)
+     */
+    public boolean revoke(Caller caller, String keyId) {
+        Objects.requireNonNull(caller, "caller");
+        requireKeyId(keyId);
+        Principal p = caller.principal();
+        ApiKeyRecord record = store.find(keyId).orElse(null);
+        if (record == null || (!record.subject().equals(p.subject()) && !p.hasRole(adminRole))) {
+            throw new ApiKeyRefusedException(ApiKeyRefusedException.Reason.NO_SUCH_KEY, "No API key " + keyId
+                    + (p.hasRole(adminRole) ? "." : " of yours."));
+        }
+        if (record.isRevoked()) {
+            return false;
+        }
+        return revoke(keyId, caller.actor());
+    }
+
+    /**
+     * The rate-limit subject of a request made as {@code principal}: its subject, so every key of
+     * an owner draws on the owner's budget (minting keys gains no requests); with
+     * {@link Builder#rateLimitPerKey(boolean) rateLimitPerKey(true)}, an API key's own
+     * {@code apikey:<keyId>} instead.
+     */
+    public String rateLimitSubject(Principal principal) {
+        Objects.requireNonNull(principal, "principal");
+        if (rateLimitPerKey && principal.method() == Principal.Method.API_KEY && principal.credentialId().isPresent()) {
+            return PER_KEY_SUBJECT_PREFIX + principal.credentialId().get();
+        }
+        return principal.subject();
+    }
+
+    /**
      * Makes a new key for {@code subject} with {@code roles}, stores its record, and returns the key
-     * in clear, once.
+     * in clear, once. For provisioning by the service itself (the audit actor is the
+     * {@link Builder#actor actor}); a request handler uses {@link #create(Caller, String, Duration)}.
+     * The subject's cap of live keys applies.
      *
      * @param subject who the key authenticates as (1 to 256 characters, not blank)
      * @param roles its roles (at most 64, each 1 to 100 characters, not blank)
@@ -130,11 +293,17 @@ public final class ApiKeys {
      * @return the key and its record
      * @throws IllegalArgumentException if an argument is invalid (the message names it), or the
      *     validity is zero or negative
+     * @throws ApiKeyRefusedException {@link ApiKeyRefusedException.Reason#LIMIT_REACHED} if the
+     *     subject holds the most live keys allowed
      * @throws CredentialException if the store fails
      * @throws dev.infrakit.audit.AuditException if the audit sink refuses an event (no key is left
      *     stored: a refused PENDING event stores nothing, a refused outcome removes the key again)
      */
     public NewApiKey create(String subject, Set<String> roles, String name, Duration validity) {
+        return create(subject, roles, name, validity, null);
+    }
+
+    private NewApiKey create(String subject, Set<String> roles, String name, Duration validity, Actor caller) {
         ApiKeyRecord.requireSubject(subject);
         Set<String> checkedRoles = ApiKeyRecord.requireRoles(roles);
         ApiKeyRecord.requireName(name);
@@ -144,28 +313,35 @@ public final class ApiKeys {
         }
         Instant now = now();
         Instant expires = validity == null ? null : now.plus(validity).truncatedTo(ChronoUnit.MICROS);
+        Actor who = caller != null ? caller : actor.get();
+        // The cheap refusal first (one DENIED event, no PENDING one); the store's atomic check decides.
+        if (store.countLive(subject, now) >= maxLiveKeys) {
+            throw limitReached(subject, who, null);
+        }
         for (int attempt = 0; attempt < INSERT_ATTEMPTS; attempt++) {
             String keyId = ApiKeyFormat.newKeyId(random);
             byte[] secret = ApiKeyFormat.newSecret(random);
             try {
                 ApiKeyRecord record = new ApiKeyRecord(keyId, ApiKeyFormat.hash(secret), subject, checkedRoles, name,
                         now, expires, null, null);
-                Actor who = actor.get();
                 Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN,
                         "api-key.created").actor(who).action("create").resource(Resource.of("api-key", keyId))
                         .detail("subject", subject).detail("roles", List.copyOf(new TreeSet<>(checkedRoles)))
                         .detail("name", name)
                         .details(expires == null ? Map.of() : Map.of("expires_at", expires.toString()));
                 AuditEvent pending = pending(event.get());
-                boolean inserted;
+                ApiKeyStore.InsertResult inserted;
                 try {
-                    inserted = store.insert(record);
+                    inserted = store.insertWithin(record, maxLiveKeys, now);
                 } catch (RuntimeException e) {
                     outcomeOfNothing(after(event.get(), pending).outcome(AuditEvent.Outcome.FAILURE)
                             .severity(AuditEvent.Severity.ERROR).reason(reason(e)), e);
                     throw e;
                 }
-                if (!inserted) {
+                if (inserted == ApiKeyStore.InsertResult.LIMIT_REACHED) {
+                    throw limitReached(subject, who, pending);
+                }
+                if (inserted == ApiKeyStore.InsertResult.KEY_ID_TAKEN) {
                     outcomeOfNothing(after(event.get(), pending).outcome(AuditEvent.Outcome.FAILURE)
                             .severity(AuditEvent.Severity.WARN).reason("key id already in use; another is drawn"),
                             null);
@@ -192,6 +368,21 @@ public final class ApiKeys {
         }
         throw new CredentialException("Could not find an unused API key id in " + INSERT_ATTEMPTS
                 + " attempts; the store refuses every insert");
+    }
+
+    /** Records the refusal of a create over the cap (as the outcome of {@code pending}, if any); the exception. */
+    private ApiKeyRefusedException limitReached(String subject, Actor who, AuditEvent pending) {
+        String reason = subject + " already holds " + maxLiveKeys + " live API keys, the most allowed";
+        AuditEvent.Builder refused = AuditEvent.builder(AuditEvent.Category.ADMIN, "api-key.created").actor(who)
+                .action("create").outcome(AuditEvent.Outcome.DENIED).severity(AuditEvent.Severity.WARN).reason(reason)
+                .detail("subject", subject).detail("max_live_keys", String.valueOf(maxLiveKeys));
+        if (pending != null) {
+            outcomeOfNothing(refused.follows(pending), null);
+        } else {
+            audit(refused);
+        }
+        return new ApiKeyRefusedException(ApiKeyRefusedException.Reason.LIMIT_REACHED, "API key limit reached: "
+                + reason + " (" + maxLiveKeys + "); revoke one before creating another.");
     }
 
     /**
@@ -270,11 +461,18 @@ public final class ApiKeys {
      *     outcome could not be recorded (the revocation stands)
      */
     public boolean revoke(String keyId) {
+        requireKeyId(keyId);
+        return revoke(keyId, actor.get());
+    }
+
+    private static void requireKeyId(String keyId) {
         if (!ApiKeyFormat.isKeyId(Objects.requireNonNull(keyId, "keyId"))) {
             throw new IllegalArgumentException("Not an API key id: expected " + ApiKeyFormat.KEY_ID_LENGTH
                     + " characters of a-z and 2-7");
         }
-        Actor who = actor.get();
+    }
+
+    private boolean revoke(String keyId, Actor who) {
         Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN, "api-key.revoked")
                 .actor(who).action("revoke").resource(Resource.of("api-key", keyId));
         AuditEvent pending = pending(event.get());
@@ -406,7 +604,8 @@ public final class ApiKeys {
 
     @Override
     public String toString() {
-        return "ApiKeys[" + store + ", last use every " + lastUsedGranularity
+        return "ApiKeys[" + store + ", at most " + maxLiveKeys + " live keys per subject, last use every "
+                + lastUsedGranularity
                 + (auditSink == null ? "" : ", audit " + auditSink.name()) + "]";
     }
 
@@ -418,6 +617,9 @@ public final class ApiKeys {
         private Supplier<Actor> actor;
         private Duration lastUsedGranularity;
         private SecureRandom random;
+        private Integer maxLiveKeys;
+        private String adminRole;
+        private Boolean rateLimitPerKey;
 
         private Builder(ApiKeyStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -489,6 +691,51 @@ public final class ApiKeys {
         public Builder random(SecureRandom random) {
             requireUnset(this.random, "random");
             this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /**
+         * The most live keys (not revoked, not expired) one subject may hold (default
+         * {@value ApiKeys#DEFAULT_MAX_LIVE_KEYS}); a create beyond it is refused.
+         *
+         * @throws IllegalArgumentException if less than 1
+         * @throws IllegalStateException if already set
+         */
+        public Builder maxLiveKeys(int maxLiveKeys) {
+            requireUnset(this.maxLiveKeys, "maxLiveKeys");
+            if (maxLiveKeys < 1) {
+                throw new IllegalArgumentException("maxLiveKeys must be at least 1, got " + maxLiveKeys);
+            }
+            this.maxLiveKeys = maxLiveKeys;
+            return this;
+        }
+
+        /**
+         * The role that lists and revokes anyone's keys (default {@value ApiKeys#DEFAULT_ADMIN_ROLE}).
+         *
+         * @throws IllegalArgumentException if blank
+         * @throws IllegalStateException if already set
+         */
+        public Builder adminRole(String adminRole) {
+            requireUnset(this.adminRole, "adminRole");
+            if (Objects.requireNonNull(adminRole, "adminRole").isBlank()) {
+                throw new IllegalArgumentException("adminRole must not be blank");
+            }
+            this.adminRole = adminRole;
+            return this;
+        }
+
+        /**
+         * Whether each key gets a rate-limit budget of its own ({@code true}: its
+         * {@link ApiKeys#rateLimitSubject rate-limit subject} is {@code apikey:<keyId>}) instead of
+         * drawing on its owner's (default {@code false}). With {@code true}, a user's budget is
+         * multiplied by the keys it holds (up to {@link #maxLiveKeys} + 1).
+         *
+         * @throws IllegalStateException if already set
+         */
+        public Builder rateLimitPerKey(boolean perKey) {
+            requireUnset(this.rateLimitPerKey, "rateLimitPerKey");
+            this.rateLimitPerKey = perKey;
             return this;
         }
 

@@ -35,7 +35,15 @@ import java.util.function.UnaryOperator;
  * <p>Each record is one JSON document (the SHA-256 of the secret, never the key). Changes are
  * check-and-set on the credential's version, retried when another writer got there first, so
  * {@link #revoke} and {@link #touch} are atomic on their record across threads and across processes
- * sharing the store. Only the newest version of a record is kept. {@link #list} reads every record
+ * sharing the store. Only the newest version of a record is kept.
+ *
+ * <p>{@link #insertWithin} keeps the limit of live keys per subject across processes with a
+ * marker credential per subject ({@code <prefix>owners/<sha-256 of the subject, hex>}): it reads
+ * the marker's version, counts the subject's live keys, inserts, then writes the marker
+ * check-and-set on the version it read. If another creator wrote the marker meanwhile, the insert
+ * is undone (the key was never handed out) and the whole step retried, so two creators that both
+ * counted the same keys cannot both keep theirs. Within one process the step is also serialised by
+ * a lock, so threads do not retry against each other. {@link #list} reads every record
  * under the prefix: fine for the hundreds of keys of a small service; a service with many thousands
  * should use {@link PostgresApiKeyStore}.
  */
@@ -50,6 +58,8 @@ public final class CredentialStoreApiKeyStore implements ApiKeyStore {
 
     private final CredentialStore store;
     private final String prefix;
+    /** Serialises this process's {@link #insertWithin} calls (the marker serialises processes). */
+    private final Object limitedInserts = new Object();
 
     private CredentialStoreApiKeyStore(CredentialStore store, String prefix) {
         this.store = Objects.requireNonNull(store, "store");
@@ -85,6 +95,51 @@ public final class CredentialStoreApiKeyStore implements ApiKeyStore {
         }
         store.setMaxVersions(name, 1);
         return true;
+    }
+
+    @Override
+    public InsertResult insertWithin(ApiKeyRecord record, int maxLive, Instant now) {
+        Objects.requireNonNull(record, "record");
+        Objects.requireNonNull(now, "now");
+        ApiKeyStores.requireMaxLive(maxLive);
+        String marker = prefix + "owners/" + sha256Hex(record.subject());
+        synchronized (limitedInserts) {
+            for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+                int markerVersion = store.metadata(marker).map(CredentialMetadata::currentVersion).orElse(0);
+                if (countLive(record.subject(), now) >= maxLive) {
+                    return InsertResult.LIMIT_REACHED;
+                }
+                if (!insert(record)) {
+                    return InsertResult.KEY_ID_TAKEN;
+                }
+                try {
+                    store.put(marker, SecretValue.ofFields(java.util.Map.of("subject-lock", "api keys")),
+                            markerVersion == 0 ? WriteCondition.createOnly() : WriteCondition.ifVersion(markerVersion));
+                } catch (VersionConflictException raced) {
+                    // Another process created a key for this subject meanwhile: undo ours and count again.
+                    store.deleteAll(prefix + record.keyId());
+                    continue;
+                } catch (RuntimeException e) {
+                    store.deleteAll(prefix + record.keyId());
+                    throw e;
+                }
+                if (markerVersion == 0) {
+                    store.setMaxVersions(marker, 1);
+                }
+                return InsertResult.STORED;
+            }
+        }
+        throw new CredentialException("Could not insert API key " + record.keyId() + ": other processes kept creating "
+                + "keys for its subject (" + MAX_ATTEMPTS + " attempts)");
+    }
+
+    private static String sha256Hex(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     @Override

@@ -12,13 +12,16 @@ import java.util.stream.Collectors;
 /**
  * An {@link ApiKeyStore} in this process's memory, for tests and single-process services; its
  * records are gone when the process ends. Each operation is atomic on its record (a
- * {@link ConcurrentHashMap} compute); {@link #list} scans every record. Thread-safe.
+ * {@link ConcurrentHashMap} compute); {@link #list} scans every record; {@link #insertWithin}
+ * counts and inserts under one lock (plain inserts do not take it). Thread-safe.
  */
 public final class InMemoryApiKeyStore implements ApiKeyStore {
     private static final Comparator<ApiKeyRecord> OLDEST_FIRST = Comparator.comparing(ApiKeyRecord::createdAt)
             .thenComparing(ApiKeyRecord::keyId);
 
     private final ConcurrentMap<String, ApiKeyRecord> records = new ConcurrentHashMap<>();
+    /** Serialises {@link #insertWithin}: its count and insert are one step. */
+    private final Object limitedInserts = new Object();
 
     private InMemoryApiKeyStore() {
     }
@@ -32,6 +35,18 @@ public final class InMemoryApiKeyStore implements ApiKeyStore {
     public boolean insert(ApiKeyRecord record) {
         Objects.requireNonNull(record, "record");
         return records.putIfAbsent(record.keyId(), record) == null;
+    }
+
+    @Override
+    public InsertResult insertWithin(ApiKeyRecord record, int maxLive, Instant now) {
+        Objects.requireNonNull(record, "record");
+        ApiKeyStores.requireMaxLive(maxLive);
+        synchronized (limitedInserts) {
+            if (countLive(record.subject(), now) >= maxLive) {
+                return InsertResult.LIMIT_REACHED;
+            }
+            return insert(record) ? InsertResult.STORED : InsertResult.KEY_ID_TAKEN;
+        }
     }
 
     @Override

@@ -27,7 +27,12 @@ import java.util.Set;
  * is atomic on its row without explicit locks: {@link #insert} is {@code ON CONFLICT DO NOTHING},
  * {@link #revoke} only sets a revocation time that is not set, and {@link #touch} only moves the
  * last-use time forward, so concurrent callers in any number of processes cannot move it back.
- * Times are stored to the microsecond.
+ * Times are stored to the microsecond. {@link #insertWithin} is one transaction: it takes a
+ * transaction-scoped advisory lock on the subject ({@code pg_advisory_xact_lock}, class id
+ * {@value #SUBJECT_LOCK_CLASS}, object id a hash of the subject: two subjects may share a lock,
+ * which only makes one wait), counts the subject's live keys, then inserts; so concurrent creates
+ * for one subject in any number of processes serialise and never exceed the limit. The lock is
+ * released at commit (it works behind PgBouncer in transaction pooling).
  *
  * <p>The table is created by {@link #createSchema(DataSource)} (or by running the shipped
  * {@code dev/infrakit/credentials/api-key-schema.sql}). The store does not own the
@@ -48,6 +53,11 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
             + "WHERE key_id = ? AND revoked_at IS NULL";
     private static final String TOUCH = "UPDATE infrakit_api_key SET last_used_at = ? "
             + "WHERE key_id = ? AND (last_used_at IS NULL OR last_used_at < ?)";
+    private static final String LOCK_SUBJECT = "SELECT pg_advisory_xact_lock(?, ?)";
+    private static final String COUNT_LIVE = "SELECT count(*) FROM infrakit_api_key WHERE subject = ? "
+            + "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)";
+    /** The advisory lock class id of {@link #insertWithin}'s per-subject locks ("ikak"). */
+    static final int SUBJECT_LOCK_CLASS = 0x696b616b;
     private static final String DELETE = "DELETE FROM infrakit_api_key WHERE key_id = ?";
 
     private final DataSource dataSource;
@@ -112,23 +122,79 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
     @Override
     public boolean insert(ApiKeyRecord record) {
         Objects.requireNonNull(record, "record");
-        return run("insert", record.keyId(), c -> {
-            try (PreparedStatement s = c.prepareStatement(INSERT)) {
-                Array roles = c.createArrayOf("text", record.roles().toArray(new String[0]));
-                s.setString(1, record.keyId());
-                s.setBytes(2, record.secretHash());
-                s.setString(3, record.subject());
-                s.setArray(4, roles);
-                s.setString(5, record.name());
-                s.setObject(6, Jdbc.timestamp(record.createdAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-                s.setObject(7, Jdbc.timestamp(record.expiresAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
-                s.setObject(8, Jdbc.timestamp(record.revokedAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
-                s.setObject(9, Jdbc.timestamp(record.lastUsedAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
-                int inserted = s.executeUpdate();
-                roles.free();
-                return inserted == 1;
+        return run("insert", record.keyId(), c -> insert(c, record));
+    }
+
+    private static boolean insert(Connection c, ApiKeyRecord record) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(INSERT)) {
+            Array roles = c.createArrayOf("text", record.roles().toArray(new String[0]));
+            s.setString(1, record.keyId());
+            s.setBytes(2, record.secretHash());
+            s.setString(3, record.subject());
+            s.setArray(4, roles);
+            s.setString(5, record.name());
+            s.setObject(6, Jdbc.timestamp(record.createdAt()), Types.TIMESTAMP_WITH_TIMEZONE);
+            s.setObject(7, Jdbc.timestamp(record.expiresAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
+            s.setObject(8, Jdbc.timestamp(record.revokedAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
+            s.setObject(9, Jdbc.timestamp(record.lastUsedAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
+            int inserted = s.executeUpdate();
+            roles.free();
+            return inserted == 1;
+        }
+    }
+
+    @Override
+    public InsertResult insertWithin(ApiKeyRecord record, int maxLive, Instant now) {
+        Objects.requireNonNull(record, "record");
+        Objects.requireNonNull(now, "now");
+        ApiKeyStores.requireMaxLive(maxLive);
+        try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                InsertResult result = insertWithin(c, record, maxLive, now);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
             }
-        });
+        } catch (SQLException e) {
+            throw failure("insert", record.keyId(), e);
+        }
+    }
+
+    private InsertResult insertWithin(Connection c, ApiKeyRecord record, int maxLive, Instant now) throws SQLException {
+        try (PreparedStatement lock = c.prepareStatement(LOCK_SUBJECT)) {
+            lock.setInt(1, SUBJECT_LOCK_CLASS);
+            lock.setInt(2, record.subject().hashCode());
+            lock.executeQuery().close();
+        }
+        // A statement after the lock: in READ COMMITTED it sees every insert committed before the lock was granted.
+        if (countLive(c, record.subject(), now) >= maxLive) {
+            return InsertResult.LIMIT_REACHED;
+        }
+        return insert(c, record) ? InsertResult.STORED : InsertResult.KEY_ID_TAKEN;
+    }
+
+    @Override
+    public int countLive(String subject, Instant now) {
+        Objects.requireNonNull(subject, "subject");
+        Objects.requireNonNull(now, "now");
+        return run("count", null, c -> countLive(c, subject, now));
+    }
+
+    private static int countLive(Connection c, String subject, Instant now) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(COUNT_LIVE)) {
+            s.setString(1, subject);
+            s.setObject(2, Jdbc.timestamp(now), Types.TIMESTAMP_WITH_TIMEZONE);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
     }
 
     @Override

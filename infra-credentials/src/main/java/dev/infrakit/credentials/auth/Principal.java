@@ -23,6 +23,13 @@ public final class Principal {
         PASSWORD
     }
 
+    /** The JWT claim listing how the subject authenticated (RFC 8176 authentication method references). */
+    public static final String AMR_CLAIM = "amr";
+    /** The {@value #AMR_CLAIM} value of a password login (RFC 8176). */
+    public static final String AMR_PASSWORD = "pwd";
+    /** The {@value #AMR_CLAIM} value of a token issued for a request made with an API key. */
+    public static final String AMR_API_KEY = "apikey";
+
     private final String subject;
     private final Set<String> roles;
     private final Method method;
@@ -84,6 +91,42 @@ public final class Principal {
     /** Further claims (for tokens: every claim of the JWT). */
     public Map<String, Object> claims() {
         return claims;
+    }
+
+    /**
+     * Whether the subject logged in interactively: by password ({@link Method#PASSWORD}), or with a
+     * token whose {@value #AMR_CLAIM} claim holds {@value #AMR_PASSWORD} (a token issued for a
+     * password login, with {@link #authenticationClaims()}). An API key, and a token without that
+     * claim value (e.g. one obtained with an API key), is not.
+     */
+    public boolean interactive() {
+        if (method == Method.PASSWORD) {
+            return true;
+        }
+        Object amr = claims.get(AMR_CLAIM);
+        return method == Method.JWT && amr instanceof java.util.Collection
+                && ((java.util.Collection<?>) amr).contains(AMR_PASSWORD);
+    }
+
+    /**
+     * The claims a token issued for this principal carries to say how it authenticated, for
+     * {@link TokenIssuer#issue(String, Set, Map, java.time.Duration)}: {@value #AMR_CLAIM}
+     * {@code ["pwd"]} for a password login, {@code ["apikey"]} for an API key, and for a token the
+     * {@value #AMR_CLAIM} it carries (none: empty), so a token renewed from a token is exactly as
+     * interactive as the first.
+     */
+    public Map<String, Object> authenticationClaims() {
+        switch (method) {
+            case PASSWORD:
+                return Map.of(AMR_CLAIM, java.util.List.of(AMR_PASSWORD));
+            case API_KEY:
+                return Map.of(AMR_CLAIM, java.util.List.of(AMR_API_KEY));
+            default:
+                Object amr = claims.get(AMR_CLAIM);
+                return amr instanceof java.util.Collection ? Map.of(AMR_CLAIM, ((java.util.Collection<?>) amr).stream()
+                        .filter(Objects::nonNull).map(String::valueOf).collect(java.util.stream.Collectors.toList()))
+                        : Map.of();
+        }
     }
 
     @Override

@@ -246,6 +246,11 @@ class ApiKeysTest {
             }
 
             @Override
+            public InsertResult insertWithin(ApiKeyRecord record, int maxLive, Instant now) {
+                return memory.insertWithin(record, maxLive, now);
+            }
+
+            @Override
             public Optional<ApiKeyRecord> find(String keyId) {
                 return memory.find(keyId);
             }
@@ -348,5 +353,111 @@ class ApiKeysTest {
         RuntimeException e = assertThrows(RuntimeException.class, call);
         assertTrue(e instanceof IllegalArgumentException || e instanceof IllegalStateException, e.toString());
         assertTrue(e.getMessage().contains(text), "expected '" + text + "' in: " + e.getMessage());
+    }
+
+    // The Caller methods: who may create, list and revoke.
+
+    private static ApiKeys.Caller password(String user, String... roles) {
+        return new ApiKeys.Caller(new Principal(user, Set.of(roles), Principal.Method.PASSWORD, null, null,
+                java.util.Map.of()), "192.0.2.7", "curl/8");
+    }
+
+    private static ApiKeys.Caller token(String user, java.util.Map<String, Object> claims, String... roles) {
+        return new ApiKeys.Caller(new Principal(user, Set.of(roles), Principal.Method.JWT, "jti-1", null, claims),
+                "192.0.2.8", null);
+    }
+
+    @Test
+    void onlyAnInteractiveLoginCreatesKeysNeverAKeyOrATokenObtainedWithOne() {
+        ApiKeys.Caller alice = password("alice", "user");
+        NewApiKey first = apiKeys.create(alice, "laptop", null);
+        assertEquals("alice", first.record().subject());
+        assertEquals(Set.of("user"), first.record().roles());
+        Principal login = new Principal("alice", Set.of("user"), Principal.Method.PASSWORD, null, null,
+                java.util.Map.of());
+        assertTrue(apiKeys.create(token("alice", login.authenticationClaims(), "user"), "from a login token", null)
+                .record().subject().equals("alice"), "a token issued for a password login creates keys");
+
+        Principal viaKey = apiKeys.verify(first.key()).principal();
+        for (ApiKeys.Caller caller : List.of(new ApiKeys.Caller(viaKey, "192.0.2.9", null),
+                token("alice", viaKey.authenticationClaims(), "user"), token("alice", java.util.Map.of(), "user"),
+                token("alice", java.util.Map.of("amr", List.of("otp")), "user"))) {
+            ApiKeyRefusedException e = assertThrows(ApiKeyRefusedException.class,
+                    () -> apiKeys.create(caller, "minted", null));
+            assertEquals(ApiKeyRefusedException.Reason.NOT_INTERACTIVE, e.reason());
+            assertTrue(e.getMessage().contains("interactive"), e.getMessage());
+        }
+        assertEquals(2, store.list("alice").size(), "nothing stored for a refused create");
+        AuditEvent denied = sink.events.stream().filter(e -> e.type().equals("api-key.created")
+                && e.outcome() == AuditEvent.Outcome.DENIED).findFirst().orElseThrow();
+        assertEquals("alice", denied.actor().id());
+        assertEquals("192.0.2.9", denied.actor().ip());
+    }
+
+    @Test
+    void theEventsOfACallerNameTheUserAndItsAddress() {
+        NewApiKey issued = apiKeys.create(password("alice", "user"), "laptop", null);
+        assertTrue(apiKeys.revoke(password("alice", "user"), issued.keyId()));
+        List<AuditEvent> events = sink.events.stream().filter(e -> e.type().startsWith("api-key."))
+                .collect(Collectors.toList());
+        assertEquals(List.of("api-key.created", "api-key.created", "api-key.revoked", "api-key.revoked"),
+                events.stream().map(AuditEvent::type).collect(Collectors.toList()));
+        for (AuditEvent e : events) {
+            assertEquals(Actor.user("alice").from("192.0.2.7", "curl/8"), e.actor(), e.toString());
+        }
+    }
+
+    @Test
+    void callersListTheirOwnKeysAndOnlyAnAdminListsAnyones() {
+        NewApiKey a = apiKeys.create(password("alice", "user"), "a", null);
+        NewApiKey b = apiKeys.create(password("bob", "user"), "b", null);
+        assertEquals(List.of(a.keyId()), ids(apiKeys.list(password("alice", "user"), null)));
+        assertEquals(List.of(a.keyId()), ids(apiKeys.list(password("alice", "user"), "alice")));
+        assertEquals(List.of(b.keyId()), ids(apiKeys.list(password("bob", "user"), null)));
+        ApiKeyRefusedException e = assertThrows(ApiKeyRefusedException.class,
+                () -> apiKeys.list(password("bob", "user"), "alice"));
+        assertEquals(ApiKeyRefusedException.Reason.NOT_ALLOWED, e.reason());
+        assertTrue(e.getMessage().contains("admin"), e.getMessage());
+        assertEquals(List.of(a.keyId()), ids(apiKeys.list(password("root", "admin"), "alice")));
+        assertThrows(IllegalArgumentException.class, () -> apiKeys.list(password("root", "admin"), " "));
+    }
+
+    @Test
+    void callersRevokeTheirOwnKeysAndOnlyAnAdminRevokesAnyones() {
+        NewApiKey a = apiKeys.create(password("alice", "user"), "a", null);
+        ApiKeyRefusedException e = assertThrows(ApiKeyRefusedException.class,
+                () -> apiKeys.revoke(password("bob", "user"), a.keyId()));
+        assertEquals(ApiKeyRefusedException.Reason.NO_SUCH_KEY, e.reason());
+        ApiKeyRefusedException unknown = assertThrows(ApiKeyRefusedException.class,
+                () -> apiKeys.revoke(password("bob", "user"), "a".repeat(12)));
+        assertEquals(e.getMessage().replace(a.keyId(), "<id>"), unknown.getMessage().replace("a".repeat(12), "<id>"),
+                "another's key is answered as no key at all");
+        assertTrue(apiKeys.verify(a.key()).ok(), "bob revoked nothing");
+
+        assertTrue(apiKeys.revoke(password("root", "admin"), a.keyId()));
+        assertFalse(apiKeys.revoke(password("alice", "user"), a.keyId()), "already revoked");
+        assertEquals(Optional.of(AuthResult.Failure.REVOKED), apiKeys.verify(a.key()).failure());
+        AuditEvent revoked = sink.events.stream().filter(ev -> ev.type().equals("api-key.revoked")
+                && ev.outcome() == AuditEvent.Outcome.SUCCESS).findFirst().orElseThrow();
+        assertEquals("root", revoked.actor().id());
+    }
+
+    @Test
+    void aKeyDrawsOnItsOwnersRateLimitBudgetUnlessConfiguredPerKey() {
+        NewApiKey issued = apiKeys.create(password("alice", "user"), "a", null);
+        Principal viaKey = apiKeys.verify(issued.key()).principal();
+        assertEquals("alice", apiKeys.rateLimitSubject(viaKey));
+        assertEquals("alice", apiKeys.rateLimitSubject(password("alice", "user").principal()));
+        ApiKeys perKey = ApiKeys.builder(store).clock(clock).rateLimitPerKey(true).build();
+        assertEquals("apikey:" + issued.keyId(), perKey.rateLimitSubject(viaKey));
+        assertEquals("alice", perKey.rateLimitSubject(password("alice", "user").principal()));
+        assertEquals("maxLiveKeys was already set to 2", assertThrows(IllegalStateException.class,
+                () -> ApiKeys.builder(store).maxLiveKeys(2).maxLiveKeys(3)).getMessage());
+        assertEquals("maxLiveKeys must be at least 1, got 0", assertThrows(IllegalArgumentException.class,
+                () -> ApiKeys.builder(store).maxLiveKeys(0)).getMessage());
+    }
+
+    private static List<String> ids(List<ApiKeyRecord> records) {
+        return records.stream().map(ApiKeyRecord::keyId).collect(Collectors.toList());
     }
 }

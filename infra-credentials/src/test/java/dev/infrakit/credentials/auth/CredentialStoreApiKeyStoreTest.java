@@ -119,6 +119,49 @@ class CredentialStoreApiKeyStoreTest extends ApiKeyStoreContract {
         }
     }
 
+    /**
+     * Two stores on one directory (as two processes would have; each has its own in-process lock)
+     * create keys for one subject from eight threads, 10 rounds, cap 3: the marker's check-and-set
+     * keeps exactly 3 per subject.
+     */
+    @Test
+    void twoStoresOnOneDirectoryNeverPassTheCapTogether() throws Exception {
+        CredentialStoreApiKeyStore a = CredentialStoreApiKeyStore.create(files());
+        CredentialStoreApiKeyStore b = CredentialStoreApiKeyStore.create(files());
+        Instant t = Instant.parse("2026-02-01T00:00:00Z");
+        String alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+        int threads = 8;
+        int rounds = 10;
+        CyclicBarrier start = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Void>> workers = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                int thread = i;
+                CredentialStoreApiKeyStore store = i % 2 == 0 ? a : b;
+                Callable<Void> worker = () -> {
+                    for (int r = 0; r < rounds; r++) {
+                        start.await(30, TimeUnit.SECONDS);
+                        String keyId = "m" + alphabet.charAt(r) + alphabet.charAt(thread) + "aaaaaaaaa";
+                        store.insertWithin(new ApiKeyRecord(keyId, new byte[32], "user" + r, Set.of(), "", t, null,
+                                null, null), 3, t);
+                    }
+                    return null;
+                };
+                workers.add(pool.submit(worker));
+            }
+            for (Future<Void> w : workers) {
+                w.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (int r = 0; r < rounds; r++) {
+            assertEquals(3, a.list("user" + r).size(), "user" + r);
+            assertEquals(3, b.countLive("user" + r, t), "user" + r);
+        }
+    }
+
     @Test
     void aDamagedRecordIsAnErrorNamingTheKeyIdNotAnUnknownKey() {
         FileCredentialStore files = files();

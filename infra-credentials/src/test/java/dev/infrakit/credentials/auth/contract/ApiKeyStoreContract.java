@@ -38,7 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * once, find, list oldest first, revoke keeping the first time, touch moving only forward, delete,
  * times to the microsecond) and {@link ApiKeys} over the store (create, verify, wrong secrets,
  * expiry, revocation, the last-use throttle, and many threads verifying one key while its last use
- * is written). Extend it and return a fresh, empty store.
+ * is written), and the operations behind the per-subject cap of live keys (counting live keys,
+ * inserting within the cap, exactly the cap stored when many threads create at once, and
+ * {@link ApiKeys}' refusal of a create over it). Extend it and return a fresh, empty store.
  */
 public abstract class ApiKeyStoreContract {
     /** The clock {@link #apiKeys} runs on. */
@@ -315,6 +317,128 @@ public abstract class ApiKeyStoreContract {
                 store.find(issued.keyId()).orElseThrow().lastUsedAt());
     }
 
+    // The cap of live keys per subject.
+
+    private static ApiKeyRecord record(String keyId, String subject, Instant created, Instant expires)
+            throws Exception {
+        return new ApiKeyRecord(keyId, sha256(keyId.getBytes(java.nio.charset.StandardCharsets.UTF_8)), subject,
+                Set.of("reader"), "test key", created, expires, null, null);
+    }
+
+    @Test
+    void countsOnlyTheSubjectsLiveKeys() throws Exception {
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        assertEquals(0, store.countLive("alice", t));
+        assertTrue(store.insert(record("aaaaaaaaaaa2", "alice", t, null)));
+        assertTrue(store.insert(record("aaaaaaaaaaa3", "alice", t, t.plusSeconds(60))));
+        assertTrue(store.insert(record("aaaaaaaaaaa4", "alice", t, t.plusSeconds(10))));
+        assertTrue(store.insert(record("aaaaaaaaaaa5", "alice", t, null)));
+        assertTrue(store.insert(record("bbbbbbbbbbb2", "bob", t, null)));
+        assertTrue(store.revoke("aaaaaaaaaaa5", t));
+
+        assertEquals(3, store.countLive("alice", t));
+        assertEquals(2, store.countLive("alice", t.plusSeconds(10)), "expired at its expiry instant");
+        assertEquals(1, store.countLive("alice", t.plusSeconds(60)));
+        assertEquals(1, store.countLive("bob", t));
+        assertEquals(0, store.countLive("carol", t));
+    }
+
+    @Test
+    void insertWithinStoresUpToTheCapOfLiveKeysOnly() throws Exception {
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        assertEquals(ApiKeyStore.InsertResult.STORED, store.insertWithin(record("aaaaaaaaaaa2", "alice", t, null), 2, t));
+        assertEquals(ApiKeyStore.InsertResult.KEY_ID_TAKEN,
+                store.insertWithin(record("aaaaaaaaaaa2", "alice", t, null), 2, t));
+        assertEquals(ApiKeyStore.InsertResult.STORED,
+                store.insertWithin(record("aaaaaaaaaaa3", "alice", t, t.plusSeconds(10)), 2, t));
+        assertEquals(ApiKeyStore.InsertResult.LIMIT_REACHED,
+                store.insertWithin(record("aaaaaaaaaaa4", "alice", t, null), 2, t));
+        assertEquals(Optional.empty(), store.find("aaaaaaaaaaa4"), "nothing stored over the cap");
+        assertEquals(ApiKeyStore.InsertResult.STORED, store.insertWithin(record("bbbbbbbbbbb2", "bob", t, null), 2, t),
+                "another subject has its own cap");
+
+        assertTrue(store.revoke("aaaaaaaaaaa2", t));
+        assertEquals(ApiKeyStore.InsertResult.STORED,
+                store.insertWithin(record("aaaaaaaaaaa4", "alice", t, null), 2, t), "a revoked key frees its place");
+        assertEquals(ApiKeyStore.InsertResult.STORED,
+                store.insertWithin(record("aaaaaaaaaaa5", "alice", t, null), 2, t.plusSeconds(10)),
+                "so does an expired one");
+        assertEquals(List.of("aaaaaaaaaaa2", "aaaaaaaaaaa3", "aaaaaaaaaaa4", "aaaaaaaaaaa5"),
+                store.list("alice").stream().map(ApiKeyRecord::keyId).sorted().collect(Collectors.toList()));
+        assertEquals("The most live API keys per subject must be at least 1, got 0", org.junit.jupiter.api.Assertions
+                .assertThrows(IllegalArgumentException.class,
+                        () -> store.insertWithin(record("ccccccccccc2", "carol", t, null), 0, t)).getMessage());
+    }
+
+    /**
+     * In each of 20 rounds, eight threads create two keys each for one new subject at the same
+     * moment, with a cap of 3: exactly 3 are stored for every subject.
+     */
+    @Test
+    void concurrentInsertsForOneSubjectNeverPassTheCap() throws Exception {
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        int threads = 8;
+        int rounds = 20;
+        String alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+        CyclicBarrier start = new CyclicBarrier(threads);
+        AtomicInteger[] stored = new AtomicInteger[rounds];
+        for (int r = 0; r < rounds; r++) {
+            stored[r] = new AtomicInteger();
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Void>> workers = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                int thread = i;
+                workers.add(pool.submit(() -> {
+                    for (int r = 0; r < rounds; r++) {
+                        start.await(30, TimeUnit.SECONDS);
+                        for (int k = 0; k < 2; k++) {
+                            String keyId = "c" + alphabet.charAt(r) + alphabet.charAt(thread) + alphabet.charAt(k)
+                                    + "aaaaaaaa";
+                            if (store.insertWithin(record(keyId, "user" + r, t, null), 3, t)
+                                    == ApiKeyStore.InsertResult.STORED) {
+                                stored[r].incrementAndGet();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<Void> w : workers) {
+                w.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (int r = 0; r < rounds; r++) {
+            assertEquals(3, stored[r].get(), "user" + r);
+            assertEquals(3, store.list("user" + r).size(), "user" + r);
+            assertEquals(3, store.countLive("user" + r, t), "user" + r);
+        }
+    }
+
+    @Test
+    void apiKeysRefuseACreateOverTheCapNamingIt() {
+        ApiKeys capped = ApiKeys.builder(store).clock(clock).maxLiveKeys(3).build();
+        List<NewApiKey> keys = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            keys.add(capped.create("alice", Set.of("user"), "k" + i, Duration.ofDays(1)));
+        }
+        dev.infrakit.credentials.auth.ApiKeyRefusedException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.infrakit.credentials.auth.ApiKeyRefusedException.class,
+                () -> capped.create("alice", Set.of("user"), "k3", null));
+        assertEquals(dev.infrakit.credentials.auth.ApiKeyRefusedException.Reason.LIMIT_REACHED, refused.reason());
+        assertTrue(refused.getMessage().contains("3 live API keys"), refused.getMessage());
+        assertEquals(3, store.list("alice").size());
+        capped.revoke(keys.get(0).keyId());
+        capped.create("alice", Set.of("user"), "k3", null);
+        clock.advance(Duration.ofDays(1));
+        capped.create("alice", Set.of("user"), "k4", null);
+        capped.create("alice", Set.of("user"), "k5", null);
+        assertEquals(3, store.countLive("alice", clock.instant()), "expired keys free their places");
+    }
+
     /** Concurrent touches with times in random order leave the latest one. */
     @Test
     void concurrentTouchesLeaveTheLatestTime() throws Exception {
@@ -359,6 +483,16 @@ public abstract class ApiKeyStoreContract {
         @Override
         public boolean insert(ApiKeyRecord record) {
             return delegate.insert(record);
+        }
+
+        @Override
+        public InsertResult insertWithin(ApiKeyRecord record, int maxLive, Instant now) {
+            return delegate.insertWithin(record, maxLive, now);
+        }
+
+        @Override
+        public int countLive(String subject, Instant now) {
+            return delegate.countLive(subject, now);
         }
 
         @Override
