@@ -20,6 +20,7 @@ import dev.infrakit.core.health.HealthHttpHandler;
 import dev.infrakit.core.health.HealthRegistry;
 import dev.infrakit.core.health.HealthResult;
 import dev.infrakit.core.http.BodyLimitFilter;
+import dev.infrakit.core.http.ClientAddress;
 import dev.infrakit.core.http.Problem;
 import dev.infrakit.core.http.SecurityHeadersFilter;
 import dev.infrakit.credentials.AuditedCredentialStore;
@@ -105,6 +106,8 @@ final class DemoService implements AutoCloseable {
         int maxBody = 64 * 1024;
         int passwordIterations = PasswordHasher.DEFAULT_ITERATIONS;
         boolean trustProxy;
+        /** Anonymous budgets are counted per IPv6 prefix of this many bits (IPv4: per address). */
+        int ipv6Prefix = 64;
         long slowdownAfter;
         Duration slowdownStep = Duration.ofMillis(500);
         Duration slowdownMax = Duration.ofSeconds(20);
@@ -130,6 +133,8 @@ final class DemoService implements AutoCloseable {
     static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
 
     private final Settings settings;
+    /** Who the client is: one rule for audit records, rate limits and login budgets. */
+    private final ClientAddress.Resolver clients;
     private final HttpServer server;
     private final ExecutorService executor;
     private final dev.infrakit.audit.AuditSink audit;
@@ -153,6 +158,8 @@ final class DemoService implements AutoCloseable {
 
     private DemoService(Settings s, PrintStream out) throws IOException {
         this.settings = s;
+        this.clients = ClientAddress.resolver().trustedProxies(s.trustProxy ? 1 : 0)
+                .ipv6PrefixLength(s.ipv6Prefix).build();
         Files.createDirectories(s.dataDir);
         MasterKey master = masterKey(s);
         byte[] chainKey = master.derive(AuditCommand.CHAIN_KEY_PURPOSE);
@@ -335,7 +342,7 @@ final class DemoService implements AutoCloseable {
                 .clientAddress(this::clientAddress).build());
         api.getFilters().add(RateLimitFilter.builder(limiter).delayScheduler(delays).keyResolver(exchange -> AuthFilter
                 .principal(exchange).map(DemoService::rateLimitKey)
-                .orElseGet(() -> new RateLimitKey("anonymous", clientAddress(exchange)))).build());
+                .orElseGet(() -> new RateLimitKey("anonymous", clients.resolve(exchange).budgetKey()))).build());
         server.start();
     }
 
@@ -352,15 +359,9 @@ final class DemoService implements AutoCloseable {
                 s.slowdownStep, s.slowdownMax)) : policy;
     }
 
-    /** The client's address: the socket's, or with --trust-proxy the first X-Forwarded-For entry. */
+    /** The client's address: the socket's, or with --trust-proxy the last X-Forwarded-For entry. */
     private String clientAddress(HttpExchange exchange) {
-        if (settings.trustProxy) {
-            String forwarded = exchange.getRequestHeaders().getFirst("X-Forwarded-For");
-            if (forwarded != null && !forwarded.isBlank()) {
-                return forwarded.split(",")[0].trim();
-            }
-        }
-        return exchange.getRemoteAddress().getAddress().getHostAddress();
+        return clients.resolve(exchange).text();
     }
 
     static DemoService start(Settings s, PrintStream out) throws IOException {

@@ -6,9 +6,9 @@ import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditException;
 import dev.infrakit.audit.AuditSink;
+import dev.infrakit.core.http.ClientAddress;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -205,10 +205,7 @@ public final class AuthFilter extends Filter {
         private ApiKeys apiKeys;
         private AuditSink audit;
         private final List<Rule> rules = new ArrayList<>();
-        private Function<HttpExchange, String> clientAddress = exchange -> {
-            InetSocketAddress remote = exchange.getRemoteAddress();
-            return remote == null || remote.getAddress() == null ? null : remote.getAddress().getHostAddress();
-        };
+        private Function<HttpExchange, String> clientAddress = exchange -> ClientAddress.of(exchange).text();
 
         private Builder() {
         }
@@ -248,8 +245,9 @@ public final class AuthFilter extends Filter {
         }
 
         /**
-         * How the client address is found for audit events (default: the socket's remote address;
-         * behind a trusted proxy, read its header here).
+         * How the client address is found for audit events (default: {@link ClientAddress#of}'s
+         * text, the socket's peer address; behind trusted proxies, pass a
+         * {@link ClientAddress.Resolver}'s {@code resolve(exchange).text()}).
          */
         public Builder clientAddress(Function<HttpExchange, String> clientAddress) {
             this.clientAddress = Objects.requireNonNull(clientAddress, "clientAddress");
