@@ -6,6 +6,7 @@
 module dev.infrakit.credentials {
     requires transitive dev.infrakit.core;
     requires transitive dev.infrakit.audit;
+    requires transitive dev.infrakit.ratelimit;
     requires com.fasterxml.jackson.databind;
     requires com.nimbusds.jose.jwt;
     requires com.github.benmanes.caffeine;
