@@ -126,6 +126,20 @@ class LoginThrottlePostgresIT {
     }
 
     @Test
+    void anAttemptCostsThreeDecisionsOneRoundTripEach() {
+        long before = storeA.roundTrips();
+        a.attempt("dana", ATTACKER, check("dana", "guess"));
+        assertEquals(3, storeA.roundTrips() - before, "network, lockout and user budget: one statement each");
+        before = storeA.roundTrips();
+        AuthResult locked = null;
+        for (int i = 0; i < 5; i++) {
+            locked = a.attempt("dana", ATTACKER, check("dana", "guess" + i));
+        }
+        assertEquals(AuthResult.Failure.LOCKED, locked.failure().orElseThrow());
+        assertEquals(4 * 3 + 2, storeA.roundTrips() - before, "a locked attempt stops after two decisions");
+    }
+
+    @Test
     void anUnlockOnOneInstanceLiftsTheLockForAll() {
         for (int i = 0; i < 5; i++) {
             a.attempt("alice", ATTACKER, check("alice", "guess" + i));
