@@ -20,6 +20,7 @@ import dev.infrakit.core.health.HealthHttpHandler;
 import dev.infrakit.core.health.HealthRegistry;
 import dev.infrakit.core.health.HealthResult;
 import dev.infrakit.core.http.BodyLimitFilter;
+import dev.infrakit.core.http.ClientAddress;
 import dev.infrakit.core.http.Problem;
 import dev.infrakit.core.http.SecurityHeadersFilter;
 import dev.infrakit.credentials.AuditedCredentialStore;
@@ -88,6 +89,7 @@ final class DemoService implements AutoCloseable {
     private static final Pattern USER = Pattern.compile("[a-z][a-z0-9._-]{2,63}");
     private static final Pattern CREDENTIAL = Pattern.compile("/api/(v1|v2)/credentials/([^/]+)(/versions|/rotate)?");
     private static final Pattern API_KEY = Pattern.compile("/api/v1/apikeys/([^/]+)");
+    private static final Pattern UNLOCK = Pattern.compile("/api/v1/users/([^/]+)/unlock");
     /** What a 503 for an unavailable audit trail asks the client to wait (as the library's AuthFilter). */
     private static final String AUDIT_RETRY_AFTER_SECONDS = "5";
 
@@ -108,6 +110,8 @@ final class DemoService implements AutoCloseable {
         int maxBody = 64 * 1024;
         int passwordIterations = PasswordHasher.DEFAULT_ITERATIONS;
         boolean trustProxy;
+        /** Anonymous budgets are counted per IPv6 prefix of this many bits (IPv4: per address). */
+        int ipv6Prefix = 64;
         long slowdownAfter;
         /** The most live API keys per user. */
         int maxApiKeys = ApiKeys.DEFAULT_MAX_LIVE_KEYS;
@@ -135,6 +139,8 @@ final class DemoService implements AutoCloseable {
     static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
 
     private final Settings settings;
+    /** Who the client is: one rule for audit records, rate limits and login budgets. */
+    private final ClientAddress.Resolver clients;
     private final HttpServer server;
     private final ExecutorService executor;
     private final dev.infrakit.audit.AuditSink audit;
@@ -158,6 +164,8 @@ final class DemoService implements AutoCloseable {
 
     private DemoService(Settings s, PrintStream out) throws IOException {
         this.settings = s;
+        this.clients = ClientAddress.resolver().trustedProxies(s.trustProxy ? 1 : 0)
+                .ipv6PrefixLength(s.ipv6Prefix).build();
         Files.createDirectories(s.dataDir);
         MasterKey master = masterKey(s);
         byte[] chainKey = master.derive(AuditCommand.CHAIN_KEY_PURPOSE);
@@ -220,7 +228,12 @@ final class DemoService implements AutoCloseable {
                 .ttl(s.tokenTtl).build();
         TokenVerifier verifier = TokenVerifier.builder(keys).issuer("infrakit-demo").audience("infrakit-demo").build();
         this.apiKeys = ApiKeys.builder(keyStore).auditSink(audit).maxLiveKeys(s.maxApiKeys).build();
-        this.throttle = LoginThrottle.builder().auditSink(audit).build();
+        // Login budgets in the limiter's store: with --jdbc-url shared by every instance.
+        LoginThrottle.Builder throttleBuilder = LoginThrottle.builder().auditSink(audit);
+        if (limitStore != null) {
+            throttleBuilder.store(limitStore);
+        }
+        this.throttle = throttleBuilder.build();
         this.hasher = s.passwordIterations >= PasswordHasher.MIN_ITERATIONS
                 ? PasswordHasher.builder().iterations(s.passwordIterations).build()
                 : PasswordHasher.forTesting(s.passwordIterations);
@@ -341,12 +354,12 @@ final class DemoService implements AutoCloseable {
         // also drain (AUTH_FAILURE_COST each), so a client that keeps failing is refused before any
         // signature check or audit record; then the principal's tier after it.
         api.getFilters().add(RateLimitFilter.builder(limiter).keyResolver(exchange -> new RateLimitKey(CLIENT_TIER,
-                clientAddress(exchange))).build());
+                clients.resolve(exchange).budgetKey())).build());
         api.getFilters().add(AuthFilter.builder().tokens(verifier).apiKeys(apiKeys).auditSink(audit)
-                .clientAddress(this::clientAddress).chargeFailures(limiter, CLIENT_TIER, AUTH_FAILURE_COST).build());
+                .clientAddresses(clients).chargeFailures(limiter, CLIENT_TIER, AUTH_FAILURE_COST).build());
         api.getFilters().add(RateLimitFilter.builder(limiter).delayScheduler(delays).keyResolver(exchange -> AuthFilter
                 .principal(exchange).map(this::rateLimitKey)
-                .orElseGet(() -> new RateLimitKey("anonymous", clientAddress(exchange)))).build());
+                .orElseGet(() -> new RateLimitKey("anonymous", clients.resolve(exchange).budgetKey()))).build());
         server.start();
     }
 
@@ -373,15 +386,9 @@ final class DemoService implements AutoCloseable {
                 s.slowdownStep, s.slowdownMax)) : policy;
     }
 
-    /** The client's address: the socket's, or with --trust-proxy the first X-Forwarded-For entry. */
+    /** The client's address: the socket's, or with --trust-proxy the last X-Forwarded-For entry. */
     private String clientAddress(HttpExchange exchange) {
-        if (settings.trustProxy) {
-            String forwarded = exchange.getRequestHeaders().getFirst("X-Forwarded-For");
-            if (forwarded != null && !forwarded.isBlank()) {
-                return forwarded.split(",")[0].trim();
-            }
-        }
-        return exchange.getRemoteAddress().getAddress().getHostAddress();
+        return clients.resolve(exchange).text();
     }
 
     static DemoService start(Settings s, PrintStream out) throws IOException {
@@ -441,6 +448,9 @@ final class DemoService implements AutoCloseable {
                 } else if (path.equals("/api/v1/users") && method.equals("POST")) {
                     role(principal, "admin");
                     createUser(exchange, principal);
+                } else if (UNLOCK.matcher(path).matches() && method.equals("POST")) {
+                    role(principal, "admin");
+                    unlock(exchange, principal, UNLOCK.matcher(path));
                 } else if (path.equals("/api/v1/apikeys") && method.equals("POST")) {
                     role(principal, "user", "admin");
                     NewApiKey key = apiKeys.create(caller(principal, exchange), "demo", Duration.ofDays(90));
@@ -625,8 +635,7 @@ final class DemoService implements AutoCloseable {
         JsonNode body = body(exchange);
         String username = text(body, "username");
         char[] password = text(body, "password").toCharArray();
-        String ip = clientAddress(exchange);
-        AuthResult result = throttle.attempt(username, ip, () -> {
+        AuthResult result = throttle.attempt(username, clients.resolve(exchange), () -> {
             String role = null;
             String hash = null;
             if (USER.matcher(username).matches()) {
@@ -643,8 +652,13 @@ final class DemoService implements AutoCloseable {
         });
         java.util.Arrays.fill(password, '\0');
         if (!result.ok()) {
-            if (result.failure().orElseThrow() == AuthResult.Failure.LOCKED) {
-                throw new HttpError(429, "Too Many Requests", "Too many failed logins for this user; try later.");
+            AuthResult.Failure failure = result.failure().orElseThrow();
+            if (failure == AuthResult.Failure.LOCKED || failure == AuthResult.Failure.THROTTLED) {
+                long seconds = Math.max(1, (result.retryAfter().orElse(Duration.ofSeconds(1)).toMillis() + 999) / 1000);
+                exchange.getResponseHeaders().set("Retry-After", Long.toString(seconds));
+                throw new HttpError(429, "Too Many Requests", failure == AuthResult.Failure.LOCKED
+                        ? "Too many failed logins for this user from your network; try again in " + seconds + " s."
+                        : "Too many login attempts from your network; try again in " + seconds + " s.");
             }
             throw new HttpError(401, "Unauthorized", "Wrong user name or password.");
         }
@@ -701,6 +715,45 @@ final class DemoService implements AutoCloseable {
             tookEffect(new OutcomeNotRecordedException("user.created", username, java.util.OptionalInt.empty(), e));
         }
         json(exchange, 201, JSON.createObjectNode().put("username", username).put("role", role));
+    }
+
+    /** Lifts a user's login lock for one network (and the user's delays); audited like every admin change. */
+    private void unlock(HttpExchange exchange, Principal admin, Matcher m) throws IOException {
+        m.matches();
+        String username = URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
+        if (!USER.matcher(username).matches()) {
+            throw new HttpError(400, "Bad Request", "A user name is 3 to 64 of a-z, 0-9, . _ -, starting with a letter.");
+        }
+        ClientAddress network;
+        try {
+            network = clients.parse(text(body(exchange), "address"));
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, "Bad Request", "address: " + e.getMessage());
+        }
+        if (raw.find("users/" + username).isEmpty()) {
+            throw new HttpError(404, "Not Found", "No user " + username + ".");
+        }
+        java.util.function.Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN,
+                "user.unlocked").actor(Actor.user(admin.subject()).from(clientAddress(exchange), null)).action("unlock")
+                .resource(Resource.of("user", username)).detail("network", network.budgetKey());
+        // Recorded before the lock is lifted (refused: 503, still locked), its outcome after.
+        AuditEvent pending = event.get().outcome(AuditEvent.Outcome.PENDING).build();
+        audit.record(pending);
+        try {
+            throttle.unlock(username, network);
+        } catch (dev.infrakit.ratelimit.RateLimitException e) {
+            audit.record(event.get().follows(pending).outcome(AuditEvent.Outcome.FAILURE)
+                    .severity(AuditEvent.Severity.WARN).reason("the rate-limit store is unavailable").build());
+            exchange.getResponseHeaders().set("Retry-After", AUDIT_RETRY_AFTER_SECONDS);
+            throw new HttpError(503, "Service Unavailable", "The login counters cannot be reached now; nothing was "
+                    + "changed; try again later.");
+        }
+        try {
+            audit.record(event.get().follows(pending).build());
+        } catch (AuditException e) {
+            tookEffect(new OutcomeNotRecordedException("user.unlocked", username, java.util.OptionalInt.empty(), e));
+        }
+        json(exchange, 200, JSON.createObjectNode().put("username", username).put("network", network.budgetKey()));
     }
 
     private void credential(HttpExchange exchange, Principal principal, String method, Matcher m) throws IOException {

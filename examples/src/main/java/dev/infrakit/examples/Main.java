@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The Infrakit demo: the service ({@code serve}), backups ({@code backup run|list|verify|restore|prune}),
- * audit verification ({@code audit verify}) and a load test ({@code loadtest}). Exit 0 on success, 1 on failure
+ * audit verification ({@code audit verify}), login unlocks ({@code users unlock}) and a load test ({@code loadtest}). Exit 0 on success, 1 on failure
  * with the reason on stderr, 2 on a usage error with the usage on stderr.
  */
 public final class Main {
@@ -17,6 +17,7 @@ public final class Main {
             ServeCommand.USAGE,
             BackupCommand.USAGE,
             AuditCommand.USAGE,
+            UsersCommand.USAGE,
             LoadTestCommand.USAGE,
             "",
             "Every flag can also be set as INFRAKIT_ + its name in upper snake case (--keep-daily: INFRAKIT_KEEP_DAILY);",
@@ -44,6 +45,8 @@ public final class Main {
                     return BackupCommand.run(rest, env, out, err);
                 case "audit":
                     return AuditCommand.run(rest, env, out, err);
+                case "users":
+                    return UsersCommand.run(rest, env, out, err);
                 case "loadtest":
                     return LoadTestCommand.run(rest, env, out, err);
                 default:

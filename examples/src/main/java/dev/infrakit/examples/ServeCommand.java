@@ -14,7 +14,8 @@ final class ServeCommand {
             "  serve [--port 8080] [--data-dir ./data] [--master-key-file FILE] [--rate-client 600/1m]",
             "        [--rate-anonymous 20/15m]",
             "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--max-body 65536] [--token-ttl 15m]",
-            "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy] [--max-api-keys 10]",
+            "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy] [--ipv6-prefix 64]",
+            "        [--max-api-keys 10]",
             "        [--alert-webhook URL] [--jdbc-url URL [--backup-repo DIR [--backup-every 1h]]]",
             "        [--audit-checkpoint-key FILE] [--audit-checkpoints FILE]",
             "        (audit checkpoints: signed every 10 s and on stop with the P-256 key FILE, default",
@@ -32,8 +33,8 @@ final class ServeCommand {
     static DemoService.Settings settings(List<String> args, Map<String, String> env) {
         Args a = Args.parse(args, Set.of("port", "data-dir", "master-key-file", "rate-client", "rate-anonymous", "rate-user",
                 "rate-admin", "drain", "max-body", "password-iterations", "token-ttl", "slowdown-after", "slowdown-step", "slowdown-max",
-                "max-api-keys", "alert-webhook", "jdbc-url", "backup-repo", "backup-every", "audit-checkpoint-key", "audit-checkpoints"),
-                Set.of("trust-proxy"), env);
+                "max-api-keys", "alert-webhook", "jdbc-url", "backup-repo", "backup-every", "audit-checkpoint-key",
+                "audit-checkpoints", "ipv6-prefix"), Set.of("trust-proxy"), env);
         DemoService.Settings s = new DemoService.Settings();
         s.port = a.intValue("port", 8080);
         if (s.port < 0 || s.port > 65535) {
@@ -55,6 +56,10 @@ final class ServeCommand {
             throw new Args.UsageException("--token-ttl is 1m to 24h, got " + a.get("token-ttl").orElse(""));
         }
         s.trustProxy = a.flag("trust-proxy");
+        s.ipv6Prefix = a.intValue("ipv6-prefix", s.ipv6Prefix);
+        if (s.ipv6Prefix < 16 || s.ipv6Prefix > 128) {
+            throw new Args.UsageException("--ipv6-prefix is 16 to 128 bits, got " + s.ipv6Prefix);
+        }
         if (a.get("jdbc-url").isPresent()) {
             s.jdbcUrl = JdbcUrl.parse("jdbc-url", a.get("jdbc-url").get());
         }

@@ -52,7 +52,8 @@ class DemoServiceFlagsIT {
         DemoService proxied = start(b, "--rate-anonymous", "2/15m", "--trust-proxy");
         try {
             assertEquals(401, status(proxied, "/api/v1/credentials", "10.0.0.1"));
-            assertEquals(401, status(proxied, "/api/v1/credentials", "10.0.0.1, 192.168.1.1"));
+            assertEquals(401, status(proxied, "/api/v1/credentials", "192.168.1.1, 10.0.0.1"),
+                    "the proxy appends the client's address: the rightmost entry; the left one is the client's claim");
             assertEquals(429, status(proxied, "/api/v1/credentials", "10.0.0.1"));
             assertEquals(401, status(proxied, "/api/v1/credentials", "10.0.0.2"), "another client has its own budget");
         } finally {

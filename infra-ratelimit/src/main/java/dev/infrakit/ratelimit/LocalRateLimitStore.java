@@ -167,6 +167,27 @@ public final class LocalRateLimitStore implements RateLimitStore {
         }
     }
 
+    /**
+     * Drops the key's buckets. They are marked retired first, as the sweep does, so a request
+     * holding them starts again on fresh (full) buckets instead of writing into dropped ones.
+     */
+    @Override
+    public void reset(RateLimitPolicy policy, String key) {
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(key, "key");
+        Namespace ns = namespaces.get(policy.name());
+        long[] state = ns == null ? null : ns.buckets.get(key);
+        if (state == null) {
+            return;
+        }
+        for (int i = 0; i < state.length; i++) {
+            Gcra.retireElement(state, i);
+        }
+        if (ns.buckets.remove(key, state)) {
+            keys.decrementAndGet();
+        }
+    }
+
     static Duration notNegative(Duration value, String what) {
         Objects.requireNonNull(value, what);
         if (value.isNegative()) {

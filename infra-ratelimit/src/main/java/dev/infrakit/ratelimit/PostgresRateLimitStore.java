@@ -68,6 +68,7 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
                     + "?, ?, ?::bigint[], ?::bigint[], ?::bigint[], ?, ?, ?, ?, ?, ?)";
     private static final String SWEEP = "DELETE FROM infrakit_rate_limit WHERE (policy, key_hash) IN ("
             + "SELECT policy, key_hash FROM infrakit_rate_limit WHERE full_at < ? LIMIT ?) AND full_at < ?";
+    private static final String RESET = "DELETE FROM infrakit_rate_limit WHERE policy = ? AND key_hash = ?";
     private static final String NOW = "SELECT (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint";
     private static final long FAIL_CLOSED_RETRY_NANOS = Duration.ofSeconds(1).toNanos();
 
@@ -464,6 +465,34 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
             } while (deleted == sweepBatch && rounds < 100);
         } catch (RuntimeException e) {
             LOG.debug("Rate-limit sweep skipped: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Deletes the key's row (one statement), and drops its local reservation and its state in the
+     * local fallback. Not subject to the failure policy: while the database is unavailable this
+     * throws, and the row stays.
+     *
+     * @throws RateLimitException if the statement fails
+     */
+    @Override
+    public void reset(RateLimitPolicy policy, String key) {
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(key, "key");
+        reservations.remove(policy.name() + '\u0000' + key);
+        if (fallback != null) {
+            fallback.reset(policy, key); // by name: the scaled policy shares it
+        }
+        try (Connection c = dataSource.getConnection(); PreparedStatement delete = c.prepareStatement(RESET)) {
+            delete.setString(1, policy.name());
+            delete.setBytes(2, hash(key));
+            delete.executeUpdate();
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+        } catch (SQLException e) {
+            throw new RateLimitException("Could not reset a rate-limit key in PostgreSQL (" + e.getSQLState() + "): "
+                    + e.getMessage(), e);
         }
     }
 

@@ -3,12 +3,12 @@ package dev.infrakit.ratelimit;
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
+import dev.infrakit.core.http.ClientAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,13 +51,22 @@ public final class RateLimitFilter extends Filter {
         /** The key for {@code exchange}, or {@code null} for no limit. */
         RateLimitKey resolve(HttpExchange exchange);
 
-        /** The client's IP address in {@code tier}. */
+        /**
+         * The client's {@link ClientAddress#budgetKey() budget key} in {@code tier}: its IPv4
+         * address or IPv6 /64, from the socket's peer address ({@code X-Forwarded-For} ignored).
+         */
         static KeyResolver clientAddress(String tier) {
+            return clientAddress(tier, ClientAddress.resolver().build());
+        }
+
+        /**
+         * The budget key of the client {@code clients} finds (behind trusted proxies, from their
+         * {@code X-Forwarded-For} entry), in {@code tier}.
+         */
+        static KeyResolver clientAddress(String tier, ClientAddress.Resolver clients) {
             Objects.requireNonNull(tier, "tier");
-            return exchange -> {
-                InetSocketAddress remote = exchange.getRemoteAddress();
-                return new RateLimitKey(tier, remote == null ? "unknown" : remote.getAddress().getHostAddress());
-            };
+            Objects.requireNonNull(clients, "clients");
+            return exchange -> new RateLimitKey(tier, clients.resolve(exchange).budgetKey());
         }
     }
 
@@ -193,7 +202,10 @@ public final class RateLimitFilter extends Filter {
             this.limiter = Objects.requireNonNull(limiter, "limiter");
         }
 
-        /** How requests map to keys (default: client IP in the limiter's default tier). */
+        /**
+         * How requests map to keys (default: {@link KeyResolver#clientAddress(String)}, the client's
+         * IPv4 address or IPv6 /64 in the limiter's default tier).
+         */
         public Builder keyResolver(KeyResolver resolver) {
             this.resolver = Objects.requireNonNull(resolver, "resolver");
             return this;

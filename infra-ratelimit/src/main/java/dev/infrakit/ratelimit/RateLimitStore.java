@@ -15,6 +15,7 @@ import java.time.Duration;
  *       yet refilled, or slow-down); with {@code maxWait} zero only immediate admissions;</li>
  *   <li>{@code permits} from 1 to the policy's {@link RateLimitPolicy#maxPermits()}; keys are
  *       any non-null string;</li>
+ *   <li>{@link #reset} makes a key's next request find full buckets, for that policy only;</li>
  *   <li>thread-safe; exact under concurrency (never more admitted than the policy allows).</li>
  * </ul>
  */
@@ -40,6 +41,20 @@ public interface RateLimitStore extends AutoCloseable {
         Decision decision = acquire(policy, key, permits, Duration.ZERO);
         return decision.allowed();
     }
+
+    /**
+     * Forgets what {@code key} spent under {@code policy}: its next request finds every bucket
+     * full, as a key never seen. Other keys, and the same key under other policies, are untouched;
+     * resetting a key without state does nothing. A request deciding concurrently with the reset
+     * may be counted before it (and forgotten) or after it. Used, for example, to clear a user's
+     * failed-login counters after a successful login or an administrator's unlock.
+     *
+     * @param policy the policy (tier) whose state to drop, matched by name
+     * @param key the subject
+     * @throws RateLimitException if the store cannot reset (a remote store being unreachable): the
+     *     state may still be there
+     */
+    void reset(RateLimitPolicy policy, String key);
 
     /**
      * Tells the store that the policy named {@code current.name()} changed from {@code previous}

@@ -206,6 +206,27 @@ class RateLimitFilterTest {
     }
 
     @Test
+    void theClientAddressResolverCountsAnIpv6Slash64AsOneClient() throws Exception {
+        RateLimiter limiter = limiter(RateLimitPolicy.parse("anonymous", "1/1h"));
+        start(RateLimitFilter.builder(limiter).keyResolver(RateLimitFilter.KeyResolver.clientAddress("anonymous",
+                dev.infrakit.core.http.ClientAddress.resolver().trustedProxies(1).build())).build());
+        assertEquals(200, forwardedFor("2001:db8:1:2::1").statusCode());
+        assertEquals(429, forwardedFor("2001:db8:1:2::2").statusCode(), "another address of the same /64");
+        assertEquals(200, forwardedFor("2001:db8:1:3::1").statusCode(), "another /64");
+        assertEquals(200, forwardedFor("nonsense").statusCode(), "an invalid entry: the peer address");
+        assertEquals(429, forwardedFor(null).statusCode());
+    }
+
+    private HttpResponse<String> forwardedFor(String value) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/"));
+        if (value != null) {
+            request.header("X-Forwarded-For", value);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void theDefaultResolverLimitsByClientAddress() throws Exception {
         RateLimiter limiter = limiter(RateLimitPolicy.parse("anonymous", "1/1h"));
         start(RateLimitFilter.builder(limiter).build());

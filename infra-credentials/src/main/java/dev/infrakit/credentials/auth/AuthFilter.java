@@ -6,9 +6,9 @@ import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditException;
 import dev.infrakit.audit.AuditSink;
+import dev.infrakit.core.http.ClientAddress;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -62,6 +62,7 @@ public final class AuthFilter extends Filter {
     private final AuditSink audit;
     private final List<Rule> rules;
     private final Function<HttpExchange, String> clientAddress;
+    private final Function<HttpExchange, String> budgetKey;
     private final dev.infrakit.ratelimit.RateLimiter failureLimiter;
     private final String failureTier;
     private final long failureCost;
@@ -85,6 +86,7 @@ public final class AuthFilter extends Filter {
         sorted.sort(Comparator.comparingInt((Rule r) -> r.prefix.length()).reversed());
         this.rules = List.copyOf(sorted);
         this.clientAddress = b.clientAddress;
+        this.budgetKey = b.budgetKey;
         this.failureLimiter = b.failureLimiter;
         this.failureTier = b.failureTier;
         this.failureCost = b.failureCost;
@@ -167,8 +169,8 @@ public final class AuthFilter extends Filter {
         if (failureLimiter == null) {
             return;
         }
-        String address = clientAddress.apply(exchange);
-        String subject = address == null ? "unknown" : address;
+        String key = budgetKey.apply(exchange);
+        String subject = key == null ? "unknown" : key;
         if (failureLimiter.tryAcquire(failureTier, subject, failureCost)) {
             return;
         }
@@ -232,10 +234,8 @@ public final class AuthFilter extends Filter {
         private ApiKeys apiKeys;
         private AuditSink audit;
         private final List<Rule> rules = new ArrayList<>();
-        private Function<HttpExchange, String> clientAddress = exchange -> {
-            InetSocketAddress remote = exchange.getRemoteAddress();
-            return remote == null || remote.getAddress() == null ? null : remote.getAddress().getHostAddress();
-        };
+        private Function<HttpExchange, String> clientAddress = exchange -> ClientAddress.of(exchange).text();
+        private Function<HttpExchange, String> budgetKey = exchange -> ClientAddress.of(exchange).budgetKey();
 
         private dev.infrakit.ratelimit.RateLimiter failureLimiter;
         private String failureTier;
@@ -247,8 +247,9 @@ public final class AuthFilter extends Filter {
         /**
          * The first of two rate-limit stages: each refused credential (an invalid token or API
          * key, or both at once) also takes {@code permits} from the client address's bucket in
-         * {@code tier} of {@code limiter} — the bucket a {@code RateLimitFilter} keyed by client
-         * address checks <em>before</em> this filter. A client that keeps failing empties it and is
+         * {@code tier} of {@code limiter}, keyed by the client's budget key ({@link #clientAddresses};
+         * default {@link ClientAddress#budgetKey()} of the peer) — the bucket a {@code RateLimitFilter}
+         * keyed the same way checks <em>before</em> this filter. A client that keeps failing empties it and is
          * then refused there, cheaply: before any signature is checked, any key looked up or any
          * audit event written. The principal's own limit is the second stage, after this filter.
          *
@@ -309,11 +310,24 @@ public final class AuthFilter extends Filter {
         }
 
         /**
-         * How the client address is found for audit events (default: the socket's remote address;
-         * behind a trusted proxy, read its header here).
+         * How the client address is found for audit events (default: {@link ClientAddress#of}'s
+         * text, the socket's peer address; behind trusted proxies, pass a
+         * {@link ClientAddress.Resolver}'s {@code resolve(exchange).text()}).
          */
         public Builder clientAddress(Function<HttpExchange, String> clientAddress) {
             this.clientAddress = Objects.requireNonNull(clientAddress, "clientAddress");
+            return this;
+        }
+
+        /**
+         * Client addresses from {@code resolver} (trusted proxies, IPv6 prefix): its text for audit
+         * events, its budget key (IPv4 address or IPv6 prefix) for {@link #chargeFailures}, so
+         * failures drain the same bucket a first-stage filter keyed by that resolver checks.
+         */
+        public Builder clientAddresses(ClientAddress.Resolver resolver) {
+            Objects.requireNonNull(resolver, "resolver");
+            this.clientAddress = exchange -> resolver.resolve(exchange).text();
+            this.budgetKey = exchange -> resolver.resolve(exchange).budgetKey();
             return this;
         }
 

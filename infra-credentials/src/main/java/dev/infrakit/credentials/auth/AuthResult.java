@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.auth;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -37,28 +38,53 @@ public final class AuthResult {
         REVOKED,
         /** The user name or password is wrong. */
         BAD_CREDENTIALS,
-        /** Too many failed attempts: refused for a while. */
-        LOCKED
+        /** Too many failed attempts: refused for a while ({@link #retryAfter()} says how long). */
+        LOCKED,
+        /** Too many attempts from the client's network: refused for a while ({@link #retryAfter()}). */
+        THROTTLED
     }
 
     private final Principal principal;
     private final Failure failure;
     private final String detail;
+    private final Duration retryAfter;
 
-    private AuthResult(Principal principal, Failure failure, String detail) {
+    private AuthResult(Principal principal, Failure failure, String detail, Duration retryAfter) {
         this.principal = principal;
         this.failure = failure;
         this.detail = detail;
+        this.retryAfter = retryAfter;
     }
 
     /** Authenticated as {@code principal}. */
     public static AuthResult success(Principal principal) {
-        return new AuthResult(Objects.requireNonNull(principal, "principal"), null, "ok");
+        return new AuthResult(Objects.requireNonNull(principal, "principal"), null, "ok", null);
     }
 
     /** Refused for {@code failure}; {@code detail} explains (never containing the credential). */
     public static AuthResult failure(Failure failure, String detail) {
-        return new AuthResult(null, Objects.requireNonNull(failure, "failure"), Objects.requireNonNull(detail, "detail"));
+        return new AuthResult(null, Objects.requireNonNull(failure, "failure"), Objects.requireNonNull(detail, "detail"),
+                null);
+    }
+
+    /**
+     * Refused for {@code failure} for a while: the same attempt may succeed after {@code retryAfter}
+     * (what an HTTP answer puts in {@code Retry-After}).
+     *
+     * @throws IllegalArgumentException if {@code retryAfter} is negative
+     */
+    public static AuthResult failure(Failure failure, String detail, Duration retryAfter) {
+        Objects.requireNonNull(retryAfter, "retryAfter");
+        if (retryAfter.isNegative()) {
+            throw new IllegalArgumentException("retryAfter must not be negative, got " + retryAfter);
+        }
+        return new AuthResult(null, Objects.requireNonNull(failure, "failure"), Objects.requireNonNull(detail, "detail"),
+                retryAfter);
+    }
+
+    /** For a refusal that lasts a while ({@link Failure#LOCKED}, {@link Failure#THROTTLED}): how long. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 
     /** Whether it was accepted. */

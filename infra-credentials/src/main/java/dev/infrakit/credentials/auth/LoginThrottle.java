@@ -4,433 +4,261 @@ import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditSink;
 import dev.infrakit.core.Ticker;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.infrakit.core.http.ClientAddress;
+import dev.infrakit.ratelimit.Decision;
+import dev.infrakit.ratelimit.Limit;
+import dev.infrakit.ratelimit.LocalRateLimitStore;
+import dev.infrakit.ratelimit.RateLimitException;
+import dev.infrakit.ratelimit.RateLimitPolicy;
+import dev.infrakit.ratelimit.RateLimitStore;
+import dev.infrakit.ratelimit.SlowDown;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * Locks a user name out of logging in for a while after too many failed attempts, wherever they
- * come from: {@code maxFailures} failures (default 5) within {@code window} (default 15 minutes)
- * lock the name for {@code lockout} (default 15 minutes). The count is per user name, not per
- * client address, so an attacker spreading guesses over many addresses gets no more guesses
- * (the price: anyone can lock a known user name out for a while; pair it with a per-address rate
- * limit in front).
+ * Throttles password logins with three budgets, as OWASP's authentication guidance describes, kept
+ * in a {@link RateLimitStore}: in memory for one process (the default), or a
+ * {@code PostgresRateLimitStore} shared by every instance, so N instances give an attacker no more
+ * guesses than one.
+ *
+ * <ol>
+ *   <li><b>Lockout per (user, network)</b>: {@code maxFailures} failed logins (default 5) for one
+ *   user name from one {@link ClientAddress#budgetKey() client network} (an IPv4 address or an IPv6
+ *   /64) lock that pair: its attempts are refused with {@link AuthResult.Failure#LOCKED} and a
+ *   {@link AuthResult#retryAfter()}, without calling the authenticator. Each failure is forgiven
+ *   {@code lockout} (default 15 minutes) after the one before it was, so a lock lasts until the
+ *   oldest counted failure is {@code lockout} old (at most {@code lockout}), then the pair has one
+ *   attempt, and all {@code maxFailures} again after {@code maxFailures × lockout} without one. Other networks are not
+ *   locked: a remote attacker cannot lock the real user out.</li>
+ *   <li><b>Budget per user, across networks</b> (default 100 attempts an hour): past it, each
+ *   attempt on that user name, from anywhere, is delayed by a growing {@code step} (default 1 s) up
+ *   to {@code maxDelay} (default 10 s) before the authenticator runs — never refused, so the real
+ *   user still gets in, and an attacker spreading guesses over many networks gains nothing.</li>
+ *   <li><b>Budget per network, across users</b> (default 100 attempts per 15 minutes): past it,
+ *   attempts from that network are refused with {@link AuthResult.Failure#THROTTLED} and a
+ *   {@link AuthResult#retryAfter()}.</li>
+ * </ol>
  *
  * <pre>{@code
- * LoginThrottle throttle = LoginThrottle.builder().auditSink(sink).build();
- * AuthResult result = throttle.attempt(username, request.remoteAddress(),
+ * LoginThrottle throttle = LoginThrottle.builder().store(postgresStore).auditSink(sink).build();
+ * AuthResult result = throttle.attempt(username, clients.resolve(exchange),
  *         () -> users.checkPassword(username, password));
  * }</pre>
  *
+ * <p>Every attempt takes one token from each budget <em>before</em> the authenticator runs, so
+ * however many attempts run at once (on however many instances sharing the store), at most
+ * {@code maxFailures} per (user, network) reach the authenticator before the lock. A successful
+ * login {@link RateLimitStore#reset resets} the user's lockout counter for that network and the
+ * user's budget (the network's budget stays spent: a valid account must not buy its owner more
+ * guesses at others); if the store cannot reset, the success stands and a warning is logged. An attempt refused by a budget takes nothing further. If the authenticator
+ * throws, the attempt stays counted (it was charged before; an unavailable user store costs the
+ * caller an attempt, not the attacker's budget its meaning).
+ *
  * <p>User names are normalized (trimmed, lower-cased with {@link Locale#ROOT}) so that
- * {@code " Alice"} and {@code "alice"} share one count. The window slides: a failure counts for
- * {@code window} after it happened. When a lock starts the count restarts from zero, so after the
- * lockout the user has {@code maxFailures} attempts again. Failures recorded while locked are
- * audited but neither counted nor extend the lock. A success clears the count; it does not lift a
- * lock ({@link #unlock(String)} does).
- *
- * <p>{@link #attempt} also closes the race between checking and recording: it reserves one of the
- * remaining failures before calling the authenticator, so that however many attempts run at once,
- * at most {@code maxFailures} reach the authenticator before the lock (extra concurrent attempts
- * are refused with {@link AuthResult.Failure#LOCKED} until one finishes). This holds while the
- * user stays in the table; under the capacity pressure described next, a dropped entry forgets its
- * reservations along with its failures.
- *
- * <p><b>Bounded memory.</b> At most {@code maxTrackedUsers} user names (default 100,000) are
- * tracked. To make room, the entry idle longest among users that are not locked is dropped first
- * (its failures are forgotten). Locked users are dropped only if every tracked user is locked,
- * and then the one whose lock ends soonest (a warning is logged): the bound always holds, and a
- * lock is cut short only when the table is full of locks. Expired locks are dropped as time
- * passes; users with no failures and no attempt in progress are not tracked at all.
+ * {@code " Alice"} and {@code "alice"} share the budgets. State lives under the store policies
+ * {@code login-lock}, {@code login-user} and {@code login-network}; give the throttle a store (or
+ * policy names) no rate limiter uses for other tiers of those names. Memory is the store's: the
+ * in-memory store forgets keys whose buckets are full and caps their number (its
+ * {@code maxKeys}; when full it refuses new keys, which here refuses their attempts).
  *
  * <p><b>Audit</b> (if a sink is given), category SECURITY, actor = the normalized user name with
- * the client address (truncated to 64 characters), action {@code login}:
+ * the client address ({@link ClientAddress#text()}), action {@code login}:
  * <ul>
- *   <li>{@code login.failed} — WARN, FAILURE; details {@code failures} (within the window) and
- *   {@code max_failures};</li>
- *   <li>{@code login.locked} — when a lock starts: WARN, FAILURE; details {@code failures},
- *   {@code lockout_seconds};</li>
- *   <li>{@code login.refused-locked} — an attempt refused while locked: WARN, DENIED; detail
- *   {@code remaining_seconds};</li>
- *   <li>{@code login.succeeded} — INFO, SUCCESS.</li>
+ *   <li>{@code login.failed} — WARN, FAILURE; details {@code failures} (for this user and network)
+ *   and {@code max_failures}, {@code delay_ms} when the attempt was delayed;</li>
+ *   <li>{@code login.locked} — when a failure uses the last one: WARN, FAILURE; details
+ *   {@code failures}, {@code lockout_seconds};</li>
+ *   <li>{@code login.refused-locked} — refused while locked: WARN, DENIED; {@code remaining_seconds};</li>
+ *   <li>{@code login.throttled} — refused by the network's budget: WARN, DENIED; {@code remaining_seconds};</li>
+ *   <li>{@code login.succeeded} — INFO, SUCCESS; {@code delay_ms} when delayed.</li>
  * </ul>
  * This class never sees a password, so none can reach an event or a log line.
  *
  * <p><b>When the sink refuses an event</b>, its exception propagates and a failed audit never turns
- * a refusal into a success:
- * <ul>
- *   <li>a failed login is counted (and may start a lock) <em>before</em> its events are recorded, so
- *   it counts even when they cannot be: {@link #attempt} throws instead of returning the refusal,
- *   and an attacker gains no guesses from an audit outage;</li>
- *   <li>an attempt refused while locked stays refused ({@link #attempt} throws instead of returning
- *   LOCKED);</li>
- *   <li>a successful login is recorded <em>before</em> it takes effect: if {@code login.succeeded}
- *   cannot be recorded, {@link #attempt} throws instead of returning the success, the user's
- *   failures are not cleared, and the attempt counts neither as a success nor as a failure (a
- *   correct password is not a guess). A login is never accepted unaudited.</li>
- * </ul>
+ * a refusal into a success: a failed login is already counted when its events are recorded; a
+ * refusal stays a refusal ({@link #attempt} throws instead of returning it); a successful login is
+ * recorded <em>before</em> it takes effect, so if {@code login.succeeded} cannot be recorded,
+ * {@link #attempt} throws instead of returning the success and resets nothing.
  *
- * <p>Thread-safe: one lock guards the table, held for a few map operations and never while the
- * authenticator or the audit sink runs.
+ * <p>Thread-safe; holds no lock (the store decides). The per-user delay is spent on the calling
+ * thread through the {@link Sleeper} (default {@link Thread#sleep}), bounded by {@code maxDelay}.
  */
 public final class LoginThrottle {
-    private static final Logger LOG = LoggerFactory.getLogger(LoginThrottle.class);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LoginThrottle.class);
     private static final int MAX_USERNAME_LENGTH = 256;
-    private static final int MAX_ADDRESS_LENGTH = 64;
 
-    /*
-     * Two tables, each entry in exactly one. `counting` holds users with recent failures or an
-     * attempt in progress, in access order, so its eldest entry is the one idle longest. `locked`
-     * holds locked users in insertion order; since every lock lasts the same `lockout`, that is
-     * also the order in which locks end, so expired locks are always at its head and dropping
-     * them costs O(1) per lock.
-     */
-    private final LinkedHashMap<String, Entry> counting = new LinkedHashMap<>(16, 0.75f, true);
-    private final LinkedHashMap<String, Entry> locked = new LinkedHashMap<>();
-    private final Object lock = new Object();
-
+    private final RateLimitStore store;
+    private final RateLimitPolicy lockPolicy;
+    private final RateLimitPolicy userPolicy;
+    private final RateLimitPolicy networkPolicy;
     private final int maxFailures;
-    private final long windowNanos;
-    private final long lockoutNanos;
     private final Duration lockout;
-    private final Ticker ticker;
+    private final Duration maxDelay;
     private final Clock clock;
     private final AuditSink sink;
-    private final int maxTrackedUsers;
-    private long locksEvicted;
+    private final Sleeper sleeper;
 
-    /** One user's state. Guarded by {@code lock}. */
-    private static final class Entry {
-        final long[] failures;
-        int head;
-        int count;
-        int inFlight;
-        long lockedUntil;
-
-        Entry(int maxFailures) {
-            failures = new long[maxFailures];
-        }
-
-        void prune(long now, long windowNanos) {
-            while (count > 0 && now - failures[head] >= windowNanos) {
-                head = (head + 1) % failures.length;
-                count--;
-            }
-        }
-
-        void add(long now) {
-            failures[(head + count) % failures.length] = now;
-            count++;
-        }
-
-        void reset() {
-            head = 0;
-            count = 0;
-        }
+    /** Waits out a login delay; tests pass one that records instead of sleeping. */
+    @FunctionalInterface
+    public interface Sleeper {
+        /**
+         * Returns after {@code delay}.
+         *
+         * @throws InterruptedException if interrupted while waiting
+         */
+        void sleep(Duration delay) throws InterruptedException;
     }
 
     private LoginThrottle(Builder b) {
+        this.store = b.store != null ? b.store
+                : LocalRateLimitStore.builder().ticker(b.ticker != null ? b.ticker : Ticker.systemTicker()).build();
         this.maxFailures = b.maxFailures;
-        this.windowNanos = b.window.toNanos();
         this.lockout = b.lockout;
-        this.lockoutNanos = b.lockout.toNanos();
-        this.ticker = b.ticker;
+        this.maxDelay = b.maxDelay;
+        this.lockPolicy = RateLimitPolicy.of(b.policyPrefix + "-lock", Limit.of(b.maxFailures, 1, b.lockout));
+        // Room for the slow-down to reach maxDelay before the bucket is empty; the budget refills at its rate.
+        long ramp = (b.maxDelay.toNanos() + b.delayStep.toNanos() - 1) / b.delayStep.toNanos();
+        this.userPolicy = RateLimitPolicy.of(b.policyPrefix + "-user",
+                Limit.of(b.userAttempts + ramp, b.userAttempts, b.userPeriod))
+                .withSlowDown(SlowDown.after(b.userAttempts, b.delayStep, b.maxDelay));
+        this.networkPolicy = RateLimitPolicy.of(b.policyPrefix + "-network", Limit.of(b.networkAttempts, b.networkPeriod));
         this.clock = b.clock;
         this.sink = b.sink;
-        this.maxTrackedUsers = b.maxTrackedUsers;
+        this.sleeper = b.sleeper;
     }
 
-    /** A builder with the defaults: 5 failures within 15 minutes lock for 15 minutes. */
+    /**
+     * A builder with the defaults: an in-memory store; 5 failures per (user, network) lock it for
+     * 15 minutes; 100 attempts an hour per user, then delays of 1 s more each, up to 10 s; 100
+     * attempts per 15 minutes per network.
+     */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
-     * Whether {@code username} is locked now.
+     * One throttled login. Refuses at once, without calling {@code authenticate}, when the client's
+     * network has spent its budget ({@link AuthResult.Failure#THROTTLED}) or the user is locked for
+     * that network ({@link AuthResult.Failure#LOCKED}, detail such as "too many failed logins for
+     * this user from this network; try again in 12m30s"), both with {@link AuthResult#retryAfter()}.
+     * Otherwise waits the user's delay (if past its budget), calls {@code authenticate} and records
+     * its result: a success resets the user's counters, any refusal counts as a failure.
      *
+     * @param client where the attempt comes from ({@code null}: counted as one unknown network)
      * @throws IllegalArgumentException if the user name is blank or longer than 256 characters
-     */
-    public boolean isLocked(String username) {
-        return !lockedFor(username).isZero();
-    }
-
-    /**
-     * How long {@code username} stays locked ({@link Duration#ZERO} if it is not).
-     *
-     * @throws IllegalArgumentException if the user name is blank or longer than 256 characters
-     */
-    public Duration lockedFor(String username) {
-        String key = normalize(username);
-        synchronized (lock) {
-            long now = ticker.read();
-            dropExpiredLocks(now);
-            Entry e = locked.get(key);
-            return e == null ? Duration.ZERO : Duration.ofNanos(e.lockedUntil - now);
-        }
-    }
-
-    /**
-     * Records a failed login for {@code username}; the {@code maxFailures}-th within the window
-     * starts a lock. While locked, the failure is audited but not counted.
-     *
-     * @param clientAddress where the attempt came from (for the audit), or {@code null}
-     * @throws IllegalArgumentException if the user name is blank or longer than 256 characters
-     * @throws dev.infrakit.audit.AuditException if the sink refuses the event (the failure still counts)
-     */
-    public void recordFailure(String username, String clientAddress) {
-        String key = normalize(username);
-        List<AuditEvent.Builder> events = new ArrayList<>(2);
-        synchronized (lock) {
-            failed(key, clientAddress, events);
-        }
-        audit(events);
-    }
-
-    /**
-     * Records a successful login: forgets {@code username}'s failures. A current lock stays (see
-     * {@link #unlock(String)}).
-     *
-     * @throws IllegalArgumentException if the user name is blank or longer than 256 characters
-     */
-    public void recordSuccess(String username) {
-        recordSuccess(username, null);
-    }
-
-    /**
-     * {@link #recordSuccess(String)}, auditing the client address too. The event is recorded first:
-     * if the sink refuses it, its exception propagates and the failures are not forgotten.
-     *
-     * @param clientAddress where the login came from, or {@code null}
-     * @throws dev.infrakit.audit.AuditException if the sink refuses the event
-     */
-    public void recordSuccess(String username, String clientAddress) {
-        String key = normalize(username);
-        // Recorded first: a success that cannot be audited does not clear the failures.
-        audit(List.of(event(key, clientAddress, "login.succeeded")));
-        synchronized (lock) {
-            succeeded(key);
-        }
-    }
-
-    /**
-     * Lifts {@code username}'s lock and forgets its failures (an administrator's action; not
-     * audited here).
-     *
-     * @return whether it was locked
-     * @throws IllegalArgumentException if the user name is blank or longer than 256 characters
-     */
-    public boolean unlock(String username) {
-        String key = normalize(username);
-        synchronized (lock) {
-            dropExpiredLocks(ticker.read());
-            counting.remove(key);
-            return locked.remove(key) != null;
-        }
-    }
-
-    /**
-     * One throttled login: refuses at once while {@code username} is locked, without calling
-     * {@code authenticate}, with {@link AuthResult.Failure#LOCKED} and a detail such as
-     * "too many failed logins for this user; try again in 12m30s". Otherwise calls
-     * {@code authenticate} and records its result: success clears the failures, any refusal counts
-     * as a failure. If {@code authenticate} throws, nothing is recorded and the exception
-     * propagates (an unavailable user store is not a wrong password).
-     *
-     * @param clientAddress where the attempt comes from (for the audit), or {@code null}
-     * @throws IllegalArgumentException if the user name is blank or longer than 256 characters
-     * @throws NullPointerException if {@code authenticate} returns {@code null}
+     * @throws NullPointerException if {@code authenticate} is or returns {@code null}
+     * @throws dev.infrakit.ratelimit.RateLimitException if the store cannot decide
      * @throws dev.infrakit.audit.AuditException if the sink refuses an event: the attempt is refused
-     *     (a failure is still counted; a success is not returned and clears nothing)
+     *     (a failure still counts; a success is not returned and resets nothing)
      */
-    public AuthResult attempt(String username, String clientAddress, Supplier<AuthResult> authenticate) {
-        String key = normalize(username);
+    public AuthResult attempt(String username, ClientAddress client, Supplier<AuthResult> authenticate) {
+        String user = normalize(username);
         Objects.requireNonNull(authenticate, "authenticate");
-        Entry entry;
-        long remaining;
-        synchronized (lock) {
-            long now = ticker.read();
-            dropExpiredLocks(now);
-            Entry lockedEntry = locked.get(key);
-            if (lockedEntry != null) {
-                remaining = lockedEntry.lockedUntil - now;
-                entry = null;
-            } else {
-                entry = counting.get(key);
-                if (entry == null) {
-                    makeRoom();
-                    entry = new Entry(maxFailures);
-                    counting.put(key, entry);
-                }
-                entry.prune(now, windowNanos);
-                if (entry.count + entry.inFlight >= maxFailures) {
-                    // Every remaining failure is reserved by attempts still running.
-                    remaining = -1;
-                    entry = null;
-                } else {
-                    entry.inFlight++;
-                    remaining = 0;
-                }
-            }
+        ClientAddress from = client == null ? ClientAddress.unknown() : client;
+        String network = from.budgetKey();
+        String pair = pairKey(user, network);
+
+        Decision byNetwork = store.acquire(networkPolicy, network, 1, Duration.ZERO);
+        if (!byNetwork.allowed()) {
+            audit(List.of(refused(user, from, "login.throttled", byNetwork)));
+            return AuthResult.failure(AuthResult.Failure.THROTTLED, "too many login attempts from this network; try "
+                    + "again in " + format(byNetwork.retryAfterNanos()), byNetwork.retryAfter());
         }
-        if (entry == null) {
-            AuditEvent.Builder refused = event(key, clientAddress, "login.refused-locked")
-                    .severity(AuditEvent.Severity.WARN).outcome(AuditEvent.Outcome.DENIED);
-            if (remaining > 0) {
-                refused.detail("remaining_seconds", ceilSeconds(remaining));
+        Decision lock = store.acquire(lockPolicy, pair, 1, Duration.ZERO);
+        if (!lock.allowed()) {
+            audit(List.of(refused(user, from, "login.refused-locked", lock)));
+            return AuthResult.failure(AuthResult.Failure.LOCKED, "too many failed logins for this user from this "
+                    + "network; try again in " + format(lock.retryAfterNanos()), lock.retryAfter());
+        }
+        // Past the user's budget the store admits with a growing delay; past the ramp it cannot
+        // admit within maxDelay, and the attempt still goes on after maxDelay: never a lock.
+        Decision byUser = store.acquire(userPolicy, user, 1, maxDelay);
+        Duration delay = byUser.allowed() ? byUser.delay() : maxDelay;
+        if (!delay.isZero()) {
+            try {
+                sleeper.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return AuthResult.failure(AuthResult.Failure.THROTTLED, "interrupted while the login was delayed",
+                        delay);
             }
-            audit(List.of(refused));
-            return AuthResult.failure(AuthResult.Failure.LOCKED, remaining > 0
-                    ? "too many failed logins for this user; try again in " + format(remaining)
-                    : "too many login attempts in progress for this user; try again in a moment");
         }
 
-        AuthResult result;
-        try {
-            result = Objects.requireNonNull(authenticate.get(), "authenticate returned null");
-        } catch (RuntimeException | Error e) {
-            synchronized (lock) {
-                entry.inFlight--;
-                if (entry.inFlight == 0 && entry.count == 0 && counting.get(key) == entry) {
-                    counting.remove(key);
-                }
-            }
-            throw e;
-        }
+        AuthResult result = Objects.requireNonNull(authenticate.get(), "authenticate returned null");
         if (result.ok()) {
-            // Recorded before it takes effect: a success the sink refuses is not returned, clears no
-            // failures and counts as nothing.
+            // Recorded before it takes effect: a success the sink refuses is not returned and resets nothing.
+            audit(List.of(withDelay(event(user, from, "login.succeeded"), delay)));
             try {
-                audit(List.of(event(key, clientAddress, "login.succeeded")));
-            } catch (RuntimeException | Error e) {
-                synchronized (lock) {
-                    entry.inFlight--;
-                    if (entry.inFlight == 0 && entry.count == 0 && counting.get(key) == entry) {
-                        counting.remove(key);
-                    }
-                }
-                throw e;
-            }
-            synchronized (lock) {
-                entry.inFlight--;
-                succeeded(key);
+                store.reset(lockPolicy, pair);
+                store.reset(userPolicy, user);
+            } catch (RateLimitException e) {
+                // The login is valid and recorded; counters left behind refill on their own.
+                LOG.warn("A successful login could not reset its throttle counters: {}", e.getMessage());
             }
             return result;
         }
-        // Counted first: a failure whose events the sink refuses still counts (and the caller gets
-        // the sink's exception, never a success).
+        long failures = maxFailures - lock.remaining();
         List<AuditEvent.Builder> events = new ArrayList<>(2);
-        synchronized (lock) {
-            entry.inFlight--;
-            failed(key, clientAddress, events);
+        events.add(withDelay(event(user, from, "login.failed").severity(AuditEvent.Severity.WARN)
+                .outcome(AuditEvent.Outcome.FAILURE).detail("failures", failures).detail("max_failures", maxFailures),
+                delay));
+        if (lock.remaining() == 0) {
+            events.add(event(user, from, "login.locked").severity(AuditEvent.Severity.WARN)
+                    .outcome(AuditEvent.Outcome.FAILURE).detail("failures", failures)
+                    .detail("lockout_seconds", lockout.toSeconds()));
         }
         audit(events);
         return result;
     }
 
-    /** How many user names are tracked now (at most {@code maxTrackedUsers}). */
-    public int trackedUsers() {
-        synchronized (lock) {
-            dropExpiredLocks(ticker.read());
-            return counting.size() + locked.size();
-        }
+    /**
+     * Lifts the lock of {@code username} for {@code client}'s network and clears the user's budget
+     * (an administrator's action; not audited here: audit it where it is decided). Locks of the
+     * user from other networks stay: each is that network's own.
+     *
+     * @throws IllegalArgumentException if the user name is blank or longer than 256 characters
+     * @throws NullPointerException if {@code client} is null
+     * @throws dev.infrakit.ratelimit.RateLimitException if the store cannot reset
+     */
+    public void unlock(String username, ClientAddress client) {
+        String user = normalize(username);
+        Objects.requireNonNull(client, "client");
+        store.reset(lockPolicy, pairKey(user, client.budgetKey()));
+        store.reset(userPolicy, user);
+    }
+
+    /** The store the counters live in. */
+    public RateLimitStore store() {
+        return store;
     }
 
     @Override
     public String toString() {
-        return "LoginThrottle[" + maxFailures + " failures in " + Duration.ofNanos(windowNanos) + " lock for "
-                + lockout + ", max " + maxTrackedUsers + " users]";
+        return "LoginThrottle[" + lockPolicy + "; " + userPolicy + "; " + networkPolicy + "; store " + store.name() + "]";
     }
 
-    // ---- under lock
-
-    private void failed(String key, String clientAddress, List<AuditEvent.Builder> events) {
-        long now = ticker.read();
-        dropExpiredLocks(now);
-        if (locked.containsKey(key)) {
-            events.add(failedEvent(key, clientAddress, maxFailures));
-            return;
-        }
-        Entry e = counting.get(key);
-        if (e == null) {
-            makeRoom();
-            e = new Entry(maxFailures);
-            counting.put(key, e);
-        }
-        e.prune(now, windowNanos);
-        e.add(now);
-        int failures = e.count;
-        events.add(failedEvent(key, clientAddress, failures));
-        if (failures >= maxFailures) {
-            e.reset();
-            e.lockedUntil = now + lockoutNanos;
-            counting.remove(key);
-            locked.put(key, e);
-            events.add(event(key, clientAddress, "login.locked").severity(AuditEvent.Severity.WARN)
-                    .outcome(AuditEvent.Outcome.FAILURE).detail("failures", failures)
-                    .detail("lockout_seconds", lockout.toSeconds()));
-        }
+    private static String pairKey(String user, String network) {
+        return user + '\n' + network;
     }
 
-    private void succeeded(String key) {
-        dropExpiredLocks(ticker.read());
-        Entry e = counting.get(key);
-        if (e != null) {
-            e.reset();
-            if (e.inFlight == 0) {
-                counting.remove(key);
-            }
-        }
+    private AuditEvent.Builder refused(String user, ClientAddress from, String type, Decision decision) {
+        return event(user, from, type).severity(AuditEvent.Severity.WARN).outcome(AuditEvent.Outcome.DENIED)
+                .detail("remaining_seconds", decision.retryAfterSeconds());
     }
 
-    private void dropExpiredLocks(long now) {
-        Iterator<Entry> it = locked.values().iterator();
-        while (it.hasNext() && it.next().lockedUntil - now <= 0) {
-            it.remove();
-        }
+    private static AuditEvent.Builder withDelay(AuditEvent.Builder event, Duration delay) {
+        return delay.isZero() ? event : event.detail("delay_ms", delay.toMillis());
     }
 
-    /** Evicts until one more entry fits: the longest-idle unlocked user, else the lock ending soonest. */
-    private void makeRoom() {
-        while (counting.size() + locked.size() >= maxTrackedUsers) {
-            if (!counting.isEmpty()) {
-                Iterator<Entry> eldest = counting.values().iterator();
-                eldest.next();
-                eldest.remove();
-            } else {
-                Iterator<Entry> soonest = locked.values().iterator();
-                soonest.next();
-                soonest.remove();
-                locksEvicted++;
-                if (Long.bitCount(locksEvicted) == 1) {
-                    LOG.warn("LoginThrottle dropped {} lock(s) before they ended: all {} tracked users were locked; "
-                            + "raise maxTrackedUsers if this is not an attack", locksEvicted, maxTrackedUsers);
-                }
-            }
-        }
-    }
-
-    // ---- no lock
-
-    private AuditEvent.Builder failedEvent(String key, String clientAddress, int failures) {
-        return event(key, clientAddress, "login.failed").severity(AuditEvent.Severity.WARN)
-                .outcome(AuditEvent.Outcome.FAILURE).detail("failures", failures).detail("max_failures", maxFailures);
-    }
-
-    private AuditEvent.Builder event(String key, String clientAddress, String type) {
-        String ip = clientAddress == null || clientAddress.length() <= MAX_ADDRESS_LENGTH ? clientAddress
-                : clientAddress.substring(0, MAX_ADDRESS_LENGTH);
+    private AuditEvent.Builder event(String user, ClientAddress from, String type) {
         return AuditEvent.builder(AuditEvent.Category.SECURITY, type).clock(clock)
-                .actor(Actor.user(key).from(ip, null)).action("login");
+                .actor(Actor.user(user).from(from.text(), null)).action("login");
     }
 
     private void audit(List<AuditEvent.Builder> events) {
@@ -454,13 +282,9 @@ public final class LoginThrottle {
         return key;
     }
 
-    private static long ceilSeconds(long nanos) {
-        return (nanos + 999_999_999L) / 1_000_000_000L;
-    }
-
     /** {@code 12m30s}, {@code 1h0m5s}, {@code 45s}: rounded up to the second. */
     static String format(long nanos) {
-        long s = ceilSeconds(nanos);
+        long s = (nanos + 999_999_999L) / 1_000_000_000L;
         long h = s / 3600;
         long m = s % 3600 / 60;
         long sec = s % 60;
@@ -474,25 +298,63 @@ public final class LoginThrottle {
         return out.append(sec).append('s').toString();
     }
 
-    /** Builds a {@link LoginThrottle}; each setting is checked when given. Not thread-safe. */
+    /** Builds a {@link LoginThrottle}; each setting is checked when given, and may be given once. Not thread-safe. */
     public static final class Builder {
+        private RateLimitStore store;
+        private Ticker ticker;
         private int maxFailures = 5;
-        private Duration window = Duration.ofMinutes(15);
         private Duration lockout = Duration.ofMinutes(15);
-        private Ticker ticker = Ticker.systemTicker();
+        private long userAttempts = 100;
+        private Duration userPeriod = Duration.ofHours(1);
+        private Duration delayStep = Duration.ofSeconds(1);
+        private Duration maxDelay = Duration.ofSeconds(10);
+        private long networkAttempts = 100;
+        private Duration networkPeriod = Duration.ofMinutes(15);
+        private String policyPrefix = "login";
         private Clock clock = Clock.systemUTC();
         private AuditSink sink;
-        private int maxTrackedUsers = 100_000;
+        private Sleeper sleeper = delay -> Thread.sleep(delay.toMillis(), (int) (delay.toNanos() % 1_000_000));
+        private final java.util.Set<String> given = new java.util.HashSet<>();
 
         private Builder() {
         }
 
+        private void once(String setting) {
+            if (!given.add(setting)) {
+                throw new IllegalStateException(setting + " was already set");
+            }
+        }
+
         /**
-         * Failures within the window that lock the user (default 5).
+         * Where the counters live (default: a new in-memory store on {@link #ticker}). Pass a
+         * {@code PostgresRateLimitStore} to share them between instances.
+         */
+        public Builder store(RateLimitStore store) {
+            once("store");
+            if (ticker != null) {
+                throw new IllegalStateException("ticker applies to the default in-memory store; give the store its ticker");
+            }
+            this.store = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** The time source of the default in-memory store (tests: a {@link dev.infrakit.core.ManualClock}). */
+        public Builder ticker(Ticker ticker) {
+            once("ticker");
+            if (store != null) {
+                throw new IllegalStateException("ticker applies to the default in-memory store; give the store its ticker");
+            }
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * Failed logins per (user, network) that lock it (default 5).
          *
          * @throws IllegalArgumentException if not 1 to 1000
          */
         public Builder maxFailures(int maxFailures) {
+            once("maxFailures");
             if (maxFailures < 1 || maxFailures > 1000) {
                 throw new IllegalArgumentException("maxFailures must be 1 to 1000, got " + maxFailures);
             }
@@ -501,54 +363,91 @@ public final class LoginThrottle {
         }
 
         /**
-         * How long a failure counts (default 15 minutes).
+         * How long a lock lasts; one failure is forgiven per lockout (default 15 minutes).
          *
-         * @throws IllegalArgumentException if not positive or longer than 365 days
+         * @throws IllegalArgumentException if not 1 second to 1 day
          */
-        public Builder window(Duration window) {
-            this.window = duration(window, "window");
+        public Builder lockout(Duration lockout) {
+            once("lockout");
+            this.lockout = duration(lockout, "lockout", Duration.ofSeconds(1), Duration.ofDays(1));
             return this;
         }
 
         /**
-         * How long a lock lasts (default 15 minutes).
+         * Attempts per user name, from all networks, before each further one is delayed (default 100
+         * per hour).
          *
-         * @throws IllegalArgumentException if not positive or longer than 365 days
+         * @throws IllegalArgumentException if attempts is not 1 to 1,000,000 or the period not 1 second to 1 day
          */
-        public Builder lockout(Duration lockout) {
-            this.lockout = duration(lockout, "lockout");
+        public Builder perUser(long attempts, Duration period) {
+            once("perUser");
+            this.userAttempts = count(attempts, "perUser attempts");
+            this.userPeriod = duration(period, "perUser period", Duration.ofSeconds(1), Duration.ofDays(1));
             return this;
         }
 
-        /** The time source for windows and locks (tests: a {@link dev.infrakit.core.ManualClock}). */
-        public Builder ticker(Ticker ticker) {
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
+        /**
+         * The delay past the user's budget: {@code step} more per attempt, at most {@code max}
+         * (default 1 s and 10 s). It holds the calling thread (through the {@link Sleeper}).
+         *
+         * @throws IllegalArgumentException unless 1 ms ≤ step ≤ max ≤ 1 minute
+         */
+        public Builder delay(Duration step, Duration max) {
+            once("delay");
+            this.delayStep = duration(step, "delay step", Duration.ofMillis(1), Duration.ofMinutes(1));
+            this.maxDelay = duration(max, "delay max", delayStep, Duration.ofMinutes(1));
+            return this;
+        }
+
+        /**
+         * Attempts per network ({@link ClientAddress#budgetKey()}), for all user names, before its
+         * attempts are refused (default 100 per 15 minutes).
+         *
+         * @throws IllegalArgumentException if attempts is not 1 to 1,000,000 or the period not 1 second to 1 day
+         */
+        public Builder perNetwork(long attempts, Duration period) {
+            once("perNetwork");
+            this.networkAttempts = count(attempts, "perNetwork attempts");
+            this.networkPeriod = duration(period, "perNetwork period", Duration.ofSeconds(1), Duration.ofDays(1));
+            return this;
+        }
+
+        /**
+         * The prefix of the store policies' names (default {@code login}: {@code login-lock},
+         * {@code login-user}, {@code login-network}); distinct throttles on one store need distinct
+         * prefixes.
+         *
+         * @throws IllegalArgumentException if not 1 to 40 of letters, digits, '.', '-', '_'
+         */
+        public Builder policyPrefix(String prefix) {
+            once("policyPrefix");
+            Objects.requireNonNull(prefix, "prefix");
+            if (!prefix.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,39}")) {
+                throw new IllegalArgumentException("policyPrefix must be 1 to 40 letters, digits, '.', '-' or '_', got '"
+                        + prefix + "'");
+            }
+            this.policyPrefix = prefix;
             return this;
         }
 
         /** The clock stamping audit events (default UTC system clock). */
         public Builder clock(Clock clock) {
+            once("clock");
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
         /** Where to record login events (default: none). */
         public Builder auditSink(AuditSink sink) {
+            once("auditSink");
             this.sink = Objects.requireNonNull(sink, "sink");
             return this;
         }
 
-        /**
-         * Most user names tracked at once (default 100,000); see the class comment for what is
-         * dropped when full.
-         *
-         * @throws IllegalArgumentException if less than 1
-         */
-        public Builder maxTrackedUsers(int maxTrackedUsers) {
-            if (maxTrackedUsers < 1) {
-                throw new IllegalArgumentException("maxTrackedUsers must be at least 1, got " + maxTrackedUsers);
-            }
-            this.maxTrackedUsers = maxTrackedUsers;
+        /** How delays are waited out (default {@link Thread#sleep}). */
+        public Builder sleeper(Sleeper sleeper) {
+            once("sleeper");
+            this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
             return this;
         }
 
@@ -557,10 +456,17 @@ public final class LoginThrottle {
             return new LoginThrottle(this);
         }
 
-        private static Duration duration(Duration d, String name) {
+        private static long count(long n, String name) {
+            if (n < 1 || n > 1_000_000) {
+                throw new IllegalArgumentException(name + " must be 1 to 1000000, got " + n);
+            }
+            return n;
+        }
+
+        private static Duration duration(Duration d, String name, Duration min, Duration max) {
             Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero() || d.compareTo(Duration.ofDays(365)) > 0) {
-                throw new IllegalArgumentException(name + " must be positive and at most 365 days, got " + d);
+            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                throw new IllegalArgumentException(name + " must be " + min + " to " + max + ", got " + d);
             }
             return d;
         }

@@ -1,6 +1,7 @@
 package dev.infrakit.credentials.auth;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.infrakit.core.http.ClientAddress;
 import dev.infrakit.ratelimit.RateLimitFilter;
 import dev.infrakit.ratelimit.RateLimitKey;
 import dev.infrakit.ratelimit.RateLimitPolicy;
@@ -37,7 +38,7 @@ class AuthRateLimitIT {
                 .tier(RateLimitPolicy.parse("user", "4/15m")).tier(RateLimitPolicy.parse("admin", "6/15m")).build();
         RateLimitFilter limit = RateLimitFilter.builder(limiter).keyResolver(exchange -> AuthFilter.principal(exchange)
                 .map(p -> new RateLimitKey(p.hasRole("admin") ? "admin" : "user", p.subject()))
-                .orElseGet(() -> new RateLimitKey("anonymous", exchange.getRemoteAddress().getAddress().getHostAddress())))
+                .orElseGet(() -> new RateLimitKey("anonymous", ClientAddress.of(exchange).budgetKey())))
                 .build();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         var context = server.createContext("/api", exchange -> {

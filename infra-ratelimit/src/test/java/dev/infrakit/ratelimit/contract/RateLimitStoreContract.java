@@ -172,6 +172,25 @@ public abstract class RateLimitStoreContract {
     }
 
     @Test
+    void resetForgetsWhatOneKeySpentUnderOnePolicy() {
+        RateLimitPolicy policy = policy("3/1h, 2/1m");
+        RateLimitPolicy other = policy("3/1h");
+        assertEquals(2, admitted(policy, "kim", 5));
+        assertEquals(2, admitted(policy, "lee", 5));
+        assertEquals(3, admitted(other, "kim", 5));
+        store.reset(policy, "kim");
+        Decision fresh = store.acquire(policy, "kim", 1, Duration.ZERO);
+        assertTrue(fresh.allowed(), fresh.toString());
+        assertEquals(1, fresh.remaining(), "every bucket full again: the per-minute limit has 1 left");
+        assertEquals(0, admitted(policy, "lee", 5), "another key keeps its state");
+        assertEquals(0, admitted(other, "kim", 5), "the same key under another policy keeps its state");
+        store.reset(policy, "never-seen");
+        store.reset(policy("1/1h"), "kim");
+        assertThrows(NullPointerException.class, () -> store.reset(policy, null));
+        assertThrows(NullPointerException.class, () -> store.reset(null, "kim"));
+    }
+
+    @Test
     void concurrentRequestsNeverExceedTheLimit() throws Exception {
         RateLimitPolicy policy = policy("50/1h");
         ExecutorService pool = Executors.newFixedThreadPool(4);

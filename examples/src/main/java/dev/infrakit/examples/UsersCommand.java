@@ -1,0 +1,70 @@
+package dev.infrakit.examples;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.infrakit.core.Config;
+import dev.infrakit.core.DataSources;
+import dev.infrakit.core.http.ClientAddress;
+import dev.infrakit.credentials.auth.LoginThrottle;
+import dev.infrakit.ratelimit.FailurePolicy;
+import dev.infrakit.ratelimit.PostgresRateLimitStore;
+
+import java.io.PrintStream;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code users unlock --jdbc-url URL --address ADDR NAME}: lifts a user's login lock for one network
+ * (and the user's login delays) in the login counters that instances started with the same
+ * {@code --jdbc-url} share. A service without {@code --jdbc-url} keeps its counters in its own
+ * memory, out of this command's reach: use its {@code POST /api/v1/users/{name}/unlock}.
+ */
+final class UsersCommand {
+    static final String USAGE = String.join("\n",
+            "  users unlock --jdbc-url URL --address ADDR [--ipv6-prefix 64] NAME",
+            "    (lifts NAME's login lock for ADDR's network, an IPv4 address or IPv6 /64 as the service counts it,",
+            "     and NAME's login delays, for every instance sharing the database; an embedded service keeps",
+            "     its counters in memory: there, POST /api/v1/users/NAME/unlock {\"address\": ADDR} as admin)");
+
+    private UsersCommand() {
+    }
+
+    static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+        if (args.isEmpty() || !args.get(0).equals("unlock")) {
+            throw new Args.UsageException("users needs the subcommand unlock");
+        }
+        Args a = Args.parse(args.subList(1, args.size()), Set.of("jdbc-url", "address", "ipv6-prefix"), Set.of(), env);
+        if (a.get("jdbc-url").isEmpty()) {
+            throw new Args.UsageException("users unlock needs --jdbc-url: a service without it keeps its login counters "
+                    + "in its own memory; unlock there with POST /api/v1/users/NAME/unlock");
+        }
+        if (a.positional().size() != 1) {
+            throw new Args.UsageException("users unlock needs exactly one user name, got " + a.positional().size());
+        }
+        String name = a.positional().get(0);
+        int prefix = a.intValue("ipv6-prefix", 64);
+        if (prefix < 16 || prefix > 128) {
+            throw new Args.UsageException("--ipv6-prefix is 16 to 128 bits, got " + prefix);
+        }
+        ClientAddress network;
+        try {
+            network = ClientAddress.resolver().ipv6PrefixLength(prefix).build().parse(a.require("address"));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("--address: " + e.getMessage());
+        }
+        JdbcUrl url = JdbcUrl.parse("jdbc-url", a.require("jdbc-url"));
+        Map<String, String> pool = new HashMap<>(Map.of("url", "jdbc:postgresql://" + url.host + ":" + url.port + "/"
+                + url.database, "username", url.user, "pool-size", "1"));
+        if (url.password != null) {
+            pool.put("password", url.password);
+        }
+        try (HikariDataSource ds = DataSources.create(Config.of(pool));
+             PostgresRateLimitStore store = PostgresRateLimitStore.builder(ds).failurePolicy(FailurePolicy.FAIL_CLOSED)
+                     .build()) {
+            LoginThrottle.builder().store(store).build().unlock(name, network);
+        }
+        out.println("unlocked " + name.trim().toLowerCase(java.util.Locale.ROOT) + " for " + network.budgetKey());
+        return 0;
+    }
+}
