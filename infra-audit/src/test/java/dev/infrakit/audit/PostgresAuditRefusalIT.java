@@ -165,8 +165,10 @@ class PostgresAuditRefusalIT {
                     return null;
                 });
                 inOneBatch(pool, sink, threads, inOrder, 11);
-                sink.flush();
+                // Counted before flush(): its marker may come as a batch of its own once the eleven are in.
+                await(() -> sink.written() == 12, "the blocker, ten events and the record of the refusal are written");
                 assertEquals(2, sink.syncs(), "the blocker's batch, then one batch with all eleven");
+                sink.flush();
                 assertEquals(1, sink.refusedEvents());
                 assertEquals(12, sink.written(), "the blocker, ten events and the record of the refusal");
                 List<AuditRecord> records = sink.query(AuditQuery.builder().type(PostgresAuditSink.REFUSED_TYPE).build());
