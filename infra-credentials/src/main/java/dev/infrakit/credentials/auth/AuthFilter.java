@@ -6,6 +6,7 @@ import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditException;
 import dev.infrakit.audit.AuditSink;
+import dev.infrakit.core.http.ClientText;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -54,6 +55,7 @@ public final class AuthFilter extends Filter {
      * the context's, shared by every concurrent request. Weak keys: an entry goes with its exchange,
      * also when a later filter (a rate-limit delay) hands the exchange to another thread.
      */
+    private static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "X-API-Key");
     private static final java.util.Map<HttpExchange, Principal> PRINCIPALS = java.util.Collections.synchronizedMap(
             new java.util.WeakHashMap<>());
 
@@ -96,6 +98,14 @@ public final class AuthFilter extends Filter {
 
     @Override
     public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
+        for (String header : CREDENTIAL_HEADERS) {
+            List<String> values = exchange.getRequestHeaders().get(header);
+            if (values != null && values.size() > 1) {
+                // Which of two credentials counts is not the client's guess to make (nor a proxy's).
+                respond(exchange, 400, "Bad Request", "The " + header + " header is given more than once.");
+                return;
+            }
+        }
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
         String apiKey = exchange.getRequestHeaders().getFirst("X-API-Key");
         String bearer = bearer(authorization);
@@ -124,7 +134,8 @@ public final class AuthFilter extends Filter {
         } catch (AuditException refused) {
             // The refusal could not be recorded: the request is refused outright, never let through.
             LOG.warn("{} {} refused: the audit event of its refused credentials could not be recorded: {}",
-                    exchange.getRequestMethod(), truncate(exchange.getRequestURI().getPath(), 200), refused.getMessage());
+                    ClientText.forLog(exchange.getRequestMethod(), 32), ClientText.forLog(exchange.getRequestURI().getPath(),
+                    200), refused.getMessage());
             exchange.getResponseHeaders().set("Retry-After", RETRY_AFTER_SECONDS);
             respond(exchange, 503, "Audit unavailable", "The audit trail cannot record this request now, so it "
                     + "was refused; try again later.");
@@ -179,15 +190,10 @@ public final class AuthFilter extends Filter {
         String userAgent = exchange.getRequestHeaders().getFirst("User-Agent");
         String ip = clientAddress.apply(exchange);
         audit.record(AuditEvent.builder(AuditEvent.Category.SECURITY, type)
-                .actor(Actor.anonymous(ip == null ? "unknown" : ip).from(ip == null ? "unknown" : ip,
-                        userAgent == null ? null : truncate(userAgent, 200)))
+                .actor(Actor.anonymous(ip == null ? "unknown" : ip).fromClient(ip == null ? "unknown" : ip, userAgent))
                 .action("authenticate").outcome(AuditEvent.Outcome.FAILURE).severity(AuditEvent.Severity.WARN)
-                .reason(reason).request("method", exchange.getRequestMethod())
-                .request("path", truncate(exchange.getRequestURI().getPath(), 200)).build());
-    }
-
-    private static String truncate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max);
+                .reason(reason).request("method", ClientText.truncate(exchange.getRequestMethod(), 32))
+                .request("path", ClientText.truncate(exchange.getRequestURI().getPath(), 200)).build());
     }
 
     private static void respond(HttpExchange exchange, int status, String title, String detail) throws IOException {
