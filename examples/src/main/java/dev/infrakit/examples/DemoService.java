@@ -482,7 +482,8 @@ final class DemoService implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 Problem.of(400, "Bad Request", e.getMessage()).send(exchange);
             } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(DemoService.class).error("{} {} failed", printable(method, 32), printable(path, 200), e);
+                org.slf4j.LoggerFactory.getLogger(DemoService.class).error("{} {} failed", printable(method, 32),
+                        printable(path, 200), e);
                 Problem.of(500, "Internal Server Error", "The request failed; see the server log.").send(exchange);
             }
         }

@@ -50,12 +50,14 @@ public final class AuthFilter extends Filter {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AuthFilter.class);
     /** What a 503 for an unavailable audit trail asks the client to wait. */
     private static final String RETRY_AFTER_SECONDS = "5";
+    /** Headers carrying a credential: each may come at most once. */
+    private static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "X-API-Key");
+
     /**
      * The principal of each exchange in flight. Not the exchange's attributes: on Java 17 those are
      * the context's, shared by every concurrent request. Weak keys: an entry goes with its exchange,
      * also when a later filter (a rate-limit delay) hands the exchange to another thread.
      */
-    private static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "X-API-Key");
     private static final java.util.Map<HttpExchange, Principal> PRINCIPALS = java.util.Collections.synchronizedMap(
             new java.util.WeakHashMap<>());
 
