@@ -500,7 +500,8 @@ final class DemoService implements AutoCloseable {
                     role(principal, "admin");
                     auditQuery(exchange);
                 } else {
-                    throw new HttpError(404, "Not Found", "No such endpoint: " + method + " " + path);
+                    throw new HttpError(404, "Not Found", "No such endpoint: " + printable(method, 32) + " "
+                            + printable(path, 200));
                 }
             } catch (HttpError e) {
                 if (e.status == 401) {
@@ -518,18 +519,24 @@ final class DemoService implements AutoCloseable {
                 // The action was refused before it took effect (its PENDING event, or a read's event,
                 // could not be recorded): nothing changed. Actions that took effect are answered where
                 // they are made (OutcomeNotRecordedException), never here.
-                org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("{} {} refused: audit unavailable: {}", method,
-                        path, e.getMessage());
+                org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("{} {} refused: audit unavailable: {}",
+                        printable(method, 32), printable(path, 200), e.getMessage());
                 exchange.getResponseHeaders().set("Retry-After", AUDIT_RETRY_AFTER_SECONDS);
                 Problem.of(503, "Audit unavailable", "The audit trail cannot record this request now, so it was "
                         + "refused and nothing was changed; try again later.").send(exchange);
             } catch (IllegalArgumentException e) {
                 Problem.of(400, "Bad Request", e.getMessage()).send(exchange);
             } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(DemoService.class).error("{} {} failed", method, path, e);
+                org.slf4j.LoggerFactory.getLogger(DemoService.class).error("{} {} failed", printable(method, 32),
+                        printable(path, 200), e);
                 Problem.of(500, "Internal Server Error", "The request failed; see the server log.").send(exchange);
             }
         }
+    }
+
+    /** A client's value bounded and without control characters, for a log line or a problem detail. */
+    private static String printable(String value, int maxLength) {
+        return dev.infrakit.core.http.ClientText.forLog(value, maxLength);
     }
 
     /**
@@ -599,7 +606,7 @@ final class DemoService implements AutoCloseable {
     private <T> T acting(Principal principal, HttpExchange exchange, java.util.function.Supplier<T> body) {
         String ip = clientAddress(exchange);
         AuditedCredentialStore.Scope scope = AuditedCredentialStore.actingAs(Actor.user(principal.subject())
-                .from(ip, exchange.getRequestHeaders().getFirst("User-Agent")));
+                .fromClient(ip, exchange.getRequestHeaders().getFirst("User-Agent")));
         try {
             return body.get();
         } finally {
@@ -794,6 +801,11 @@ final class DemoService implements AutoCloseable {
             JsonNode body = body(exchange);
             Map<String, String> fields = new LinkedHashMap<>();
             for (Map.Entry<String, JsonNode> e : body.properties()) {
+                if (e.getKey().isEmpty() || e.getKey().length() > 128 || e.getKey().chars().anyMatch(c ->
+                        dev.infrakit.core.http.ClientText.isControl((char) c))) {
+                    throw new HttpError(400, "Bad Request", "A field name is 1 to 128 characters without control "
+                            + "characters.");
+                }
                 if (!e.getValue().isTextual()) {
                     throw new HttpError(400, "Bad Request", "Field '" + e.getKey() + "' must be a string.");
                 }
@@ -856,7 +868,7 @@ final class DemoService implements AutoCloseable {
 
             json(exchange, 200, JSON.createObjectNode().put("app", app).put("version", engine.current(name).version()));
         } else {
-            throw new HttpError(405, "Method Not Allowed", method + " is not allowed here.");
+            throw new HttpError(405, "Method Not Allowed", printable(method, 32) + " is not allowed here.");
         }
     }
 
@@ -882,6 +894,15 @@ final class DemoService implements AutoCloseable {
             labels.add("PENDING");
         }
         return labels;
+    }
+
+    /**
+     * The query parameters, strictly: malformed encoding, invalid UTF-8, control characters, a
+     * repeated or over-long parameter are a 400 naming it (IllegalArgumentException), never a value
+     * reaching SQL or a record.
+     */
+    private static Map<String, String> query(HttpExchange exchange) {
+        return dev.infrakit.core.http.QueryParameters.parse(exchange.getRequestURI().getRawQuery(), 256).asMap();
     }
 
     private void auditQuery(HttpExchange exchange) throws IOException {
@@ -914,21 +935,6 @@ final class DemoService implements AutoCloseable {
             events.add(JSON.readTree(r.json()));
         }
         json(exchange, 200, JSON.createObjectNode().set("events", events));
-    }
-
-    private static Map<String, String> query(HttpExchange exchange) {
-        Map<String, String> params = new HashMap<>();
-        String raw = exchange.getRequestURI().getRawQuery();
-        if (raw != null) {
-            for (String pair : raw.split("&")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0) {
-                    params.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return params;
     }
 
     private static void json(HttpExchange exchange, int status, JsonNode body) throws IOException {

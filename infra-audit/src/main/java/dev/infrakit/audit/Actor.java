@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param sessionHash a hash of the session id, or {@code null}
  */
 public record Actor(String id, Kind kind, String ip, String userAgent, String sessionHash) {
+    /** The most characters of a user agent an actor holds. */
+    public static final int MAX_USER_AGENT = 512;
 
     /** What an actor id names. */
     public enum Kind {
@@ -31,7 +33,7 @@ public record Actor(String id, Kind kind, String ip, String userAgent, String se
         id = Fields.text("actor.id", id, 256, true);
         Objects.requireNonNull(kind, "actor.kind");
         ip = Fields.text("actor.ip", ip, 64, false);
-        userAgent = Fields.text("actor.userAgent", userAgent, 512, false);
+        userAgent = Fields.text("actor.userAgent", userAgent, MAX_USER_AGENT, false);
         sessionHash = Fields.text("actor.sessionHash", sessionHash, 128, false);
     }
 
@@ -58,6 +60,16 @@ public record Actor(String id, Kind kind, String ip, String userAgent, String se
     /** This actor seen from {@code ip} with {@code userAgent}. */
     public Actor from(String ip, String userAgent) {
         return new Actor(id, kind, ip, userAgent, sessionHash);
+    }
+
+    /**
+     * This actor seen from {@code ip} with the {@code User-Agent} header a client sent: the header is
+     * the client's to choose, so one longer than {@value #MAX_USER_AGENT} characters is cut with a
+     * marker ({@link dev.infrakit.core.http.ClientText#truncate}) rather than refusing the event (and
+     * with it the request). Use this, not {@link #from}, wherever an event is built from a request.
+     */
+    public Actor fromClient(String ip, String userAgentHeader) {
+        return from(ip, dev.infrakit.core.http.ClientText.truncate(userAgentHeader, MAX_USER_AGENT));
     }
 
     /** This actor in the session whose id hashes to {@code sessionHash}. */

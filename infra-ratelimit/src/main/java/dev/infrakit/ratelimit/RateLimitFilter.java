@@ -4,6 +4,7 @@ import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import dev.infrakit.core.http.ClientAddress;
+import dev.infrakit.core.http.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -178,8 +179,8 @@ public final class RateLimitFilter extends Filter {
         try {
             chain.doFilter(exchange);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Delayed request {} {} failed: {}", exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                    e.toString());
+            LOG.warn("Delayed request {} {} failed: {}", ClientText.forLog(exchange.getRequestMethod(), 32),
+                    ClientText.forLog(exchange.getRequestURI().getPath(), 200), e.toString());
             exchange.close();
         }
     }

@@ -2,6 +2,8 @@ package dev.infrakit.core.health;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.infrakit.core.http.ClientText;
+import dev.infrakit.core.http.Problem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +52,8 @@ public final class HealthHttpHandler implements HttpHandler {
             boolean head = "HEAD".equals(method);
             if (!head && !"GET".equals(method)) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                send(exchange, 405, "application/json", "{\"error\":\"method not allowed\"}", false);
+                send(exchange, 405, Problem.MEDIA_TYPE, Problem.of(405, "Method Not Allowed", "The method "
+                        + ClientText.forLog(method, 32) + " is not allowed here; use GET or HEAD.").toJson(), false);
                 return;
             }
             String context = exchange.getHttpContext().getPath();
@@ -65,7 +68,9 @@ public final class HealthHttpHandler implements HttpHandler {
                         : "ready".equals(rest) ? HealthCheck.READINESS : rest;
                 boolean builtIn = group.equals(HealthCheck.LIVENESS) || group.equals(HealthCheck.READINESS);
                 if (rest.contains("/") || (!builtIn && !registry.hasGroup(group))) {
-                    send(exchange, 404, "application/json", "{\"error\":\"no health group here\"}", head);
+                    send(exchange, 404, Problem.MEDIA_TYPE, Problem.of(404, "Not Found", "No health group "
+                            + ClientText.forLog(rest, 64) + "; there are live, ready and the registered groups.").toJson(),
+                            head);
                     return;
                 }
                 report = registry.check(group);

@@ -7,6 +7,7 @@ import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditException;
 import dev.infrakit.audit.AuditSink;
 import dev.infrakit.core.http.ClientAddress;
+import dev.infrakit.core.http.ClientText;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -49,6 +50,9 @@ public final class AuthFilter extends Filter {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AuthFilter.class);
     /** What a 503 for an unavailable audit trail asks the client to wait. */
     private static final String RETRY_AFTER_SECONDS = "5";
+    /** Headers carrying a credential: each may come at most once. */
+    private static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "X-API-Key");
+
     /**
      * The principal of each exchange in flight. Not the exchange's attributes: on Java 17 those are
      * the context's, shared by every concurrent request. Weak keys: an entry goes with its exchange,
@@ -104,6 +108,14 @@ public final class AuthFilter extends Filter {
 
     @Override
     public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
+        for (String header : CREDENTIAL_HEADERS) {
+            List<String> values = exchange.getRequestHeaders().get(header);
+            if (values != null && values.size() > 1) {
+                // Which of two credentials counts is not the client's guess to make (nor a proxy's).
+                respond(exchange, 400, "Bad Request", "The " + header + " header is given more than once.");
+                return;
+            }
+        }
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
         String apiKey = exchange.getRequestHeaders().getFirst("X-API-Key");
         String bearer = bearer(authorization);
@@ -132,7 +144,8 @@ public final class AuthFilter extends Filter {
         } catch (AuditException refused) {
             // The refusal could not be recorded: the request is refused outright, never let through.
             LOG.warn("{} {} refused: the audit event of its refused credentials could not be recorded: {}",
-                    exchange.getRequestMethod(), truncate(exchange.getRequestURI().getPath(), 200), refused.getMessage());
+                    ClientText.forLog(exchange.getRequestMethod(), 32), ClientText.forLog(exchange.getRequestURI().getPath(),
+                    200), refused.getMessage());
             exchange.getResponseHeaders().set("Retry-After", RETRY_AFTER_SECONDS);
             respond(exchange, 503, "Audit unavailable", "The audit trail cannot record this request now, so it "
                     + "was refused; try again later.");
@@ -208,15 +221,10 @@ public final class AuthFilter extends Filter {
         String userAgent = exchange.getRequestHeaders().getFirst("User-Agent");
         String ip = clientAddress.apply(exchange);
         audit.record(AuditEvent.builder(AuditEvent.Category.SECURITY, type)
-                .actor(Actor.anonymous(ip == null ? "unknown" : ip).from(ip == null ? "unknown" : ip,
-                        userAgent == null ? null : truncate(userAgent, 200)))
+                .actor(Actor.anonymous(ip == null ? "unknown" : ip).fromClient(ip == null ? "unknown" : ip, userAgent))
                 .action("authenticate").outcome(AuditEvent.Outcome.FAILURE).severity(AuditEvent.Severity.WARN)
-                .reason(reason).request("method", exchange.getRequestMethod())
-                .request("path", truncate(exchange.getRequestURI().getPath(), 200)).build());
-    }
-
-    private static String truncate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max);
+                .reason(reason).request("method", ClientText.truncate(exchange.getRequestMethod(), 32))
+                .request("path", ClientText.truncate(exchange.getRequestURI().getPath(), 200)).build());
     }
 
     private static void respond(HttpExchange exchange, int status, String title, String detail) throws IOException {

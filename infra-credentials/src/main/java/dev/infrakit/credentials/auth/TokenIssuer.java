@@ -7,6 +7,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
+import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +24,8 @@ import java.util.UUID;
  * Issues signed JWT access tokens: header {@code alg}, {@code kid}, {@code typ} (default
  * {@code at+jwt}, RFC 9068); claims {@code iss}, {@code sub}, {@code aud}, {@code iat},
  * {@code nbf}, {@code exp}, {@code jti} (random) and the roles (claim {@code roles}, an array),
- * plus any extra claims. Thread-safe.
+ * plus any extra claims. ECDSA signatures (ES256/384/512) are always low-s ({@code s <= n/2}), so
+ * a token has exactly one string. Thread-safe.
  */
 public final class TokenIssuer {
     /** Claims the issuer sets itself; extra claims may not use these names. */
@@ -104,7 +106,39 @@ public final class TokenIssuer {
         } catch (JOSEException e) {
             throw new IllegalStateException("Signing a token with " + key + " failed: " + e.getMessage(), e);
         }
+        if (key.algorithm().family() == JwsAlgorithm.Family.EC) {
+            return jwt.getHeader().toBase64URL() + "." + jwt.getPayload().toBase64URL() + "."
+                    + lowS(jwt.getSignature(), key.algorithm()).toString();
+        }
         return jwt.serialize();
+    }
+
+    /*
+     * ECDSA signatures are malleable: if (r, s) verifies, so does (r, n - s). The JCA signer picks
+     * either, so the same token could be written two ways. Ours always carry the low one (s <= n/2,
+     * as Bitcoin's BIP 62 and Ethereum do), so a token has one canonical string. Verification still
+     * accepts both (third-party issuers do not normalise); nothing in this module keys a security
+     * decision on the signature bytes (a token is identified by its jti).
+     */
+    static com.nimbusds.jose.util.Base64URL lowS(com.nimbusds.jose.util.Base64URL signature, JwsAlgorithm algorithm) {
+        byte[] rs = signature.decode();
+        int half = rs.length / 2;
+        BigInteger n = order(algorithm);
+        BigInteger s = new BigInteger(1, java.util.Arrays.copyOfRange(rs, half, rs.length));
+        if (s.compareTo(n.shiftRight(1)) <= 0) {
+            return signature;
+        }
+        byte[] low = n.subtract(s).toByteArray(); // big-endian, maybe with a leading sign byte
+        byte[] out = rs.clone();
+        java.util.Arrays.fill(out, half, out.length, (byte) 0);
+        int copy = Math.min(low.length, half);
+        System.arraycopy(low, low.length - copy, out, out.length - copy, copy);
+        return com.nimbusds.jose.util.Base64URL.encode(out);
+    }
+
+    /** The order n of an ECDSA algorithm's curve. */
+    static BigInteger order(JwsAlgorithm algorithm) {
+        return com.nimbusds.jose.jwk.Curve.parse(algorithm.curve()).toECParameterSpec().getOrder();
     }
 
     /** The key it signs with now. */
