@@ -87,7 +87,10 @@ import java.util.function.Supplier;
  * {@link #attempt} throws instead of returning the success and resets nothing.
  *
  * <p>Thread-safe; holds no lock (the store decides). The per-user delay is spent on the calling
- * thread through the {@link Sleeper} (default {@link Thread#sleep}), bounded by {@code maxDelay}.
+ * thread through the {@link Sleeper} (default {@link Thread#sleep}), bounded by {@code maxDelay};
+ * at most {@link Builder#maxWaiting} threads (default 4) wait at once, and an attempt that would
+ * be one more is refused THROTTLED with the delay as its {@code retryAfter}, so a distributed
+ * attacker cannot tie up a server's worker threads with delayed logins.
  */
 public final class LoginThrottle {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LoginThrottle.class);
@@ -103,6 +106,8 @@ public final class LoginThrottle {
     private final Clock clock;
     private final AuditSink sink;
     private final Sleeper sleeper;
+    /** Threads allowed to wait out a delay at once: what a distributed attacker can tie up. */
+    private final java.util.concurrent.Semaphore waiting;
 
     /** Waits out a login delay; tests pass one that records instead of sleeping. */
     @FunctionalInterface
@@ -131,6 +136,7 @@ public final class LoginThrottle {
         this.clock = b.clock;
         this.sink = b.sink;
         this.sleeper = b.sleeper;
+        this.waiting = new java.util.concurrent.Semaphore(b.maxWaiting);
     }
 
     /**
@@ -181,12 +187,20 @@ public final class LoginThrottle {
         Decision byUser = store.acquire(userPolicy, user, 1, maxDelay);
         Duration delay = byUser.allowed() ? byUser.delay() : maxDelay;
         if (!delay.isZero()) {
+            if (!waiting.tryAcquire()) {
+                // Every waiting place is taken (many users' delays at once: a distributed attack):
+                // tell the client to come back after the delay instead of holding one more thread.
+                return AuthResult.failure(AuthResult.Failure.THROTTLED, "too many delayed logins in progress; try "
+                        + "again in " + format(delay.toNanos()), delay);
+            }
             try {
                 sleeper.sleep(delay);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return AuthResult.failure(AuthResult.Failure.THROTTLED, "interrupted while the login was delayed",
                         delay);
+            } finally {
+                waiting.release();
             }
         }
 
@@ -314,6 +328,7 @@ public final class LoginThrottle {
         private Clock clock = Clock.systemUTC();
         private AuditSink sink;
         private Sleeper sleeper = delay -> Thread.sleep(delay.toMillis(), (int) (delay.toNanos() % 1_000_000));
+        private int maxWaiting = 4;
         private final java.util.Set<String> given = new java.util.HashSet<>();
 
         private Builder() {
@@ -441,6 +456,21 @@ public final class LoginThrottle {
         public Builder auditSink(AuditSink sink) {
             once("auditSink");
             this.sink = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /**
+         * At most {@code threads} attempts wait out a delay at once (default 4); a further attempt
+         * that needs a delay is refused {@link AuthResult.Failure#THROTTLED} with the delay as
+         * {@link AuthResult#retryAfter()}, so delayed logins can never take all of a server's worker
+         * threads (1 to 1000).
+         */
+        public Builder maxWaiting(int threads) {
+            once("maxWaiting");
+            if (threads < 1 || threads > 1000) {
+                throw new IllegalArgumentException("maxWaiting must be 1 to 1000 threads, got " + threads);
+            }
+            this.maxWaiting = threads;
             return this;
         }
 

@@ -125,6 +125,46 @@ class LoginThrottleTest {
         assertTrue(delays.isEmpty(), "the success reset the user's budget");
     }
 
+    /** Delayed logins hold threads: a bounded number of them, then Retry-After instead (never a lock). */
+    @Test
+    void atMostMaxWaitingThreadsWaitOutDelaysAtOnce() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger sleeping = new java.util.concurrent.atomic.AtomicInteger();
+        LoginThrottle bounded = LoginThrottle.builder().perUser(1, Duration.ofHours(1))
+                .delay(Duration.ofSeconds(1), Duration.ofSeconds(3)).maxWaiting(2).ticker(time).sleeper(d -> {
+                    sleeping.incrementAndGet();
+                    release.await();
+                }).build();
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            for (String user : List.of("alice", "bob")) {
+                assertFalse(bounded.attempt(user, ClientAddress.parse("192.0.2.1"), login(user, "guess")).ok());
+            }
+            List<java.util.concurrent.Future<AuthResult>> held = new ArrayList<>();
+            for (String user : List.of("alice", "bob")) {
+                held.add(threads.submit(() -> bounded.attempt(user, ClientAddress.parse("192.0.2.2"), login(user, "guess"))));
+            }
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (sleeping.get() < 2 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertEquals(2, sleeping.get(), "two attempts wait out their delays");
+            // On its own thread: were it held too, the test fails on the timeout instead of hanging.
+            AuthResult third = threads.submit(() -> bounded.attempt("alice", ClientAddress.parse("192.0.2.3"),
+                    login("alice", PASSWORD))).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(AuthResult.Failure.THROTTLED, third.failure().orElseThrow(), "no third thread is held");
+            assertTrue(third.retryAfter().orElseThrow().compareTo(Duration.ZERO) > 0);
+            release.countDown();
+            for (java.util.concurrent.Future<AuthResult> f : held) {
+                assertEquals(AuthResult.Failure.BAD_CREDENTIALS, f.get(10, java.util.concurrent.TimeUnit.SECONDS)
+                        .failure().orElseThrow());
+            }
+            assertEquals(2, sleeping.get());
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
     @Test
     void aNetworkPastItsBudgetIsRefusedWithRetryAfterForEveryUser() {
         LoginThrottle perNetwork = LoginThrottle.builder().perNetwork(3, Duration.ofMinutes(15)).ticker(time)
