@@ -1,6 +1,10 @@
 package dev.infrakit.examples;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.infrakit.audit.Actor;
+import dev.infrakit.audit.AuditEvent;
+import dev.infrakit.audit.PostgresAuditSink;
+import dev.infrakit.audit.Resource;
 import dev.infrakit.core.Config;
 import dev.infrakit.core.DataSources;
 import dev.infrakit.core.http.ClientAddress;
@@ -22,10 +26,11 @@ import java.util.Set;
  */
 final class UsersCommand {
     static final String USAGE = String.join("\n",
-            "  users unlock --jdbc-url URL --address ADDR [--ipv6-prefix 64] NAME",
+            "  users unlock --jdbc-url URL --master-key-file FILE --address ADDR [--ipv6-prefix 64] NAME",
             "    (lifts NAME's login lock for ADDR's network, an IPv4 address or IPv6 /64 as the service counts it,",
             "     and NAME's login delays, for every instance sharing the database; an embedded service keeps",
-            "     its counters in memory: there, POST /api/v1/users/NAME/unlock {\"address\": ADDR} as admin)");
+            "     its counters in memory: there, POST /api/v1/users/NAME/unlock {\"address\": ADDR} as admin;",
+            "     recorded as user.unlocked in the service's audit table, before and after, chain key from FILE)");
 
     private UsersCommand() {
     }
@@ -34,7 +39,7 @@ final class UsersCommand {
         if (args.isEmpty() || !args.get(0).equals("unlock")) {
             throw new Args.UsageException("users needs the subcommand unlock");
         }
-        Args a = Args.parse(args.subList(1, args.size()), Set.of("jdbc-url", "address", "ipv6-prefix"), Set.of(), env);
+        Args a = Args.parse(args.subList(1, args.size()), Set.of("jdbc-url", "address", "ipv6-prefix", "master-key-file"), Set.of(), env);
         if (a.get("jdbc-url").isEmpty()) {
             throw new Args.UsageException("users unlock needs --jdbc-url: a service without it keeps its login counters "
                     + "in its own memory; unlock there with POST /api/v1/users/NAME/unlock");
@@ -53,6 +58,9 @@ final class UsersCommand {
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("--address: " + e.getMessage());
         }
+        // An admin action is recorded before it takes effect: no audit key, no unlock.
+        byte[] chainKey = AuditCommand.chainKey(dev.infrakit.credentials.MasterKey.fromFile(java.nio.file.Path.of(
+                a.require("master-key-file"))));
         JdbcUrl url = JdbcUrl.parse("jdbc-url", a.require("jdbc-url"));
         Map<String, String> pool = new HashMap<>(Map.of("url", "jdbc:postgresql://" + url.host + ":" + url.port + "/"
                 + url.database, "username", url.user, "pool-size", "1"));
@@ -61,8 +69,23 @@ final class UsersCommand {
         }
         try (HikariDataSource ds = DataSources.create(Config.of(pool));
              PostgresRateLimitStore store = PostgresRateLimitStore.builder(ds).failurePolicy(FailurePolicy.FAIL_CLOSED)
-                     .build()) {
-            LoginThrottle.builder().store(store).build().unlock(name, network);
+                     .build();
+             PostgresAuditSink audit = PostgresAuditSink.builder(ds, chainKey).build()) {
+            String operator = "cli:" + System.getProperty("user.name", "unknown");
+            java.util.function.Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN,
+                    "user.unlocked").actor(Actor.service(operator)).action("unlock")
+                    .resource(Resource.of("user", name.trim().toLowerCase(java.util.Locale.ROOT)))
+                    .detail("network", network.budgetKey());
+            AuditEvent pending = event.get().outcome(AuditEvent.Outcome.PENDING).build();
+            audit.record(pending);
+            try {
+                LoginThrottle.builder().store(store).build().unlock(name, network);
+            } catch (RuntimeException e) {
+                audit.record(event.get().follows(pending).outcome(AuditEvent.Outcome.FAILURE)
+                        .severity(AuditEvent.Severity.WARN).reason(e.getClass().getSimpleName()).build());
+                throw e;
+            }
+            audit.record(event.get().follows(pending).build());
         }
         out.println("unlocked " + name.trim().toLowerCase(java.util.Locale.ROOT) + " for " + network.budgetKey());
         return 0;

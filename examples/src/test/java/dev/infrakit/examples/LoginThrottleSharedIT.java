@@ -100,7 +100,9 @@ class LoginThrottleSharedIT {
         assertEquals(429, login(a, ATTACKER, ADMIN_PASSWORD).statusCode());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(List.of("users", "unlock", "--jdbc-url", url(), "--address", "2001:db8:66:1::1", "Admin"),
+        Path masterKey = dir.resolve("master.key");
+        int code = Main.run(List.of("users", "unlock", "--jdbc-url", url(), "--master-key-file", masterKey.toString(),
+                "--address", "2001:db8:66:1::1", "Admin"),
                 Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
         assertEquals("unlocked admin for 2001:db8:66:1::/64", out.toString(StandardCharsets.UTF_8).strip());
@@ -108,6 +110,18 @@ class LoginThrottleSharedIT {
                 && !err.toString(StandardCharsets.UTF_8).contains(EphemeralPostgres.shared().password()));
         assertEquals(200, login(b, ATTACKER, ADMIN_PASSWORD).statusCode());
         assertEquals(200, login(a, ATTACKER, ADMIN_PASSWORD).statusCode());
+        // Recorded before and after, in the service's audit table, by the operator.
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
+             java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT outcome, actor_id FROM infrakit_audit WHERE type = 'user.unlocked' "
+                     + "AND resource_id = 'admin' ORDER BY seq")) {
+            List<String> rows = new java.util.ArrayList<>();
+            while (rs.next()) {
+                rows.add(rs.getString(1) + " " + rs.getString(2));
+            }
+            assertEquals(List.of("PENDING cli:" + System.getProperty("user.name"), "SUCCESS cli:" + System.getProperty("user.name")),
+                    rows);
+        }
     }
 
     @Test
