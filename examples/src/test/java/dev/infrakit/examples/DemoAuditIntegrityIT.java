@@ -37,19 +37,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DemoAuditIntegrityIT {
     private static final String MASTER = MasterKey.generate().toBase64();
-    private static EphemeralPostgres server;
+    private static final EphemeralPostgres server = EphemeralPostgres.shared();
     private static TestDatabase db;
 
     @BeforeAll
-    static void startServer() {
-        server = EphemeralPostgres.builder().start();
-        db = server.createDatabase("demo");
+    static void createDatabase() {
+        db = server.createDatabase("audit_integrity");
     }
 
     @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
+    static void dropDatabase() {
+        if (db != null) {
+            db.close();
         }
     }
 
