@@ -223,8 +223,8 @@ class HostileInputIT {
         refused(raw(repeat('M', 5000) + " /api/v1/credentials/billing HTTP/1.1" + headerLines(bearer()), null), 405,
                 "not allowed", "5 KB method");
         // API keys: a hostile id.
-        refused(raw("DELETE /api/v1/apikeys/%00" + repeat('k', 5000) + " HTTP/1.1" + headerLines(bearer()), null), 404,
-                "API key", "hostile key id");
+        refused(raw("DELETE /api/v1/apikeys/%00" + repeat('k', 5000) + " HTTP/1.1" + headerLines(bearer()), null), 400,
+                "API key id", "hostile key id");
         // Duplicate credentials.
         refused(get("/api/v1/credentials/billing", bearer(), "Authorization: Bearer other"), 400, "Authorization",
                 "two Authorization headers");
