@@ -368,7 +368,8 @@ final class DemoService implements AutoCloseable {
     /** What a refused credential costs its client address in the first stage, besides the request itself. */
     static final long AUTH_FAILURE_COST = 10;
     /** The refusals a flood produces: recorded five per address and type per 15 minutes, the rest counted. */
-    static final String[] CONDENSED_TYPES = {"auth.invalid-token", "auth.ambiguous-credentials", "api-key.rejected"};
+    static final String[] CONDENSED_TYPES = {"auth.invalid-token", "auth.ambiguous-credentials", "api-key.rejected",
+        "auth.denied"};
 
     private static dev.infrakit.audit.AuditSink condensed(dev.infrakit.audit.AuditSink sink) {
         return dev.infrakit.audit.CondensingAuditSink.builder(sink).types(CONDENSED_TYPES).perAddress(5)
@@ -507,6 +508,14 @@ final class DemoService implements AutoCloseable {
                 if (e.status == 401) {
                     exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
                 }
+                if (e.status == 403 && principal != null) {
+                    try {
+                        denied(exchange, principal, e.getMessage());
+                    } catch (AuditException refused) {
+                        auditUnavailable(exchange, method, path, refused); // still refused, never let through
+                        return;
+                    }
+                }
                 Problem.of(e.status, e.title, e.getMessage()).send(exchange);
             } catch (CredentialNotFoundException e) {
                 Problem.of(404, "Not Found", e.getMessage()).send(exchange);
@@ -519,11 +528,7 @@ final class DemoService implements AutoCloseable {
                 // The action was refused before it took effect (its PENDING event, or a read's event,
                 // could not be recorded): nothing changed. Actions that took effect are answered where
                 // they are made (OutcomeNotRecordedException), never here.
-                org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("{} {} refused: audit unavailable: {}",
-                        printable(method, 32), printable(path, 200), e.getMessage());
-                exchange.getResponseHeaders().set("Retry-After", AUDIT_RETRY_AFTER_SECONDS);
-                Problem.of(503, "Audit unavailable", "The audit trail cannot record this request now, so it was "
-                        + "refused and nothing was changed; try again later.").send(exchange);
+                auditUnavailable(exchange, method, path, e);
             } catch (IllegalArgumentException e) {
                 Problem.of(400, "Bad Request", e.getMessage()).send(exchange);
             } catch (RuntimeException e) {
@@ -532,6 +537,15 @@ final class DemoService implements AutoCloseable {
                 Problem.of(500, "Internal Server Error", "The request failed; see the server log.").send(exchange);
             }
         }
+    }
+
+    private static void auditUnavailable(HttpExchange exchange, String method, String path, AuditException e)
+            throws IOException {
+        org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("{} {} refused: audit unavailable: {}",
+                printable(method, 32), printable(path, 200), e.getMessage());
+        exchange.getResponseHeaders().set("Retry-After", AUDIT_RETRY_AFTER_SECONDS);
+        Problem.of(503, "Audit unavailable", "The audit trail cannot record this request now, so it was "
+                + "refused and nothing was changed; try again later.").send(exchange);
     }
 
     /** A client's value bounded and without control characters, for a log line or a problem detail. */
@@ -584,6 +598,21 @@ final class DemoService implements AutoCloseable {
             this.status = status;
             this.title = title;
         }
+    }
+
+    /**
+     * Records a refusal of an authenticated caller (403): type {@code auth.denied}, condensed per
+     * address and window when a caller floods (CONDENSED_TYPES).
+     */
+    private void denied(HttpExchange exchange, Principal principal, String why) {
+        audit.record(AuditEvent.builder(AuditEvent.Category.SECURITY, "auth.denied")
+                .actor(Actor.user(principal.subject()).fromClient(clientAddress(exchange),
+                        exchange.getRequestHeaders().getFirst("User-Agent")))
+                .action(exchange.getRequestMethod().length() <= 32 ? exchange.getRequestMethod().toLowerCase(
+                        java.util.Locale.ROOT) : "request")
+                .resource(Resource.of("endpoint", dev.infrakit.core.http.ClientText.truncate(
+                        exchange.getRequestURI().getPath(), 200)))
+                .outcome(AuditEvent.Outcome.DENIED).severity(AuditEvent.Severity.WARN).reason(why).build());
     }
 
     private static void role(Principal principal, String... roles) {
@@ -847,7 +876,8 @@ final class DemoService implements AutoCloseable {
             json(exchange, 200, JSON.createObjectNode().put("app", app).set("versions", versions));
         } else if ("/rotate".equals(sub) && method.equals("POST")) {
             role(principal, "admin");
-            if (raw.metadata(name).isEmpty()) {
+            // Through the audited store: a rotation of nothing is recorded as the failure it is.
+            if (acting(principal, exchange, () -> credentials.metadata(name)).isEmpty()) {
                 throw new HttpError(404, "Not Found", "No credential " + app + ".");
             }
             RotationEngine engine = RotationEngine.builder(raw).auditSink(audit)

@@ -188,6 +188,12 @@ public final class AuditedCredentialStore extends ForwardingCredentialStore {
         } else if (result instanceof List) {
             event.detail("count", ((List<?>) result).size());
         }
+        if (failure == null && (Boolean.FALSE.equals(result) || result instanceof Optional<?> o && o.isEmpty())) {
+            // deleteAll or metadata of a credential that does not exist: what a caller answers as "not
+            // found" is recorded as such, never as a success.
+            return event.outcome(AuditEvent.Outcome.FAILURE).severity(AuditEvent.Severity.WARN)
+                    .reason("no such credential");
+        }
         if (failure == null) {
             return event.outcome(AuditEvent.Outcome.SUCCESS).severity(AuditEvent.Severity.INFO);
         }
