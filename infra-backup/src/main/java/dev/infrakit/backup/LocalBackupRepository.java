@@ -126,23 +126,35 @@ public final class LocalBackupRepository implements BackupRepository {
     /**
      * Makes the repository, its backups and their files owner-only, whatever an older version (which
      * left 0644 files in 0755 directories) or the umask gave them: a dump holds the whole database.
-     * Two levels deep (backups and the staging root, then their files); symbolic links are left alone.
+     * Two levels deep (backups and the staging root, then their files); symbolic links are left alone,
+     * and what is already owner-only is not changed (no write where none is needed).
      */
     private static void restrictTree(Path root) throws IOException {
-        DurableFiles.restrictToOwner(root, true);
+        tighten(root, true);
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
             for (Path entry : entries) {
                 if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-                    DurableFiles.restrictToOwner(entry, true);
+                    tighten(entry, true);
                     try (DirectoryStream<Path> files = Files.newDirectoryStream(entry)) {
                         for (Path file : files) {
-                            DurableFiles.restrictToOwner(file, Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS));
+                            tighten(file, Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS));
                         }
                     }
                 } else {
-                    DurableFiles.restrictToOwner(entry, false);
+                    tighten(entry, false);
                 }
             }
+        }
+    }
+
+    private static void tighten(Path path, boolean isDirectory) throws IOException {
+        if (Files.isSymbolicLink(path) || !Files.getFileStore(path).supportsFileAttributeView("posix")) {
+            return;
+        }
+        Set<java.nio.file.attribute.PosixFilePermission> now = Files.getPosixFilePermissions(path,
+                LinkOption.NOFOLLOW_LINKS);
+        if (!now.equals(java.nio.file.attribute.PosixFilePermissions.fromString(isDirectory ? "rwx------" : "rw-------"))) {
+            DurableFiles.restrictToOwner(path, isDirectory);
         }
     }
 
