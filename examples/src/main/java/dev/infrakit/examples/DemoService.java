@@ -121,6 +121,12 @@ final class DemoService implements AutoCloseable {
         JdbcUrl jdbcUrl;
         Path backupRepo;
         Duration backupEvery = Duration.ofHours(1);
+        /** What the scheduled backups delete: nothing unless {@code --backup-retention} is given. */
+        dev.infrakit.backup.RetentionPolicy backupRetention = dev.infrakit.backup.RetentionPolicy.keepAll();
+        /** The backups' clock (tests move it). */
+        java.time.Clock backupClock = java.time.Clock.systemUTC();
+        /** Runs the backups (null: a thread of the service's own; tests pass one they drive). */
+        java.util.concurrent.ScheduledExecutorService backupExecutor;
         /** The P-256 key signing audit checkpoints (null: {@code <data-dir>/audit-checkpoint.key}). */
         Path auditCheckpointKey;
         /** Where copies of the file audit's checkpoints are kept (null: {@code <data-dir>/audit-checkpoints}). */
@@ -288,7 +294,7 @@ final class DemoService implements AutoCloseable {
             dev.infrakit.backup.LocalBackupRepository repository = dev.infrakit.backup.LocalBackupRepository
                     .open(s.backupRepo);
             dev.infrakit.backup.BackupRunner.Builder runner = dev.infrakit.backup.BackupRunner.builder(source.build(),
-                    repository).auditSink(audit);
+                    repository).auditSink(audit).retention(s.backupRetention).clock(s.backupClock);
             if (notifier != null) {
                 runner.notifier(notifier);
             }
@@ -297,13 +303,14 @@ final class DemoService implements AutoCloseable {
             dev.infrakit.core.schedule.Schedule every = dev.infrakit.core.schedule.Schedule.every(s.backupEvery);
             health.register(new NonCritical(backupRunner.freshnessCheck(every)));
             // Its own thread: a backup that takes minutes must not hold up slowed-down requests.
-            this.backupExecutor = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "infrakit-demo-backup");
-                t.setDaemon(true);
-                return t;
-            });
+            this.backupExecutor = s.backupExecutor != null ? s.backupExecutor
+                    : Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "infrakit-demo-backup");
+                        t.setDaemon(true);
+                        return t;
+                    });
             this.backups = backupRunner.schedule(every, dev.infrakit.backup.BackupKind.HOURLY, backupExecutor);
-            java.time.Instant due = java.time.Instant.now().minus(s.backupEvery);
+            java.time.Instant due = s.backupClock.instant().minus(s.backupEvery);
             boolean fresh = repository.list().stream().anyMatch(m -> m.status() == dev.infrakit.backup.BackupStatus.VERIFIED
                     && m.started().isAfter(due));
             if (!fresh) {

@@ -16,7 +16,10 @@ final class ServeCommand {
             "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--max-body 65536] [--token-ttl 15m]",
             "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy] [--ipv6-prefix 64]",
             "        [--max-api-keys 10]",
-            "        [--alert-webhook URL] [--jdbc-url URL [--backup-repo DIR [--backup-every 1h]]]",
+            "        [--alert-webhook URL]",
+            "        [--jdbc-url URL [--backup-repo DIR [--backup-every 1h] [--backup-retention daily=7,weekly=4,...]]]",
+            "        (backups are never deleted unless --backup-retention is given: GFS counts daily=N, weekly=N,",
+            "         monthly=N, last=N, comma-separated, each at most once; unnamed counts are 0, last is 1)",
             "        [--audit-checkpoint-key FILE] [--audit-checkpoints FILE]",
             "        (audit checkpoints: signed every 10 s and on stop with the P-256 key FILE, default",
             "         <data-dir>/audit-checkpoint.key, public key beside it as .pub, generated when missing;",
@@ -33,7 +36,8 @@ final class ServeCommand {
     static DemoService.Settings settings(List<String> args, Map<String, String> env) {
         Args a = Args.parse(args, Set.of("port", "data-dir", "master-key-file", "rate-client", "rate-anonymous", "rate-user",
                 "rate-admin", "drain", "max-body", "password-iterations", "token-ttl", "slowdown-after", "slowdown-step", "slowdown-max",
-                "max-api-keys", "alert-webhook", "jdbc-url", "backup-repo", "backup-every", "audit-checkpoint-key",
+                "max-api-keys", "alert-webhook", "jdbc-url", "backup-repo", "backup-every", "backup-retention",
+                "audit-checkpoint-key",
                 "audit-checkpoints", "ipv6-prefix"), Set.of("trust-proxy"), env);
         DemoService.Settings s = new DemoService.Settings();
         s.port = a.intValue("port", 8080);
@@ -69,6 +73,12 @@ final class ServeCommand {
             }
             s.backupRepo = Path.of(a.get("backup-repo").get());
         }
+        if (a.get("backup-retention").isPresent()) {
+            if (s.backupRepo == null) {
+                throw new Args.UsageException("--backup-retention prunes the --backup-repo backups: it needs --backup-repo");
+            }
+            s.backupRetention = retention(a.get("backup-retention").get());
+        }
         s.backupEvery = duration(a, "backup-every", s.backupEvery);
         if (s.backupEvery.compareTo(Duration.ofMinutes(1)) < 0) {
             throw new Args.UsageException("--backup-every is at least 1m");
@@ -102,6 +112,53 @@ final class ServeCommand {
             throw new Args.UsageException("--password-iterations is at least 1");
         }
         return s;
+    }
+
+    /**
+     * {@code daily=N,weekly=N,monthly=N,last=N} (any of them, each once, in any order): the newest
+     * backup of each of the last N days, ISO weeks and months that have one, and the newest
+     * {@code last} (default 1); a count not named is 0. A policy that would keep only the newest
+     * backup is refused as a likely mistake.
+     */
+    static dev.infrakit.backup.RetentionPolicy retention(String value) {
+        String syntax = "--backup-retention is comma-separated counts daily=N, weekly=N, monthly=N, last=N "
+                + "(e.g. daily=7,weekly=4,monthly=12)";
+        Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        for (String part : value.split(",", -1)) {
+            int eq = part.indexOf('=');
+            if (eq < 0) {
+                throw new Args.UsageException(syntax + ", got '" + value + "': '" + part + "' is not name=N");
+            }
+            String name = part.substring(0, eq).trim();
+            String number = part.substring(eq + 1).trim();
+            if (!Set.of("daily", "weekly", "monthly", "last").contains(name)) {
+                throw new Args.UsageException(syntax + ": unknown count '" + name + "' in '" + value + "'");
+            }
+            if (counts.containsKey(name)) {
+                throw new Args.UsageException("--backup-retention: " + name + " was already set to " + counts.get(name)
+                        + " in '" + value + "'");
+            }
+            int n;
+            try {
+                n = Integer.parseInt(number);
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 0 || n > 10_000) {
+                throw new Args.UsageException("--backup-retention: " + name + " is a whole number 0 to 10000, got '"
+                        + number + "'");
+            }
+            counts.put(name, n);
+        }
+        int daily = counts.getOrDefault("daily", 0);
+        int weekly = counts.getOrDefault("weekly", 0);
+        int monthly = counts.getOrDefault("monthly", 0);
+        int last = counts.getOrDefault("last", 1);
+        if (daily + weekly + monthly == 0 && last <= 1) {
+            throw new Args.UsageException("--backup-retention '" + value + "' would keep only the newest backup: give a "
+                    + "count above 0 (e.g. daily=7), or leave the flag out to keep every backup");
+        }
+        return dev.infrakit.backup.RetentionPolicy.of(daily, weekly, monthly, last);
     }
 
     private static Duration duration(Args a, String flag, Duration defaultValue) {

@@ -104,6 +104,79 @@ class DemoServicePostgresIT {
         }
     }
 
+    /**
+     * Nine scheduled backups over three days (every 6 h from 2026-03-01T00:30Z, a Sunday, ISO week 9;
+     * then 03-02 and 03-03, week 10), run by the service's own schedule on a scheduler the test drives.
+     * Returns the start times of the backups left in the repository, oldest first.
+     */
+    private static List<java.time.Instant> nineScheduledBackups(Path data, Path repo, String... flags) throws Exception {
+        dev.infrakit.core.ManualClock clock = dev.infrakit.core.ManualClock.at(java.time.Instant.parse(
+                "2026-03-01T00:30:00Z"));
+        ManualScheduler scheduler = new ManualScheduler(clock);
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--password-iterations",
+                "1000", "--drain", "200ms", "--jdbc-url", url(), "--backup-repo", repo.toString(), "--backup-every", "6h"));
+        args.addAll(List.of(flags));
+        DemoService.Settings settings = ServeCommand.settings(args, Map.of("INFRAKIT_ADMIN_PASSWORD",
+                "admin-password-42", "INFRAKIT_MASTER_KEY", MASTER));
+        settings.backupClock = clock;
+        settings.backupExecutor = scheduler;
+        DemoService service = DemoService.start(settings, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8)); // the catch-up backup runs at once, at 00:30
+        try {
+            scheduler.advance(java.time.Duration.ofHours(48)); // 8 scheduled runs, the last at 03-03T00:30
+        } finally {
+            service.close();
+        }
+        List<dev.infrakit.backup.Manifest> all = dev.infrakit.backup.LocalBackupRepository.open(repo).list();
+        assertTrue(all.stream().allMatch(m -> m.status() == dev.infrakit.backup.BackupStatus.VERIFIED), all.toString());
+        return all.stream().map(dev.infrakit.backup.Manifest::started).sorted().toList();
+    }
+
+    @Test
+    void scheduledBackupsDeleteNothingWithoutBackupRetention(@TempDir Path data, @TempDir Path repo) throws Exception {
+        List<java.time.Instant> kept = nineScheduledBackups(data, repo);
+        assertEquals(9, kept.size(), "every scheduled backup is kept: " + kept);
+        assertEquals(java.time.Instant.parse("2026-03-01T00:30:00Z"), kept.get(0));
+        assertEquals(java.time.Instant.parse("2026-03-03T00:30:00Z"), kept.get(8));
+    }
+
+    @Test
+    void backupRetentionKeepsTheNamedDailyAndWeeklyBackups(@TempDir Path data, @TempDir Path repo) throws Exception {
+        List<java.time.Instant> kept = nineScheduledBackups(data, repo, "--backup-retention", "weekly=2,daily=2");
+        // daily=2: the newest of 03-03 and of 03-02; weekly=2: also the newest of ISO week 9 (03-01).
+        assertEquals(List.of(java.time.Instant.parse("2026-03-01T18:30:00Z"), java.time.Instant.parse(
+                "2026-03-02T18:30:00Z"), java.time.Instant.parse("2026-03-03T00:30:00Z")), kept);
+    }
+
+    @Test
+    void badBackupRetentionValuesExit2NamingTheProblem(@TempDir Path data, @TempDir Path repo) {
+        Map<String, String> env = Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42", "INFRAKIT_MASTER_KEY", MASTER);
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("daily=7,hourly=24", "unknown count 'hourly'");
+        bad.put("daily=7,daily=3", "daily was already set to 7");
+        bad.put("daily=-1", "daily is a whole number 0 to 10000, got '-1'");
+        bad.put("weekly=many", "weekly is a whole number 0 to 10000, got 'many'");
+        bad.put("7", "'7' is not name=N");
+        bad.put("daily=7,", "'' is not name=N");
+        bad.put("daily=0", "would keep only the newest backup");
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = Main.run(List.of("serve", "--port", "0", "--data-dir", data.toString(), "--jdbc-url", url(),
+                    "--backup-repo", repo.toString(), "--backup-retention", e.getKey()), env,
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            String said = err.toString(StandardCharsets.UTF_8);
+            assertEquals(2, code, e.getKey() + ": " + said);
+            assertTrue(said.contains("--backup-retention") && said.contains(e.getValue()), e.getKey() + ": " + said);
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, Main.run(List.of("serve", "--port", "0", "--data-dir", data.toString(), "--jdbc-url", url(),
+                "--backup-retention", "daily=7"), env, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("it needs --backup-repo"), err.toString(
+                StandardCharsets.UTF_8));
+    }
+
     @Test
     void aFailedBackupIsPostedToTheWebhookAndCounted(@TempDir Path data, @TempDir Path repo) throws Exception {
         // The service's own login may not read a table someone else created: pg_dump fails.

@@ -92,6 +92,11 @@ public final class LocalBackupRepository implements BackupRepository {
      * directories left by a crashed or killed run are removed (each is logged) and so are temporary
      * manifest files left by an interrupted {@link #update}.
      *
+     * <p>Everything the repository holds is owner-only whatever the umask: directories it creates
+     * (and missing parents) are {@code rwx------}, files (artifacts, manifests, the lock file)
+     * {@code rw-------}; on open, the repository directory, its backups and their files are set to
+     * that too, so what an older version left {@code 0644} in {@code 0755} directories is tightened.
+     *
      * @param clock the time recorded in the lock file
      * @throws BackupException if the directory cannot be created or read
      */
@@ -100,8 +105,9 @@ public final class LocalBackupRepository implements BackupRepository {
         Objects.requireNonNull(clock, "clock");
         Path real;
         try {
-            Files.createDirectories(dir);
+            DurableFiles.createOwnerOnlyDirectories(dir);
             real = dir.toRealPath();
+            restrictTree(real);
         } catch (IOException e) {
             throw new BackupException("Cannot open the backup repository " + dir + ": " + e, e);
         }
@@ -115,6 +121,41 @@ public final class LocalBackupRepository implements BackupRepository {
             throw new BackupException("Cannot clean up the backup repository " + real + ": " + e, e);
         }
         return repository;
+    }
+
+    /**
+     * Makes the repository, its backups and their files owner-only, whatever an older version (which
+     * left 0644 files in 0755 directories) or the umask gave them: a dump holds the whole database.
+     * Two levels deep (backups and the staging root, then their files); symbolic links are left alone,
+     * and what is already owner-only is not changed (no write where none is needed).
+     */
+    private static void restrictTree(Path root) throws IOException {
+        tighten(root, true);
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+            for (Path entry : entries) {
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    tighten(entry, true);
+                    try (DirectoryStream<Path> files = Files.newDirectoryStream(entry)) {
+                        for (Path file : files) {
+                            tighten(file, Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS));
+                        }
+                    }
+                } else {
+                    tighten(entry, false);
+                }
+            }
+        }
+    }
+
+    private static void tighten(Path path, boolean isDirectory) throws IOException {
+        if (Files.isSymbolicLink(path) || !Files.getFileStore(path).supportsFileAttributeView("posix")) {
+            return;
+        }
+        Set<java.nio.file.attribute.PosixFilePermission> now = Files.getPosixFilePermissions(path,
+                LinkOption.NOFOLLOW_LINKS);
+        if (!now.equals(java.nio.file.attribute.PosixFilePermissions.fromString(isDirectory ? "rwx------" : "rw-------"))) {
+            DurableFiles.restrictToOwner(path, isDirectory);
+        }
     }
 
     private void removeLeftovers() throws IOException {
@@ -170,8 +211,9 @@ public final class LocalBackupRepository implements BackupRepository {
             throw new BackupException("Backup " + id + " is already being written to " + name);
         }
         try {
-            Files.createDirectories(stagingRoot);
-            Files.createDirectory(staging);
+            DurableFiles.createOwnerOnlyDirectories(stagingRoot);
+            Files.createDirectory(staging, DurableFiles.ownerOnly(stagingRoot, true));
+            DurableFiles.restrictToOwner(staging, true);
             DurableFiles.syncDirectory(stagingRoot);
         } catch (FileAlreadyExistsException e) {
             ACTIVE_STAGING.remove(staging);
@@ -260,7 +302,8 @@ public final class LocalBackupRepository implements BackupRepository {
                         + "its artifacts (stored " + current.artifacts() + ", given " + manifest.artifacts() + ")");
             }
             try {
-                DurableFiles.replace(dir.resolve(id).resolve(MANIFEST), manifest.toJson().getBytes(StandardCharsets.UTF_8));
+                DurableFiles.replace(dir.resolve(id).resolve(MANIFEST), manifest.toJson().getBytes(StandardCharsets.UTF_8),
+                        DurableFiles.ownerOnly(dir, false));
             } catch (IOException e) {
                 throw new BackupException("Cannot update the manifest of backup " + id + " in " + name
                         + " (it keeps its previous manifest): " + e, e);
@@ -397,7 +440,9 @@ public final class LocalBackupRepository implements BackupRepository {
             Path temporary = staging.resolve("." + artifact + ".partial");
             FileChannel channel;
             try {
-                channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                channel = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE), DurableFiles.ownerOnly(staging, false));
+                DurableFiles.restrictToOwner(temporary, false);
             } catch (IOException e) {
                 names.remove(artifact);
                 throw e;
@@ -460,7 +505,8 @@ public final class LocalBackupRepository implements BackupRepository {
             String id = manifest.id();
             Path target = dir.resolve(id);
             try {
-                DurableFiles.replace(staging.resolve(MANIFEST), manifest.toJson().getBytes(StandardCharsets.UTF_8));
+                DurableFiles.replace(staging.resolve(MANIFEST), manifest.toJson().getBytes(StandardCharsets.UTF_8),
+                        DurableFiles.ownerOnly(staging, false));
                 if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                     throw new BackupException("Cannot publish backup " + id + ": " + target + " already exists");
                 }

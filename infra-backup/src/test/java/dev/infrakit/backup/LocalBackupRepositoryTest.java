@@ -59,6 +59,32 @@ class LocalBackupRepositoryTest extends BackupRepositoryContract {
     }
 
     @Test
+    void everyFileIsOwnerOnlyAndWhatAnOlderVersionLeftOpenIsTightenedOnOpen() throws Exception {
+        Path nested = dir.resolve("a").resolve("repo");
+        LocalBackupRepository repository = LocalBackupRepository.open(nested);
+        Manifest published = Backups.publish(repository, T0, Map.of("database.dump", bytes("dump")));
+        repository.update(published.verified(T0.plusSeconds(1)));
+        try (RepositoryLock lock = repository.lock("test-run")) {
+            assertTrue(lock.holder().contains("test-run"));
+        }
+        RepositoryPermissionsIT.assertAllOwnerOnly(dir);
+
+        // What an older version left: 0755 directories, 0644 files (and a staging root).
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> wideFile =
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> wideDirectory =
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x");
+        try (Stream<Path> all = Files.walk(nested)) {
+            for (Path p : all.toList()) {
+                Files.setPosixFilePermissions(p, Files.isDirectory(p) ? wideDirectory : wideFile);
+            }
+        }
+        LocalBackupRepository reopened = LocalBackupRepository.open(nested);
+        RepositoryPermissionsIT.assertAllOwnerOnly(nested);
+        assertEquals(List.of(published.verified(T0.plusSeconds(1))), reopened.list());
+    }
+
+    @Test
     void aStagingLeftByACrashIsNeverListedAndIsRemovedOnOpen() throws Exception {
         LocalBackupRepository repository = LocalBackupRepository.open(dir);
         Manifest published = Backups.publish(repository, T0.plusSeconds(1), Map.of("a", bytes("a")));

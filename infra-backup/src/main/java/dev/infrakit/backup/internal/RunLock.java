@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.infrakit.backup.BackupException;
 import dev.infrakit.backup.RepositoryLock;
+import dev.infrakit.core.internal.DurableFiles;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A repository's run lock: an exclusive OS lock ({@link FileChannel#tryLock()}) on a lock file, held
@@ -134,8 +136,9 @@ public final class RunLock implements RepositoryLock {
             FileChannel channel = null;
             FileLock lock = null;
             try {
-                channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE);
+                channel = FileChannel.open(key, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE), DurableFiles.ownerOnly(key.getParent(), false));
+                DurableFiles.restrictToOwner(key, false);
                 boolean osLocks = true;
                 try {
                     lock = channel.tryLock();
@@ -190,8 +193,9 @@ public final class RunLock implements RepositoryLock {
             if (HELD.containsKey(key)) {
                 return false;
             }
-            try (FileChannel channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel channel = FileChannel.open(key, Set.of(StandardOpenOption.CREATE,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE), DurableFiles.ownerOnly(key.getParent(), false))) {
+                DurableFiles.restrictToOwner(key, false);
                 FileLock lock;
                 try {
                     lock = channel.tryLock();
