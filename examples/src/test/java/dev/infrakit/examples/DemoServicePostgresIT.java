@@ -1,5 +1,6 @@
 package dev.infrakit.examples;
 
+import dev.infrakit.core.fixtures.ManualScheduler;
 import dev.infrakit.credentials.MasterKey;
 import dev.infrakit.testkit.EphemeralPostgres;
 import dev.infrakit.testkit.TestDatabase;

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.auth;
 
+import dev.infrakit.core.fixtures.ManualScheduler;
 import dev.infrakit.core.ManualClock;
 import dev.infrakit.credentials.CredentialStore;
 import dev.infrakit.credentials.FileCredentialStore;
@@ -144,8 +145,7 @@ class TokenKeysTest {
         dev.infrakit.credentials.RecordingAuditSink audit = new dev.infrakit.credentials.RecordingAuditSink();
         TokenKeys keys = TokenKeys.builder(store).clock(clock).auditSink(audit).build();
         keys.signingKey();
-        dev.infrakit.credentials.rotation.ManualScheduler scheduler = new dev.infrakit.credentials.rotation
-                .ManualScheduler(clock);
+        ManualScheduler scheduler = new ManualScheduler(clock);
         try (dev.infrakit.core.schedule.ScheduledJob scheduled = keys.schedule(
                 dev.infrakit.core.schedule.Schedule.every(Duration.ofDays(7)), scheduler)) {
             scheduler.advance(Duration.ofDays(15));

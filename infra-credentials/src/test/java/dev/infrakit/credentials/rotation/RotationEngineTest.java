@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.rotation;
 
+import dev.infrakit.core.fixtures.ManualScheduler;
 import dev.infrakit.core.schedule.Schedule;
 import dev.infrakit.core.schedule.ScheduledJob;
 import dev.infrakit.credentials.RecordingAuditSink;
