@@ -416,8 +416,17 @@ final class DemoService implements AutoCloseable {
         return Files.exists(file) ? MasterKey.fromFile(file) : MasterKey.generateToFile(file);
     }
 
+    /** The password rule for every account: user creation and {@code admin reset-password}. */
+    static final int MIN_PASSWORD_LENGTH = 12;
+    static final String PASSWORD_RULE = "A password has at least " + MIN_PASSWORD_LENGTH + " characters.";
+
     private void ensureAdmin(Settings s, PrintStream out) {
         if (raw.find("users/admin").isPresent()) {
+            if (s.adminPassword != null && !s.adminPassword.isEmpty()) {
+                // Said once, without the value: a set variable that changes nothing would otherwise go unnoticed.
+                out.println("INFRAKIT_ADMIN_PASSWORD is set but ignored: the admin account exists "
+                        + "(change its password with admin reset-password)");
+            }
             return;
         }
         String password = s.adminPassword;
@@ -699,8 +708,8 @@ final class DemoService implements AutoCloseable {
         if (!role.equals("user") && !role.equals("admin")) {
             throw new HttpError(400, "Bad Request", "role is user or admin.");
         }
-        if (password.length() < 12) {
-            throw new HttpError(400, "Bad Request", "A password has at least 12 characters.");
+        if (password.length() < MIN_PASSWORD_LENGTH) {
+            throw new HttpError(400, "Bad Request", PASSWORD_RULE);
         }
         java.util.function.Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN,
                 "user.created").actor(Actor.user(admin.subject())).action("create")
