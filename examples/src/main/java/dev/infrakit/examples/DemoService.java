@@ -90,6 +90,13 @@ final class DemoService implements AutoCloseable {
     private static final Pattern CREDENTIAL = Pattern.compile("/api/(v1|v2)/credentials/([^/]+)(/versions|/rotate)?");
     private static final Pattern API_KEY = Pattern.compile("/api/v1/apikeys/([^/]+)");
     private static final Pattern UNLOCK = Pattern.compile("/api/v1/users/([^/]+)/unlock");
+    /**
+     * RFC 9745's Deprecation header for the v1 credential GET: deprecated since 2026-11-22T00:00:00Z,
+     * the day v2 shipped. No Sunset: no removal date has been decided, and a Sunset is a promise.
+     */
+    static final String V1_DEPRECATED = "@1795305600";
+    /** The most events one audit query answers. */
+    static final int MAX_AUDIT_LIMIT = 1000;
     /** What a 503 for an unavailable audit trail asks the client to wait (as the library's AuthFilter). */
     private static final String AUDIT_RETRY_AFTER_SECONDS = "5";
 
@@ -518,7 +525,10 @@ final class DemoService implements AutoCloseable {
                 }
                 Problem.of(e.status, e.title, e.getMessage()).send(exchange);
             } catch (CredentialNotFoundException e) {
-                Problem.of(404, "Not Found", e.getMessage()).send(exchange);
+                // The store's name is internal (apps/<app>): the client is told the app it asked for.
+                String name = e.name() == null ? "" : e.name();
+                Problem.of(404, "Not Found", "No credential " + printable(name.startsWith("apps/") ? name.substring(5)
+                        : name, 100) + ".").send(exchange);
             } catch (ApiKeyRefusedException e) {
                 int status = e.reason() == ApiKeyRefusedException.Reason.LIMIT_REACHED ? 409
                         : e.reason() == ApiKeyRefusedException.Reason.NO_SUCH_KEY ? 404 : 403;
@@ -802,7 +812,7 @@ final class DemoService implements AutoCloseable {
             ObjectNode body = JSON.createObjectNode().put("app", app).put("version", secret.version())
                     .put("updatedAt", meta.updated().toString());
             body.set("credentials", fields(secret));
-            exchange.getResponseHeaders().set("Deprecation", "true");
+            exchange.getResponseHeaders().set("Deprecation", V1_DEPRECATED);
             exchange.getResponseHeaders().set("Link", "</api/v2/credentials/" + app + ">; rel=\"successor-version\"");
             json(exchange, 200, body);
         } else if (sub == null && method.equals("PUT")) {
@@ -935,10 +945,14 @@ final class DemoService implements AutoCloseable {
             try {
                 limit = Integer.parseInt(q.get("limit"));
             } catch (NumberFormatException e) {
-                throw new HttpError(400, "Bad Request", "limit is a number.");
+                limit = 0; // out of range, answered below
+            }
+            if (limit < 1 || limit > MAX_AUDIT_LIMIT) {
+                throw new HttpError(400, "Bad Request", "limit is 1 to " + MAX_AUDIT_LIMIT + ", got "
+                        + printable(q.get("limit"), 32) + ".");
             }
         }
-        query.limit(Math.max(1, Math.min(limit, 1000)));
+        query.limit(limit);
         ArrayNode events = JSON.createArrayNode();
         for (AuditRecord r : auditQuery.apply(query.build())) {
             events.add(JSON.readTree(r.json()));
