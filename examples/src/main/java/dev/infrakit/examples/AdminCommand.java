@@ -52,7 +52,8 @@ final class AdminCommand {
             "  admin reset-password --data-dir DIR [--master-key-file FILE]",
             "  admin reset-password --jdbc-url URL --master-key-file FILE",
             "    (a stopped service's admin password; the new one is read from the terminal, or the first line of",
-            "     stdin; at least " + DemoService.MIN_PASSWORD_LENGTH + " characters; audited as user.password-reset)");
+            "     stdin; " + DemoService.MIN_PASSWORD_LENGTH + " to " + PasswordHasher.MAX_PASSWORD_LENGTH
+                    + " characters; audited as user.password-reset)");
 
     private AdminCommand() {
     }
@@ -90,12 +91,8 @@ final class AdminCommand {
 
         char[] password = readPassword(in, err);
         try {
-            if (password.length < DemoService.MIN_PASSWORD_LENGTH) {
+            if (password.length < DemoService.MIN_PASSWORD_LENGTH || password.length > PasswordHasher.MAX_PASSWORD_LENGTH) {
                 throw new Args.UsageException(DemoService.PASSWORD_RULE);
-            }
-            if (password.length > PasswordHasher.MAX_PASSWORD_LENGTH) {
-                throw new Args.UsageException("A password has at most " + PasswordHasher.MAX_PASSWORD_LENGTH
-                        + " characters.");
             }
             String hash = PasswordHasher.defaults().hash(password);
             if (postgres) {

@@ -425,7 +425,8 @@ final class DemoService implements AutoCloseable {
 
     /** The password rule for every account: user creation and {@code admin reset-password}. */
     static final int MIN_PASSWORD_LENGTH = 12;
-    static final String PASSWORD_RULE = "A password has at least " + MIN_PASSWORD_LENGTH + " characters.";
+    static final String PASSWORD_RULE = "A password has " + MIN_PASSWORD_LENGTH + " to "
+            + PasswordHasher.MAX_PASSWORD_LENGTH + " characters.";
 
     private void ensureAdmin(Settings s, PrintStream out) {
         if (raw.find("users/admin").isPresent()) {
@@ -718,7 +719,7 @@ final class DemoService implements AutoCloseable {
         if (!role.equals("user") && !role.equals("admin")) {
             throw new HttpError(400, "Bad Request", "role is user or admin.");
         }
-        if (password.length() < MIN_PASSWORD_LENGTH) {
+        if (password.length() < MIN_PASSWORD_LENGTH || password.length() > PasswordHasher.MAX_PASSWORD_LENGTH) {
             throw new HttpError(400, "Bad Request", PASSWORD_RULE);
         }
         java.util.function.Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN,

@@ -166,6 +166,40 @@ class DemoServiceIT {
     }
 
     @Test
+    void passwordAndUserNameRulesAreCheckedBeforeAnythingIsRecorded() throws Exception {
+        String admin = login("admin", ADMIN_PASSWORD);
+        for (String password : List.of("eleven-char", "x".repeat(1025))) {
+            HttpResponse<String> r = call("POST", "/api/v1/users", admin, "{\"username\":\"carol\",\"password\":\""
+                    + password + "\"}");
+            assertEquals(400, r.statusCode(), r.body());
+            assertEquals("A password has 12 to 1024 characters.", JSON.readTree(r.body()).get("detail").asText());
+        }
+        for (String name : List.of("ab", "Carol", "1carol", "carol smith", "c".repeat(65))) {
+            HttpResponse<String> r = call("POST", "/api/v1/users", admin, "{\"username\":\"" + name
+                    + "\",\"password\":\"long-enough-password\"}");
+            assertEquals(400, r.statusCode(), name);
+            assertTrue(JSON.readTree(r.body()).get("detail").asText().startsWith("A user name is 3 to 64"), r.body());
+        }
+        assertEquals(201, call("POST", "/api/v1/users", admin, "{\"username\":\"c.a_r-ol\",\"password\":\""
+                + "x".repeat(1024) + "\"}").statusCode());
+        JsonNode created = JSON.readTree(call("GET", "/api/v1/audit?type=user.created", admin, null).body());
+        assertEquals(2, created.get("events").size(), "the one account created, PENDING and outcome; no refused one");
+    }
+
+    @Test
+    void aDeletedCredentialRecreatedStartsAgainAtVersionOneWithoutHistory() throws Exception {
+        String admin = login("admin", ADMIN_PASSWORD);
+        call("PUT", "/api/v1/credentials/again", admin, "{\"a\":\"1\"}");
+        call("PUT", "/api/v1/credentials/again", admin, "{\"a\":\"2\"}");
+        assertEquals(204, call("DELETE", "/api/v1/credentials/again", admin, null).statusCode());
+        HttpResponse<String> recreated = call("PUT", "/api/v1/credentials/again", admin, "{\"a\":\"3\"}");
+        assertEquals(201, recreated.statusCode());
+        assertEquals(1, JSON.readTree(recreated.body()).get("version").asInt());
+        JsonNode versions = JSON.readTree(call("GET", "/api/v1/credentials/again/versions", admin, null).body());
+        assertEquals(1, versions.get("versions").size(), versions.toString());
+    }
+
+    @Test
     void anAuditLimitOutsideOneToAThousandIs400NamingIt() throws Exception {
         String admin = login("admin", ADMIN_PASSWORD);
         for (String limit : List.of("-1", "0", "1001", "2147483648", "ten")) {
