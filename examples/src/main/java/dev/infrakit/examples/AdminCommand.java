@@ -89,8 +89,11 @@ final class AdminCommand {
             master = MasterKey.fromFile(keyFile);
         }
 
-        char[] password = readPassword(in, err);
+        // Embedded: refused while the service runs (its audit files have one writer), before asking.
+        DataDirectoryLock lock = postgres ? null : DataDirectoryLock.acquire(dataDir);
+        char[] password = new char[0];
         try {
+            password = readPassword(in, err);
             if (password.length < DemoService.MIN_PASSWORD_LENGTH || password.length > PasswordHasher.MAX_PASSWORD_LENGTH) {
                 throw new Args.UsageException(DemoService.PASSWORD_RULE);
             }
@@ -113,24 +116,32 @@ final class AdminCommand {
                         .orElse(dataDir.resolve(AuditCommand.CHECKPOINT_KEY));
                 Path checkpoints = a.get("audit-checkpoints").map(Path::of)
                         .orElse(dataDir.resolve(AuditCommand.CHECKPOINTS));
-                java.security.interfaces.ECPrivateKey signing = (java.security.interfaces.ECPrivateKey) CheckpointKeys
-                        .loadOrCreate(checkpointKey, AuditCommand.publicKeyFile(checkpointKey)).getPrivate();
-                // As the service writes them, so that audit verify --data-dir checks these records too;
-                // closing signs a checkpoint over them.
-                try (JsonLinesAuditSink audit = JsonLinesAuditSink.builder(dataDir.resolve("audit"),
-                        AuditCommand.chainKey(master)).durability(Durability.DURABLE)
-                        .checkpoints(signing, DemoService.CHECKPOINT_INTERVAL)
-                        .checkpointStore(CheckpointStore.file(checkpoints)).build();
-                     CredentialStore store = FileCredentialStore.directory(dataDir.resolve("credentials"),
-                             KeyRing.of(master)).build()) {
-                    reset(store, audit, hash);
-                }
+                resetEmbedded(dataDir, master, checkpointKey, checkpoints, hash);
             }
         } finally {
             Arrays.fill(password, '\0');
+            if (lock != null) {
+                lock.close();
+            }
         }
         out.println("admin password reset; sign in with the new one");
         return 0;
+    }
+
+    private static void resetEmbedded(Path dataDir, MasterKey master, Path checkpointKey, Path checkpoints,
+            String hash) {
+        java.security.interfaces.ECPrivateKey signing = (java.security.interfaces.ECPrivateKey) CheckpointKeys
+                .loadOrCreate(checkpointKey, AuditCommand.publicKeyFile(checkpointKey)).getPrivate();
+        // As the service writes them, so that audit verify --data-dir checks these records too;
+        // closing signs a checkpoint over them.
+        try (JsonLinesAuditSink audit = JsonLinesAuditSink.builder(dataDir.resolve("audit"),
+                AuditCommand.chainKey(master)).durability(Durability.DURABLE)
+                .checkpoints(signing, DemoService.CHECKPOINT_INTERVAL)
+                .checkpointStore(CheckpointStore.file(checkpoints)).build();
+             CredentialStore store = FileCredentialStore.directory(dataDir.resolve("credentials"),
+                     KeyRing.of(master)).build()) {
+            reset(store, audit, hash);
+        }
     }
 
     private static void reset(CredentialStore store, AuditSink audit, String hash) {

@@ -154,6 +154,8 @@ final class DemoService implements AutoCloseable {
     private final java.util.function.Function<AuditQuery, java.util.List<AuditRecord>> auditQuery;
     private final dev.infrakit.audit.AuditSinkStats auditStats;
     private final com.zaxxer.hikari.HikariDataSource pool;
+    /** Embedded: the data directory is this process's alone while it runs (null with --jdbc-url). */
+    private final DataDirectoryLock dataLock;
     private final dev.infrakit.core.schedule.ScheduledJob backups;
     private final CredentialStore raw;
     private final CredentialStore credentials;
@@ -185,6 +187,7 @@ final class DemoService implements AutoCloseable {
         dev.infrakit.ratelimit.RateLimitStore limitStore = null;
         this.metrics = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
                 io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        this.dataLock = s.jdbcUrl == null ? DataDirectoryLock.acquire(s.dataDir) : null;
         if (s.jdbcUrl != null) {
             Map<String, String> poolConfig = new HashMap<>(Map.of("url", "jdbc:postgresql://" + s.jdbcUrl.host + ":"
                     + s.jdbcUrl.port + "/" + s.jdbcUrl.database, "username", s.jdbcUrl.user, "pool-size", "10",
@@ -334,6 +337,9 @@ final class DemoService implements AutoCloseable {
             close(raw, audit);
             if (pool != null) {
                 pool.close();
+            }
+            if (dataLock != null) {
+                dataLock.close();
             }
             throw new IllegalStateException("port " + s.port + " is in use");
         }
@@ -1004,6 +1010,9 @@ final class DemoService implements AutoCloseable {
         limiter.close();
         if (pool != null) {
             pool.close();
+        }
+        if (dataLock != null) {
+            dataLock.close();
         }
     }
 

@@ -58,6 +58,11 @@ class AdminPasswordIT {
         ByteArrayOutputStream first = new ByteArrayOutputStream();
         try (DemoService service = start(first)) {
             assertEquals(200, login(service, OLD));
+            // Not while the service runs: its audit files have one writer.
+            Run running = cli(NEW + "\n", "admin", "reset-password", "--data-dir", data.toString());
+            assertEquals(1, running.code(), running.err());
+            assertTrue(running.err().contains("is in use by a running service"), running.err());
+            assertEquals(200, login(service, OLD));
         }
         assertFalse(first.toString(StandardCharsets.UTF_8).contains("ignored"), first.toString(StandardCharsets.UTF_8));
 
