@@ -90,6 +90,13 @@ final class DemoService implements AutoCloseable {
     private static final Pattern CREDENTIAL = Pattern.compile("/api/(v1|v2)/credentials/([^/]+)(/versions|/rotate)?");
     private static final Pattern API_KEY = Pattern.compile("/api/v1/apikeys/([^/]+)");
     private static final Pattern UNLOCK = Pattern.compile("/api/v1/users/([^/]+)/unlock");
+    /**
+     * RFC 9745's Deprecation header for the v1 credential GET: deprecated since 2026-11-22T00:00:00Z,
+     * the day v2 shipped. No Sunset: no removal date has been decided, and a Sunset is a promise.
+     */
+    static final String V1_DEPRECATED = "@1795305600";
+    /** The most events one audit query answers. */
+    static final int MAX_AUDIT_LIMIT = 1000;
     /** What a 503 for an unavailable audit trail asks the client to wait (as the library's AuthFilter). */
     private static final String AUDIT_RETRY_AFTER_SECONDS = "5";
 
@@ -153,6 +160,8 @@ final class DemoService implements AutoCloseable {
     private final java.util.function.Function<AuditQuery, java.util.List<AuditRecord>> auditQuery;
     private final dev.infrakit.audit.AuditSinkStats auditStats;
     private final com.zaxxer.hikari.HikariDataSource pool;
+    /** Embedded: the data directory is this process's alone while it runs (null with --jdbc-url). */
+    private final DataDirectoryLock dataLock;
     private final dev.infrakit.core.schedule.ScheduledJob backups;
     private final CredentialStore raw;
     private final CredentialStore credentials;
@@ -184,6 +193,7 @@ final class DemoService implements AutoCloseable {
         dev.infrakit.ratelimit.RateLimitStore limitStore = null;
         this.metrics = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
                 io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        this.dataLock = s.jdbcUrl == null ? DataDirectoryLock.acquire(s.dataDir) : null;
         if (s.jdbcUrl != null) {
             Map<String, String> poolConfig = new HashMap<>(Map.of("url", "jdbc:postgresql://" + s.jdbcUrl.host + ":"
                     + s.jdbcUrl.port + "/" + s.jdbcUrl.database, "username", s.jdbcUrl.user, "pool-size", "10",
@@ -335,6 +345,9 @@ final class DemoService implements AutoCloseable {
             if (pool != null) {
                 pool.close();
             }
+            if (dataLock != null) {
+                dataLock.close();
+            }
             throw new IllegalStateException("port " + s.port + " is in use");
         }
         this.executor = Executors.newFixedThreadPool(16);
@@ -424,8 +437,18 @@ final class DemoService implements AutoCloseable {
         return Files.exists(file) ? MasterKey.fromFile(file) : MasterKey.generateToFile(file);
     }
 
+    /** The password rule for every account: user creation and {@code admin reset-password}. */
+    static final int MIN_PASSWORD_LENGTH = 12;
+    static final String PASSWORD_RULE = "A password has " + MIN_PASSWORD_LENGTH + " to "
+            + PasswordHasher.MAX_PASSWORD_LENGTH + " characters.";
+
     private void ensureAdmin(Settings s, PrintStream out) {
         if (raw.find("users/admin").isPresent()) {
+            if (s.adminPassword != null && !s.adminPassword.isEmpty()) {
+                // Said once, without the value: a set variable that changes nothing would otherwise go unnoticed.
+                out.println("INFRAKIT_ADMIN_PASSWORD is set but ignored: the admin account exists "
+                        + "(change its password with admin reset-password)");
+            }
             return;
         }
         String password = s.adminPassword;
@@ -525,7 +548,10 @@ final class DemoService implements AutoCloseable {
                 }
                 Problem.of(e.status, e.title, e.getMessage()).send(exchange);
             } catch (CredentialNotFoundException e) {
-                Problem.of(404, "Not Found", e.getMessage()).send(exchange);
+                // The store's name is internal (apps/<app>): the client is told the app it asked for.
+                String name = e.name() == null ? "" : e.name();
+                Problem.of(404, "Not Found", "No credential " + printable(name.startsWith("apps/") ? name.substring(5)
+                        : name, 100) + ".").send(exchange);
             } catch (ApiKeyRefusedException e) {
                 int status = e.reason() == ApiKeyRefusedException.Reason.LIMIT_REACHED ? 409
                         : e.reason() == ApiKeyRefusedException.Reason.NO_SUCH_KEY ? 404 : 403;
@@ -735,8 +761,8 @@ final class DemoService implements AutoCloseable {
         if (!role.equals("user") && !role.equals("admin")) {
             throw new HttpError(400, "Bad Request", "role is user or admin.");
         }
-        if (password.length() < 12) {
-            throw new HttpError(400, "Bad Request", "A password has at least 12 characters.");
+        if (password.length() < MIN_PASSWORD_LENGTH || password.length() > PasswordHasher.MAX_PASSWORD_LENGTH) {
+            throw new HttpError(400, "Bad Request", PASSWORD_RULE);
         }
         java.util.function.Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN,
                 "user.created").actor(Actor.user(admin.subject())).action("create")
@@ -829,7 +855,7 @@ final class DemoService implements AutoCloseable {
             ObjectNode body = JSON.createObjectNode().put("app", app).put("version", secret.version())
                     .put("updatedAt", meta.updated().toString());
             body.set("credentials", fields(secret));
-            exchange.getResponseHeaders().set("Deprecation", "true");
+            exchange.getResponseHeaders().set("Deprecation", V1_DEPRECATED);
             exchange.getResponseHeaders().set("Link", "</api/v2/credentials/" + app + ">; rel=\"successor-version\"");
             json(exchange, 200, body);
         } else if (sub == null && method.equals("PUT")) {
@@ -963,10 +989,14 @@ final class DemoService implements AutoCloseable {
             try {
                 limit = Integer.parseInt(q.get("limit"));
             } catch (NumberFormatException e) {
-                throw new HttpError(400, "Bad Request", "limit is a number.");
+                limit = 0; // out of range, answered below
+            }
+            if (limit < 1 || limit > MAX_AUDIT_LIMIT) {
+                throw new HttpError(400, "Bad Request", "limit is 1 to " + MAX_AUDIT_LIMIT + ", got "
+                        + printable(q.get("limit"), 32) + ".");
             }
         }
-        query.limit(Math.max(1, Math.min(limit, 1000)));
+        query.limit(limit);
         ArrayNode events = JSON.createArrayNode();
         for (AuditRecord r : auditQuery.apply(query.build())) {
             events.add(JSON.readTree(r.json()));
@@ -1017,6 +1047,9 @@ final class DemoService implements AutoCloseable {
         limiter.close();
         if (pool != null) {
             pool.close();
+        }
+        if (dataLock != null) {
+            dataLock.close();
         }
     }
 

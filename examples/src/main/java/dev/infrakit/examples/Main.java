@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The Infrakit demo: the service ({@code serve}), backups ({@code backup run|list|verify|restore|prune}),
- * audit verification ({@code audit verify}), login unlocks ({@code users unlock}) and a load test ({@code loadtest}). Exit 0 on success, 1 on failure
+ * audit verification ({@code audit verify}), login unlocks ({@code users unlock}), an admin password reset ({@code admin reset-password}) and a load test ({@code loadtest}). Exit 0 on success, 1 on failure
  * with the reason on stderr, 2 on a usage error with the usage on stderr.
  */
 public final class Main {
@@ -18,6 +18,7 @@ public final class Main {
             BackupCommand.USAGE,
             AuditCommand.USAGE,
             UsersCommand.USAGE,
+            AdminCommand.USAGE,
             LoadTestCommand.USAGE,
             "",
             "Every flag can also be set as INFRAKIT_ + its name in upper snake case (--keep-daily: INFRAKIT_KEEP_DAILY);",
@@ -32,6 +33,12 @@ public final class Main {
 
     /** Runs a command; returns the exit code. */
     static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+        return run(args, env, System.in, out, err);
+    }
+
+    /** Runs a command reading what it reads (a new password) from {@code in}; returns the exit code. */
+    static int run(List<String> args, Map<String, String> env, java.io.InputStream in, PrintStream out,
+            PrintStream err) {
         if (args.isEmpty() || args.contains("--help") || args.contains("-h")) {
             (args.isEmpty() ? err : out).println(USAGE);
             return args.isEmpty() ? 2 : 0;
@@ -47,6 +54,8 @@ public final class Main {
                     return AuditCommand.run(rest, env, out, err);
                 case "users":
                     return UsersCommand.run(rest, env, out, err);
+                case "admin":
+                    return AdminCommand.run(rest, env, in, out, err);
                 case "loadtest":
                     return LoadTestCommand.run(rest, env, out, err);
                 default:

@@ -27,7 +27,8 @@ final class ServeCommand {
             "         outside the audit directory, best on another volume)",
             "        (with --jdbc-url: credentials, users, keys, limits and audit in PostgreSQL; instances",
             "         sharing the database must share the master key)",
-            "        (admin password: INFRAKIT_ADMIN_PASSWORD, or generated and printed once; master key:",
+            "        (admin password on first start: INFRAKIT_ADMIN_PASSWORD, or generated and printed once;",
+            "         later ignored, change it with admin reset-password; master key:",
             "         --master-key-file, INFRAKIT_MASTER_KEY, or generated into <data-dir>/master.key)");
 
     private ServeCommand() {

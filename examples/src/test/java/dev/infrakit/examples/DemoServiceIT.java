@@ -80,7 +80,10 @@ class DemoServiceIT {
         JsonNode v1 = JSON.readTree(get.body());
         assertEquals(2, v1.get("version").asInt());
         assertEquals("db-secret-2", v1.get("credentials").get("password").asText());
-        assertEquals("true", get.headers().firstValue("Deprecation").orElseThrow());
+        // RFC 9745: a structured date, deprecated since 2026-11-22 (the day v2 shipped), not the draft's "true".
+        assertEquals("@1795305600", get.headers().firstValue("Deprecation").orElseThrow());
+        assertEquals("</api/v2/credentials/billing-db>; rel=\"successor-version\"",
+                get.headers().firstValue("Link").orElseThrow());
         assertTrue(get.headers().firstValue("RateLimit-Policy").orElseThrow().contains("\"user\""));
 
         JsonNode v2 = JSON.readTree(call("GET", "/api/v2/credentials/billing-db", alice, null).body());
@@ -148,6 +151,67 @@ class DemoServiceIT {
             }
             assertTrue(names >= 5, file);
         }
+    }
+
+    @Test
+    void aMissingCredentialIsNamedByItsAppNotByTheStoresInternalName() throws Exception {
+        String admin = login("admin", ADMIN_PASSWORD);
+        for (String path : List.of("/api/v1/credentials/no-such-app", "/api/v2/credentials/no-such-app",
+                "/api/v1/credentials/no-such-app/versions", "/api/v1/credentials/no-such-app/rotate")) {
+            HttpResponse<String> r = call(path.endsWith("rotate") ? "POST" : "GET", path, admin, null);
+            assertEquals(404, r.statusCode(), path);
+            String detail = JSON.readTree(r.body()).get("detail").asText();
+            assertEquals("No credential no-such-app.", detail, path);
+        }
+    }
+
+    @Test
+    void passwordAndUserNameRulesAreCheckedBeforeAnythingIsRecorded() throws Exception {
+        String admin = login("admin", ADMIN_PASSWORD);
+        for (String password : List.of("eleven-char", "x".repeat(1025))) {
+            HttpResponse<String> r = call("POST", "/api/v1/users", admin, "{\"username\":\"carol\",\"password\":\""
+                    + password + "\"}");
+            assertEquals(400, r.statusCode(), r.body());
+            assertEquals("A password has 12 to 1024 characters.", JSON.readTree(r.body()).get("detail").asText());
+        }
+        for (String name : List.of("ab", "Carol", "1carol", "carol smith", "c".repeat(65))) {
+            HttpResponse<String> r = call("POST", "/api/v1/users", admin, "{\"username\":\"" + name
+                    + "\",\"password\":\"long-enough-password\"}");
+            assertEquals(400, r.statusCode(), name);
+            assertTrue(JSON.readTree(r.body()).get("detail").asText().startsWith("A user name is 3 to 64"), r.body());
+        }
+        assertEquals(201, call("POST", "/api/v1/users", admin, "{\"username\":\"c.a_r-ol\",\"password\":\""
+                + "x".repeat(1024) + "\"}").statusCode());
+        JsonNode created = JSON.readTree(call("GET", "/api/v1/audit?type=user.created", admin, null).body());
+        assertEquals(2, created.get("events").size(), "the one account created, PENDING and outcome; no refused one");
+    }
+
+    @Test
+    void aDeletedCredentialRecreatedStartsAgainAtVersionOneWithoutHistory() throws Exception {
+        String admin = login("admin", ADMIN_PASSWORD);
+        call("PUT", "/api/v1/credentials/again", admin, "{\"a\":\"1\"}");
+        call("PUT", "/api/v1/credentials/again", admin, "{\"a\":\"2\"}");
+        assertEquals(204, call("DELETE", "/api/v1/credentials/again", admin, null).statusCode());
+        HttpResponse<String> recreated = call("PUT", "/api/v1/credentials/again", admin, "{\"a\":\"3\"}");
+        assertEquals(201, recreated.statusCode());
+        assertEquals(1, JSON.readTree(recreated.body()).get("version").asInt());
+        JsonNode versions = JSON.readTree(call("GET", "/api/v1/credentials/again/versions", admin, null).body());
+        assertEquals(1, versions.get("versions").size(), versions.toString());
+    }
+
+    @Test
+    void anAuditLimitOutsideOneToAThousandIs400NamingIt() throws Exception {
+        String admin = login("admin", ADMIN_PASSWORD);
+        for (String limit : List.of("-1", "0", "1001", "2147483648", "ten")) {
+            HttpResponse<String> r = call("GET", "/api/v1/audit?limit=" + limit, admin, null);
+            assertEquals(400, r.statusCode(), "limit=" + limit + ": " + r.body());
+            assertEquals("limit is 1 to 1000, got " + limit + ".", JSON.readTree(r.body()).get("detail").asText());
+        }
+        for (String limit : List.of("1", "1000")) {
+            assertEquals(200, call("GET", "/api/v1/audit?limit=" + limit, admin, null).statusCode(), limit);
+        }
+        JsonNode one = JSON.readTree(call("GET", "/api/v1/audit?limit=1", admin, null).body());
+        assertEquals(1, one.get("events").size());
     }
 
     @Test
