@@ -516,11 +516,10 @@ final class DemoService implements AutoCloseable {
                     role(principal, "user", "admin");
                     ArrayNode list = JSON.createArrayNode();
                     acting(principal, exchange, () -> {
+                        // Rotation state lives under the engine's own prefix, never under apps/.
                         for (CredentialMetadata m : credentials.list("apps/")) {
-                            if (!m.name().endsWith(RotationEngine.STATE_SUFFIX)) {
-                                list.addObject().put("app", m.name().substring(5)).put("version", m.currentVersion())
-                                        .put("updatedAt", m.updated().toString());
-                            }
+                            list.addObject().put("app", m.name().substring(5)).put("version", m.currentVersion())
+                                    .put("updatedAt", m.updated().toString());
                         }
                         return null;
                     });
@@ -892,7 +891,7 @@ final class DemoService implements AutoCloseable {
                 tookEffect(e); // deleted (a delete of nothing throws a plain AuditException: 503)
                 existed = true;
             }
-            raw.deleteAll(name + RotationEngine.STATE_SUFFIX);
+            RotationEngine.builder(raw).build().forget(name); // its labels go with it
             if (!existed) {
                 throw new HttpError(404, "Not Found", "No credential " + app + ".");
             }

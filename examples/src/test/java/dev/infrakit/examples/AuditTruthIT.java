@@ -90,4 +90,33 @@ class AuditTruthIT {
         assertEquals("/api/v1/users", event.path("resource").path("id").asText(), r.body());
         assertEquals("127.0.0.1", event.path("actor").path("ip").asText(), r.body());
     }
+
+    /**
+     * Issue "accounts", item 3: a credential named like another's rotation state is just a
+     * credential. It cannot overwrite db1's labels, it is listed like any other, and deleting
+     * another credential leaves it alone.
+     */
+    @Test
+    void rotationStateIsOutOfReachOfCredentialNames() throws Exception {
+        assertEquals(201, call("PUT", "/api/v1/credentials/db1", admin, "{\"password\":\"p1\"}").statusCode());
+        assertEquals(200, call("POST", "/api/v1/credentials/db1/rotate", admin, null).statusCode());
+        // Before: this overwrote db1's rotation state, and the v2 read of db1 answered 500.
+        assertEquals(201, call("PUT", "/api/v1/credentials/db1.rotation", admin, "{\"note\":\"mine\"}").statusCode());
+        HttpResponse<String> v2 = call("GET", "/api/v2/credentials/db1", alice, null);
+        assertEquals(200, v2.statusCode(), v2.body());
+        assertEquals("CURRENT", DemoHttp.JSON.readTree(v2.body()).path("metadata").path("labels").get(0).asText(), v2.body());
+        assertEquals(200, call("POST", "/api/v1/credentials/db1/rotate", admin, null).statusCode());
+        // Listed like any other credential (before: hidden, yet readable).
+        String list = call("GET", "/api/v1/credentials", alice, null).body();
+        assertEquals(true, list.contains("\"db1.rotation\""), list);
+        // Deleting zz leaves an unrelated zz.rotation alone (before: deleted with it).
+        assertEquals(201, call("PUT", "/api/v1/credentials/zz", admin, "{\"a\":\"b\"}").statusCode());
+        assertEquals(201, call("PUT", "/api/v1/credentials/zz.rotation", admin, "{\"a\":\"c\"}").statusCode());
+        assertEquals(204, call("DELETE", "/api/v1/credentials/zz", admin, null).statusCode());
+        assertEquals(200, call("GET", "/api/v1/credentials/zz.rotation", alice, null).statusCode());
+        // A deleted and rewritten credential starts without the old labels.
+        assertEquals(204, call("DELETE", "/api/v1/credentials/db1", admin, null).statusCode());
+        assertEquals(201, call("PUT", "/api/v1/credentials/db1", admin, "{\"password\":\"p2\"}").statusCode());
+        assertEquals(200, call("GET", "/api/v2/credentials/db1", alice, null).statusCode());
+    }
 }

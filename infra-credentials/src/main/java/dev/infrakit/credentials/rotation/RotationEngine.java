@@ -51,7 +51,11 @@ import java.util.regex.Pattern;
  * The labels are not the store's "newest version" (which may be PENDING, or a failed attempt):
  * read them with {@link #current}, {@link #previous} and {@link #pending}. They are kept, with the
  * step a rotation reached, its id and its start, in a companion credential named
- * {@code <name>.rotation} (see {@link #stateName(String)}) whose value is a few non-secret fields.
+ * {@code _rotation/<name>} (see {@link #stateName(String)}) whose value is a few non-secret fields.
+ * The prefix {@value #STATE_PREFIX} is the engine's own: a credential named like another's
+ * state (say {@code db1.rotation}, the old suffix form) is just a credential, a list of any other
+ * prefix never shows the states, and the engine refuses to rotate a name under its prefix. Keep
+ * other credentials out of it; {@link #forget(String)} deletes a credential's state.
  * Every change to it is a check-and-set write on the companion's version
  * ({@link WriteCondition#createOnly()} for the first, {@link WriteCondition#ifVersion(int)} after),
  * so of two engines, in one process or many, sharing a store:
@@ -105,8 +109,8 @@ import java.util.regex.Pattern;
  * <p>Thread-safe. Rotating one credential from several threads or processes is safe (see above).
  */
 public final class RotationEngine {
-    /** Suffix of the companion credential holding a credential's labels. */
-    public static final String STATE_SUFFIX = ".rotation";
+    /** The prefix of the companion credentials holding credentials' labels (reserved for the engine). */
+    public static final String STATE_PREFIX = "_rotation/";
 
     private static final Logger LOG = LoggerFactory.getLogger(RotationEngine.class);
     private static final Pattern ROTATION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
@@ -139,18 +143,33 @@ public final class RotationEngine {
     }
 
     /**
-     * The companion credential holding {@code name}'s labels: {@code name + ".rotation"}.
+     * The companion credential holding {@code name}'s labels: {@code "_rotation/" + name}.
      *
-     * @throws IllegalArgumentException if {@code name} is invalid or too long to take the suffix
+     * @throws IllegalArgumentException if {@code name} is invalid, lies under the engine's own
+     *     prefix, or is too long to take the prefix
      */
     public static String stateName(String name) {
         Names.requireValid(name);
-        try {
-            return Names.requireValid(name + STATE_SUFFIX);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Credential name too long to rotate: its state credential '<name>"
-                    + STATE_SUFFIX + "' must be at most " + Names.MAX_LENGTH + " characters", e);
+        if (name.startsWith(STATE_PREFIX)) {
+            throw new IllegalArgumentException("'" + name + "' is under " + STATE_PREFIX + ", the rotation engine's own "
+                    + "prefix: it holds rotation state, not a credential to rotate");
         }
+        try {
+            return Names.requireValid(STATE_PREFIX + name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Credential name too long to rotate: its state credential '"
+                    + STATE_PREFIX + "<name>' must be at most " + Names.MAX_LENGTH + " characters", e);
+        }
+    }
+
+    /**
+     * Deletes {@code name}'s rotation state (its labels), for when the credential itself is
+     * deleted; a later write of the name starts without labels. Returns whether there was any.
+     *
+     * @throws IllegalArgumentException if {@code name} is invalid or under the engine's prefix
+     */
+    public boolean forget(String name) {
+        return store.deleteAll(stateName(name));
     }
 
     // ---------------------------------------------------------------- label-aware reads
