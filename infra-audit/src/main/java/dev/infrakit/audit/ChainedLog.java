@@ -368,7 +368,8 @@ final class ChainedLog {
      * {@code base.rotating} and syncs it; advances the chain by that record. Returns its length.
      */
     private long writeNext(long retainedClaim) throws IOException {
-        byte[] bytes = chained ? line(linkBody(retainedClaim)) : new byte[0];
+        Encoded link = chained ? encode(linkBody(retainedClaim)) : null;
+        byte[] bytes = link == null ? new byte[0] : link.bytes();
         Path next = LogFiles.rotating(directory, base);
         Files.deleteIfExists(next);
         try (FileChannel out = FileChannel.open(next, java.util.Set.of(StandardOpenOption.CREATE_NEW,
@@ -381,9 +382,9 @@ final class ChainedLog {
             out.force(true);
         }
         step("next-written");
-        if (chained) {
+        if (link != null) {
             lastSeq++;
-            lastMac = lastLineMac;
+            lastMac = link.mac();
         }
         retained = retainedClaim;
         return bytes.length;
@@ -395,13 +396,14 @@ final class ChainedLog {
                 + "\",\"retained\":" + retainedClaim + "}";
     }
 
-    /** The MAC of the last line {@link #line} made, applied to the chain when that line is used. */
-    private byte[] lastLineMac;
+    /** A record's line (with its newline) and the MAC the chain moves to once it is used. */
+    private record Encoded(byte[] bytes, byte[] mac) {
+    }
 
-    /** The line (with its newline) for the next record's {@code body}, MACed after the last record. */
-    private byte[] line(String body) {
-        lastLineMac = Chain.mac(hmac, lastMac, body);
-        return (Chain.line(body, lastLineMac) + "\n").getBytes(StandardCharsets.UTF_8);
+    /** The line for the next record's {@code body}, MACed after the last record (unchanged chain when unchained). */
+    private Encoded encode(String body) {
+        byte[] mac = chained ? Chain.mac(hmac, lastMac, body) : lastMac;
+        return new Encoded(((chained ? Chain.line(body, mac) : body) + "\n").getBytes(StandardCharsets.UTF_8), mac);
     }
 
     /** Appends a link record to the batch (the current file was found empty). */
@@ -433,12 +435,11 @@ final class ChainedLog {
     }
 
     private void appendBody(String body) throws IOException {
-        byte[] mac = chained ? Chain.mac(hmac, lastMac, body) : lastMac;
-        byte[] bytes = ((chained ? Chain.line(body, mac) : body) + "\n").getBytes(StandardCharsets.UTF_8);
-        pending.write(bytes, 0, bytes.length);
-        size += bytes.length;
+        Encoded record = encode(body);
+        pending.write(record.bytes(), 0, record.bytes().length);
+        size += record.bytes().length;
         lastSeq++;
-        lastMac = mac;
+        lastMac = record.mac();
         dirty = true;
     }
 
