@@ -88,13 +88,18 @@ class AbuseFloodIT {
         assertTrue(grown < 12 * 1024, "security.log grew by " + grown + " bytes for " + refused + " refusals");
         assertEquals(refused / 2, countRecorded(data, "auth.invalid-token"));
         assertEquals(refused / 2, countRecorded(data, "api-key.rejected"));
-        // The API key refusals name the client's address.
+        // Five of each kind one by one, and one count of each; the API key refusals name the address.
+        Map<String, Integer> types = new java.util.TreeMap<>();
         for (String line : Files.readAllLines(security, StandardCharsets.UTF_8)) {
             JsonNode event = DemoHttp.JSON.readTree(line).path("event");
+            types.merge(event.path("type").asText(""), 1, Integer::sum);
             if ("api-key.rejected".equals(event.path("type").asText())) {
                 assertEquals("127.0.0.1", event.path("actor").path("ip").asText(), line);
             }
         }
+        assertEquals(5, types.get("auth.invalid-token"), types.toString());
+        assertEquals(5, types.get("api-key.rejected"), types.toString());
+        assertEquals(2, types.get("audit.condensed"), types.toString());
     }
 
     /** Events of {@code type} in the audit trail: each recorded one, plus the counts of condensed ones. */
