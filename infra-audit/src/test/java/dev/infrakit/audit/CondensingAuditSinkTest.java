@@ -173,4 +173,26 @@ class CondensingAuditSinkTest {
         assertThrows(IllegalArgumentException.class, () -> CondensingAuditSink.builder(list).window(Duration.ZERO));
         assertTrue(CondensingAuditSink.builder(list).types("a").build().name().startsWith("condensing("));
     }
+
+    /** The daemon timer writes a window's count when the window ends, without a flush or a later event. */
+    @Test
+    void theTimerWritesTheCountWhenTheWindowEnds() throws Exception {
+        ListSink list = new ListSink();
+        CondensingAuditSink sink = CondensingAuditSink.builder(list).types("auth.invalid-token").perAddress(1)
+                .window(Duration.ofSeconds(1)).build();
+        try {
+            for (int i = 0; i < 4; i++) {
+                sink.record(invalidToken("203.0.113.7"));
+            }
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+            while (list.ofType(CondensingAuditSink.CONDENSED_TYPE).isEmpty() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            List<AuditEvent> counts = list.ofType(CondensingAuditSink.CONDENSED_TYPE);
+            assertEquals(1, counts.size(), "written by the timer alone");
+            assertEquals(3L, ((Number) counts.get(0).details().get("count")).longValue());
+        } finally {
+            sink.close();
+        }
+    }
 }
