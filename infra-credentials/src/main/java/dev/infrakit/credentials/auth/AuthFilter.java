@@ -36,7 +36,9 @@ import java.util.function.Function;
  * <p>A failed audit never turns a refusal into a success: if the sink refuses the event of a refused
  * credential (here, or {@link ApiKeys#verify}'s), the request ends there with 503
  * {@code application/problem+json} ("audit unavailable", {@code Retry-After: 5}): no principal, and
- * it does not go on, not even as anonymous. Accepted credentials are not audited here (one event
+ * it does not go on, not even as anonymous. A token that cannot be checked now (its
+ * {@link TokenRevocations} cannot be read: {@link AuthResult.Failure#UNAVAILABLE}) is answered 503
+ * with {@code Retry-After} in the same way, neither let through nor counted as a failure. Accepted credentials are not audited here (one event
  * per request would drown the trail; what a request does is audited where it is done), so a valid
  * token or key passes while the sink is down, and the audited actions behind it refuse.
  *
@@ -129,6 +131,15 @@ public final class AuthFilter extends Filter {
                 AuthResult result = tokens.verify(bearer);
                 if (result.ok()) {
                     principal = result.principal();
+                } else if (result.failure().orElseThrow() == AuthResult.Failure.UNAVAILABLE) {
+                    // Not the client's fault, and not to be guessed: neither charged nor let through.
+                    LOG.warn("{} {} refused: the token could not be checked: {}", ClientText.forLog(
+                            exchange.getRequestMethod(), 32), ClientText.forLog(exchange.getRequestURI().getPath(), 200),
+                            result.detail());
+                    exchange.getResponseHeaders().set("Retry-After", RETRY_AFTER_SECONDS);
+                    respond(exchange, 503, "Service Unavailable", "The token cannot be checked now (its revocations "
+                            + "cannot be read); try again later.");
+                    return;
                 } else {
                     problem = "invalid token";
                     record(exchange, "auth.invalid-token", result.failure().orElseThrow() + ": " + result.detail());

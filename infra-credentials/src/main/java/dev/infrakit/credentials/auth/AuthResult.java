@@ -41,7 +41,12 @@ public final class AuthResult {
         /** Too many failed attempts: refused for a while ({@link #retryAfter()} says how long). */
         LOCKED,
         /** Too many attempts from the client's network: refused for a while ({@link #retryAfter()}). */
-        THROTTLED
+        THROTTLED,
+        /**
+         * Could not be checked now (the token revocations could not be read): not the client's
+         * fault, answered 503; the same credential may be accepted when the store answers again.
+         */
+        UNAVAILABLE
     }
 
     private final Principal principal;

@@ -216,9 +216,53 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
      *     outcome could not be recorded (the rotation stands)
      */
     public String rotate() {
+        return rotate(null);
+    }
+
+    /**
+     * {@link #rotate()} if the newest key was created {@code age} or longer ago (read from the
+     * store, not the cached keys), else nothing: what a schedule calls, so that instances sharing
+     * the store add one key per period between them, however many of them check and whenever they
+     * restart. Audited as {@link #rotate()}.
+     *
+     * @return the new key's id, or empty if the newest key is younger than {@code age}
+     */
+    public Optional<String> rotateIfOlderThan(Duration age) {
+        Objects.requireNonNull(age, "age");
+        return Optional.ofNullable(rotate(age));
+    }
+
+    /**
+     * Keeps the keys younger than {@code period}: checks every {@code period / 10} (at most every
+     * hour, at least every second) on {@code executor} and {@linkplain #rotateIfOlderThan rotates}
+     * when the newest key is {@code period} old. Every instance sharing the store may run it:
+     * exactly one key is added per period. Failures are logged and the checks go on.
+     *
+     * @throws IllegalArgumentException if {@code period} is not longer than the grace period (a new
+     *     key would be replaced before it ever signs)
+     */
+    public dev.infrakit.core.schedule.ScheduledJob scheduleRotation(Duration period,
+            java.util.concurrent.ScheduledExecutorService executor) {
+        Objects.requireNonNull(period, "period");
+        if (period.compareTo(grace) <= 0) {
+            throw new IllegalArgumentException("The rotation period (" + period + ") must be longer than the grace "
+                    + "period (" + grace + "), or a new key would be replaced before it signs");
+        }
+        Duration check = period.dividedBy(10);
+        check = check.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                : check.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : check;
+        return dev.infrakit.core.schedule.ScheduledJob.start(name, dev.infrakit.core.schedule.Schedule.every(check),
+                executor, clock, () -> rotateIfOlderThan(period));
+    }
+
+    /** Rotates (only if the newest key is {@code ifOlderThan} old, when given); the new key's id, or null. */
+    private String rotate(Duration ifOlderThan) {
         for (int attempt = 0; attempt < 10; attempt++) {
             Snapshot s = load(clock.instant());
             Instant now = clock.instant();
+            if (ifOlderThan != null && s.entries.stream().anyMatch(e -> now.isBefore(e.created.plus(ifOlderThan)))) {
+                return null; // another instance (or an earlier run) rotated within the period
+            }
             List<Entry> next = next(s.entries, now);
             Entry added = next.get(next.size() - 1);
             dev.infrakit.audit.AuditEvent pending = audit(event(added).outcome(

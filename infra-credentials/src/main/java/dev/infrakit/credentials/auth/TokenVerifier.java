@@ -31,7 +31,8 @@ import java.util.Set;
  *   <li>the claims: {@code exp} required and not past, {@code nbf} and {@code iat} not in the
  *   future (both with the allowed clock skew, default 60 s), {@code iss} the expected issuer,
  *   {@code aud} containing the expected audience, {@code sub} present, roles an array of strings
- *   (or a space-separated string).</li>
+ *   (or a space-separated string);</li>
+ *   <li>with {@link Builder#revocations}, that the token was not revoked.</li>
  * </ol>
  * Thread-safe. Failure details never contain the token.
  */
@@ -44,6 +45,7 @@ public final class TokenVerifier {
     private final Set<String> types;
     private final String rolesClaim;
     private final int maxLength;
+    private final TokenRevocations revocations;
 
     private TokenVerifier(Builder b) {
         this.keys = b.keys;
@@ -54,6 +56,7 @@ public final class TokenVerifier {
         this.types = Set.copyOf(b.types);
         this.rolesClaim = b.rolesClaim;
         this.maxLength = b.maxLength;
+        this.revocations = b.revocations;
     }
 
     /** A builder finding keys through {@code keys}. */
@@ -182,8 +185,8 @@ public final class TokenVerifier {
                 all.put(k, v);
             }
         });
-        return AuthResult.success(new Principal(subject, roles, Principal.Method.JWT, claims.getJWTID(),
-                exp.toInstant(), all));
+        Principal principal = new Principal(subject, roles, Principal.Method.JWT, claims.getJWTID(), exp.toInstant(), all);
+        return revocations == null ? AuthResult.success(principal) : revocations.check(principal);
     }
 
     private static String normalizeType(String typ) {
@@ -203,6 +206,7 @@ public final class TokenVerifier {
         private Set<String> types = Set.of("at+jwt");
         private String rolesClaim = "roles";
         private int maxLength = 8192;
+        private TokenRevocations revocations;
 
         private Builder(KeyResolver keys) {
             this.keys = Objects.requireNonNull(keys, "keys");
@@ -272,6 +276,17 @@ public final class TokenVerifier {
                 throw new IllegalArgumentException("maxLength must be at least 64, got " + maxLength);
             }
             this.maxLength = maxLength;
+            return this;
+        }
+
+        /**
+         * Refuses tokens revoked in {@code revocations} (a denied {@code jti}, or an epoch older
+         * than the subject's: {@link AuthResult.Failure#REVOKED}), checked last, after the
+         * signature and every claim; while the revocations cannot be read, tokens are refused
+         * with {@link AuthResult.Failure#UNAVAILABLE}.
+         */
+        public Builder revocations(TokenRevocations revocations) {
+            this.revocations = Objects.requireNonNull(revocations, "revocations");
             return this;
         }
 

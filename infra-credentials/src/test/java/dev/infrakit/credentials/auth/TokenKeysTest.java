@@ -167,6 +167,35 @@ class TokenKeysTest {
     }
 
     @Test
+    void scheduledRotationByAgeAddsOneKeyPerPeriodAcrossInstancesAndRestarts() {
+        dev.infrakit.credentials.RecordingAuditSink audit = new dev.infrakit.credentials.RecordingAuditSink();
+        TokenKeys a = TokenKeys.builder(store).clock(clock).auditSink(audit).build();
+        TokenKeys b = TokenKeys.builder(store).clock(clock).auditSink(audit).build();
+        a.signingKey();
+        assertTrue(a.rotateIfOlderThan(Duration.ofDays(30)).isEmpty(), "the first key is new");
+        ManualScheduler scheduler = new ManualScheduler(clock);
+        // Two instances checking the same store (and a third started later): one key per 30 days between them.
+        try (dev.infrakit.core.schedule.ScheduledJob onA = a.scheduleRotation(Duration.ofDays(30), scheduler);
+                dev.infrakit.core.schedule.ScheduledJob onB = b.scheduleRotation(Duration.ofDays(30), scheduler)) {
+            scheduler.advance(Duration.ofDays(29));
+            assertEquals(List.of(), audit.typesAndOutcomes(), "nothing before the period");
+            scheduler.advance(Duration.ofDays(2));
+            assertEquals(List.of("token-keys.rotated:PENDING", "token-keys.rotated:SUCCESS"), audit.typesAndOutcomes());
+            assertTrue(onA.runs() > 1 && onB.runs() > 1, "both instances checked");
+            TokenKeys restarted = TokenKeys.builder(store).clock(clock).auditSink(audit).build();
+            try (dev.infrakit.core.schedule.ScheduledJob onC = restarted.scheduleRotation(Duration.ofDays(30), scheduler)) {
+                scheduler.advance(Duration.ofDays(20));
+                assertEquals(2, audit.typesAndOutcomes().size(), "a restart does not rotate early");
+                assertTrue(onC.runs() > 0);
+                scheduler.advance(Duration.ofDays(15));
+                assertEquals(4, audit.typesAndOutcomes().size(), "one more key at the next period: " + a.describe());
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> a.scheduleRotation(Duration.ofMinutes(10), scheduler),
+                "a period not longer than the 10-minute grace");
+    }
+
+    @Test
     void aRotationIsRecordedBeforeTheKeysChange() {
         dev.infrakit.credentials.RecordingAuditSink audit = new dev.infrakit.credentials.RecordingAuditSink();
         TokenKeys keys = TokenKeys.builder(store).clock(clock).auditSink(audit).build();
