@@ -90,6 +90,8 @@ final class DemoService implements AutoCloseable {
     private static final Pattern CREDENTIAL = Pattern.compile("/api/(v1|v2)/credentials/([^/]+)(/versions|/rotate)?");
     private static final Pattern API_KEY = Pattern.compile("/api/v1/apikeys/([^/]+)");
     private static final Pattern UNLOCK = Pattern.compile("/api/v1/users/([^/]+)/unlock");
+    /** One user: DELETE; its password (PUT); its tokens (DELETE: revoke them all). */
+    private static final Pattern USER_PATH = Pattern.compile("/api/v1/users/([^/]+)(/password|/tokens)?");
     /**
      * RFC 9745's Deprecation header for the v1 credential GET: deprecated since 2026-11-22T00:00:00Z,
      * the day v2 shipped. No Sunset: no removal date has been decided, and a Sunset is a promise.
@@ -114,6 +116,10 @@ final class DemoService implements AutoCloseable {
         String rateAdmin = "200/15m";
         Duration drain = Duration.ofSeconds(2);
         Duration tokenTtl = Duration.ofMinutes(15);
+        /** A new token signing key this often (null: never). */
+        Duration tokenKeyRotation = Duration.ofDays(30);
+        /** How long a new signing key is published before it signs. */
+        Duration tokenKeyGrace = Duration.ofMinutes(10);
         int maxBody = 64 * 1024;
         int passwordIterations = PasswordHasher.DEFAULT_ITERATIONS;
         boolean trustProxy;
@@ -148,6 +154,11 @@ final class DemoService implements AutoCloseable {
         }
     }
 
+    /** How often each instance reads the token signing keys again (a new key's grace must be longer). */
+    static final Duration TOKEN_KEY_REFRESH = Duration.ofSeconds(30);
+    /** How long verifiers may cache the JWKS document: well within the grace before a new key signs. */
+    static final Duration JWKS_MAX_AGE = Duration.ofSeconds(60);
+
     /** How often the audit sinks sign a checkpoint while events arrive (and on stop). */
     static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
 
@@ -168,6 +179,10 @@ final class DemoService implements AutoCloseable {
     private final CachingCredentialStore cache;
     private final RotationEngine rotation;
     private final TokenIssuer issuer;
+    private final TokenKeys tokenKeys;
+    /** Revoked tokens, in the credential store: every instance sharing it honours them within 1 s. */
+    private final dev.infrakit.credentials.auth.TokenRevocations revocations;
+    private final dev.infrakit.core.schedule.ScheduledJob keyRotation;
     private final ApiKeys apiKeys;
     private final LoginThrottle throttle;
     private final PasswordHasher hasher;
@@ -197,7 +212,9 @@ final class DemoService implements AutoCloseable {
         if (s.jdbcUrl != null) {
             Map<String, String> poolConfig = new HashMap<>(Map.of("url", "jdbc:postgresql://" + s.jdbcUrl.host + ":"
                     + s.jdbcUrl.port + "/" + s.jdbcUrl.database, "username", s.jdbcUrl.user, "pool-size", "10",
-                    "pool-name", "infrakit-demo"));
+                    "pool-name", "infrakit-demo", "connection-timeout", "2s", "validation-timeout", "1s"));
+            // 2 s, not Hikari's 30 s: while the database is down a request is answered (503) in seconds,
+            // not held for half a minute per query.
             if (s.jdbcUrl.password != null) {
                 poolConfig.put("password", s.jdbcUrl.password);
             }
@@ -239,10 +256,14 @@ final class DemoService implements AutoCloseable {
         this.cache = cached;
         this.credentials = AuditedCredentialStore.builder(cached, audit).build();
         this.rotation = RotationEngine.builder(store).auditSink(audit).build();
-        TokenKeys keys = TokenKeys.builder(store).build();
+        TokenKeys keys = TokenKeys.builder(store).grace(s.tokenKeyGrace).refresh(TOKEN_KEY_REFRESH)
+                .tokenLifetime(s.tokenTtl, Duration.ofSeconds(60)).auditSink(audit).build();
+        this.tokenKeys = keys;
+        this.revocations = dev.infrakit.credentials.auth.TokenRevocations.builder(store).build();
         this.issuer = TokenIssuer.builder(keys).issuer("infrakit-demo").audience("infrakit-demo")
                 .ttl(s.tokenTtl).build();
-        TokenVerifier verifier = TokenVerifier.builder(keys).issuer("infrakit-demo").audience("infrakit-demo").build();
+        TokenVerifier verifier = TokenVerifier.builder(keys).issuer("infrakit-demo").audience("infrakit-demo")
+                .revocations(revocations).build();
         this.apiKeys = ApiKeys.builder(keyStore).auditSink(audit).maxLiveKeys(s.maxApiKeys).build();
         // Login budgets in the limiter's store: with --jdbc-url shared by every instance.
         LoginThrottle.Builder throttleBuilder = LoginThrottle.builder().auditSink(audit);
@@ -266,6 +287,8 @@ final class DemoService implements AutoCloseable {
             return t;
         });
         ensureAdmin(s, out);
+        // Every instance may check: one key is added per period between them, also across restarts.
+        this.keyRotation = s.tokenKeyRotation == null ? null : keys.scheduleRotation(s.tokenKeyRotation, delays);
 
         new dev.infrakit.credentials.CredentialMetrics(cached).bindTo(metrics);
         new dev.infrakit.audit.AuditMetrics(auditStats).bindTo(metrics);
@@ -341,6 +364,10 @@ final class DemoService implements AutoCloseable {
         try {
             this.server = HttpServer.create(new InetSocketAddress(s.port), 0);
         } catch (BindException e) {
+            if (keyRotation != null) {
+                keyRotation.cancel();
+            }
+            delays.shutdownNow();
             close(raw, audit);
             if (pool != null) {
                 pool.close();
@@ -366,6 +393,8 @@ final class DemoService implements AutoCloseable {
         metricsContext.getFilters().add(headers);
         // The admin page's static files are public: no auth or rate limit, like /health.
         server.createContext("/admin", new AdminAssets()).getFilters().add(headers);
+        // The public keys verifying our tokens, for any JWT library (public, like /health).
+        server.createContext("/.well-known/jwks.json", this::jwks).getFilters().add(headers);
         HttpContext api = server.createContext("/api", this::api);
         api.getFilters().add(new HttpMetricsFilter(metrics));
         api.getFilters().add(headers);
@@ -482,6 +511,12 @@ final class DemoService implements AutoCloseable {
                 } else if (UNLOCK.matcher(path).matches() && method.equals("POST")) {
                     role(principal, "admin");
                     unlock(exchange, principal, UNLOCK.matcher(path));
+                } else if (path.equals("/api/v1/auth/logout") && method.equals("POST")) {
+                    role(principal, "user", "admin");
+                    logout(exchange, principal);
+                } else if (USER_PATH.matcher(path).matches()) {
+                    role(principal, "user", "admin");
+                    user(exchange, principal, method, USER_PATH.matcher(path));
                 } else if (path.equals("/api/v1/apikeys") && method.equals("POST")) {
                     role(principal, "user", "admin");
                     NewApiKey key = apiKeys.create(caller(principal, exchange), "demo", Duration.ofDays(90));
@@ -563,12 +598,28 @@ final class DemoService implements AutoCloseable {
                 auditUnavailable(exchange, method, path, e);
             } catch (IllegalArgumentException e) {
                 Problem.of(400, "Bad Request", e.getMessage()).send(exchange);
+            } catch (dev.infrakit.credentials.CredentialException e) {
+                if (e.getClass() != dev.infrakit.credentials.CredentialException.class) {
+                    internalError(exchange, method, path, e); // an integrity failure or a conflict is not "try later"
+                    return;
+                }
+                // The store did not answer (the database is down): nothing was done; not the client's fault.
+                org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("{} {} failed: {}", printable(method, 32),
+                        printable(path, 200), e.getMessage());
+                exchange.getResponseHeaders().set("Retry-After", AUDIT_RETRY_AFTER_SECONDS);
+                Problem.of(503, "Service Unavailable", "The credential store cannot be reached now; try again later.")
+                        .send(exchange);
             } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(DemoService.class).error("{} {} failed", printable(method, 32),
-                        printable(path, 200), e);
-                Problem.of(500, "Internal Server Error", "The request failed; see the server log.").send(exchange);
+                internalError(exchange, method, path, e);
             }
         }
+    }
+
+    private static void internalError(HttpExchange exchange, String method, String path, RuntimeException e)
+            throws IOException {
+        org.slf4j.LoggerFactory.getLogger(DemoService.class).error("{} {} failed", printable(method, 32),
+                printable(path, 200), e);
+        Problem.of(500, "Internal Server Error", "The request failed; see the server log.").send(exchange);
     }
 
     private static void auditUnavailable(HttpExchange exchange, String method, String path, AuditException e)
@@ -638,8 +689,7 @@ final class DemoService implements AutoCloseable {
      */
     private void denied(HttpExchange exchange, Principal principal, String why) {
         audit.record(AuditEvent.builder(AuditEvent.Category.SECURITY, "auth.denied")
-                .actor(Actor.user(principal.subject()).fromClient(clientAddress(exchange),
-                        exchange.getRequestHeaders().getFirst("User-Agent")))
+                .actor(actor(principal, exchange))
                 .action(exchange.getRequestMethod().length() <= 32 ? exchange.getRequestMethod().toLowerCase(
                         java.util.Locale.ROOT) : "request")
                 .resource(Resource.of("endpoint", dev.infrakit.core.http.ClientText.truncate(
@@ -665,9 +715,7 @@ final class DemoService implements AutoCloseable {
     }
 
     private <T> T acting(Principal principal, HttpExchange exchange, java.util.function.Supplier<T> body) {
-        String ip = clientAddress(exchange);
-        AuditedCredentialStore.Scope scope = AuditedCredentialStore.actingAs(Actor.user(principal.subject())
-                .fromClient(ip, exchange.getRequestHeaders().getFirst("User-Agent")));
+        AuditedCredentialStore.Scope scope = AuditedCredentialStore.actingAs(actor(principal, exchange));
         try {
             return body.get();
         } finally {
@@ -703,38 +751,96 @@ final class DemoService implements AutoCloseable {
         JsonNode body = body(exchange);
         String username = text(body, "username");
         char[] password = text(body, "password").toCharArray();
-        AuthResult result = throttle.attempt(username, clients.resolve(exchange), () -> {
-            String role = null;
-            String hash = null;
-            if (USER.matcher(username).matches()) {
-                java.util.Optional<Secret> user = raw.find("users/" + username);
-                if (user.isPresent()) {
-                    hash = user.get().value().field("hash").orElse(null);
-                    role = user.get().value().field("role").orElse("user");
-                }
-            }
-            // An unknown user costs the same hash as a known one.
-            boolean ok = hasher.verify(password, hash != null ? hash : DUMMY_HASH.get()) && hash != null;
-            return ok ? AuthResult.success(new Principal(username, Set.of(role), Principal.Method.PASSWORD, null, null,
-                    Map.of())) : AuthResult.failure(AuthResult.Failure.BAD_CREDENTIALS, "wrong user name or password");
-        });
+        // The epoch first, the password after: a login racing a password change or a deletion that
+        // passed with the old state carries an epoch that change's revocation ends.
+        Map<String, Object> claims = new HashMap<>(USER.matcher(username).matches() ? revocations.claims(username)
+                : Map.of());
+        Upgrade[] upgraded = new Upgrade[1];
+        AuthResult result = throttle.attempt(username, clients.resolve(exchange), () -> checkPassword(username,
+                password, upgraded));
         java.util.Arrays.fill(password, '\0');
-        if (!result.ok()) {
-            AuthResult.Failure failure = result.failure().orElseThrow();
-            if (failure == AuthResult.Failure.LOCKED || failure == AuthResult.Failure.THROTTLED) {
-                long seconds = Math.max(1, (result.retryAfter().orElse(Duration.ofSeconds(1)).toMillis() + 999) / 1000);
-                exchange.getResponseHeaders().set("Retry-After", Long.toString(seconds));
-                throw new HttpError(429, "Too Many Requests", failure == AuthResult.Failure.LOCKED
-                        ? "Too many failed logins for this user from your network; try again in " + seconds + " s."
-                        : "Too many login attempts from your network; try again in " + seconds + " s.");
-            }
-            throw new HttpError(401, "Unauthorized", "Wrong user name or password.");
-        }
+        refuseFailedLogin(exchange, result, "Wrong user name or password.", 401);
         Principal p = result.principal();
+        if (upgraded[0] != null) {
+            upgradeHash(exchange, p, upgraded[0]);
+        }
         // amr ["pwd"]: this token comes from an interactive login, so it may create API keys.
-        String token = issuer.issue(p.subject(), p.roles(), p.authenticationClaims(), settings.tokenTtl);
+        claims.putAll(p.authenticationClaims());
+        String token = issuer.issue(p.subject(), p.roles(), claims, settings.tokenTtl);
         json(exchange, 200, JSON.createObjectNode().put("accessToken", token).put("tokenType", "Bearer")
                 .put("expiresIn", settings.tokenTtl.toSeconds()));
+    }
+
+    /** The user's password checked (an unknown user costs the same hash as a known one). */
+    private AuthResult checkPassword(String username, char[] password) {
+        return checkPassword(username, password, new Upgrade[1]);
+    }
+
+    /**
+     * The user's password checked; when it matches a hash made with fewer iterations than
+     * configured, {@code upgraded[0]} receives the new hash to store.
+     */
+    private AuthResult checkPassword(String username, char[] password, Upgrade[] upgraded) {
+        String role = null;
+        String hash = null;
+        int version = 0;
+        if (USER.matcher(username).matches()) {
+            java.util.Optional<Secret> user = raw.find(userRecord(username));
+            if (user.isPresent()) {
+                hash = user.get().value().field("hash").orElse(null);
+                role = user.get().value().field("role").orElse("user");
+                version = user.get().version();
+            }
+        }
+        PasswordHasher.Verification checked = hasher.verifyAndUpgrade(password, hash != null ? hash : DUMMY_HASH.get());
+        if (!checked.verified() || hash == null) {
+            return AuthResult.failure(AuthResult.Failure.BAD_CREDENTIALS, "wrong user name or password");
+        }
+        if (checked.upgradedHash().isPresent()) {
+            upgraded[0] = new Upgrade(version, role, checked.upgradedHash().get());
+        }
+        return AuthResult.success(new Principal(username, Set.of(role), Principal.Method.PASSWORD, null, null, Map.of()));
+    }
+
+    /** A stronger hash of a password that just matched, for the user record's {@code version}. */
+    private record Upgrade(int version, String role, String hash) {
+        @Override
+        public String toString() {
+            return "Upgrade[" + version + "]"; // never the hash
+        }
+    }
+
+    /** A refused password: 429 with Retry-After while locked or throttled, else {@code status} with {@code wrong}. */
+    private static void refuseFailedLogin(HttpExchange exchange, AuthResult result, String wrong, int status) {
+        if (result.ok()) {
+            return;
+        }
+        AuthResult.Failure failure = result.failure().orElseThrow();
+        if (failure == AuthResult.Failure.LOCKED || failure == AuthResult.Failure.THROTTLED) {
+            long seconds = Math.max(1, (result.retryAfter().orElse(Duration.ofSeconds(1)).toMillis() + 999) / 1000);
+            exchange.getResponseHeaders().set("Retry-After", Long.toString(seconds));
+            throw new HttpError(429, "Too Many Requests", failure == AuthResult.Failure.LOCKED
+                    ? "Too many failed logins for this user from your network; try again in " + seconds + " s."
+                    : "Too many login attempts from your network; try again in " + seconds + " s.");
+        }
+        throw new HttpError(status, status == 401 ? "Unauthorized" : "Forbidden", wrong);
+    }
+
+    /**
+     * Stores the stronger hash made at login (audited {@code user.password-rehashed}); if the
+     * record changed meanwhile (a password change) or the trail refuses, the old hash stays and
+     * the next login tries again: the login itself succeeds either way.
+     */
+    private void upgradeHash(HttpExchange exchange, Principal user, Upgrade upgrade) {
+        try {
+            audited(() -> event("user.password-rehashed", "rehash", user, exchange, user.subject())
+                    .detail("iterations", hasher.iterations()), user.subject(), () -> raw.put(userRecord(user.subject()),
+                    SecretValue.ofFields(Map.of("hash", upgrade.hash(), "role", upgrade.role())),
+                    WriteCondition.ifVersion(upgrade.version())));
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("The password hash of {} was not upgraded: {}",
+                    user.subject(), e.getClass().getSimpleName());
+        }
     }
 
     private final java.util.function.Supplier<String> DUMMY_HASH = new java.util.function.Supplier<>() {
@@ -754,74 +860,257 @@ final class DemoService implements AutoCloseable {
         String username = text(body, "username");
         String password = text(body, "password");
         String role = body.hasNonNull("role") ? body.get("role").asText() : "user";
-        if (!USER.matcher(username).matches()) {
-            throw new HttpError(400, "Bad Request", "A user name is 3 to 64 of a-z, 0-9, . _ -, starting with a letter.");
-        }
+        requireUserName(username);
         if (!role.equals("user") && !role.equals("admin")) {
             throw new HttpError(400, "Bad Request", "role is user or admin.");
         }
+        requirePasswordRule(password);
+        // Recorded before the account exists (refused: 503, no account), its outcome after.
+        audited(() -> event("user.created", "create", admin, exchange, username).detail("role", role), username, () -> {
+            try {
+                return raw.put(userRecord(username), SecretValue.ofFields(Map.of("hash",
+                        hasher.hash(password.toCharArray()), "role", role)), WriteCondition.createOnly());
+            } catch (VersionConflictException e) {
+                throw new HttpError(409, "Conflict", "The user " + username + " exists.");
+            }
+        });
+        json(exchange, 201, JSON.createObjectNode().put("username", username).put("role", role));
+    }
+
+    private static String userRecord(String username) {
+        return "users/" + username;
+    }
+
+    private static void requireUserName(String username) {
+        if (!USER.matcher(username).matches()) {
+            throw new HttpError(400, "Bad Request", "A user name is 3 to 64 of a-z, 0-9, . _ -, starting with a letter.");
+        }
+    }
+
+    private static void requirePasswordRule(String password) {
         if (password.length() < MIN_PASSWORD_LENGTH || password.length() > PasswordHasher.MAX_PASSWORD_LENGTH) {
             throw new HttpError(400, "Bad Request", PASSWORD_RULE);
         }
-        java.util.function.Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN,
-                "user.created").actor(Actor.user(admin.subject())).action("create")
-                .resource(Resource.of("user", username)).detail("role", role);
-        // Recorded before the account exists (refused: 503, no account), its outcome after.
+    }
+
+    /** Who acts: the authenticated user, from the client's address, with its user agent. */
+    private Actor actor(Principal principal, HttpExchange exchange) {
+        return Actor.user(principal.subject()).fromClient(clientAddress(exchange),
+                exchange.getRequestHeaders().getFirst("User-Agent"));
+    }
+
+    /** An ADMIN event of {@code type} by {@code principal} on the user {@code username}. */
+    private AuditEvent.Builder event(String type, String action, Principal principal, HttpExchange exchange,
+            String username) {
+        return AuditEvent.builder(AuditEvent.Category.ADMIN, type).actor(actor(principal, exchange)).action(action)
+                .resource(Resource.of("user", username));
+    }
+
+    /**
+     * Makes a change as the audit trail sees it: {@code event} recorded PENDING first (refused: the
+     * AuditException is answered 503 and nothing changes), then the change, then its outcome:
+     * SUCCESS, or FAILURE with the reason when the change throws (rethrown). A change whose outcome
+     * cannot be recorded stands (its PENDING event is in the trail): logged, answered as done.
+     */
+    private <T> T audited(java.util.function.Supplier<AuditEvent.Builder> event, String target,
+            java.util.function.Supplier<T> change) {
         AuditEvent pending = event.get().outcome(AuditEvent.Outcome.PENDING).build();
         audit.record(pending);
+        T result;
         try {
-            raw.put("users/" + username, SecretValue.ofFields(Map.of("hash", hasher.hash(password.toCharArray()),
-                    "role", role)), WriteCondition.createOnly());
-        } catch (VersionConflictException e) {
-            audit.record(event.get().follows(pending).outcome(AuditEvent.Outcome.FAILURE)
-                    .severity(AuditEvent.Severity.WARN).reason("the user exists").build());
-            throw new HttpError(409, "Conflict", "The user " + username + " exists.");
+            result = change.get();
+        } catch (RuntimeException e) {
+            try {
+                audit.record(event.get().follows(pending).outcome(AuditEvent.Outcome.FAILURE)
+                        .severity(AuditEvent.Severity.WARN).reason(e instanceof HttpError ? e.getMessage()
+                                : e.getClass().getSimpleName()).build());
+            } catch (AuditException notRecorded) {
+                e.addSuppressed(notRecorded);
+            }
+            throw e;
         }
         try {
             audit.record(event.get().follows(pending).build());
         } catch (AuditException e) {
-            tookEffect(new OutcomeNotRecordedException("user.created", username, java.util.OptionalInt.empty(), e));
+            tookEffect(new OutcomeNotRecordedException(pending.type(), target, java.util.OptionalInt.empty(), e));
         }
-        json(exchange, 201, JSON.createObjectNode().put("username", username).put("role", role));
+        return result;
     }
 
     /** Lifts a user's login lock for one network (and the user's delays); audited like every admin change. */
     private void unlock(HttpExchange exchange, Principal admin, Matcher m) throws IOException {
         m.matches();
         String username = URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
-        if (!USER.matcher(username).matches()) {
-            throw new HttpError(400, "Bad Request", "A user name is 3 to 64 of a-z, 0-9, . _ -, starting with a letter.");
-        }
+        requireUserName(username);
         ClientAddress network;
         try {
             network = clients.parse(text(body(exchange), "address"));
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, "Bad Request", "address: " + e.getMessage());
         }
-        if (raw.find("users/" + username).isEmpty()) {
+        if (raw.find(userRecord(username)).isEmpty()) {
             throw new HttpError(404, "Not Found", "No user " + username + ".");
         }
-        java.util.function.Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN,
-                "user.unlocked").actor(Actor.user(admin.subject()).from(clientAddress(exchange), null)).action("unlock")
-                .resource(Resource.of("user", username)).detail("network", network.budgetKey());
         // Recorded before the lock is lifted (refused: 503, still locked), its outcome after.
-        AuditEvent pending = event.get().outcome(AuditEvent.Outcome.PENDING).build();
-        audit.record(pending);
-        try {
-            throttle.unlock(username, network);
-        } catch (dev.infrakit.ratelimit.RateLimitException e) {
-            audit.record(event.get().follows(pending).outcome(AuditEvent.Outcome.FAILURE)
-                    .severity(AuditEvent.Severity.WARN).reason("the rate-limit store is unavailable").build());
-            exchange.getResponseHeaders().set("Retry-After", AUDIT_RETRY_AFTER_SECONDS);
-            throw new HttpError(503, "Service Unavailable", "The login counters cannot be reached now; nothing was "
-                    + "changed; try again later.");
-        }
-        try {
-            audit.record(event.get().follows(pending).build());
-        } catch (AuditException e) {
-            tookEffect(new OutcomeNotRecordedException("user.unlocked", username, java.util.OptionalInt.empty(), e));
-        }
+        audited(() -> event("user.unlocked", "unlock", admin, exchange, username).detail("network", network.budgetKey()),
+                username, () -> {
+                    try {
+                        throttle.unlock(username, network);
+                    } catch (dev.infrakit.ratelimit.RateLimitException e) {
+                        exchange.getResponseHeaders().set("Retry-After", AUDIT_RETRY_AFTER_SECONDS);
+                        throw new HttpError(503, "Service Unavailable", "The login counters cannot be reached now; "
+                                + "nothing was changed; try again later.");
+                    }
+                    return null;
+                });
         json(exchange, 200, JSON.createObjectNode().put("username", username).put("network", network.budgetKey()));
+    }
+
+    /** Ends the session of the token this request carries: it is refused everywhere within 1 s. */
+    private void logout(HttpExchange exchange, Principal principal) throws IOException {
+        if (principal.method() != Principal.Method.JWT) {
+            throw new HttpError(400, "Bad Request", "Logout ends the session of a bearer token; an API key is revoked "
+                    + "with DELETE /api/v1/apikeys/{id}.");
+        }
+        audited(() -> event("token.revoked", "revoke", principal, exchange, principal.subject())
+                .detail("jti", principal.credentialId().orElse("")), principal.subject(), () -> {
+                    revocations.revoke(principal);
+                    return null;
+                });
+        empty(exchange, 204);
+    }
+
+    /**
+     * {@code DELETE /api/v1/users/{name}} (admin, not oneself), {@code PUT …/password} (oneself with
+     * the current password, or an admin for another user), {@code DELETE …/tokens} (oneself or an
+     * admin): each audited with the acting user and address, and each ending the user's tokens.
+     */
+    private void user(HttpExchange exchange, Principal principal, String method, Matcher m) throws IOException {
+        m.matches();
+        String username = URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
+        String sub = m.group(2);
+        requireUserName(username);
+        boolean self = principal.subject().equals(username) && principal.method() != Principal.Method.API_KEY;
+        boolean admin = principal.hasRole("admin");
+        if (sub == null && method.equals("DELETE")) {
+            role(principal, "admin");
+            if (principal.subject().equals(username)) {
+                throw new HttpError(409, "Conflict", "An admin cannot delete their own account.");
+            }
+            deleteUser(exchange, principal, username);
+        } else if ("/password".equals(sub) && method.equals("PUT")) {
+            if (!self && !admin) {
+                throw new HttpError(403, "Forbidden", "Only the user or an admin changes a password.");
+            }
+            changePassword(exchange, principal, username, self);
+        } else if ("/tokens".equals(sub) && method.equals("DELETE")) {
+            if (!self && !admin) {
+                throw new HttpError(403, "Forbidden", "Only the user or an admin revokes a user's tokens.");
+            }
+            long epoch = audited(() -> event("user.tokens-revoked", "revoke", principal, exchange, username),
+                    username, () -> revocations.revokeAll(username));
+            json(exchange, 200, JSON.createObjectNode().put("username", username).put("epoch", epoch));
+        } else {
+            throw new HttpError(405, "Method Not Allowed", printable(method, 32) + " is not allowed here.");
+        }
+    }
+
+    /**
+     * Deletes the account, then revokes its tokens and API keys (in that order: a login racing the
+     * deletion reads the new epoch only after the account is gone, so it cannot get a live token).
+     */
+    private void deleteUser(HttpExchange exchange, Principal admin, String username) throws IOException {
+        if (raw.find(userRecord(username)).isEmpty()) {
+            throw new HttpError(404, "Not Found", "No user " + username + ".");
+        }
+        int[] keys = {0};
+        audited(() -> event("user.deleted", "delete", admin, exchange, username).detail("keys_revoked", keys[0]),
+                username, () -> {
+                    raw.deleteAll(userRecord(username));
+                    revocations.revokeAll(username);
+                    for (dev.infrakit.credentials.auth.ApiKeyRecord r : apiKeys.list(username)) {
+                        if (!r.isRevoked()) {
+                            try {
+                                apiKeys.revoke(caller(admin, exchange), r.keyId());
+                            } catch (OutcomeNotRecordedException e) {
+                                tookEffect(e);
+                            }
+                            keys[0]++;
+                        }
+                    }
+                    return null;
+                });
+        empty(exchange, 204);
+    }
+
+    /**
+     * Writes the new hash, then revokes every token of the user (in that order: a login racing the
+     * change reads the epoch before the hash, so one that passed with the old password carries an
+     * epoch the revocation ends). The caller's own token ends too: log in again.
+     */
+    private void changePassword(HttpExchange exchange, Principal principal, String username, boolean self)
+            throws IOException {
+        JsonNode body = body(exchange);
+        String next = text(body, "newPassword");
+        requirePasswordRule(next);
+        if (self) {
+            // The current password, through the login throttle: a stolen token is no password oracle.
+            char[] current = text(body, "currentPassword").toCharArray();
+            AuthResult checked = throttle.attempt(username, clients.resolve(exchange), () -> checkPassword(username,
+                    current));
+            java.util.Arrays.fill(current, '\0');
+            refuseFailedLogin(exchange, checked, "The current password is wrong.", 403);
+        }
+        Secret user = raw.find(userRecord(username)).orElseThrow(() -> new HttpError(404, "Not Found", "No user "
+                + username + "."));
+        String role = user.value().field("role").orElse("user");
+        audited(() -> event("user.password-changed", "change-password", principal, exchange, username)
+                .detail("by", self ? "self" : "admin"), username, () -> {
+                    try {
+                        raw.put(userRecord(username), SecretValue.ofFields(Map.of("hash", hasher.hash(next.toCharArray()),
+                                "role", role)), WriteCondition.ifVersion(user.version()));
+                    } catch (VersionConflictException e) {
+                        throw new HttpError(409, "Conflict", "The user " + username + " changed meanwhile; try again.");
+                    }
+                    return revocations.revokeAll(username);
+                });
+        empty(exchange, 204);
+    }
+
+    /** The public keys that verify this service's tokens (current, next and those still needed). */
+    private void jwks(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            try {
+                jwksDocument(exchange);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(DemoService.class).error("GET /.well-known/jwks.json failed", e);
+                exchange.getResponseHeaders().set("Retry-After", AUDIT_RETRY_AFTER_SECONDS);
+                Problem.of(503, "Service Unavailable", "The keys cannot be read now; try again later.").send(exchange);
+            }
+        }
+    }
+
+    private void jwksDocument(HttpExchange exchange) throws IOException {
+        String method = exchange.getRequestMethod();
+        if (!exchange.getRequestURI().getPath().equals("/.well-known/jwks.json")) {
+            Problem.of(404, "Not Found", "No such document.").send(exchange);
+            return;
+        }
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+            Problem.of(405, "Method Not Allowed", printable(method, 32) + " is not allowed here.").send(exchange);
+            return;
+        }
+        byte[] body = tokenKeys.jwks().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/jwk-set+json");
+        exchange.getResponseHeaders().set("Cache-Control", "public, max-age=" + JWKS_MAX_AGE.toSeconds());
+        if (method.equals("HEAD")) {
+            exchange.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+            exchange.sendResponseHeaders(200, -1);
+        } else {
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+        }
     }
 
     private void credential(HttpExchange exchange, Principal principal, String method, Matcher m) throws IOException {
@@ -1040,6 +1329,9 @@ final class DemoService implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (keyRotation != null) {
+            keyRotation.cancel();
         }
         delays.shutdownNow();
         close(raw, audit);

@@ -15,7 +15,10 @@ final class ServeCommand {
             "        [--rate-anonymous 20/15m]",
             "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--max-body 65536] [--token-ttl 15m]",
             "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy] [--ipv6-prefix 64]",
-            "        [--max-api-keys 10]",
+            "        [--max-api-keys 10] [--token-key-rotation 30d|off] [--token-key-grace 10m]",
+            "        (token signing keys: a new key every --token-key-rotation, published at",
+            "         /.well-known/jwks.json --token-key-grace before it signs; old keys stay published",
+            "         while tokens they signed live)",
             "        [--alert-webhook URL]",
             "        [--jdbc-url URL [--backup-repo DIR [--backup-every 1h] [--backup-retention daily=7,weekly=4,...]]]",
             "        (backups are never deleted unless --backup-retention is given: GFS counts daily=N, weekly=N,",
@@ -39,7 +42,7 @@ final class ServeCommand {
                 "rate-admin", "drain", "max-body", "password-iterations", "token-ttl", "slowdown-after", "slowdown-step", "slowdown-max",
                 "max-api-keys", "alert-webhook", "jdbc-url", "backup-repo", "backup-every", "backup-retention",
                 "audit-checkpoint-key",
-                "audit-checkpoints", "ipv6-prefix"), Set.of("trust-proxy"), env);
+                "audit-checkpoints", "ipv6-prefix", "token-key-rotation", "token-key-grace"), Set.of("trust-proxy"), env);
         DemoService.Settings s = new DemoService.Settings();
         s.port = a.intValue("port", 8080);
         if (s.port < 0 || s.port > 65535) {
@@ -59,6 +62,21 @@ final class ServeCommand {
         s.tokenTtl = duration(a, "token-ttl", s.tokenTtl);
         if (s.tokenTtl.compareTo(Duration.ofMinutes(1)) < 0 || s.tokenTtl.compareTo(Duration.ofHours(24)) > 0) {
             throw new Args.UsageException("--token-ttl is 1m to 24h, got " + a.get("token-ttl").orElse(""));
+        }
+        s.tokenKeyGrace = duration(a, "token-key-grace", s.tokenKeyGrace);
+        if (!s.tokenKeyGrace.isZero() && s.tokenKeyGrace.compareTo(DemoService.TOKEN_KEY_REFRESH) <= 0) {
+            throw new Args.UsageException("--token-key-grace is 0s (one instance only) or longer than "
+                    + DemoService.TOKEN_KEY_REFRESH.toSeconds() + "s (every instance reads a new key before it signs)");
+        }
+        if (a.get("token-key-rotation").filter("off"::equals).isPresent()) {
+            s.tokenKeyRotation = null;
+        } else {
+            s.tokenKeyRotation = duration(a, "token-key-rotation", s.tokenKeyRotation);
+            if (s.tokenKeyRotation.compareTo(s.tokenKeyGrace) <= 0 || s.tokenKeyRotation.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new Args.UsageException("--token-key-rotation is off or a period longer than --token-key-grace ("
+                        + s.tokenKeyGrace.toSeconds() + "s) and at least 1s, got "
+                        + a.get("token-key-rotation").orElse(""));
+            }
         }
         s.trustProxy = a.flag("trust-proxy");
         s.ipv6Prefix = a.intValue("ipv6-prefix", s.ipv6Prefix);

@@ -106,6 +106,40 @@ class DemoServicePostgresIT {
     }
 
     /**
+     * Issue "accounts" item 5: revocations are honoured within 1 s or not at all. While the database
+     * is down a token cannot be checked against them, so it is refused with 503 and Retry-After (not
+     * let through on an old list, not a 401 that would send the client to log in), and accepted
+     * again once the database is back.
+     */
+    @Test
+    void whileRevocationsCannotBeReadTokensAreRefusedWith503(@TempDir Path data) throws Exception {
+        DemoService service = start(data);
+        try {
+            String admin = DemoHttp.login(service.port(), "admin", "admin-password-42");
+            assertEquals(200, call(service, "GET", "/api/v1/credentials", admin, null).statusCode());
+            server.stop();
+            try {
+                Thread.sleep(1100); // the list read before the stop is now older than 1 s
+                HttpResponse<String> r = call(service, "GET", "/api/v1/credentials", admin, null);
+                assertEquals(503, r.statusCode(), r.body());
+                assertTrue(r.headers().firstValue("Retry-After").isPresent(), r.headers().toString());
+                assertTrue(r.body().contains("cannot be checked"), r.body());
+            } finally {
+                server.start();
+            }
+            long back = System.nanoTime() + 20_000_000_000L;
+            int status = 0;
+            while (System.nanoTime() < back && status != 200) {
+                status = call(service, "GET", "/api/v1/credentials", admin, null).statusCode();
+                Thread.sleep(200);
+            }
+            assertEquals(200, status, "accepted again once the database is back");
+        } finally {
+            service.close();
+        }
+    }
+
+    /**
      * Nine scheduled backups over three days (every 6 h from 2026-03-01T00:30Z, a Sunday, ISO week 9;
      * then 03-02 and 03-03, week 10), run by the service's own schedule on a scheduler the test drives.
      * Returns the start times of the backups left in the repository, oldest first.

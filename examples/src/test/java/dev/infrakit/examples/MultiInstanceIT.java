@@ -40,7 +40,9 @@ class MultiInstanceIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int USER_LIMIT = 25;
     private static EphemeralPostgres server;
-    private static TestDatabase db;
+    private static int databases;
+    /** Each test its own database (and master key): instances start on an empty one. */
+    private TestDatabase db;
     private final List<DemoService> instances = new ArrayList<>();
     @TempDir
     Path dir;
@@ -49,7 +51,6 @@ class MultiInstanceIT {
     @BeforeAll
     static void startServer() {
         server = EphemeralPostgres.builder().start();
-        db = server.createDatabase("multi");
     }
 
     @AfterAll
@@ -59,12 +60,13 @@ class MultiInstanceIT {
         }
     }
 
-    private static String url() {
+    private String url() {
         return DemoHttp.jdbcUrl(server, db.name());
     }
 
     @BeforeEach
     void startInstances() throws Exception {
+        db = server.createDatabase("multi" + ++databases);
         keyFile = dir.resolve("master.key");
         MasterKey.generateToFile(keyFile);
         // All three start at once on the empty database, as replicas of a deployment do: schema creation,
@@ -182,5 +184,80 @@ class MultiInstanceIT {
         assertTrue(m.matches(), printed);
         assertTrue(Integer.parseInt(m.group(1)) >= 40, "every credential read, write, login and denial: " + printed);
         assertTrue(Integer.parseInt(m.group(2)) >= 3, "each instance writes its own chain: " + printed);
+    }
+
+    /**
+     * Issue "accounts" item 5: a logout, a password change, a revocation of every token and a
+     * deleted user, each made through one instance, are honoured by the two others one second
+     * after the answer (the promise: every instance within 1 s); each audited with actor and address.
+     */
+    @Test
+    void accountChangesThroughOneInstanceAreHonouredByEveryInstanceWithinOneSecond() throws Exception {
+        DemoService one = instances.get(0);
+        DemoService two = instances.get(1);
+        DemoService three = instances.get(2);
+        String admin = login(one, "admin", "admin-password-42");
+        for (String user : List.of("lena", "mark", "nina", "otto")) {
+            assertEquals(201, call(one, "POST", "/api/v1/users", admin, "{\"username\":\"" + user
+                    + "\",\"password\":\"" + user + "-password-1\"}").statusCode());
+        }
+
+        // Logout on one: that token is refused by two and three a second later; the user's other token lives.
+        String lena = login(two, "lena", "lena-password-1");
+        String lenaOther = login(three, "lena", "lena-password-1");
+        assertEquals(200, call(two, "GET", "/api/v1/credentials", lena, null).statusCode()); // two has read the list
+        assertEquals(204, call(one, "POST", "/api/v1/auth/logout", lena, null).statusCode());
+        Thread.sleep(1000);
+        assertEquals(401, call(two, "GET", "/api/v1/credentials", lena, null).statusCode());
+        assertEquals(401, call(three, "GET", "/api/v1/credentials", lena, null).statusCode());
+        assertEquals(200, call(two, "GET", "/api/v1/credentials", lenaOther, null).statusCode());
+
+        // A password change on two: old tokens refused everywhere, the old password at once, the new one works.
+        String mark = login(one, "mark", "mark-password-1");
+        assertEquals(200, call(three, "GET", "/api/v1/credentials", mark, null).statusCode());
+        assertEquals(204, call(two, "PUT", "/api/v1/users/mark/password", mark,
+                "{\"currentPassword\":\"mark-password-1\",\"newPassword\":\"mark-password-2\"}").statusCode());
+        assertEquals(401, call(three, "POST", "/api/v1/auth/login", null,
+                "{\"username\":\"mark\",\"password\":\"mark-password-1\"}").statusCode());
+        String markAgain = login(three, "mark", "mark-password-2");
+        Thread.sleep(1000);
+        assertEquals(401, call(one, "GET", "/api/v1/credentials", mark, null).statusCode());
+        assertEquals(401, call(three, "GET", "/api/v1/credentials", mark, null).statusCode());
+        assertEquals(200, call(one, "GET", "/api/v1/credentials", markAgain, null).statusCode());
+
+        // Every token of a user, revoked by an admin on three.
+        String nina = login(one, "nina", "nina-password-1");
+        assertEquals(200, call(two, "GET", "/api/v1/credentials", nina, null).statusCode());
+        assertEquals(200, call(three, "DELETE", "/api/v1/users/nina/tokens", admin, null).statusCode());
+        Thread.sleep(1000);
+        assertEquals(401, call(one, "GET", "/api/v1/credentials", nina, null).statusCode());
+        assertEquals(401, call(two, "GET", "/api/v1/credentials", nina, null).statusCode());
+
+        // A user deleted on one: API key refused by the others at once, tokens within a second.
+        String otto = login(two, "otto", "otto-password-1");
+        HttpResponse<String> created = call(two, "POST", "/api/v1/apikeys", otto, null);
+        assertEquals(201, created.statusCode(), created.body());
+        String key = JSON.readTree(created.body()).get("key").asText();
+        assertEquals(200, call(three, "GET", "/api/v1/credentials", key, null).statusCode());
+        assertEquals(204, call(one, "DELETE", "/api/v1/users/otto", admin, null).statusCode());
+        assertEquals(401, call(three, "GET", "/api/v1/credentials", key, null).statusCode());
+        Thread.sleep(1000);
+        assertEquals(401, call(two, "GET", "/api/v1/credentials", otto, null).statusCode());
+        assertEquals(401, call(three, "GET", "/api/v1/credentials", otto, null).statusCode());
+
+        // Each change is in the shared trail with who did it and from where.
+        for (String type : List.of("token.revoked", "user.password-changed", "user.tokens-revoked", "user.deleted")) {
+            HttpResponse<String> found = call(two, "GET", "/api/v1/audit?type=" + type, admin, null);
+            assertEquals(200, found.statusCode(), found.body());
+            boolean success = false;
+            for (com.fasterxml.jackson.databind.JsonNode e : JSON.readTree(found.body()).get("events")) {
+                if ("SUCCESS".equals(e.path("outcome").asText())) {
+                    success = true;
+                    assertEquals("127.0.0.1", e.path("actor").path("ip").asText(), e.toString());
+                    assertTrue(List.of("admin", "lena", "mark").contains(e.path("actor").path("id").asText()), e.toString());
+                }
+            }
+            assertTrue(success, type + ": " + found.body());
+        }
     }
 }
