@@ -30,9 +30,12 @@ import java.util.Objects;
  * an earlier moment. Protect the directory (owner-only, as the store creates it) and keep its
  * backups as carefully as the master key.
  *
- * <p>A store written by an earlier version (records without MACs, no manifest) is upgraded when it
- * is opened: its records are authenticated as they are found, and from then on an unauthenticated
- * record is refused. Every process using a store must run a version that knows the manifest.
+ * <p>A store written by an earlier version (records without MACs, no manifest) is refused unless
+ * opened once with {@link Builder#upgradeUnauthenticatedStore()}: it looks exactly like a store
+ * whose manifest was deleted and whose records were rewritten in the old format, so only the
+ * operator can say which it is. The upgrade authenticates the records as found; from then on an
+ * unauthenticated record is refused. Every process using a store must run a version that knows the
+ * manifest.
  *
  * <p>Writes are atomic and crash-safe: a file is replaced by writing a temporary file, syncing it,
  * renaming it over the old one and syncing the directory, so a crash leaves the old content or the
@@ -131,6 +134,7 @@ public final class FileCredentialStore extends ForwardingCredentialStore {
         private Clock clock = Clock.systemUTC();
         private int maxVersions = RecordStore.DEFAULT_MAX_VERSIONS;
         private boolean rebuildManifest;
+        private boolean upgrade;
 
         private Builder(Path location, boolean directory, KeyRing keyRing) {
             this.location = location;
@@ -163,7 +167,8 @@ public final class FileCredentialStore extends ForwardingCredentialStore {
          * each authentic record as current. Use it after the manifest was lost or replaced and the
          * store refuses to open, once the records are known to be current (for instance freshly
          * restored from a backup): a record rolled back before this is not detected afterwards.
-         * Records of another store are still refused.
+         * Records of another store are still refused, and old-format records too unless
+         * {@link #upgradeUnauthenticatedStore()} is also given. Remove it once the store is open.
          *
          * @throws IllegalStateException if already set
          */
@@ -176,20 +181,43 @@ public final class FileCredentialStore extends ForwardingCredentialStore {
         }
 
         /**
+         * Upgrade only: lets {@link #build()} open a store written by an Infrakit version without
+         * manifests (format 1 records, not authenticated, and no manifest), authenticating its
+         * records as they are now and writing a manifest. Without it such a store is refused,
+         * because someone who deleted the manifest and rewrote the records in the old format (to
+         * bring back a revoked key, say) would leave exactly that. Give it once, for the upgrade,
+         * having checked the files are yours; then remove it, or it re-opens that door. A store
+         * that already has a manifest is not affected: old-format records in it are refused.
+         *
+         * @throws IllegalStateException if already set
+         */
+        public Builder upgradeUnauthenticatedStore() {
+            if (upgrade) {
+                throw new IllegalStateException("upgradeUnauthenticatedStore() was already set");
+            }
+            this.upgrade = true;
+            return this;
+        }
+
+        /**
          * Opens the store: creates the directory, the lock file and the manifest if needed, deletes
          * temporary files a crashed writer left behind, finishes a write a crashed writer left half
-         * done, upgrades a store of the previous format (unauthenticated records) and checks that no
-         * record is newer than the manifest. Values are decrypted when used, not here.
+         * done, upgrades a store of the previous format if asked to, and checks that no record is
+         * newer than the manifest. Values are decrypted when used, not here.
          *
-         * @throws CredentialIntegrityException if the manifest is missing while the records are
-         *     authenticated, fails its check, or is older than a record (replaced by an older copy);
-         *     the message names the file and what to do
+         * @throws CredentialIntegrityException if the manifest is missing while the store holds
+         *     records (authenticated ones, or old-format ones without {@link
+         *     #upgradeUnauthenticatedStore()}), fails its check, or is older than a record (replaced
+         *     by an older copy); the message names the file and what to do
          * @throws CredentialException if the directory or the lock file cannot be created or used
          */
         public FileCredentialStore build() {
+            FileEngine.Recovery recovery = upgrade
+                    ? rebuildManifest ? FileEngine.Recovery.UPGRADE_AND_REBUILD : FileEngine.Recovery.UPGRADE
+                    : rebuildManifest ? FileEngine.Recovery.REBUILD : FileEngine.Recovery.NONE;
             return new FileCredentialStore(directory
-                    ? FileEngine.directory(location, keyRing, clock, maxVersions, rebuildManifest)
-                    : FileEngine.singleFile(location, keyRing, clock, maxVersions, rebuildManifest));
+                    ? FileEngine.directory(location, keyRing, clock, maxVersions, recovery)
+                    : FileEngine.singleFile(location, keyRing, clock, maxVersions, recovery));
         }
     }
 }

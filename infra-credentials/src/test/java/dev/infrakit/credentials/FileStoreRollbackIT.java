@@ -235,36 +235,42 @@ class FileStoreRollbackIT {
         }
     }
 
+    /** Rewrites {@code file} as an earlier version wrote it: format 1, no MAC, no write number. */
+    private static void downgrade(Path file) throws Exception {
+        ObjectNode r = (ObjectNode) JSON.readTree(file.toFile());
+        r.put("format", 1).remove(List.of("store", "seq", "macKey", "mac"));
+        Files.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(r));
+    }
+
     @Test
-    void anOldStoreIsUpgradedOnOpenAndAnOldFormatRecordPutBackIsRefused() throws Exception {
+    void anOldStoreIsUpgradedOnlyWhenAskedAndAnOldFormatRecordPutBackIsRefused() throws Exception {
         Path file;
-        byte[] legacyRevoked;
         try (FileCredentialStore store = store()) {
             store.put("apikeys/k", password(PASSWORD));
             store.setCustomMetadata("apikeys/k", Map.of("revoked", "yes"));
             store.put("apps/x", password("x"));
             file = fileOf(store, "apikeys/k");
         }
-        // What an earlier version wrote: format 1, no MAC, no write number, no manifest.
-        for (Path p : List.of(file, fileOf(dir, "apps/x"))) {
-            ObjectNode r = (ObjectNode) JSON.readTree(p.toFile());
-            r.put("format", 1).remove(List.of("store", "seq", "macKey", "mac"));
-            Files.write(p, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(r));
-        }
+        // What an earlier version wrote: format 1 records and no manifest.
+        downgrade(file);
+        downgrade(fileOf(dir, "apps/x"));
         Files.delete(dir.resolve(".manifest"));
         ObjectNode unrevoked = (ObjectNode) JSON.readTree(file.toFile());
         ((ObjectNode) unrevoked.get("custom")).remove("revoked");
-        legacyRevoked = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(unrevoked);
+        byte[] legacyUnrevoked = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(unrevoked);
 
-        try (FileCredentialStore upgraded = store()) {
+        // Not silently: the same files are what an attacker leaves after deleting the manifest.
+        assertIntegrity(this::store, "has no manifest " + dir.resolve(".manifest"), "unauthenticated records of the "
+                + "old format 1", "upgradeUnauthenticatedStore()", "restore the store from a backup");
+        try (FileCredentialStore upgraded = FileCredentialStore.directory(dir, KeyRing.of(key))
+                .upgradeUnauthenticatedStore().build()) {
             assertTrue(Files.exists(upgraded.manifestFile()), "a manifest was written");
             assertEquals(Map.of("revoked", "yes"), upgraded.metadata("apikeys/k").orElseThrow().custom());
             assertEquals(PASSWORD, upgraded.get("apikeys/k").value().password().orElseThrow());
             assertTrue(Files.readString(file).contains("\"format\" : 2"), "rewritten authenticated");
-            assertTrue(Files.readString(file).contains("\"mac\""));
 
-            // The attack the upgrade must not allow: the revocation removed by writing the old format back.
-            Files.write(file, legacyRevoked);
+            // The revocation removed by writing the record back in the old format: refused.
+            Files.write(file, legacyUnrevoked);
             assertIntegrity(() -> upgraded.metadata("apikeys/k"), "Credential 'apikeys/k' in " + file
                     + " is an unauthenticated record of the old format 1");
         }
@@ -272,6 +278,24 @@ class FileStoreRollbackIT {
             assertIntegrity(() -> reopened.metadata("apikeys/k"), "unauthenticated record of the old format 1");
             assertEquals("x", reopened.get("apps/x").value().password().orElseThrow());
         }
+    }
+
+    @Test
+    void deletingTheManifestAndDowngradingEveryRecordDoesNotUndoARevocation() throws Exception {
+        Path file;
+        try (FileCredentialStore store = store()) {
+            store.put("apikeys/k", password(PASSWORD));
+            file = fileOf(store, "apikeys/k");
+            store.setCustomMetadata("apikeys/k", Map.of("revoked", "yes"));
+        }
+        downgrade(file);
+        ObjectNode r = (ObjectNode) JSON.readTree(file.toFile());
+        ((ObjectNode) r.get("custom")).remove("revoked");
+        Files.write(file, JSON.writeValueAsBytes(r));
+        Files.delete(dir.resolve(".manifest"));
+        assertIntegrity(this::store, "has no manifest", "unauthenticated records of the old format 1");
+        assertIntegrity(() -> FileCredentialStore.directory(dir, KeyRing.of(key)).rebuildManifest().build(),
+                "Cannot rebuild the manifest", "is an unauthenticated record of the old format 1");
     }
 
     @Test

@@ -65,11 +65,13 @@ import java.util.regex.Pattern;
  *
  * <p>Opening the store (holding the lock) finishes a noted write, then checks that no record is newer
  * than the manifest, which catches a manifest replaced by an older copy whenever a record was written
- * since. A store of the previous format (records without MACs, no manifest) is upgraded on open: its
- * records are authenticated as they are found and a manifest is written; from then on an
- * unauthenticated record is refused, so nobody can bring back a record in the old format. A store
- * whose manifest is missing while its records are authenticated is refused (the manifest was
- * deleted) unless opened with {@code rebuildManifest}.
+ * since. A store of the previous format (records without MACs, no manifest) is upgraded on open only
+ * with the operator's consent ({@link Recovery#UPGRADE}): deleting the manifest and rewriting every
+ * record in the old format looks exactly like such a store, so an automatic upgrade would let anyone
+ * who can write the files undo changes. The upgrade authenticates the records as they are found and
+ * writes a manifest; from then on an unauthenticated record is refused. A store whose manifest is
+ * missing while its records are authenticated is refused (the manifest was deleted) unless opened
+ * with {@link Recovery#REBUILD}.
  *
  * <p>What this cannot see: the whole directory (manifest, records and lock file) put back as it was
  * at some earlier moment is a consistent older store. Only a copy of the write counter kept
@@ -105,11 +107,34 @@ public final class FileEngine extends RecordStore<String> {
     private volatile boolean closed;
     volatile StepHook afterStep = step -> { };
 
-    private FileEngine(Layout layout, KeyRing ring, Clock clock, int maxVersions, boolean rebuildManifest) {
+    /** How to open a store whose manifest is missing: what the operator has agreed to. */
+    public enum Recovery {
+        /** Neither: a store with records and no manifest is refused. */
+        NONE,
+        /** Upgrade a store of the previous format (unauthenticated records), trusting them as found. */
+        UPGRADE,
+        /** Make a new manifest from the authenticated records as found. */
+        REBUILD,
+        /** Both: a new manifest from whatever records there are, unauthenticated ones included. */
+        UPGRADE_AND_REBUILD;
+
+        boolean upgrade() {
+            return this == UPGRADE || this == UPGRADE_AND_REBUILD;
+        }
+
+        boolean rebuild() {
+            return this == REBUILD || this == UPGRADE_AND_REBUILD;
+        }
+    }
+
+    private final Recovery recovery;
+
+    private FileEngine(Layout layout, KeyRing ring, Clock clock, int maxVersions, Recovery recovery) {
         super(clock, maxVersions);
         this.layout = layout;
         this.cipher = new SecretCipher(Objects.requireNonNull(ring, "ring"));
         this.mac = new RecordMac(ring);
+        this.recovery = Objects.requireNonNull(recovery, "recovery");
         layout.mac = mac;
         Path directory = layout.directory();
         try {
@@ -136,7 +161,7 @@ public final class FileEngine extends RecordStore<String> {
                         }
                     }
                 }
-                return openManifest(rebuildManifest);
+                return openManifest(recovery.rebuild());
             });
         } catch (RuntimeException e) {
             mutex.release();
@@ -149,25 +174,24 @@ public final class FileEngine extends RecordStore<String> {
      * directory holds nothing else but the lock file and the manifest.
      */
     public static FileEngine directory(Path directory, KeyRing ring, Clock clock, int maxVersions) {
-        return directory(directory, ring, clock, maxVersions, false);
+        return directory(directory, ring, clock, maxVersions, Recovery.NONE);
     }
 
-    /** As {@link #directory(Path, KeyRing, Clock, int)}, rebuilding the manifest from the records if asked. */
-    public static FileEngine directory(Path directory, KeyRing ring, Clock clock, int maxVersions,
-            boolean rebuildManifest) {
+    /** As {@link #directory(Path, KeyRing, Clock, int)}, with what to do about a missing manifest. */
+    public static FileEngine directory(Path directory, KeyRing ring, Clock clock, int maxVersions, Recovery recovery) {
         return new FileEngine(new DirectoryLayout(directory.toAbsolutePath().normalize()), ring, clock, maxVersions,
-                rebuildManifest);
+                recovery);
     }
 
     /** Every credential in {@code file}; the lock file and the manifest sit next to it. */
     public static FileEngine singleFile(Path file, KeyRing ring, Clock clock, int maxVersions) {
-        return singleFile(file, ring, clock, maxVersions, false);
+        return singleFile(file, ring, clock, maxVersions, Recovery.NONE);
     }
 
-    /** As {@link #singleFile(Path, KeyRing, Clock, int)}, rebuilding the manifest from the records if asked. */
-    public static FileEngine singleFile(Path file, KeyRing ring, Clock clock, int maxVersions, boolean rebuildManifest) {
+    /** As {@link #singleFile(Path, KeyRing, Clock, int)}, with what to do about a missing manifest. */
+    public static FileEngine singleFile(Path file, KeyRing ring, Clock clock, int maxVersions, Recovery recovery) {
         return new FileEngine(new SingleFileLayout(file.toAbsolutePath().normalize()), ring, clock, maxVersions,
-                rebuildManifest);
+                recovery);
     }
 
     /** The directory, or the single file, the records are in. */
@@ -244,6 +268,9 @@ public final class FileEngine extends RecordStore<String> {
             writeManifest(m);
             return m;
         }
+        if (!recovery.upgrade()) {
+            throw unauthenticatedStore(all.get(0));
+        }
         Map<String, Long> entries = new TreeMap<>();
         for (Stored s : all) {
             entries.put(s.name(), 1L);
@@ -291,6 +318,12 @@ public final class FileEngine extends RecordStore<String> {
         List<Stored> legacy = new ArrayList<>();
         for (Stored s : all) {
             if (s.legacy) {
+                if (!recovery.upgrade()) {
+                    throw new CredentialIntegrityException("Cannot rebuild the manifest of the credential store in "
+                            + layout.location() + ": credential '" + s.name() + "' in " + layout.fileOf(s.name())
+                            + " is an unauthenticated record of the old format " + RecordCodec.LEGACY_FORMAT
+                            + "; accepting it needs the upgrade option as well");
+                }
                 legacy.add(s);
                 continue;
             }
@@ -321,6 +354,22 @@ public final class FileEngine extends RecordStore<String> {
                 + "before this is no longer detectable", layout.location(), all.size(), m.seq);
         mutex.note(new byte[0]);
         return m;
+    }
+
+    /**
+     * Records of the old format and no manifest: a store written before manifests existed, or one
+     * whose manifest was deleted and whose records were rewritten in the old format to undo
+     * changes. Only the operator can tell, so the upgrade is never silent.
+     */
+    private CredentialIntegrityException unauthenticatedStore(Stored example) {
+        return new CredentialIntegrityException("The credential store in " + layout.location() + " has no manifest "
+                + layout.manifestFile() + " and holds unauthenticated records of the old format "
+                + RecordCodec.LEGACY_FORMAT + " (such as credential '" + example.name() + "' in "
+                + layout.fileOf(example.name()) + "). Either it was written by an Infrakit version without manifests: "
+                + "then open it once with the upgrade option (FileCredentialStore.Builder.upgradeUnauthenticatedStore()), "
+                + "which authenticates the records as they are now, and remove the option afterwards. Or it was already "
+                + "upgraded and someone deleted the manifest and rewrote the records in the old format to undo changes: "
+                + "then restore the store from a backup");
     }
 
     private static String newStoreId() {

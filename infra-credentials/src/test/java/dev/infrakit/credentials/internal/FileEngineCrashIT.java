@@ -187,7 +187,7 @@ class FileEngineCrashIT {
         CredentialIntegrityException refused = assertThrows(CredentialIntegrityException.class,
                 () -> open("directory"));
         assertTrue(refused.getMessage().contains("is older than the record of credential 'a'"), refused.getMessage());
-        try (FileEngine rebuilt = FileEngine.directory(store, ring, Clock.systemUTC(), 10, true)) {
+        try (FileEngine rebuilt = FileEngine.directory(store, ring, Clock.systemUTC(), 10, FileEngine.Recovery.REBUILD)) {
             assertEquals("2", read(rebuilt, "a"));
         }
     }
