@@ -182,6 +182,42 @@ class FileStoreRollbackIT {
     }
 
     @Test
+    void openingTheStoreLogsEveryRecordThatFailsItsCheck() throws Exception {
+        Path file;
+        Path gone;
+        try (FileCredentialStore store = store()) {
+            store.put("apikeys/k", password(PASSWORD));
+            store.put("gone", password("x"));
+            file = fileOf(store, "apikeys/k");
+            gone = fileOf(store, "gone");
+            byte[] old = Files.readAllBytes(file);
+            store.setCustomMetadata("apikeys/k", Map.of("revoked", "yes"));
+            Files.write(file, old);
+            Files.delete(gone);
+        }
+        ch.qos.logback.classic.LoggerContext context = (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory
+                .getILoggerFactory();
+        ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captured =
+                new ch.qos.logback.core.read.ListAppender<>();
+        captured.setContext(context);
+        captured.start();
+        root.addAppender(captured);
+        try (FileCredentialStore reopened = store()) {
+            List<String> errors = captured.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR)
+                    .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).collect(Collectors.toList());
+            assertTrue(errors.stream().anyMatch(m -> m.contains("Credential 'apikeys/k' in " + file + " was rolled back")),
+                    errors.toString());
+            assertTrue(errors.stream().anyMatch(m -> m.contains("Credential 'gone' is missing from " + gone)),
+                    errors.toString());
+            assertTrue(errors.stream().noneMatch(m -> m.contains(PASSWORD)));
+            assertIntegrity(() -> reopened.get("apikeys/k"), "was rolled back");
+        } finally {
+            root.detachAppender(captured);
+        }
+    }
+
+    @Test
     void anOlderCopyOfTheSingleFilePutBackIsRolledBackForWhatChangedSince() throws Exception {
         Path file = dir.resolve("all.json");
         try (FileCredentialStore store = FileCredentialStore.singleFile(file, KeyRing.of(key)).build()) {

@@ -228,9 +228,19 @@ public final class FileEngine extends RecordStore<String> {
         m = finishNotedWrite(m);
         newestSeen.set(m.seq);
         List<CredentialIntegrityException> unreadable = new ArrayList<>();
-        for (Stored s : layout.readAll("", unreadable)) {
+        List<Stored> all = layout.readAll("", unreadable);
+        Map<String, Boolean> present = new TreeMap<>();
+        for (Stored s : all) {
+            present.put(s.name(), true);
+            if (!agrees(m, s.name(), s)) {
+                try {
+                    verified(m, s.name(), s);
+                } catch (CredentialIntegrityException e) {
+                    unreadable.add(e); // reported below; refused when read
+                }
+            }
             if (s.legacy || !s.store.equals(m.store)) {
-                continue; // refused when read
+                continue;
             }
             Long entry = m.entry(s.name());
             if (entry == null ? s.seq > m.seq : s.seq > entry) {
@@ -244,6 +254,20 @@ public final class FileEngine extends RecordStore<String> {
                         + "current, open the store with rebuildManifest()");
             }
         }
+        for (String name : m.entries().keySet()) {
+            boolean held;
+            try {
+                held = present.containsKey(name) || layout.holds(name);
+            } catch (CredentialIntegrityException alreadyReported) {
+                held = true; // the file is there, unreadable: reported above
+            }
+            if (!held) {
+                unreadable.add(new CredentialIntegrityException("Credential '" + name + "' is missing from "
+                        + layout.fileOf(name) + ", but the store's manifest says write " + m.entry(name)
+                        + " last changed it: it was removed behind the store's back"));
+            }
+        }
+        // Visible at start-up, not only when the credential is next used.
         for (CredentialIntegrityException e : unreadable) {
             LOG.error("Credential store {}: {}", layout.location(), e.getMessage());
         }

@@ -121,10 +121,10 @@ final class FileMutex {
         }
     }
 
-    /** The lock file's content (holding the lock); at most 1 MiB is read. */
+    /** The lock file's content (holding the lock); at most 64 MiB is read (a note names every credential of a rewrap). */
     byte[] readNote() throws IOException {
         FileChannel channel = requireHeld();
-        long size = Math.min(channel.size(), 1 << 20);
+        long size = Math.min(channel.size(), 64L << 20);
         java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) size);
         long position = 0;
         while (buffer.hasRemaining()) {
