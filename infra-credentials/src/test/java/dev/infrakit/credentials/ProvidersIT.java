@@ -65,6 +65,18 @@ class ProvidersIT {
                 "infrakit.credentials.master-key", key.toBase64()))) {
             assertEquals(PASSWORD, reopened.get("db").value().password().orElseThrow(), "the same key reads the files");
         }
+        Files.delete(dir.resolve("creds").resolve(".manifest"));
+        Map<String, String> lostManifest = Map.of("infrakit.credentials.store", "file",
+                "infrakit.credentials.file.dir", dir.resolve("creds").toString(),
+                "infrakit.credentials.master-key", key.toBase64());
+        RuntimeException refused = assertThrows(RuntimeException.class, () -> load(lostManifest));
+        assertTrue(refused.getMessage().contains("Provider 'file'") && refused.getMessage().contains(".manifest is missing")
+                && refused.getCause() instanceof CredentialIntegrityException, refused.toString());
+        Map<String, String> rebuild = new HashMap<>(lostManifest);
+        rebuild.put("infrakit.credentials.file.rebuild-manifest", "true");
+        try (CredentialStore rebuilt = load(rebuild)) {
+            assertEquals(PASSWORD, rebuilt.get("db").value().password().orElseThrow(), "file.rebuild-manifest recovers");
+        }
         try (CredentialStore single = load(Map.of("infrakit.credentials.store", "file",
                 "infrakit.credentials.file.path", dir.resolve("one.json").toString(),
                 "infrakit.credentials.master-key", key.toBase64()))) {

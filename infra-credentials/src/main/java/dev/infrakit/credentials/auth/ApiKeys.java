@@ -244,7 +244,9 @@ public final class ApiKeys {
      *
      * @return {@code true} if revoked by this call, {@code false} if it was already revoked
      * @throws ApiKeyRefusedException {@link ApiKeyRefusedException.Reason#NO_SUCH_KEY} if there is
-     *     no such key, or it is another user's and the caller lacks the admin role (one answer for both)
+     *     no such key, or it is another user's and the caller lacks the admin role (one answer for both),
+     *     or its stored record failed its integrity check (so its owner is unknown) and the caller
+     *     lacks the admin role; an admin's revocation of such a key removes the untrusted record
      * @throws IllegalArgumentException if {@code keyId} is not a key id
      * @throws CredentialException if the store fails
      * @throws dev.infrakit.audit.AuditException if the audit sink refuses its PENDING event (nothing is revoked)
@@ -255,7 +257,21 @@ public final class ApiKeys {
         Objects.requireNonNull(caller, "caller");
         requireKeyId(keyId);
         Principal p = caller.principal();
-        ApiKeyRecord record = store.find(keyId).orElse(null);
+        ApiKeyRecord record;
+        try {
+            record = store.find(keyId).orElse(null);
+        } catch (dev.infrakit.credentials.CredentialIntegrityException untrusted) {
+            // Whose key it is cannot be believed either: only an admin may revoke it, which removes
+            // the untrusted record (see ApiKeyStore#revoke).
+            if (!p.hasRole(adminRole)) {
+                throw new ApiKeyRefusedException(ApiKeyRefusedException.Reason.NO_SUCH_KEY, "API key " + keyId
+                        + " cannot be trusted: its stored record failed its integrity check. It is refused; an admin "
+                        + "can revoke it to remove the record.");
+            }
+            LOG.error("API key {}: revoking a key whose stored record failed its integrity check: {}", keyId,
+                    untrusted.getMessage());
+            return revoke(keyId, caller.actor());
+        }
         if (record == null || (!record.subject().equals(p.subject()) && !p.hasRole(adminRole))) {
             throw new ApiKeyRefusedException(ApiKeyRefusedException.Reason.NO_SUCH_KEY, "No API key " + keyId
                     + (p.hasRole(adminRole) ? "." : " of yours."));
@@ -393,7 +409,10 @@ public final class ApiKeys {
      *     {@link Principal.Method#API_KEY}, credential id = key id, the key's expiry), or a failure:
      *     {@link AuthResult.Failure#MALFORMED}, {@link AuthResult.Failure#UNKNOWN_KEY} (no such
      *     key id, or a wrong secret), {@link AuthResult.Failure#REVOKED} or
-     *     {@link AuthResult.Failure#EXPIRED}
+     *     {@link AuthResult.Failure#EXPIRED}; a key whose stored record fails its integrity check (a
+     *     {@link dev.infrakit.credentials.CredentialIntegrityException}: rolled back, edited, put
+     *     back) is refused as {@link AuthResult.Failure#UNKNOWN_KEY}, logged and audited as an
+     *     {@code ERROR} naming the credential and the file, never accepted
      * @throws CredentialException if the store fails
      * @throws dev.infrakit.audit.AuditException if the audit sink refuses a rejection event
      */
@@ -421,7 +440,16 @@ public final class ApiKeys {
         } finally {
             Arrays.fill(secret, (byte) 0);
         }
-        ApiKeyRecord record = store.find(keyId).orElse(null);
+        ApiKeyRecord record;
+        try {
+            record = store.find(keyId).orElse(null);
+        } catch (dev.infrakit.credentials.CredentialIntegrityException e) {
+            // The record is not the one the store last wrote (rolled back, edited, put back): nothing
+            // in it can be believed, a revocation least of all. Refuse the key, loudly; the store
+            // itself is fine for every other key.
+            LOG.error("API key {} refused: its stored record failed its integrity check: {}", keyId, e.getMessage());
+            return rejectUntrusted(clientAddress, keyId, e);
+        }
         boolean matches;
         if (record == null) {
             MessageDigest.isEqual(decoyHash, hash);
@@ -538,6 +566,22 @@ public final class ApiKeys {
                 LOG.warn("Could not record the last use of API key {}: {}", keyId, e.getMessage());
             }
         }
+    }
+
+    /** A key whose record failed its integrity check: refused as unknown, recorded as an ERROR. */
+    private AuthResult rejectUntrusted(String clientAddress, String keyId, RuntimeException e) {
+        AuthResult.Failure failure = AuthResult.Failure.UNKNOWN_KEY;
+        if (auditSink != null) {
+            audit(AuditEvent.builder(AuditEvent.Category.SECURITY, "api-key.rejected")
+                    .actor(clientAddress == null ? Actor.anonymous(null)
+                            : Actor.anonymous(clientAddress).from(clientAddress, null))
+                    .action("verify").outcome(AuditEvent.Outcome.DENIED).severity(AuditEvent.Severity.ERROR)
+                    .reason(failure + ": the key's stored record failed its integrity check: " + reason(e))
+                    .detail("failure", failure.name()).detail("integrity", "failed")
+                    .resource(Resource.of("api-key", keyId)));
+        }
+        return AuthResult.failure(failure, "API key " + keyId + " cannot be trusted: its stored record failed its "
+                + "integrity check");
     }
 
     private AuthResult reject(String clientAddress, AuthResult.Failure failure, String detail, String keyId,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.infrakit.credentials.CredentialException;
+import dev.infrakit.credentials.CredentialIntegrityException;
 import dev.infrakit.credentials.CredentialMetadata;
 import dev.infrakit.credentials.CredentialStore;
 import dev.infrakit.credentials.Secret;
@@ -161,10 +162,22 @@ public final class CredentialStoreApiKeyStore implements ApiKeyStore {
         return List.copyOf(found);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A record that fails its integrity check (a {@link CredentialIntegrityException}: rolled
+     * back, edited or put back behind the store's back) cannot be revoked in place, since nothing in
+     * it can be believed: it is deleted instead, so the key is refused as unknown from then on, and
+     * {@code true} is returned.
+     */
     @Override
     public boolean revoke(String keyId, Instant at) {
         Objects.requireNonNull(at, "at");
-        return update(keyId, "revoke", r -> r.withRevokedAt(at));
+        try {
+            return update(keyId, "revoke", r -> r.withRevokedAt(at));
+        } catch (CredentialIntegrityException untrusted) {
+            return store.deleteAll(prefix + keyId);
+        }
     }
 
     @Override

@@ -122,7 +122,8 @@ public final class BuiltInCredentialStores {
 
     /**
      * {@code file}: {@link FileCredentialStore}, in the directory {@code file.dir} or the single
-     * file {@code file.path}.
+     * file {@code file.path}; {@code file.upgrade-unauthenticated} and {@code file.rebuild-manifest}
+     * (false) are the builder's one-off recoveries.
      */
     public static final class File implements CredentialStoreProvider {
         @Override
@@ -147,6 +148,13 @@ public final class BuiltInCredentialStores {
                 builder = FileCredentialStore.singleFile(Path.of(file.getString("path")), ring);
             } else {
                 throw file.invalid("dir", "a directory (file.dir) or a single file (file.path) for the credentials");
+            }
+            // The recoveries of FileCredentialStore.Builder, for one start by an operator; never defaults.
+            if (file.getBoolean("upgrade-unauthenticated", false)) {
+                builder.upgradeUnauthenticatedStore();
+            }
+            if (file.getBoolean("rebuild-manifest", false)) {
+                builder.rebuildManifest();
             }
             return cached(c, builder.maxVersions(maxVersions(c)).build());
         }

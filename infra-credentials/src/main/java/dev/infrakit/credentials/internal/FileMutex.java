@@ -26,6 +26,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * one is {@linkplain #release() released}.
  *
  * <p>The lock file is never deleted: a process that locked a deleted file would exclude nobody.
+ * Its content is the holder's note of the write it is making ({@link #note}), read by the next
+ * holder ({@link #readNote}) to finish what a crashed holder left half done.
  */
 final class FileMutex {
     private static final Map<Path, Shared> SHARED = new HashMap<>(); // guarded by itself
@@ -44,6 +46,7 @@ final class FileMutex {
     private final Path file;
     private final Shared shared;
     private boolean released; // written holding shared.lock and SHARED; read holding either
+    private FileChannel held; // the locked channel while a thread of this process holds the lock; guarded by shared.lock
 
     private FileMutex(Path file, Shared shared) {
         this.file = file;
@@ -86,16 +89,59 @@ final class FileMutex {
             shared.lock.unlock();
             throw new IllegalStateException("This credential store was closed (its lock file is " + file + ")");
         }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             FileLock lock = channel.lock();
+            held = channel;
             try {
                 return work.run();
             } finally {
+                held = null;
                 lock.release();
             }
         } finally {
             shared.lock.unlock();
         }
+    }
+
+    /**
+     * Replaces the lock file's content with {@code content} and syncs it (holding the lock): a note
+     * that survives a crash of this process or of the machine. Empty {@code content} clears the note
+     * without syncing (a stale note is harmless to its reader).
+     */
+    void note(byte[] content) throws IOException {
+        FileChannel channel = requireHeld();
+        channel.truncate(0);
+        if (content.length > 0) {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(content);
+            long position = 0;
+            while (buffer.hasRemaining()) {
+                position += channel.write(buffer, position);
+            }
+            channel.force(false);
+        }
+    }
+
+    /** The lock file's content (holding the lock); at most 64 MiB is read (a note names every credential of a rewrap). */
+    byte[] readNote() throws IOException {
+        FileChannel channel = requireHeld();
+        long size = Math.min(channel.size(), 64L << 20);
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) size);
+        long position = 0;
+        while (buffer.hasRemaining()) {
+            int read = channel.read(buffer, position);
+            if (read < 0) {
+                break;
+            }
+            position += read;
+        }
+        return java.util.Arrays.copyOf(buffer.array(), buffer.position());
+    }
+
+    private FileChannel requireHeld() {
+        if (!shared.lock.isHeldByCurrentThread() || held == null) {
+            throw new IllegalStateException("The lock of " + file + " is not held by this thread");
+        }
+        return held;
     }
 
     /**

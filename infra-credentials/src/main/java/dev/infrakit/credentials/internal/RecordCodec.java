@@ -24,17 +24,26 @@ import java.util.Set;
 
 /**
  * The JSON form of credential records on disk. A file of the directory layout is one record with a
- * {@code format} field; the single file is {@code {"format": 1, "credentials": [record, ...]}}. A
+ * {@code format} field; the single file is {@code {"format": 2, "credentials": [record, ...]}}. A
  * record is its name, created, updated, currentVersion, maxVersions, custom metadata and versions
  * (number, created, deleted, destroyed, data: the version's JWE, or null once destroyed).
+ *
+ * <p>Format 2 adds, to each record, the id of the store it belongs to ({@code store}), the number
+ * of the write that wrote it ({@code seq}) and an HMAC ({@code mac}, under master key
+ * {@code macKey}, see {@link RecordMac}) over all of it: every clear field (times, the deleted and
+ * destroyed flags, custom metadata, the versions held) is authenticated, not only the values.
+ * Format 1 records (no MAC) are still read, marked {@linkplain Stored#legacy legacy}, so that a
+ * store written by an older version can be upgraded; {@link FileEngine} refuses them otherwise.
  *
  * <p>Decoding checks every field, so a file that is not a record fails here, naming the file and the
  * field, rather than later with a {@code NullPointerException}. Messages quote field names, never
  * field contents (the files hold only ciphertext, but there is no reason to echo it).
  */
 final class RecordCodec {
-    /** The format version written; files of any other format are refused. */
-    static final int FORMAT = 1;
+    /** The format version written. */
+    static final int FORMAT = 2;
+    /** The format before records were authenticated: read only to upgrade a store. */
+    static final int LEGACY_FORMAT = 1;
 
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -45,30 +54,92 @@ final class RecordCodec {
     private RecordCodec() {
     }
 
+    /**
+     * A record as read from a file: the record, the store it says it belongs to and the write that
+     * wrote it (both null / 0 for a legacy record), and whether it is a legacy (format 1,
+     * unauthenticated) record.
+     */
+    static final class Stored {
+        final CredentialRecord<String> record;
+        final String store;
+        final long seq;
+        final boolean legacy;
+        /** The master key id of the record's MAC; null for a record not yet written, or a legacy one. */
+        final String macKey;
+
+        Stored(CredentialRecord<String> record, String store, long seq, boolean legacy, String macKey) {
+            this.record = record;
+            this.store = store;
+            this.seq = seq;
+            this.legacy = legacy;
+            this.macKey = macKey;
+        }
+
+        /** {@code record} as written by write {@code seq} of store {@code store}. */
+        static Stored of(CredentialRecord<String> record, String store, long seq) {
+            return new Stored(record, store, seq, false, null);
+        }
+
+        String name() {
+            return record.name();
+        }
+
+        @Override
+        public String toString() {
+            return "Stored[" + record + (legacy ? ", legacy" : ", write " + seq) + "]";
+        }
+    }
+
     /** One record as a file of the directory layout. */
-    static byte[] encodeRecord(CredentialRecord<String> record) {
+    static byte[] encodeRecord(Stored record, RecordMac mac) {
         return write(g -> {
             g.writeStartObject();
             g.writeNumberField("format", FORMAT);
-            writeFields(g, record);
+            writeAuthenticated(g, record, mac);
             g.writeEndObject();
-        });
+        }, true);
     }
 
     /** Every record as the single file. */
-    static byte[] encodeAll(Collection<CredentialRecord<String>> records) {
+    static byte[] encodeAll(Collection<Stored> records, RecordMac mac) {
         return write(g -> {
             g.writeStartObject();
             g.writeNumberField("format", FORMAT);
             g.writeArrayFieldStart("credentials");
-            for (CredentialRecord<String> r : records) {
+            for (Stored r : records) {
                 g.writeStartObject();
-                writeFields(g, r);
+                writeAuthenticated(g, r, mac);
                 g.writeEndObject();
             }
             g.writeEndArray();
             g.writeEndObject();
-        });
+        }, true);
+    }
+
+    private static void writeAuthenticated(JsonGenerator g, Stored r, RecordMac mac) throws IOException {
+        if (r.legacy) {
+            throw new IllegalStateException("A legacy record is never written back unauthenticated: " + r);
+        }
+        String keyId = mac.primaryId();
+        g.writeStringField("store", r.store);
+        g.writeNumberField("seq", r.seq);
+        writeFields(g, r.record);
+        g.writeStringField("macKey", keyId);
+        g.writeStringField("mac", mac.sign(authenticated(r.record, r.store, r.seq, keyId)));
+    }
+
+    /** What a record's MAC covers: everything in it but the MAC itself, in one canonical form. */
+    private static byte[] authenticated(CredentialRecord<String> record, String store, long seq, String keyId) {
+        return write(g -> {
+            g.writeStartObject();
+            g.writeStringField("kind", "infrakit credential record");
+            g.writeNumberField("format", FORMAT);
+            g.writeStringField("store", store);
+            g.writeNumberField("seq", seq);
+            writeFields(g, record);
+            g.writeStringField("macKey", keyId);
+            g.writeEndObject();
+        }, false);
     }
 
     /**
@@ -76,9 +147,9 @@ final class RecordCodec {
      *
      * @throws CredentialIntegrityException naming the file, if it is not valid JSON or not a record
      */
-    static CredentialRecord<String> decodeRecord(byte[] content, Path file) {
+    static Stored decodeRecord(byte[] content, Path file, RecordMac mac) {
         JsonNode root = parse(content, file);
-        return readRecordFields(new Field(file, ""), root);
+        return readStored(new Field(file, ""), root, root.get("format").intValue(), mac);
     }
 
     /**
@@ -87,15 +158,16 @@ final class RecordCodec {
      * @throws CredentialIntegrityException naming the file, if it is not valid JSON, not a
      *     credentials file, or names a credential twice
      */
-    static List<CredentialRecord<String>> decodeAll(byte[] content, Path file) {
+    static List<Stored> decodeAll(byte[] content, Path file, RecordMac mac) {
         JsonNode root = parse(content, file);
+        int format = root.get("format").intValue();
         Field top = new Field(file, "");
         JsonNode array = top.child("credentials").require(root.get("credentials"), JsonNode::isArray, "an array");
-        List<CredentialRecord<String>> records = new ArrayList<>();
+        List<Stored> records = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (int i = 0; i < array.size(); i++) {
             Field at = top.child("credentials[" + i + "]");
-            CredentialRecord<String> record = readRecordFields(at, at.require(array.get(i), JsonNode::isObject, "an object"));
+            Stored record = readStored(at, at.require(array.get(i), JsonNode::isObject, "an object"), format, mac);
             if (!names.add(record.name())) {
                 throw at.child("name").invalid("names credential '" + record.name() + "' a second time");
             }
@@ -125,11 +197,36 @@ final class RecordCodec {
             throw new CredentialIntegrityException("Credential file " + file
                     + " is not a credential record: it has no integer 'format' field");
         }
-        if (format.intValue() != FORMAT) {
+        if (format.intValue() != FORMAT && format.intValue() != LEGACY_FORMAT) {
             throw new CredentialIntegrityException("Credential file " + file + " has format " + format.intValue()
-                    + "; this version of Infrakit reads format " + FORMAT);
+                    + "; this version of Infrakit reads formats " + LEGACY_FORMAT + " and " + FORMAT);
         }
         return root;
+    }
+
+    private static Stored readStored(Field at, JsonNode node, int format, RecordMac mac) {
+        CredentialRecord<String> record = readRecordFields(at, node);
+        if (format == LEGACY_FORMAT) {
+            for (String field : List.of("store", "seq", "macKey", "mac")) {
+                if (node.has(field)) {
+                    throw at.child(field).invalid("is not a field of a format " + LEGACY_FORMAT + " record");
+                }
+            }
+            return new Stored(record, null, 0, true, null);
+        }
+        String store = at.child("store").text(node.get("store"));
+        JsonNode seqNode = at.child("seq").require(node.get("seq"), n -> n.isIntegralNumber() && n.canConvertToLong()
+                && n.longValue() > 0, "a positive write number");
+        long seq = seqNode.longValue();
+        String keyId = at.child("macKey").text(node.get("macKey"));
+        String tag = at.child("mac").text(node.get("mac"));
+        String what = "Credential file " + at.file + (at.path.isEmpty() ? "" : " ('" + at.path + "')");
+        if (!mac.verify(keyId, authenticated(record, store, seq, keyId), tag, what)) {
+            throw new CredentialIntegrityException(what + " failed its authentication check: the record of credential '"
+                    + record.name() + "' was modified (its metadata, versions or write number), or written with "
+                    + "another master key");
+        }
+        return new Stored(record, store, seq, false, keyId);
     }
 
     private static CredentialRecord<String> readRecordFields(Field at, JsonNode node) {
@@ -244,15 +341,19 @@ final class RecordCodec {
         void write(JsonGenerator g) throws IOException;
     }
 
-    private static byte[] write(Writer writer) {
+    private static byte[] write(Writer writer, boolean pretty) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.useDefaultPrettyPrinter();
+            if (pretty) {
+                g.useDefaultPrettyPrinter();
+            }
             writer.write(g);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // Writing to a byte array does no I/O.
         }
-        out.write('\n');
+        if (pretty) {
+            out.write('\n');
+        }
         return out.toByteArray();
     }
 
