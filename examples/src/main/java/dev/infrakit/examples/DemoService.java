@@ -192,7 +192,7 @@ final class DemoService implements AutoCloseable {
     private volatile boolean draining;
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics;
 
-    private DemoService(Settings s, PrintStream out) throws IOException {
+    private DemoService(Settings s, PrintStream out, DataDirectoryLock dataLock) throws IOException {
         this.settings = s;
         this.clients = ClientAddress.resolver().trustedProxies(s.trustProxy ? 1 : 0)
                 .ipv6PrefixLength(s.ipv6Prefix).build();
@@ -208,7 +208,7 @@ final class DemoService implements AutoCloseable {
         dev.infrakit.ratelimit.RateLimitStore limitStore = null;
         this.metrics = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
                 io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-        this.dataLock = s.jdbcUrl == null ? DataDirectoryLock.acquire(s.dataDir) : null;
+        this.dataLock = dataLock;
         if (s.jdbcUrl != null) {
             Map<String, String> poolConfig = new HashMap<>(Map.of("url", "jdbc:postgresql://" + s.jdbcUrl.host + ":"
                     + s.jdbcUrl.port + "/" + s.jdbcUrl.database, "username", s.jdbcUrl.user, "pool-size", "10",
@@ -372,10 +372,7 @@ final class DemoService implements AutoCloseable {
             if (pool != null) {
                 pool.close();
             }
-            if (dataLock != null) {
-                dataLock.close();
-            }
-            throw new IllegalStateException("port " + s.port + " is in use");
+            throw new IllegalStateException("port " + s.port + " is in use"); // start() releases the lock
         }
         this.executor = Executors.newFixedThreadPool(16);
         server.setExecutor(executor);
@@ -448,7 +445,17 @@ final class DemoService implements AutoCloseable {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
-        return new DemoService(s, out);
+        // Embedded: the data directory is this process's alone while it runs; released if the start fails.
+        Files.createDirectories(s.dataDir);
+        DataDirectoryLock lock = s.jdbcUrl == null ? DataDirectoryLock.acquire(s.dataDir) : null;
+        try {
+            return new DemoService(s, out, lock);
+        } catch (IOException | RuntimeException | Error e) {
+            if (lock != null) {
+                lock.close();
+            }
+            throw e;
+        }
     }
 
     int port() {
@@ -785,7 +792,15 @@ final class DemoService implements AutoCloseable {
         String hash = null;
         int version = 0;
         if (USER.matcher(username).matches()) {
-            java.util.Optional<Secret> user = raw.find(userRecord(username));
+            java.util.Optional<Secret> user;
+            try {
+                user = raw.find(userRecord(username));
+            } catch (dev.infrakit.credentials.CredentialIntegrityException e) {
+                // A record that fails its check (edited, rolled back) signs nobody in: said in the log for
+                // the operator, a plain 401 for the client (which learns nothing of the store).
+                org.slf4j.LoggerFactory.getLogger(DemoService.class).error("Login refused: {}", e.getMessage());
+                user = java.util.Optional.empty();
+            }
             if (user.isPresent()) {
                 hash = user.get().value().field("hash").orElse(null);
                 role = user.get().value().field("role").orElse("user");

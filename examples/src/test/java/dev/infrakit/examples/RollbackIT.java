@@ -151,5 +151,34 @@ class RollbackIT {
                 dev.infrakit.credentials.CredentialIntegrityException.class, this::start);
         assertTrue(e.getMessage().contains("manifest " + manifest + (tampering.equals("older")
                 ? " is older than the record of credential" : " is missing")), e.getMessage());
+        // The failed start released the data directory: a second try fails for the same reason, not "in use".
+        dev.infrakit.credentials.CredentialIntegrityException again = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.infrakit.credentials.CredentialIntegrityException.class, this::start);
+        assertEquals(e.getMessage(), again.getMessage());
+    }
+
+    /**
+     * A user's record copied back after a password change would bring the old password back: it is
+     * refused instead, and a login with either password is a plain 401 (never a 500, never a token).
+     */
+    @Test
+    void aUserRecordRolledBackAfterAPasswordChangeSignsNobodyIn() throws Exception {
+        start();
+        String admin = DemoHttp.login(service.port(), "admin", ADMIN_PASSWORD);
+        HttpResponse<String> user = DemoHttp.call(service.port(), "POST", "/api/v1/users", admin,
+                "{\"username\":\"carl\",\"password\":\"carl-password-old\"}");
+        assertEquals(201, user.statusCode(), user.body());
+        Path file = fileOf("users/carl");
+        byte[] before = Files.readAllBytes(file);
+        assertEquals(204, DemoHttp.call(service.port(), "PUT", "/api/v1/users/carl/password", admin,
+                "{\"newPassword\":\"carl-password-new\"}").statusCode());
+
+        Files.write(file, before); // the attacker's copy-back, while the service runs
+        for (String password : List.of("carl-password-old", "carl-password-new")) {
+            HttpResponse<String> login = DemoHttp.call(service.port(), "POST", "/api/v1/auth/login", null,
+                    "{\"username\":\"carl\",\"password\":\"" + password + "\"}");
+            assertEquals(401, login.statusCode(), login.body());
+        }
+        DemoHttp.login(service.port(), "admin", ADMIN_PASSWORD); // everyone else still signs in
     }
 }
