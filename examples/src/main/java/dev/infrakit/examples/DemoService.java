@@ -234,7 +234,8 @@ final class DemoService implements AutoCloseable {
                 this.auditQuery = pgAudit::query;
                 this.auditStats = pgAudit;
                 store = dev.infrakit.credentials.PostgresCredentialStore.builder(pool, KeyRing.of(master)).build();
-                keyStore = dev.infrakit.credentials.auth.PostgresApiKeyStore.create(pool);
+                // Rows authenticated under the master key: SQL access alone cannot raise roles or clear a revocation.
+                keyStore = dev.infrakit.credentials.auth.PostgresApiKeyStore.create(pool, KeyRing.of(master));
             } catch (RuntimeException e) {
                 pool.close();
                 throw e;

@@ -251,6 +251,41 @@ class DemoServicePostgresIT {
         }
     }
 
+    /**
+     * Issue "accounts" item 6 on PostgreSQL: API key rows are authenticated under the master key,
+     * so someone with SQL access to the table (not the key) raising a key's roles or clearing its
+     * revocation gets the key refused (401), not an admin key or a key back.
+     */
+    @Test
+    void apiKeyRowsEditedInSqlAreRefused(@TempDir Path data) throws Exception {
+        DemoService service = start(data);
+        try {
+            String admin = DemoHttp.login(service.port(), "admin", "admin-password-42");
+            assertEquals(201, call(service, "POST", "/api/v1/users", admin,
+                    "{\"username\":\"ivan\",\"password\":\"ivan-password-1\"}").statusCode());
+            String ivan = DemoHttp.login(service.port(), "ivan", "ivan-password-1");
+            List<String> keys = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> created = call(service, "POST", "/api/v1/apikeys", ivan, null);
+                assertEquals(201, created.statusCode(), created.body());
+                keys.add(DemoHttp.JSON.readTree(created.body()).get("key").asText());
+                ids.add(DemoHttp.JSON.readTree(created.body()).get("id").asText());
+            }
+            assertEquals(403, call(service, "GET", "/api/v1/audit", keys.get(0), null).statusCode());
+            sql(db.name(), "UPDATE infrakit_api_key SET roles = '{admin}' WHERE key_id = '" + ids.get(0) + "'");
+            assertEquals(401, call(service, "GET", "/api/v1/audit", keys.get(0), null).statusCode(), "no admin key");
+
+            assertEquals(204, call(service, "DELETE", "/api/v1/apikeys/" + ids.get(1), ivan, null).statusCode());
+            sql(db.name(), "UPDATE infrakit_api_key SET revoked_at = NULL WHERE key_id = '" + ids.get(1) + "'");
+            assertEquals(401, call(service, "GET", "/api/v1/credentials", keys.get(1), null).statusCode(),
+                    "a revocation cleared in SQL does not bring the key back");
+            assertEquals(200, call(service, "GET", "/api/v1/credentials", ivan, null).statusCode());
+        } finally {
+            service.close();
+        }
+    }
+
     /** Runs {@code sql} on {@code database} as the server's owner. */
     private static void sql(String database, String sql) throws Exception {
         try (Connection c = java.sql.DriverManager.getConnection(server.jdbcUrl(database), server.username(),

@@ -14,3 +14,6 @@ CREATE TABLE IF NOT EXISTS infrakit_api_key (
 );
 -- list(subject), oldest first.
 CREATE INDEX IF NOT EXISTS infrakit_api_key_subject ON infrakit_api_key (subject, created_at, key_id);
+-- With a key ring (PostgresApiKeyStore.create(dataSource, keyRing)): "<master key id>.<HMAC-SHA256>"
+-- over every column but last_used_at, so a row edited, forged or copied from another key is refused.
+ALTER TABLE infrakit_api_key ADD COLUMN IF NOT EXISTS mac text;

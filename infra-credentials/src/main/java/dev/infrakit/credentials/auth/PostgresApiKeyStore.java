@@ -2,6 +2,9 @@ package dev.infrakit.credentials.auth;
 
 import dev.infrakit.core.DataSources;
 import dev.infrakit.credentials.CredentialException;
+import dev.infrakit.credentials.CredentialIntegrityException;
+import dev.infrakit.credentials.KeyRing;
+import dev.infrakit.credentials.internal.RecordMac;
 
 import javax.sql.DataSource;
 import dev.infrakit.credentials.internal.Jdbc;
@@ -39,13 +42,34 @@ import java.util.Set;
  * {@link DataSource}. Database failures are thrown as {@link CredentialException}s naming the
  * operation and the key id, with the first line of the driver's message only (the server's detail
  * lines may quote row values). Thread-safe.
+ *
+ * <p><b>Authenticated rows.</b> Created with a {@link KeyRing} ({@link #create(DataSource, KeyRing)}),
+ * every row carries a MAC (HMAC-SHA256 under a key derived from the master key for this purpose,
+ * stored with the master key's id) over every column but {@code last_used_at}: key id, secret hash,
+ * subject, roles, name and the creation, expiry and revocation times. A row that fails it (edited
+ * by someone with SQL access: roles raised, revocation cleared, expiry moved, a row inserted or
+ * copied from another key) is refused with {@link CredentialIntegrityException} by {@link #find};
+ * {@link #list} leaves it out (logged); {@link #revoke} deletes it. What a MAC cannot tell: a
+ * whole earlier row of the same key put back (its own MAC was valid then), e.g. the row as it was
+ * before its revocation — nothing inside the database can, since whoever restores it controls the
+ * database; keep SQL write access to this table as tight as the master key. Without a key ring
+ * rows are not authenticated (the database's access control is all there is).
  */
 public final class PostgresApiKeyStore implements ApiKeyStore {
     private static final String SCHEMA_RESOURCE = "/dev/infrakit/credentials/api-key-schema.sql";
     private static final String COLUMNS = "key_id, secret_hash, subject, roles, name, created_at, expires_at, "
-            + "revoked_at, last_used_at";
+            + "revoked_at, last_used_at, mac";
     private static final String INSERT = "INSERT INTO infrakit_api_key (" + COLUMNS + ") "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key_id) DO NOTHING";
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key_id) DO NOTHING";
+    /**
+     * Revocation of an authenticated row: the new MAC is over the row as it was read (a row edited
+     * in between then fails its check: refused, never trusted).
+     */
+    private static final String REVOKE_AUTHENTICATED = "UPDATE infrakit_api_key SET revoked_at = ?, mac = ? "
+            + "WHERE key_id = ? AND revoked_at IS NULL";
+    /** The HKDF purpose of the row MAC keys. */
+    static final String MAC_PURPOSE = "infrakit api-key rows HMAC-SHA256";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PostgresApiKeyStore.class);
     private static final String FIND = "SELECT " + COLUMNS + " FROM infrakit_api_key WHERE key_id = ?";
     private static final String LIST = "SELECT " + COLUMNS + " FROM infrakit_api_key WHERE subject = ? "
             + "ORDER BY created_at, key_id";
@@ -61,9 +85,12 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
     private static final String DELETE = "DELETE FROM infrakit_api_key WHERE key_id = ?";
 
     private final DataSource dataSource;
+    /** Null: rows are not authenticated. */
+    private final RecordMac mac;
 
-    private PostgresApiKeyStore(DataSource dataSource) {
+    private PostgresApiKeyStore(DataSource dataSource, RecordMac mac) {
         this.dataSource = dataSource;
+        this.mac = mac;
     }
 
     /**
@@ -74,9 +101,25 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
      *     says to run {@link #createSchema(DataSource)})
      */
     public static PostgresApiKeyStore create(DataSource dataSource) {
-        PostgresApiKeyStore store = new PostgresApiKeyStore(Objects.requireNonNull(dataSource, "dataSource"));
+        return open(dataSource, null);
+    }
+
+    /**
+     * A store over {@code dataSource} whose rows are authenticated with keys derived from
+     * {@code keyRing} (new rows under its primary; rows made under its other keys still verify).
+     * Every row must carry a MAC: rows written by a store without a key ring are refused, so enable
+     * it on a new table (or re-create the keys).
+     *
+     * @throws CredentialException if it cannot be reached or the table is missing
+     */
+    public static PostgresApiKeyStore create(DataSource dataSource, KeyRing keyRing) {
+        return open(dataSource, new RecordMac(Objects.requireNonNull(keyRing, "keyRing"), MAC_PURPOSE));
+    }
+
+    private static PostgresApiKeyStore open(DataSource dataSource, RecordMac mac) {
+        PostgresApiKeyStore store = new PostgresApiKeyStore(Objects.requireNonNull(dataSource, "dataSource"), mac);
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.executeQuery("SELECT 1 FROM infrakit_api_key LIMIT 0").close();
+            s.executeQuery("SELECT mac FROM infrakit_api_key LIMIT 0").close();
         } catch (SQLException e) {
             throw failure("open", null, e);
         }
@@ -125,7 +168,7 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
         return run("insert", record.keyId(), c -> insert(c, record));
     }
 
-    private static boolean insert(Connection c, ApiKeyRecord record) throws SQLException {
+    private boolean insert(Connection c, ApiKeyRecord record) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(INSERT)) {
             Array roles = c.createArrayOf("text", record.roles().toArray(new String[0]));
             s.setString(1, record.keyId());
@@ -133,10 +176,12 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
             s.setString(3, record.subject());
             s.setArray(4, roles);
             s.setString(5, record.name());
-            s.setObject(6, Jdbc.timestamp(record.createdAt()), Types.TIMESTAMP_WITH_TIMEZONE);
-            s.setObject(7, Jdbc.timestamp(record.expiresAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
-            s.setObject(8, Jdbc.timestamp(record.revokedAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
+            // Truncated to what timestamptz keeps (PostgreSQL would round), so the MAC's times are the row's.
+            s.setObject(6, Jdbc.timestamp(micro(record.createdAt())), Types.TIMESTAMP_WITH_TIMEZONE);
+            s.setObject(7, Jdbc.timestamp(micro(record.expiresAt().orElse(null))), Types.TIMESTAMP_WITH_TIMEZONE);
+            s.setObject(8, Jdbc.timestamp(micro(record.revokedAt().orElse(null))), Types.TIMESTAMP_WITH_TIMEZONE);
             s.setObject(9, Jdbc.timestamp(record.lastUsedAt().orElse(null)), Types.TIMESTAMP_WITH_TIMEZONE);
+            s.setString(10, sign(record));
             int inserted = s.executeUpdate();
             roles.free();
             return inserted == 1;
@@ -203,7 +248,7 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
         return run("read", keyId, c -> {
             try (PreparedStatement s = c.prepareStatement(FIND)) {
                 s.setString(1, keyId);
-                List<ApiKeyRecord> found = read(s);
+                List<ApiKeyRecord> found = read(s, true);
                 return found.isEmpty() ? Optional.<ApiKeyRecord>empty() : Optional.of(found.get(0));
             }
         });
@@ -215,20 +260,51 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
         return run("list", null, c -> {
             try (PreparedStatement s = c.prepareStatement(LIST)) {
                 s.setString(1, subject);
-                return List.copyOf(read(s));
+                return List.copyOf(read(s, false));
             }
         });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With a key ring, a row that fails its check cannot be revoked in place (nothing in it can
+     * be believed): it is deleted, so the key is refused as unknown from then on, and {@code true}
+     * is returned.
+     */
     @Override
     public boolean revoke(String keyId, Instant at) {
         Objects.requireNonNull(keyId, "keyId");
         Objects.requireNonNull(at, "at");
+        if (mac != null) {
+            return revokeAuthenticated(keyId, at);
+        }
         return run("revoke", keyId, c -> {
             try (PreparedStatement s = c.prepareStatement(REVOKE)) {
                 s.setObject(1, Jdbc.timestamp(at), Types.TIMESTAMP_WITH_TIMEZONE);
                 s.setString(2, keyId);
                 return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    private boolean revokeAuthenticated(String keyId, Instant at) {
+        ApiKeyRecord current;
+        try {
+            current = find(keyId).orElse(null);
+        } catch (CredentialIntegrityException untrusted) {
+            return delete(keyId);
+        }
+        if (current == null || current.isRevoked()) {
+            return false;
+        }
+        ApiKeyRecord revoked = current.withRevokedAt(at);
+        return run("revoke", keyId, c -> {
+            try (PreparedStatement s = c.prepareStatement(REVOKE_AUTHENTICATED)) {
+                s.setObject(1, Jdbc.timestamp(micro(at)), Types.TIMESTAMP_WITH_TIMEZONE);
+                s.setString(2, sign(revoked));
+                s.setString(3, keyId);
+                return s.executeUpdate() == 1; // 0: revoked meanwhile by another caller
             }
         });
     }
@@ -258,7 +334,11 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
         });
     }
 
-    private static List<ApiKeyRecord> read(PreparedStatement s) throws SQLException {
+    /**
+     * The rows as records; with a key ring each checked: one that fails is thrown ({@code strict})
+     * or left out and logged.
+     */
+    private List<ApiKeyRecord> read(PreparedStatement s, boolean strict) throws SQLException {
         List<ApiKeyRecord> records = new ArrayList<>();
         try (ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
@@ -266,16 +346,87 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
                 String[] roles = (String[]) array.getArray();
                 array.free();
                 String keyId = rs.getString(1);
+                ApiKeyRecord record;
                 try {
-                    records.add(new ApiKeyRecord(keyId, rs.getBytes(2), rs.getString(3), Set.of(roles),
-                            rs.getString(5), Jdbc.instant(rs, 6), Jdbc.instant(rs, 7), Jdbc.instant(rs, 8), Jdbc.instant(rs, 9)));
+                    record = new ApiKeyRecord(keyId, rs.getBytes(2), rs.getString(3), Set.of(roles),
+                            rs.getString(5), Jdbc.instant(rs, 6), Jdbc.instant(rs, 7), Jdbc.instant(rs, 8), Jdbc.instant(rs, 9));
                 } catch (IllegalArgumentException | NullPointerException e) {
                     throw new CredentialException("The row of API key " + (keyId == null ? "(null id)" : "'" + keyId + "'")
                             + " in PostgreSQL is invalid: " + e.getMessage(), e);
                 }
+                try {
+                    check(record, rs.getString(10));
+                } catch (CredentialIntegrityException untrusted) {
+                    if (strict) {
+                        throw untrusted;
+                    }
+                    LOG.error("{}; left out of the list", untrusted.getMessage());
+                    continue;
+                }
+                records.add(record);
             }
         }
         return records;
+    }
+
+    /** The row's MAC, "{@code <master key id>.<mac>}", or null without a key ring. */
+    private String sign(ApiKeyRecord record) {
+        return mac == null ? null : mac.primaryId() + "." + mac.sign(macInput(record));
+    }
+
+    private void check(ApiKeyRecord record, String stored) {
+        if (mac == null) {
+            return;
+        }
+        String what = "The row of API key '" + record.keyId() + "' in PostgreSQL";
+        int dot = stored == null ? -1 : stored.lastIndexOf('.');
+        if (dot <= 0 || !mac.verify(stored.substring(0, dot), macInput(record), stored.substring(dot + 1), what)) {
+            throw new CredentialIntegrityException(what + (stored == null ? " carries no MAC (written without the "
+                    + "key ring, or forged)" : " fails its MAC (edited, forged, or copied from another key)")
+                    + ": it is not trusted");
+        }
+    }
+
+    /** Every column but last_used_at, each length-prefixed, roles sorted. */
+    private static byte[] macInput(ApiKeyRecord r) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream data = new java.io.DataOutputStream(out);
+        try {
+            data.writeUTF("infrakit-api-key-row-v1");
+            data.writeUTF(r.keyId());
+            byte[] hash = r.secretHash();
+            data.writeInt(hash.length);
+            data.write(hash);
+            field(data, r.subject());
+            java.util.List<String> roles = new ArrayList<>(r.roles());
+            java.util.Collections.sort(roles);
+            data.writeInt(roles.size());
+            for (String role : roles) {
+                field(data, role);
+            }
+            field(data, r.name());
+            data.writeLong(micros(r.createdAt()));
+            data.writeLong(r.expiresAt().map(PostgresApiKeyStore::micros).orElse(Long.MIN_VALUE));
+            data.writeLong(r.revokedAt().map(PostgresApiKeyStore::micros).orElse(Long.MIN_VALUE));
+            data.flush();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void field(java.io.DataOutputStream data, String value) throws java.io.IOException {
+        byte[] bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        data.writeInt(bytes.length);
+        data.write(bytes);
+    }
+
+    private static Instant micro(Instant t) {
+        return t == null ? null : t.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    }
+
+    private static long micros(Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
     }
 
     private static CredentialException failure(String operation, String keyId, SQLException e) {
@@ -287,6 +438,6 @@ public final class PostgresApiKeyStore implements ApiKeyStore {
 
     @Override
     public String toString() {
-        return "PostgresApiKeyStore[infrakit_api_key]";
+        return "PostgresApiKeyStore[infrakit_api_key" + (mac == null ? "" : ", authenticated rows") + "]";
     }
 }

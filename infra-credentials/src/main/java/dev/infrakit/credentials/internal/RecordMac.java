@@ -20,27 +20,34 @@ import javax.crypto.spec.SecretKeySpec;
  * A MAC is stored with the id of the master key it was made with, so records written before a key
  * rotation still verify while that key is in the ring.
  */
-final class RecordMac {
+public final class RecordMac {
     /** The HKDF purpose of the MAC keys. */
     static final String PURPOSE = "infrakit credentials file HMAC-SHA256";
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
 
     private final KeyRing ring;
+    private final String purpose;
     /** Derived keys by master key id: deriving costs two HMACs, and every read verifies. */
     private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
 
     RecordMac(KeyRing ring) {
+        this(ring, PURPOSE);
+    }
+
+    /** MACs under keys derived from {@code ring}'s master keys for {@code purpose} (one purpose per use). */
+    public RecordMac(KeyRing ring, String purpose) {
         this.ring = Objects.requireNonNull(ring, "ring");
+        this.purpose = Objects.requireNonNull(purpose, "purpose");
     }
 
     /** The id of the key new MACs are made with (the ring's primary). */
-    String primaryId() {
+    public String primaryId() {
         return ring.primary().id();
     }
 
     /** The MAC of {@code data} under the primary key, base64url. */
-    String sign(byte[] data) {
+    public String sign(byte[] data) {
         return ENCODER.encodeToString(hmac(key(ring.primary()), data));
     }
 
@@ -51,7 +58,7 @@ final class RecordMac {
      * @param what names the file, for the message
      * @throws CredentialIntegrityException if the key is not in the ring
      */
-    boolean verify(String keyId, byte[] data, String mac, String what) {
+    public boolean verify(String keyId, byte[] data, String mac, String what) {
         MasterKey key = ring.find(keyId).orElseThrow(() -> new CredentialIntegrityException(what
                 + " is authenticated with master key " + keyId + ", which is not in the key ring " + ring.ids()
                 + " (a wrong or missing master key?)"));
@@ -65,7 +72,7 @@ final class RecordMac {
     }
 
     private byte[] key(MasterKey master) {
-        return keys.computeIfAbsent(master.id(), id -> master.derive(PURPOSE));
+        return keys.computeIfAbsent(master.id(), id -> master.derive(purpose));
     }
 
     private static byte[] hmac(byte[] key, byte[] data) {
