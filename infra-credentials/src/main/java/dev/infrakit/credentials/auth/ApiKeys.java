@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  * for example, picks the caller's rate-limit tier).
  *
  * <pre>{@code
- * ApiKeys apiKeys = ApiKeys.builder(PostgresApiKeyStore.create(dataSource)).auditSink(sink).build();
+ * ApiKeys apiKeys = ApiKeys.builder(PostgresApiKeyStore.create(dataSource, keyRing)).auditSink(sink).build();
  * NewApiKey issued = apiKeys.create("billing-exporter", Set.of("partner"), "nightly export", Duration.ofDays(90));
  * hand(issued.key());                                   // ik_<keyId>_<secret>; not retrievable later
  * AuthResult result = apiKeys.verify(request.header("X-Api-Key"));
