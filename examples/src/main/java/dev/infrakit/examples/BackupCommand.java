@@ -27,8 +27,11 @@ final class BackupCommand {
     static final String USAGE = String.join("\n",
             "  backup run --jdbc-url URL --repo DIR [--offsite DIR] [--kind daily|weekly|manual]",
             "  backup list --repo DIR",
-            "  backup verify --repo DIR [--id ID] [--drill --scratch-url URL]",
-            "  backup restore --repo DIR --id ID --target-url URL [--clean]",
+            "  backup verify --repo DIR [--id ID] [--drill (--throwaway-server | --scratch-url URL [--allow-privileged-role])]",
+            "         (--scratch-url's role: NOSUPERUSER NOCREATEROLE CREATEDB, member of no role, owning no database;",
+            "         --throwaway-server restores on a PostgreSQL server started for the drill from initdb)",
+            "  backup restore --repo DIR --id ID --target-url URL [--clean] [--allow-privileged-role]",
+            "         (a superuser or CREATEROLE role is refused without --allow-privileged-role)",
             "  backup prune --repo DIR [--dry-run] [--keep-daily N] [--keep-weekly N] [--keep-monthly N]");
 
     private BackupCommand() {
@@ -45,9 +48,11 @@ final class BackupCommand {
             case "list":
                 return list(Args.parse(rest, Set.of("repo"), Set.of(), env), out);
             case "verify":
-                return verify(Args.parse(rest, Set.of("repo", "id", "scratch-url"), Set.of("drill"), env), out, err);
+                return verify(Args.parse(rest, Set.of("repo", "id", "scratch-url"),
+                        Set.of("drill", "throwaway-server", "allow-privileged-role"), env), out, err);
             case "restore":
-                return restore(Args.parse(rest, Set.of("repo", "id", "target-url"), Set.of("clean"), env), out, err);
+                return restore(Args.parse(rest, Set.of("repo", "id", "target-url"),
+                        Set.of("clean", "allow-privileged-role"), env), out, err);
             case "prune":
                 return prune(Args.parse(rest, Set.of("repo", "keep-daily", "keep-weekly", "keep-monthly"),
                         Set.of("dry-run"), env), out);
@@ -119,8 +124,16 @@ final class BackupCommand {
     }
 
     private static int verify(Args a, PrintStream out, PrintStream err) {
-        if (a.get("scratch-url").isPresent() && !a.flag("drill")) {
-            throw new Args.UsageException("--scratch-url is for --drill");
+        boolean scratchGiven = a.get("scratch-url").isPresent();
+        if ((scratchGiven || a.flag("throwaway-server") || a.flag("allow-privileged-role")) && !a.flag("drill")) {
+            throw new Args.UsageException("--scratch-url, --throwaway-server and --allow-privileged-role are for --drill");
+        }
+        if (a.flag("drill") && scratchGiven == a.flag("throwaway-server")) {
+            throw new Args.UsageException("--drill needs --scratch-url URL or --throwaway-server (one of them)");
+        }
+        if (a.flag("throwaway-server") && a.flag("allow-privileged-role")) {
+            throw new Args.UsageException("--allow-privileged-role is for --scratch-url; --throwaway-server restores "
+                    + "as an unprivileged role of its own");
         }
         LocalBackupRepository repo = existing(a);
         Manifest m = chosen(repo, a);
@@ -131,13 +144,19 @@ final class BackupCommand {
         }
         out.println("checksums OK: " + m.id() + " (" + m.artifacts().size() + " artifacts, " + m.size() + " bytes)");
         if (a.flag("drill")) {
-            JdbcUrl scratch = JdbcUrl.parse("scratch-url", a.require("scratch-url"));
-            RestoreDrill.Builder drill = RestoreDrill.builder().host(scratch.host).port(scratch.port).user(scratch.user)
-                    .maintenanceDatabase(scratch.database);
-            if (scratch.password != null) {
-                drill.password(scratch.password);
+            RestoreDrill.Builder drill;
+            if (a.flag("throwaway-server")) {
+                drill = RestoreDrill.builder().onThrowawayServer();
+                err.println("restoring " + m.id() + " on a throwaway server …");
+            } else {
+                JdbcUrl scratch = JdbcUrl.parse("scratch-url", a.require("scratch-url"));
+                drill = RestoreDrill.builder().host(scratch.host).port(scratch.port).user(scratch.user)
+                        .maintenanceDatabase(scratch.database).allowPrivilegedRole(a.flag("allow-privileged-role"));
+                if (scratch.password != null) {
+                    drill.password(scratch.password);
+                }
+                err.println("restoring " + m.id() + " into a scratch database …");
             }
-            err.println("restoring " + m.id() + " into a scratch database …");
             DrillResult result = drill.build().run(repo, m.id());
             repo.update(m.withDrill(result));
             out.println((result.passed() ? "drill passed: " : "drill FAILED: ") + result.detail() + " (restore "
@@ -151,7 +170,8 @@ final class BackupCommand {
         String id = a.require("id");
         JdbcUrl target = JdbcUrl.parse("target-url", a.require("target-url"));
         LocalBackupRepository repo = existing(a);
-        PostgresRestore.Builder restore = PostgresRestore.builder().host(target.host).port(target.port).user(target.user);
+        PostgresRestore.Builder restore = PostgresRestore.builder().host(target.host).port(target.port).user(target.user)
+                .allowPrivilegedRole(a.flag("allow-privileged-role"));
         if (target.password != null) {
             restore.password(target.password);
         }

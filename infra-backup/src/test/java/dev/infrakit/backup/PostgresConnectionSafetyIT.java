@@ -55,7 +55,7 @@ class PostgresConnectionSafetyIT {
             String uri = "postgresql://127.0.0.1:" + other.port() + "/x";
             try {
                 PostgresRestore.builder().host(server.host()).port(server.port()).user(server.username())
-                        .password(server.password()).build()
+                        .password(server.password()).allowPrivilegedRole(true).build()
                         .restoreInto(repository, manifest.id(), uri, false);
                 assertEquals(0, other.connections(), "pg_restore connected to the host in the name");
                 try (Connection c = connect(server, uri); Statement st = c.createStatement();
