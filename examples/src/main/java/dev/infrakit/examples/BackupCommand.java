@@ -44,15 +44,16 @@ final class BackupCommand {
         List<String> rest = args.subList(1, args.size());
         switch (args.get(0)) {
             case "run":
-                return backup(Args.parse(rest, Set.of("jdbc-url", "repo", "offsite", "kind"), Set.of(), env), out, err);
+                return backup(Args.parse(rest, Set.of("jdbc-url", "jdbc-url-file", "repo", "offsite", "kind"), Set.of(),
+                        env), env, out, err);
             case "list":
                 return list(Args.parse(rest, Set.of("repo"), Set.of(), env), out);
             case "verify":
-                return verify(Args.parse(rest, Set.of("repo", "id", "scratch-url"),
-                        Set.of("drill", "throwaway-server", "allow-privileged-role"), env), out, err);
+                return verify(Args.parse(rest, Set.of("repo", "id", "scratch-url", "scratch-url-file"),
+                        Set.of("drill", "throwaway-server", "allow-privileged-role"), env), env, out, err);
             case "restore":
-                return restore(Args.parse(rest, Set.of("repo", "id", "target-url"),
-                        Set.of("clean", "allow-privileged-role"), env), out, err);
+                return restore(Args.parse(rest, Set.of("repo", "id", "target-url", "target-url-file"),
+                        Set.of("clean", "allow-privileged-role"), env), env, out, err);
             case "prune":
                 return prune(Args.parse(rest, Set.of("repo", "keep-daily", "keep-weekly", "keep-monthly"),
                         Set.of("dry-run"), env), out);
@@ -75,19 +76,15 @@ final class BackupCommand {
         return LocalBackupRepository.open(dir);
     }
 
-    private static int backup(Args a, PrintStream out, PrintStream err) {
-        JdbcUrl url = JdbcUrl.parse("jdbc-url", a.require("jdbc-url"));
+    private static int backup(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
+        JdbcUrl url = JdbcUrl.require(a, "jdbc-url", env, err);
         BackupKind kind;
         try {
             kind = BackupKind.valueOf(a.get("kind").orElse("manual").toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("--kind is daily, weekly or manual, got '" + a.get("kind").orElse("") + "'");
         }
-        PostgresBackupSource.Builder source = PostgresBackupSource.builder().host(url.host).port(url.port)
-                .database(url.database).user(url.user);
-        if (url.password != null) {
-            source.password(url.password);
-        }
+        PostgresBackupSource.Builder source = url.applyTo(PostgresBackupSource.builder()).database(url.database);
         BackupRunner.Builder runner = BackupRunner.builder(source.build(), repository(a))
                 .retention(RetentionPolicy.keepAll());
         a.get("offsite").ifPresent(dir -> runner.offsite(LocalBackupRepository.open(Path.of(dir))));
@@ -123,8 +120,8 @@ final class BackupCommand {
                 .orElseThrow(() -> new IllegalStateException("no complete backup in " + repo.name()));
     }
 
-    private static int verify(Args a, PrintStream out, PrintStream err) {
-        boolean scratchGiven = a.get("scratch-url").isPresent();
+    private static int verify(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
+        boolean scratchGiven = a.get("scratch-url").isPresent() || a.get("scratch-url-file").isPresent();
         if ((scratchGiven || a.flag("throwaway-server") || a.flag("allow-privileged-role")) && !a.flag("drill")) {
             throw new Args.UsageException("--scratch-url, --throwaway-server and --allow-privileged-role are for --drill");
         }
@@ -149,12 +146,9 @@ final class BackupCommand {
                 drill = RestoreDrill.builder().onThrowawayServer();
                 err.println("restoring " + m.id() + " on a throwaway server …");
             } else {
-                JdbcUrl scratch = JdbcUrl.parse("scratch-url", a.require("scratch-url"));
-                drill = RestoreDrill.builder().host(scratch.host).port(scratch.port).user(scratch.user)
-                        .maintenanceDatabase(scratch.database).allowPrivilegedRole(a.flag("allow-privileged-role"));
-                if (scratch.password != null) {
-                    drill.password(scratch.password);
-                }
+                JdbcUrl scratch = JdbcUrl.require(a, "scratch-url", env, err);
+                drill = scratch.applyTo(RestoreDrill.builder()).maintenanceDatabase(scratch.database)
+                        .allowPrivilegedRole(a.flag("allow-privileged-role"));
                 err.println("restoring " + m.id() + " into a scratch database …");
             }
             DrillResult result = drill.build().run(repo, m.id());
@@ -166,15 +160,12 @@ final class BackupCommand {
         return 0;
     }
 
-    private static int restore(Args a, PrintStream out, PrintStream err) {
+    private static int restore(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
         String id = a.require("id");
-        JdbcUrl target = JdbcUrl.parse("target-url", a.require("target-url"));
+        JdbcUrl target = JdbcUrl.require(a, "target-url", env, err);
         LocalBackupRepository repo = existing(a);
-        PostgresRestore.Builder restore = PostgresRestore.builder().host(target.host).port(target.port).user(target.user)
+        PostgresRestore.Builder restore = target.applyTo(PostgresRestore.builder())
                 .allowPrivilegedRole(a.flag("allow-privileged-role"));
-        if (target.password != null) {
-            restore.password(target.password);
-        }
         err.println("restoring " + id + " into " + target.database + " …");
         Duration took = restore.build().restoreInto(repo, id, target.database, a.flag("clean"));
         out.println("restored " + id + " into " + target.database + " in " + took.toMillis() / 1000.0 + " s");
