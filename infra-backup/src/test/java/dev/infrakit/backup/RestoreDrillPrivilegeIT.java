@@ -179,7 +179,7 @@ class RestoreDrillPrivilegeIT {
     }
 
     @Test
-    void aDrillOnAThrowawayServerRestoresTheDumpAndPromotesNobody() throws SQLException {
+    void aDrillOnAThrowawayServerRestoresTheDumpAndPromotesNobody() throws Exception {
         TempDirRepository repository = new TempDirRepository(temp);
         Manifest manifest = backup(repository);
         RestoreDrill drill = RestoreDrill.builder().onThrowawayServer().binDir(server.binDirectory())
@@ -187,10 +187,23 @@ class RestoreDrillPrivilegeIT {
                 .check("restored as an unprivileged role",
                         "SELECT NOT rolsuper AND NOT rolcreaterole FROM pg_roles WHERE rolname = current_user")
                 .build();
+        java.util.Set<Path> before = throwawayDirectories();
         DrillResult result = drill.run(repository, manifest.id());
         assertTrue(result.passed(), result.toString());
         assertFalse(isSuperuser(APP), "nothing reached the real cluster");
+        assertEquals(before, throwawayDirectories(), "the throwaway server's directory is deleted");
         assertTrue(drill.toString().contains("throwaway server"), drill.toString());
+    }
+
+    /** The throwaway servers' directories: under /tmp as root, else under java.io.tmpdir. */
+    private static java.util.Set<Path> throwawayDirectories() throws java.io.IOException {
+        java.util.Set<Path> found = new java.util.TreeSet<>();
+        for (Path root : new java.util.LinkedHashSet<>(java.util.List.of(Path.of("/tmp"), Path.of(System.getProperty("java.io.tmpdir"))))) {
+            try (java.util.stream.Stream<Path> list = java.nio.file.Files.list(root)) {
+                list.filter(p -> p.getFileName().toString().startsWith("infrakit-drill-")).forEach(found::add);
+            }
+        }
+        return found;
     }
 
     @Test

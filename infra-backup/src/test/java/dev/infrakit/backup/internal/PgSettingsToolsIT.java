@@ -109,6 +109,24 @@ class PgSettingsToolsIT {
     }
 
     @Test
+    void inheritedSettingsThatWouldRedirectOrWeakenAToolAreRemovedFromItsEnvironment() {
+        Map<String, String> env = settings(5432, b -> b.sslMode("verify-full")).environment();
+        for (String inherited : List.of("PGSERVICE", "PGSERVICEFILE", "PGHOSTADDR", "PGDATABASE", "PGREQUIRESSL",
+                "PGOPTIONS")) {
+            assertTrue(env.containsKey(inherited) && env.get(inherited) == null, inherited + " is removed");
+        }
+        assertEquals("verify-full", env.get("PGSSLMODE"));
+        assertEquals(SECRET, env.get("PGPASSWORD"));
+        // A null value removes a variable the child would otherwise inherit from this JVM.
+        String inherited = System.getenv().containsKey("HOME") ? "HOME" : "PATH";
+        java.util.HashMap<String, String> remove = new java.util.HashMap<>();
+        remove.put(inherited, null);
+        ToolProcess.Result listing = ToolProcess.run(List.of("/usr/bin/env"), remove, null, null, Duration.ofSeconds(10));
+        assertTrue(listing.succeeded(), listing.stderr());
+        assertFalse(listing.stderr().lines().anyMatch(l -> l.startsWith(inherited + "=")), listing.stderr());
+    }
+
+    @Test
     void aDatabaseArgumentIsOnlyEverADatabaseName() {
         try (PlaintextPostgresListener other = PlaintextPostgresListener.start();
              PlaintextPostgresListener configured = PlaintextPostgresListener.start()) {
