@@ -63,13 +63,13 @@ final class AdminCommand {
         if (args.isEmpty() || !args.get(0).equals("reset-password")) {
             throw new Args.UsageException("admin needs the subcommand reset-password");
         }
-        Args a = Args.parse(args.subList(1, args.size()), Set.of("data-dir", "jdbc-url", "master-key-file",
+        Args a = Args.parse(args.subList(1, args.size()), Set.of("data-dir", "jdbc-url", "jdbc-url-file", "master-key-file",
                 "audit-checkpoint-key", "audit-checkpoints"), Set.of(), env);
         if (!a.positional().isEmpty()) {
             throw new Args.UsageException("admin reset-password takes no arguments (the password is read from the "
                     + "terminal or stdin), got " + a.positional().size());
         }
-        boolean postgres = a.get("jdbc-url").isPresent();
+        boolean postgres = a.get("jdbc-url").isPresent() || a.get("jdbc-url-file").isPresent();
         if (postgres == a.get("data-dir").isPresent()) {
             throw new Args.UsageException("admin reset-password needs --data-dir DIR or --jdbc-url URL (one of them)");
         }
@@ -99,9 +99,9 @@ final class AdminCommand {
             }
             String hash = PasswordHasher.defaults().hash(password);
             if (postgres) {
-                JdbcUrl url = JdbcUrl.parse("jdbc-url", a.require("jdbc-url"));
-                Map<String, String> pool = new HashMap<>(Map.of("url", "jdbc:postgresql://" + url.host + ":" + url.port
-                        + "/" + url.database, "username", url.user, "pool-size", "2"));
+                JdbcUrl url = JdbcUrl.require(a, "jdbc-url", env, err);
+                Map<String, String> pool = new HashMap<>(Map.of("url", url.poolUrl(), "username", url.user,
+                        "pool-size", "2"));
                 if (url.password != null) {
                     pool.put("password", url.password);
                 }

@@ -17,10 +17,12 @@ import java.util.Set;
 final class Args {
     private final Map<String, String> values;
     private final List<String> positional;
+    private final Set<String> fromCommandLine;
 
-    private Args(Map<String, String> values, List<String> positional) {
+    private Args(Map<String, String> values, List<String> positional, Set<String> fromCommandLine) {
         this.values = values;
         this.positional = positional;
+        this.fromCommandLine = fromCommandLine;
     }
 
     /** A usage error: exit code 2, the message and the usage on stderr. */
@@ -62,6 +64,7 @@ final class Args {
                 positional.add(a);
             }
         }
+        Set<String> onCommandLine = Set.copyOf(values.keySet());
         for (String name : valueFlags) {
             String fromEnv = env.get(envName(name));
             if (!values.containsKey(name) && fromEnv != null && !fromEnv.isEmpty()) {
@@ -74,11 +77,16 @@ final class Args {
                 values.put(name, fromEnv);
             }
         }
-        return new Args(values, positional);
+        return new Args(values, positional, onCommandLine);
     }
 
     static String envName(String flag) {
         return "INFRAKIT_" + flag.replace('-', '_').toUpperCase(Locale.ROOT);
+    }
+
+    /** Whether flag {@code name} was given on the command line (not taken from the environment). */
+    boolean fromCommandLine(String name) {
+        return fromCommandLine.contains(name);
     }
 
     Optional<String> get(String name) {

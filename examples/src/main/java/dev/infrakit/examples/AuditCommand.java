@@ -55,7 +55,7 @@ final class AuditCommand {
         if (args.isEmpty() || !args.get(0).equals("verify")) {
             throw new Args.UsageException("audit needs the subcommand verify");
         }
-        Args a = Args.parse(args.subList(1, args.size()), Set.of("data-dir", "key-file", "jdbc-url", "master-key-file",
+        Args a = Args.parse(args.subList(1, args.size()), Set.of("data-dir", "key-file", "jdbc-url", "jdbc-url-file", "master-key-file",
                 "checkpoint-public-key", "checkpoints"), Set.of("no-checkpoints"), env);
         boolean noCheckpoints = a.flag("no-checkpoints");
         if (noCheckpoints && (a.get("checkpoint-public-key").isPresent() || a.get("checkpoints").isPresent())) {
@@ -66,8 +66,8 @@ final class AuditCommand {
         }
         ECPublicKey checkpointKey = a.get("checkpoint-public-key")
                 .map(f -> CheckpointKeys.readPublic(Path.of(f))).orElse(null);
-        if (a.get("jdbc-url").isPresent()) {
-            return table(a, checkpointKey, out);
+        if (a.get("jdbc-url").isPresent() || a.get("jdbc-url-file").isPresent()) {
+            return table(a, checkpointKey, env, out, err);
         }
         byte[] key;
         List<Path> sets = new ArrayList<>();
@@ -144,11 +144,11 @@ final class AuditCommand {
         return logs;
     }
 
-    private static int table(Args a, ECPublicKey checkpointKey, PrintStream out) {
-        JdbcUrl url = JdbcUrl.parse("jdbc-url", a.require("jdbc-url"));
+    private static int table(Args a, ECPublicKey checkpointKey, Map<String, String> env, PrintStream out,
+            PrintStream err) {
+        JdbcUrl url = JdbcUrl.require(a, "jdbc-url", env, err);
         byte[] key = chainKey(MasterKey.fromFile(Path.of(a.require("master-key-file"))));
-        Map<String, String> pool = new HashMap<>(Map.of("url", "jdbc:postgresql://" + url.host + ":" + url.port + "/"
-                + url.database, "username", url.user, "pool-size", "1"));
+        Map<String, String> pool = new HashMap<>(Map.of("url", url.poolUrl(), "username", url.user, "pool-size", "1"));
         if (url.password != null) {
             pool.put("password", url.password);
         }

@@ -27,8 +27,11 @@ final class BackupCommand {
     static final String USAGE = String.join("\n",
             "  backup run --jdbc-url URL --repo DIR [--offsite DIR] [--kind daily|weekly|manual]",
             "  backup list --repo DIR",
-            "  backup verify --repo DIR [--id ID] [--drill --scratch-url URL]",
-            "  backup restore --repo DIR --id ID --target-url URL [--clean]",
+            "  backup verify --repo DIR [--id ID] [--drill (--throwaway-server | --scratch-url URL [--allow-privileged-role])]",
+            "         (--scratch-url's role: NOSUPERUSER NOCREATEROLE CREATEDB, member of no role, owning no database;",
+            "         --throwaway-server restores on a PostgreSQL server started for the drill from initdb)",
+            "  backup restore --repo DIR --id ID --target-url URL [--clean] [--allow-privileged-role]",
+            "         (a superuser or CREATEROLE role is refused without --allow-privileged-role)",
             "  backup prune --repo DIR [--dry-run] [--keep-daily N] [--keep-weekly N] [--keep-monthly N]");
 
     private BackupCommand() {
@@ -41,13 +44,16 @@ final class BackupCommand {
         List<String> rest = args.subList(1, args.size());
         switch (args.get(0)) {
             case "run":
-                return backup(Args.parse(rest, Set.of("jdbc-url", "repo", "offsite", "kind"), Set.of(), env), out, err);
+                return backup(Args.parse(rest, Set.of("jdbc-url", "jdbc-url-file", "repo", "offsite", "kind"), Set.of(),
+                        env), env, out, err);
             case "list":
                 return list(Args.parse(rest, Set.of("repo"), Set.of(), env), out);
             case "verify":
-                return verify(Args.parse(rest, Set.of("repo", "id", "scratch-url"), Set.of("drill"), env), out, err);
+                return verify(Args.parse(rest, Set.of("repo", "id", "scratch-url", "scratch-url-file"),
+                        Set.of("drill", "throwaway-server", "allow-privileged-role"), env), env, out, err);
             case "restore":
-                return restore(Args.parse(rest, Set.of("repo", "id", "target-url"), Set.of("clean"), env), out, err);
+                return restore(Args.parse(rest, Set.of("repo", "id", "target-url", "target-url-file"),
+                        Set.of("clean", "allow-privileged-role"), env), env, out, err);
             case "prune":
                 return prune(Args.parse(rest, Set.of("repo", "keep-daily", "keep-weekly", "keep-monthly"),
                         Set.of("dry-run"), env), out);
@@ -70,19 +76,15 @@ final class BackupCommand {
         return LocalBackupRepository.open(dir);
     }
 
-    private static int backup(Args a, PrintStream out, PrintStream err) {
-        JdbcUrl url = JdbcUrl.parse("jdbc-url", a.require("jdbc-url"));
+    private static int backup(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
+        JdbcUrl url = JdbcUrl.require(a, "jdbc-url", env, err);
         BackupKind kind;
         try {
             kind = BackupKind.valueOf(a.get("kind").orElse("manual").toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("--kind is daily, weekly or manual, got '" + a.get("kind").orElse("") + "'");
         }
-        PostgresBackupSource.Builder source = PostgresBackupSource.builder().host(url.host).port(url.port)
-                .database(url.database).user(url.user);
-        if (url.password != null) {
-            source.password(url.password);
-        }
+        PostgresBackupSource.Builder source = url.applyTo(PostgresBackupSource.builder()).database(url.database);
         BackupRunner.Builder runner = BackupRunner.builder(source.build(), repository(a))
                 .retention(RetentionPolicy.keepAll());
         a.get("offsite").ifPresent(dir -> runner.offsite(LocalBackupRepository.open(Path.of(dir))));
@@ -118,9 +120,17 @@ final class BackupCommand {
                 .orElseThrow(() -> new IllegalStateException("no complete backup in " + repo.name()));
     }
 
-    private static int verify(Args a, PrintStream out, PrintStream err) {
-        if (a.get("scratch-url").isPresent() && !a.flag("drill")) {
-            throw new Args.UsageException("--scratch-url is for --drill");
+    private static int verify(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
+        boolean scratchGiven = a.get("scratch-url").isPresent() || a.get("scratch-url-file").isPresent();
+        if ((scratchGiven || a.flag("throwaway-server") || a.flag("allow-privileged-role")) && !a.flag("drill")) {
+            throw new Args.UsageException("--scratch-url, --throwaway-server and --allow-privileged-role are for --drill");
+        }
+        if (a.flag("drill") && scratchGiven == a.flag("throwaway-server")) {
+            throw new Args.UsageException("--drill needs --scratch-url URL or --throwaway-server (one of them)");
+        }
+        if (a.flag("throwaway-server") && a.flag("allow-privileged-role")) {
+            throw new Args.UsageException("--allow-privileged-role is for --scratch-url; --throwaway-server restores "
+                    + "as an unprivileged role of its own");
         }
         LocalBackupRepository repo = existing(a);
         Manifest m = chosen(repo, a);
@@ -131,13 +141,16 @@ final class BackupCommand {
         }
         out.println("checksums OK: " + m.id() + " (" + m.artifacts().size() + " artifacts, " + m.size() + " bytes)");
         if (a.flag("drill")) {
-            JdbcUrl scratch = JdbcUrl.parse("scratch-url", a.require("scratch-url"));
-            RestoreDrill.Builder drill = RestoreDrill.builder().host(scratch.host).port(scratch.port).user(scratch.user)
-                    .maintenanceDatabase(scratch.database);
-            if (scratch.password != null) {
-                drill.password(scratch.password);
+            RestoreDrill.Builder drill;
+            if (a.flag("throwaway-server")) {
+                drill = RestoreDrill.builder().onThrowawayServer();
+                err.println("restoring " + m.id() + " on a throwaway server …");
+            } else {
+                JdbcUrl scratch = JdbcUrl.require(a, "scratch-url", env, err);
+                drill = scratch.applyTo(RestoreDrill.builder()).maintenanceDatabase(scratch.database)
+                        .allowPrivilegedRole(a.flag("allow-privileged-role"));
+                err.println("restoring " + m.id() + " into a scratch database …");
             }
-            err.println("restoring " + m.id() + " into a scratch database …");
             DrillResult result = drill.build().run(repo, m.id());
             repo.update(m.withDrill(result));
             out.println((result.passed() ? "drill passed: " : "drill FAILED: ") + result.detail() + " (restore "
@@ -147,14 +160,12 @@ final class BackupCommand {
         return 0;
     }
 
-    private static int restore(Args a, PrintStream out, PrintStream err) {
+    private static int restore(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
         String id = a.require("id");
-        JdbcUrl target = JdbcUrl.parse("target-url", a.require("target-url"));
+        JdbcUrl target = JdbcUrl.require(a, "target-url", env, err);
         LocalBackupRepository repo = existing(a);
-        PostgresRestore.Builder restore = PostgresRestore.builder().host(target.host).port(target.port).user(target.user);
-        if (target.password != null) {
-            restore.password(target.password);
-        }
+        PostgresRestore.Builder restore = target.applyTo(PostgresRestore.builder())
+                .allowPrivilegedRole(a.flag("allow-privileged-role"));
         err.println("restoring " + id + " into " + target.database + " …");
         Duration took = restore.build().restoreInto(repo, id, target.database, a.flag("clean"));
         out.println("restored " + id + " into " + target.database + " in " + took.toMillis() / 1000.0 + " s");

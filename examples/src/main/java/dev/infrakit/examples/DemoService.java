@@ -210,8 +210,8 @@ final class DemoService implements AutoCloseable {
                 io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         this.dataLock = dataLock;
         if (s.jdbcUrl != null) {
-            Map<String, String> poolConfig = new HashMap<>(Map.of("url", "jdbc:postgresql://" + s.jdbcUrl.host + ":"
-                    + s.jdbcUrl.port + "/" + s.jdbcUrl.database, "username", s.jdbcUrl.user, "pool-size", "10",
+            Map<String, String> poolConfig = new HashMap<>(Map.of("url", s.jdbcUrl.poolUrl(), "username",
+                    s.jdbcUrl.user, "pool-size", "10",
                     "pool-name", "infrakit-demo", "connection-timeout", "2s", "validation-timeout", "1s"));
             // 2 s, not Hikari's 30 s: while the database is down a request is answered (503) in seconds,
             // not held for half a minute per query.
@@ -320,11 +320,8 @@ final class DemoService implements AutoCloseable {
                     .groups(HealthCheck.READINESS).build());
         }
         if (pool != null && s.backupRepo != null) {
-            dev.infrakit.backup.PostgresBackupSource.Builder source = dev.infrakit.backup.PostgresBackupSource.builder()
-                    .host(s.jdbcUrl.host).port(s.jdbcUrl.port).database(s.jdbcUrl.database).user(s.jdbcUrl.user);
-            if (s.jdbcUrl.password != null) {
-                source.password(s.jdbcUrl.password);
-            }
+            dev.infrakit.backup.PostgresBackupSource.Builder source = s.jdbcUrl
+                    .applyTo(dev.infrakit.backup.PostgresBackupSource.builder()).database(s.jdbcUrl.database);
             dev.infrakit.backup.LocalBackupRepository repository = dev.infrakit.backup.LocalBackupRepository
                     .open(s.backupRepo);
             dev.infrakit.backup.BackupRunner.Builder runner = dev.infrakit.backup.BackupRunner.builder(source.build(),

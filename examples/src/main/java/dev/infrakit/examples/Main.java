@@ -22,7 +22,16 @@ public final class Main {
             LoadTestCommand.USAGE,
             "",
             "Every flag can also be set as INFRAKIT_ + its name in upper snake case (--keep-daily: INFRAKIT_KEEP_DAILY);",
-            "flags win. A password in a JDBC URL reaches pg_dump and pg_restore through their environment only.");
+            "flags win.",
+            "",
+            "Secrets: a URL on the command line is visible to every local user (ps), so give each URL flag",
+            "(--jdbc-url, --scratch-url, --target-url) from a file, --jdbc-url-file FILE (its first line), or the",
+            "environment, INFRAKIT_JDBC_URL (INFRAKIT_SCRATCH_URL, INFRAKIT_TARGET_URL); a URL without password=",
+            "takes PGPASSWORD. A password that arrives on the command line still works, with a warning on stderr.",
+            "URLs: jdbc:postgresql://host[:port]/database?user=U[&password=P][&sslmode=M][&sslrootcert=FILE]",
+            "[&sslcert=FILE][&sslkey=FILE]; sslmode require, verify-ca or verify-full refuses a server without TLS",
+            "before the password is sent (default PGSSLMODE, else prefer), for JDBC and pg_dump/pg_restore alike;",
+            "PGSSLROOTCERT, PGSSLCERT and PGSSLKEY apply where the URL names no file; other parameters are refused.");
 
     private Main() {
     }

@@ -20,7 +20,7 @@ final class ServeCommand {
             "         /.well-known/jwks.json --token-key-grace before it signs; old keys stay published",
             "         while tokens they signed live)",
             "        [--alert-webhook URL]",
-            "        [--jdbc-url URL [--backup-repo DIR [--backup-every 1h] [--backup-retention daily=7,weekly=4,...]]]",
+            "        [(--jdbc-url URL | --jdbc-url-file FILE) [--backup-repo DIR [--backup-every 1h] [--backup-retention daily=7,weekly=4,...]]]",
             "        (backups are never deleted unless --backup-retention is given: GFS counts daily=N, weekly=N,",
             "         monthly=N, last=N, comma-separated, each at most once; unnamed counts are 0, last is 1)",
             "        [--audit-checkpoint-key FILE] [--audit-checkpoints FILE]",
@@ -38,9 +38,14 @@ final class ServeCommand {
     }
 
     static DemoService.Settings settings(List<String> args, Map<String, String> env) {
+        return settings(args, env, System.err);
+    }
+
+    /** The settings; a warning (such as a password in argv) goes to {@code err}. */
+    static DemoService.Settings settings(List<String> args, Map<String, String> env, PrintStream err) {
         Args a = Args.parse(args, Set.of("port", "data-dir", "master-key-file", "rate-client", "rate-anonymous", "rate-user",
                 "rate-admin", "drain", "max-body", "password-iterations", "token-ttl", "slowdown-after", "slowdown-step", "slowdown-max",
-                "max-api-keys", "alert-webhook", "jdbc-url", "backup-repo", "backup-every", "backup-retention",
+                "max-api-keys", "alert-webhook", "jdbc-url", "jdbc-url-file", "backup-repo", "backup-every", "backup-retention",
                 "audit-checkpoint-key",
                 "audit-checkpoints", "ipv6-prefix", "token-key-rotation", "token-key-grace"), Set.of("trust-proxy"), env);
         DemoService.Settings s = new DemoService.Settings();
@@ -83,9 +88,7 @@ final class ServeCommand {
         if (s.ipv6Prefix < 16 || s.ipv6Prefix > 128) {
             throw new Args.UsageException("--ipv6-prefix is 16 to 128 bits, got " + s.ipv6Prefix);
         }
-        if (a.get("jdbc-url").isPresent()) {
-            s.jdbcUrl = JdbcUrl.parse("jdbc-url", a.get("jdbc-url").get());
-        }
+        s.jdbcUrl = JdbcUrl.from(a, "jdbc-url", env, err).orElse(null);
         if (a.get("backup-repo").isPresent()) {
             if (s.jdbcUrl == null) {
                 throw new Args.UsageException("--backup-repo backs up the service's database: it needs --jdbc-url");
@@ -206,7 +209,7 @@ final class ServeCommand {
     }
 
     static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) throws Exception {
-        DemoService.Settings s = settings(args, env);
+        DemoService.Settings s = settings(args, env, err);
         DemoService service = DemoService.start(s, out);
         out.println("listening on http://localhost:" + service.port() + " (data in " + s.dataDir.toAbsolutePath() + ")");
         CountDownLatch stopped = new CountDownLatch(1);

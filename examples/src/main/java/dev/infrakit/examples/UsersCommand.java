@@ -39,8 +39,9 @@ final class UsersCommand {
         if (args.isEmpty() || !args.get(0).equals("unlock")) {
             throw new Args.UsageException("users needs the subcommand unlock");
         }
-        Args a = Args.parse(args.subList(1, args.size()), Set.of("jdbc-url", "address", "ipv6-prefix", "master-key-file"), Set.of(), env);
-        if (a.get("jdbc-url").isEmpty()) {
+        Args a = Args.parse(args.subList(1, args.size()), Set.of("jdbc-url", "jdbc-url-file", "address",
+                "ipv6-prefix", "master-key-file"), Set.of(), env);
+        if (a.get("jdbc-url").isEmpty() && a.get("jdbc-url-file").isEmpty()) {
             throw new Args.UsageException("users unlock needs --jdbc-url: a service without it keeps its login counters "
                     + "in its own memory; unlock there with POST /api/v1/users/NAME/unlock");
         }
@@ -61,9 +62,8 @@ final class UsersCommand {
         // An admin action is recorded before it takes effect: no audit key, no unlock.
         byte[] chainKey = AuditCommand.chainKey(dev.infrakit.credentials.MasterKey.fromFile(java.nio.file.Path.of(
                 a.require("master-key-file"))));
-        JdbcUrl url = JdbcUrl.parse("jdbc-url", a.require("jdbc-url"));
-        Map<String, String> pool = new HashMap<>(Map.of("url", "jdbc:postgresql://" + url.host + ":" + url.port + "/"
-                + url.database, "username", url.user, "pool-size", "1"));
+        JdbcUrl url = JdbcUrl.require(a, "jdbc-url", env, err);
+        Map<String, String> pool = new HashMap<>(Map.of("url", url.poolUrl(), "username", url.user, "pool-size", "1"));
         if (url.password != null) {
             pool.put("password", url.password);
         }

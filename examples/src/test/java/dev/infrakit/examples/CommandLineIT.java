@@ -79,22 +79,32 @@ class CommandLineIT {
         Run list = main("backup", "list", "--repo", repo);
         assertTrue(list.out.startsWith(id + "  VERIFIED  daily"), list.out);
 
-        Run drill = main("backup", "verify", "--repo", repo, "--drill", "--scratch-url", url(server, "postgres"));
+        Run refused = main("backup", "verify", "--repo", repo, "--drill", "--scratch-url", url(server, "postgres"));
+        assertEquals(1, refused.code, "a superuser scratch role is refused: " + refused.out + refused.err);
+        assertTrue(refused.err.contains("Refusing to run the restore drill") && refused.err.contains("superuser"),
+                refused.err);
+        Run drill = main("backup", "verify", "--repo", repo, "--drill", "--throwaway-server");
         assertEquals(0, drill.code, drill.out + drill.err);
         assertTrue(drill.out.contains("checksums OK: " + id) && drill.out.contains("drill passed"), drill.out);
         assertTrue(main("backup", "list", "--repo", repo).out.contains("drill passed"), "the drill is recorded");
 
-        Run restore = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target.name()));
+        Run superuser = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target.name()));
+        assertEquals(1, superuser.code, "a superuser restore needs --allow-privileged-role");
+        assertTrue(superuser.err.contains("Refusing to restore backup " + id), superuser.err);
+        Run restore = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target.name()),
+                "--allow-privileged-role");
         assertEquals(0, restore.code, restore.err);
         try (Connection c = target.connect(); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT count(*) FROM app_user")) {
             r.next();
             assertEquals(500, r.getLong(1));
         }
-        Run again = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target.name()));
+        Run again = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target.name()),
+                "--allow-privileged-role");
         assertEquals(1, again.code, "a non-empty target is refused without --clean");
+        assertTrue(again.err.contains("it is not empty"), again.err);
         assertEquals(0, main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target.name()),
-                "--clean").code);
+                "--clean", "--allow-privileged-role").code);
 
         Run second = main(Map.of("INFRAKIT_REPO", repo), "backup", "run", "--jdbc-url", url(server, db.name()));
         assertEquals(0, second.code, "--repo from the environment: " + second.err);

@@ -244,8 +244,11 @@ class ServeJarIT {
         try (ServerSocket s = new ServerSocket(0)) {
             closed = s.getLocalPort();
         }
+        // The URL with its password from a file, as the README recommends (argv would add a warning line).
+        Path url = Files.writeString(data.resolve("db.url"), "jdbc:postgresql://127.0.0.1:" + closed
+                + "/demo?user=demo&password=not-printed\n");
         Jar noDatabase = new Jar("serve", "--port", "0", "--data-dir", data.resolve("pg").toString(),
-                "--jdbc-url", "jdbc:postgresql://127.0.0.1:" + closed + "/demo?user=demo&password=not-printed");
+                "--jdbc-url-file", url.toString());
         assertEquals(1, noDatabase.exitCode());
         assertOneLine(noDatabase.err.toString(), "127.0.0.1:" + closed);
         assertFalse(noDatabase.err.toString().contains("not-printed"), noDatabase.err.toString());

@@ -97,7 +97,7 @@ public final class PostgresBackupSource implements BackupSource {
 
             List<String> command = new ArrayList<>(List.of(pgDump.toString(), "-Fc", "--snapshot=" + snapshot));
             command.addAll(settings.connectionArguments());
-            command.addAll(List.of("-d", database));
+            command.addAll(List.of("-d", PgSettings.databaseArgument(database)));
             runInto(command, out, DUMP_ARTIFACT, "pg_dump");
             connection.commit();
 
@@ -105,7 +105,7 @@ public final class PostgresBackupSource implements BackupSource {
                 Path pgDumpAll = settings.tool("pg_dumpall");
                 List<String> globalsCommand = new ArrayList<>(List.of(pgDumpAll.toString(), "--globals-only"));
                 globalsCommand.addAll(settings.connectionArguments());
-                globalsCommand.addAll(List.of("-l", database));
+                globalsCommand.addAll(List.of("-l", PgSettings.databaseArgument(database)));
                 runInto(globalsCommand, out, GLOBALS_ARTIFACT, "pg_dumpall --globals-only (needs a superuser)");
             }
             return new SourceInfo(toolVersion, serverVersion, rowCounts);

@@ -58,6 +58,55 @@ public abstract class PostgresClientBuilder<B extends PostgresClientBuilder<B>> 
     }
 
     /**
+     * The TLS mode, for the JDBC connection and the client programs alike: {@code disable},
+     * {@code allow}, {@code prefer}, {@code require}, {@code verify-ca} or {@code verify-full}, with
+     * libpq's meaning. Unset: {@code PGSSLMODE} from the environment, else {@code prefer} (which
+     * falls back to an unencrypted connection). With {@code require} and stronger, a server that
+     * does not offer TLS is refused before the password is sent; {@code verify-full} also checks the
+     * server's certificate against {@link #sslRootCert} and its host name.
+     *
+     * @throws IllegalArgumentException naming the value if it is not one of the modes
+     */
+    public B sslMode(String sslMode) {
+        settings.sslMode(sslMode);
+        return self();
+    }
+
+    /**
+     * The CA certificates (PEM) that verify the server's certificate ({@code sslrootcert}); unset:
+     * {@code PGSSLROOTCERT}, else the clients' default {@code ~/.postgresql/root.crt}.
+     *
+     * @throws IllegalArgumentException if it is not a readable file
+     */
+    public B sslRootCert(Path file) {
+        settings.sslRootCert(file);
+        return self();
+    }
+
+    /**
+     * The client certificate (PEM) presented to the server ({@code sslcert}); unset:
+     * {@code PGSSLCERT}, else {@code ~/.postgresql/postgresql.crt} when it exists.
+     *
+     * @throws IllegalArgumentException if it is not a readable file
+     */
+    public B sslCert(Path file) {
+        settings.sslCert(file);
+        return self();
+    }
+
+    /**
+     * The client certificate's private key ({@code sslkey}), in PEM: the client programs read PEM,
+     * and the JDBC driver (42.7.13) reads PEM as well as PKCS-8 DER and PKCS-12; unset:
+     * {@code PGSSLKEY}, else the clients' default. libpq refuses a key file others can read.
+     *
+     * @throws IllegalArgumentException if it is not a readable file
+     */
+    public B sslKey(Path file) {
+        settings.sslKey(file);
+        return self();
+    }
+
+    /**
      * The directory holding the PostgreSQL client programs; default: the {@code PATH}, then the
      * newest {@code /usr/lib/postgresql/N/bin}.
      */

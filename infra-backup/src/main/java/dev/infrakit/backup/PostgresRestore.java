@@ -2,6 +2,7 @@ package dev.infrakit.backup;
 
 import dev.infrakit.backup.internal.PgCatalog;
 import dev.infrakit.backup.internal.PgDatabases;
+import dev.infrakit.backup.internal.PgRoles;
 import dev.infrakit.backup.internal.PgSettings;
 
 import java.sql.Connection;
@@ -35,15 +36,26 @@ import java.util.Objects;
  * recovery point objective is shorter than the time between dumps. Logical dumps stay useful
  * beside them: they restore into another major version, and a single table can be extracted.
  *
+ * <p><b>Whose rights the backup's SQL runs with.</b> Restoring a dump runs its functions (in CHECK
+ * constraints, defaults, index expressions) as the restoring role; run by a superuser, a function
+ * written by the database's owner can make that owner a superuser. So a superuser or
+ * {@code CREATEROLE} role is refused before anything is touched unless
+ * {@link Builder#allowPrivilegedRole(boolean)} says so. Restore as a role with {@code CREATEDB}
+ * that is a member of the roles owning the dumped objects (so it can give them back their
+ * objects), or, when the dump needs a superuser (extensions, foreign owners), rehearse it first
+ * with a {@link RestoreDrill} on a throwaway server and then allow it knowingly.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class PostgresRestore {
     private final PgSettings settings;
     private final String maintenanceDatabase;
+    private final boolean allowPrivilegedRole;
 
-    private PostgresRestore(PgSettings settings, String maintenanceDatabase) {
+    private PostgresRestore(PgSettings settings, String maintenanceDatabase, boolean allowPrivilegedRole) {
         this.settings = settings;
         this.maintenanceDatabase = maintenanceDatabase;
+        this.allowPrivilegedRole = allowPrivilegedRole;
     }
 
     /** A builder; {@link Builder#user} is required. */
@@ -59,7 +71,8 @@ public final class PostgresRestore {
      *     the backup are dropped first ({@code pg_restore --clean --if-exists}) and replaced; objects
      *     that are not in the backup stay
      * @return how long {@code pg_restore} took
-     * @throws BackupException if the backup does not exist or its dump does not match the manifest,
+     * @throws BackupException if the role is a superuser or has CREATEROLE and that was not allowed,
+     *     the backup does not exist or its dump does not match the manifest,
      *     the target is not empty and {@code clean} is false, the server cannot be reached, or
      *     {@code pg_restore} fails or times out (the message names the command, exit code and stderr;
      *     never the password)
@@ -77,6 +90,16 @@ public final class PostgresRestore {
             throw new BackupException("Refusing to restore backup " + id + ": " + damaged);
         }
         try (Connection admin = settings.connect(maintenanceDatabase)) {
+            if (!allowPrivilegedRole) {
+                String problem = PgRoles.of(admin).restoreProblem();
+                if (problem != null) {
+                    throw new BackupException("Refusing to restore backup " + id + " as role '" + settings.user() + "': "
+                            + problem + ". A restore runs SQL from the backup (functions in CHECK constraints, defaults, "
+                            + "indexes) with the role's rights across the whole cluster. Restore as a role with CREATEDB "
+                            + "that is a member of the roles owning the backup's objects, or allowPrivilegedRole(true) "
+                            + "once a drill on a throwaway server has shown what the backup runs");
+                }
+            }
             if (!PgDatabases.exists(admin, targetDatabase)) {
                 PgDatabases.create(admin, targetDatabase);
             } else if (!clean) {
@@ -124,9 +147,22 @@ public final class PostgresRestore {
      */
     public static final class Builder extends PostgresClientBuilder<Builder> {
         private String maintenanceDatabase;
+        private Boolean allowPrivilegedRole;
 
         private Builder() {
             super(Duration.ofHours(6));
+        }
+
+        /**
+         * Whether to restore as a superuser or a role with {@code CREATEROLE}; default false: such a
+         * role is refused (see the class description).
+         */
+        public Builder allowPrivilegedRole(boolean allow) {
+            if (allowPrivilegedRole != null) {
+                throw new IllegalStateException("allowPrivilegedRole was already set to " + allowPrivilegedRole);
+            }
+            allowPrivilegedRole = allow;
+            return this;
         }
 
         /** The database to connect to for checking and creating the target; default {@code postgres}. */
@@ -141,7 +177,8 @@ public final class PostgresRestore {
          * @throws IllegalStateException if the user is missing
          */
         public PostgresRestore build() {
-            return new PostgresRestore(settings.build(), maintenanceDatabase == null ? "postgres" : maintenanceDatabase);
+            return new PostgresRestore(settings.build(), maintenanceDatabase == null ? "postgres" : maintenanceDatabase,
+                    allowPrivilegedRole != null && allowPrivilegedRole);
         }
     }
 }

@@ -1,9 +1,13 @@
 package dev.infrakit.backup;
 
+import dev.infrakit.backup.internal.PgBinaries;
 import dev.infrakit.backup.internal.PgCatalog;
 import dev.infrakit.backup.internal.PgDatabases;
+import dev.infrakit.backup.internal.PgRoles;
 import dev.infrakit.backup.internal.PgSettings;
+import dev.infrakit.backup.internal.ThrowawayServer;
 
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -36,22 +40,50 @@ import java.util.TreeSet;
  * missing, the backup does not exist) is a {@link BackupException}. The result is returned, not
  * recorded: store it with {@code repository.update(manifest.withDrill(result))}.
  *
- * <p>The connecting user needs {@code CREATEDB}. Immutable and thread-safe; drills may run
- * concurrently (each has its own scratch database).
+ * <p><b>Whose rights the backup's SQL runs with.</b> A dump is code: restoring it runs the dump's
+ * functions (in CHECK constraints, column defaults, index expressions) as the restoring role, and
+ * whoever could create objects in the source database wrote them. A scratch database isolates
+ * nothing cluster-wide: run as a superuser, a function that runs {@code ALTER ROLE app SUPERUSER}
+ * when its caller is a superuser makes its author a superuser. So the drill refuses, before it
+ * creates anything, a role that is a superuser, has {@code CREATEROLE}, is a member of any other
+ * role (whose rights {@code SET ROLE} would give) or owns a database (which it could rename or
+ * reconfigure), unless {@link Builder#allowPrivilegedRole(boolean)} says so. The least privilege a
+ * drill needs is a role of its own:
+ * {@code CREATE ROLE infrakit_drill LOGIN NOSUPERUSER NOCREATEROLE CREATEDB PASSWORD '…'}.
+ * Or, with {@link Builder#onThrowawayServer()}, each drill starts a PostgreSQL server of its own
+ * ({@code initdb} + {@code pg_ctl}, from the same bin directory as {@code pg_restore}) and restores
+ * there as a role without any of those rights, so that nothing the SQL does reaches a real cluster
+ * or (since that role is no superuser either) the files of the user running the server.
+ *
+ * <p>Immutable and thread-safe; drills may run concurrently (each has its own scratch database, or
+ * server).
  */
 public final class RestoreDrill implements BackupDrill {
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** The role a drill on a throwaway server restores as: NOSUPERUSER NOCREATEROLE NOCREATEDB. */
+    static final String THROWAWAY_ROLE = "infrakit_drill";
+
+    /** The connection, or null on a throwaway server. */
     private final PgSettings settings;
     private final String maintenanceDatabase;
     private final Map<String, String> checks;
     private final Clock clock;
+    private final boolean allowPrivilegedRole;
+    private final Throwaway throwaway;
 
-    private RestoreDrill(PgSettings settings, String maintenanceDatabase, Map<String, String> checks, Clock clock) {
+    /** A throwaway server's settings: the programs' directory, the OS user when root, the timeout. */
+    private record Throwaway(Path binDir, String osUser, Duration timeout) {
+    }
+
+    private RestoreDrill(PgSettings settings, String maintenanceDatabase, Map<String, String> checks, Clock clock,
+            boolean allowPrivilegedRole, Throwaway throwaway) {
         this.settings = settings;
         this.maintenanceDatabase = maintenanceDatabase;
         this.checks = checks;
         this.clock = clock;
+        this.allowPrivilegedRole = allowPrivilegedRole;
+        this.throwaway = throwaway;
     }
 
     /** A builder; {@link Builder#user} is required. */
@@ -70,17 +102,32 @@ public final class RestoreDrill implements BackupDrill {
      *
      * @return whether the backup restored as recorded, how long the restore took, and what was checked
      *     or what did not match
-     * @throws BackupException if the drill cannot run (see the class description), or if the scratch
-     *     database could not be dropped afterwards (the message names it, so that it can be dropped by
-     *     hand)
+     * @throws BackupException if the drill cannot run (see the class description), if the role is
+     *     privileged and that was not allowed (the message says what makes it so and what to use
+     *     instead), or if the scratch database could not be dropped afterwards (the message names
+     *     it, so that it can be dropped by hand)
      */
     public DrillResult run(BackupRepository repository, String id) {
         Objects.requireNonNull(repository, "repository");
         Manifest manifest = PgDatabases.requireDump(repository, id);
         Instant at = clock.instant();
-        settings.tool("pg_restore");
         String scratch = "infrakit_drill_" + HexFormat.of().formatHex(randomBytes());
+        if (throwaway != null) {
+            return runOnThrowawayServer(repository, manifest, scratch, at);
+        }
+        settings.tool("pg_restore");
         try (Connection admin = settings.connect(maintenanceDatabase)) {
+            if (!allowPrivilegedRole) {
+                String problem = PgRoles.of(admin).drillProblem();
+                if (problem != null) {
+                    throw new BackupException("Refusing to run the restore drill of " + id + " as role '"
+                            + settings.user() + "': " + problem + ". A restore runs SQL from the backup (functions in "
+                            + "CHECK constraints, defaults, indexes) with the role's rights, and a scratch database "
+                            + "isolates nothing cluster-wide. Use a role with LOGIN NOSUPERUSER NOCREATEROLE CREATEDB "
+                            + "that is a member of no role and owns no database, or a throwaway server "
+                            + "(onThrowawayServer()), or allowPrivilegedRole(true) if you trust what every backup contains");
+                }
+            }
             try {
                 PgDatabases.create(admin, scratch);
             } catch (SQLException e) {
@@ -89,7 +136,7 @@ public final class RestoreDrill implements BackupDrill {
             }
             DrillResult result;
             try {
-                result = drill(repository, manifest, scratch, at);
+                result = drill(settings, repository, manifest, scratch, at);
             } catch (RuntimeException e) {
                 try {
                     PgDatabases.drop(admin, scratch);
@@ -105,13 +152,39 @@ public final class RestoreDrill implements BackupDrill {
         }
     }
 
+    /**
+     * Starts a server, creates the unprivileged role and the scratch database it owns as the
+     * server's bootstrap superuser, restores and checks as that role, and stops and deletes the
+     * server, whatever happened.
+     */
+    private DrillResult runOnThrowawayServer(BackupRepository repository, Manifest manifest, String scratch, Instant at) {
+        PgBinaries.locate("pg_restore", throwaway.binDir(), System.getenv());
+        try (ThrowawayServer server = ThrowawayServer.start(throwaway.binDir(), throwaway.osUser(), throwaway.timeout())) {
+            char[] rolePassword = ThrowawayServer.randomPassword();
+            PgSettings admin = server.superuserSettings(throwaway.binDir());
+            try (Connection c = admin.connect("postgres"); Statement st = c.createStatement()) {
+                // The password is 24 hex digits: nothing in it needs quoting.
+                st.execute("CREATE ROLE " + THROWAWAY_ROLE + " LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB "
+                        + "PASSWORD '" + new String(rolePassword) + "'");
+                st.execute("CREATE DATABASE " + PgCatalog.quote(scratch) + " OWNER " + THROWAWAY_ROLE
+                        + " TEMPLATE template0");
+            } catch (SQLException e) {
+                throw new BackupException("Restore drill of " + manifest.id() + " cannot prepare its throwaway server "
+                        + server + ": " + e.getMessage(), e);
+            }
+            return drill(server.settings(THROWAWAY_ROLE, rolePassword, throwaway.binDir()), repository, manifest,
+                    scratch, at);
+        }
+    }
+
     private static byte[] randomBytes() {
         byte[] bytes = new byte[6];
         RANDOM.nextBytes(bytes);
         return bytes;
     }
 
-    private DrillResult drill(BackupRepository repository, Manifest manifest, String scratch, Instant at) {
+    private DrillResult drill(PgSettings settings, BackupRepository repository, Manifest manifest, String scratch,
+            Instant at) {
         List<String> problems = new ArrayList<>();
         long start = System.nanoTime();
         PgDatabases.Restored restored = PgDatabases.restore(settings, repository, manifest, scratch,
@@ -189,7 +262,8 @@ public final class RestoreDrill implements BackupDrill {
 
     @Override
     public String toString() {
-        return "RestoreDrill[" + settings + ", " + checks.size() + " checks]";
+        return "RestoreDrill[" + (throwaway != null ? "on a throwaway server" : settings.toString())
+                + (allowPrivilegedRole ? ", privileged role allowed" : "") + ", " + checks.size() + " checks]";
     }
 
     /**
@@ -200,6 +274,9 @@ public final class RestoreDrill implements BackupDrill {
         private final Map<String, String> checks = new LinkedHashMap<>();
         private String maintenanceDatabase;
         private Clock clock;
+        private Boolean allowPrivilegedRole;
+        private boolean onThrowawayServer;
+        private String throwawayServerOsUser;
 
         private Builder() {
             super(Duration.ofHours(1));
@@ -230,6 +307,53 @@ public final class RestoreDrill implements BackupDrill {
             return this;
         }
 
+        /**
+         * Whether to run as a role that is a superuser, has {@code CREATEROLE}, is a member of
+         * another role or owns a database; default false: such a role is refused (see the class
+         * description). Allow it only when you trust the SQL in every backup as much as that role.
+         */
+        public Builder allowPrivilegedRole(boolean allow) {
+            if (allowPrivilegedRole != null) {
+                throw new IllegalStateException("allowPrivilegedRole was already set to " + allowPrivilegedRole);
+            }
+            allowPrivilegedRole = allow;
+            return this;
+        }
+
+        /**
+         * Runs each drill on a PostgreSQL server of its own, started for the drill with
+         * {@code initdb} and {@code pg_ctl} (found like {@code pg_restore}: {@link #binDir}, the
+         * {@code PATH}, {@code /usr/lib/postgresql/N/bin}) in a new owner-only temporary directory,
+         * listening on 127.0.0.1 only, and stopped and deleted afterwards. The restore runs there as
+         * a role with {@code NOSUPERUSER NOCREATEROLE NOCREATEDB} that owns the scratch database.
+         * Takes no host, port, user, password, TLS or maintenance database; the server's version is
+         * that of the programs, which must be at least the dump's. Costs a few seconds per drill.
+         */
+        public Builder onThrowawayServer() {
+            if (onThrowawayServer) {
+                throw new IllegalStateException("onThrowawayServer() was already called");
+            }
+            onThrowawayServer = true;
+            return this;
+        }
+
+        /**
+         * The operating-system user the {@linkplain #onThrowawayServer() throwaway server} runs as
+         * when this JVM runs as root (PostgreSQL refuses to run as root; it is started through
+         * {@code runuser}); default {@code postgres}. Ignored when the JVM is not root.
+         */
+        public Builder throwawayServerOsUser(String osUser) {
+            if (throwawayServerOsUser != null) {
+                throw new IllegalStateException("throwawayServerOsUser was already set to " + throwawayServerOsUser);
+            }
+            if (osUser == null || osUser.isBlank() || osUser.startsWith("-") || osUser.equals("root")) {
+                throw new IllegalArgumentException("throwawayServerOsUser must be an unprivileged user name, got '"
+                        + osUser + "'");
+            }
+            throwawayServerOsUser = osUser;
+            return this;
+        }
+
         /** The clock that stamps {@link DrillResult#at()}; default the system clock (UTC). */
         public Builder clock(Clock clock) {
             if (this.clock != null) {
@@ -242,11 +366,25 @@ public final class RestoreDrill implements BackupDrill {
         /**
          * The drill.
          *
-         * @throws IllegalStateException if the user is missing
+         * @throws IllegalStateException if the user is missing, or if {@link #onThrowawayServer()} is
+         *     combined with connection settings, a maintenance database or {@link #allowPrivilegedRole}
          */
         public RestoreDrill build() {
+            Map<String, String> checkList = Collections.unmodifiableMap(new LinkedHashMap<>(checks));
+            Clock c = clock == null ? Clock.systemUTC() : clock;
+            if (onThrowawayServer) {
+                if (settings.hasConnection() || maintenanceDatabase != null || allowPrivilegedRole != null) {
+                    throw new IllegalStateException("onThrowawayServer() starts its own server and role: host, port, "
+                            + "user, password, TLS settings, maintenanceDatabase and allowPrivilegedRole do not apply");
+                }
+                return new RestoreDrill(null, null, checkList, c, false, new Throwaway(settings.binDir(),
+                        throwawayServerOsUser == null ? "postgres" : throwawayServerOsUser, settings.timeoutOrDefault()));
+            }
+            if (throwawayServerOsUser != null) {
+                throw new IllegalStateException("throwawayServerOsUser is for onThrowawayServer()");
+            }
             return new RestoreDrill(settings.build(), maintenanceDatabase == null ? "postgres" : maintenanceDatabase,
-                    Collections.unmodifiableMap(new LinkedHashMap<>(checks)), clock == null ? Clock.systemUTC() : clock);
+                    checkList, c, allowPrivilegedRole != null && allowPrivilegedRole, null);
         }
     }
 }

@@ -167,11 +167,13 @@ class BackupProvidersTest {
                 "infrakit.backup.postgres.host", "db.example.com", "infrakit.backup.postgres.port", "6543",
                 "infrakit.backup.postgres.database", "app", "infrakit.backup.postgres.user", "backup",
                 "infrakit.backup.postgres.password", PASSWORD, "infrakit.backup.postgres.globals", "yes",
-                "infrakit.backup.postgres.timeout", "20m", "infrakit.backup.postgres.bin-dir", temp.toString()));
+                "infrakit.backup.postgres.timeout", "20m", "infrakit.backup.postgres.bin-dir", temp.toString(),
+                "infrakit.backup.postgres.ssl-mode", "verify-full"));
         assertInstanceOf(PostgresBackupSource.class, source);
         assertEquals("postgres:app", source.name());
         String described = source.toString();
-        assertTrue(described.contains("backup@db.example.com:6543") && described.contains("with globals"), described);
+        assertTrue(described.contains("backup@db.example.com:6543 (sslmode verify-full)")
+                && described.contains("with globals"), described);
         assertFalse(described.contains(PASSWORD), described);
     }
 
@@ -186,7 +188,9 @@ class BackupProvidersTest {
                 "infrakit.backup.postgres.globals", "maybe",
                 "infrakit.backup.postgres.bin-dir", temp.resolve("no-such-bin").toString(),
                 "infrakit.backup.postgres.database", "-app",
-                "infrakit.backup.postgres.user", " ");
+                "infrakit.backup.postgres.user", " ",
+                "infrakit.backup.postgres.ssl-mode", "verify_full",
+                "infrakit.backup.postgres.ssl-root-cert", temp.resolve("no-such-root.crt").toString());
         cases.forEach((key, bad) -> {
             Map<String, String> values = values(base);
             values.put(key, bad);

@@ -46,7 +46,8 @@ class PostgresRestoreIT {
 
     private static PostgresRestore restore() {
         return PostgresRestore.builder().host(db.server().host()).port(db.server().port()).user(db.username())
-                .password(db.password()).build();
+                .password(db.password()).allowPrivilegedRole(true) // restores owners; our own fixture
+                .build();
     }
 
     @Test

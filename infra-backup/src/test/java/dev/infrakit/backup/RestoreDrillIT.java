@@ -64,7 +64,8 @@ class RestoreDrillIT {
 
     static RestoreDrill.Builder drill(TestDatabase database) {
         return RestoreDrill.builder().host(database.server().host()).port(database.server().port())
-                .user(database.username()).password(database.password().toCharArray());
+                .user(database.username()).password(database.password().toCharArray())
+                .allowPrivilegedRole(true); // our own fixtures; RestoreDrillPrivilegeIT covers the refusal
     }
 
     @Test

@@ -62,8 +62,9 @@ public final class BuiltInBackups {
      * {@code postgres}: {@link PostgresBackupSource}, keys under {@code infrakit.backup.postgres}:
      * {@code database} and {@code user} (required), {@code host} (localhost), {@code port} (5432),
      * {@code password} (unset: a pgpass file or trust), {@code bin-dir} (an existing directory
-     * holding pg_dump; unset: the PATH, then /usr/lib/postgresql/N/bin), {@code globals} (false) and
-     * {@code timeout} (1h). Nothing is connected to until a backup runs.
+     * holding pg_dump; unset: the PATH, then /usr/lib/postgresql/N/bin), {@code globals} (false),
+     * {@code timeout} (1h), and TLS: {@code ssl-mode} (unset: PGSSLMODE, else prefer),
+     * {@code ssl-root-cert}, {@code ssl-cert}, {@code ssl-key} (readable files). Nothing is connected to until a backup runs.
      */
     public static final class Postgres implements BackupSourceProvider {
         @Override
@@ -99,6 +100,23 @@ public final class BuiltInBackups {
             if (c.has("bin-dir")) {
                 Path binDir = existingDirectory(c, "bin-dir", "holding pg_dump");
                 b.binDir(binDir);
+            }
+            if (c.has("ssl-mode")) {
+                String mode = c.getString("ssl-mode");
+                set(c, "ssl-mode", "expected disable, allow, prefer, require, verify-ca or verify-full",
+                        () -> b.sslMode(mode));
+            }
+            for (String key : new String[] {"ssl-root-cert", "ssl-cert", "ssl-key"}) {
+                if (c.has(key)) {
+                    Path file = Path.of(c.getString(key));
+                    set(c, key, "expected a readable file", () -> {
+                        switch (key) {
+                            case "ssl-root-cert" -> b.sslRootCert(file);
+                            case "ssl-cert" -> b.sslCert(file);
+                            default -> b.sslKey(file);
+                        }
+                    });
+                }
             }
             b.globals(c.getBoolean("globals", false));
             Duration timeout = c.getDuration("timeout", Duration.ofHours(1));

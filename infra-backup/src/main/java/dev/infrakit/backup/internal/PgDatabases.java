@@ -75,7 +75,7 @@ public final class PgDatabases {
         List<String> command = new ArrayList<>(List.of(settings.tool("pg_restore").toString()));
         command.addAll(options);
         command.addAll(settings.connectionArguments());
-        command.addAll(List.of("-d", database));
+        command.addAll(List.of("-d", PgSettings.databaseArgument(database)));
         Artifact expected = manifest.artifact(DUMP).orElseThrow();
         try (InputStream raw = repository.open(manifest.id(), DUMP);
              HashingInputStream in = new HashingInputStream(raw)) {

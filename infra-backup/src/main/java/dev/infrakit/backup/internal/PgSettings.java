@@ -29,14 +29,37 @@ public final class PgSettings {
     private final char[] password;
     private final Path binDir;
     private final Duration timeout;
+    private final Tls tls;
 
-    private PgSettings(Builder b) {
+    private PgSettings(Builder b, Tls tls) {
         this.host = b.host;
         this.port = b.port;
         this.user = b.user;
         this.password = b.password == null ? null : b.password.clone();
         this.binDir = b.binDir;
         this.timeout = b.timeout;
+        this.tls = tls;
+    }
+
+    /** The TLS modes of libpq and the JDBC driver alike, weakest first. */
+    public static final List<String> SSL_MODES = List.of("disable", "allow", "prefer", "require", "verify-ca",
+            "verify-full");
+
+    /**
+     * The TLS settings, as libpq names them: the mode and the files (null when unset, letting the
+     * client's defaults under {@code ~/.postgresql} apply).
+     *
+     * @param sslMode one of {@link #SSL_MODES}
+     * @param sslRootCert the CA certificates that verify the server
+     * @param sslCert the client certificate
+     * @param sslKey the client certificate's private key
+     */
+    public record Tls(String sslMode, Path sslRootCert, Path sslCert, Path sslKey) {
+    }
+
+    /** The TLS settings in force. */
+    public Tls tls() {
+        return tls;
     }
 
     /** The host name or address. */
@@ -69,11 +92,43 @@ public final class PgSettings {
         return new ArrayList<>(List.of("-h", host, "-p", Integer.toString(port), "-U", user, "--no-password"));
     }
 
-    /** The environment additions of a child process: {@code PGPASSWORD} when a password is set. */
+    /**
+     * {@code database} as a libpq connection string holding nothing but a quoted
+     * {@code dbname='…'}, for a tool's {@code -d} (or {@code pg_dumpall -l}). A bare name would be
+     * expanded by libpq when it looks like a connection string or URI
+     * ({@code postgresql://other-host/db}), and its host, port and other settings would override
+     * {@code -h} and {@code -p}: the quoted value is only ever a database name.
+     */
+    public static String databaseArgument(String database) {
+        return "dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /**
+     * The environment additions of a child process: {@code PGPASSWORD} when a password is set, and
+     * the TLS settings ({@code PGSSLMODE} always, {@code PGSSLROOTCERT}, {@code PGSSLCERT},
+     * {@code PGSSLKEY} when set), so a tool never negotiates less than the JDBC connection does.
+     * Connection settings the parent's environment may hold and that would send the tool elsewhere
+     * or weaken it ({@code PGSERVICE}, {@code PGHOSTADDR}, {@code PGREQUIRESSL} and the like) map to
+     * {@code null}: {@link ToolProcess} removes them from the child's environment.
+     */
     public Map<String, String> environment() {
         Map<String, String> env = new HashMap<>();
+        for (String inherited : List.of("PGSERVICE", "PGSERVICEFILE", "PGHOSTADDR", "PGDATABASE", "PGREQUIRESSL",
+                "PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY", "PGSSLCRL", "PGSSLCRLDIR", "PGOPTIONS", "PGTARGETSESSIONATTRS")) {
+            env.put(inherited, null);
+        }
         if (password != null) {
             env.put("PGPASSWORD", new String(password));
+        }
+        env.put("PGSSLMODE", tls.sslMode());
+        if (tls.sslRootCert() != null) {
+            env.put("PGSSLROOTCERT", tls.sslRootCert().toString());
+        }
+        if (tls.sslCert() != null) {
+            env.put("PGSSLCERT", tls.sslCert().toString());
+        }
+        if (tls.sslKey() != null) {
+            env.put("PGSSLKEY", tls.sslKey().toString());
         }
         return env;
     }
@@ -98,6 +153,16 @@ public final class PgSettings {
         }
         props.setProperty("connectTimeout", Long.toString(Math.max(1, Math.min(timeout.toSeconds(), 60))));
         props.setProperty("ApplicationName", "infrakit-backup");
+        props.setProperty("sslmode", tls.sslMode());
+        if (tls.sslRootCert() != null) {
+            props.setProperty("sslrootcert", tls.sslRootCert().toString());
+        }
+        if (tls.sslCert() != null) {
+            props.setProperty("sslcert", tls.sslCert().toString());
+        }
+        if (tls.sslKey() != null) {
+            props.setProperty("sslkey", tls.sslKey().toString());
+        }
         try {
             return DriverManager.getConnection(jdbcUrl(database), props);
         } catch (SQLException e) {
@@ -108,7 +173,8 @@ public final class PgSettings {
 
     @Override
     public String toString() {
-        return user + "@" + host + ":" + port + (binDir == null ? "" : " (bin " + binDir + ")");
+        return user + "@" + host + ":" + port + " (sslmode " + tls.sslMode() + ")"
+                + (binDir == null ? "" : " (bin " + binDir + ")");
     }
 
     /**
@@ -122,6 +188,11 @@ public final class PgSettings {
         private char[] password;
         private Path binDir;
         private Duration timeout;
+        private String sslMode;
+        private Path sslRootCert;
+        private Path sslCert;
+        private Path sslKey;
+        private Map<String, String> environment = System.getenv();
         private final Duration defaultTimeout;
 
         /** @param defaultTimeout the timeout when none is set */
@@ -182,9 +253,78 @@ public final class PgSettings {
             timeout = value;
         }
 
+        /** Sets the TLS mode: one of {@link #SSL_MODES}. */
+        public void sslMode(String value) {
+            requireUnset(sslMode == null, "sslMode", sslMode);
+            sslMode = checkMode("sslMode", value);
+        }
+
+        /** Sets the CA certificates (PEM) that verify the server. */
+        public void sslRootCert(Path value) {
+            requireUnset(sslRootCert == null, "sslRootCert", sslRootCert);
+            sslRootCert = readable("sslRootCert", value);
+        }
+
+        /** Sets the client certificate (PEM). */
+        public void sslCert(Path value) {
+            requireUnset(sslCert == null, "sslCert", sslCert);
+            sslCert = readable("sslCert", value);
+        }
+
+        /** Sets the client certificate's private key. */
+        public void sslKey(Path value) {
+            requireUnset(sslKey == null, "sslKey", sslKey);
+            sslKey = readable("sslKey", value);
+        }
+
+        /**
+         * The environment whose {@code PGSSLMODE}, {@code PGSSLROOTCERT}, {@code PGSSLCERT} and
+         * {@code PGSSLKEY} apply to whatever was not set (as libpq does); default the process's.
+         */
+        public void environment(Map<String, String> value) {
+            environment = Map.copyOf(Objects.requireNonNull(value, "environment"));
+        }
+
+        /** Whether anything that says where and how to connect was set (host, port, user, password, TLS). */
+        public boolean hasConnection() {
+            return host != null || port != -1 || user != null || password != null || sslMode != null
+                    || sslRootCert != null || sslCert != null || sslKey != null;
+        }
+
         /** Whether a user was set. */
         public boolean hasUser() {
             return user != null;
+        }
+
+        /** The bin directory set, or null. */
+        public Path binDir() {
+            return binDir;
+        }
+
+        /** The timeout set, or the default. */
+        public Duration timeoutOrDefault() {
+            return timeout == null ? defaultTimeout : timeout;
+        }
+
+        private static String checkMode(String setting, String value) {
+            if (value == null || !SSL_MODES.contains(value)) {
+                throw new IllegalArgumentException(setting + " must be one of " + String.join(", ", SSL_MODES)
+                        + ", got '" + value + "'");
+            }
+            return value;
+        }
+
+        private static Path readable(String setting, Path value) {
+            Objects.requireNonNull(value, setting);
+            if (!java.nio.file.Files.isReadable(value) || java.nio.file.Files.isDirectory(value)) {
+                throw new IllegalArgumentException(setting + " must be a readable file, got " + value);
+            }
+            return value;
+        }
+
+        private Path fromEnvironment(String setting, String variable) {
+            String v = environment.get(variable);
+            return v == null || v.isEmpty() ? null : readable(setting + " (from " + variable + ")", Path.of(v));
         }
 
         /** The settings, with defaults ({@code localhost:5432}). */
@@ -201,7 +341,16 @@ public final class PgSettings {
             if (timeout == null) {
                 timeout = defaultTimeout;
             }
-            return new PgSettings(this);
+            String mode = sslMode;
+            if (mode == null) {
+                String fromEnv = environment.get("PGSSLMODE");
+                mode = fromEnv == null || fromEnv.isEmpty() ? "prefer" : checkMode("PGSSLMODE", fromEnv);
+            }
+            Tls tls = new Tls(mode,
+                    sslRootCert != null ? sslRootCert : fromEnvironment("sslRootCert", "PGSSLROOTCERT"),
+                    sslCert != null ? sslCert : fromEnvironment("sslCert", "PGSSLCERT"),
+                    sslKey != null ? sslKey : fromEnvironment("sslKey", "PGSSLKEY"));
+            return new PgSettings(this, tls);
         }
 
         private static void requireUnset(boolean unset, String setting, Object current) {

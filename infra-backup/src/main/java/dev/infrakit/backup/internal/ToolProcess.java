@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,7 @@ public final class ToolProcess {
     /**
      * Runs {@code command} and waits for it.
      *
+     * @param environment variables to set in the child's environment; a {@code null} value removes one
      * @param stdin copied into the process's stdin, or {@code null} for an empty stdin
      * @param stdout receives the process's stdout, or {@code null} to capture it with stderr
      * @throws BackupException when it cannot be started (missing binary), when the sink fails, or
@@ -64,8 +66,28 @@ public final class ToolProcess {
      */
     public static Result run(List<String> command, Map<String, String> environment, InputStream stdin,
             OutputStream stdout, Duration timeout) {
+        return run(command, environment, null, stdin, stdout, timeout);
+    }
+
+    /**
+     * As {@link #run(List, Map, InputStream, OutputStream, Duration)}, in {@code directory} (null:
+     * this process's working directory), for a program run as another user who may not be allowed
+     * to read ours.
+     */
+    public static Result run(List<String> command, Map<String, String> environment, Path directory,
+            InputStream stdin, OutputStream stdout, Duration timeout) {
         ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().putAll(environment);
+        if (directory != null) {
+            builder.directory(directory.toFile());
+        }
+        // A null value removes a variable the child would otherwise inherit.
+        environment.forEach((name, value) -> {
+            if (value == null) {
+                builder.environment().remove(name);
+            } else {
+                builder.environment().put(name, value);
+            }
+        });
         builder.redirectErrorStream(stdout == null);
         Process process;
         try {
