@@ -83,7 +83,8 @@ public final class DurableFiles {
             createOwnerOnlyDirectories(parent);
         }
         try {
-            Files.createDirectory(absolute);
+            // Owner-only from the start (the umask can only narrow it), not world-open until restricted.
+            Files.createDirectory(absolute, parent == null ? new FileAttribute<?>[0] : ownerOnly(parent, true));
         } catch (java.nio.file.FileAlreadyExistsException e) {
             if (!Files.isDirectory(absolute)) {
                 throw e;
