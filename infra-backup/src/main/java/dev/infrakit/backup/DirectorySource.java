@@ -104,6 +104,11 @@ public final class DirectorySource implements BackupSource {
         return "directory:" + name;
     }
 
+    /** The longest one file may take to be opened and read; see {@link Builder#fileTimeout}. */
+    public Duration fileTimeout() {
+        return fileTimeout;
+    }
+
     /** The artifact this source writes: {@code <name>.tar.gz}. */
     public String artifactName() {
         return name + ".tar.gz";

@@ -186,8 +186,8 @@ public final class LocalBackupRepository implements BackupRepository {
     /** {@code .staging}, if present, must be the repository's own directory. */
     private void requireOwnStaging(OpenDirectory root) throws IOException {
         if (root.stat(STAGING).isPresent()) {
-            try (OpenDirectory staging = ownChild(root, STAGING)) {
-                staging.path(); // opened and checked: nothing else to do
+            try {
+                ownChild(root, STAGING).close(); // opening it checks it
             } catch (FileSystemException e) {
                 throw new FileSystemException(e.getFile(), e.getOtherFile(), e.getReason() + " (someone who can write "
                         + dir + " may have planted it: remove it and check the repository)");
