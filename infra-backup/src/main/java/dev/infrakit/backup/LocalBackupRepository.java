@@ -325,9 +325,9 @@ public final class LocalBackupRepository implements BackupRepository {
             }
             root.createDirectory(NEW + id);
             created = true;
-            Object made;
-            try (OpenDirectory made0 = ownChild(root, NEW + id)) {
-                made = made0.key();
+            Object made; // the identity of the directory made, to check that the one renamed is it
+            try (OpenDirectory madeDirectory = ownChild(root, NEW + id)) {
+                made = madeDirectory.key();
             }
             root.move(NEW + id, stagingRoot, id);
             created = false;
