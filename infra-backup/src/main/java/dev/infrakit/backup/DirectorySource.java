@@ -1,5 +1,6 @@
 package dev.infrakit.backup;
 
+import dev.infrakit.backup.internal.OpenDirectory;
 import dev.infrakit.backup.internal.UstarWriter;
 
 import org.slf4j.Logger;
@@ -8,21 +9,35 @@ import org.slf4j.LoggerFactory;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -44,6 +59,20 @@ import java.util.zip.GZIPOutputStream;
  * last part over 100 bytes, or a directory part over 155) or a link target over 100 bytes fails
  * the backup with a message naming it.
  *
+ * <p><b>A tree that others can write.</b> On Linux the walk holds each directory open and examines,
+ * opens and descends into its entries relative to it without following links, so nothing outside
+ * the root is ever read even if someone who can write a directory under the root swaps it for a
+ * link while the backup runs: a directory or file replaced between being listed and being opened
+ * fails the backup with a message naming it. Each file must be opened and read within
+ * {@link Builder#fileTimeout} (default 10 minutes), so a FIFO swapped in for a file or a file on a
+ * hung file system fails the backup, naming the file, instead of hanging it. A hard link is a file
+ * like any other and is archived (Linux's {@code fs.protected_hardlinks}, on by default, stops
+ * users linking files they cannot read). Elsewhere (no secure directory streams) links are still
+ * never followed when planted, but a swap between a check and a use is not detected.
+ *
+ * <p><b>Sparse files</b> are read in full: their holes are stored as zeros (ustar has no sparse
+ * entries), so the archive (before compression) and a restored copy take their full apparent size.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class DirectorySource implements BackupSource {
@@ -53,12 +82,15 @@ public final class DirectorySource implements BackupSource {
     private final String name;
     private final List<PathMatcher> includes;
     private final List<PathMatcher> excludes;
+    private final Duration fileTimeout;
 
-    private DirectorySource(Path root, String name, List<PathMatcher> includes, List<PathMatcher> excludes) {
+    private DirectorySource(Path root, String name, List<PathMatcher> includes, List<PathMatcher> excludes,
+            Duration fileTimeout) {
         this.root = root;
         this.name = name;
         this.includes = includes;
         this.excludes = excludes;
+        this.fileTimeout = fileTimeout;
     }
 
     /** A builder for the directory {@code root}. */
@@ -72,6 +104,11 @@ public final class DirectorySource implements BackupSource {
         return "directory:" + name;
     }
 
+    /** The longest one file may take to be opened and read; see {@link Builder#fileTimeout}. */
+    public Duration fileTimeout() {
+        return fileTimeout;
+    }
+
     /** The artifact this source writes: {@code <name>.tar.gz}. */
     public String artifactName() {
         return name + ".tar.gz";
@@ -81,8 +118,10 @@ public final class DirectorySource implements BackupSource {
      * Archives the directory into {@link #artifactName()}.
      *
      * @return no versions and no row counts
-     * @throws BackupException if the root is not a directory, a file cannot be read or shrinks while
-     *     read, a path does not fit the ustar format, or the artifact cannot be written
+     * @throws BackupException if the root is not a directory, a file cannot be read, shrinks while
+     *     read or is not read within the file timeout, an entry is replaced (by a link or another
+     *     directory) while it is archived, a path does not fit the ustar format, or the artifact cannot
+     *     be written; the message names the path
      */
     @Override
     public SourceInfo backup(ArtifactWriter out) {
@@ -103,8 +142,13 @@ public final class DirectorySource implements BackupSource {
                      flush();
                  }
              }, 64 * 1024)) {
-            try (UstarWriter tar = new UstarWriter(gzip)) {
-                walk(root, tar);
+            try (UstarWriter tar = new UstarWriter(gzip); Reader reader = new Reader()) {
+                OpenDirectory top = OpenDirectory.open(root);
+                try {
+                    walk(top, "", tar, reader);
+                } finally {
+                    reader.release(top);
+                }
             }
             gzip.finish();
         } catch (IOException e) {
@@ -116,33 +160,47 @@ public final class DirectorySource implements BackupSource {
         return new SourceInfo(null, null, Map.of());
     }
 
-    private void walk(Path dir, UstarWriter tar) throws IOException {
-        List<Path> children;
-        try (Stream<Path> list = Files.list(dir)) {
-            children = list.sorted().toList();
-        }
-        for (Path child : children) {
-            Path relative = root.relativize(child);
+    /**
+     * The walk never resolves a path below the root again: each directory is held open and its
+     * entries are examined ({@code fstatat}), opened ({@code openat}) and descended into relative to
+     * it, never following a link (see {@link OpenDirectory}). So a directory swapped for a link while
+     * the walk runs is refused (the backup fails naming it) instead of being followed out of the root.
+     * Every open and read of a file's content runs on a reader thread and is waited for at most until
+     * the file's deadline ({@code fileTimeout} from its open), because an open of a FIFO swapped in
+     * for a file, or a read of a file on a hung file system, can block for ever.
+     */
+    private void walk(OpenDirectory dir, String prefix, UstarWriter tar, Reader reader) throws IOException {
+        List<String> children = dir.names();
+        children.sort(Comparator.comparing(n -> dir.path().getFileSystem().getPath(n)));
+        for (String childName : children) {
+            String entry = prefix.isEmpty() ? childName : prefix + "/" + childName;
+            Path relative = dir.path().getFileSystem().getPath(entry);
             if (matchesAny(excludes, relative)) {
                 continue;
             }
-            String entry = relative.toString().replace(child.getFileSystem().getSeparator(), "/");
-            BasicFileAttributes attrs = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            Path child = dir.path().resolve(childName);
+            BasicFileAttributes attrs = dir.stat(childName).orElseThrow(() -> new NoSuchFileException(child.toString(),
+                    null, "was deleted or renamed while the directory was archived"));
             long mtime = attrs.lastModifiedTime().toInstant().getEpochSecond();
             boolean included = includes.isEmpty() || matchesAny(includes, relative);
             if (attrs.isDirectory()) {
                 if (included) {
-                    tar.directory(entry, mode(child, 0755), mtime);
+                    tar.directory(entry, mode(attrs, 0755), mtime);
                 }
-                walk(child, tar);
+                OpenDirectory sub = dir.child(childName);
+                try {
+                    walk(sub, entry, tar, reader);
+                } finally {
+                    reader.release(sub);
+                }
             } else if (attrs.isSymbolicLink()) {
                 if (included) {
-                    tar.symlink(entry, Files.readSymbolicLink(child).toString(), mtime);
+                    tar.symlink(entry, dir.readLink(childName, attrs), mtime);
                 }
             } else if (attrs.isRegularFile()) {
                 if (included) {
-                    try (InputStream content = Files.newInputStream(child, LinkOption.NOFOLLOW_LINKS)) {
-                        if (tar.file(entry, mode(child, 0644), mtime, attrs.size(), content)) {
+                    try (InputStream content = reader.open(dir, childName)) {
+                        if (tar.file(entry, mode(attrs, 0644), mtime, attrs.size(), content)) {
                             LOG.warn("{} grew while it was archived; stored its first {} bytes", child, attrs.size());
                         }
                     }
@@ -150,6 +208,137 @@ public final class DirectorySource implements BackupSource {
             } else if (included) {
                 LOG.warn("Skipped {}: not a regular file, directory or symbolic link", child);
             }
+        }
+    }
+
+    /**
+     * Opens and reads files on one daemon thread, waiting for each step at most until the file's
+     * deadline. A step that overruns is cancelled (interrupting a read closes its channel, which
+     * wakes the blocked read); an open blocked on a FIFO cannot be interrupted, so the FIFO is opened
+     * for writing once to release it. A directory whose open is still blocked cannot be closed (the
+     * JDK's secure stream holds a lock for the open), so its close is queued behind the open.
+     * Not thread-safe: one per backup.
+     */
+    private final class Reader implements AutoCloseable {
+        private final Set<OpenDirectory> stuck = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "infrakit-directory-reader");
+            t.setDaemon(true);
+            return t;
+        });
+
+        InputStream open(OpenDirectory dir, String name) throws IOException {
+            Path file = dir.path().resolve(name);
+            long deadline = System.nanoTime() + fileTimeout.toNanos();
+            // If the open overruns, whichever of this thread and the reader sees the channel last closes it.
+            AtomicBoolean abandoned = new AtomicBoolean();
+            AtomicReference<FileChannel> opened = new AtomicReference<>();
+            Future<FileChannel> step = thread.submit(() -> {
+                FileChannel c = dir.openForReading(name);
+                opened.set(c);
+                if (abandoned.get()) {
+                    c.close();
+                }
+                return c;
+            });
+            FileChannel channel;
+            try {
+                channel = await(step, deadline, file);
+            } catch (FileTimeoutException e) {
+                abandoned.set(true);
+                stuck.add(dir);
+                releaseFifo(dir, name);
+                FileChannel late = opened.get();
+                if (late != null) {
+                    late.close();
+                }
+                throw e;
+            }
+            return new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    int n = read(one, 0, 1);
+                    return n < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    Objects.checkFromIndexSize(off, len, b.length);
+                    if (len == 0) {
+                        return 0;
+                    }
+                    // A cancelled (interrupted) read closes the channel, which also wakes a read blocked in the kernel.
+                    return await(thread.submit(() -> channel.read(ByteBuffer.wrap(b, off, len))), deadline, file);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    channel.close();
+                }
+            };
+        }
+
+        private <T> T await(Future<T> step, long deadline, Path file) throws IOException {
+            try {
+                return step.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                step.cancel(true);
+                throw new FileTimeoutException(file + " could not be opened and read within the file timeout of "
+                        + fileTimeout + " (a FIFO swapped in for a file, a file on a hung file system, or a file too "
+                        + "large to read in that time: raise fileTimeout)");
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof IOException) {
+                    throw (IOException) cause;
+                }
+                if (cause instanceof RuntimeException) {
+                    throw (RuntimeException) cause;
+                }
+                throw new IOException(file + ": " + cause, cause);
+            } catch (InterruptedException e) {
+                step.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("Interrupted while reading " + file);
+            }
+        }
+
+        /** If {@code name} is a FIFO, opens it for writing once so that a reader blocked opening it returns. */
+        private void releaseFifo(OpenDirectory dir, String name) {
+            try {
+                Optional<BasicFileAttributes> now = dir.stat(name);
+                if (now.isPresent() && now.get().isOther()) {
+                    dir.openForWriting(name).close();
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("Cannot release a reader blocked on {}: {}", dir.path().resolve(name), e.toString());
+            }
+        }
+
+        /** Closes {@code dir} now, or after a blocked open in it returns. */
+        void release(OpenDirectory dir) throws IOException {
+            if (!stuck.contains(dir)) {
+                dir.close();
+                return;
+            }
+            thread.submit(() -> {
+                dir.close();
+                return null;
+            });
+        }
+
+        @Override
+        public void close() {
+            thread.shutdown(); // queued closes run after a blocked open returns; nothing else is queued
+        }
+    }
+
+    /** A file's open and reads did not finish within the file timeout. */
+    private static final class FileTimeoutException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        FileTimeoutException(String message) {
+            super(message);
         }
     }
 
@@ -162,14 +351,12 @@ public final class DirectorySource implements BackupSource {
         return false;
     }
 
-    private static int mode(Path file, int fallback) throws IOException {
-        if (!file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+    private static int mode(BasicFileAttributes attrs, int fallback) {
+        if (!(attrs instanceof PosixFileAttributes)) {
             return fallback;
         }
-        Set<PosixFilePermission> perms = Files.readAttributes(file, PosixFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS).permissions();
         int mode = 0;
-        for (PosixFilePermission p : perms) {
+        for (PosixFilePermission p : ((PosixFileAttributes) attrs).permissions()) {
             mode |= 1 << (8 - p.ordinal());
         }
         return mode;
@@ -188,6 +375,7 @@ public final class DirectorySource implements BackupSource {
         private final List<PathMatcher> includes = new ArrayList<>();
         private final List<PathMatcher> excludes = new ArrayList<>();
         private String name;
+        private Duration fileTimeout;
 
         private Builder(Path root) {
             this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
@@ -203,6 +391,26 @@ public final class DirectorySource implements BackupSource {
             }
             Artifact.requireName(Objects.requireNonNull(name, "name") + ".tar.gz");
             this.name = name;
+            return this;
+        }
+
+        /**
+         * The longest one file may take to be opened and read (default 10 minutes); a file that takes
+         * longer fails the backup with a message naming it. Bounds a FIFO swapped in for a file or a
+         * file on a hung file system; raise it for files too large to read in that time.
+         *
+         * @throws IllegalArgumentException if it is not positive
+         * @throws IllegalStateException if it was already set
+         */
+        public Builder fileTimeout(Duration timeout) {
+            if (this.fileTimeout != null) {
+                throw new IllegalStateException("fileTimeout was already set to " + this.fileTimeout);
+            }
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("fileTimeout must be positive, got " + timeout);
+            }
+            this.fileTimeout = timeout;
             return this;
         }
 
@@ -242,7 +450,8 @@ public final class DirectorySource implements BackupSource {
                     n = n.substring(0, 100);
                 }
             }
-            return new DirectorySource(root, n, List.copyOf(includes), List.copyOf(excludes));
+            return new DirectorySource(root, n, List.copyOf(includes), List.copyOf(excludes),
+                    fileTimeout == null ? Duration.ofMinutes(10) : fileTimeout);
         }
     }
 }

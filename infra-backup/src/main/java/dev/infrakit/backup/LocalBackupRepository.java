@@ -1,28 +1,28 @@
 package dev.infrakit.backup;
 
-import dev.infrakit.core.internal.DurableFiles;
+import dev.infrakit.backup.internal.OpenDirectory;
 import dev.infrakit.backup.internal.RunLock;
 import dev.infrakit.backup.internal.Sha256;
+import dev.infrakit.core.internal.DurableFiles;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.BufferedOutputStream;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -36,6 +36,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A {@link BackupRepository} in a local directory (or a mounted file system):
@@ -53,6 +54,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * next {@link #open} removes (when no run holds the lock); a crash after it leaves a complete backup.
  * Deleting removes the manifest first, so a half-deleted backup is never listed.
  *
+ * <p><b>A repository directory that others can write.</b> Every path the repository reads,
+ * creates, truncates, renames or deletes below {@code <dir>} is reached relative to an open
+ * directory without following links ({@code openat}, {@code unlinkat}, {@code renameat} on Linux;
+ * see {@code OpenDirectory}); each directory it opens must be a directory (not a link), the one it
+ * examined, and owned by the owner of {@code <dir>}; {@code .lock} must be a regular file with one
+ * link. New directories are made directly in {@code <dir>} and renamed into place. So someone who
+ * can write {@code <dir>} (but not its parent) can delete or replace backups and make runs fail, but
+ * cannot make the repository read, write or delete anything outside it: a link or foreign entry
+ * where the repository expects its own is refused with a message naming it, or, inside
+ * {@code .staging}, deleted without being followed.
+ *
  * <p>Thread-safe. Several processes may use one directory; runs that write should hold
  * {@link #lock}.
  */
@@ -61,18 +73,23 @@ public final class LocalBackupRepository implements BackupRepository {
     private static final String MANIFEST = "manifest.json";
     private static final String STAGING = ".staging";
     private static final String LOCK = ".lock";
+    /** A staging directory being created directly in the repository, before it is renamed into {@code .staging}. */
+    private static final String NEW = ".new-";
+    private static final int MAX_MANIFEST_BYTES = 16 << 20;
     /** Staging directories being written in this JVM: never "leftovers", whoever opens the directory. */
     private static final Set<Path> ACTIVE_STAGING = ConcurrentHashMap.newKeySet();
 
     private final Path dir;
-    private final Path stagingRoot;
+    private final Object key;
+    private final Object owner; // the owner of dir, or null where the file system has no owners
     private final Clock clock;
     private final String name;
     private final Object writes = new Object(); // serialises update and delete in this instance
 
-    private LocalBackupRepository(Path dir, Clock clock) {
+    private LocalBackupRepository(Path dir, Object key, Object owner, Clock clock) {
         this.dir = dir;
-        this.stagingRoot = dir.resolve(STAGING);
+        this.key = key;
+        this.owner = owner;
         this.clock = clock;
         this.name = "local:" + dir;
     }
@@ -81,7 +98,8 @@ public final class LocalBackupRepository implements BackupRepository {
      * Opens (creating it if needed) the repository in {@code dir}, with the system clock for lock
      * records. See {@link #open(Path, Clock)}.
      *
-     * @throws BackupException if the directory cannot be created or read
+     * @throws BackupException if the directory cannot be created or read, or holds a link or foreign
+     *     entry where the repository keeps its own (see the class comment)
      */
     public static LocalBackupRepository open(Path dir) {
         return open(dir, Clock.systemUTC());
@@ -98,86 +116,169 @@ public final class LocalBackupRepository implements BackupRepository {
      * that too, so what an older version left {@code 0644} in {@code 0755} directories is tightened.
      *
      * @param clock the time recorded in the lock file
-     * @throws BackupException if the directory cannot be created or read
+     * @throws BackupException if the directory cannot be created or read, or if {@code .staging} or
+     *     {@code .lock} is a symbolic link, not of its kind, or belongs to another user (the message
+     *     names it)
      */
     public static LocalBackupRepository open(Path dir, Clock clock) {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(clock, "clock");
-        Path real;
+        LocalBackupRepository repository;
         try {
             DurableFiles.createOwnerOnlyDirectories(dir);
-            real = dir.toRealPath();
-            restrictTree(real);
+            Path real = dir.toRealPath();
+            try (OpenDirectory root = OpenDirectory.open(real)) {
+                BasicFileAttributes attributes = root.attributes();
+                repository = new LocalBackupRepository(real, root.key(),
+                        attributes instanceof PosixFileAttributes ? ((PosixFileAttributes) attributes).owner() : null,
+                        clock);
+                repository.requireOwnStaging(root);
+                repository.restrictTree(root);
+            }
         } catch (IOException e) {
-            throw new BackupException("Cannot open the backup repository " + dir + ": " + e, e);
+            throw new BackupException("Cannot open the backup repository " + dir + ": " + e.getMessage(), e);
         }
-        LocalBackupRepository repository = new LocalBackupRepository(real, clock);
         try {
-            if (!RunLock.whenFree(real.resolve(LOCK), repository::removeLeftovers)) {
+            if (!RunLock.whenFree(repository.dir.resolve(LOCK), repository::removeLeftovers)) {
                 LOG.debug("{}: a run holds the lock; leftover staging directories are left for a later open",
                         repository.name);
             }
         } catch (IOException e) {
-            throw new BackupException("Cannot clean up the backup repository " + real + ": " + e, e);
+            throw new BackupException("Cannot clean up the backup repository " + repository.dir + ": "
+                    + e.getMessage(), e);
         }
         return repository;
+    }
+
+    /** The repository directory, checked to be the one opened (not swapped since). */
+    private OpenDirectory openRoot() throws IOException {
+        OpenDirectory root = OpenDirectory.open(dir);
+        if (key != null && !key.equals(root.key())) {
+            root.close();
+            throw new FileSystemException(dir.toString(), null, "was replaced since the repository was opened; "
+                    + "refusing to use it");
+        }
+        return root;
+    }
+
+    /** The child directory {@code entry} of {@code parent}, which must belong to the repository's owner. */
+    private OpenDirectory ownChild(OpenDirectory parent, String entry) throws IOException {
+        OpenDirectory child = parent.child(entry);
+        try {
+            requireOwner(child);
+        } catch (IOException | RuntimeException e) {
+            child.close();
+            throw e;
+        }
+        return child;
+    }
+
+    private void requireOwner(OpenDirectory directory) throws IOException {
+        BasicFileAttributes attributes = directory.attributes();
+        if (owner != null && attributes instanceof PosixFileAttributes
+                && !owner.equals(((PosixFileAttributes) attributes).owner())) {
+            throw new FileSystemException(directory.path().toString(), null, "belongs to "
+                    + ((PosixFileAttributes) attributes).owner() + ", not to " + owner + " who owns the repository; "
+                    + "refusing to use it");
+        }
+    }
+
+    /** {@code .staging}, if present, must be the repository's own directory. */
+    private void requireOwnStaging(OpenDirectory root) throws IOException {
+        if (root.stat(STAGING).isPresent()) {
+            try {
+                ownChild(root, STAGING).close(); // opening it checks it
+            } catch (FileSystemException e) {
+                throw new FileSystemException(e.getFile(), e.getOtherFile(), e.getReason() + " (someone who can write "
+                        + dir + " may have planted it: remove it and check the repository)");
+            }
+        }
+    }
+
+    /** {@code .staging}, created if {@code create} and missing; empty if missing and not {@code create}. */
+    private Optional<OpenDirectory> stagingRoot(OpenDirectory root, boolean create) throws IOException {
+        if (root.stat(STAGING).isEmpty()) {
+            if (!create) {
+                return Optional.empty();
+            }
+            try {
+                root.createDirectory(STAGING);
+            } catch (FileAlreadyExistsException e) {
+                // Created meanwhile by another run: checked below like any other.
+            }
+        }
+        requireOwnStaging(root);
+        return Optional.of(ownChild(root, STAGING));
     }
 
     /**
      * Makes the repository, its backups and their files owner-only, whatever an older version (which
      * left 0644 files in 0755 directories) or the umask gave them: a dump holds the whole database.
-     * Two levels deep (backups and the staging root, then their files); symbolic links are left alone,
-     * and what is already owner-only is not changed (no write where none is needed).
+     * Two levels deep (backups and the staging root, then their files and directories), through open
+     * directories; links and entries of other owners are left alone, and what is already owner-only
+     * is not changed (no write where none is needed). {@code .lock} is the run lock's to tighten.
      */
-    private static void restrictTree(Path root) throws IOException {
-        tighten(root, true);
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
-            for (Path entry : entries) {
-                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-                    tighten(entry, true);
-                    try (DirectoryStream<Path> files = Files.newDirectoryStream(entry)) {
-                        for (Path file : files) {
-                            tighten(file, Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS));
+    private void restrictTree(OpenDirectory root) throws IOException {
+        root.restrictToOwner();
+        for (String entry : root.names()) {
+            Optional<BasicFileAttributes> seen = root.stat(entry);
+            if (seen.isEmpty() || !seen.get().isDirectory()) {
+                continue;
+            }
+            try (OpenDirectory child = ownChild(root, entry)) {
+                child.restrictToOwner();
+                for (String inner : child.names()) {
+                    Optional<BasicFileAttributes> file = child.stat(inner);
+                    if (file.isPresent() && file.get().isRegularFile()) {
+                        child.restrictFileToOwner(inner);
+                    } else if (file.isPresent() && file.get().isDirectory()) {
+                        try (OpenDirectory grandchild = ownChild(child, inner)) {
+                            grandchild.restrictToOwner();
+                        } catch (FileSystemException e) {
+                            LOG.warn("{}: leaving {} as it is: {}", name, entry + "/" + inner, e.getMessage());
                         }
                     }
-                } else {
-                    tighten(entry, false);
                 }
+            } catch (NoSuchFileException e) {
+                // Deleted meanwhile.
+            } catch (FileSystemException e) {
+                LOG.warn("{}: leaving {} as it is: {}", name, entry, e.getMessage());
             }
-        }
-    }
-
-    private static void tighten(Path path, boolean isDirectory) throws IOException {
-        if (Files.isSymbolicLink(path) || !Files.getFileStore(path).supportsFileAttributeView("posix")) {
-            return;
-        }
-        Set<java.nio.file.attribute.PosixFilePermission> now = Files.getPosixFilePermissions(path,
-                LinkOption.NOFOLLOW_LINKS);
-        if (!now.equals(java.nio.file.attribute.PosixFilePermissions.fromString(isDirectory ? "rwx------" : "rw-------"))) {
-            DurableFiles.restrictToOwner(path, isDirectory);
         }
     }
 
     private void removeLeftovers() throws IOException {
-        if (Files.isDirectory(stagingRoot, LinkOption.NOFOLLOW_LINKS)) {
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(stagingRoot)) {
-                for (Path leftover : entries) {
-                    if (!ACTIVE_STAGING.contains(leftover)) {
-                        LOG.warn("{}: removing the leftover staging directory {} of a run that crashed or was "
-                                + "killed before publishing; it was never a backup", name, leftover.getFileName());
-                        DurableFiles.deleteTree(leftover);
+        try (OpenDirectory root = openRoot()) {
+            Optional<OpenDirectory> staging = stagingRoot(root, false);
+            if (staging.isPresent()) {
+                try (OpenDirectory stagingRoot = staging.get()) {
+                    for (String leftover : stagingRoot.names()) {
+                        if (!ACTIVE_STAGING.contains(dir.resolve(STAGING).resolve(leftover))) {
+                            LOG.warn("{}: removing the leftover staging directory {} of a run that crashed or was "
+                                    + "killed before publishing; it was never a backup (links are removed, never "
+                                    + "followed)", name, leftover);
+                            stagingRoot.deleteTree(leftover);
+                        }
                     }
                 }
             }
-        }
-        for (Path backup : backupDirectories()) {
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(backup)) {
-                for (Path file : files) {
-                    if (DurableFiles.isTemporary(file.getFileName().toString(), MANIFEST)) {
-                        LOG.info("{}: removing {}/{}, left by an interrupted manifest update", name,
-                                backup.getFileName(), file.getFileName());
-                        Files.deleteIfExists(file);
+            for (String entry : root.names()) {
+                if (entry.startsWith(NEW) && !ACTIVE_STAGING.contains(dir.resolve(entry))) {
+                    LOG.warn("{}: removing {}, left by a run that crashed while creating its staging directory",
+                            name, entry);
+                    root.deleteTree(entry);
+                }
+            }
+            for (String entry : backupNames(root)) {
+                try (OpenDirectory backup = ownChild(root, entry)) {
+                    for (String file : backup.names()) {
+                        if (DurableFiles.isTemporary(file, MANIFEST)) {
+                            LOG.info("{}: removing {}/{}, left by an interrupted manifest update", name, entry, file);
+                            backup.deleteFile(file);
+                        }
                     }
+                } catch (FileSystemException e) {
+                    LOG.warn("{}: skipping {}: {}", name, entry, e.getMessage());
                 }
             }
         }
@@ -196,53 +297,101 @@ public final class LocalBackupRepository implements BackupRepository {
     /**
      * {@inheritDoc}
      *
-     * <p>The staging directory is {@code <dir>/.staging/<id>}.
+     * <p>The staging directory is {@code <dir>/.staging/<id>}, created as {@code <dir>/.new-<id>} and
+     * renamed there, so that it is never created through a swapped {@code .staging}.
      *
-     * @throws BackupException if a backup with that id is already published or being written
+     * @throws BackupException if a backup with that id is already published or being written, or the
+     *     staging directory cannot be created (naming what was in the way)
      */
     @Override
     public Staging begin(Manifest running) {
         String id = running.id();
-        if (Files.exists(dir.resolve(id), LinkOption.NOFOLLOW_LINKS)) {
-            throw new BackupException("Backup " + id + " already exists in " + name);
-        }
-        Path staging = stagingRoot.resolve(id);
+        Path staging = dir.resolve(STAGING).resolve(id);
+        Path fresh = dir.resolve(NEW + id);
         if (!ACTIVE_STAGING.add(staging)) {
             throw new BackupException("Backup " + id + " is already being written to " + name);
         }
-        try {
-            DurableFiles.createOwnerOnlyDirectories(stagingRoot);
-            Files.createDirectory(staging, DurableFiles.ownerOnly(stagingRoot, true));
-            DurableFiles.restrictToOwner(staging, true);
-            DurableFiles.syncDirectory(stagingRoot);
-        } catch (FileAlreadyExistsException e) {
+        ACTIVE_STAGING.add(fresh);
+        OpenDirectory stagingRoot = null;
+        boolean created = false;
+        try (OpenDirectory root = openRoot()) {
+            if (root.stat(id).isPresent()) {
+                throw new BackupException("Backup " + id + " already exists in " + name);
+            }
+            stagingRoot = stagingRoot(root, true).orElseThrow();
+            if (stagingRoot.stat(id).isPresent()) {
+                throw new BackupException("Backup " + id + " is already being written to " + name + " (by another "
+                        + "process, or left over by one that crashed: " + staging + ")");
+            }
+            root.createDirectory(NEW + id);
+            created = true;
+            Object made; // the identity of the directory made, to check that the one renamed is it
+            try (OpenDirectory madeDirectory = ownChild(root, NEW + id)) {
+                made = madeDirectory.key();
+            }
+            root.move(NEW + id, stagingRoot, id);
+            created = false;
+            OpenDirectory files = ownChild(stagingRoot, id);
+            if (!made.equals(files.key())) {
+                files.close();
+                throw new FileSystemException(staging.toString(), null, "was replaced while it was created");
+            }
+            stagingRoot.sync();
+            root.sync();
+            return new LocalStaging(running, staging, stagingRoot, files);
+        } catch (IOException | RuntimeException e) {
             ACTIVE_STAGING.remove(staging);
-            throw new BackupException("Backup " + id + " is already being written to " + name + " (by another "
-                    + "process, or left over by one that crashed: " + staging + ")", e);
-        } catch (IOException e) {
-            ACTIVE_STAGING.remove(staging);
-            throw new BackupException("Cannot create the staging directory " + staging + ": " + e, e);
+            closeQuietly(stagingRoot, e);
+            if (created) {
+                try (OpenDirectory root = openRoot()) {
+                    root.deleteTree(NEW + id);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            if (e instanceof BackupException) {
+                throw (BackupException) e;
+            }
+            if (e instanceof FileAlreadyExistsException) {
+                throw new BackupException("Backup " + id + " is already being written to " + name + " (by another "
+                        + "process, or left over by one that crashed: " + fresh + ")", e);
+            }
+            if (e instanceof RuntimeException) {
+                throw (RuntimeException) e;
+            }
+            throw new BackupException("Cannot create the staging directory " + staging + ": " + e.getMessage(), e);
+        } finally {
+            ACTIVE_STAGING.remove(fresh);
         }
-        return new LocalStaging(running, staging);
+    }
+
+    private static void closeQuietly(OpenDirectory directory, Exception failure) {
+        if (directory != null) {
+            try {
+                directory.close();
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
+        }
     }
 
     /**
      * {@inheritDoc}
      *
      * <p>A directory without a valid {@code manifest.json}, or whose manifest has another id, is
-     * skipped and logged (WARN).
+     * skipped and logged (WARN); so is one that is a link or belongs to another user.
      *
      * @throws BackupException if the directory cannot be listed
      */
     @Override
     public List<Manifest> list() {
         List<Manifest> backups = new ArrayList<>();
-        try {
-            for (Path backup : backupDirectories()) {
-                read(backup).ifPresent(backups::add);
+        try (OpenDirectory root = openRoot()) {
+            for (String entry : backupNames(root)) {
+                read(root, entry).ifPresent(backups::add);
             }
         } catch (IOException e) {
-            throw new BackupException("Cannot list the backups in " + name + ": " + e, e);
+            throw new BackupException("Cannot list the backups in " + name + ": " + e.getMessage(), e);
         }
         backups.sort(Comparator.comparing(Manifest::started).thenComparing(Manifest::id));
         return backups;
@@ -256,17 +405,24 @@ public final class LocalBackupRepository implements BackupRepository {
     @Override
     public Optional<Manifest> find(String id) {
         Manifest.requireId(id);
-        Path backup = dir.resolve(id);
-        return Files.isDirectory(backup, LinkOption.NOFOLLOW_LINKS) ? read(backup) : Optional.empty();
+        try (OpenDirectory root = openRoot()) {
+            Optional<BasicFileAttributes> seen = root.stat(id);
+            return seen.isPresent() && seen.get().isDirectory() ? read(root, id) : Optional.empty();
+        } catch (IOException e) {
+            throw new BackupException("Cannot read backup " + id + " in " + name + ": " + e.getMessage(), e);
+        }
     }
 
     /**
      * {@inheritDoc}
      *
-     * <p>Returns a plain stream of the stored file; nothing is cached or checked on the way.
+     * <p>Returns a plain stream of the stored file, opened without following links; nothing is cached
+     * or checked on the way.
      *
      * @throws IllegalArgumentException if {@code id} or {@code artifact} is not a valid id or
      *     artifact name (a path such as {@code ../x} is refused)
+     * @throws BackupException if the backup or artifact is missing, or the artifact is a link or not
+     *     a regular file
      */
     @Override
     public InputStream open(String id, String artifact) throws IOException {
@@ -274,12 +430,17 @@ public final class LocalBackupRepository implements BackupRepository {
         Manifest manifest = find(id).orElseThrow(() -> new BackupException("No backup " + id + " in " + name));
         manifest.artifact(artifact).orElseThrow(() -> new BackupException("Backup " + id + " in " + name
                 + " has no artifact " + artifact));
-        Path file = dir.resolve(id).resolve(artifact);
-        if (Files.isSymbolicLink(file)) {
-            throw new BackupException("Artifact " + artifact + " of backup " + id + " in " + name
-                    + " is a symbolic link; refusing to follow it");
+        try (OpenDirectory root = openRoot(); OpenDirectory backup = ownChild(root, id)) {
+            Optional<BasicFileAttributes> seen = backup.stat(artifact);
+            if (seen.isPresent() && seen.get().isSymbolicLink()) {
+                throw new BackupException("Artifact " + artifact + " of backup " + id + " in " + name
+                        + " is a symbolic link; refusing to follow it");
+            }
+            return Channels.newInputStream(backup.openFile(artifact));
+        } catch (FileSystemException e) {
+            throw new BackupException("Cannot read artifact " + artifact + " of backup " + id + " in " + name + ": "
+                    + e.getMessage(), e);
         }
-        return new FileInputStream(file.toFile());
     }
 
     /**
@@ -301,38 +462,72 @@ public final class LocalBackupRepository implements BackupRepository {
                 throw new BackupException("Cannot update backup " + id + " in " + name + ": an update cannot change "
                         + "its artifacts (stored " + current.artifacts() + ", given " + manifest.artifacts() + ")");
             }
-            try {
-                DurableFiles.replace(dir.resolve(id).resolve(MANIFEST), manifest.toJson().getBytes(StandardCharsets.UTF_8),
-                        DurableFiles.ownerOnly(dir, false));
+            try (OpenDirectory root = openRoot(); OpenDirectory backup = ownChild(root, id)) {
+                writeManifest(backup, manifest);
             } catch (IOException e) {
                 throw new BackupException("Cannot update the manifest of backup " + id + " in " + name
-                        + " (it keeps its previous manifest): " + e, e);
+                        + " (it keeps its previous manifest): " + e.getMessage(), e);
             }
         }
     }
 
     /**
-     * {@inheritDoc} Also deletes a backup directory that has no valid manifest.
+     * Writes {@code manifest} to a new owner-only temporary file in {@code directory}, syncs it, and
+     * renames it over {@code manifest.json} ({@code renameat}: a link there is replaced, never
+     * followed), then syncs the directory.
+     */
+    private static void writeManifest(OpenDirectory directory, Manifest manifest) throws IOException {
+        String temporary = MANIFEST + "." + String.format("%016x", ThreadLocalRandom.current().nextLong()) + ".tmp";
+        try {
+            try (FileChannel channel = directory.createFile(temporary)) {
+                ByteBuffer content = ByteBuffer.wrap(manifest.toJson().getBytes(StandardCharsets.UTF_8));
+                while (content.hasRemaining()) {
+                    channel.write(content);
+                }
+                channel.force(true);
+            }
+            directory.move(temporary, directory, MANIFEST);
+        } catch (IOException | RuntimeException e) {
+            try {
+                if (directory.stat(temporary).isPresent()) {
+                    directory.deleteFile(temporary);
+                }
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        directory.sync();
+    }
+
+    /**
+     * {@inheritDoc} Also deletes a backup directory that has no valid manifest. Links inside it are
+     * deleted, never followed.
      *
      * @throws IllegalArgumentException if {@code id} is not a valid backup id
      */
     @Override
     public void delete(String id) {
         Manifest.requireId(id);
-        Path backup = dir.resolve(id);
         synchronized (writes) {
-            if (!Files.isDirectory(backup, LinkOption.NOFOLLOW_LINKS)) {
-                throw new BackupException("No backup " + id + " in " + name + " to delete");
-            }
             boolean unlisted = false;
-            try {
-                Files.deleteIfExists(backup.resolve(MANIFEST));
-                DurableFiles.syncDirectory(backup);
+            try (OpenDirectory root = openRoot()) {
+                Optional<BasicFileAttributes> seen = root.stat(id);
+                if (seen.isEmpty() || !seen.get().isDirectory()) {
+                    throw new BackupException("No backup " + id + " in " + name + " to delete");
+                }
+                try (OpenDirectory backup = ownChild(root, id)) {
+                    if (backup.stat(MANIFEST).isPresent()) {
+                        backup.deleteFile(MANIFEST);
+                    }
+                    backup.sync();
+                }
                 unlisted = true;
-                DurableFiles.deleteTree(backup);
+                root.deleteTree(id);
+                root.sync();
             } catch (IOException e) {
                 throw new BackupException("Cannot delete backup " + id + " in " + name + (unlisted
-                        ? " completely; its manifest is gone, so it is no longer listed" : "") + ": " + e, e);
+                        ? " completely; its manifest is gone, so it is no longer listed" : "") + ": " + e.getMessage(), e);
             }
         }
     }
@@ -354,7 +549,8 @@ public final class LocalBackupRepository implements BackupRepository {
      * <p>The lock is an OS file lock on {@code <dir>/.lock}, held until the returned lock is closed,
      * with the holder's pid, host, purpose and start time recorded in that file. A second run, in
      * another process or in this one, is refused. A lock whose holder ended without releasing it
-     * (crashed, killed) is taken over and the takeover logged (WARN).
+     * (crashed, killed) is taken over and the takeover logged (WARN). A {@code .lock} that is a link,
+     * not a regular file, or has other hard links is refused, never written.
      */
     @Override
     public RepositoryLock lock(String purpose) {
@@ -366,12 +562,13 @@ public final class LocalBackupRepository implements BackupRepository {
         return "LocalBackupRepository[" + dir + "]";
     }
 
-    private List<Path> backupDirectories() throws IOException {
-        List<Path> backups = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path entry : entries) {
-                if (!entry.getFileName().toString().startsWith(".")
-                        && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+    /** The names of the backup directories (not links, not dot names). */
+    private static List<String> backupNames(OpenDirectory root) throws IOException {
+        List<String> backups = new ArrayList<>();
+        for (String entry : root.names()) {
+            if (!entry.startsWith(".")) {
+                Optional<BasicFileAttributes> seen = root.stat(entry);
+                if (seen.isPresent() && seen.get().isDirectory()) {
                     backups.add(entry);
                 }
             }
@@ -380,18 +577,26 @@ public final class LocalBackupRepository implements BackupRepository {
     }
 
     /** The manifest of a backup directory, or empty (logged) if it has no valid one. */
-    private Optional<Manifest> read(Path backup) {
-        String entry = backup.getFileName().toString();
+    private Optional<Manifest> read(OpenDirectory root, String entry) {
         String json;
-        try {
-            json = Files.readString(backup.resolve(MANIFEST), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            if (Files.exists(backup)) {
+        try (OpenDirectory backup = ownChild(root, entry)) {
+            Optional<BasicFileAttributes> seen = backup.stat(MANIFEST);
+            if (seen.isEmpty()) {
                 LOG.warn("{}: skipping {}: it has no {} (not a backup, or one being deleted)", name, entry, MANIFEST);
+                return Optional.empty();
             }
-            return Optional.empty();
+            if (seen.get().size() > MAX_MANIFEST_BYTES) {
+                LOG.warn("{}: skipping {}: its {} has {} bytes, more than a manifest can have", name, entry, MANIFEST,
+                        seen.get().size());
+                return Optional.empty();
+            }
+            try (InputStream in = Channels.newInputStream(backup.openFile(MANIFEST))) {
+                json = new String(in.readNBytes(MAX_MANIFEST_BYTES), StandardCharsets.UTF_8);
+            }
+        } catch (NoSuchFileException e) {
+            return Optional.empty(); // deleted meanwhile
         } catch (IOException e) {
-            LOG.warn("{}: skipping {}: its {} cannot be read: {}", name, entry, MANIFEST, e.toString());
+            LOG.warn("{}: skipping {}: {}", name, entry, e.getMessage());
             return Optional.empty();
         }
         Manifest manifest;
@@ -409,20 +614,25 @@ public final class LocalBackupRepository implements BackupRepository {
     }
 
     /**
-     * One backup being written. Artifacts are written to {@code .<name>.partial} (names starting
-     * with a dot are never artifact names) and renamed to their name when their stream is closed.
+     * One backup being written, held through open directories: the staging root and its own
+     * staging directory. Artifacts are written to {@code .<name>.partial} (names starting with a dot
+     * are never artifact names) and renamed to their name when their stream is closed.
      */
     private final class LocalStaging implements Staging {
         private final Manifest running;
         private final Path staging;
+        private final OpenDirectory stagingRoot;
+        private final OpenDirectory files;
         private final Map<String, Artifact> staged = new LinkedHashMap<>(); // guarded by this
         private final Set<String> names = new HashSet<>(); // guarded by this
         private final Set<String> writing = new TreeSet<>(); // guarded by this
         private boolean finished; // guarded by this: published, failed or discarded
 
-        LocalStaging(Manifest running, Path staging) {
+        LocalStaging(Manifest running, Path staging, OpenDirectory stagingRoot, OpenDirectory files) {
             this.running = running;
             this.staging = staging;
+            this.stagingRoot = stagingRoot;
+            this.files = files;
         }
 
         @Override
@@ -437,12 +647,10 @@ public final class LocalBackupRepository implements BackupRepository {
                 throw new IllegalArgumentException("Artifact " + artifact + " was already written in backup "
                         + running.id());
             }
-            Path temporary = staging.resolve("." + artifact + ".partial");
+            String temporary = "." + artifact + ".partial";
             FileChannel channel;
             try {
-                channel = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE), DurableFiles.ownerOnly(staging, false));
-                DurableFiles.restrictToOwner(temporary, false);
+                channel = files.createFile(temporary);
             } catch (IOException e) {
                 names.remove(artifact);
                 throw e;
@@ -485,44 +693,55 @@ public final class LocalBackupRepository implements BackupRepository {
                 throw new BackupException("Cannot record backup " + failed.id() + " as failed: its manifest is "
                         + failed.status());
             }
-            // A stream still open keeps writing to its (deleted) file and discards it when closed,
+            // A stream still open keeps writing to its (deleted) file and drops it when closed,
             // because the staging area is finished by then.
             try {
-                try (DirectoryStream<Path> files = Files.newDirectoryStream(staging)) {
-                    for (Path file : files) {
-                        Files.delete(file);
-                    }
+                for (String file : files.names()) {
+                    files.deleteFile(file);
                 }
             } catch (IOException e) {
-                throw new BackupException("Cannot discard the artifacts of failed backup " + failed.id() + ": " + e, e);
+                throw new BackupException("Cannot discard the artifacts of failed backup " + failed.id() + ": "
+                        + e.getMessage(), e);
             }
             staged.clear();
             moveIntoPlace(failed);
         }
 
-        /** Writes the manifest into the staging directory, then renames it into place. */
+        /** Writes the manifest into the staging directory, then renames that into place. */
         private void moveIntoPlace(Manifest manifest) {
             String id = manifest.id();
-            Path target = dir.resolve(id);
-            try {
-                DurableFiles.replace(staging.resolve(MANIFEST), manifest.toJson().getBytes(StandardCharsets.UTF_8),
-                        DurableFiles.ownerOnly(staging, false));
-                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new BackupException("Cannot publish backup " + id + ": " + target + " already exists");
+            try (OpenDirectory root = openRoot()) {
+                writeManifest(files, manifest);
+                if (root.stat(id).isPresent()) {
+                    throw new BackupException("Cannot publish backup " + id + ": " + dir.resolve(id) + " already exists");
                 }
-                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+                stagingRoot.move(id, root, id);
+                finished = true;
+                ACTIVE_STAGING.remove(staging);
+                try {
+                    root.sync();
+                    stagingRoot.sync();
+                } catch (IOException e) {
+                    throw new BackupException("Backup " + id + " was published to " + name + " but its directory "
+                            + "could not be synced, so it may not survive a power cut: " + e.getMessage(), e);
+                }
             } catch (IOException e) {
                 throw new BackupException("Cannot publish backup " + id + " to " + name + " (nothing was published): "
-                        + e, e);
+                        + e.getMessage(), e);
+            } finally {
+                if (finished) {
+                    closeHandles();
+                }
             }
-            finished = true;
-            ACTIVE_STAGING.remove(staging);
-            try {
-                DurableFiles.syncDirectory(dir);
-                DurableFiles.syncDirectory(stagingRoot);
-            } catch (IOException e) {
-                throw new BackupException("Backup " + id + " was published to " + name + " but its directory could not "
-                        + "be synced, so it may not survive a power cut: " + e, e);
+        }
+
+        private void closeHandles() {
+            for (OpenDirectory d : List.of(files, stagingRoot)) {
+                try {
+                    d.close();
+                } catch (IOException e) {
+                    LOG.debug("{}: cannot close {}: {}", name, d, e.toString());
+                }
             }
         }
 
@@ -568,13 +787,18 @@ public final class LocalBackupRepository implements BackupRepository {
         }
 
         /** A stream has been closed: record its artifact, or discard its file. */
-        private synchronized void closed(String artifact, Path temporary, Artifact written) throws IOException {
+        private synchronized void closed(String artifact, String temporary, Artifact written) throws IOException {
             writing.remove(artifact);
-            if (finished || written == null) {
-                Files.deleteIfExists(temporary);
+            if (finished) {
+                return; // its file went with the staging directory (discarded) or with the failed backup's files
+            }
+            if (written == null) {
+                if (files.stat(temporary).isPresent()) {
+                    files.deleteFile(temporary);
+                }
                 return;
             }
-            Files.move(temporary, staging.resolve(artifact), StandardCopyOption.ATOMIC_MOVE);
+            files.move(temporary, files, artifact);
             staged.put(artifact, written);
         }
 
@@ -585,12 +809,13 @@ public final class LocalBackupRepository implements BackupRepository {
             }
             finished = true;
             try {
-                DurableFiles.deleteTree(staging);
+                stagingRoot.deleteTree(running.id());
             } catch (IOException e) {
                 LOG.warn("{}: cannot remove the staging directory of backup {} ({}); the next open removes it", name,
                         running.id(), e.toString());
             }
             ACTIVE_STAGING.remove(staging);
+            closeHandles();
         }
 
         /**
@@ -599,7 +824,7 @@ public final class LocalBackupRepository implements BackupRepository {
          */
         private final class StagedStream extends OutputStream {
             private final String artifact;
-            private final Path temporary;
+            private final String temporary;
             private final FileChannel channel;
             private final OutputStream out;
             private final MessageDigest digest = Sha256.newDigest();
@@ -607,7 +832,7 @@ public final class LocalBackupRepository implements BackupRepository {
             private boolean broken;
             private boolean closed;
 
-            StagedStream(String artifact, Path temporary, FileChannel channel) {
+            StagedStream(String artifact, String temporary, FileChannel channel) {
                 this.artifact = artifact;
                 this.temporary = temporary;
                 this.channel = channel;

@@ -101,6 +101,20 @@ class BackupProvidersTest {
         BackupSource source = source(config("infrakit.backup.source", "directory",
                 "infrakit.backup.directory.root", data.toString()));
         assertEquals("directory:app-data", source.name());
+        assertEquals(java.time.Duration.ofMinutes(10), ((DirectorySource) source).fileTimeout());
+    }
+
+    @Test
+    void theFileTimeoutComesFromConfigAndMustBePositive() throws IOException {
+        Path data = Files.createDirectories(temp.resolve("app-data"));
+        BackupSource source = source(config("infrakit.backup.source", "directory",
+                "infrakit.backup.directory.root", data.toString(), "infrakit.backup.directory.file-timeout", "30s"));
+        assertEquals(java.time.Duration.ofSeconds(30), ((DirectorySource) source).fileTimeout());
+
+        ConfigException zero = sourceError(config("infrakit.backup.source", "directory",
+                "infrakit.backup.directory.root", data.toString(), "infrakit.backup.directory.file-timeout", "0s"));
+        assertEquals("infrakit.backup.directory.file-timeout", zero.key());
+        assertTrue(zero.getMessage().contains("expected a positive duration"), zero::getMessage);
     }
 
     @Test

@@ -128,7 +128,8 @@ public final class BuiltInBackups {
     /**
      * {@code directory}: {@link DirectorySource}, keys under {@code infrakit.backup.directory}:
      * {@code root} (required, an existing directory), {@code name} (default: the directory's own
-     * name), {@code include} and {@code exclude} (comma-separated glob patterns relative to the root).
+     * name), {@code include} and {@code exclude} (comma-separated glob patterns relative to the root),
+     * {@code file-timeout} (the longest one file may take to be opened and read, default 10m).
      */
     public static final class Directory implements BackupSourceProvider {
         @Override
@@ -152,6 +153,10 @@ public final class BuiltInBackups {
             }
             patterns(c, "include", b::include);
             patterns(c, "exclude", b::exclude);
+            if (c.has("file-timeout")) {
+                Duration fileTimeout = c.getDuration("file-timeout");
+                set(c, "file-timeout", "expected a positive duration", () -> b.fileTimeout(fileTimeout));
+            }
             return b.build();
         }
 

@@ -18,8 +18,15 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
@@ -136,9 +143,7 @@ public final class RunLock implements RepositoryLock {
             FileChannel channel = null;
             FileLock lock = null;
             try {
-                channel = FileChannel.open(key, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE), DurableFiles.ownerOnly(key.getParent(), false));
-                DurableFiles.restrictToOwner(key, false);
+                channel = openLockFile(key);
                 boolean osLocks = true;
                 try {
                     lock = channel.tryLock();
@@ -193,9 +198,7 @@ public final class RunLock implements RepositoryLock {
             if (HELD.containsKey(key)) {
                 return false;
             }
-            try (FileChannel channel = FileChannel.open(key, Set.of(StandardOpenOption.CREATE,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE), DurableFiles.ownerOnly(key.getParent(), false))) {
-                DurableFiles.restrictToOwner(key, false);
+            try (FileChannel channel = openLockFile(key)) {
                 FileLock lock;
                 try {
                     lock = channel.tryLock();
@@ -212,6 +215,67 @@ public final class RunLock implements RepositoryLock {
                     lock.release();
                 }
             }
+        }
+    }
+
+    /**
+     * Opens (creating it if missing, owner-only) the lock file for reading and writing, never through
+     * a link ({@code O_NOFOLLOW}): it is truncated and written, so a link planted at its name by
+     * someone who can write the repository directory would truncate or create a file elsewhere. It
+     * must be a regular file with no other hard link (checked before and after the open), and is set
+     * to {@code rw-------} whatever the umask.
+     *
+     * @throws BackupException naming the file if it is a link, not a regular file, or hard-linked
+     */
+    private static FileChannel openLockFile(Path key) throws IOException {
+        requireLockFile(key);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(key, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), DurableFiles.ownerOnly(key.getParent(), false));
+        } catch (FileSystemException e) {
+            requireLockFile(key); // a link swapped in between: say so
+            throw e;
+        }
+        try {
+            requireLockFile(key);
+            if (Files.getFileStore(key).supportsFileAttributeView("posix") && !Files.getPosixFilePermissions(key,
+                    LinkOption.NOFOLLOW_LINKS).equals(PosixFilePermissions.fromString("rw-------"))) {
+                Files.getFileAttributeView(key, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setPermissions(PosixFilePermissions.fromString("rw-------"));
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel, e);
+            throw e;
+        }
+        return channel;
+    }
+
+    /** Refuses a lock file that is a link, not a regular file, or has other hard links; a missing one is fine. */
+    private static void requireLockFile(Path key) throws IOException {
+        BasicFileAttributes seen;
+        try {
+            seen = Files.readAttributes(key, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        String advice = " (someone who can write " + key.getParent() + " may have planted it: remove it and check "
+                + "the repository)";
+        if (seen.isSymbolicLink()) {
+            throw new BackupException("The lock file " + key + " is a symbolic link; refusing to follow it" + advice);
+        }
+        if (!seen.isRegularFile()) {
+            throw new BackupException("The lock file " + key + " is not a regular file; refusing to use it" + advice);
+        }
+        Object links;
+        try {
+            links = Files.getAttribute(key, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return; // no link counts on this file system
+        }
+        if (links instanceof Integer && (Integer) links > 1) {
+            throw new BackupException("The lock file " + key + " has " + links + " hard links; refusing to write to "
+                    + "it, it may be another file linked into the repository" + advice);
         }
     }
 

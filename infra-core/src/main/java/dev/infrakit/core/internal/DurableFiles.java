@@ -4,10 +4,8 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -83,7 +81,8 @@ public final class DurableFiles {
             createOwnerOnlyDirectories(parent);
         }
         try {
-            Files.createDirectory(absolute);
+            // Owner-only from the start (the umask can only narrow it), not world-open until restricted.
+            Files.createDirectory(absolute, parent == null ? new FileAttribute<?>[0] : ownerOnly(parent, true));
         } catch (java.nio.file.FileAlreadyExistsException e) {
             if (!Files.isDirectory(absolute)) {
                 throw e;
@@ -139,32 +138,6 @@ public final class DurableFiles {
             try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
                 channel.force(true);
             }
-        }
-    }
-
-    /**
-     * Deletes {@code directory} and everything below it (symbolic links are deleted, never
-     * followed), then syncs its parent. Does nothing if it does not exist.
-     */
-    public static void deleteTree(Path directory) throws IOException {
-        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        deleteBelow(directory);
-        Files.deleteIfExists(directory);
-        syncDirectory(directory.getParent());
-    }
-
-    private static void deleteBelow(Path directory) throws IOException {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
-            for (Path entry : entries) {
-                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-                    deleteBelow(entry);
-                }
-                Files.deleteIfExists(entry);
-            }
-        } catch (NoSuchFileException e) {
-            // Deleted meanwhile: nothing left to do.
         }
     }
 }
