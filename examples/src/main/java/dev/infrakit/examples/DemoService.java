@@ -463,7 +463,9 @@ final class DemoService implements AutoCloseable {
             return MasterKey.fromBase64(s.masterKeyBase64);
         }
         Path file = s.dataDir.resolve("master.key");
-        return Files.exists(file) ? MasterKey.fromFile(file) : MasterKey.generateToFile(file);
+        // Generated only where nothing is, not even a dangling link; anything there is checked (and a link refused).
+        return Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? MasterKey.fromFile(file)
+                : MasterKey.generateToFile(file);
     }
 
     /** The password rule for every account: user creation and {@code admin reset-password}. */
