@@ -351,7 +351,7 @@ final class DemoService implements AutoCloseable {
                         backupRunner.run(dev.infrakit.backup.BackupKind.HOURLY);
                     } catch (RuntimeException e) {
                         org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("Catch-up backup failed: {}",
-                                e.getMessage());
+                                printable(e.getMessage(), 1000));
                     }
                 });
             }
@@ -468,7 +468,9 @@ final class DemoService implements AutoCloseable {
             return MasterKey.fromBase64(s.masterKeyBase64);
         }
         Path file = s.dataDir.resolve("master.key");
-        return Files.exists(file) ? MasterKey.fromFile(file) : MasterKey.generateToFile(file);
+        // Generated only where nothing is, not even a dangling link; anything there is checked (and a link refused).
+        return Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? MasterKey.fromFile(file)
+                : MasterKey.generateToFile(file);
     }
 
     /** The password rule for every account: user creation and {@code admin reset-password}. */
@@ -610,7 +612,7 @@ final class DemoService implements AutoCloseable {
                 }
                 // The store did not answer (the database is down): nothing was done; not the client's fault.
                 org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("{} {} failed: {}", printable(method, 32),
-                        printable(path, 200), e.getMessage());
+                        printable(path, 200), printable(e.getMessage(), 1000));
                 exchange.getResponseHeaders().set("Retry-After", AUDIT_RETRY_AFTER_SECONDS);
                 Problem.of(503, "Service Unavailable", "The credential store cannot be reached now; try again later.")
                         .send(exchange);
@@ -630,13 +632,14 @@ final class DemoService implements AutoCloseable {
     private static void auditUnavailable(HttpExchange exchange, String method, String path, AuditException e)
             throws IOException {
         org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("{} {} refused: audit unavailable: {}",
-                printable(method, 32), printable(path, 200), e.getMessage());
+                printable(method, 32), printable(path, 200),
+                printable(e.getMessage(), 1000));
         exchange.getResponseHeaders().set("Retry-After", AUDIT_RETRY_AFTER_SECONDS);
         Problem.of(503, "Audit unavailable", "The audit trail cannot record this request now, so it was "
                 + "refused and nothing was changed; try again later.").send(exchange);
     }
 
-    /** A client's value bounded and without control characters, for a log line or a problem detail. */
+    /** A value from outside bounded and with its control characters escaped, for a log line or a problem detail. */
     private static String printable(String value, int maxLength) {
         return dev.infrakit.core.http.ClientText.forLog(value, maxLength);
     }
@@ -647,7 +650,7 @@ final class DemoService implements AutoCloseable {
      * rotation); logged, without any value.
      */
     private static OutcomeNotRecordedException tookEffect(OutcomeNotRecordedException e) {
-        org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("{}", e.getMessage());
+        org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("{}", printable(e.getMessage(), 1000));
         return e;
     }
 
@@ -852,7 +855,7 @@ final class DemoService implements AutoCloseable {
                     WriteCondition.ifVersion(upgrade.version())));
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("The password hash of {} was not upgraded: {}",
-                    user.subject(), e.getClass().getSimpleName());
+                    printable(user.subject(), 200), e.getClass().getSimpleName());
         }
     }
 
@@ -1362,7 +1365,8 @@ final class DemoService implements AutoCloseable {
             try {
                 c.close();
             } catch (Exception e) {
-                org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("Closing {} failed: {}", c, e.getMessage());
+                org.slf4j.LoggerFactory.getLogger(DemoService.class).warn("Closing {} failed: {}", c,
+                        printable(e.getMessage(), 1000));
             }
         }
     }

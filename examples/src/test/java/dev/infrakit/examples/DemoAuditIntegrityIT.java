@@ -123,6 +123,8 @@ class DemoAuditIntegrityIT {
     private static Path writeMasterKey(Path dir) throws Exception {
         Path file = dir.resolve("verify-master.key");
         java.nio.file.Files.writeString(file, MASTER);
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString(
+                "rw-------")); // a master key file others can read is refused
         return file;
     }
 }

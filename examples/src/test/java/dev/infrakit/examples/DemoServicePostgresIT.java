@@ -349,6 +349,8 @@ class DemoServicePostgresIT {
         String database = server.createDatabase("auditdown").name();
         Path keyFile = keys.resolve("master.key");
         java.nio.file.Files.writeString(keyFile, MASTER);
+        java.nio.file.Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString(
+                "rw-------")); // a master key file others can read is refused
         List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--password-iterations",
                 "1000", "--drain", "0s", "--jdbc-url", DemoHttp.jdbcUrl(server, database), "--master-key-file",
                 keyFile.toString()));

@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The runnable jar as a user starts it ({@code java -jar examples/target/infrakit-examples.jar}):
  * serve, SIGTERM drain and exit 0 with the audit trail intact, API keys surviving a restart, and the
- * exit codes of help, usage errors, a port in use and a database that cannot be reached.
+ * exit codes of help, usage errors, a port in use, a database that cannot be reached and a master key
+ * file that is refused.
  */
 class ServeJarIT {
     private static final Path JAR = Paths.get("target", "infrakit-examples.jar");
@@ -252,6 +253,40 @@ class ServeJarIT {
         assertEquals(1, noDatabase.exitCode());
         assertOneLine(noDatabase.err.toString(), "127.0.0.1:" + closed);
         assertFalse(noDatabase.err.toString().contains("not-printed"), noDatabase.err.toString());
+    }
+
+    /** What a local attacker could plant or loosen is refused before anything starts: exit 1, one line. */
+    @Test
+    void aMasterKeyFileOthersCanReadALinkOrAnotherUsersFileStopsTheServiceWithOneLine() throws Exception {
+        Path loose = Files.createDirectories(data.resolve("loose"));
+        Path key = loose.resolve("master.key");
+        Files.writeString(key, dev.infrakit.credentials.MasterKey.generate().toBase64() + "\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Jar readable = new Jar("serve", "--port", "0", "--data-dir", loose.toString(), "--password-iterations", "1000");
+        assertEquals(1, readable.exitCode());
+        assertOneLine(readable.err.toString(), "failed: Refusing the master key file " + key
+                + ": it is accessible by its group or others (mode 0644); run chmod 600 on it");
+
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path link = Files.createSymbolicLink(data.resolve("link.key"), key);
+        Jar linked = new Jar("serve", "--port", "0", "--data-dir", data.resolve("linked").toString(),
+                "--master-key-file", link.toString(), "--password-iterations", "1000");
+        assertEquals(1, linked.exitCode());
+        assertOneLine(linked.err.toString(), "failed: Refusing the master key file " + link + ": it is a symbolic link");
+
+        // A dangling link planted where the key would be generated: neither followed nor replaced.
+        Path planted = Files.createDirectories(data.resolve("planted"));
+        Path chosen = data.resolve("chosen-by-attacker");
+        Files.createSymbolicLink(planted.resolve("master.key"), chosen);
+        Jar dangling = new Jar("serve", "--port", "0", "--data-dir", planted.toString(), "--password-iterations", "1000");
+        assertEquals(1, dangling.exitCode());
+        assertOneLine(dangling.err.toString(), "is a symbolic link");
+        assertFalse(Files.exists(chosen), "a key was written through the planted link");
+
+        Files.setOwner(key, key.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        Jar foreign = new Jar("serve", "--port", "0", "--data-dir", loose.toString(), "--password-iterations", "1000");
+        assertEquals(1, foreign.exitCode());
+        assertOneLine(foreign.err.toString(), "is owned by nobody, not by " + System.getProperty("user.name"));
     }
 
     private static void assertOneLine(String err, String expected) {

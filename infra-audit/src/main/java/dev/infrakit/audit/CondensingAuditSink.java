@@ -1,5 +1,6 @@
 package dev.infrakit.audit;
 
+import dev.infrakit.core.http.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -219,7 +220,8 @@ public final class CondensingAuditSink implements AuditSink {
         try {
             writeSummaries(false);
         } catch (RuntimeException e) {
-            LOG.warn("Could not record condensed audit counts; keeping them for the next try: {}", e.getMessage());
+            LOG.warn("Could not record condensed audit counts; keeping them for the next try: {}",
+                    ClientText.forLog(e.getMessage(), 1000));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.infrakit.audit;
 
+import dev.infrakit.core.http.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -320,7 +321,8 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
                 checkpointStoreFailures.increment();
                 checkpointStoreFailure = e.getMessage();
                 checkpointedSeq = -1; // try again at the next interval, even without new events
-                LOG.warn("Could not copy an audit checkpoint to {}: {}", checkpointStore.name(), e.getMessage());
+                LOG.warn("Could not copy an audit checkpoint to {}: {}", checkpointStore.name(),
+                        ClientText.forLog(e.getMessage(), 1000));
             }
         }
         return null;

@@ -1,5 +1,6 @@
 package dev.infrakit.audit;
 
+import dev.infrakit.core.http.ClientText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
@@ -349,7 +350,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
             }
         }
         LOG.warn("Audit batch of {} events {} ({}); {}", batch.size(),
-                unknown ? "perhaps committed: the reply to its commit was lost" : "not committed", why,
+                unknown ? "perhaps committed: the reply to its commit was lost" : "not committed", ClientText.forLog(why, 1000),
                 retry.isEmpty() ? "its callers were told" : "retrying its " + retry.size() + " ASYNC events");
         batch.clear();
         batch.addAll(retry);
@@ -734,7 +735,8 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         try {
             checkpoint();
         } catch (SQLException | RuntimeException e) {
-            LOG.warn("Could not store an audit checkpoint ({}); trying again after the next batch", describe(e));
+            LOG.warn("Could not store an audit checkpoint ({}); trying again after the next batch",
+                    ClientText.forLog(describe(e), 1000));
         }
     }
 

@@ -6,6 +6,7 @@ import dev.infrakit.audit.AuditException;
 import dev.infrakit.audit.AuditSink;
 import dev.infrakit.audit.Resource;
 import dev.infrakit.core.health.HealthCheck;
+import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.health.HealthResult;
 import dev.infrakit.core.notify.Notification;
 import dev.infrakit.core.notify.Notifier;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,7 +46,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *   verified backup).</li>
  * </ol>
  * Every outcome is an audit event ({@code backup.completed}, {@code backup.failed},
- * {@code backup.drill}, {@code backup.deleted}) and failures go to the {@link Notifier}. A deletion
+ * {@code backup.drill}, {@code backup.deleted}) and failures go to the {@link Notifier}, always after the
+ * repository lock is released (a notifier that stalls delays the call that met the failure, never the
+ * next run). A deletion
  * is recorded before it takes effect: a {@code backup.deleted} event with outcome PENDING, then the
  * deletion, then its outcome (detail {@code pending_id}); if the PENDING event cannot be recorded
  * the backup is kept, and so are the others due for deletion (retention runs again with the next
@@ -100,6 +104,8 @@ public final class BackupRunner {
     public Manifest run(BackupKind kind) {
         Instant started = clock.instant();
         Manifest manifest = Manifest.start(source.name(), kind, started);
+        // Sent once the lock is released: a webhook that stalls must not hold up the next run.
+        List<Notification> afterUnlock = new ArrayList<>();
         try (RepositoryLock lock = repository.lock("backup of " + source.name())) {
             LOG.debug("Backup {} of {} started under {}", manifest.id(), source.name(), lock.holder());
             checkSpace();
@@ -124,7 +130,7 @@ public final class BackupRunner {
             Manifest verified = published.verified(clock.instant());
             repository.update(verified);
             if (drill != null) {
-                verified = drill(verified);
+                verified = drill(verified, afterUnlock);
             }
             if (offsite != null) {
                 copier.copy(verified, repository, offsite);
@@ -138,8 +144,8 @@ public final class BackupRunner {
                 // The backup is verified: it counts. Deleting old ones waits until deletions can be audited.
                 LOG.error("Retention after backup {} kept every backup due for deletion: the deletion could not be "
                         + "recorded in the audit trail first ({})", verified.id(), refused.getMessage());
-                notify(Notification.Severity.WARNING, "Backup retention skipped for " + source.name(),
-                        "Deletions could not be recorded in the audit trail: " + refused.getMessage());
+                afterUnlock.add(notification(Notification.Severity.WARNING, "Backup retention skipped for "
+                        + source.name(), "Deletions could not be recorded in the audit trail: " + refused.getMessage()));
             }
             Duration took = Duration.between(started, clock.instant());
             lastDuration.set(took);
@@ -154,9 +160,12 @@ public final class BackupRunner {
             LOG.error("Backup {} of {} failed: {}", manifest.id(), source.name(), reason);
             record("backup.failed", AuditEvent.Outcome.FAILURE, AuditEvent.Severity.ERROR, manifest.id(), reason,
                     Map.of("kind", kind.name()));
-            notify(Notification.Severity.CRITICAL, "Backup of " + source.name() + " failed", reason);
+            afterUnlock.add(notification(Notification.Severity.CRITICAL, "Backup of " + source.name() + " failed",
+                    reason));
             throw e instanceof BackupException ? e : new BackupException("Backup of " + source.name() + " failed: "
                     + reason, e);
+        } finally {
+            afterUnlock.forEach(this::send);
         }
     }
 
@@ -182,10 +191,16 @@ public final class BackupRunner {
     public Manifest drill(String id) {
         Manifest m = repository.find(id).orElseThrow(() -> new BackupException("No backup " + id + " in "
                 + repository.name()));
-        return drill(m);
+        List<Notification> after = new ArrayList<>();
+        try {
+            return drill(m, after);
+        } finally {
+            after.forEach(this::send);
+        }
     }
 
-    private Manifest drill(Manifest m) {
+    /** Runs the drill; a failure's notification is added to {@code notifications}, for the caller to send unlocked. */
+    private Manifest drill(Manifest m, List<Notification> notifications) {
         if (drill == null) {
             throw new BackupException("No restore drill is configured for " + source.name());
         }
@@ -196,7 +211,8 @@ public final class BackupRunner {
                 result.passed() ? AuditEvent.Severity.INFO : AuditEvent.Severity.ERROR, m.id(),
                 result.passed() ? null : result.detail(), Map.of("restore_seconds", result.restoreTime().toSeconds()));
         if (!result.passed()) {
-            notify(Notification.Severity.CRITICAL, "Restore drill of " + m.id() + " failed", result.detail());
+            notifications.add(notification(Notification.Severity.CRITICAL, "Restore drill of " + m.id() + " failed",
+                    result.detail()));
         }
         return updated;
     }
@@ -339,15 +355,21 @@ public final class BackupRunner {
         }
     }
 
-    private void notify(Notification.Severity severity, String title, String message) {
+    private Notification notification(Notification.Severity severity, String title, String message) {
+        return new Notification("infrakit-backup", severity, title, message, clock.instant(),
+                Map.of("source", source.name(), "repository", repository.name()));
+    }
+
+    /** Sends {@code n}; never called while the repository lock is held. A failure is logged. */
+    private void send(Notification n) {
         if (notifier == null) {
             return;
         }
         try {
-            notifier.send(new Notification("infrakit-backup", severity, title, message, clock.instant(),
-                    Map.of("source", source.name(), "repository", repository.name())));
+            notifier.send(n);
         } catch (RuntimeException e) {
-            LOG.error("Could not send the notification '{}' through {}: {}", title, notifier.describe(), e.getMessage());
+            LOG.error("Could not send the notification '{}' through {}: {}", ClientText.forLog(n.title(), 200),
+                    notifier.describe(), ClientText.forLog(e.getMessage(), 1000));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.infrakit.core;
 
+import dev.infrakit.core.http.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,7 +141,8 @@ public final class Providers<P extends Provider<?>> {
             }
         }
         for (Failure failure : failures) {
-            LOG.warn("Provider {} of {} is ignored: {}", failure.provider(), spi.getName(), failure.reason());
+            LOG.warn("Provider {} of {} is ignored: {}", failure.provider(), spi.getName(),
+                    ClientText.forLog(failure.reason(), 1000));
         }
         return new Providers<>(spi, Collections.unmodifiableMap(byName), List.copyOf(failures));
     }

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials;
 
+import dev.infrakit.core.http.ClientText;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.infrakit.core.Ticker;
@@ -179,7 +180,7 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
             if (e != null && now() - (e.expireAt + staleNanos) < 0) {
                 staleServed.increment();
                 LOG.warn("Serving the cached value of credential '{}' (version {}) after its expiry: the store failed: {}",
-                        name, e.secret.version(), unavailable.toString());
+                        ClientText.forLog(name, 256), e.secret.version(), ClientText.forLog(unavailable.toString(), 1000));
                 return e.secret;
             }
             throw unavailable;
@@ -241,8 +242,8 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
                 } catch (RuntimeException failed) {
                     record(start);
                     loadFailures.increment();
-                    LOG.warn("Refreshing credential '{}' failed; serving the cached value until it expires: {}", name,
-                            failed.toString());
+                    LOG.warn("Refreshing credential '{}' failed; serving the cached value until it expires: {}",
+                            ClientText.forLog(name, 256), ClientText.forLog(failed.toString(), 1000));
                     // Try again after a tenth of the refresh period, not on every read.
                     e.refreshAt = ticker.read() + Math.max(refreshNanos / 10, TimeUnit.MILLISECONDS.toNanos(100));
                     e.refreshing.set(false);

@@ -1,19 +1,32 @@
 package dev.infrakit.credentials;
 
+import dev.infrakit.core.http.ClientText;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 
@@ -23,11 +36,37 @@ import java.util.Set;
  * {@link #id()} is derived from the key itself (so instances agree on it without configuration);
  * the keys that actually encrypt are derived from it per purpose ({@link #derive(String)}).
  *
+ * <p><b>Key files</b> are held to the rules OpenSSH applies to private keys, checked where the file
+ * system has POSIX permissions (elsewhere, e.g. on Windows, none of them apply):
+ * <ul>
+ *   <li>{@link #fromFile} <em>refuses</em> (with {@link IllegalArgumentException}, naming the file
+ *   and the one thing to fix) a file that is a symbolic link (it is opened with
+ *   {@code NOFOLLOW_LINKS}: name the file itself, or give the key in an environment variable), that
+ *   is not a regular file, that is owned by another user than the one running the process, or that
+ *   grants any permission to its group or to others (mode {@code 0600} or {@code 0400} only): a
+ *   key others can read is no longer secret, and one others own or can replace is not the
+ *   operator's. A file replaced while it is read is refused too.</li>
+ *   <li>It <em>warns</em> (SLF4J, WARN) when the directory holding the file is writable by its
+ *   group or by others without the sticky bit: the key itself is sound, but someone else could
+ *   swap it for the next start.</li>
+ *   <li>{@link #generateToFile} creates the file and writes the key through one handle
+ *   ({@code CREATE_NEW} with {@code NOFOLLOW_LINKS}, owner read/write set atomically at creation):
+ *   it never writes into a file or through a link planted at the path, and never widens what the
+ *   umask leaves.</li>
+ * </ul>
+ *
  * <p>Error messages never contain the key or any part of it; {@code toString()} shows only the id.
  */
 public final class MasterKey {
     /** Bytes in a master key. */
     public static final int LENGTH = 32;
+
+    private static final Logger LOG = LoggerFactory.getLogger(MasterKey.class);
+    /** A key file holds about 45 characters; anything much larger is not a key file. */
+    private static final int MAX_FILE_BYTES = 4096;
+    private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.of(PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
     private final byte[] key;
     private final String id;
@@ -77,18 +116,130 @@ public final class MasterKey {
     }
 
     /**
-     * A key from a file holding its base64 text.
+     * A key from a file holding its base64 text, after checking the file as the class comment
+     * describes (a symbolic link, another owner, or any permission for group or others: refused).
      *
-     * @throws IllegalArgumentException if the file cannot be read or does not hold a key
+     * @throws IllegalArgumentException if the file is refused, cannot be read or does not hold a
+     *     key; the message names the file and what to do, never any of its content
      */
     public static MasterKey fromFile(Path file) {
+        Objects.requireNonNull(file, "file");
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.US_ASCII);
+            text = new String(readKeyFile(file), StandardCharsets.US_ASCII);
         } catch (IOException e) {
             throw new IllegalArgumentException("Cannot read the master key file " + file + ": " + e.getMessage(), e);
         }
         return fromBase64(text, "The master key in " + file);
+    }
+
+    /** Checks {@code file}, then reads it through a handle opened without following a link. */
+    private static byte[] readKeyFile(Path file) throws IOException {
+        boolean posix = Files.getFileStore(file.toAbsolutePath().getParent()).supportsFileAttributeView("posix");
+        PosixFileAttributes before = null;
+        if (posix) {
+            before = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            check(file, before);
+            checkDirectory(file);
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(MAX_FILE_BYTES + 1);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+                // read to the end, or one byte past the most a key file holds
+            }
+        } catch (FileSystemException e) {
+            if (Files.isSymbolicLink(file)) {
+                throw refused(file, "became a symbolic link while it was opened");
+            }
+            throw e;
+        }
+        if (posix) {
+            PosixFileAttributes after = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!Objects.equals(before.fileKey(), after.fileKey())) {
+                throw refused(file, "was replaced while it was read");
+            }
+            check(file, after);
+        }
+        if (buffer.position() > MAX_FILE_BYTES) {
+            throw refused(file, "is larger than " + MAX_FILE_BYTES + " bytes: not a key file");
+        }
+        byte[] bytes = Arrays.copyOf(buffer.array(), buffer.position());
+        Arrays.fill(buffer.array(), (byte) 0);
+        return bytes;
+    }
+
+    private static void check(Path file, PosixFileAttributes a) throws IOException {
+        if (a.isSymbolicLink()) {
+            throw refused(file, "is a symbolic link; name the key file itself (or give the key in an environment "
+                    + "variable)");
+        }
+        if (!a.isRegularFile()) {
+            throw refused(file, "is not a regular file");
+        }
+        UserPrincipal me = currentUser(file);
+        if (me != null && !me.equals(a.owner())) {
+            throw refused(file, "is owned by " + ClientText.forLog(a.owner().getName(), 64) + ", not by "
+                    + ClientText.forLog(me.getName(), 64) + " who runs this process; chown it");
+        }
+        Set<PosixFilePermission> extra = EnumSet.noneOf(PosixFilePermission.class);
+        extra.addAll(a.permissions());
+        extra.retainAll(NOT_OWNER);
+        if (!extra.isEmpty()) {
+            throw refused(file, "is accessible by its group or others (mode " + mode(a.permissions())
+                    + "); run chmod 600 on it");
+        }
+    }
+
+    private static void checkDirectory(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        try {
+            PosixFileAttributes d = Files.readAttributes(dir, PosixFileAttributes.class);
+            Set<PosixFilePermission> p = d.permissions();
+            boolean sticky = Boolean.TRUE.equals(stickyBit(dir));
+            if (!sticky && (p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE))) {
+                LOG.warn("The directory {} of the master key file is writable by its group or others (mode {}): they "
+                        + "could replace the key; run chmod go-w on it", ClientText.forLog(dir.toString(), 500), mode(p));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Cannot check the directory of the master key file {}: {}", ClientText.forLog(file.toString(), 500),
+                    ClientText.forLog(e.toString(), 500));
+        }
+    }
+
+    private static Boolean stickyBit(Path dir) {
+        try {
+            Object mode = Files.getAttribute(dir, "unix:mode");
+            return mode instanceof Integer && (((Integer) mode) & 01000) != 0;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The user running this process: the owner of /proc/self on Linux, else the one named by user.name. */
+    private static UserPrincipal currentUser(Path file) {
+        try {
+            Path self = Path.of("/proc/self");
+            if (Files.exists(self)) {
+                return Files.getOwner(self);
+            }
+            return file.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(System.getProperty("user.name"));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String mode(Set<PosixFilePermission> p) {
+        int m = 0;
+        for (PosixFilePermission bit : p) {
+            m |= 0400 >> bit.ordinal();
+        }
+        return String.format("%04o", m);
+    }
+
+    private static IllegalArgumentException refused(Path file, String why) {
+        return new IllegalArgumentException("Refusing the master key file " + ClientText.forLog(file.toString(), 500)
+                + ": it " + why);
     }
 
     /**
@@ -112,33 +263,61 @@ public final class MasterKey {
     }
 
     /**
-     * Generates a key into a new file (owner read/write only where the file system has POSIX
-     * permissions), synced to disk.
+     * Generates a key into a new file, synced to disk: created and written through one handle
+     * ({@code CREATE_NEW}, {@code NOFOLLOW_LINKS}; owner read/write only, set atomically at creation
+     * where the file system has POSIX permissions). A file, or a symbolic link (even a dangling one),
+     * already at the path is neither followed, nor written, nor replaced.
      *
-     * @throws IllegalArgumentException if the file exists or cannot be written
+     * @throws IllegalArgumentException if anything is at the path already, or the file cannot be
+     *     written (a file this call created is then removed)
      */
     public static MasterKey generateToFile(Path file) {
+        Objects.requireNonNull(file, "file");
         MasterKey key = generate();
+        Path parent = file.toAbsolutePath().getParent();
+        boolean created = false;
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
+            Files.createDirectories(parent);
+            Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
             boolean posix = Files.getFileStore(parent).supportsFileAttributeView("posix");
-            if (posix) {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(ownerOnly));
-            } else {
-                Files.createFile(file);
-            }
-            try (var channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
-                channel.write(java.nio.ByteBuffer.wrap((key.toBase64() + "\n").getBytes(StandardCharsets.US_ASCII)));
+            byte[] text = (key.toBase64() + "\n").getBytes(StandardCharsets.US_ASCII);
+            try (FileChannel channel = posix
+                    ? FileChannel.open(file, options, PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rw-------")))
+                    : FileChannel.open(file, options)) {
+                created = true;
+                ByteBuffer buffer = ByteBuffer.wrap(text);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
                 channel.force(true);
+            } finally {
+                Arrays.fill(text, (byte) 0);
             }
+            syncDirectory(parent);
+        } catch (FileAlreadyExistsException e) {
+            throw new IllegalArgumentException("Refusing to create the master key file " + file + ": something is "
+                    + "already there (a file or a link); it is neither followed nor overwritten", e);
         } catch (IOException e) {
+            if (created) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
             throw new IllegalArgumentException("Cannot create the master key file " + file + ": " + e, e);
         }
         return key;
+    }
+
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | RuntimeException e) {
+            // Not every platform can sync a directory; the file itself is synced.
+        }
     }
 
     /** The key's id: {@code mk-} and 12 characters derived from the key (not revealing it). */

@@ -62,11 +62,12 @@ class MasterKeyTest {
         assertEquals(key, MasterKey.fromFile(file));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         IllegalArgumentException exists = assertThrows(IllegalArgumentException.class, () -> MasterKey.generateToFile(file));
-        assertTrue(exists.getMessage().contains("Cannot create the master key file"), exists.getMessage());
+        assertTrue(exists.getMessage().contains("Refusing to create the master key file"), exists.getMessage());
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> MasterKey.fromFile(dir.resolve("none.key")));
         assertTrue(missing.getMessage().contains("Cannot read the master key file"), missing.getMessage());
         Files.writeString(dir.resolve("short.key"), Base64.getEncoder().encodeToString(new byte[8]));
+        Files.setPosixFilePermissions(dir.resolve("short.key"), PosixFilePermissions.fromString("rw-------"));
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> MasterKey.fromFile(dir.resolve("short.key")));
         assertTrue(bad.getMessage().startsWith("The master key in " + dir.resolve("short.key")), bad.getMessage());

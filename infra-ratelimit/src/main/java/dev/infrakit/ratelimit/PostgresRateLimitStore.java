@@ -1,5 +1,6 @@
 package dev.infrakit.ratelimit;
 
+import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.Ticker;
 import dev.infrakit.core.health.HealthCheck;
 import dev.infrakit.core.health.HealthResult;
@@ -366,7 +367,8 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
         lastFailure = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         retryAt.set(now + retryIntervalNanos);
         if (downSince.compareAndSet(-1, now)) {
-            LOG.warn("PostgreSQL rate-limit store unavailable ({}); {} until it answers again", lastFailure,
+            LOG.warn("PostgreSQL rate-limit store unavailable ({}); {} until it answers again",
+                    ClientText.forLog(lastFailure, 1000),
                     describe(failurePolicy));
         }
     }
@@ -464,7 +466,7 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
                 rounds++;
             } while (deleted == sweepBatch && rounds < 100);
         } catch (RuntimeException e) {
-            LOG.debug("Rate-limit sweep skipped: {}", e.getMessage());
+            LOG.debug("Rate-limit sweep skipped: {}", ClientText.forLog(e.getMessage(), 1000));
         }
     }
 

@@ -154,8 +154,8 @@ public final class RateLimitFilter extends Filter {
         try {
             executor.execute(() -> resume(exchange, chain));
         } catch (RuntimeException e) { // RejectedExecutionException: the server is stopping
-            LOG.warn("Delayed request {} {} could not be resumed: {}", exchange.getRequestMethod(),
-                    exchange.getRequestURI().getPath(), e.toString());
+            LOG.warn("Delayed request {} {} could not be resumed: {}", ClientText.forLog(exchange.getRequestMethod(), 32),
+                    ClientText.forLog(exchange.getRequestURI().getPath(), 200), ClientText.forLog(e.toString(), 500));
             exchange.close();
         }
     }
@@ -180,7 +180,7 @@ public final class RateLimitFilter extends Filter {
             chain.doFilter(exchange);
         } catch (IOException | RuntimeException e) {
             LOG.warn("Delayed request {} {} failed: {}", ClientText.forLog(exchange.getRequestMethod(), 32),
-                    ClientText.forLog(exchange.getRequestURI().getPath(), 200), e.toString());
+                    ClientText.forLog(exchange.getRequestURI().getPath(), 200), ClientText.forLog(e.toString(), 500));
             exchange.close();
         }
     }

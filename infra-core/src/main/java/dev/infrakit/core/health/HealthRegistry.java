@@ -1,5 +1,6 @@
 package dev.infrakit.core.health;
 
+import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.Config;
 import dev.infrakit.core.Providers;
 import dev.infrakit.core.Ticker;
@@ -360,14 +361,14 @@ public final class HealthRegistry implements AutoCloseable {
                         notifier.send(notification);
                     } catch (RuntimeException e) {
                         failedNotifications.incrementAndGet();
-                        LOG.warn("Notifier {} could not send '{}': {}", notifier.describe(), notification.title(),
-                                e.getMessage());
+                        LOG.warn("Notifier {} could not send '{}': {}", notifier.describe(),
+                                ClientText.forLog(notification.title(), 512), ClientText.forLog(e.getMessage(), 1000));
                     }
                 });
             } catch (RejectedExecutionException e) {
                 droppedNotifications.incrementAndGet();
                 LOG.warn("Notification queue full or closed; not sent to {}: {}", notifier.describe(),
-                        notification.title());
+                        ClientText.forLog(notification.title(), 512));
             }
         }
     }

@@ -18,7 +18,8 @@ public final class BuiltInNotifiers {
 
     /**
      * {@code webhook}: keys under {@code infrakit.notify.webhook}: {@code url} (required, secret),
-     * {@code timeout} (5s), {@code max-attempts} (3), {@code backoff} (500ms), {@code max-backoff} (10s).
+     * {@code timeout} (10s: the deadline of a whole send, retries included), {@code max-attempts} (3),
+     * {@code backoff} (500ms), {@code max-backoff} (10s).
      */
     public static final class Webhook implements NotifierProvider {
         @Override
@@ -52,7 +53,7 @@ public final class BuiltInNotifiers {
             if (backoff.isZero() || maxBackoff.compareTo(backoff) < 0) {
                 throw webhook.invalid("max-backoff", "expected a positive backoff no larger than max-backoff");
             }
-            Duration timeout = webhook.getDuration("timeout", Duration.ofSeconds(5));
+            Duration timeout = webhook.getDuration("timeout", Duration.ofSeconds(10));
             if (timeout.isZero()) {
                 throw webhook.invalid("timeout", "expected a positive duration");
             }

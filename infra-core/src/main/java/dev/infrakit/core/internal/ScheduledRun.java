@@ -1,5 +1,6 @@
 package dev.infrakit.core.internal;
 
+import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.schedule.Schedule;
 import dev.infrakit.core.schedule.ScheduledJob;
 import org.slf4j.Logger;
@@ -78,7 +79,7 @@ public final class ScheduledRun implements ScheduledJob {
         try {
             task.run();
         } catch (RuntimeException e) {
-            LOG.warn("Scheduled run of '{}' failed: {}", name, e.getMessage());
+            LOG.warn("Scheduled run of '{}' failed: {}", ClientText.forLog(name, 200), ClientText.forLog(e.getMessage(), 1000));
         } finally {
             runs.incrementAndGet();
             Instant now = clock.instant();

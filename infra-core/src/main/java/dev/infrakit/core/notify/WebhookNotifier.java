@@ -6,16 +6,25 @@ import dev.infrakit.core.internal.Arguments;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
+import dev.infrakit.core.http.ClientText;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Posts notifications to a chat incoming webhook (Slack, Mattermost, Rocket.Chat, Discord's
@@ -24,12 +33,23 @@ import java.util.Optional;
  * <p>Each send tries up to {@code maxAttempts} times: a connection failure, a timeout, a 5xx or a
  * 429 (honouring {@code Retry-After}, capped at the maximum backoff) is retried after an
  * exponentially growing backoff; any other non-2xx status fails at once, since retrying a rejected
- * request cannot help. The webhook URL carries its secret in the path, so it is never logged or put
- * in messages in full: only scheme and host appear. Thread-safe.
+ * request cannot help.
+ *
+ * <p>{@link #send} has one deadline, the {@linkplain Builder#timeout timeout}: connecting, sending,
+ * the status, the response body, every retry and every backoff wait all fit in it, so a server that
+ * stalls, or dribbles its answer a byte at a time, holds the caller no longer than the timeout (and
+ * a retry that could not finish before it is not started). The response body is never buffered:
+ * at most {@value #MAX_BODY_BYTES} bytes of it are read and discarded, then the exchange is
+ * cancelled, so a server answering with an endless body costs neither memory nor time.
+ *
+ * <p>The webhook URL carries its secret in the path, so it is never logged or put in messages in
+ * full: only scheme and host appear. Thread-safe.
  */
 public final class WebhookNotifier implements Notifier {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookNotifier.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The most bytes of a response body read (and discarded) before the exchange is cancelled. */
+    public static final int MAX_BODY_BYTES = 16 * 1024;
 
     private final URI url;
     private final String safeUrl;
@@ -63,18 +83,31 @@ public final class WebhookNotifier implements Notifier {
         }
     }
 
+    /**
+     * Posts {@code notification}, retrying as described above, within the timeout.
+     *
+     * @throws NotificationException if it was rejected, every attempt failed, the deadline passed
+     *     (the exchange in flight is cancelled), or the thread was interrupted (its flag is set again)
+     */
     @Override
     public void send(Notification notification) {
-        HttpRequest request = HttpRequest.newBuilder(url).timeout(timeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body(notification), StandardCharsets.UTF_8))
-                .build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String body = body(notification);
         Duration backoff = initialBackoff;
         String lastFailure = "";
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw deadlinePassed(notification, attempt - 1, lastFailure);
+            }
+            HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofNanos(left))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+                    .build();
             Duration wait = backoff;
+            CompletableFuture<HttpResponse<Long>> exchange = client.sendAsync(request, CappedDiscard::new);
             try {
-                HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<Long> response = exchange.get(Math.max(1, left), TimeUnit.NANOSECONDS);
                 int status = response.statusCode();
                 if (status >= 200 && status < 300) {
                     return;
@@ -82,25 +115,87 @@ public final class WebhookNotifier implements Notifier {
                 lastFailure = "HTTP " + status;
                 if (status != 429 && status < 500) {
                     throw new NotificationException("Webhook " + safeUrl + " rejected the notification '"
-                            + notification.title() + "' with HTTP " + status);
+                            + ClientText.forLog(notification.title(), 200) + "' with HTTP " + status);
                 }
                 if (status == 429) {
                     wait = retryAfter(response).map(r -> r.compareTo(maxBackoff) > 0 ? maxBackoff : r).orElse(backoff);
                 }
-            } catch (IOException e) {
-                lastFailure = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            } catch (TimeoutException e) {
+                exchange.cancel(true);
+                throw deadlinePassed(notification, attempt, "no complete answer within the deadline");
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                lastFailure = cause.getClass().getSimpleName()
+                        + (cause.getMessage() == null ? "" : ": " + ClientText.forLog(cause.getMessage(), 300));
             } catch (InterruptedException e) {
+                exchange.cancel(true);
                 Thread.currentThread().interrupt();
                 throw new NotificationException("Interrupted while sending to webhook " + safeUrl, e);
             }
             if (attempt < maxAttempts) {
+                if (System.nanoTime() + wait.toNanos() >= deadline) {
+                    throw deadlinePassed(notification, attempt, lastFailure);
+                }
                 LOG.debug("Webhook {} attempt {} failed ({}); retrying in {}", safeUrl, attempt, lastFailure, wait);
                 sleep(wait);
                 backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
             }
         }
         throw new NotificationException("Webhook " + safeUrl + " failed " + maxAttempts + " times for '"
-                + notification.title() + "'; last: " + lastFailure);
+                + ClientText.forLog(notification.title(), 200) + "'; last: " + lastFailure);
+    }
+
+    private NotificationException deadlinePassed(Notification notification, int attempts, String lastFailure) {
+        return new NotificationException("Webhook " + safeUrl + " gave up on '" + ClientText.forLog(notification.title(),
+                200) + "' at its " + timeout.toMillis() + " ms deadline after " + attempts + " attempt(s)"
+                + (lastFailure.isEmpty() ? "" : "; last: " + lastFailure));
+    }
+
+    /**
+     * Reads at most {@link #MAX_BODY_BYTES} of the body, keeping none of it, then cancels the
+     * subscription (which ends the exchange). Completes with the bytes seen.
+     */
+    private static final class CappedDiscard implements HttpResponse.BodySubscriber<Long> {
+        private final CompletableFuture<Long> result = new CompletableFuture<>();
+        private Flow.Subscription subscription;
+        private long seen;
+
+        CappedDiscard(HttpResponse.ResponseInfo info) {
+        }
+
+        @Override
+        public CompletionStage<Long> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            this.subscription = s;
+            s.request(1);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            for (ByteBuffer b : items) {
+                seen += b.remaining();
+            }
+            if (seen > MAX_BODY_BYTES) {
+                subscription.cancel();
+                result.complete(seen);
+            } else {
+                subscription.request(1);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(seen);
+        }
     }
 
     private static Optional<Duration> retryAfter(HttpResponse<?> response) {
@@ -136,7 +231,7 @@ public final class WebhookNotifier implements Notifier {
     public static final class Builder {
         private final URI url;
         private HttpClient client;
-        private Duration timeout = Duration.ofSeconds(5);
+        private Duration timeout = Duration.ofSeconds(10);
         private int maxAttempts = 3;
         private Duration initialBackoff = Duration.ofMillis(500);
         private Duration maxBackoff = Duration.ofSeconds(10);
@@ -156,7 +251,11 @@ public final class WebhookNotifier implements Notifier {
             return this;
         }
 
-        /** The timeout of each request (default 5 s). */
+        /**
+         * The deadline of each {@link WebhookNotifier#send}: connecting, the request, the answer with
+         * its body, every retry and backoff wait included (default 10 s). Also the connect timeout
+         * of the default client.
+         */
         public Builder timeout(Duration timeout) {
             this.timeout = Arguments.positive(timeout, "timeout");
             return this;

@@ -36,9 +36,34 @@ class ClientTextTest {
     }
 
     @Test
-    void forLogReplacesEveryControlCharacterSoNoLineCanBeForged() {
-        assertEquals("GET /a?b?c?d?e?f", ClientText.forLog("GET /a\nb\rc\u0000d\u0085e\u2028f", 100));
+    void forLogEscapesEveryControlCharacterSoNoLineCanBeForged() {
+        assertEquals("GET /a\\nb\\rc\\u0000d\\u0085e\\u2028f\\u2029g\\u001b[31mh\\u009bi\\u007fj\\tk",
+                ClientText.forLog("GET /a\nb\rc\u0000d\u0085e\u2028f\u2029g\u001b[31mh\u009bi\u007fj\tk", 200));
+        for (char c = 0; c < 0xffff; c++) {
+            String out = ClientText.forLog("a" + c + "b", 100);
+            for (int i = 0; i < out.length(); i++) {
+                assertFalse(ClientText.isControl(out.charAt(i)), out);
+            }
+        }
         assertEquals("null", ClientText.forLog(null, 100));
         assertEquals(100, ClientText.forLog("p".repeat(10_000), 100).length());
+    }
+
+    @Test
+    void aBackslashIsDoubledSoAnEscapeInTheOutputCannotHaveBeenTyped() {
+        assertEquals("typed \\\\r, not a CR: \\r", ClientText.forLog("typed \\r, not a CR: \r", 100));
+        assertEquals("C:\\\\data", ClientText.forLog("C:\\data", 100));
+    }
+
+    @Test
+    void anEscapedValueStaysWithinTheLimitAndIsNeverCutInsideAnEscape() {
+        String cut = ClientText.forLog("\u001b".repeat(1_000), 40);
+        assertTrue(cut.length() <= 40, cut);
+        assertTrue(cut.endsWith(ClientText.TRUNCATED), cut);
+        String kept = cut.substring(0, cut.length() - ClientText.TRUNCATED.length());
+        assertEquals("\\u001b".repeat(kept.length() / 6), kept);
+        String exact = "\r".repeat(20);
+        assertEquals("\\r".repeat(20), ClientText.forLog(exact, 40));
+        assertTrue(ClientText.forLog(exact, 39).endsWith(ClientText.TRUNCATED));
     }
 }

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.auth;
 
+import dev.infrakit.core.http.ClientText;
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditSink;
@@ -372,7 +373,8 @@ public final class ApiKeys {
                     } catch (RuntimeException e) {
                         notRecorded.addSuppressed(e);
                         LOG.warn("Could not remove API key {} whose creation could not be audited (it is unusable: "
-                                + "its secret was never handed out): {}", keyId, e.getMessage());
+                                + "its secret was never handed out): {}", ClientText.forLog(keyId, 100),
+                                ClientText.forLog(e.getMessage(), 1000));
                     }
                     throw new dev.infrakit.audit.AuditException("API key " + keyId + " was not created: its creation "
                             + "could not be recorded in the audit trail (" + notRecorded.getMessage() + ")", notRecorded);
@@ -563,7 +565,8 @@ public final class ApiKeys {
                 store.touch(keyId, now);
             } catch (RuntimeException e) {
                 lastUseWritten.remove(keyId, now);
-                LOG.warn("Could not record the last use of API key {}: {}", keyId, e.getMessage());
+                LOG.warn("Could not record the last use of API key {}: {}", ClientText.forLog(keyId, 100),
+                        ClientText.forLog(e.getMessage(), 1000));
             }
         }
     }

@@ -135,7 +135,7 @@ public final class AuthFilter extends Filter {
                     // Not the client's fault, and not to be guessed: neither charged nor let through.
                     LOG.warn("{} {} refused: the token could not be checked: {}", ClientText.forLog(
                             exchange.getRequestMethod(), 32), ClientText.forLog(exchange.getRequestURI().getPath(), 200),
-                            result.detail());
+                            ClientText.forLog(result.detail(), 1000));
                     exchange.getResponseHeaders().set("Retry-After", RETRY_AFTER_SECONDS);
                     respond(exchange, 503, "Service Unavailable", "The token cannot be checked now (its revocations "
                             + "cannot be read); try again later.");
@@ -156,7 +156,7 @@ public final class AuthFilter extends Filter {
             // The refusal could not be recorded: the request is refused outright, never let through.
             LOG.warn("{} {} refused: the audit event of its refused credentials could not be recorded: {}",
                     ClientText.forLog(exchange.getRequestMethod(), 32), ClientText.forLog(exchange.getRequestURI().getPath(),
-                    200), refused.getMessage());
+                    200), ClientText.forLog(refused.getMessage(), 1000));
             exchange.getResponseHeaders().set("Retry-After", RETRY_AFTER_SECONDS);
             respond(exchange, 503, "Audit unavailable", "The audit trail cannot record this request now, so it "
                     + "was refused; try again later.");

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.auth;
 
+import dev.infrakit.core.http.ClientText;
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditSink;
@@ -213,7 +214,7 @@ public final class LoginThrottle {
                 store.reset(userPolicy, user);
             } catch (RateLimitException e) {
                 // The login is valid and recorded; counters left behind refill on their own.
-                LOG.warn("A successful login could not reset its throttle counters: {}", e.getMessage());
+                LOG.warn("A successful login could not reset its throttle counters: {}", ClientText.forLog(e.getMessage(), 1000));
             }
             return result;
         }

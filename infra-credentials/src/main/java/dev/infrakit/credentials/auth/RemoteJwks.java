@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.auth;
 
+import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.Ticker;
 import dev.infrakit.core.health.HealthCheck;
 import dev.infrakit.core.health.HealthResult;
@@ -271,7 +272,7 @@ public final class RemoteJwks implements KeyResolver {
         } catch (RuntimeException rejected) {
             refreshing.set(false);
             LOG.warn("JWKS {}: the executor refused the background refresh ({}); the next lookup tries again", safeUri,
-                    rejected.toString());
+                    ClientText.forLog(rejected.toString(), 500));
         }
     }
 
@@ -309,11 +310,12 @@ public final class RemoteJwks implements KeyResolver {
         Snapshot s = snapshot;
         long now = ticker.read();
         if (s != null && s.usable(now)) {
-            LOG.warn("JWKS fetch failed: {}; still using the key set fetched at {}, at most until {}", error, lastSuccess,
+            LOG.warn("JWKS fetch failed: {}; still using the key set fetched at {}, at most until {}",
+                    ClientText.forLog(error, 1000), lastSuccess,
                     clock.instant().plusNanos(s.usableUntil - now), bug);
         } else {
             LOG.error("JWKS fetch failed: {}; no usable key set, so every token is refused (unknown key) until a fetch"
-                    + " succeeds", error, bug);
+                    + " succeeds", ClientText.forLog(error, 1000), bug);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.internal;
 
+import dev.infrakit.core.http.ClientText;
 import dev.infrakit.credentials.CredentialChangeListener;
 import dev.infrakit.credentials.CredentialException;
 import org.postgresql.PGConnection;
@@ -128,7 +129,7 @@ public final class PostgresChangeFeed implements AutoCloseable {
             if (isClosed()) {
                 return;
             }
-            LOG.warn("Lost the credential change notifications ({}); reconnecting every {} ms", e.getMessage(),
+            LOG.warn("Lost the credential change notifications ({}); reconnecting every {} ms", ClientText.forLog(e.getMessage(), 1000),
                     reconnectMillis);
             discard(connection);
             connection = null;
@@ -150,7 +151,7 @@ public final class PostgresChangeFeed implements AutoCloseable {
                 resync();
                 return;
             } catch (SQLException | RuntimeException e) {
-                LOG.debug("Reconnecting the credential change listener failed: {}", e.getMessage());
+                LOG.debug("Reconnecting the credential change listener failed: {}", ClientText.forLog(e.getMessage(), 1000));
                 resync();
             }
         }
@@ -161,7 +162,7 @@ public final class PostgresChangeFeed implements AutoCloseable {
             listener.changed(name);
         } catch (RuntimeException e) {
             listenerFailures.incrementAndGet();
-            LOG.warn("Credential change listener {} failed on a change of '{}'", listener, name, e);
+            LOG.warn("Credential change listener {} failed on a change of '{}'", listener, ClientText.forLog(name, 256), e);
         }
     }
 
@@ -210,7 +211,7 @@ public final class PostgresChangeFeed implements AutoCloseable {
             }
             c.abort(Runnable::run);
         } catch (SQLException | RuntimeException e) {
-            LOG.debug("Could not discard the credential change listener's broken connection: {}", e.getMessage());
+            LOG.debug("Could not discard the credential change listener's broken connection: {}", ClientText.forLog(e.getMessage(), 1000));
         }
         closeQuietly(c, false);
     }
@@ -228,12 +229,14 @@ public final class PostgresChangeFeed implements AutoCloseable {
                 c.setClientInfo("ApplicationName", previousApplicationName == null ? "" : previousApplicationName);
             }
         } catch (SQLException | RuntimeException e) {
-            LOG.debug("Could not reset the credential change listener's connection: {}", e.getMessage());
+            LOG.debug("Could not reset the credential change listener's connection: {}",
+                    ClientText.forLog(e.getMessage(), 1000));
         } finally {
             try {
                 c.close();
             } catch (SQLException e) {
-                LOG.debug("Could not close the credential change listener's connection: {}", e.getMessage());
+                LOG.debug("Could not close the credential change listener's connection: {}",
+                        ClientText.forLog(e.getMessage(), 1000));
             }
         }
     }

@@ -2,6 +2,8 @@ package dev.infrakit.credentials.rotation;
 
 import dev.infrakit.credentials.Secret;
 import dev.infrakit.credentials.SecretValue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -9,12 +11,16 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 
 /**
@@ -35,8 +41,20 @@ import javax.sql.DataSource;
  * to alter these roles: a superuser, or one with {@code CREATEROLE}). The statement is built by the
  * server, {@code SELECT format('ALTER ROLE %I PASSWORD %L', ?, ?)}, so the role name and password
  * are quoted by PostgreSQL and never concatenated here; the server hashes the password (SCRAM with
- * the default {@code password_encryption}). As with any {@code ALTER ROLE ... PASSWORD}, the text
- * of the statement may reach the server log if {@code log_statement} is {@code ddl} or {@code all}.
+ * the default {@code password_encryption}).
+ *
+ * <p>The text of an {@code ALTER ROLE ... PASSWORD} holds the password, and PostgreSQL logs
+ * statement texts: all DDL with {@code log_statement = ddl} (or {@code all}), slow ones with
+ * {@code log_min_duration_statement}, sampled transactions with {@code log_transaction_sample_rate},
+ * and — by default, since {@code log_min_error_statement} is {@code error} — <em>the statement of
+ * every failed one</em>. So the password is set in a transaction that first turns these off for
+ * itself ({@code SET LOCAL log_statement = none}, {@code log_min_error_statement = panic},
+ * {@code log_min_duration_statement = -1}, {@code log_transaction_sample_rate = 0}), each in its
+ * own savepoint. Only a superuser, or a role granted {@code SET} on these parameters (PostgreSQL
+ * 15: {@code GRANT SET ON PARAMETER log_statement, log_min_error_statement,
+ * log_min_duration_statement, log_transaction_sample_rate TO admin}), may set them; for any other
+ * the permission error is absorbed, the password is still set, and a WARN (once per strategy)
+ * says that a failed {@code ALTER ROLE} may then put the password in the server log.
  * Test opens a new connection to the JDBC URL as the role with the PENDING password. Rollback
  * restores CURRENT's password (single user) or PREVIOUS's password on the role that was to become
  * CURRENT (alternating users). Thread-safe.
@@ -49,6 +67,12 @@ public final class PostgresRoleStrategy implements RotationStrategy {
     /** Null for single user. */
     private final String roleA;
     private final String roleB;
+    private final AtomicBoolean warnedLogging = new AtomicBoolean();
+
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresRoleStrategy.class);
+    /** Statement logging turned off for the transaction that sets a password, in this order. */
+    private static final List<String> QUIET = List.of("log_statement = 'none'", "log_min_error_statement = 'panic'",
+            "log_min_duration_statement = -1", "log_transaction_sample_rate = 0");
 
     private PostgresRoleStrategy(DataSource admin, String jdbcUrl, PasswordPolicy policy, String roleA, String roleB) {
         this.admin = Objects.requireNonNull(admin, "admin");
@@ -165,25 +189,69 @@ public final class PostgresRoleStrategy implements RotationStrategy {
 
     private void setPassword(String role, String password) {
         try (Connection c = admin.getConnection()) {
-            String sql;
-            try (PreparedStatement ps = c.prepareStatement("SELECT format('ALTER ROLE %I PASSWORD %L', ?::text, "
-                    + "?::text)")) {
-                ps.setString(1, role);
-                ps.setString(2, password);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    sql = rs.getString(1);
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                quietStatementLogging(c);
+                String sql;
+                try (PreparedStatement ps = c.prepareStatement("SELECT format('ALTER ROLE %I PASSWORD %L', ?::text, "
+                        + "?::text)")) {
+                    ps.setString(1, role);
+                    ps.setString(2, password);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        sql = rs.getString(1);
+                    }
                 }
-            }
-            try (Statement st = c.createStatement()) {
-                st.execute(sql);
-            }
-            if (!c.getAutoCommit()) {
+                try (Statement st = c.createStatement()) {
+                    st.execute(sql);
+                }
                 c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
             }
         } catch (SQLException e) {
             throw new RotationException("Cannot set the password of role '" + role + "' (SQLState "
                     + e.getSQLState() + ")", e);
+        }
+    }
+
+    /**
+     * Turns statement logging off for the rest of this transaction, each setting in its own savepoint
+     * so that one the role may not set leaves the others set. A permission error (42501) is absorbed
+     * and warned about once, a setting the server does not know (42704) skipped; any other error is
+     * thrown.
+     */
+    private void quietStatementLogging(Connection c) throws SQLException {
+        List<String> refused = new ArrayList<>();
+        for (String setting : QUIET) {
+            Savepoint savepoint = c.setSavepoint();
+            try (Statement st = c.createStatement()) {
+                st.execute("SET LOCAL " + setting);
+                c.releaseSavepoint(savepoint);
+            } catch (SQLException e) {
+                c.rollback(savepoint);
+                if ("42704".equals(e.getSQLState())) {
+                    continue; // a server older than the setting (log_transaction_sample_rate: PostgreSQL 12)
+                }
+                if (!"42501".equals(e.getSQLState())) {
+                    throw e;
+                }
+                refused.add(setting.substring(0, setting.indexOf(' ')));
+            }
+        }
+        if (!refused.isEmpty() && warnedLogging.compareAndSet(false, true)) {
+            LOG.warn("The admin role may not set {} (it is neither a superuser nor granted SET on them): the password "
+                    + "is set anyway, but a failed ALTER ROLE, or one the server's logging settings select, can put "
+                    + "the new password in the server log. Use GRANT SET ON PARAMETER {} TO <admin role> "
+                    + "(PostgreSQL 15+), or keep statement logging off server-wide", refused, String.join(", ", refused));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.rotation;
 
+import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.schedule.Schedule;
 import dev.infrakit.core.schedule.ScheduledJob;
 import dev.infrakit.audit.Actor;
@@ -279,7 +280,7 @@ public final class RotationEngine {
                     }
                     throw lost;
                 }
-                LOG.info("Continuing rotation {} of '{}' from step {}", state.rotationId(), name, state.step());
+                LOG.info("Continuing rotation {} of '{}' from step {}", state.rotationId(), ClientText.forLog(name, 256), state.step());
                 return drive(name, strategy, claimed, true);
             }
             if (rotationId != null && rotationId.equals(state.lastRotationId())
@@ -330,7 +331,7 @@ public final class RotationEngine {
                     step = pending("rotation.created", name, id, Map.of());
                     int version = newestVersion(name);
                     if (version > state.base()) {
-                        LOG.info("Adopting version {} of '{}' as PENDING of rotation {}", version, name, id);
+                        LOG.info("Adopting version {} of '{}' as PENDING of rotation {}", version, ClientText.forLog(name, 256), id);
                     } else {
                         RotationContext context = new RotationContext(name, id, state.started(), current, previous,
                                 null);
@@ -395,7 +396,7 @@ public final class RotationEngine {
                         redact(describe(stopped), current, previous, pending), stopped);
                 throw stopped;
             }
-            LOG.info("Rotated '{}': version {} is CURRENT, {} PREVIOUS (rotation {})", name, before.pending(),
+            LOG.info("Rotated '{}': version {} is CURRENT, {} PREVIOUS (rotation {})", ClientText.forLog(name, 256), before.pending(),
                     before.current(), id);
             RuntimeException notRecorded = null;
             try {
@@ -497,7 +498,7 @@ public final class RotationEngine {
                 store.delete(name, state.pending());
             } catch (CredentialException e) {
                 LOG.warn("Could not soft-delete failed version {} of '{}' (it is not labelled): {}", state.pending(),
-                        name, e.getMessage());
+                        ClientText.forLog(name, 256), ClientText.forLog(e.getMessage(), 1000));
             }
         }
         try {
@@ -524,7 +525,8 @@ public final class RotationEngine {
                 listener.rotated(name, store.get(name, previousVersion), store.get(name, currentVersion));
             } catch (RuntimeException e) {
                 listenerFailures.incrementAndGet();
-                LOG.warn("Rotation listener {} failed for '{}': {}", listener, name, e.getClass().getName());
+                LOG.warn("Rotation listener {} failed for '{}': {}", listener, ClientText.forLog(name, 256),
+                        e.getClass().getName());
             }
         }
     }
@@ -548,7 +550,8 @@ public final class RotationEngine {
             try {
                 rotate(name);
             } catch (RotationInProgressException e) {
-                LOG.info("Scheduled rotation of '{}' skipped: {}", name, e.getMessage());
+                LOG.info("Scheduled rotation of '{}' skipped: {}", ClientText.forLog(name, 256),
+                        ClientText.forLog(e.getMessage(), 1000));
             }
         });
     }
