@@ -1,5 +1,7 @@
 package dev.infrakit.backup;
 
+import dev.infrakit.backup.internal.LogText;
+
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditException;
@@ -107,7 +109,7 @@ public final class BackupRunner {
         // Sent once the lock is released: a webhook that stalls must not hold up the next run.
         List<Notification> afterUnlock = new ArrayList<>();
         try (RepositoryLock lock = repository.lock("backup of " + source.name())) {
-            LOG.debug("Backup {} of {} started under {}", manifest.id(), source.name(), lock.holder());
+            LOG.debug("Backup {} of {} started under {}", manifest.id(), source.name(), LogText.of(lock.holder()));
             checkSpace();
             Manifest published;
             try (BackupRepository.Staging staging = repository.begin(manifest)) {
@@ -143,7 +145,7 @@ public final class BackupRunner {
             } catch (AuditException refused) {
                 // The backup is verified: it counts. Deleting old ones waits until deletions can be audited.
                 LOG.error("Retention after backup {} kept every backup due for deletion: the deletion could not be "
-                        + "recorded in the audit trail first ({})", verified.id(), refused.getMessage());
+                        + "recorded in the audit trail first ({})", verified.id(), LogText.of(refused.getMessage()));
                 afterUnlock.add(notification(Notification.Severity.WARNING, "Backup retention skipped for "
                         + source.name(), "Deletions could not be recorded in the audit trail: " + refused.getMessage()));
             }
@@ -157,7 +159,7 @@ public final class BackupRunner {
         } catch (RuntimeException e) {
             failures.incrementAndGet();
             String reason = reason(e);
-            LOG.error("Backup {} of {} failed: {}", manifest.id(), source.name(), reason);
+            LOG.error("Backup {} of {} failed: {}", manifest.id(), source.name(), LogText.of(reason));
             record("backup.failed", AuditEvent.Outcome.FAILURE, AuditEvent.Severity.ERROR, manifest.id(), reason,
                     Map.of("kind", kind.name()));
             afterUnlock.add(notification(Notification.Severity.CRITICAL, "Backup of " + source.name() + " failed",
@@ -351,7 +353,7 @@ public final class BackupRunner {
         try {
             audit.record(event.build());
         } catch (RuntimeException e) {
-            LOG.error("Could not record the audit event {} for backup {}: {}", type, id, e.getMessage());
+            LOG.error("Could not record the audit event {} for backup {}: {}", type, id, LogText.of(e.getMessage()));
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.infrakit.backup;
 
+import dev.infrakit.backup.internal.LogText;
+
 import dev.infrakit.backup.internal.OpenDirectory;
 import dev.infrakit.backup.internal.UstarWriter;
 
@@ -201,12 +203,12 @@ public final class DirectorySource implements BackupSource {
                 if (included) {
                     try (InputStream content = reader.open(dir, childName)) {
                         if (tar.file(entry, mode(attrs, 0644), mtime, attrs.size(), content)) {
-                            LOG.warn("{} grew while it was archived; stored its first {} bytes", child, attrs.size());
+                            LOG.warn("{} grew while it was archived; stored its first {} bytes", LogText.of(child), attrs.size());
                         }
                     }
                 }
             } else if (included) {
-                LOG.warn("Skipped {}: not a regular file, directory or symbolic link", child);
+                LOG.warn("Skipped {}: not a regular file, directory or symbolic link", LogText.of(child));
             }
         }
     }
@@ -311,7 +313,7 @@ public final class DirectorySource implements BackupSource {
                     dir.openForWriting(name).close();
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.debug("Cannot release a reader blocked on {}: {}", dir.path().resolve(name), e.toString());
+                LOG.debug("Cannot release a reader blocked on {}: {}", LogText.of(dir.path().resolve(name)), LogText.of(e));
             }
         }
 

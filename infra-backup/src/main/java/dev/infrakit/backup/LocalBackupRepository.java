@@ -1,5 +1,7 @@
 package dev.infrakit.backup;
 
+import dev.infrakit.backup.internal.LogText;
+
 import dev.infrakit.backup.internal.OpenDirectory;
 import dev.infrakit.backup.internal.RunLock;
 import dev.infrakit.backup.internal.Sha256;
@@ -235,14 +237,14 @@ public final class LocalBackupRepository implements BackupRepository {
                         try (OpenDirectory grandchild = ownChild(child, inner)) {
                             grandchild.restrictToOwner();
                         } catch (FileSystemException e) {
-                            LOG.warn("{}: leaving {} as it is: {}", name, entry + "/" + inner, e.getMessage());
+                            LOG.warn("{}: leaving {} as it is: {}", name, LogText.of(entry + "/" + inner), LogText.of(e.getMessage()));
                         }
                     }
                 }
             } catch (NoSuchFileException e) {
                 // Deleted meanwhile.
             } catch (FileSystemException e) {
-                LOG.warn("{}: leaving {} as it is: {}", name, entry, e.getMessage());
+                LOG.warn("{}: leaving {} as it is: {}", name, LogText.of(entry), LogText.of(e.getMessage()));
             }
         }
     }
@@ -256,7 +258,7 @@ public final class LocalBackupRepository implements BackupRepository {
                         if (!ACTIVE_STAGING.contains(dir.resolve(STAGING).resolve(leftover))) {
                             LOG.warn("{}: removing the leftover staging directory {} of a run that crashed or was "
                                     + "killed before publishing; it was never a backup (links are removed, never "
-                                    + "followed)", name, leftover);
+                                    + "followed)", name, LogText.of(leftover));
                             stagingRoot.deleteTree(leftover);
                         }
                     }
@@ -265,7 +267,7 @@ public final class LocalBackupRepository implements BackupRepository {
             for (String entry : root.names()) {
                 if (entry.startsWith(NEW) && !ACTIVE_STAGING.contains(dir.resolve(entry))) {
                     LOG.warn("{}: removing {}, left by a run that crashed while creating its staging directory",
-                            name, entry);
+                            name, LogText.of(entry));
                     root.deleteTree(entry);
                 }
             }
@@ -273,12 +275,13 @@ public final class LocalBackupRepository implements BackupRepository {
                 try (OpenDirectory backup = ownChild(root, entry)) {
                     for (String file : backup.names()) {
                         if (DurableFiles.isTemporary(file, MANIFEST)) {
-                            LOG.info("{}: removing {}/{}, left by an interrupted manifest update", name, entry, file);
+                            LOG.info("{}: removing {}/{}, left by an interrupted manifest update", name, LogText.of(entry),
+                                    LogText.of(file));
                             backup.deleteFile(file);
                         }
                     }
                 } catch (FileSystemException e) {
-                    LOG.warn("{}: skipping {}: {}", name, entry, e.getMessage());
+                    LOG.warn("{}: skipping {}: {}", name, LogText.of(entry), LogText.of(e.getMessage()));
                 }
             }
         }
@@ -538,7 +541,7 @@ public final class LocalBackupRepository implements BackupRepository {
         try {
             return Files.getFileStore(dir).getUsableSpace();
         } catch (IOException e) {
-            LOG.warn("{}: cannot read the usable space: {}", name, e.toString());
+            LOG.warn("{}: cannot read the usable space: {}", name, LogText.of(e));
             return -1;
         }
     }
@@ -582,11 +585,11 @@ public final class LocalBackupRepository implements BackupRepository {
         try (OpenDirectory backup = ownChild(root, entry)) {
             Optional<BasicFileAttributes> seen = backup.stat(MANIFEST);
             if (seen.isEmpty()) {
-                LOG.warn("{}: skipping {}: it has no {} (not a backup, or one being deleted)", name, entry, MANIFEST);
+                LOG.warn("{}: skipping {}: it has no {} (not a backup, or one being deleted)", name, LogText.of(entry), MANIFEST);
                 return Optional.empty();
             }
             if (seen.get().size() > MAX_MANIFEST_BYTES) {
-                LOG.warn("{}: skipping {}: its {} has {} bytes, more than a manifest can have", name, entry, MANIFEST,
+                LOG.warn("{}: skipping {}: its {} has {} bytes, more than a manifest can have", name, LogText.of(entry), MANIFEST,
                         seen.get().size());
                 return Optional.empty();
             }
@@ -596,18 +599,18 @@ public final class LocalBackupRepository implements BackupRepository {
         } catch (NoSuchFileException e) {
             return Optional.empty(); // deleted meanwhile
         } catch (IOException e) {
-            LOG.warn("{}: skipping {}: {}", name, entry, e.getMessage());
+            LOG.warn("{}: skipping {}: {}", name, LogText.of(entry), LogText.of(e.getMessage()));
             return Optional.empty();
         }
         Manifest manifest;
         try {
             manifest = Manifest.fromJson(json);
         } catch (BackupException e) {
-            LOG.warn("{}: skipping {}: {}", name, entry, e.getMessage());
+            LOG.warn("{}: skipping {}: {}", name, LogText.of(entry), LogText.of(e.getMessage()));
             return Optional.empty();
         }
         if (!manifest.id().equals(entry)) {
-            LOG.warn("{}: skipping {}: its manifest is for backup {}", name, entry, manifest.id());
+            LOG.warn("{}: skipping {}: its manifest is for backup {}", name, LogText.of(entry), LogText.of(manifest.id()));
             return Optional.empty();
         }
         return Optional.of(manifest);
@@ -740,7 +743,7 @@ public final class LocalBackupRepository implements BackupRepository {
                 try {
                     d.close();
                 } catch (IOException e) {
-                    LOG.debug("{}: cannot close {}: {}", name, d, e.toString());
+                    LOG.debug("{}: cannot close {}: {}", name, LogText.of(d), LogText.of(e));
                 }
             }
         }
@@ -812,7 +815,7 @@ public final class LocalBackupRepository implements BackupRepository {
                 stagingRoot.deleteTree(running.id());
             } catch (IOException e) {
                 LOG.warn("{}: cannot remove the staging directory of backup {} ({}); the next open removes it", name,
-                        running.id(), e.toString());
+                        running.id(), LogText.of(e));
             }
             ACTIVE_STAGING.remove(staging);
             closeHandles();

@@ -150,7 +150,7 @@ public final class RunLock implements RepositoryLock {
                 } catch (IOException | OverlappingFileLockException e) {
                     osLocks = false;
                     LOG.warn("Cannot take an OS lock on {} ({}); deciding from the recorded holder alone", key,
-                            e.toString());
+                            LogText.of(e));
                 }
                 Holder previous = Holder.parse(readAll(channel));
                 if (osLocks && lock == null) {
@@ -164,7 +164,8 @@ public final class RunLock implements RepositoryLock {
                         throw new BackupException("Repository " + repository + " is locked by " + previous
                                 + "; another run is in progress, refusing to start '" + purpose + "'");
                     }
-                    LOG.warn("Taking over the run lock of repository {} from {}: {}", repository, previous, why);
+                    LOG.warn("Taking over the run lock of repository {} from {}: {}", repository, LogText.of(previous),
+                            LogText.of(why));
                 }
                 Holder me = new Holder(PID, host(), purpose, clock.instant().toString());
                 channel.truncate(0);
@@ -363,7 +364,7 @@ public final class RunLock implements RepositoryLock {
                 channel.force(true);
             } catch (IOException e) {
                 LOG.warn("Cannot clear the holder record in {} ({}); the next run will take the lock over", file,
-                        e.toString());
+                        LogText.of(e));
             }
             try {
                 if (lock != null) {
@@ -372,7 +373,7 @@ public final class RunLock implements RepositoryLock {
                 channel.close();
             } catch (IOException e) {
                 LOG.warn("Cannot close the lock file {} cleanly ({}); the OS lock ends with this process", file,
-                        e.toString());
+                        LogText.of(e));
             }
         }
     }
