@@ -2,12 +2,9 @@ package dev.infrakit.credentials.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Google Wycheproof's JSON Web Signature vectors against the JWS layer under the token verifier
  * (strict parsing, header rules, the key's {@code alg}, {@code use} and {@code key_ops}, the
- * signature). Read from {@code ../shared/testdata/wycheproof} beside the repository, never copied
- * into it; with {@code CI=true} a missing file fails the test.
+ * signature). Read from the test resources ({@code wycheproof/}, Apache 2.0, licence beside them),
+ * so the test needs nothing outside the repository.
  */
 class WycheproofJwsTest {
     /**
@@ -46,23 +43,14 @@ class WycheproofJwsTest {
      */
     private static final java.util.Set<Integer> ACCEPTED_INVALID = java.util.Set.of(367, 370);
 
+    /** The vectors {@code file} from the test resources ({@code wycheproof/}, with their licence). */
     static JsonNode vectors(String file) throws IOException {
-        Path path = null;
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared/testdata/wycheproof").resolve(file);
-            if (Files.isRegularFile(candidate)) {
-                path = candidate;
-                break;
+        try (java.io.InputStream in = WycheproofJwsTest.class.getResourceAsStream("/wycheproof/" + file)) {
+            if (in == null) {
+                fail("The Wycheproof vectors " + file + " are missing from the test resources (wycheproof/)");
             }
+            return new ObjectMapper().readTree(in);
         }
-        if (path == null) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("The Wycheproof vectors " + file + " are missing: expected ../shared/testdata/wycheproof/ beside "
-                        + "the repository");
-            }
-            Assumptions.abort("Wycheproof vectors not found (../shared/testdata/wycheproof/" + file + ")");
-        }
-        return new ObjectMapper().readTree(path.toFile());
     }
 
     @Test
