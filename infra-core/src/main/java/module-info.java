@@ -23,10 +23,9 @@ module dev.infrakit.core {
     exports dev.infrakit.core;
     exports dev.infrakit.core.health;
     exports dev.infrakit.core.http;
+    exports dev.infrakit.core.io;
     exports dev.infrakit.core.notify;
     exports dev.infrakit.core.schedule;
-    // Not API: shared internals of Infrakit's own modules.
-    exports dev.infrakit.core.internal to dev.infrakit.credentials, dev.infrakit.backup, dev.infrakit.audit;
 
     uses dev.infrakit.core.health.HealthCheckProvider;
     uses dev.infrakit.core.notify.NotifierProvider;

@@ -2,7 +2,7 @@ package dev.infrakit.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.infrakit.core.internal.DurableFiles;
+import dev.infrakit.core.io.DurableFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,6 @@
 package dev.infrakit.audit;
 
-import dev.infrakit.core.internal.DurableFiles;
+import dev.infrakit.core.io.DurableFiles;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -160,8 +160,8 @@ final class Journal {
         if (channel == null) {
             boolean created = !Files.exists(file) || Files.size(file) != capacity;
             channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE), dev.infrakit.core.internal.DurableFiles.ownerOnly(file.getParent(), false));
-            dev.infrakit.core.internal.DurableFiles.restrictToOwner(file, false);
+                    StandardOpenOption.WRITE), dev.infrakit.core.io.DurableFiles.ownerOnly(file.getParent(), false));
+            dev.infrakit.core.io.DurableFiles.restrictToOwner(file, false);
             if (created) {
                 channel.truncate(0);
                 ByteBuffer zeros = ByteBuffer.allocate(64 * 1024);
@@ -173,7 +173,7 @@ final class Journal {
                     }
                 }
                 channel.force(true);
-                dev.infrakit.core.internal.DurableFiles.syncDirectory(file.getParent());
+                dev.infrakit.core.io.DurableFiles.syncDirectory(file.getParent());
             }
         }
         generation++;

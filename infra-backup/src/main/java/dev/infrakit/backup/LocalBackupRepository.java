@@ -5,7 +5,7 @@ import dev.infrakit.backup.internal.LogText;
 import dev.infrakit.backup.internal.OpenDirectory;
 import dev.infrakit.backup.internal.RunLock;
 import dev.infrakit.backup.internal.Sha256;
-import dev.infrakit.core.internal.DurableFiles;
+import dev.infrakit.core.io.DurableFiles;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

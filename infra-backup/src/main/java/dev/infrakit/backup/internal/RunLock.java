@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.infrakit.backup.BackupException;
 import dev.infrakit.backup.RepositoryLock;
-import dev.infrakit.core.internal.DurableFiles;
+import dev.infrakit.core.io.DurableFiles;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,6 @@
 package dev.infrakit.credentials.internal;
 
-import dev.infrakit.core.internal.DurableFiles;
+import dev.infrakit.core.io.DurableFiles;
 import dev.infrakit.credentials.CredentialException;
 import dev.infrakit.credentials.CredentialIntegrityException;
 import dev.infrakit.credentials.KeyRing;

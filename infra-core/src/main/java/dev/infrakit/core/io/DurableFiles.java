@@ -1,4 +1,4 @@
-package dev.infrakit.core.internal;
+package dev.infrakit.core.io;
 
 import java.io.File;
 import java.io.IOException;
@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * The file-system steps that survive a crash or a power cut, shared by Infrakit's file-backed
- * stores (the credential file store, the local backup repository). Not API: exported only to
- * Infrakit's own modules.
+ * stores (the credential file store, the audit files and checkpoints, the local backup repository)
+ * and usable by anyone writing files that must not be torn or readable by others.
  *
  * <p>{@link #replace} writes the new content to a temporary file in the same directory, syncs it
  * ({@code fsync}), renames it over the target in one atomic step and syncs the directory so that
