@@ -1,5 +1,7 @@
 package dev.infrakit.credentials;
 
+import dev.infrakit.core.Arguments;
+
 import dev.infrakit.core.http.ClientText;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -403,13 +405,13 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
 
         /** When a read starts a background reload (default 5 minutes). */
         public Builder refreshAfter(Duration refreshAfter) {
-            this.refreshAfter = positive(refreshAfter, "refreshAfter");
+            this.refreshAfter = Arguments.positive(refreshAfter, "refreshAfter");
             return this;
         }
 
         /** When a value must be reloaded before it is served again (default 15 minutes). */
         public Builder expireAfter(Duration expireAfter) {
-            this.expireAfter = positive(expireAfter, "expireAfter");
+            this.expireAfter = Arguments.positive(expireAfter, "expireAfter");
             return this;
         }
 
@@ -475,12 +477,5 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
             return new CachingCredentialStore(this);
         }
 
-        private static Duration positive(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isZero() || d.isNegative()) {
-                throw new IllegalArgumentException(what + " must be positive, got " + d);
-            }
-            return d;
-        }
     }
 }

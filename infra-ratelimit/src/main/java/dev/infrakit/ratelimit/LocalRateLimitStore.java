@@ -1,5 +1,7 @@
 package dev.infrakit.ratelimit;
 
+import dev.infrakit.core.Arguments;
+
 import dev.infrakit.core.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -188,16 +190,9 @@ public final class LocalRateLimitStore implements RateLimitStore {
         }
     }
 
-    static Duration notNegative(Duration value, String what) {
-        Objects.requireNonNull(value, what);
-        if (value.isNegative()) {
-            throw new IllegalArgumentException(what + " must not be negative, got " + value);
-        }
-        return value;
-    }
 
     static long toNanos(Duration maxWait) {
-        notNegative(maxWait, "maxWait");
+        Arguments.notNegative(maxWait, "maxWait");
         return maxWait.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365).toNanos() : maxWait.toNanos();
     }
 
@@ -361,7 +356,7 @@ public final class LocalRateLimitStore implements RateLimitStore {
          * little spares keys that come back often the cost of being created again.
          */
         public Builder forgetAfter(Duration forgetAfter) {
-            this.forgetAfter = notNegative(forgetAfter, "forgetAfter");
+            this.forgetAfter = Arguments.notNegative(forgetAfter, "forgetAfter");
             return this;
         }
 

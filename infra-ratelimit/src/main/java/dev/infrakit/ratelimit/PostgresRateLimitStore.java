@@ -1,5 +1,7 @@
 package dev.infrakit.ratelimit;
 
+import dev.infrakit.core.Arguments;
+
 import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.Ticker;
 import dev.infrakit.core.health.HealthCheck;
@@ -625,25 +627,25 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
 
         /** A decision that takes longer is cancelled and treated as the database being down (default 500 ms). */
         public Builder statementTimeout(Duration timeout) {
-            this.statementTimeout = positive(timeout, "statementTimeout");
+            this.statementTimeout = Arguments.positive(timeout, "statementTimeout");
             return this;
         }
 
         /** After a failure, how long to answer from the failure policy before trying the database again (default 1 s). */
         public Builder retryInterval(Duration interval) {
-            this.retryInterval = positive(interval, "retryInterval");
+            this.retryInterval = Arguments.positive(interval, "retryInterval");
             return this;
         }
 
         /** Rows full for this long are deleted by the sweep (default 10 s). */
         public Builder forgetAfter(Duration forgetAfter) {
-            this.forgetAfter = LocalRateLimitStore.notNegative(forgetAfter, "forgetAfter");
+            this.forgetAfter = Arguments.notNegative(forgetAfter, "forgetAfter");
             return this;
         }
 
         /** How often the background sweep runs (default 1 min; zero disables it) and rows per batch (default 1000). */
         public Builder sweep(Duration interval, int batch) {
-            LocalRateLimitStore.notNegative(interval, "sweep interval");
+            Arguments.notNegative(interval, "sweep interval");
             if (batch < 1) {
                 throw new IllegalArgumentException("sweep batch must be at least 1, got " + batch);
             }
@@ -664,7 +666,7 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
                 throw new IllegalArgumentException("batching needs at least 2 permits per round trip, got " + permits);
             }
             this.batchPermits = permits;
-            this.batchMaxAge = positive(maxAge, "maxAge");
+            this.batchMaxAge = Arguments.positive(maxAge, "maxAge");
             return this;
         }
 
@@ -680,13 +682,6 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
             return this;
         }
 
-        private static Duration positive(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, got " + d);
-            }
-            return d;
-        }
 
         /**
          * The store. Checks that the database answers.

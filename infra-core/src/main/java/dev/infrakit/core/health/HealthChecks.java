@@ -1,6 +1,6 @@
 package dev.infrakit.core.health;
 
-import dev.infrakit.core.internal.Arguments;
+import dev.infrakit.core.Arguments;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package dev.infrakit.core.notify;
 
-import dev.infrakit.core.internal.Arguments;
+import dev.infrakit.core.Arguments;
 import jakarta.mail.Authenticator;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;

@@ -2,7 +2,7 @@ package dev.infrakit.core.notify;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.infrakit.core.internal.Arguments;
+import dev.infrakit.core.Arguments;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

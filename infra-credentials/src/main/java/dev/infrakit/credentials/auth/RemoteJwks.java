@@ -1,5 +1,7 @@
 package dev.infrakit.credentials.auth;
 
+import dev.infrakit.core.Arguments;
+
 import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.Ticker;
 import dev.infrakit.core.health.HealthCheck;
@@ -582,7 +584,7 @@ public final class RemoteJwks implements KeyResolver {
 
         /** How long one request may take until the response headers arrive (default 5 s). */
         public Builder requestTimeout(Duration requestTimeout) {
-            this.requestTimeout = positive(requestTimeout, "requestTimeout");
+            this.requestTimeout = Arguments.positive(requestTimeout, "requestTimeout");
             return this;
         }
 
@@ -591,7 +593,7 @@ public final class RemoteJwks implements KeyResolver {
          * (default 5 minutes). A max-age, clamped to 1 minute .. 24 hours, takes precedence.
          */
         public Builder refreshAfter(Duration refreshAfter) {
-            this.refreshAfter = positive(refreshAfter, "refreshAfter");
+            this.refreshAfter = Arguments.positive(refreshAfter, "refreshAfter");
             return this;
         }
 
@@ -613,7 +615,7 @@ public final class RemoteJwks implements KeyResolver {
          * the requests that unknown key ids, refreshes and retries can cause.
          */
         public Builder minRefetchInterval(Duration minRefetchInterval) {
-            this.minRefetchInterval = positive(minRefetchInterval, "minRefetchInterval");
+            this.minRefetchInterval = Arguments.positive(minRefetchInterval, "minRefetchInterval");
             return this;
         }
 
@@ -670,12 +672,5 @@ public final class RemoteJwks implements KeyResolver {
             return new RemoteJwks(this);
         }
 
-        private static Duration positive(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isZero() || d.isNegative()) {
-                throw new IllegalArgumentException(what + " must be positive, got " + d);
-            }
-            return d;
-        }
     }
 }

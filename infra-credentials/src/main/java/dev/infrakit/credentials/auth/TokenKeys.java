@@ -1,5 +1,7 @@
 package dev.infrakit.credentials.auth;
 
+import dev.infrakit.core.Arguments;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -487,20 +489,20 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
 
         /** How long a new key is published before it signs (default 10 minutes). */
         public Builder grace(Duration grace) {
-            this.grace = nonNegative(grace, "grace");
+            this.grace = Arguments.notNegative(grace, "grace");
             return this;
         }
 
         /** The longest lifetime of the tokens these keys sign (default 15 minutes) and the verifiers' clock skew (60 s). */
         public Builder tokenLifetime(Duration tokenTtl, Duration skew) {
-            this.tokenTtl = nonNegative(tokenTtl, "tokenTtl");
-            this.skew = nonNegative(skew, "skew");
+            this.tokenTtl = Arguments.notNegative(tokenTtl, "tokenTtl");
+            this.skew = Arguments.notNegative(skew, "skew");
             return this;
         }
 
         /** How often the store is read again (default 30 s; zero: every use). */
         public Builder refresh(Duration refresh) {
-            this.refresh = nonNegative(refresh, "refresh");
+            this.refresh = Arguments.notNegative(refresh, "refresh");
             return this;
         }
 
@@ -533,12 +535,5 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
             return new TokenKeys(this);
         }
 
-        private static Duration nonNegative(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative()) {
-                throw new IllegalArgumentException(what + " must not be negative, got " + d);
-            }
-            return d;
-        }
     }
 }

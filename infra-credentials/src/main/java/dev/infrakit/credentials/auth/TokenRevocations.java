@@ -1,5 +1,7 @@
 package dev.infrakit.credentials.auth;
 
+import dev.infrakit.core.Arguments;
+
 import dev.infrakit.credentials.CredentialMetadata;
 import dev.infrakit.credentials.CredentialStore;
 import dev.infrakit.credentials.SecretValue;
@@ -361,7 +363,7 @@ public final class TokenRevocations {
 
         /** How old the view may get before a check reads the store again (default 250 ms). */
         public Builder refresh(Duration refresh) {
-            this.refresh = positive(refresh, "refresh");
+            this.refresh = Arguments.positive(refresh, "refresh");
             return this;
         }
 
@@ -370,23 +372,19 @@ public final class TokenRevocations {
          * everywhere within this time. Must not be shorter than {@code refresh}.
          */
         public Builder maxStaleness(Duration maxStaleness) {
-            this.maxStaleness = positive(maxStaleness, "maxStaleness");
+            this.maxStaleness = Arguments.positive(maxStaleness, "maxStaleness");
             return this;
         }
 
         /** How often the revocations are listed whatever the change counter says (default 30 s). */
         public Builder fullRefresh(Duration fullRefresh) {
-            this.fullRefresh = positive(fullRefresh, "fullRefresh");
+            this.fullRefresh = Arguments.positive(fullRefresh, "fullRefresh");
             return this;
         }
 
         /** The verifiers' clock skew: a revoked token's record is kept this long past its expiry (default 60 s). */
         public Builder clockSkew(Duration skew) {
-            Objects.requireNonNull(skew, "skew");
-            if (skew.isNegative()) {
-                throw new IllegalArgumentException("clockSkew must not be negative, got " + skew);
-            }
-            this.skew = skew;
+            this.skew = Arguments.notNegative(skew, "clockSkew");
             return this;
         }
 
@@ -409,12 +407,5 @@ public final class TokenRevocations {
             return new TokenRevocations(this);
         }
 
-        private static Duration positive(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " must be positive, got " + d);
-            }
-            return d;
-        }
     }
 }
