@@ -10,7 +10,7 @@ import java.util.Objects;
 /**
  * Points a HikariCP pool at a rotated credential without a restart: after a rotation of the
  * credential it sets the pool's username (if the value has one, as with alternating users) and
- * password, then soft-evicts the pool's connections, so idle ones are closed now and busy ones when
+ * password in one atomic step, then soft-evicts the pool's connections, so idle ones are closed now and busy ones when
  * returned, and every new connection logs in with the new credentials. Register it with
  * {@link RotationEngine#addListener}. Thread-safe.
  */
@@ -44,8 +44,11 @@ public final class HikariCredentialUpdater implements RotationListener {
     public void update(SecretValue value) {
         String password = value.password().orElseThrow(() -> new IllegalArgumentException(
                 "The credential '" + name + "' has no 'password' field for the pool"));
-        value.username().ifPresent(pool.getHikariConfigMXBean()::setUsername);
-        pool.getHikariConfigMXBean().setPassword(password);
+        // One atomic swap of the pair (HikariCP's Credentials): a connection opened meanwhile never
+        // logs in with the new user name and the old password.
+        com.zaxxer.hikari.HikariConfigMXBean config = pool.getHikariConfigMXBean();
+        config.setCredentials(com.zaxxer.hikari.util.Credentials.of(value.username().orElse(pool.getUsername()),
+                password));
         HikariPoolMXBean running = pool.getHikariPoolMXBean();
         if (running != null) {
             running.softEvictConnections();
