@@ -371,7 +371,7 @@ public final class BackupRunner {
             notifier.send(n);
         } catch (RuntimeException e) {
             LOG.error("Could not send the notification '{}' through {}: {}", ClientText.forLog(n.title(), 200),
-                    notifier.describe(), ClientText.forLog(e.getMessage(), 1000));
+                    notifier.name(), ClientText.forLog(e.getMessage(), 1000));
         }
     }
 

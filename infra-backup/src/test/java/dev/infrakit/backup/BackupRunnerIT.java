@@ -78,7 +78,7 @@ class BackupRunnerIT {
         }
 
         @Override
-        public String describe() {
+        public String name() {
             return "recording";
         }
     };

@@ -93,7 +93,7 @@ class BackupRunnerTest {
                     }
 
                     @Override
-                    public String describe() {
+                    public String name() {
                         return "test";
                     }
                 });

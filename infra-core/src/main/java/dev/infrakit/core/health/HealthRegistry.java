@@ -361,13 +361,13 @@ public final class HealthRegistry implements AutoCloseable {
                         notifier.send(notification);
                     } catch (RuntimeException e) {
                         failedNotifications.incrementAndGet();
-                        LOG.warn("Notifier {} could not send '{}': {}", notifier.describe(),
+                        LOG.warn("Notifier {} could not send '{}': {}", notifier.name(),
                                 ClientText.forLog(notification.title(), 512), ClientText.forLog(e.getMessage(), 1000));
                     }
                 });
             } catch (RejectedExecutionException e) {
                 droppedNotifications.incrementAndGet();
-                LOG.warn("Notification queue full or closed; not sent to {}: {}", notifier.describe(),
+                LOG.warn("Notification queue full or closed; not sent to {}: {}", notifier.name(),
                         ClientText.forLog(notification.title(), 512));
             }
         }

@@ -87,13 +87,13 @@ public final class EmailNotifier implements Notifier {
     }
 
     @Override
-    public String describe() {
+    public String name() {
         return "email(" + host + ":" + port + " -> " + to.length + " recipient(s))";
     }
 
     @Override
     public String toString() {
-        return describe();
+        return name();
     }
 
     /** How to use STARTTLS. */

@@ -9,7 +9,7 @@ package dev.infrakit.core.notify;
  * thread-safe and must never put secrets (webhook URLs, passwords) in log lines, exception
  * messages or {@code toString()}.
  */
-public interface Notifier {
+public interface Notifier extends AutoCloseable {
 
     /**
      * Delivers one notification, retrying as the implementation sees fit.
@@ -18,6 +18,14 @@ public interface Notifier {
      */
     void send(Notification notification);
 
-    /** A short, secret-free description, e.g. {@code webhook(https://hooks.slack.com/…)}. */
-    String describe();
+    /**
+     * A short, secret-free name for logs and metrics, e.g. {@code webhook(https://hooks.slack.com/…)}
+     * (the same method name as every other Infrakit SPI; it was {@code describe()} before 0.2).
+     */
+    String name();
+
+    /** Releases what the notifier holds (connections, threads); nothing by default. Idempotent. */
+    @Override
+    default void close() {
+    }
 }

@@ -64,12 +64,12 @@ public final class Slf4jNotifier implements Notifier {
     }
 
     @Override
-    public String describe() {
+    public String name() {
         return "slf4j(" + logger.getName() + ")";
     }
 
     @Override
     public String toString() {
-        return describe();
+        return name();
     }
 }

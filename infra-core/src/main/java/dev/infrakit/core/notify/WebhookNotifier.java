@@ -218,13 +218,13 @@ public final class WebhookNotifier implements Notifier {
     }
 
     @Override
-    public String describe() {
+    public String name() {
         return "webhook(" + safeUrl + ")";
     }
 
     @Override
     public String toString() {
-        return describe();
+        return name();
     }
 
     /** Builds a {@link WebhookNotifier}. Not thread-safe. */

@@ -227,7 +227,7 @@ class HealthRegistryTest {
             }
 
             @Override
-            public String describe() {
+            public String name() {
                 return "recorder";
             }
         };
@@ -273,7 +273,7 @@ class HealthRegistryTest {
             }
 
             @Override
-            public String describe() {
+            public String name() {
                 return "broken";
             }
         };
@@ -301,7 +301,7 @@ class HealthRegistryTest {
             }
 
             @Override
-            public String describe() {
+            public String name() {
                 return "slow";
             }
         };

@@ -37,7 +37,7 @@ class Slf4jNotifierTest {
         assertEquals("[CRITICAL] down why source: s, time: 2026-01-01T00:00:00Z", appender.list.get(0).getFormattedMessage());
         assertEquals(Level.WARN, appender.list.get(1).getLevel());
         assertEquals(Level.INFO, appender.list.get(2).getLevel());
-        assertEquals("slf4j(test.notifications)", notifier.describe());
+        assertEquals("slf4j(test.notifications)", notifier.name());
     }
 
     /**

@@ -99,7 +99,7 @@ class WebhookNotifierTest {
         NotificationException e = assertThrows(NotificationException.class, () -> notifier().send(notification()));
         assertEquals(3, bodies.size());
         assertEquals("Webhook http://127.0.0.1/… failed 3 times for 'Backup failed'; last: HTTP 503", e.getMessage());
-        assertFalse(notifier().describe().contains("hidden-webhook-token"));
+        assertFalse(notifier().name().contains("hidden-webhook-token"));
         assertFalse(notifier().toString().contains("hidden-webhook-token"));
     }
 
