@@ -176,7 +176,6 @@ final class DemoService implements AutoCloseable {
     private final dev.infrakit.core.schedule.ScheduledJob backups;
     private final CredentialStore raw;
     private final CredentialStore credentials;
-    private final CachingCredentialStore cache;
     private final RotationEngine rotation;
     private final TokenIssuer issuer;
     private final TokenKeys tokenKeys;
@@ -254,7 +253,6 @@ final class DemoService implements AutoCloseable {
         this.raw = store;
         cached = CachingCredentialStore.builder(store).refreshAfter(Duration.ofMinutes(1))
                 .expireAfter(Duration.ofMinutes(5)).build();
-        this.cache = cached;
         this.credentials = AuditedCredentialStore.builder(cached, audit).build();
         this.rotation = RotationEngine.builder(store).auditSink(audit).build();
         TokenKeys keys = TokenKeys.builder(store).grace(s.tokenKeyGrace).refresh(TOKEN_KEY_REFRESH)
@@ -1229,8 +1227,6 @@ final class DemoService implements AutoCloseable {
                     throw new HttpError(500, "Internal Server Error", "The rotation failed and was rolled back; see "
                             + "the server log.");
                 }
-            } finally {
-                cache.invalidate(name); // the rotation wrote below the cache
             }
 
             json(exchange, 200, JSON.createObjectNode().put("app", app).put("version", engine.current(name).version()));

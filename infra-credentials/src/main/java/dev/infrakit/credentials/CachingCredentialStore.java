@@ -33,8 +33,10 @@ import java.util.concurrent.atomic.LongAdder;
  *   served for up to {@code staleIfError} more (counted), then the failure is thrown. A credential
  *   that no longer exists, or fails its integrity check, is never served stale.</li>
  *   <li><b>Invalidation</b>: every write through this store drops the credential's entries; if the
- *   store implements {@link CredentialChanges} (PostgreSQL), writes made by other instances do too,
- *   and a lost notification connection drops everything.</li>
+ *   store implements {@link CredentialChanges} (every built-in store does), writes made below the
+ *   cache do too: through the store object itself (a rotation engine or an API key store writing to
+ *   it directly) for the file and in-memory stores, and through every instance sharing the database
+ *   for PostgreSQL, where a lost notification connection drops everything.</li>
  * </ul>
  * Only values are cached ({@code get}); metadata and listings always go to the store. A read
  * returns the cache's own copy, shared by every reader ({@link SecretValue#isShared()}): its

@@ -59,7 +59,7 @@ import java.util.Objects;
  * }
  * }</pre>
  */
-public final class FileCredentialStore extends ForwardingCredentialStore {
+public final class FileCredentialStore extends ForwardingCredentialStore implements CredentialChanges {
     private final FileEngine engine;
 
     private FileCredentialStore(FileEngine engine) {
@@ -91,6 +91,17 @@ public final class FileCredentialStore extends ForwardingCredentialStore {
             throw new IllegalArgumentException("singleFile needs a file, got " + file);
         }
         return new Builder(file, false, keyRing);
+    }
+
+    /**
+     * Tells {@code listener} of every write made through this store instance, after it succeeded,
+     * so a {@link CachingCredentialStore} over it never serves a value replaced through it (a
+     * rotation, a revocation). Writes by another process sharing the directory are not reported:
+     * the cache's {@code expireAfter} bounds how long it may serve those.
+     */
+    @Override
+    public AutoCloseable subscribe(CredentialChangeListener listener) {
+        return engine.subscribe(listener);
     }
 
     /**

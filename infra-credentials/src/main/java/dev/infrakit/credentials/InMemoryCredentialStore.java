@@ -10,10 +10,25 @@ import java.util.Objects;
  * A credential store in memory: for tests and for values that must never touch a disk. Values are
  * kept in their encoded form (not encrypted) and every reader gets its own copy. Thread-safe.
  */
-public final class InMemoryCredentialStore extends ForwardingCredentialStore {
+public final class InMemoryCredentialStore extends ForwardingCredentialStore implements CredentialChanges {
+    private final MemoryEngine engine;
 
     private InMemoryCredentialStore(Builder b) {
-        super(new MemoryEngine(b.clock, b.maxVersions));
+        this(new MemoryEngine(b.clock, b.maxVersions));
+    }
+
+    private InMemoryCredentialStore(MemoryEngine engine) {
+        super(engine);
+        this.engine = engine;
+    }
+
+    /**
+     * Tells {@code listener} of every write made through this store, after it succeeded (so a
+     * {@link CachingCredentialStore} over it never serves a value this store has replaced).
+     */
+    @Override
+    public AutoCloseable subscribe(CredentialChangeListener listener) {
+        return engine.subscribe(listener);
     }
 
     /** A store with the defaults (10 versions kept, system clock). */

@@ -255,4 +255,40 @@ class CachingCredentialStoreTest {
             assertTrue(cache.toString().startsWith("CachingCredentialStore[InMemoryCredentialStore"), cache.toString());
         }
     }
+
+    /**
+     * Writes made below the cache, straight to the store object (what a rotation engine or an API
+     * key store sharing it does), reach the cache at once: no hand-written invalidate, for the
+     * in-memory and the file store alike; a subscriber that throws does not stop the write.
+     */
+    @Test
+    void writesMadeStraightToTheStoreBelowInvalidateTheCache(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        List<CredentialStore> stores = List.of(InMemoryCredentialStore.create(), FileCredentialStore.directory(dir,
+                KeyRing.of(MasterKey.generate())).build());
+        for (CredentialStore below : stores) {
+            below.put("db", SecretValue.ofFields(java.util.Map.of("value", "v1")));
+            AutoCloseable failing = ((CredentialChanges) below).subscribe(new CredentialChangeListener() {
+                @Override
+                public void changed(String name) {
+                    throw new IllegalStateException("a broken subscriber");
+                }
+
+                @Override
+                public void resync() {
+                }
+            });
+            try (CachingCredentialStore cache = CachingCredentialStore.builder(below)
+                    .refreshAfter(Duration.ofHours(1)).expireAfter(Duration.ofHours(2)).build()) {
+                assertEquals("v1", cache.get("db").value().field("value").orElseThrow(), below.toString());
+                below.put("db", SecretValue.ofFields(java.util.Map.of("value", "v2")));
+                assertEquals("v2", cache.get("db").value().field("value").orElseThrow(), below.toString());
+                below.deleteAll("db");
+                assertThrows(CredentialNotFoundException.class, () -> cache.get("db"), below.toString());
+            } finally {
+                failing.close();
+                below.close();
+            }
+        }
+    }
 }

@@ -74,8 +74,31 @@ public abstract class RecordStore<P> implements CredentialStore {
     /** The value a version holds. */
     protected abstract SecretValue open(String name, int version, P payload);
 
-    /** Called after every successful write of {@code name} (the default does nothing). */
+    /** Told of every write made through this store (in this process). */
+    private final java.util.List<dev.infrakit.credentials.CredentialChangeListener> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Tells {@code listener} of every write made through this store from now on (put, metadata,
+     * delete, undelete, destroy, deleteAll), after it succeeded; closing the handle stops it.
+     * Writes made through another instance or process are not reported here.
+     */
+    public AutoCloseable subscribe(dev.infrakit.credentials.CredentialChangeListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    /** Called after every successful write of {@code name}: tells the subscribers (a failing one is logged). */
     protected void changed(String name) {
+        for (dev.infrakit.credentials.CredentialChangeListener listener : listeners) {
+            try {
+                listener.changed(name);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(RecordStore.class).warn("Credential change listener {} failed on a "
+                        + "change of '{}'", listener, dev.infrakit.core.http.ClientText.forLog(name, 256), e);
+            }
+        }
     }
 
     /** Now, to the microsecond (what PostgreSQL keeps), so every store reports the same times. */
