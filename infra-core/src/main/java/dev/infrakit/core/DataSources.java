@@ -51,6 +51,25 @@ public final class DataSources {
     }
 
     /**
+     * The skeleton of every provider that owns a pool: creates one from {@code config} (as
+     * {@link #create(Config)}), hands it to {@code build}, and closes it if {@code build} throws, so
+     * a provider that fails half-way (a missing schema, a bad setting) leaves no pool behind. The
+     * built object owns the pool from then on and must close it.
+     *
+     * @throws RuntimeException whatever {@code create} or {@code build} throws
+     */
+    public static <T> T withPool(Config config, java.util.function.Function<HikariDataSource, T> build) {
+        java.util.Objects.requireNonNull(build, "build");
+        HikariDataSource pool = create(config);
+        try {
+            return build.apply(pool);
+        } catch (RuntimeException | Error e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    /**
      * A pool from {@code config}, with HikariCP's metrics in {@code registry}.
      *
      * @param config the data source's section

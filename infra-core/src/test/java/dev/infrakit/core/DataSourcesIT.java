@@ -104,4 +104,24 @@ class DataSourcesIT {
             }
         }
     }
+
+    /** A provider that fails half-way (a missing schema, a bad setting) leaves no pool behind. */
+    @Test
+    void withPoolClosesThePoolWhenTheBuildFailsAndHandsItOverWhenItSucceeds(TestDatabase db) {
+        HikariDataSource[] seen = new HikariDataSource[1];
+        IllegalStateException failed = assertThrows(IllegalStateException.class, () -> DataSources.withPool(
+                config(db, db.password()), pool -> {
+                    seen[0] = pool;
+                    throw new IllegalStateException("the schema is missing");
+                }));
+        assertEquals("the schema is missing", failed.getMessage());
+        assertTrue(seen[0].isClosed(), "the pool was closed");
+
+        HikariDataSource kept = DataSources.withPool(config(db, db.password()), pool -> pool);
+        try {
+            assertFalse(kept.isClosed(), "a successful build owns the pool");
+        } finally {
+            kept.close();
+        }
+    }
 }

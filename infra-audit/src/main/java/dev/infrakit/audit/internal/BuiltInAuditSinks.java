@@ -170,8 +170,7 @@ public final class BuiltInAuditSinks {
             if (queueSize < 1) {
                 throw audit.invalid("queue-size", "expected at least 1");
             }
-            com.zaxxer.hikari.HikariDataSource pool = dev.infrakit.core.DataSources.create(pg);
-            try {
+            return dev.infrakit.core.DataSources.withPool(pg, pool -> {
                 if (pg.getBoolean("create-schema", true)) {
                     dev.infrakit.audit.PostgresAuditSink.createSchema(pool);
                 }
@@ -180,12 +179,8 @@ public final class BuiltInAuditSinks {
                         .durability(audit.getEnum("durability", Durability.class, Durability.DURABLE))
                         .queue(audit.getEnum("queue-full", Durability.QueueFull.class, Durability.QueueFull.BLOCK), queueSize);
                 pg.find("writer-id").ifPresent(builder::writerId);
-                AuditSink sink = builder.build();
-                return AuditSinks.closing(sink, pool);
-            } catch (RuntimeException e) {
-                pool.close();
-                throw e;
-            }
+                return AuditSinks.closing(builder.build(), pool);
+            });
         }
     }
 

@@ -182,17 +182,13 @@ public final class BuiltInCredentialStores {
             Config pg = c.section("postgres");
             KeyRing ring = keyRing(c);
             int max = maxVersions(c);
-            HikariDataSource pool = DataSources.create(pg);
-            try {
+            return DataSources.withPool(pg, pool -> {
                 if (pg.getBoolean("create-schema", true)) {
                     PostgresCredentialStore.createSchema(pool);
                 }
                 return cached(c, new PoolClosing(PostgresCredentialStore.builder(pool, ring).maxVersions(max).build(),
                         pool));
-            } catch (RuntimeException e) {
-                pool.close();
-                throw e;
-            }
+            });
         }
     }
 

@@ -46,8 +46,7 @@ public final class PostgresStoreProvider implements RateLimitStoreProvider {
         if (timeout.isZero() || retry.isZero()) {
             throw pg.invalid(timeout.isZero() ? "statement-timeout" : "retry-interval", "expected a positive duration");
         }
-        HikariDataSource pool = DataSources.create(pg);
-        try {
+        return DataSources.withPool(pg, pool -> {
             PostgresRateLimitStore store = PostgresRateLimitStore.builder(pool).failurePolicy(onFailure)
                     .fallbackFraction(fraction).statementTimeout(timeout).retryInterval(retry)
                     .forgetAfter(pg.getDuration("forget-after", Duration.ofSeconds(10))).closeOnClose(pool).build();
@@ -55,9 +54,6 @@ public final class PostgresStoreProvider implements RateLimitStoreProvider {
                 store.createSchema(pg.getBoolean("unlogged", false));
             }
             return store;
-        } catch (RuntimeException e) {
-            pool.close();
-            throw e;
-        }
+        });
     }
 }
