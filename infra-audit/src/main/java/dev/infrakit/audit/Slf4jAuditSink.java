@@ -12,7 +12,7 @@ import java.util.Objects;
  * tamper evidence and DURABLE writes. The line is always one line: JSON escapes the C0 controls,
  * and this sink escapes the characters JSON leaves raw that a log viewer or terminal may still
  * take as a line break or a control (DEL, the C1 controls with NEL U+0085, U+2028, U+2029) as
- * {@code \}{@code uXXXX}, which JSON readers decode back. Thread-safe.
+ * a JSON unicode escape (backslash, u, four hex digits), which JSON readers decode back. Thread-safe.
  */
 public final class Slf4jAuditSink implements AuditSink {
     private final Logger logger;

@@ -166,7 +166,9 @@ class PostgresAuditRefusalIT {
                 });
                 inOneBatch(pool, sink, threads, inOrder, 11);
                 // Counted before flush(): its marker may come as a batch of its own once the eleven are in.
-                await(() -> sink.written() == 12, "the blocker, ten events and the record of the refusal are written");
+                // The writer counts a batch's events before its sync: wait for both counters.
+                await(() -> sink.written() == 12 && sink.syncs() >= 2,
+                        "the blocker, ten events and the record of the refusal are written and synced");
                 assertEquals(2, sink.syncs(), "the blocker's batch, then one batch with all eleven");
                 sink.flush();
                 assertEquals(1, sink.refusedEvents());

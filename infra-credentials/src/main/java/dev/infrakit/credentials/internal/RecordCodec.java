@@ -45,7 +45,8 @@ final class RecordCodec {
     /** The format before records were authenticated: read only to upgrade a store. */
     static final int LEGACY_FORMAT = 1;
 
-    private static final JsonMapper JSON = JsonMapper.builder()
+    /** Strict reading (duplicate keys, trailing tokens refused); shared with {@link StoreManifest}. */
+    static final JsonMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -336,12 +337,14 @@ final class RecordCodec {
         }
     }
 
+    /** Writes one JSON value to a generator. */
     @FunctionalInterface
-    private interface Writer {
+    interface Writer {
         void write(JsonGenerator g) throws IOException;
     }
 
-    private static byte[] write(Writer writer, boolean pretty) {
+    /** {@code writer}'s JSON, compact or pretty-printed with a final newline. */
+    static byte[] write(Writer writer, boolean pretty) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             if (pretty) {

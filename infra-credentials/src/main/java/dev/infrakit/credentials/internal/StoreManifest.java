@@ -2,12 +2,9 @@ package dev.infrakit.credentials.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.infrakit.credentials.CredentialIntegrityException;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -35,11 +32,8 @@ import java.util.TreeMap;
 final class StoreManifest {
     /** The manifest format written and read. */
     static final int FORMAT = 1;
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-            .build();
-
+    private static final String MANIFEST_KIND = "infrakit credentials manifest";
+    private static final String INTENT_KIND = "infrakit credentials intent";
     final String store;
     final long seq;
     /** True while the records of an old (format 1) store are being rewritten as authenticated ones. */
@@ -105,25 +99,11 @@ final class StoreManifest {
     }
 
     byte[] encode(RecordMac mac) {
-        String keyId = mac.primaryId();
-        String tag = mac.sign(authenticated(keyId));
-        return write(g -> {
-            g.writeStartObject();
-            fields(g);
-            g.writeStringField("macKey", keyId);
-            g.writeStringField("mac", tag);
-            g.writeEndObject();
-        }, true);
+        return signed(mac, MANIFEST_KIND, this::fields, true);
     }
 
     private byte[] authenticated(String keyId) {
-        return write(g -> {
-            g.writeStartObject();
-            g.writeStringField("kind", "infrakit credentials manifest");
-            fields(g);
-            g.writeStringField("macKey", keyId);
-            g.writeEndObject();
-        }, false);
+        return macInput(MANIFEST_KIND, this::fields, keyId);
     }
 
     private void fields(JsonGenerator g) throws IOException {
@@ -147,7 +127,7 @@ final class StoreManifest {
         String what = "The credential store's manifest " + file;
         JsonNode root;
         try {
-            root = JSON.readTree(content);
+            root = RecordCodec.JSON.readTree(content);
         } catch (JsonProcessingException e) {
             throw new CredentialIntegrityException(what + " is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -200,25 +180,11 @@ final class StoreManifest {
         }
 
         byte[] encode(RecordMac mac) {
-            String keyId = mac.primaryId();
-            String tag = mac.sign(authenticated(keyId));
-            return write(g -> {
-                g.writeStartObject();
-                fields(g);
-                g.writeStringField("macKey", keyId);
-                g.writeStringField("mac", tag);
-                g.writeEndObject();
-            }, false);
+            return signed(mac, INTENT_KIND, this::fields, false);
         }
 
         private byte[] authenticated(String keyId) {
-            return write(g -> {
-                g.writeStartObject();
-                g.writeStringField("kind", "infrakit credentials intent");
-                fields(g);
-                g.writeStringField("macKey", keyId);
-                g.writeEndObject();
-            }, false);
+            return macInput(INTENT_KIND, this::fields, keyId);
         }
 
         private void fields(JsonGenerator g) throws IOException {
@@ -237,7 +203,7 @@ final class StoreManifest {
                 return null;
             }
             try {
-                JsonNode root = JSON.readTree(content);
+                JsonNode root = RecordCodec.JSON.readTree(content);
                 if (root == null || !root.path("store").isTextual() || !root.path("seq").isIntegralNumber()
                         || !root.path("names").isObject() || !root.path("macKey").isTextual()
                         || !root.path("mac").isTextual()) {
@@ -260,24 +226,31 @@ final class StoreManifest {
         }
     }
 
-    @FunctionalInterface
-    private interface Writer {
-        void write(JsonGenerator g) throws IOException;
+    /**
+     * {@code fields} as a JSON object with the MAC of the primary key ({@code macKey}, {@code mac});
+     * the MAC is over the compact object with {@code kind} first, so a manifest and an intent can
+     * never be taken for one another.
+     */
+    private static byte[] signed(RecordMac mac, String kind, RecordCodec.Writer fields, boolean pretty) {
+        String keyId = mac.primaryId();
+        String tag = mac.sign(macInput(kind, fields, keyId));
+        return RecordCodec.write(g -> {
+            g.writeStartObject();
+            fields.write(g);
+            g.writeStringField("macKey", keyId);
+            g.writeStringField("mac", tag);
+            g.writeEndObject();
+        }, pretty);
     }
 
-    private static byte[] write(Writer writer, boolean pretty) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            if (pretty) {
-                g.useDefaultPrettyPrinter();
-            }
-            writer.write(g);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (pretty) {
-            out.write('\n');
-        }
-        return out.toByteArray();
+    /** What the MAC covers: the compact object with {@code kind} first and the key id last. */
+    private static byte[] macInput(String kind, RecordCodec.Writer fields, String keyId) {
+        return RecordCodec.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("kind", kind);
+            fields.write(g);
+            g.writeStringField("macKey", keyId);
+            g.writeEndObject();
+        }, false);
     }
 }
