@@ -37,4 +37,20 @@ public final class Arguments {
         }
         return value;
     }
+
+    /**
+     * Refuses a builder setting given a second time, as every Infrakit builder does: a setting
+     * given twice is almost always a wiring mistake (two configuration sources, a copied line), and
+     * silently keeping the last one hides it. Builders keep unset settings as {@code null} and
+     * apply defaults in {@code build()}.
+     *
+     * @param current what the builder holds for the setting, {@code null} while unset
+     * @param name the setting's name, for the message (the value is never shown: it may be secret)
+     * @throws IllegalStateException naming the setting when {@code current} is not {@code null}
+     */
+    public static void setOnce(Object current, String name) {
+        if (current != null) {
+            throw new IllegalStateException(name + " was already set");
+        }
+    }
 }
