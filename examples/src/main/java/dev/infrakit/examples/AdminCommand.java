@@ -20,7 +20,7 @@ import dev.infrakit.credentials.PostgresCredentialStore;
 import dev.infrakit.credentials.Secret;
 import dev.infrakit.credentials.SecretValue;
 import dev.infrakit.credentials.WriteCondition;
-import dev.infrakit.credentials.auth.PasswordHasher;
+import dev.infrakit.auth.PasswordHasher;
 
 import java.io.BufferedReader;
 import java.io.Console;

@@ -37,17 +37,17 @@ import dev.infrakit.credentials.SecretValue;
 import dev.infrakit.credentials.VersionConflictException;
 import dev.infrakit.credentials.VersionInfo;
 import dev.infrakit.credentials.WriteCondition;
-import dev.infrakit.credentials.auth.ApiKeyRefusedException;
-import dev.infrakit.credentials.auth.ApiKeys;
-import dev.infrakit.credentials.auth.AuthFilter;
-import dev.infrakit.credentials.auth.AuthResult;
-import dev.infrakit.credentials.auth.LoginThrottle;
-import dev.infrakit.credentials.auth.NewApiKey;
-import dev.infrakit.credentials.auth.PasswordHasher;
-import dev.infrakit.credentials.auth.Principal;
-import dev.infrakit.credentials.auth.TokenIssuer;
-import dev.infrakit.credentials.auth.TokenKeys;
-import dev.infrakit.credentials.auth.TokenVerifier;
+import dev.infrakit.auth.ApiKeyRefusedException;
+import dev.infrakit.auth.ApiKeys;
+import dev.infrakit.auth.AuthFilter;
+import dev.infrakit.auth.AuthResult;
+import dev.infrakit.auth.LoginThrottle;
+import dev.infrakit.auth.NewApiKey;
+import dev.infrakit.auth.PasswordHasher;
+import dev.infrakit.auth.Principal;
+import dev.infrakit.auth.TokenIssuer;
+import dev.infrakit.auth.TokenKeys;
+import dev.infrakit.auth.TokenVerifier;
 import dev.infrakit.credentials.rotation.PasswordPolicy;
 import dev.infrakit.credentials.rotation.RandomSecretStrategy;
 import dev.infrakit.credentials.rotation.RotationEngine;
@@ -180,7 +180,7 @@ final class DemoService implements AutoCloseable {
     private final TokenIssuer issuer;
     private final TokenKeys tokenKeys;
     /** Revoked tokens, in the credential store: every instance sharing it honours them within 1 s. */
-    private final dev.infrakit.credentials.auth.TokenRevocations revocations;
+    private final dev.infrakit.auth.TokenRevocations revocations;
     private final dev.infrakit.core.schedule.ScheduledJob keyRotation;
     private final ApiKeys apiKeys;
     private final LoginThrottle throttle;
@@ -203,7 +203,7 @@ final class DemoService implements AutoCloseable {
                         AuditCommand.publicKeyFile(s.auditCheckpointKey())).getPrivate();
         CredentialStore store;
         CachingCredentialStore cached;
-        dev.infrakit.credentials.auth.ApiKeyStore keyStore;
+        dev.infrakit.auth.ApiKeyStore keyStore;
         dev.infrakit.ratelimit.RateLimitStore limitStore = null;
         this.metrics = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
                 io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
@@ -221,7 +221,7 @@ final class DemoService implements AutoCloseable {
             try {
                 dev.infrakit.credentials.PostgresCredentialStore.createSchema(pool);
                 dev.infrakit.audit.PostgresAuditSink.createSchema(pool);
-                dev.infrakit.credentials.auth.PostgresApiKeyStore.createSchema(pool);
+                dev.infrakit.auth.PostgresApiKeyStore.createSchema(pool);
                 // While the database is down, each instance limits on its own share (documented).
                 dev.infrakit.ratelimit.PostgresRateLimitStore pgLimits = dev.infrakit.ratelimit.PostgresRateLimitStore
                         .builder(pool).failurePolicy(dev.infrakit.ratelimit.FailurePolicy.LOCAL_FALLBACK).build();
@@ -234,7 +234,7 @@ final class DemoService implements AutoCloseable {
                 this.auditStats = pgAudit;
                 store = dev.infrakit.credentials.PostgresCredentialStore.builder(pool, KeyRing.of(master)).build();
                 // Rows authenticated under the master key: SQL access alone cannot raise roles or clear a revocation.
-                keyStore = dev.infrakit.credentials.auth.PostgresApiKeyStore.create(pool, KeyRing.of(master));
+                keyStore = dev.infrakit.auth.PostgresApiKeyStore.create(pool, KeyRing.of(master));
             } catch (RuntimeException e) {
                 pool.close();
                 throw e;
@@ -248,7 +248,7 @@ final class DemoService implements AutoCloseable {
             this.auditQuery = files::query;
             this.auditStats = files;
             store = FileCredentialStore.directory(s.dataDir.resolve("credentials"), KeyRing.of(master)).build();
-            keyStore = dev.infrakit.credentials.auth.CredentialStoreApiKeyStore.create(store);
+            keyStore = dev.infrakit.auth.CredentialStoreApiKeyStore.create(store);
         }
         this.raw = store;
         cached = CachingCredentialStore.builder(store).refreshAfter(Duration.ofMinutes(1))
@@ -258,7 +258,7 @@ final class DemoService implements AutoCloseable {
         TokenKeys keys = TokenKeys.builder(store).grace(s.tokenKeyGrace).refresh(TOKEN_KEY_REFRESH)
                 .tokenLifetime(s.tokenTtl, Duration.ofSeconds(60)).auditSink(audit).build();
         this.tokenKeys = keys;
-        this.revocations = dev.infrakit.credentials.auth.TokenRevocations.builder(store).build();
+        this.revocations = dev.infrakit.auth.TokenRevocations.builder(store).build();
         this.issuer = TokenIssuer.builder(keys).issuer("infrakit-demo").audience("infrakit-demo")
                 .ttl(s.tokenTtl).build();
         TokenVerifier verifier = TokenVerifier.builder(keys).issuer("infrakit-demo").audience("infrakit-demo")
@@ -419,7 +419,7 @@ final class DemoService implements AutoCloseable {
     }
 
     /** Tier by role; subject the user name, also for an API key (a key draws on its owner's budget). */
-    private RateLimitKey rateLimitKey(dev.infrakit.credentials.auth.Principal p) {
+    private RateLimitKey rateLimitKey(dev.infrakit.auth.Principal p) {
         return new RateLimitKey(p.hasRole("admin") ? "admin" : "user", apiKeys.rateLimitSubject(p));
     }
 
@@ -532,7 +532,7 @@ final class DemoService implements AutoCloseable {
                     role(principal, "user", "admin");
                     ArrayNode keys = JSON.createArrayNode();
                     Instant now = Instant.now();
-                    for (dev.infrakit.credentials.auth.ApiKeyRecord r : apiKeys.list(caller(principal, exchange),
+                    for (dev.infrakit.auth.ApiKeyRecord r : apiKeys.list(caller(principal, exchange),
                             query(exchange).get("owner"))) {
                         keys.addObject().put("id", r.keyId()).put("owner", r.subject()).put("name", r.name())
                                 .put("createdAt", r.createdAt().toString())
@@ -1042,7 +1042,7 @@ final class DemoService implements AutoCloseable {
                 username, () -> {
                     raw.deleteAll(userRecord(username));
                     revocations.revokeAll(username);
-                    for (dev.infrakit.credentials.auth.ApiKeyRecord r : apiKeys.list(username)) {
+                    for (dev.infrakit.auth.ApiKeyRecord r : apiKeys.list(username)) {
                         if (!r.isRevoked()) {
                             try {
                                 apiKeys.revoke(caller(admin, exchange), r.keyId());
@@ -1147,7 +1147,7 @@ final class DemoService implements AutoCloseable {
             body.set("secret", fields(secret));
             ObjectNode metadata = body.putObject("metadata").put("version", secret.version())
                     .put("createdAt", secret.created().toString()).put("updatedAt", meta.updated().toString());
-            metadata.set("labels", labels(name, secret.version()));
+            metadata.set("labels", labels(rotation.status(name), secret.version()));
             json(exchange, 200, body);
             return;
         }
@@ -1203,10 +1203,11 @@ final class DemoService implements AutoCloseable {
             CredentialMetadata meta = acting(principal, exchange, () -> credentials.metadata(name))
                     .orElseThrow(() -> new HttpError(404, "Not Found", "No credential " + app + "."));
             ArrayNode versions = JSON.createArrayNode();
+            RotationStatus status = rotation.status(name); // one read for the labels of every version
             for (VersionInfo v : meta.versions()) {
                 ObjectNode node = versions.addObject().put("version", v.version()).put("createdAt", v.created().toString())
                         .put("deleted", v.deleted().isPresent()).put("destroyed", v.destroyed());
-                node.set("labels", labels(name, v.version()));
+                node.set("labels", labels(status, v.version()));
             }
             json(exchange, 200, JSON.createObjectNode().put("app", app).set("versions", versions));
         } else if ("/rotate".equals(sub) && method.equals("POST")) {
@@ -1243,18 +1244,10 @@ final class DemoService implements AutoCloseable {
         return fields;
     }
 
-    private ArrayNode labels(String name, int version) {
+    private static ArrayNode labels(RotationStatus status, int version) {
         ArrayNode labels = JSON.createArrayNode();
-        RotationStatus status = rotation.status(name);
-        if (status.current() == version || (status.current() == 0 && raw.metadata(name).map(
-                CredentialMetadata::currentVersion).orElse(-1) == version)) {
-            labels.add("CURRENT");
-        }
-        if (status.previous() == version) {
-            labels.add("PREVIOUS");
-        }
-        if (status.pending() == version) {
-            labels.add("PENDING");
+        for (RotationStatus.Label label : status.labels(version)) {
+            labels.add(label.name());
         }
         return labels;
     }

@@ -8,7 +8,7 @@ import dev.infrakit.audit.Resource;
 import dev.infrakit.core.Config;
 import dev.infrakit.core.DataSources;
 import dev.infrakit.core.http.ClientAddress;
-import dev.infrakit.credentials.auth.LoginThrottle;
+import dev.infrakit.auth.LoginThrottle;
 import dev.infrakit.ratelimit.FailurePolicy;
 import dev.infrakit.ratelimit.PostgresRateLimitStore;
 

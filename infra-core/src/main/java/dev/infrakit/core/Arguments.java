@@ -53,4 +53,18 @@ public final class Arguments {
             throw new IllegalStateException(name + " was already set");
         }
     }
+
+    /**
+     * The same check for builders that keep their defaults in their fields: {@code given} holds the
+     * names of the settings given so far.
+     *
+     * @param given the builder's record of the settings given, to which {@code name} is added
+     * @param name the setting's name, for the message
+     * @throws IllegalStateException naming the setting when it was given before
+     */
+    public static void markSet(java.util.Set<String> given, String name) {
+        if (!given.add(name)) {
+            throw new IllegalStateException(name + " was already set");
+        }
+    }
 }

@@ -1,5 +1,8 @@
 package dev.infrakit.credentials;
 
+import java.util.Set;
+import java.util.HashSet;
+import dev.infrakit.core.Arguments;
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditException;
@@ -316,6 +319,8 @@ public final class AuditedCredentialStore extends ForwardingCredentialStore {
 
     /** Builds an {@link AuditedCredentialStore}. */
     public static final class Builder {
+        private final Set<String> given = new HashSet<>();
+
         private final CredentialStore store;
         private final AuditSink sink;
         private Supplier<Actor> actor = AuditedCredentialStore::threadActor;
@@ -329,18 +334,21 @@ public final class AuditedCredentialStore extends ForwardingCredentialStore {
 
         /** Who is acting (default: {@link #actingAs(Actor)} on the calling thread, else the system). */
         public Builder actor(Supplier<Actor> actor) {
+            Arguments.markSet(given, "actor");
             this.actor = Objects.requireNonNull(actor, "actor");
             return this;
         }
 
         /** Whether reads (get, metadata, list) are audited (default true). */
         public Builder auditReads(boolean auditReads) {
+            Arguments.markSet(given, "auditReads");
             this.auditReads = auditReads;
             return this;
         }
 
         /** The clock stamping events (tests). */
         public Builder clock(Clock clock) {
+            Arguments.markSet(given, "clock");
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }

@@ -1,6 +1,9 @@
 package dev.infrakit.credentials;
 
+import java.util.Set;
+import java.util.HashSet;
 import dev.infrakit.core.Arguments;
+import dev.infrakit.core.RefreshAhead;
 
 import dev.infrakit.core.http.ClientText;
 import com.github.benmanes.caffeine.cache.Cache;
@@ -94,15 +97,11 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
 
     private static final class Entry {
         final Secret secret;
-        final long expireAt;
-        /** Plain, not volatile: a reader seeing an older value only starts or skips a refresh a moment late. */
-        long refreshAt;
-        final AtomicBoolean refreshing = new AtomicBoolean();
+        final RefreshAhead timing;
 
-        Entry(Secret secret, long refreshAt, long expireAt) {
+        Entry(Secret secret, RefreshAhead timing) {
             this.secret = secret;
-            this.refreshAt = refreshAt;
-            this.expireAt = expireAt;
+            this.timing = timing;
         }
     }
 
@@ -157,11 +156,11 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         Entry e = cache.getIfPresent(key);
         if (e != null) {
             long now = now();
-            if (now - e.refreshAt < 0) {
+            if (e.timing.fresh(now)) {
                 hits.increment();
                 return e.secret;
             }
-            if (now - e.expireAt < 0) {
+            if (e.timing.usable(now)) {
                 hits.increment();
                 refreshAhead(key, name, version, e);
                 return e.secret;
@@ -171,7 +170,7 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         try {
             Entry seen = e;
             Entry loaded = cache.asMap().compute(key, (k, current) -> {
-                if (current != null && current != seen && now() - current.refreshAt < 0) {
+                if (current != null && current != seen && current.timing.fresh(now())) {
                     return current; // another reader loaded it while this one waited
                 }
                 return load(name, version);
@@ -181,7 +180,7 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
             cache.invalidate(key);
             throw definite;
         } catch (RuntimeException unavailable) {
-            if (e != null && now() - (e.expireAt + staleNanos) < 0) {
+            if (e != null && e.timing.usableOnError(now())) {
                 staleServed.increment();
                 LOG.warn("Serving the cached value of credential '{}' (version {}) after its expiry: the store failed: {}",
                         ClientText.forLog(name, 256), e.secret.version(), ClientText.forLog(unavailable.toString(), 1000));
@@ -201,8 +200,7 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         long start = ticker.read();
         try {
             Secret secret = version == 0 ? delegate().get(name) : delegate().get(name, version);
-            long now = ticker.read();
-            return new Entry(shared(secret), now + jittered(), now + expireNanos);
+            return entry(secret);
         } catch (RuntimeException e) {
             loadFailures.increment();
             throw e;
@@ -216,6 +214,10 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         loadNanos.add(ticker.read() - start);
     }
 
+    private Entry entry(Secret loaded) {
+        return new Entry(shared(loaded), new RefreshAhead(ticker.read(), jittered(), expireNanos, staleNanos));
+    }
+
     private long jittered() {
         if (jitter == 0) {
             return refreshNanos;
@@ -225,37 +227,47 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
     }
 
     private void refreshAhead(Object key, String name, int version, Entry e) {
-        if (closed.get() || !e.refreshing.compareAndSet(false, true)) {
+        if (closed.get()) {
             return;
         }
-        refreshes.increment();
         try {
-            executor.execute(() -> {
-                long start = ticker.read();
-                try {
-                    Secret fresh = version == 0 ? delegate().get(name) : delegate().get(name, version);
-                    record(start);
-                    long now = ticker.read();
-                    if (!cache.asMap().replace(key, e, new Entry(shared(fresh), now + jittered(), now + expireNanos))) {
-                        fresh.value().clear(); // invalidated meanwhile: the next read loads afresh
-                    }
-                } catch (CredentialNotFoundException | CredentialIntegrityException gone) {
-                    record(start);
-                    loadFailures.increment();
-                    cache.asMap().remove(key, e);
-                } catch (RuntimeException failed) {
-                    record(start);
-                    loadFailures.increment();
-                    LOG.warn("Refreshing credential '{}' failed; serving the cached value until it expires: {}",
-                            ClientText.forLog(name, 256), ClientText.forLog(failed.toString(), 1000));
-                    // Try again after a tenth of the refresh period, not on every read.
-                    e.refreshAt = ticker.read() + Math.max(refreshNanos / 10, TimeUnit.MILLISECONDS.toNanos(100));
-                    e.refreshing.set(false);
-                }
-            });
+            if (e.timing.refreshInBackground(executor, () -> refresh(key, name, version, e))) {
+                refreshes.increment();
+            }
         } catch (RuntimeException rejected) {
-            e.refreshing.set(false);
+            // The executor refused it: the entry stays due, so the next read tries again.
         }
+    }
+
+    private void refresh(Object key, String name, int version, Entry e) {
+        long start = ticker.read();
+        try {
+            Secret fresh = version == 0 ? delegate().get(name) : delegate().get(name, version);
+            record(start);
+            if (!cache.asMap().replace(key, e, entry(fresh))) {
+                fresh.value().clear(); // invalidated meanwhile: the next read loads afresh
+            }
+        } catch (CredentialNotFoundException | CredentialIntegrityException gone) {
+            record(start);
+            loadFailures.increment();
+            cache.asMap().remove(key, e);
+        } catch (RuntimeException failed) {
+            record(start);
+            loadFailures.increment();
+            LOG.warn("Refreshing credential '{}' failed; serving the cached value until it expires: {}",
+                    ClientText.forLog(name, 256), ClientText.forLog(failed.toString(), 1000));
+            // Try again after a tenth of the refresh period, not on every read.
+            e.timing.retryAfter(ticker.read(), Math.max(refreshNanos / 10, TimeUnit.MILLISECONDS.toNanos(100)));
+        }
+    }
+
+    /**
+     * The cache's meters ({@link CredentialMetrics} with the default names); the store below
+     * keeps its own.
+     */
+    @Override
+    public java.util.Optional<io.micrometer.core.instrument.binder.MeterBinder> metrics() {
+        return java.util.Optional.of(new CredentialMetrics(this));
     }
 
     /** Drops every cached version of {@code name}. */
@@ -391,6 +403,8 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
 
     /** Builds a {@link CachingCredentialStore}. */
     public static final class Builder {
+        private final Set<String> given = new HashSet<>();
+
         private final CredentialStore store;
         private Duration refreshAfter = Duration.ofMinutes(5);
         private Duration expireAfter = Duration.ofMinutes(15);
@@ -407,18 +421,21 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
 
         /** When a read starts a background reload (default 5 minutes). */
         public Builder refreshAfter(Duration refreshAfter) {
+            Arguments.markSet(given, "refreshAfter");
             this.refreshAfter = Arguments.positive(refreshAfter, "refreshAfter");
             return this;
         }
 
         /** When a value must be reloaded before it is served again (default 15 minutes). */
         public Builder expireAfter(Duration expireAfter) {
+            Arguments.markSet(given, "expireAfter");
             this.expireAfter = Arguments.positive(expireAfter, "expireAfter");
             return this;
         }
 
         /** How long past expiry a value is served while the store fails (default 15 minutes; zero: never). */
         public Builder staleIfError(Duration staleIfError) {
+            Arguments.markSet(given, "staleIfError");
             Objects.requireNonNull(staleIfError, "staleIfError");
             if (staleIfError.isNegative()) {
                 throw new IllegalArgumentException("staleIfError must not be negative, got " + staleIfError);
@@ -429,6 +446,7 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
 
         /** Random spread of the refresh time, as a fraction of it (default 0.1: ±10 %; 0 to 0.5). */
         public Builder jitter(double jitter) {
+            Arguments.markSet(given, "jitter");
             if (!(jitter >= 0 && jitter <= 0.5)) {
                 throw new IllegalArgumentException("jitter must be 0 to 0.5, got " + jitter);
             }
@@ -438,6 +456,7 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
 
         /** Most entries kept (default 10,000). */
         public Builder maximumSize(long maximumSize) {
+            Arguments.markSet(given, "maximumSize");
             if (maximumSize < 1) {
                 throw new IllegalArgumentException("maximumSize must be at least 1, got " + maximumSize);
             }
@@ -447,12 +466,14 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
 
         /** The time source (tests: a {@link dev.infrakit.core.ManualClock}). */
         public Builder ticker(Ticker ticker) {
+            Arguments.markSet(given, "ticker");
             this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
         /** Where background refreshes run (default the common pool; tests: {@code Runnable::run}). */
         public Builder executor(Executor executor) {
+            Arguments.markSet(given, "executor");
             this.executor = Objects.requireNonNull(executor, "executor");
             return this;
         }
@@ -462,6 +483,7 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
          * {@link CredentialChanges}; use this when it is wrapped in another decorator).
          */
         public Builder changes(CredentialChanges changes) {
+            Arguments.markSet(given, "changes");
             this.changes = Objects.requireNonNull(changes, "changes");
             return this;
         }

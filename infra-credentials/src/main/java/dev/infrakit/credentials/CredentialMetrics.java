@@ -21,11 +21,13 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code infrakit.credentials.cache.refreshes} (counter: background refreshes started)</li>
  *   <li>{@code infrakit.credentials.cache.size} (gauge)</li>
  * </ul>
- * Every meter carries the given tags (e.g. {@code cache=primary} when there are several).
+ * Every meter carries the given tags (e.g. {@code cache=primary} when there are several); the
+ * names can be changed with {@link CredentialMetricNames}.
  */
 public final class CredentialMetrics implements MeterBinder {
     private final CachingCredentialStore cache;
     private final Tags tags;
+    private final CredentialMetricNames names;
 
     /** Metrics of {@code cache}, without extra tags. */
     public CredentialMetrics(CachingCredentialStore cache) {
@@ -34,28 +36,41 @@ public final class CredentialMetrics implements MeterBinder {
 
     /** Metrics of {@code cache}, every meter tagged with {@code tags}. */
     public CredentialMetrics(CachingCredentialStore cache, Iterable<io.micrometer.core.instrument.Tag> tags) {
+        this(cache, tags, CredentialMetricNames.ofDefaults());
+    }
+
+    /**
+     * Metrics of {@code cache} under {@code names}, every meter tagged with {@code tags}.
+     *
+     * @param cache the cache
+     * @param tags tags on every meter
+     * @param names the meters' names
+     */
+    public CredentialMetrics(CachingCredentialStore cache, Iterable<io.micrometer.core.instrument.Tag> tags,
+            CredentialMetricNames names) {
         this.cache = Objects.requireNonNull(cache, "cache");
         this.tags = Tags.of(tags);
+        this.names = Objects.requireNonNull(names, "names");
     }
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        FunctionCounter.builder("infrakit.credentials.cache.requests", cache, CachingCredentialStore::hits)
+        FunctionCounter.builder(names.requests(), cache, CachingCredentialStore::hits)
                 .tags(tags).tag("result", "hit").description("Credential reads answered from the cache")
                 .register(registry);
-        FunctionCounter.builder("infrakit.credentials.cache.requests", cache, CachingCredentialStore::misses)
+        FunctionCounter.builder(names.requests(), cache, CachingCredentialStore::misses)
                 .tags(tags).tag("result", "miss").description("Credential reads that went to the store")
                 .register(registry);
-        FunctionCounter.builder("infrakit.credentials.cache.stale", cache, CachingCredentialStore::staleServed)
+        FunctionCounter.builder(names.stale(), cache, CachingCredentialStore::staleServed)
                 .tags(tags).description("Expired values served because the store failed").register(registry);
-        FunctionCounter.builder("infrakit.credentials.cache.load.failures", cache, CachingCredentialStore::loadFailures)
+        FunctionCounter.builder(names.loadFailures(), cache, CachingCredentialStore::loadFailures)
                 .tags(tags).description("Loads from the store that failed").register(registry);
-        FunctionCounter.builder("infrakit.credentials.cache.refreshes", cache, CachingCredentialStore::refreshes)
+        FunctionCounter.builder(names.refreshes(), cache, CachingCredentialStore::refreshes)
                 .tags(tags).description("Background refreshes started").register(registry);
-        FunctionTimer.builder("infrakit.credentials.cache.load", cache, CachingCredentialStore::loads,
+        FunctionTimer.builder(names.load(), cache, CachingCredentialStore::loads,
                 c -> c.loadNanos(), TimeUnit.NANOSECONDS).tags(tags)
                 .description("Loads from the store (synchronous and background)").register(registry);
-        Gauge.builder("infrakit.credentials.cache.size", cache, CachingCredentialStore::size).tags(tags)
+        Gauge.builder(names.size(), cache, CachingCredentialStore::size).tags(tags)
                 .description("Entries cached").register(registry);
     }
 }

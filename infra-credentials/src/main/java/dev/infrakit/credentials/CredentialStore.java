@@ -112,8 +112,52 @@ public interface CredentialStore extends AutoCloseable {
      */
     boolean deleteAll(String name);
 
+    /**
+     * A health check of what the store depends on (its database, its directory), to add to a
+     * {@link dev.infrakit.core.health.HealthRegistry}; empty when there is nothing to check (the
+     * default). Decorators return their delegate's.
+     *
+     * @return the store's health check, if it has one
+     */
+    default java.util.Optional<dev.infrakit.core.health.HealthCheck> healthCheck() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * The store's Micrometer meters, to bind to a registry; empty when it has none (the default).
+     * Calling this is what loads Micrometer: a store used without it needs no Micrometer jar.
+     *
+     * @return a binder of the store's meters, if it has any
+     */
+    default java.util.Optional<io.micrometer.core.instrument.binder.MeterBinder> metrics() {
+        return java.util.Optional.empty();
+    }
+
     /** Releases the store's resources. The default does nothing. */
     @Override
     default void close() {
+    }
+
+    /**
+     * Checks a credential name against the rules every store applies (see above), for code that
+     * builds names and wants the store's own message before it writes.
+     *
+     * @param name the name to check
+     * @return {@code name}
+     * @throws IllegalArgumentException naming what is wrong with it
+     */
+    static String requireValidName(String name) {
+        return dev.infrakit.credentials.internal.Names.requireValid(name);
+    }
+
+    /**
+     * Checks a listing prefix ({@code ""} for all): it may only have characters a name may have.
+     *
+     * @param prefix the prefix to check
+     * @return {@code prefix}
+     * @throws IllegalArgumentException naming what is wrong with it
+     */
+    static String requireValidPrefix(String prefix) {
+        return dev.infrakit.credentials.internal.Names.requireValidPrefix(prefix);
     }
 }

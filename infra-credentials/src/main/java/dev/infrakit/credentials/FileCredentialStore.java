@@ -1,5 +1,8 @@
 package dev.infrakit.credentials;
 
+import java.util.Set;
+import java.util.HashSet;
+import dev.infrakit.core.Arguments;
 import dev.infrakit.credentials.internal.FileEngine;
 import dev.infrakit.credentials.internal.RecordStore;
 
@@ -139,6 +142,8 @@ public final class FileCredentialStore extends ForwardingCredentialStore impleme
      * given.
      */
     public static final class Builder {
+        private final Set<String> given = new HashSet<>();
+
         private final Path location;
         private final boolean directory;
         private final KeyRing keyRing;
@@ -159,6 +164,7 @@ public final class FileCredentialStore extends ForwardingCredentialStore impleme
          * @throws NullPointerException if {@code clock} is null
          */
         public Builder clock(Clock clock) {
+            Arguments.markSet(given, "clock");
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
@@ -169,6 +175,7 @@ public final class FileCredentialStore extends ForwardingCredentialStore impleme
          * @throws IllegalArgumentException unless 1 to 1000
          */
         public Builder maxVersions(int maxVersions) {
+            Arguments.markSet(given, "maxVersions");
             this.maxVersions = RecordStore.requireMaxVersions(maxVersions);
             return this;
         }
@@ -184,9 +191,7 @@ public final class FileCredentialStore extends ForwardingCredentialStore impleme
          * @throws IllegalStateException if already set
          */
         public Builder rebuildManifest() {
-            if (rebuildManifest) {
-                throw new IllegalStateException("rebuildManifest() was already set");
-            }
+            Arguments.markSet(given, "rebuildManifest");
             this.rebuildManifest = true;
             return this;
         }
@@ -203,9 +208,7 @@ public final class FileCredentialStore extends ForwardingCredentialStore impleme
          * @throws IllegalStateException if already set
          */
         public Builder upgradeUnauthenticatedStore() {
-            if (upgrade) {
-                throw new IllegalStateException("upgradeUnauthenticatedStore() was already set");
-            }
+            Arguments.markSet(given, "upgradeUnauthenticatedStore");
             this.upgrade = true;
             return this;
         }

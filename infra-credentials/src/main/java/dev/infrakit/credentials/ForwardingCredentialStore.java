@@ -77,6 +77,18 @@ public abstract class ForwardingCredentialStore implements CredentialStore {
         return delegate.deleteAll(name);
     }
 
+    /** The delegate's. */
+    @Override
+    public java.util.Optional<dev.infrakit.core.health.HealthCheck> healthCheck() {
+        return delegate.healthCheck();
+    }
+
+    /** The delegate's. */
+    @Override
+    public java.util.Optional<io.micrometer.core.instrument.binder.MeterBinder> metrics() {
+        return delegate.metrics();
+    }
+
     @Override
     public void close() {
         delegate.close();

@@ -1,5 +1,8 @@
 package dev.infrakit.credentials;
 
+import java.util.Set;
+import java.util.HashSet;
+import dev.infrakit.core.Arguments;
 import dev.infrakit.credentials.internal.MemoryEngine;
 import dev.infrakit.credentials.internal.RecordStore;
 
@@ -48,6 +51,8 @@ public final class InMemoryCredentialStore extends ForwardingCredentialStore imp
 
     /** Builds an {@link InMemoryCredentialStore}. */
     public static final class Builder {
+        private final Set<String> given = new HashSet<>();
+
         private Clock clock = Clock.systemUTC();
         private int maxVersions = RecordStore.DEFAULT_MAX_VERSIONS;
 
@@ -56,12 +61,14 @@ public final class InMemoryCredentialStore extends ForwardingCredentialStore imp
 
         /** Versions kept per credential unless set per credential (default 10). */
         public Builder maxVersions(int maxVersions) {
+            Arguments.markSet(given, "maxVersions");
             this.maxVersions = RecordStore.requireMaxVersions(maxVersions);
             return this;
         }
 
         /** The clock stamping versions (tests). */
         public Builder clock(Clock clock) {
+            Arguments.markSet(given, "clock");
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }

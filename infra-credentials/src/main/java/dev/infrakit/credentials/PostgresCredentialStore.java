@@ -1,5 +1,7 @@
 package dev.infrakit.credentials;
 
+import java.util.HashSet;
+import dev.infrakit.core.Arguments;
 import dev.infrakit.core.DataSources;
 import dev.infrakit.credentials.internal.PostgresChangeFeed;
 import dev.infrakit.credentials.internal.PostgresEngine;
@@ -62,6 +64,17 @@ public final class PostgresCredentialStore extends ForwardingCredentialStore imp
     /** The schema script shipped in the jar ({@code dev/infrakit/credentials/postgres-schema.sql}). */
     public static String schemaSql() {
         return DataSources.script(PostgresCredentialStore.class, "postgres-schema.sql");
+    }
+
+    /**
+     * A readiness check that reads the store's table with a 2-second query timeout: DOWN when the
+     * database cannot be reached or the schema is missing. Named {@code credential-store}.
+     */
+    @Override
+    public java.util.Optional<dev.infrakit.core.health.HealthCheck> healthCheck() {
+        return java.util.Optional.of(dev.infrakit.core.health.DataSourceHealthCheck.builder(dataSource)
+                .name("credential-store").query("SELECT count(*) FROM (SELECT 1 FROM infrakit_credential LIMIT 1) t")
+                .queryTimeout(Duration.ofSeconds(2)).build());
     }
 
     /**
@@ -138,6 +151,8 @@ public final class PostgresCredentialStore extends ForwardingCredentialStore imp
 
     /** Builds a {@link PostgresCredentialStore}. Not thread-safe. */
     public static final class Builder {
+        private final Set<String> given = new HashSet<>();
+
         private final DataSource dataSource;
         private final KeyRing keys;
         private Clock clock = Clock.systemUTC();
@@ -156,12 +171,14 @@ public final class PostgresCredentialStore extends ForwardingCredentialStore imp
          * @throws IllegalArgumentException unless 1 to 1000
          */
         public Builder maxVersions(int maxVersions) {
+            Arguments.markSet(given, "maxVersions");
             this.maxVersions = RecordStore.requireMaxVersions(maxVersions);
             return this;
         }
 
         /** The clock stamping versions and changes (tests); stored to the microsecond. */
         public Builder clock(Clock clock) {
+            Arguments.markSet(given, "clock");
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
@@ -173,6 +190,7 @@ public final class PostgresCredentialStore extends ForwardingCredentialStore imp
          * @throws IllegalArgumentException unless at least 1 ms
          */
         public Builder reconnectInterval(Duration interval) {
+            Arguments.markSet(given, "reconnectInterval");
             Objects.requireNonNull(interval, "interval");
             if (interval.toMillis() < 1) {
                 throw new IllegalArgumentException("reconnectInterval must be at least 1 ms, got " + interval);
@@ -191,6 +209,7 @@ public final class PostgresCredentialStore extends ForwardingCredentialStore imp
          * lends one connection per subscription for as long as it lasts.
          */
         public Builder listenDataSource(DataSource listenDataSource) {
+            Arguments.markSet(given, "listenDataSource");
             this.listenDataSource = Objects.requireNonNull(listenDataSource, "listenDataSource");
             return this;
         }

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials;
 
+import dev.infrakit.credentials.fixtures.RecordingAuditSink;
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditException;

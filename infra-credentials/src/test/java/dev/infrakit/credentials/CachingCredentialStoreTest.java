@@ -73,7 +73,11 @@ class CachingCredentialStoreTest {
     private final FlakyStore flaky = new FlakyStore(backing);
 
     private CachingCredentialStore.Builder cache() {
-        return CachingCredentialStore.builder(flaky).ticker(clock).executor(Runnable::run).jitter(0)
+        return cache(0);
+    }
+
+    private CachingCredentialStore.Builder cache(double jitter) {
+        return CachingCredentialStore.builder(flaky).ticker(clock).executor(Runnable::run).jitter(jitter)
                 .refreshAfter(Duration.ofMinutes(5)).expireAfter(Duration.ofMinutes(15))
                 .staleIfError(Duration.ofMinutes(10));
     }
@@ -111,7 +115,7 @@ class CachingCredentialStoreTest {
         for (int i = 0; i < 200; i++) {
             backing.put("k" + i, SecretValue.login("u", "p"));
         }
-        try (CachingCredentialStore cache = cache().jitter(0.5).build()) {
+        try (CachingCredentialStore cache = cache(0.5).build()) {
             for (int i = 0; i < 200; i++) {
                 cache.get("k" + i);
             }
@@ -289,6 +293,24 @@ class CachingCredentialStoreTest {
                 failing.close();
                 below.close();
             }
+        }
+    }
+
+    @Test
+    void itsMetricsAreOfferedThroughTheSpiUnderNamesThatCanBeChanged() {
+        try (CachingCredentialStore cache = cache().build()) {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            cache.metrics().orElseThrow().bindTo(registry);
+            backing.put("db", SecretValue.login("u", "p"));
+            cache.get("db");
+            cache.get("db");
+            assertEquals(1.0, registry.get("infrakit.credentials.cache.requests").tag("result", "hit").functionCounter().count());
+            assertTrue(backing.metrics().isEmpty(), "an in-memory store has no meters of its own");
+            assertTrue(backing.healthCheck().isEmpty(), "nor anything to check");
+            SimpleMeterRegistry renamed = new SimpleMeterRegistry();
+            new CredentialMetrics(cache, io.micrometer.core.instrument.Tags.empty(),
+                    CredentialMetricNames.custom().requests("app.secrets.requests").build()).bindTo(renamed);
+            assertEquals(1.0, renamed.get("app.secrets.requests").tag("result", "miss").functionCounter().count());
         }
     }
 }

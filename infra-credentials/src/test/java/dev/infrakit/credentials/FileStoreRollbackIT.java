@@ -3,11 +3,6 @@ package dev.infrakit.credentials;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.infrakit.credentials.auth.ApiKeyRecord;
-import dev.infrakit.credentials.auth.ApiKeys;
-import dev.infrakit.credentials.auth.AuthResult;
-import dev.infrakit.credentials.auth.CredentialStoreApiKeyStore;
-import dev.infrakit.credentials.auth.NewApiKey;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -490,43 +485,6 @@ class FileStoreRollbackIT {
         }
         try (FileCredentialStore reopened = store()) {
             assertEquals(counters, names(reopened.list("c/")), "and the store opens cleanly afterwards");
-        }
-    }
-
-    @Test
-    void aRolledBackApiKeyRecordIsRefusedAndRevokingItAgainDeletesIt() throws Exception {
-        try (FileCredentialStore store = store()) {
-            ApiKeys keys = ApiKeys.builder(CredentialStoreApiKeyStore.create(store)).build();
-            dev.infrakit.credentials.auth.Principal alice = new dev.infrakit.credentials.auth.Principal("alice",
-                    java.util.Set.of("user"), dev.infrakit.credentials.auth.Principal.Method.PASSWORD, null, null,
-                    Map.of());
-            NewApiKey key = keys.create(new ApiKeys.Caller(alice, "127.0.0.1", null), "ci", Duration.ofDays(1));
-            NewApiKey other = keys.create(new ApiKeys.Caller(alice, "127.0.0.1", null), "other", Duration.ofDays(1));
-            Path file = fileOf(store, "apikeys/" + key.keyId());
-            byte[] live = Files.readAllBytes(file);
-            assertTrue(keys.revoke(new ApiKeys.Caller(alice, "127.0.0.1", null), key.keyId()));
-            assertEquals(AuthResult.Failure.REVOKED, keys.verify(key.key()).failure().orElseThrow());
-
-            Files.write(file, live);
-            AuthResult replayed = keys.verify(key.key());
-            assertFalse(replayed.ok(), "the revocation stands");
-            assertEquals(AuthResult.Failure.UNKNOWN_KEY, replayed.failure().orElseThrow());
-            assertTrue(replayed.detail().contains("failed its integrity check"), replayed.detail());
-            assertTrue(keys.verify(other.key()).ok(), "other keys unaffected");
-            assertEquals(List.of(other.keyId()), keys.list(new ApiKeys.Caller(alice, "127.0.0.1", null), null).stream()
-                    .map(ApiKeyRecord::keyId).collect(Collectors.toList()), "listing works, without the bad record");
-
-            dev.infrakit.credentials.auth.ApiKeyRefusedException refused = assertThrows(
-                    dev.infrakit.credentials.auth.ApiKeyRefusedException.class,
-                    () -> keys.revoke(new ApiKeys.Caller(alice, "127.0.0.1", null), key.keyId()));
-            assertTrue(refused.getMessage().contains("cannot be trusted"), "its owner is unknown: " + refused.getMessage());
-            dev.infrakit.credentials.auth.Principal admin = new dev.infrakit.credentials.auth.Principal("root",
-                    java.util.Set.of("admin"), dev.infrakit.credentials.auth.Principal.Method.PASSWORD, null, null,
-                    Map.of());
-            assertTrue(keys.revoke(new ApiKeys.Caller(admin, "127.0.0.1", null), key.keyId()),
-                    "an admin's revocation removes the untrusted record");
-            assertFalse(Files.exists(file));
-            assertEquals(AuthResult.Failure.UNKNOWN_KEY, keys.verify(key.key()).failure().orElseThrow());
         }
     }
 

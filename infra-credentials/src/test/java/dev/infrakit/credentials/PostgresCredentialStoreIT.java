@@ -569,4 +569,22 @@ class PostgresCredentialStoreIT extends CredentialStoreContract {
             assertEquals(2, s.metadata("few").orElseThrow().versions().size());
         }
     }
+
+    @Test
+    void itsHealthCheckIsUpWithItsSchemaAndDownWithoutIt() throws Exception {
+        try (TestDatabase empty = EphemeralPostgres.shared().createDatabase("credentials_health");
+                HikariDataSource emptyPool = DataSources.create(Config.of(Map.of("url", empty.jdbcUrl(),
+                        "username", empty.username(), "password", empty.password(), "pool-size", "1",
+                        "connection-timeout", "2s", "validation-timeout", "500ms")));
+                PostgresCredentialStore store = PostgresCredentialStore.builder(pool, KeyRing.of(KEY)).build();
+                CredentialStore cached = CachingCredentialStore.builder(store).build()) {
+            dev.infrakit.core.health.HealthCheck check = store.healthCheck().orElseThrow();
+            assertEquals(dev.infrakit.core.health.HealthStatus.UP, check.check().status());
+            assertEquals("credential-store", check.name());
+            assertEquals(check.name(), cached.healthCheck().orElseThrow().name(), "a decorator offers its store's");
+            PostgresCredentialStore unready = PostgresCredentialStore.builder(emptyPool, KeyRing.of(KEY)).build();
+            assertEquals(dev.infrakit.core.health.HealthStatus.DOWN, unready.healthCheck().orElseThrow().check().status(),
+                    "no schema: not ready");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials;
 
+import dev.infrakit.credentials.fixtures.RecordingAuditSink;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;

@@ -3,6 +3,7 @@ package dev.infrakit.credentials.internal;
 import dev.infrakit.core.io.DurableFiles;
 import dev.infrakit.credentials.CredentialException;
 import dev.infrakit.credentials.CredentialIntegrityException;
+import dev.infrakit.credentials.KeyRingMac;
 import dev.infrakit.credentials.KeyRing;
 import dev.infrakit.credentials.SecretValue;
 import dev.infrakit.credentials.internal.RecordCodec.Stored;
@@ -35,7 +36,7 @@ import java.util.regex.Pattern;
 /**
  * The encrypted file store's records: each version's value is a JWE ({@link SecretCipher}), and the
  * records are JSON ({@link RecordCodec}), one file per credential or all in one file, each with an
- * HMAC over everything in it ({@link RecordMac}) and the number of the write that wrote it.
+ * HMAC over everything in it ({@link KeyRingMac}) and the number of the write that wrote it.
  *
  * <p>The scheme. Files are only ever replaced whole, by an atomic rename ({@link DurableFiles}), so a
  * reader sees a complete old or complete new file. Every change takes the store's {@link FileMutex}
@@ -98,7 +99,9 @@ public final class FileEngine extends RecordStore<String> {
 
     private final Layout layout;
     private final SecretCipher cipher;
-    private final RecordMac mac;
+    /** The HKDF purpose of the keys that authenticate the store's clear text. */
+    static final String MAC_PURPOSE = "infrakit credentials file HMAC-SHA256";
+    private final KeyRingMac mac;
     private final FileMutex mutex;
     private final FileAttribute<?>[] fileAttributes;
     private final String storeId;
@@ -133,7 +136,7 @@ public final class FileEngine extends RecordStore<String> {
         super(clock, maxVersions);
         this.layout = layout;
         this.cipher = new SecretCipher(Objects.requireNonNull(ring, "ring"));
-        this.mac = new RecordMac(ring);
+        this.mac = new KeyRingMac(ring, MAC_PURPOSE);
         this.recovery = Objects.requireNonNull(recovery, "recovery");
         layout.mac = mac;
         Path directory = layout.directory();
@@ -793,7 +796,7 @@ public final class FileEngine extends RecordStore<String> {
     /** Where records are kept and how they are read and replaced. */
     private abstract static class Layout {
         /** Set once by the engine before any use. */
-        RecordMac mac;
+        KeyRingMac mac;
 
         /** The directory holding the files, the lock file and temporary files. */
         abstract Path directory();

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.internal;
 
+import dev.infrakit.core.Jdbc;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.infrakit.credentials.CredentialIntegrityException;
+import dev.infrakit.credentials.KeyRingMac;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,7 +31,7 @@ import java.util.Set;
  *
  * <p>Format 2 adds, to each record, the id of the store it belongs to ({@code store}), the number
  * of the write that wrote it ({@code seq}) and an HMAC ({@code mac}, under master key
- * {@code macKey}, see {@link RecordMac}) over all of it: every clear field (times, the deleted and
+ * {@code macKey}, see {@link KeyRingMac}) over all of it: every clear field (times, the deleted and
  * destroyed flags, custom metadata, the versions held) is authenticated, not only the values.
  * Format 1 records (no MAC) are still read, marked {@linkplain Stored#legacy legacy}, so that a
  * store written by an older version can be upgraded; {@link FileEngine} refuses them otherwise.
@@ -92,7 +93,7 @@ final class RecordCodec {
     }
 
     /** One record as a file of the directory layout. */
-    static byte[] encodeRecord(Stored record, RecordMac mac) {
+    static byte[] encodeRecord(Stored record, KeyRingMac mac) {
         return write(g -> {
             g.writeStartObject();
             g.writeNumberField("format", FORMAT);
@@ -102,7 +103,7 @@ final class RecordCodec {
     }
 
     /** Every record as the single file. */
-    static byte[] encodeAll(Collection<Stored> records, RecordMac mac) {
+    static byte[] encodeAll(Collection<Stored> records, KeyRingMac mac) {
         return write(g -> {
             g.writeStartObject();
             g.writeNumberField("format", FORMAT);
@@ -117,7 +118,7 @@ final class RecordCodec {
         }, true);
     }
 
-    private static void writeAuthenticated(JsonGenerator g, Stored r, RecordMac mac) throws IOException {
+    private static void writeAuthenticated(JsonGenerator g, Stored r, KeyRingMac mac) throws IOException {
         if (r.legacy) {
             throw new IllegalStateException("A legacy record is never written back unauthenticated: " + r);
         }
@@ -148,7 +149,7 @@ final class RecordCodec {
      *
      * @throws CredentialIntegrityException naming the file, if it is not valid JSON or not a record
      */
-    static Stored decodeRecord(byte[] content, Path file, RecordMac mac) {
+    static Stored decodeRecord(byte[] content, Path file, KeyRingMac mac) {
         JsonNode root = parse(content, file);
         return readStored(new Field(file, ""), root, root.get("format").intValue(), mac);
     }
@@ -159,7 +160,7 @@ final class RecordCodec {
      * @throws CredentialIntegrityException naming the file, if it is not valid JSON, not a
      *     credentials file, or names a credential twice
      */
-    static List<Stored> decodeAll(byte[] content, Path file, RecordMac mac) {
+    static List<Stored> decodeAll(byte[] content, Path file, KeyRingMac mac) {
         JsonNode root = parse(content, file);
         int format = root.get("format").intValue();
         Field top = new Field(file, "");
@@ -205,7 +206,7 @@ final class RecordCodec {
         return root;
     }
 
-    private static Stored readStored(Field at, JsonNode node, int format, RecordMac mac) {
+    private static Stored readStored(Field at, JsonNode node, int format, KeyRingMac mac) {
         CredentialRecord<String> record = readRecordFields(at, node);
         if (format == LEGACY_FORMAT) {
             for (String field : List.of("store", "seq", "macKey", "mac")) {

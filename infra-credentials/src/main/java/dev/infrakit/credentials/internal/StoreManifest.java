@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.infrakit.credentials.CredentialIntegrityException;
+import dev.infrakit.credentials.KeyRingMac;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -98,7 +99,7 @@ final class StoreManifest {
         return new StoreManifest(store, seq, false, entries);
     }
 
-    byte[] encode(RecordMac mac) {
+    byte[] encode(KeyRingMac mac) {
         return signed(mac, MANIFEST_KIND, this::fields, true);
     }
 
@@ -123,7 +124,7 @@ final class StoreManifest {
      *
      * @throws CredentialIntegrityException naming the file if it is not a manifest or fails its MAC
      */
-    static StoreManifest decode(byte[] content, Path file, RecordMac mac) {
+    static StoreManifest decode(byte[] content, Path file, KeyRingMac mac) {
         String what = "The credential store's manifest " + file;
         JsonNode root;
         try {
@@ -179,7 +180,7 @@ final class StoreManifest {
             this.names = Collections.unmodifiableMap(new TreeMap<>(names));
         }
 
-        byte[] encode(RecordMac mac) {
+        byte[] encode(KeyRingMac mac) {
             return signed(mac, INTENT_KIND, this::fields, false);
         }
 
@@ -198,7 +199,7 @@ final class StoreManifest {
         }
 
         /** The intent in {@code content}, or null if there is none or it does not authenticate. */
-        static Intent decode(byte[] content, RecordMac mac) {
+        static Intent decode(byte[] content, KeyRingMac mac) {
             if (content.length == 0) {
                 return null;
             }
@@ -231,7 +232,7 @@ final class StoreManifest {
      * the MAC is over the compact object with {@code kind} first, so a manifest and an intent can
      * never be taken for one another.
      */
-    private static byte[] signed(RecordMac mac, String kind, RecordCodec.Writer fields, boolean pretty) {
+    private static byte[] signed(KeyRingMac mac, String kind, RecordCodec.Writer fields, boolean pretty) {
         String keyId = mac.primaryId();
         String tag = mac.sign(macInput(kind, fields, keyId));
         return RecordCodec.write(g -> {

@@ -1,5 +1,6 @@
 package dev.infrakit.credentials.rotation;
 
+import dev.infrakit.core.Arguments;
 import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.schedule.Schedule;
 import dev.infrakit.core.schedule.ScheduledJob;
@@ -171,6 +172,36 @@ public final class RotationEngine {
      */
     public boolean forget(String name) {
         return store.deleteAll(stateName(name));
+    }
+
+    /**
+     * Deletes {@code name} (every version, through the store the engine was built over) and its
+     * rotation state. Returns whether the credential existed.
+     *
+     * @throws IllegalArgumentException if {@code name} is invalid or under the engine's prefix
+     */
+    public boolean delete(String name) {
+        String state = stateName(name);
+        boolean existed = store.deleteAll(name);
+        store.deleteAll(state);
+        return existed;
+    }
+
+    /**
+     * The credentials under {@code prefix} ({@code ""} for all), as {@link CredentialStore#list}
+     * returns them but without the engine's own records (those under {@value #STATE_PREFIX}).
+     *
+     * @throws IllegalArgumentException if the prefix has characters a name may not have
+     */
+    public List<CredentialMetadata> list(String prefix) {
+        List<CredentialMetadata> all = store.list(prefix);
+        List<CredentialMetadata> visible = new ArrayList<>(all.size());
+        for (CredentialMetadata m : all) {
+            if (!m.name().startsWith(STATE_PREFIX)) {
+                visible.add(m);
+            }
+        }
+        return visible;
     }
 
     // ---------------------------------------------------------------- label-aware reads
@@ -811,21 +842,21 @@ public final class RotationEngine {
 
         /** Audits every step into {@code sink} (default: no audit). */
         public Builder auditSink(AuditSink sink) {
-            requireUnset(this.sink, "audit sink");
+            Arguments.setOnce(this.sink, "auditSink");
             this.sink = Objects.requireNonNull(sink, "sink");
             return this;
         }
 
         /** The actor of audit events (default {@code Actor.service("credential-rotation")}). */
         public Builder actor(Actor actor) {
-            requireUnset(this.actor, "actor");
+            Arguments.setOnce(this.actor, "actor");
             this.actor = Objects.requireNonNull(actor, "actor");
             return this;
         }
 
         /** The clock for leases, schedules and audit times (default the system clock, UTC). */
         public Builder clock(Clock clock) {
-            requireUnset(this.clock, "clock");
+            Arguments.setOnce(this.clock, "clock");
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
@@ -837,7 +868,7 @@ public final class RotationEngine {
          * @throws IllegalArgumentException if not positive
          */
         public Builder lease(Duration lease) {
-            requireUnset(this.lease, "lease");
+            Arguments.setOnce(this.lease, "lease");
             Objects.requireNonNull(lease, "lease");
             if (lease.isNegative() || lease.isZero()) {
                 throw new IllegalArgumentException("The rotation lease must be positive, got " + lease);
@@ -850,12 +881,6 @@ public final class RotationEngine {
         public Builder listener(RotationListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
-        }
-
-        private static void requireUnset(Object value, String setting) {
-            if (value != null) {
-                throw new IllegalStateException("The " + setting + " was already set to " + value);
-            }
         }
 
         /** The engine. */

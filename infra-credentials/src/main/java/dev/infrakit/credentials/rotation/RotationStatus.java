@@ -1,12 +1,15 @@
 package dev.infrakit.credentials.rotation;
 
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * The labels of a credential and its rotation in progress, as {@link RotationEngine#status(String)}
- * read them. Holds no secret.
+ * read them in one read: {@link #labels(int)} gives the labels of any version without reading the
+ * store again. Holds no secret.
  *
  * @param name the credential
  * @param current the version labelled CURRENT
@@ -23,6 +26,39 @@ import java.util.OptionalInt;
  */
 public record RotationStatus(String name, int current, int previous, int pending, String step, String rotationId,
         Instant started, String lastRotationId, String lastOutcome, String lastFailure) {
+
+    /** The labels a version can carry. */
+    public enum Label {
+        /** The version consumers should use. */
+        CURRENT,
+        /** The version CURRENT replaced, still accepted while consumers move over. */
+        PREVIOUS,
+        /** The version a rotation in progress created, not yet CURRENT. */
+        PENDING
+    }
+
+    /**
+     * The labels {@code version} carries, in {@link Label} order: empty for a version with none.
+     *
+     * @param version a version of the credential
+     * @return its labels (a new set the caller may change)
+     */
+    public Set<Label> labels(int version) {
+        EnumSet<Label> labels = EnumSet.noneOf(Label.class);
+        if (version <= 0) {
+            return labels;
+        }
+        if (current == version) {
+            labels.add(Label.CURRENT);
+        }
+        if (previous == version) {
+            labels.add(Label.PREVIOUS);
+        }
+        if (pending == version) {
+            labels.add(Label.PENDING);
+        }
+        return labels;
+    }
 
     /** Whether a rotation is in progress. */
     public boolean inProgress() {

@@ -3,7 +3,7 @@ package dev.infrakit.credentials.rotation;
 import dev.infrakit.core.fixtures.ManualScheduler;
 import dev.infrakit.core.schedule.Schedule;
 import dev.infrakit.core.schedule.ScheduledJob;
-import dev.infrakit.credentials.RecordingAuditSink;
+import dev.infrakit.credentials.fixtures.RecordingAuditSink;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.core.ManualClock;
 import dev.infrakit.credentials.CredentialStore;
@@ -578,5 +578,33 @@ class RotationEngineTest {
         assertThrows(IllegalArgumentException.class, () -> b.lease(Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> b.strategy("bad//name", strategy));
         assertThrows(IllegalArgumentException.class, () -> engine.rotate(NAME, "bad id with spaces"));
+    }
+
+    @Test
+    void oneStatusReadGivesTheLabelsOfEveryVersion() {
+        engine.rotate(NAME);
+        engine.rotate(NAME);
+        RotationStatus status = engine.status(NAME);
+        assertEquals(java.util.Set.of(), status.labels(1), "v1 is neither CURRENT nor PREVIOUS any more");
+        assertEquals(java.util.Set.of(RotationStatus.Label.PREVIOUS), status.labels(2));
+        assertEquals(java.util.Set.of(RotationStatus.Label.CURRENT), status.labels(3));
+        assertEquals(java.util.Set.of(), status.labels(0));
+        assertEquals(java.util.Set.of(), status.labels(4));
+    }
+
+    @Test
+    void listingThroughTheEngineHidesItsStateAndDeleteRemovesBoth() {
+        store.put("apps/other", SecretValue.login("o", "other-password"));
+        engine.rotate(NAME);
+        assertTrue(store.list("").stream().anyMatch(m -> m.name().startsWith(RotationEngine.STATE_PREFIX)),
+                "the store itself shows the state");
+        assertEquals(java.util.List.of("apps/billing/db", "apps/other"), engine.list("").stream()
+                .map(dev.infrakit.credentials.CredentialMetadata::name).sorted().collect(java.util.stream.Collectors.toList()));
+        assertTrue(engine.delete(NAME));
+        assertTrue(store.metadata(NAME).isEmpty());
+        assertTrue(store.metadata(RotationEngine.stateName(NAME)).isEmpty(), "its labels went with it");
+        assertFalse(engine.delete(NAME));
+        store.put(NAME, SecretValue.login("billing", "a-new-start-password"));
+        assertEquals(1, engine.status(NAME).current(), "a new credential of the name starts without old labels");
     }
 }

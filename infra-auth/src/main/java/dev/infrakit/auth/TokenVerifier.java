@@ -1,0 +1,323 @@
+package dev.infrakit.auth;
+
+import java.util.HashSet;
+import dev.infrakit.core.Arguments;
+import com.nimbusds.jwt.JWTClaimsSet;
+
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Verifies JWT access tokens and returns the {@link Principal} they carry, or the reason they were
+ * refused ({@link AuthResult.Failure}). In order:
+ * <ol>
+ *   <li>the JWS layer: strict compact serialization and base64url, no {@code none}, no key from
+ *   the token ({@code jwk}, {@code jku}, {@code x5u}, {@code x5c} refused), no {@code crit}, a safe
+ *   {@code kid};</li>
+ *   <li>{@code typ} is one of the accepted types (default {@code at+jwt}; compared without case and
+ *   without an {@code application/} prefix);</li>
+ *   <li>the key: found by {@code kid} through the {@link KeyResolver}, and bound to one algorithm,
+ *   which must be the header's (an RSA public key is never used as an HMAC secret);</li>
+ *   <li>the signature;</li>
+ *   <li>the claims: {@code exp} required and not past, {@code nbf} and {@code iat} not in the
+ *   future (both with the allowed clock skew, default 60 s), {@code iss} the expected issuer,
+ *   {@code aud} containing the expected audience, {@code sub} present, roles an array of strings
+ *   (or a space-separated string);</li>
+ *   <li>with {@link Builder#revocations}, that the token was not revoked.</li>
+ * </ol>
+ * Thread-safe. Failure details never contain the token.
+ */
+public final class TokenVerifier {
+    private final KeyResolver keys;
+    private final Set<String> issuers;
+    private final String audience;
+    private final Duration skew;
+    private final Clock clock;
+    private final Set<String> types;
+    private final String rolesClaim;
+    private final int maxLength;
+    private final TokenRevocations revocations;
+
+    private TokenVerifier(Builder b) {
+        this.keys = b.keys;
+        this.issuers = Set.copyOf(b.issuers);
+        this.audience = b.audience;
+        this.skew = b.skew;
+        this.clock = b.clock;
+        this.types = Set.copyOf(b.types);
+        this.rolesClaim = b.rolesClaim;
+        this.maxLength = b.maxLength;
+        this.revocations = b.revocations;
+    }
+
+    /** A builder finding keys through {@code keys}. */
+    public static Builder builder(KeyResolver keys) {
+        return new Builder(keys);
+    }
+
+    /** A builder verifying with a fixed set of keys. */
+    public static Builder builder(VerificationKey... keys) {
+        return new Builder(KeyResolver.of(keys));
+    }
+
+    private static AuthResult fail(AuthResult.Failure failure, String detail) {
+        return AuthResult.failure(failure, detail);
+    }
+
+    /** Verifies {@code token} (the compact JWT, without {@code Bearer }). */
+    public AuthResult verify(String token) {
+        if (token == null || token.isEmpty()) {
+            return fail(AuthResult.Failure.MALFORMED, "no token");
+        }
+        if (token.length() > maxLength) {
+            return fail(AuthResult.Failure.MALFORMED, "token longer than " + maxLength + " characters");
+        }
+        Jws.Parsed jws = Jws.parse(token);
+        if (!jws.ok()) {
+            return jws.failure;
+        }
+        String typ = jws.header.hasNonNull("typ") ? normalizeType(jws.header.get("typ").asText()) : "";
+        if (!types.contains(typ)) {
+            return fail(AuthResult.Failure.WRONG_TYPE, typ.isEmpty() ? "the token has no type (typ); expected " + types
+                    : "the token's type is not one of " + types);
+        }
+        AuthResult signature = signature(keys, jws);
+        if (signature != null) {
+            return signature;
+        }
+        return claims(jws);
+    }
+
+    /**
+     * Finds the token's key through {@code keys} (by {@code kid}; all keys when there is none),
+     * keeps those bound to the header's algorithm, and checks the signature with them (at most 8):
+     * {@code null} when one verifies, else the failure.
+     */
+    static AuthResult signature(KeyResolver keys, Jws.Parsed jws) {
+        List<VerificationKey> candidates = keys.keys(jws.kid);
+        if (candidates.isEmpty()) {
+            return fail(AuthResult.Failure.UNKNOWN_KEY, jws.kid == null ? "the token names no key (kid) and none is configured"
+                    : "no key with id " + jws.kid);
+        }
+        AuthResult failure = null;
+        int tried = 0;
+        for (VerificationKey key : candidates) {
+            if (key.algorithm() != jws.algorithm) {
+                continue;
+            }
+            tried++;
+            failure = Jws.check(jws, key);
+            if (failure == null || tried >= 8) {
+                break;
+            }
+        }
+        if (tried == 0) {
+            return fail(AuthResult.Failure.ALGORITHM_NOT_ALLOWED, "the token is signed with " + jws.algorithm + " but "
+                    + (jws.kid == null ? "no key" : "key " + jws.kid) + " is for " + candidates.get(0).algorithm());
+        }
+        return failure;
+    }
+
+    private AuthResult claims(Jws.Parsed jws) {
+        JWTClaimsSet claims;
+        try {
+            claims = JWTClaimsSet.parse(new String(jws.payload, StandardCharsets.UTF_8));
+        } catch (ParseException e) {
+            return fail(AuthResult.Failure.MALFORMED, "the claims are not a valid JWT claims set");
+        }
+        Instant now = clock.instant();
+        Date exp = claims.getExpirationTime();
+        if (exp == null) {
+            return fail(AuthResult.Failure.MISSING_CLAIM, "the token has no expiry (exp)");
+        }
+        if (now.isAfter(exp.toInstant().plus(skew))) {
+            return fail(AuthResult.Failure.EXPIRED, "the token expired at " + exp.toInstant());
+        }
+        Date nbf = claims.getNotBeforeTime();
+        if (nbf != null && now.isBefore(nbf.toInstant().minus(skew))) {
+            return fail(AuthResult.Failure.NOT_YET_VALID, "the token is not valid before " + nbf.toInstant());
+        }
+        Date iat = claims.getIssueTime();
+        if (iat != null && now.isBefore(iat.toInstant().minus(skew))) {
+            return fail(AuthResult.Failure.NOT_YET_VALID, "the token was issued in the future (" + iat.toInstant() + ")");
+        }
+        if (!issuers.isEmpty() && (claims.getIssuer() == null || !issuers.contains(claims.getIssuer()))) {
+            return fail(AuthResult.Failure.WRONG_ISSUER, claims.getIssuer() == null ? "the token has no issuer (iss)"
+                    : "the token's issuer is not " + (issuers.size() == 1 ? issuers.iterator().next() : "one of " + issuers));
+        }
+        if (audience != null && (claims.getAudience() == null || !claims.getAudience().contains(audience))) {
+            return fail(AuthResult.Failure.WRONG_AUDIENCE, "the token is not for audience " + audience);
+        }
+        String subject = claims.getSubject();
+        if (subject == null || subject.isBlank()) {
+            return fail(AuthResult.Failure.MISSING_CLAIM, "the token has no subject (sub)");
+        }
+        Set<String> roles = new LinkedHashSet<>();
+        Object value = claims.getClaim(rolesClaim);
+        if (value instanceof String) {
+            for (String role : ((String) value).trim().split("\\s+")) {
+                if (!role.isEmpty()) {
+                    roles.add(role);
+                }
+            }
+        } else if (value instanceof List) {
+            for (Object role : (List<?>) value) {
+                if (!(role instanceof String)) {
+                    return fail(AuthResult.Failure.MISSING_CLAIM, "the " + rolesClaim + " claim must hold strings");
+                }
+                roles.add((String) role);
+            }
+        } else if (value != null) {
+            return fail(AuthResult.Failure.MISSING_CLAIM, "the " + rolesClaim + " claim must be an array of strings");
+        }
+        Map<String, Object> all = new HashMap<>();
+        claims.getClaims().forEach((k, v) -> {
+            if (v != null) {
+                all.put(k, v);
+            }
+        });
+        Principal principal = new Principal(subject, roles, Principal.Method.JWT, claims.getJWTID(), exp.toInstant(), all);
+        return revocations == null ? AuthResult.success(principal) : revocations.check(principal);
+    }
+
+    private static String normalizeType(String typ) {
+        String t = typ.toLowerCase(Locale.ROOT);
+        return t.startsWith("application/") ? t.substring("application/".length()) : t;
+    }
+
+    /** Builds a {@link TokenVerifier}. */
+    public static final class Builder {
+        private final Set<String> given = new HashSet<>();
+
+        private final KeyResolver keys;
+        private Set<String> issuers = Set.of();
+        private String audience;
+        private boolean anyIssuer;
+        private boolean anyAudience;
+        private Duration skew = Duration.ofSeconds(60);
+        private Clock clock = Clock.systemUTC();
+        private Set<String> types = Set.of("at+jwt");
+        private String rolesClaim = "roles";
+        private int maxLength = 8192;
+        private TokenRevocations revocations;
+
+        private Builder(KeyResolver keys) {
+            this.keys = Objects.requireNonNull(keys, "keys");
+        }
+
+        /** The issuers accepted ({@code iss}); one of this or {@link #anyIssuer()} is required. */
+        public Builder issuer(String... issuers) {
+            Arguments.markSet(given, "issuer");
+            this.issuers = Set.of(issuers);
+            return this;
+        }
+
+        /** Accepts any issuer: only when the keys alone identify the issuer. */
+        public Builder anyIssuer() {
+            Arguments.markSet(given, "issuer");
+            this.anyIssuer = true;
+            return this;
+        }
+
+        /** The audience this service is ({@code aud} must contain it); this or {@link #anyAudience()} is required. */
+        public Builder audience(String audience) {
+            Arguments.markSet(given, "audience");
+            this.audience = Objects.requireNonNull(audience, "audience");
+            return this;
+        }
+
+        /** Accepts tokens for any audience. */
+        public Builder anyAudience() {
+            Arguments.markSet(given, "audience");
+            this.anyAudience = true;
+            return this;
+        }
+
+        /** The clock skew allowed on {@code exp}, {@code nbf} and {@code iat} (default 60 s; at most 5 min). */
+        public Builder clockSkew(Duration skew) {
+            Arguments.markSet(given, "clockSkew");
+            if (skew == null || skew.isNegative() || skew.compareTo(Duration.ofMinutes(5)) > 0) {
+                throw new IllegalArgumentException("clockSkew must be 0 to 5 minutes, got " + skew);
+            }
+            this.skew = skew;
+            return this;
+        }
+
+        /** The clock (tests). */
+        public Builder clock(Clock clock) {
+            Arguments.markSet(given, "clock");
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The accepted {@code typ} values (default {@code at+jwt}); an empty string accepts tokens
+         * without {@code typ}.
+         */
+        public Builder types(String... types) {
+            Arguments.markSet(given, "types");
+            Set<String> normalized = new LinkedHashSet<>();
+            for (String t : types) {
+                normalized.add(normalizeType(t));
+            }
+            this.types = normalized;
+            return this;
+        }
+
+        /** The claim holding the roles (default {@code roles}; {@code scope} for OAuth scopes). */
+        public Builder rolesClaim(String rolesClaim) {
+            Arguments.markSet(given, "rolesClaim");
+            this.rolesClaim = Objects.requireNonNull(rolesClaim, "rolesClaim");
+            return this;
+        }
+
+        /** The longest token accepted, in characters (default 8192). */
+        public Builder maxLength(int maxLength) {
+            Arguments.markSet(given, "maxLength");
+            if (maxLength < 64) {
+                throw new IllegalArgumentException("maxLength must be at least 64, got " + maxLength);
+            }
+            this.maxLength = maxLength;
+            return this;
+        }
+
+        /**
+         * Refuses tokens revoked in {@code revocations} (a denied {@code jti}, or an epoch older
+         * than the subject's: {@link AuthResult.Failure#REVOKED}), checked last, after the
+         * signature and every claim; while the revocations cannot be read, tokens are refused
+         * with {@link AuthResult.Failure#UNAVAILABLE}.
+         */
+        public Builder revocations(TokenRevocations revocations) {
+            Arguments.markSet(given, "revocations");
+            this.revocations = Objects.requireNonNull(revocations, "revocations");
+            return this;
+        }
+
+        /**
+         * The verifier.
+         *
+         * @throws IllegalStateException if neither an issuer nor {@code anyIssuer()}, or neither an
+         *     audience nor {@code anyAudience()}, was given
+         */
+        public TokenVerifier build() {
+            if (issuers.isEmpty() && !anyIssuer) {
+                throw new IllegalStateException("Say which issuers to accept (issuer(...)), or anyIssuer()");
+            }
+            if (audience == null && !anyAudience) {
+                throw new IllegalStateException("Say which audience this service is (audience(...)), or anyAudience()");
+            }
+            return new TokenVerifier(this);
+        }
+    }
+}
