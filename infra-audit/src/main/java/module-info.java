@@ -8,6 +8,9 @@ module dev.infrakit.audit {
     requires com.fasterxml.jackson.databind;
     requires com.nimbusds.jose.jwt;
     requires java.sql;
+    // Optional: AuditMetrics (Micrometer); the postgres provider's own pool (HikariCP).
+    requires static micrometer.core;
+    requires static com.zaxxer.hikari;
 
     exports dev.infrakit.audit;
 

@@ -9,6 +9,8 @@ module dev.infrakit.backup {
     requires transitive dev.infrakit.audit;
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;
+    // Optional: BackupRunner.metrics() (Micrometer).
+    requires static micrometer.core;
 
     exports dev.infrakit.backup;
 

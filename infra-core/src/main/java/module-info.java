@@ -4,20 +4,25 @@
  * the clock/ticker seam, the HikariCP pool helper {@link dev.infrakit.core.DataSources}, health
  * checks ({@link dev.infrakit.core.health}) and notifications ({@link dev.infrakit.core.notify}).
  *
+ * <p>Only SLF4J is required at run time. HikariCP, Micrometer, Jakarta Mail, {@code jdk.httpserver}
+ * and {@code java.net.http} are {@code requires static}: a module that uses the classes needing
+ * them requires them itself (on the class path: puts the jars there).
+ *
  * <p>{@code Providers} declares the service use of each SPI it is asked to load at run time
  * ({@link java.lang.Module#addUses}), so SPI modules need no {@code uses} clause here.
  */
-@SuppressWarnings("module") // the qualified export's target modules are not compiled yet
 module dev.infrakit.core {
     requires transitive java.sql;
     requires transitive org.slf4j;
-    requires transitive com.zaxxer.hikari;
-    requires transitive micrometer.core;
-    requires transitive jdk.httpserver;
-    requires transitive java.net.http;
     requires jdk.management;
-    requires com.fasterxml.jackson.databind;
-    // Optional: only EmailNotifier needs it.
+    // Optional: read only by the classes that use them, which load only when called.
+    // HikariCP: DataSources' pool methods. Micrometer: HealthMetrics and the pool metrics.
+    // jdk.httpserver: the http package's filters and HealthHttpHandler. java.net.http:
+    // WebhookNotifier and HttpProbeHealthCheck. Jakarta Mail: EmailNotifier.
+    requires static com.zaxxer.hikari;
+    requires static micrometer.core;
+    requires static jdk.httpserver;
+    requires static java.net.http;
     requires static jakarta.mail;
 
     exports dev.infrakit.core;

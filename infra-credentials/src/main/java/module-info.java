@@ -13,6 +13,13 @@ module dev.infrakit.credentials {
     requires com.nimbusds.jose.jwt;
     requires static com.github.benmanes.caffeine;
     requires static org.postgresql.jdbc;
+    // Optional: CredentialMetrics (Micrometer); the postgres provider's own pool and
+    // HikariCredentialUpdater (HikariCP); AuthFilter (the JDK HTTP server); RemoteJwks (the JDK
+    // HTTP client).
+    requires static micrometer.core;
+    requires static com.zaxxer.hikari;
+    requires static jdk.httpserver;
+    requires static java.net.http;
 
     exports dev.infrakit.credentials;
     exports dev.infrakit.credentials.rotation;

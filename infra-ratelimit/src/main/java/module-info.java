@@ -5,7 +5,11 @@
  */
 module dev.infrakit.ratelimit {
     requires transitive dev.infrakit.core;
-    requires com.fasterxml.jackson.databind;
+    // Optional: RateLimitMetrics and PostgresRateLimitStore's meters (Micrometer), the postgres
+    // provider's own pool (HikariCP), RateLimitFilter (the JDK HTTP server).
+    requires static micrometer.core;
+    requires static com.zaxxer.hikari;
+    requires static jdk.httpserver;
 
     exports dev.infrakit.ratelimit;
 

@@ -2,7 +2,6 @@ package dev.infrakit.core;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.sql.SQLException;
@@ -33,6 +32,11 @@ import java.util.regex.Pattern;
  * {@link DataSourceException} naming the URL and user and the database's reason, rather than on
  * first use. With a {@link MeterRegistry}, HikariCP's pool metrics ({@code hikaricp.connections},
  * {@code hikaricp.connections.acquire}, …, tagged {@code pool}) are registered.
+ *
+ * <p>HikariCP (and Micrometer, for pool metrics) are optional dependencies of infra-core: add
+ * {@code com.zaxxer:HikariCP} to call the pool methods. {@link #script} and {@link #runScript}
+ * work on any {@link javax.sql.DataSource} and need neither: this class refers to HikariCP only in
+ * the pool methods' signatures and bodies, which the JVM resolves when they are first called.
  */
 public final class DataSources {
     private static final Pattern URL_SECRET = Pattern.compile("(?i)((?:password|sslpassword)=)[^&;]*");
@@ -80,7 +84,7 @@ public final class DataSources {
     public static HikariDataSource create(Config config, MeterRegistry registry) {
         HikariConfig hikari = toHikariConfig(config);
         if (registry != null) {
-            hikari.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
+            PoolMetrics.track(hikari, registry);
         }
         try {
             return new HikariDataSource(hikari);

@@ -1,7 +1,5 @@
 package dev.infrakit.core;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The unit tests run on the class path; this test proves that infra-core works for a user on the
  * module path: a named module that declares only {@code provides} is found by {@link Providers}
- * (which adds the {@code uses} itself), and the internal package stays inaccessible.
+ * (which adds the {@code uses} itself), the internal package stays inaccessible, and only SLF4J
+ * is needed beside it: with none of its optional modules resolved, the built-in providers load.
  */
 class ModulePathIT {
 
@@ -54,6 +53,11 @@ class ModulePathIT {
             "                Config.of(Map.of(\"greeting.kind\", \"hello\", \"who\", \"it.greeting\")), \"greeting.kind\"));",
             "        System.out.println(\"health providers: \" + Providers.discover(",
             "                dev.infrakit.core.health.HealthCheckProvider.class).names());",
+            "        System.out.println(\"notifiers: \" + Providers.discover(",
+            "                dev.infrakit.core.notify.NotifierProvider.class).names());",
+            "        System.out.println(\"optional modules resolved: \" + java.util.stream.Stream.of(\"com.zaxxer.hikari\",",
+            "                \"micrometer.core\", \"jdk.httpserver\", \"java.net.http\")",
+            "                .filter(m -> ModuleLayer.boot().findModule(m).isPresent()).toList());",
             "        try {",
             "            Class.forName(\"dev.infrakit.core.internal.SecretKeys\").getMethod(\"isSecret\", String.class)",
             "                    .invoke(null, \"password\");",
@@ -81,13 +85,8 @@ class ModulePathIT {
         Set<String> modulePath = new LinkedHashSet<>();
         modulePath.add(location(Config.class));
         modulePath.add(location(org.slf4j.Logger.class));
-        modulePath.add(location(HikariDataSource.class));
-        modulePath.add(location(MeterRegistry.class));
-        modulePath.add(location(io.micrometer.common.KeyValue.class));
-        modulePath.add(location(io.micrometer.observation.Observation.class));
-        modulePath.add(location(com.fasterxml.jackson.databind.ObjectMapper.class));
-        modulePath.add(location(com.fasterxml.jackson.core.JsonFactory.class));
-        modulePath.add(location(com.fasterxml.jackson.annotation.JsonProperty.class));
+        // Only what infra-core requires: its optional modules (HikariCP, Micrometer, the JDK's HTTP
+        // server and client) are not resolved, and discovery loads every built-in provider anyway.
 
         Path src = Files.createDirectories(dir.resolve("src/it/greeting"));
         Files.writeString(dir.resolve("src/module-info.java"), MODULE_INFO);
@@ -112,5 +111,7 @@ class ModulePathIT {
         assertTrue(output.contains("hello from module it.greeting"), output);
         assertTrue(output.contains("internal: hidden"), output);
         assertTrue(output.contains("health providers: [disk-space, heap, system-memory]"), output);
+        assertTrue(output.contains("notifiers: [webhook, email, slf4j]"), output);
+        assertTrue(output.contains("optional modules resolved: []"), output);
     }
 }

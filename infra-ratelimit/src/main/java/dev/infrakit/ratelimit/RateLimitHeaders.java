@@ -1,10 +1,9 @@
 package dev.infrakit.ratelimit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.infrakit.core.http.Problem;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 
@@ -29,8 +28,6 @@ import java.util.StringJoiner;
 public final class RateLimitHeaders {
     /** The media type of {@link #problemJson(Decision)}. */
     public static final String PROBLEM_MEDIA_TYPE = "application/problem+json";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private RateLimitHeaders() {
     }
@@ -85,20 +82,12 @@ public final class RateLimitHeaders {
      * the limit and when to retry), {@code retryAfter} (seconds) and {@code violated-policies}.
      */
     public static String problemJson(Decision decision) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("type", "about:blank");
-        body.put("title", "Too Many Requests");
-        body.put("status", 429);
         Limit limit = decision.bindingLimit();
         long seconds = decision.retryAfterSeconds();
-        body.put("detail", "Rate limit of " + limit + " for tier '" + decision.policy().name()
-                + "' exceeded; retry in " + seconds + (seconds == 1 ? " second." : " seconds."));
-        body.put("retryAfter", seconds);
-        body.putArray("violated-policies").add(itemName(decision.policy(), decision.bindingLimitIndex()));
-        try {
-            return JSON.writeValueAsString(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Could not render a problem body", e);
-        }
+        return Problem.of(429, "Too Many Requests", "Rate limit of " + limit + " for tier '" + decision.policy().name()
+                        + "' exceeded; retry in " + seconds + (seconds == 1 ? " second." : " seconds."))
+                .with("retryAfter", seconds)
+                .with("violated-policies", List.of(itemName(decision.policy(), decision.bindingLimitIndex())))
+                .toJson();
     }
 }

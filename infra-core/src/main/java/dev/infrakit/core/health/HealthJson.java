@@ -1,11 +1,10 @@
 package dev.infrakit.core.health;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.infrakit.core.internal.JsonText;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,46 +19,44 @@ public final class HealthJson {
     /** The media type. */
     public static final String MEDIA_TYPE = "application/health+json";
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
     private HealthJson() {
     }
 
-    /** The report as a JSON document. */
+    /**
+     * The report as a JSON document. Observed values and details are written as JSON values:
+     * strings, numbers, booleans, maps, lists and arrays as such, anything else as the string of
+     * its {@code toString()}.
+     */
     public static String write(HealthReport report) {
-        ObjectNode root = MAPPER.createObjectNode();
+        Map<String, Object> root = new LinkedHashMap<>();
         root.put("status", report.status().healthJsonValue());
         report.serviceId().ifPresent(id -> root.put("serviceId", id));
         root.put("time", report.time().toString());
         root.put("durationMs", millis(report.duration()));
-        ObjectNode checks = root.putObject("checks");
+        Map<String, Object> checks = new LinkedHashMap<>();
         for (Map.Entry<String, HealthResult> entry : report.checks().entrySet()) {
-            ArrayNode array = checks.putArray(entry.getKey());
-            ObjectNode check = check(entry.getValue());
+            Map<String, Object> check = check(entry.getValue());
             if (!report.isCritical(entry.getKey())) {
                 check.put("critical", false);
             }
-            array.add(check);
+            checks.put(entry.getKey(), List.of(check));
         }
-        try {
-            return MAPPER.writeValueAsString(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Could not render a health report: " + e.getOriginalMessage(), e);
-        }
+        root.put("checks", checks);
+        return JsonText.write(root);
     }
 
-    private static ObjectNode check(HealthResult result) {
-        ObjectNode node = MAPPER.createObjectNode();
+    private static Map<String, Object> check(HealthResult result) {
+        Map<String, Object> node = new LinkedHashMap<>();
         node.put("status", result.status().healthJsonValue());
         result.time().ifPresent(t -> node.put("time", t.toString()));
-        result.observedValue().ifPresent(v -> node.set("observedValue", MAPPER.valueToTree(v)));
+        result.observedValue().ifPresent(v -> node.put("observedValue", v));
         result.observedUnit().ifPresent(u -> node.put("observedUnit", u));
         if (result.status() != HealthStatus.UP) {
             result.output().ifPresent(o -> node.put("output", o));
         }
         result.duration().ifPresent(d -> node.put("durationMs", millis(d)));
         if (!result.details().isEmpty()) {
-            node.set("details", MAPPER.valueToTree(result.details()));
+            node.put("details", result.details());
         }
         return node;
     }

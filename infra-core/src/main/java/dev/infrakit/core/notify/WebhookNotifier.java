@@ -1,12 +1,11 @@
 package dev.infrakit.core.notify;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.infrakit.core.Arguments;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.infrakit.core.http.ClientText;
+import dev.infrakit.core.internal.JsonText;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -47,7 +45,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class WebhookNotifier implements Notifier {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookNotifier.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** The most bytes of a response body read (and discarded) before the exchange is cancelled. */
     public static final int MAX_BODY_BYTES = 16 * 1024;
 
@@ -76,11 +73,7 @@ public final class WebhookNotifier implements Notifier {
 
     /** The JSON body sent for {@code notification}: {@code {"text": "..."}}. */
     static String body(Notification notification) {
-        try {
-            return JSON.writeValueAsString(Map.of("text", notification.toText()));
-        } catch (JsonProcessingException e) {
-            throw new NotificationException("Could not encode notification: " + e.getOriginalMessage(), e);
-        }
+        return "{\"text\":" + JsonText.quote(notification.toText()) + "}";
     }
 
     /**

@@ -195,6 +195,21 @@ public final class PostgresChangeFeed implements AutoCloseable {
     }
 
     /**
+     * Whether HikariCP (an optional dependency) can be loaded; when it cannot, no data source can be
+     * a HikariCP pool, and {@link #discard} must not name the class.
+     */
+    private static final boolean HIKARI_PRESENT = hikariPresent();
+
+    private static boolean hikariPresent() {
+        try {
+            Class.forName("com.zaxxer.hikari.HikariDataSource", false, PostgresChangeFeed.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /**
      * Takes a broken connection out of the pool for good. The failure was seen through the driver's
      * own notification API, which the pool does not watch: returned to the pool, the dead
      * connection would be handed out again (HikariCP skips validation of a connection used in the
@@ -205,7 +220,7 @@ public final class PostgresChangeFeed implements AutoCloseable {
             return;
         }
         try {
-            if (dataSource.isWrapperFor(com.zaxxer.hikari.HikariDataSource.class)) {
+            if (HIKARI_PRESENT && dataSource.isWrapperFor(com.zaxxer.hikari.HikariDataSource.class)) {
                 dataSource.unwrap(com.zaxxer.hikari.HikariDataSource.class).evictConnection(c);
                 return;
             }
