@@ -18,8 +18,6 @@ module dev.infrakit.credentials {
     // HTTP client).
     requires static micrometer.core;
     requires static com.zaxxer.hikari;
-    requires static jdk.httpserver;
-    requires static java.net.http;
 
     exports dev.infrakit.credentials;
     exports dev.infrakit.credentials.rotation;
