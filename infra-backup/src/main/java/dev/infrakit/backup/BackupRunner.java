@@ -56,6 +56,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * after the fact is logged at ERROR. Metrics:
  * {@link #metrics()}; freshness: {@link #freshnessCheck(Duration)}. Thread-safe (runs are
  * serialized by the repository lock).
+ *
+ * <p>In a test, no mock is needed: build a runner over a {@link DirectorySource} on a temporary
+ * directory (or a {@link BackupSource} of the test's own) and a {@link LocalBackupRepository} in
+ * another, with a fixed {@link Builder#clock clock}.
  */
 public final class BackupRunner {
     private static final Logger LOG = LoggerFactory.getLogger(BackupRunner.class);

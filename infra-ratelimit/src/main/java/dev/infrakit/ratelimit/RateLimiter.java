@@ -41,6 +41,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Policies can be replaced at run time with {@link #updatePolicy(RateLimitPolicy)}; tokens
  * already spent stay spent. Thread-safe.
+ *
+ * <p>In a test, no mock is needed: build a limiter over a {@link LocalRateLimitStore} whose
+ * {@link LocalRateLimitStore.Builder#ticker ticker} is a {@code ManualClock} (time moves only when
+ * the test advances it), or over a {@link RateLimitStore} of the test's own that answers as the
+ * test needs.
  */
 public final class RateLimiter implements AutoCloseable {
     private final String name;
