@@ -15,8 +15,8 @@ module dev.infrakit.backup {
     exports dev.infrakit.backup;
 
     provides dev.infrakit.backup.BackupSourceProvider with
-            dev.infrakit.backup.internal.BuiltInBackups.Postgres,
-            dev.infrakit.backup.internal.BuiltInBackups.Directory;
+            dev.infrakit.backup.internal.BuiltInBackupSources.Postgres,
+            dev.infrakit.backup.internal.BuiltInBackupSources.Directory;
     provides dev.infrakit.backup.BackupRepositoryProvider with
-            dev.infrakit.backup.internal.BuiltInBackups.Local;
+            dev.infrakit.backup.internal.BuiltInBackupRepositories.Local;
 }

@@ -14,6 +14,6 @@ module dev.infrakit.ratelimit {
     exports dev.infrakit.ratelimit;
 
     provides dev.infrakit.ratelimit.RateLimitStoreProvider with
-            dev.infrakit.ratelimit.internal.MemoryStoreProvider,
-            dev.infrakit.ratelimit.internal.PostgresStoreProvider;
+            dev.infrakit.ratelimit.internal.BuiltInRateLimitStores.Memory,
+            dev.infrakit.ratelimit.internal.BuiltInRateLimitStores.Postgres;
 }

@@ -83,7 +83,7 @@ public final class PostgresRateLimitBenchmark {
             if (contender.equals("infrakit")) {
                 PostgresRateLimitStore store = PostgresRateLimitStore.builder(pool).failurePolicy(FailurePolicy.FAIL_CLOSED)
                         .statementTimeout(Duration.ofSeconds(10)).sweep(Duration.ZERO, 1000).build();
-                store.createSchema();
+                PostgresRateLimitStore.createSchema(pool);
                 RateLimitPolicy policy = hot ? RateLimitPolicy.parse("hot", "1000000/1s")
                         : RateLimitPolicy.parse("user", "1000/1s");
                 decide = key -> store.tryAcquire(policy, Long.toString(key), 1);

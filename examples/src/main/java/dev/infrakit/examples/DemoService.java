@@ -223,9 +223,9 @@ final class DemoService implements AutoCloseable {
                 dev.infrakit.audit.PostgresAuditSink.createSchema(pool);
                 dev.infrakit.auth.PostgresApiKeyStore.createSchema(pool);
                 // While the database is down, each instance limits on its own share (documented).
+                dev.infrakit.ratelimit.PostgresRateLimitStore.createSchema(pool);
                 dev.infrakit.ratelimit.PostgresRateLimitStore pgLimits = dev.infrakit.ratelimit.PostgresRateLimitStore
                         .builder(pool).failurePolicy(dev.infrakit.ratelimit.FailurePolicy.LOCAL_FALLBACK).build();
-                pgLimits.createSchema();
                 limitStore = pgLimits;
                 dev.infrakit.audit.PostgresAuditSink pgAudit = dev.infrakit.audit.PostgresAuditSink.builder(pool, chainKey)
                         .durability(Durability.DURABLE).checkpoints(checkpointKey, CHECKPOINT_INTERVAL).build();

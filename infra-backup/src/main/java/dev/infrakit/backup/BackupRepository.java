@@ -1,5 +1,8 @@
 package dev.infrakit.backup;
 
+import dev.infrakit.core.health.HealthCheck;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -23,7 +26,9 @@ import java.util.Optional;
  * </ul>
  * Implementations are thread-safe. The contract test kit
  * {@code dev.infrakit.backup.contract.BackupRepositoryContract} in this module's test-jar checks this
- * behaviour through the SPI; an implementation's tests extend it.
+ * behaviour through the SPI; an implementation's tests extend it. Optional capabilities are
+ * {@code default} methods that report nothing unless overridden: {@link #healthCheck()} and
+ * {@link #metrics()}.
  */
 public interface BackupRepository extends AutoCloseable {
 
@@ -79,7 +84,25 @@ public interface BackupRepository extends AutoCloseable {
      */
     RepositoryLock lock(String purpose);
 
-    /** Releases resources; the default does nothing. */
+    /**
+     * A health check of where backups are kept (reachable, writable), for a {@code HealthRegistry};
+     * empty (the default) when the repository has nothing to check. Calling it creates a new check;
+     * registering it is the caller's choice.
+     */
+    default Optional<HealthCheck> healthCheck() {
+        return Optional.empty();
+    }
+
+    /**
+     * A Micrometer binder of the repository's own counters; empty (the default) when it keeps none.
+     * Created only by this call, so a repository used without Micrometer never loads a Micrometer
+     * class.
+     */
+    default Optional<MeterBinder> metrics() {
+        return Optional.empty();
+    }
+
+    /** Releases resources; the default does nothing. Idempotent. */
     @Override
     default void close() {
     }

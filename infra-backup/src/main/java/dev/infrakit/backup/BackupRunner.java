@@ -1,22 +1,19 @@
 package dev.infrakit.backup;
 
-import dev.infrakit.backup.internal.LogText;
-
 import dev.infrakit.audit.Actor;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditException;
 import dev.infrakit.audit.AuditSink;
 import dev.infrakit.audit.Resource;
+import dev.infrakit.backup.internal.LogText;
+import dev.infrakit.core.Arguments;
 import dev.infrakit.core.health.HealthCheck;
-import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.health.HealthResult;
+import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.notify.Notification;
 import dev.infrakit.core.notify.Notifier;
 import dev.infrakit.core.schedule.Schedule;
 import dev.infrakit.core.schedule.ScheduledJob;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +56,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * after the fact is logged at ERROR. Metrics:
  * {@link #metrics()}; freshness: {@link #freshnessCheck(Duration)}. Thread-safe (runs are
  * serialized by the repository lock).
+ *
+ * <p>In a test, no mock is needed: build a runner over a {@link DirectorySource} on a temporary
+ * directory (or a {@link BackupSource} of the test's own) and a {@link LocalBackupRepository} in
+ * another, with a fixed {@link Builder#clock clock}.
  */
 public final class BackupRunner {
     private static final Logger LOG = LoggerFactory.getLogger(BackupRunner.class);
@@ -83,13 +84,13 @@ public final class BackupRunner {
         this.source = b.source;
         this.repository = b.repository;
         this.offsite = b.offsite;
-        this.retention = b.retention;
+        this.retention = b.retention != null ? b.retention : RetentionPolicy.defaults();
         this.drill = b.drill;
-        this.clock = b.clock;
+        this.clock = b.clock != null ? b.clock : Clock.systemUTC();
         this.audit = b.audit;
         this.notifier = b.notifier;
-        this.minimumFreeBytes = b.minimumFreeBytes;
-        this.copier = BackupCopier.create(b.clock);
+        this.minimumFreeBytes = b.minimumFreeBytes != null ? b.minimumFreeBytes : 64L * 1024 * 1024;
+        this.copier = BackupCopier.create(this.clock);
     }
 
     /** A runner backing {@code source} up into {@code repository}. */
@@ -298,25 +299,41 @@ public final class BackupRunner {
     }
 
     /**
-     * Micrometer meters: {@code infrakit.backup.runs} (counter, {@code result} success|failure),
+     * A Micrometer binder of this runner's outcomes, with the {@link BackupMetricNames#DEFAULT}
+     * names: {@code infrakit.backup.runs} (counter, {@code result} success|failure),
      * {@code infrakit.backup.last.success} (gauge: epoch seconds of the last verified backup, 0 if
      * none), {@code infrakit.backup.last.duration} (seconds) and {@code infrakit.backup.last.size}
-     * (bytes), all tagged with the source.
+     * (bytes), all tagged with the source. The binder reads the runner's own counters when scraped;
+     * it is created by this call only, so a runner used without Micrometer never loads it.
      */
     public MeterBinder metrics() {
-        return (MeterRegistry registry) -> {
-            String name = source.name();
-            FunctionCounter.builder("infrakit.backup.runs", successes, AtomicLong::get).tag("source", name)
-                    .tag("result", "success").register(registry);
-            FunctionCounter.builder("infrakit.backup.runs", failures, AtomicLong::get).tag("source", name)
-                    .tag("result", "failure").register(registry);
-            Gauge.builder("infrakit.backup.last.success", lastSuccess, r -> r.get() == null ? 0
-                    : r.get().started().getEpochSecond()).tag("source", name).baseUnit("seconds").register(registry);
-            Gauge.builder("infrakit.backup.last.duration", lastDuration, r -> r.get().toMillis() / 1000.0)
-                    .tag("source", name).baseUnit("seconds").register(registry);
-            Gauge.builder("infrakit.backup.last.size", lastSuccess, r -> r.get() == null ? 0 : r.get().size())
-                    .tag("source", name).baseUnit("bytes").register(registry);
-        };
+        return metrics(BackupMetricNames.DEFAULT);
+    }
+
+    /** {@link #metrics()} under other names. */
+    public MeterBinder metrics(BackupMetricNames names) {
+        return new BackupRunnerMetrics(this, Objects.requireNonNull(names, "names"));
+    }
+
+    /** The source's name, for the metrics' tag. */
+    String sourceName() {
+        return source.name();
+    }
+
+    long successes() {
+        return successes.get();
+    }
+
+    long failures() {
+        return failures.get();
+    }
+
+    Manifest lastSuccess() {
+        return lastSuccess.get();
+    }
+
+    Duration lastDuration() {
+        return lastDuration.get();
     }
 
     private static String reason(Throwable e) {
@@ -381,61 +398,100 @@ public final class BackupRunner {
                 + offsite.name()) + "]";
     }
 
-    /** Builds a {@link BackupRunner}. */
+    /**
+     * Builds a {@link BackupRunner}. Each setting may be given once: a second call throws
+     * {@link IllegalStateException}. Not thread-safe.
+     */
     public static final class Builder {
         private final BackupSource source;
         private final BackupRepository repository;
         private BackupRepository offsite;
-        private RetentionPolicy retention = RetentionPolicy.defaults();
+        private RetentionPolicy retention;
         private BackupDrill drill;
-        private Clock clock = Clock.systemUTC();
+        private Clock clock;
         private AuditSink audit;
         private Notifier notifier;
-        private long minimumFreeBytes = 64L * 1024 * 1024;
+        private Long minimumFreeBytes;
 
         private Builder(BackupSource source, BackupRepository repository) {
             this.source = Objects.requireNonNull(source, "source");
             this.repository = Objects.requireNonNull(repository, "repository");
         }
 
-        /** A second repository every verified backup is copied to (and re-verified there). */
+        /**
+         * A second repository every verified backup is copied to (and re-verified there).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder offsite(BackupRepository offsite) {
+            Arguments.setOnce(this.offsite, "offsite");
             this.offsite = Objects.requireNonNull(offsite, "offsite");
             return this;
         }
 
-        /** The retention policy (default 30 days, 12 weeks). */
+        /**
+         * The retention policy (default 30 days, 12 weeks).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder retention(RetentionPolicy retention) {
+            Arguments.setOnce(this.retention, "retention");
             this.retention = Objects.requireNonNull(retention, "retention");
             return this;
         }
 
-        /** A restore drill run after each backup is verified. */
+        /**
+         * A restore drill run after each backup is verified.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder drill(BackupDrill drill) {
+            Arguments.setOnce(this.drill, "drill");
             this.drill = Objects.requireNonNull(drill, "drill");
             return this;
         }
 
-        /** The clock (tests). */
+        /**
+         * The clock (default the system clock, UTC; tests pass a fixed or manual one).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder clock(Clock clock) {
+            Arguments.setOnce(this.clock, "clock");
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
-        /** Records each backup, failure, drill and deletion. */
+        /**
+         * Records each backup, failure, drill and deletion.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder auditSink(AuditSink audit) {
+            Arguments.setOnce(this.audit, "auditSink");
             this.audit = Objects.requireNonNull(audit, "audit");
             return this;
         }
 
-        /** Where failures are sent. */
+        /**
+         * Where failures are sent.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder notifier(Notifier notifier) {
+            Arguments.setOnce(this.notifier, "notifier");
             this.notifier = Objects.requireNonNull(notifier, "notifier");
             return this;
         }
 
-        /** The least free space a run needs to start (default 64 MiB). */
+        /**
+         * The least free space a run needs to start (default 64 MiB).
+         *
+         * @throws IllegalArgumentException naming the value if it is negative
+         * @throws IllegalStateException if it was already set
+         */
         public Builder minimumFreeBytes(long bytes) {
+            Arguments.setOnce(minimumFreeBytes, "minimumFreeBytes");
             if (bytes < 0) {
                 throw new IllegalArgumentException("minimumFreeBytes cannot be negative, got " + bytes);
             }

@@ -1,10 +1,11 @@
 package dev.infrakit.backup;
 
 import dev.infrakit.backup.internal.LogText;
-
 import dev.infrakit.backup.internal.OpenDirectory;
 import dev.infrakit.backup.internal.UstarWriter;
-
+import dev.infrakit.core.Arguments;
+import dev.infrakit.core.health.HealthCheck;
+import dev.infrakit.core.health.HealthResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,6 +105,20 @@ public final class DirectorySource implements BackupSource {
     @Override
     public String name() {
         return "directory:" + name;
+    }
+
+    /**
+     * A check named {@code backup-source:directory:<name>}, not critical: DOWN when the root is
+     * no longer a readable directory (a backup would fail), else UP.
+     */
+    @Override
+    public Optional<HealthCheck> healthCheck() {
+        return Optional.of(HealthCheck.of("backup-source:" + name(), () -> {
+            if (!Files.isDirectory(root) || !Files.isReadable(root)) {
+                return HealthResult.down(root + " is not a readable directory").build();
+            }
+            return HealthResult.up().build();
+        }).critical(false).build());
     }
 
     /** The longest one file may take to be opened and read; see {@link Builder#fileTimeout}. */
@@ -370,7 +385,8 @@ public final class DirectorySource implements BackupSource {
     }
 
     /**
-     * Configures a {@link DirectorySource}. Each setter validates its value at once. Not thread-safe.
+     * Configures a {@link DirectorySource}. Each setter validates its value at once; a setting other
+     * than the include and exclude patterns (which add) may be given once. Not thread-safe.
      */
     public static final class Builder {
         private final Path root;
@@ -386,11 +402,12 @@ public final class DirectorySource implements BackupSource {
         /**
          * The source's name, also the artifact's base name: letters, digits, {@code . _ -}; default
          * the directory's own name (with other characters replaced by {@code _}).
+         *
+         * @throws IllegalArgumentException naming the value if it is not such a name
+         * @throws IllegalStateException if it was already set
          */
         public Builder name(String name) {
-            if (this.name != null) {
-                throw new IllegalStateException("name was already set to " + this.name);
-            }
+            Arguments.setOnce(this.name, "name");
             Artifact.requireName(Objects.requireNonNull(name, "name") + ".tar.gz");
             this.name = name;
             return this;
@@ -405,9 +422,7 @@ public final class DirectorySource implements BackupSource {
          * @throws IllegalStateException if it was already set
          */
         public Builder fileTimeout(Duration timeout) {
-            if (this.fileTimeout != null) {
-                throw new IllegalStateException("fileTimeout was already set to " + this.fileTimeout);
-            }
+            Arguments.setOnce(this.fileTimeout, "fileTimeout");
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("fileTimeout must be positive, got " + timeout);

@@ -1,12 +1,12 @@
 package dev.infrakit.backup;
 
 import dev.infrakit.backup.internal.LogText;
-
 import dev.infrakit.backup.internal.OpenDirectory;
 import dev.infrakit.backup.internal.RunLock;
 import dev.infrakit.backup.internal.Sha256;
+import dev.infrakit.core.health.HealthCheck;
+import dev.infrakit.core.health.HealthResult;
 import dev.infrakit.core.io.DurableFiles;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -295,6 +295,21 @@ public final class LocalBackupRepository implements BackupRepository {
     @Override
     public String name() {
         return name;
+    }
+
+    /**
+     * A check named {@code backup-repository:local:<dir>}, not critical: DOWN when the directory
+     * is gone or not writable (the next backup would fail), else UP with the usable space observed
+     * in bytes.
+     */
+    @Override
+    public Optional<HealthCheck> healthCheck() {
+        return Optional.of(HealthCheck.of("backup-repository:" + name, () -> {
+            if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+                return HealthResult.down(dir + " is not a writable directory").build();
+            }
+            return HealthResult.up().observed(Files.getFileStore(dir).getUsableSpace(), "bytes").build();
+        }).critical(false).build());
     }
 
     /**

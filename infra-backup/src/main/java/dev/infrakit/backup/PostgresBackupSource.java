@@ -4,7 +4,11 @@ import dev.infrakit.backup.internal.PgBinaries;
 import dev.infrakit.backup.internal.PgCatalog;
 import dev.infrakit.backup.internal.PgSettings;
 import dev.infrakit.backup.internal.ToolProcess;
+import dev.infrakit.core.Arguments;
+import dev.infrakit.core.health.HealthCheck;
+import dev.infrakit.core.health.HealthResult;
 
+import java.util.Optional;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -61,6 +65,27 @@ public final class PostgresBackupSource implements BackupSource {
     @Override
     public String name() {
         return "postgres:" + database;
+    }
+
+    /**
+     * A check named {@code backup-source:postgres:<database>}, not critical: connects to the
+     * database as the backup would and runs {@code SELECT 1} (connection timeout: the source's
+     * timeout, at most 60 s; the check's own timeout 10 s). DOWN with the reason (the server, the
+     * database and the user, never the password) when it cannot.
+     */
+    @Override
+    public Optional<HealthCheck> healthCheck() {
+        return Optional.of(HealthCheck.of("backup-source:" + name(), () -> {
+            try (Connection connection = settings.connect(database); Statement st = connection.createStatement()) {
+                st.setQueryTimeout(10);
+                try (ResultSet rs = st.executeQuery("SELECT 1")) {
+                    rs.next();
+                }
+                return HealthResult.up().build();
+            } catch (BackupException | SQLException e) {
+                return HealthResult.down(e.getMessage()).build();
+            }
+        }).critical(false).timeout(Duration.ofSeconds(10)).build());
     }
 
     /**
@@ -169,9 +194,7 @@ public final class PostgresBackupSource implements BackupSource {
 
         /** The database to back up (required). */
         public Builder database(String database) {
-            if (this.database != null) {
-                throw new IllegalStateException("database was already set to " + this.database);
-            }
+            Arguments.setOnce(this.database, "database");
             if (database == null || database.isBlank() || database.startsWith("-") || database.contains("=")) {
                 throw new IllegalArgumentException("database must be a database name, got '" + database + "'");
             }
@@ -184,9 +207,7 @@ public final class PostgresBackupSource implements BackupSource {
          * {@value #GLOBALS_ARTIFACT}; needs a superuser. Default false.
          */
         public Builder globals(boolean globals) {
-            if (this.globals != null) {
-                throw new IllegalStateException("globals was already set to " + this.globals);
-            }
+            Arguments.setOnce(this.globals, "globals");
             this.globals = globals;
             return this;
         }

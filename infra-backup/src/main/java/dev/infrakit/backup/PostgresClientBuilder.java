@@ -1,6 +1,7 @@
 package dev.infrakit.backup;
 
 import dev.infrakit.backup.internal.PgSettings;
+import dev.infrakit.core.Arguments;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -128,9 +129,7 @@ public abstract class PostgresClientBuilder<B extends PostgresClientBuilder<B>> 
      * @return {@code database}
      */
     static String maintenanceDatabase(String current, String database) {
-        if (current != null) {
-            throw new IllegalStateException("maintenanceDatabase was already set to " + current);
-        }
+        Arguments.setOnce(current, "maintenanceDatabase");
         if (database == null || database.isBlank()) {
             throw new IllegalArgumentException("maintenanceDatabase must be a database name, got '" + database + "'");
         }

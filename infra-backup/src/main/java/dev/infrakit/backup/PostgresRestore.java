@@ -4,6 +4,7 @@ import dev.infrakit.backup.internal.PgCatalog;
 import dev.infrakit.backup.internal.PgDatabases;
 import dev.infrakit.backup.internal.PgRoles;
 import dev.infrakit.backup.internal.PgSettings;
+import dev.infrakit.core.Arguments;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -158,9 +159,7 @@ public final class PostgresRestore {
          * role is refused (see the class description).
          */
         public Builder allowPrivilegedRole(boolean allow) {
-            if (allowPrivilegedRole != null) {
-                throw new IllegalStateException("allowPrivilegedRole was already set to " + allowPrivilegedRole);
-            }
+            Arguments.setOnce(allowPrivilegedRole, "allowPrivilegedRole");
             allowPrivilegedRole = allow;
             return this;
         }

@@ -6,6 +6,7 @@ import dev.infrakit.backup.internal.PgDatabases;
 import dev.infrakit.backup.internal.PgRoles;
 import dev.infrakit.backup.internal.PgSettings;
 import dev.infrakit.backup.internal.ThrowawayServer;
+import dev.infrakit.core.Arguments;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -275,7 +276,7 @@ public final class RestoreDrill implements BackupDrill {
         private String maintenanceDatabase;
         private Clock clock;
         private Boolean allowPrivilegedRole;
-        private boolean onThrowawayServer;
+        private Boolean onThrowawayServer;
         private String throwawayServerOsUser;
 
         private Builder() {
@@ -313,9 +314,7 @@ public final class RestoreDrill implements BackupDrill {
          * description). Allow it only when you trust the SQL in every backup as much as that role.
          */
         public Builder allowPrivilegedRole(boolean allow) {
-            if (allowPrivilegedRole != null) {
-                throw new IllegalStateException("allowPrivilegedRole was already set to " + allowPrivilegedRole);
-            }
+            Arguments.setOnce(allowPrivilegedRole, "allowPrivilegedRole");
             allowPrivilegedRole = allow;
             return this;
         }
@@ -330,10 +329,8 @@ public final class RestoreDrill implements BackupDrill {
          * that of the programs, which must be at least the dump's. Costs a few seconds per drill.
          */
         public Builder onThrowawayServer() {
-            if (onThrowawayServer) {
-                throw new IllegalStateException("onThrowawayServer() was already called");
-            }
-            onThrowawayServer = true;
+            Arguments.setOnce(onThrowawayServer, "onThrowawayServer");
+            onThrowawayServer = Boolean.TRUE;
             return this;
         }
 
@@ -343,9 +340,7 @@ public final class RestoreDrill implements BackupDrill {
          * {@code runuser}); default {@code postgres}. Ignored when the JVM is not root.
          */
         public Builder throwawayServerOsUser(String osUser) {
-            if (throwawayServerOsUser != null) {
-                throw new IllegalStateException("throwawayServerOsUser was already set to " + throwawayServerOsUser);
-            }
+            Arguments.setOnce(throwawayServerOsUser, "throwawayServerOsUser");
             if (osUser == null || osUser.isBlank() || osUser.startsWith("-") || osUser.equals("root")) {
                 throw new IllegalArgumentException("throwawayServerOsUser must be an unprivileged user name, got '"
                         + osUser + "'");
@@ -356,9 +351,7 @@ public final class RestoreDrill implements BackupDrill {
 
         /** The clock that stamps {@link DrillResult#at()}; default the system clock (UTC). */
         public Builder clock(Clock clock) {
-            if (this.clock != null) {
-                throw new IllegalStateException("clock was already set to " + this.clock);
-            }
+            Arguments.setOnce(this.clock, "clock");
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
@@ -372,7 +365,7 @@ public final class RestoreDrill implements BackupDrill {
         public RestoreDrill build() {
             Map<String, String> checkList = Collections.unmodifiableMap(new LinkedHashMap<>(checks));
             Clock c = clock == null ? Clock.systemUTC() : clock;
-            if (onThrowawayServer) {
+            if (onThrowawayServer != null) {
                 if (settings.hasConnection() || maintenanceDatabase != null || allowPrivilegedRole != null) {
                     throw new IllegalStateException("onThrowawayServer() starts its own server and role: host, port, "
                             + "user, password, TLS settings, maintenanceDatabase and allowPrivilegedRole do not apply");

@@ -23,9 +23,10 @@ class ModuleDescriptorTest {
         for (ModuleDescriptor.Provides p : ModuleDescriptors.of(Manifest.class).provides()) {
             provided.put(p.service(), p.providers());
         }
-        String builtIn = "dev.infrakit.backup.internal.BuiltInBackups$";
+        String sources = "dev.infrakit.backup.internal.BuiltInBackupSources$";
+        String repositories = "dev.infrakit.backup.internal.BuiltInBackupRepositories$";
         assertEquals(Map.of(
-                BackupSourceProvider.class.getName(), List.of(builtIn + "Postgres", builtIn + "Directory"),
-                BackupRepositoryProvider.class.getName(), List.of(builtIn + "Local")), provided);
+                BackupSourceProvider.class.getName(), List.of(sources + "Postgres", sources + "Directory"),
+                BackupRepositoryProvider.class.getName(), List.of(repositories + "Local")), provided);
     }
 }

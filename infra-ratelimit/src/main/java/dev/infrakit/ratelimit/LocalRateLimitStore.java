@@ -3,6 +3,7 @@ package dev.infrakit.ratelimit;
 import dev.infrakit.core.Arguments;
 
 import dev.infrakit.core.Ticker;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -67,11 +69,11 @@ public final class LocalRateLimitStore implements RateLimitStore {
     }
 
     private LocalRateLimitStore(Builder b) {
-        this.ticker = b.ticker;
-        this.origin = b.ticker.read();
-        this.maxKeys = b.maxKeys;
-        this.forgetAfterNanos = b.forgetAfter.toNanos();
-        this.sweepExecutor = b.sweepExecutor;
+        this.ticker = b.ticker != null ? b.ticker : Ticker.systemTicker();
+        this.origin = ticker.read();
+        this.maxKeys = b.maxKeys != null ? b.maxKeys : 1_000_000;
+        this.forgetAfterNanos = (b.forgetAfter != null ? b.forgetAfter : Duration.ofSeconds(10)).toNanos();
+        this.sweepExecutor = b.sweepExecutor != null ? b.sweepExecutor : ForkJoinPool.commonPool();
     }
 
     /** A store with defaults: system ticker, at most 1,000,000 keys, sweeps on the common pool. */
@@ -313,6 +315,16 @@ public final class LocalRateLimitStore implements RateLimitStore {
         return "memory";
     }
 
+    /**
+     * A binder of {@code infrakit.ratelimit.store.overflow} (tag {@code store}): requests refused
+     * because the key table was full ({@link #overflowRejections()}), named by
+     * {@link RateLimitMetricNames#DEFAULT}.
+     */
+    @Override
+    public Optional<MeterBinder> metrics() {
+        return Optional.of(new LocalRateLimitStoreMetrics(this, RateLimitMetricNames.DEFAULT));
+    }
+
     /** Forgets every key. */
     @Override
     public void close() {
@@ -325,24 +337,38 @@ public final class LocalRateLimitStore implements RateLimitStore {
         return "LocalRateLimitStore[keys=" + keys.get() + ", maxKeys=" + maxKeys + "]";
     }
 
-    /** Builds a {@link LocalRateLimitStore}. Not thread-safe. */
+    /**
+     * Builds a {@link LocalRateLimitStore}. Each setting may be given once: a second call throws
+     * {@link IllegalStateException}. Not thread-safe.
+     */
     public static final class Builder {
-        private Ticker ticker = Ticker.systemTicker();
-        private long maxKeys = 1_000_000;
-        private Duration forgetAfter = Duration.ofSeconds(10);
-        private Executor sweepExecutor = ForkJoinPool.commonPool();
+        private Ticker ticker;
+        private Long maxKeys;
+        private Duration forgetAfter;
+        private Executor sweepExecutor;
 
         private Builder() {
         }
 
-        /** The time source (default {@link Ticker#systemTicker()}); tests pass a {@code ManualClock}. */
+        /**
+         * The time source (default {@link Ticker#systemTicker()}); tests pass a {@code ManualClock}.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder ticker(Ticker ticker) {
+            Arguments.setOnce(this.ticker, "ticker");
             this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
-        /** The most keys held at once, over all policies (default 1,000,000). */
+        /**
+         * The most keys held at once, over all policies (default 1,000,000).
+         *
+         * @throws IllegalArgumentException naming the value if it is below 1
+         * @throws IllegalStateException if it was already set
+         */
         public Builder maxKeys(long maxKeys) {
+            Arguments.setOnce(this.maxKeys, "maxKeys");
             if (maxKeys < 1) {
                 throw new IllegalArgumentException("maxKeys must be at least 1, got " + maxKeys);
             }
@@ -354,14 +380,22 @@ public final class LocalRateLimitStore implements RateLimitStore {
          * How long a key's buckets must have been full before a sweep forgets it (default 10 s;
          * zero forgets it as soon as it is full). Forgetting never changes an answer; waiting a
          * little spares keys that come back often the cost of being created again.
+         *
+         * @throws IllegalStateException if it was already set
          */
         public Builder forgetAfter(Duration forgetAfter) {
+            Arguments.setOnce(this.forgetAfter, "forgetAfter");
             this.forgetAfter = Arguments.notNegative(forgetAfter, "forgetAfter");
             return this;
         }
 
-        /** Where background sweeps run (default the common fork-join pool; {@code Runnable::run} runs them inline). */
+        /**
+         * Where background sweeps run (default the common fork-join pool; {@code Runnable::run} runs them inline).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder sweepExecutor(Executor executor) {
+            Arguments.setOnce(sweepExecutor, "sweepExecutor");
             this.sweepExecutor = Objects.requireNonNull(executor, "executor");
             return this;
         }

@@ -6,8 +6,6 @@ import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.Ticker;
 import dev.infrakit.core.health.HealthCheck;
 import dev.infrakit.core.health.HealthResult;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -64,7 +63,7 @@ import java.util.stream.Collectors;
  * sweep in batches. Optional local batching ({@link Builder#batching}) takes several permits per
  * round trip for hot keys. Thread-safe.
  */
-public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder {
+public final class PostgresRateLimitStore implements RateLimitStore {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresRateLimitStore.class);
     private static final String ACQUIRE =
             "SELECT allowed, taken, binding, remaining, reset_after, retry_after, delay FROM infrakit_rate_limit_acquire("
@@ -97,14 +96,17 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
     private final AtomicLong retryAt = new AtomicLong();
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile String lastFailure = "";
-    private final LongAdder allowed = new LongAdder();
-    private final LongAdder rejected = new LongAdder();
-    private final LongAdder failedOpen = new LongAdder();
-    private final LongAdder failedClosed = new LongAdder();
-    private final LongAdder fellBack = new LongAdder();
-    private final LongAdder batched = new LongAdder();
+    // Plain adders, read by PostgresRateLimitStoreMetrics only when metrics() was bound: a decision
+    // never touches a Micrometer class.
+    final LongAdder allowed = new LongAdder();
+    final LongAdder rejected = new LongAdder();
+    final LongAdder failedOpen = new LongAdder();
+    final LongAdder failedClosed = new LongAdder();
+    final LongAdder fellBack = new LongAdder();
+    final LongAdder batched = new LongAdder();
+    final LongAdder statements = new LongAdder();
+    final LongAdder statementNanos = new LongAdder();
     private final LongAdder roundTrips = new LongAdder();
-    private volatile Timer statementTimer;
 
     /** The array literals and slow-down numbers of one policy, computed once. */
     private static final class PolicySql {
@@ -140,14 +142,14 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
     private PostgresRateLimitStore(Builder b) {
         this.dataSource = b.dataSource;
         this.failurePolicy = b.failurePolicy;
-        this.fallbackFraction = b.fallbackFraction;
-        this.statementTimeout = b.statementTimeout;
-        this.retryIntervalNanos = b.retryInterval.toNanos();
-        this.forgetAfter = b.forgetAfter;
+        this.fallbackFraction = b.fallbackFraction != null ? b.fallbackFraction : 1.0;
+        this.statementTimeout = b.statementTimeout != null ? b.statementTimeout : Duration.ofMillis(500);
+        this.retryIntervalNanos = (b.retryInterval != null ? b.retryInterval : Duration.ofSeconds(1)).toNanos();
+        this.forgetAfter = b.forgetAfter != null ? b.forgetAfter : Duration.ofSeconds(10);
         this.sweepBatch = b.sweepBatch;
-        this.batchPermits = b.batchPermits;
+        this.batchPermits = b.batchPermits != null ? b.batchPermits : 1;
         this.batchMaxAgeNanos = b.batchMaxAge.toNanos();
-        this.ticker = b.ticker;
+        this.ticker = b.ticker != null ? b.ticker : Ticker.systemTicker();
         this.owned = b.owned;
         AtomicInteger threads = new AtomicInteger();
         this.scheduler = Executors.newScheduledThreadPool(1, r -> {
@@ -156,13 +158,14 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
             return t;
         });
         this.fallback = failurePolicy == FailurePolicy.LOCAL_FALLBACK
-                ? LocalRateLimitStore.builder().ticker(b.ticker).build() : null;
+                ? LocalRateLimitStore.builder().ticker(this.ticker).build() : null;
         // One scanner cancels overdue statements, instead of scheduling a timer task per call.
         long scan = Math.max(TimeUnit.MILLISECONDS.toNanos(5), Math.min(statementTimeout.toNanos() / 4,
                 TimeUnit.MILLISECONDS.toNanos(50)));
         scheduler.scheduleAtFixedRate(this::cancelOverdue, scan, scan, TimeUnit.NANOSECONDS);
-        if (!b.sweepInterval.isZero()) {
-            long period = b.sweepInterval.toNanos();
+        Duration sweepInterval = b.sweepInterval != null ? b.sweepInterval : Duration.ofMinutes(1);
+        if (!sweepInterval.isZero()) {
+            long period = sweepInterval.toNanos();
             scheduler.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.NANOSECONDS);
         }
     }
@@ -174,14 +177,24 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
 
     /**
      * Creates the table, its index and the decision function if missing (idempotent; the function
-     * is replaced, so this also upgrades it).
+     * is replaced, so this also upgrades it), with a logged table.
+     *
+     * @throws RateLimitException if the statements fail
+     */
+    public static void createSchema(DataSource dataSource) {
+        createSchema(dataSource, false);
+    }
+
+    /**
+     * {@link #createSchema(DataSource)}, choosing whether the table is logged.
      *
      * @param unlogged create the table {@code UNLOGGED}: no WAL, so decisions are cheaper, but the
      *     table is emptied after a crash (every key starts with a full bucket) and is not copied to
      *     streaming replicas. Has no effect on an existing table.
      * @throws RateLimitException if the statements fail
      */
-    public void createSchema(boolean unlogged) {
+    public static void createSchema(DataSource dataSource, boolean unlogged) {
+        Objects.requireNonNull(dataSource, "dataSource");
         String sql = schemaSql().replace("${UNLOGGED}", unlogged ? "UNLOGGED" : "");
         try {
             dev.infrakit.core.DataSources.runScript(dataSource, sql);
@@ -190,9 +203,14 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
         }
     }
 
-    /** {@link #createSchema(boolean)} with a logged table. */
+    /**
+     * {@link #createSchema(DataSource)} on this store's data source, for callers written before the
+     * static form; new code calls the static method, before building the store.
+     *
+     * @throws RateLimitException if the statements fail
+     */
     public void createSchema() {
-        createSchema(false);
+        createSchema(dataSource, false);
     }
 
     /** The schema script shipped in the jar ({@code dev/infrakit/ratelimit/postgres-schema.sql}). */
@@ -246,7 +264,7 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
         } catch (SQLException e) {
             if (!isUnavailable(e)) {
                 throw new RateLimitException("Rate-limit decision failed in PostgreSQL (" + e.getSQLState() + "): "
-                        + e.getMessage() + (isMissingSchema(e) ? "; run PostgresRateLimitStore.createSchema()" : ""), e);
+                        + e.getMessage() + (isMissingSchema(e) ? "; run PostgresRateLimitStore.createSchema(dataSource)" : ""), e);
             }
             failed(e);
             return onFailure(policy, key, permits, maxWait);
@@ -319,10 +337,8 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
                 inFlight.remove(statement);
             }
         } finally {
-            Timer timer = statementTimer;
-            if (timer != null) {
-                timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-            }
+            statements.increment();
+            statementNanos.add(System.nanoTime() - start);
         }
     }
 
@@ -524,10 +540,12 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
 
     /**
      * A readiness check named {@code ratelimit-store}: DOWN while failing closed, DEGRADED while
-     * failing open or falling back, else a {@code SELECT 1} through the data source.
+     * failing open or falling back, else a {@code SELECT 1} through the data source, under a
+     * timeout of the statement timeout plus one second.
      */
-    public HealthCheck healthCheck() {
-        return HealthCheck.of("ratelimit-store", () -> {
+    @Override
+    public Optional<HealthCheck> healthCheck() {
+        return Optional.of(HealthCheck.of("ratelimit-store", () -> {
             long since = downSince.get();
             if (since >= 0) {
                 String output = "PostgreSQL unavailable for " + Duration.ofNanos(ticker.read() - since).toSeconds()
@@ -535,35 +553,25 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
                 return failurePolicy == FailurePolicy.FAIL_CLOSED ? HealthResult.down(output).build()
                         : HealthResult.degraded(output).build();
             }
-            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT 1")) {
-                rs.next();
-                return HealthResult.up().build();
+            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+                s.setQueryTimeout((int) Math.max(1, (statementTimeout.toMillis() + 999) / 1000));
+                try (ResultSet rs = s.executeQuery("SELECT 1")) {
+                    rs.next();
+                    return HealthResult.up().build();
+                }
             }
-        }).groups(HealthCheck.READINESS).timeout(statementTimeout.plusSeconds(1)).build();
+        }).groups(HealthCheck.READINESS).timeout(statementTimeout.plusSeconds(1)).build());
     }
 
     /**
-     * Registers {@code infrakit.ratelimit.store.decisions} (tags {@code store}, {@code outcome}:
+     * A binder of {@code infrakit.ratelimit.store.decisions} (tags {@code store}, {@code outcome}:
      * allowed, rejected, failed-open, failed-closed, fallback, batched) and the
-     * {@code infrakit.ratelimit.store.statement} timer.
+     * {@code infrakit.ratelimit.store.statement} timer (count and total time of the decision
+     * statements), named by {@link RateLimitMetricNames#DEFAULT}.
      */
     @Override
-    public void bindTo(MeterRegistry registry) {
-        counter(registry, "allowed", allowed);
-        counter(registry, "rejected", rejected);
-        counter(registry, "failed-open", failedOpen);
-        counter(registry, "failed-closed", failedClosed);
-        counter(registry, "fallback", fellBack);
-        counter(registry, "batched", batched);
-        statementTimer = Timer.builder("infrakit.ratelimit.store.statement").description("Rate-limit decision statements")
-                .tag("store", name()).register(registry);
-    }
-
-    private void counter(MeterRegistry registry, String outcome, LongAdder adder) {
-        io.micrometer.core.instrument.FunctionCounter.builder("infrakit.ratelimit.store.decisions", adder, LongAdder::sum)
-                .description("Decisions of the shared rate-limit store by outcome")
-                .tag("store", name()).tag("outcome", outcome).register(registry);
+    public Optional<MeterBinder> metrics() {
+        return Optional.of(new PostgresRateLimitStoreMetrics(this, RateLimitMetricNames.DEFAULT));
     }
 
     /** Stops the sweep and the timeout timer, and closes what {@link Builder#closeOnClose} named. */
@@ -588,36 +596,48 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
                 + Instant.now().minusNanos(ticker.read() - downSince.get()) : "") + "]";
     }
 
-    /** Builds a {@link PostgresRateLimitStore}; the failure policy must be chosen. Not thread-safe. */
+    /**
+     * Builds a {@link PostgresRateLimitStore}; the failure policy must be chosen. Each setting may
+     * be given once: a second call throws {@link IllegalStateException}. Not thread-safe.
+     */
     public static final class Builder {
         private final DataSource dataSource;
         private FailurePolicy failurePolicy;
-        private double fallbackFraction = 1.0;
-        private Duration statementTimeout = Duration.ofMillis(500);
-        private Duration retryInterval = Duration.ofSeconds(1);
-        private Duration forgetAfter = Duration.ofSeconds(10);
-        private Duration sweepInterval = Duration.ofMinutes(1);
+        private Double fallbackFraction;
+        private Duration statementTimeout;
+        private Duration retryInterval;
+        private Duration forgetAfter;
+        private Duration sweepInterval;
         private int sweepBatch = 1000;
-        private long batchPermits = 1;
+        private Long batchPermits;
         private Duration batchMaxAge = Duration.ZERO;
-        private Ticker ticker = Ticker.systemTicker();
+        private Ticker ticker;
         private AutoCloseable owned;
 
         private Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         }
 
-        /** What to do while the database is unavailable (required). */
+        /**
+         * What to do while the database is unavailable (required).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder failurePolicy(FailurePolicy policy) {
+            Arguments.setOnce(failurePolicy, "failurePolicy");
             this.failurePolicy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
         /**
          * With {@link FailurePolicy#LOCAL_FALLBACK}: the fraction of each limit one instance may
-         * use on its own (for N instances, 1/N), between 0 (exclusive) and 1.
+         * use on its own (for N instances, 1/N), between 0 (exclusive) and 1 (the default).
+         *
+         * @throws IllegalArgumentException naming the value if it is out of range
+         * @throws IllegalStateException if it was already set
          */
         public Builder fallbackFraction(double fraction) {
+            Arguments.setOnce(fallbackFraction, "fallbackFraction");
             if (!(fraction > 0 && fraction <= 1)) {
                 throw new IllegalArgumentException("fallbackFraction must be in (0, 1], got " + fraction);
             }
@@ -625,26 +645,46 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
             return this;
         }
 
-        /** A decision that takes longer is cancelled and treated as the database being down (default 500 ms). */
+        /**
+         * A decision that takes longer is cancelled and treated as the database being down (default 500 ms).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder statementTimeout(Duration timeout) {
+            Arguments.setOnce(statementTimeout, "statementTimeout");
             this.statementTimeout = Arguments.positive(timeout, "statementTimeout");
             return this;
         }
 
-        /** After a failure, how long to answer from the failure policy before trying the database again (default 1 s). */
+        /**
+         * After a failure, how long to answer from the failure policy before trying the database again (default 1 s).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder retryInterval(Duration interval) {
+            Arguments.setOnce(retryInterval, "retryInterval");
             this.retryInterval = Arguments.positive(interval, "retryInterval");
             return this;
         }
 
-        /** Rows full for this long are deleted by the sweep (default 10 s). */
+        /**
+         * Rows full for this long are deleted by the sweep (default 10 s).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder forgetAfter(Duration forgetAfter) {
+            Arguments.setOnce(this.forgetAfter, "forgetAfter");
             this.forgetAfter = Arguments.notNegative(forgetAfter, "forgetAfter");
             return this;
         }
 
-        /** How often the background sweep runs (default 1 min; zero disables it) and rows per batch (default 1000). */
+        /**
+         * How often the background sweep runs (default 1 min; zero disables it) and rows per batch (default 1000).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder sweep(Duration interval, int batch) {
+            Arguments.setOnce(sweepInterval, "sweep");
             Arguments.notNegative(interval, "sweep interval");
             if (batch < 1) {
                 throw new IllegalArgumentException("sweep batch must be at least 1, got " + batch);
@@ -660,28 +700,40 @@ public final class PostgresRateLimitStore implements RateLimitStore, MeterBinder
          * limit in total, but a process may spend up to {@code permits - 1} tokens it took up to
          * {@code maxAge} earlier, so a burst can exceed what the bucket holds at that instant by
          * {@code (permits - 1)} per process; reserved permits unused after {@code maxAge} are lost.
+         *
+         * @throws IllegalStateException if it was already set
          */
         public Builder batching(long permits, Duration maxAge) {
+            Arguments.setOnce(batchPermits, "batching");
             if (permits < 2) {
                 throw new IllegalArgumentException("batching needs at least 2 permits per round trip, got " + permits);
             }
-            this.batchPermits = permits;
             this.batchMaxAge = Arguments.positive(maxAge, "maxAge");
+            this.batchPermits = permits;
             return this;
         }
 
-        /** Closes {@code resource} (typically the pool) when the store is closed. */
+        /**
+         * Closes {@code resource} (typically the pool) when the store is closed.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder closeOnClose(AutoCloseable resource) {
+            Arguments.setOnce(owned, "closeOnClose");
             this.owned = Objects.requireNonNull(resource, "resource");
             return this;
         }
 
-        /** The ticker for the retry interval, reservations and the local fallback (tests). */
+        /**
+         * The ticker for the retry interval, reservations and the local fallback (tests).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder ticker(Ticker ticker) {
+            Arguments.setOnce(this.ticker, "ticker");
             this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
-
 
         /**
          * The store. Checks that the database answers.

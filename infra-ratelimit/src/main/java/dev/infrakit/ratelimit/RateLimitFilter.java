@@ -3,6 +3,7 @@ package dev.infrakit.ratelimit;
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
+import dev.infrakit.core.Arguments;
 import dev.infrakit.core.http.ClientAddress;
 import dev.infrakit.core.http.ClientText;
 import org.slf4j.Logger;
@@ -82,7 +83,7 @@ public final class RateLimitFilter extends Filter {
         this.limiter = b.limiter;
         this.resolver = b.resolver != null ? b.resolver : KeyResolver.clientAddress(b.limiter.defaultTier());
         this.exemptPaths = List.copyOf(b.exemptPaths);
-        this.legacyHeaders = b.legacyHeaders;
+        this.legacyHeaders = b.legacyHeaders != null && b.legacyHeaders;
         this.scheduler = b.scheduler;
         this.resumeExecutor = b.resumeExecutor;
     }
@@ -190,12 +191,15 @@ public final class RateLimitFilter extends Filter {
         return "Infrakit rate limiting (" + limiter.name() + ")";
     }
 
-    /** Builds a {@link RateLimitFilter}. Not thread-safe. */
+    /**
+     * Builds a {@link RateLimitFilter}. Exempt paths are added; every other setting may be given
+     * once: a second call throws {@link IllegalStateException}. Not thread-safe.
+     */
     public static final class Builder {
         private final RateLimiter limiter;
         private KeyResolver resolver;
         private final List<String> exemptPaths = new ArrayList<>();
-        private boolean legacyHeaders;
+        private Boolean legacyHeaders;
         private ScheduledExecutorService scheduler;
         private Executor resumeExecutor;
 
@@ -206,13 +210,16 @@ public final class RateLimitFilter extends Filter {
         /**
          * How requests map to keys (default: {@link KeyResolver#clientAddress(String)}, the client's
          * IPv4 address or IPv6 /64 in the limiter's default tier).
+         *
+         * @throws IllegalStateException if it was already set
          */
         public Builder keyResolver(KeyResolver resolver) {
+            Arguments.setOnce(this.resolver, "keyResolver");
             this.resolver = Objects.requireNonNull(resolver, "resolver");
             return this;
         }
 
-        /** Paths that are never limited, matched as prefixes, e.g. {@code /health}. */
+        /** Adds paths that are never limited, matched as prefixes, e.g. {@code /health}. */
         public Builder exemptPaths(String... paths) {
             for (String path : paths) {
                 if (!Objects.requireNonNull(path, "path").startsWith("/")) {
@@ -223,8 +230,13 @@ public final class RateLimitFilter extends Filter {
             return this;
         }
 
-        /** Also send {@code X-RateLimit-Limit}, {@code -Remaining} and {@code -Reset} (default off). */
+        /**
+         * Also send {@code X-RateLimit-Limit}, {@code -Remaining} and {@code -Reset} (default off).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder legacyHeaders(boolean legacy) {
+            Arguments.setOnce(legacyHeaders, "legacyHeaders");
             this.legacyHeaders = legacy;
             return this;
         }
@@ -240,8 +252,11 @@ public final class RateLimitFilter extends Filter {
          * hash, a database call) never delays another client's delayed request, and a
          * single-threaded scheduler is enough for any number of them. Tasks that do real work should
          * not share this scheduler: they would hold up the delays that expire meanwhile.
+         *
+         * @throws IllegalStateException if it was already set
          */
         public Builder delayScheduler(ScheduledExecutorService scheduler) {
+            Arguments.setOnce(this.scheduler, "delayScheduler");
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;
         }
@@ -251,8 +266,11 @@ public final class RateLimitFilter extends Filter {
          * {@code HttpServer} it arrived on, like every other request). Only used with a
          * {@link #delayScheduler delay scheduler}. If it rejects the request (it is shut down),
          * the request's connection is closed and a warning logged.
+         *
+         * @throws IllegalStateException if it was already set
          */
         public Builder resumeExecutor(Executor executor) {
+            Arguments.setOnce(resumeExecutor, "resumeExecutor");
             this.resumeExecutor = Objects.requireNonNull(executor, "executor");
             return this;
         }

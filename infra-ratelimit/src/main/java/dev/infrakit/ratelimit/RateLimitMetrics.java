@@ -24,7 +24,7 @@ public final class RateLimitMetrics implements MeterBinder {
 
     /** Metrics with the default names. */
     public RateLimitMetrics(RateLimiter limiter) {
-        this(limiter, RateLimitMetricNames.ofDefaults());
+        this(limiter, RateLimitMetricNames.DEFAULT);
     }
 
     /** Metrics with custom names. */

@@ -1,6 +1,10 @@
 package dev.infrakit.ratelimit;
 
+import dev.infrakit.core.health.HealthCheck;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Where the buckets live: in memory ({@link LocalRateLimitStore}, the default) or shared between
@@ -18,6 +22,10 @@ import java.time.Duration;
  *   <li>{@link #reset} makes a key's next request find full buckets, for that policy only;</li>
  *   <li>thread-safe; exact under concurrency (never more admitted than the policy allows).</li>
  * </ul>
+ *
+ * <p>Optional capabilities are {@code default} methods that report nothing unless a store has
+ * something to say: {@link #healthCheck()} and {@link #metrics()}. Stores are created by a
+ * {@link RateLimitStoreProvider} found by ServiceLoader, or by their own builders.
  */
 public interface RateLimitStore extends AutoCloseable {
 
@@ -72,7 +80,27 @@ public interface RateLimitStore extends AutoCloseable {
     /** A short name for metrics and logs, e.g. {@code memory} or {@code postgres}. */
     String name();
 
-    /** Releases the store's resources. */
+    /**
+     * A health check of what the store depends on (a shared store's database), for a
+     * {@code HealthRegistry}; empty (the default) when the store has nothing that can fail.
+     * Calling it creates a new check; registering it is the caller's choice.
+     */
+    default Optional<HealthCheck> healthCheck() {
+        return Optional.empty();
+    }
+
+    /**
+     * A Micrometer binder of the store's own counters, with the {@link RateLimitMetricNames#DEFAULT}
+     * names; empty (the default) when the store counts nothing beyond what {@link RateLimitMetrics}
+     * reports per limiter. The binder is created only by this call, so a store used without
+     * Micrometer on the class path never loads a Micrometer class.
+     */
+    default Optional<MeterBinder> metrics() {
+        return Optional.empty();
+    }
+
+    /** Releases the store's resources; the default holds none and does nothing. Idempotent. */
     @Override
-    void close();
+    default void close() {
+    }
 }

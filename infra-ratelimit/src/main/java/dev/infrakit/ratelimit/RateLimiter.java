@@ -1,5 +1,6 @@
 package dev.infrakit.ratelimit;
 
+import dev.infrakit.core.Arguments;
 import dev.infrakit.core.Config;
 import dev.infrakit.core.Providers;
 
@@ -40,6 +41,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Policies can be replaced at run time with {@link #updatePolicy(RateLimitPolicy)}; tokens
  * already spent stay spent. Thread-safe.
+ *
+ * <p>In a test, no mock is needed: build a limiter over a {@link LocalRateLimitStore} whose
+ * {@link LocalRateLimitStore.Builder#ticker ticker} is a {@code ManualClock} (time moves only when
+ * the test advances it), or over a {@link RateLimitStore} of the test's own that answers as the
+ * test needs.
  */
 public final class RateLimiter implements AutoCloseable {
     private final String name;
@@ -60,12 +66,12 @@ public final class RateLimiter implements AutoCloseable {
     }
 
     private RateLimiter(Builder b) {
-        this.name = b.name;
+        this.name = b.name != null ? b.name : "default";
         this.store = b.store != null ? b.store : LocalRateLimitStore.create();
         this.ownsStore = b.store == null || b.ownsStore;
         this.tiers = Collections.unmodifiableMap(new LinkedHashMap<>(b.tiers));
         this.defaultTier = b.defaultTier != null ? b.defaultTier : b.tiers.keySet().iterator().next();
-        this.sleeper = b.sleeper;
+        this.sleeper = b.sleeper != null ? b.sleeper : d -> Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000));
         if (!tiers.containsKey(defaultTier)) {
             throw new IllegalArgumentException("Default tier '" + defaultTier + "' is not one of " + tiers.keySet());
         }
@@ -244,20 +250,28 @@ public final class RateLimiter implements AutoCloseable {
         return "RateLimiter[" + name + ", " + new ArrayList<>(tiers.values()) + ", store=" + store.name() + "]";
     }
 
-    /** Builds a {@link RateLimiter}. Not thread-safe. */
+    /**
+     * Builds a {@link RateLimiter}. Tiers are added one by one; every other setting may be given
+     * once: a second call throws {@link IllegalStateException}. Not thread-safe.
+     */
     public static final class Builder {
-        private String name = "default";
+        private String name;
         private RateLimitStore store;
         private boolean ownsStore;
         private final Map<String, RateLimitPolicy> tiers = new LinkedHashMap<>();
         private String defaultTier;
-        private Sleeper sleeper = d -> Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000));
+        private Sleeper sleeper;
 
         private Builder() {
         }
 
-        /** The limiter's name, used as a metrics tag (default {@code default}). */
+        /**
+         * The limiter's name, used as a metrics tag (default {@code default}).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder name(String name) {
+            Arguments.setOnce(this.name, "name");
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
@@ -275,26 +289,45 @@ public final class RateLimiter implements AutoCloseable {
             return this;
         }
 
-        /** The tier used when none is named (default: the first added). */
+        /**
+         * The tier used when none is named (default: the first added).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder defaultTier(String tier) {
+            Arguments.setOnce(defaultTier, "defaultTier");
             this.defaultTier = Objects.requireNonNull(tier, "tier");
             return this;
         }
 
-        /** The store (default: a new {@link LocalRateLimitStore}, closed with the limiter); not closed by the limiter. */
+        /**
+         * The store (default: a new {@link LocalRateLimitStore}, closed with the limiter); not closed by the limiter.
+         *
+         * @throws IllegalStateException if a store was already set
+         */
         public Builder store(RateLimitStore store) {
             return store(store, false);
         }
 
-        /** The store, and whether {@link RateLimiter#close()} closes it. */
+        /**
+         * The store, and whether {@link RateLimiter#close()} closes it.
+         *
+         * @throws IllegalStateException if a store was already set
+         */
         public Builder store(RateLimitStore store, boolean owned) {
+            Arguments.setOnce(this.store, "store");
             this.store = Objects.requireNonNull(store, "store");
             this.ownsStore = owned;
             return this;
         }
 
-        /** How {@link RateLimiter#acquire} waits (default {@link Thread#sleep}). */
+        /**
+         * How {@link RateLimiter#acquire} waits (default {@link Thread#sleep}).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder sleeper(Sleeper sleeper) {
+            Arguments.setOnce(this.sleeper, "sleeper");
             this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
             return this;
         }

@@ -39,7 +39,7 @@ class PgBouncerIT {
                     "password", db.password(), "pool-size", "6")));
                  PostgresRateLimitStore store = PostgresRateLimitStore.builder(pool).failurePolicy(FailurePolicy.FAIL_CLOSED)
                          .statementTimeout(Duration.ofSeconds(10)).build()) {
-                store.createSchema();
+                PostgresRateLimitStore.createSchema(pool);
                 RateLimitPolicy policy = RateLimitPolicy.parse("bounced", "100/1h, 150/1d");
                 ExecutorService threads = Executors.newFixedThreadPool(6);
                 try {

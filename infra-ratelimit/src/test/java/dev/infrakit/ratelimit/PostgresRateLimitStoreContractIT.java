@@ -27,7 +27,7 @@ class PostgresRateLimitStoreContractIT extends RateLimitStoreContract {
     static void pool(TestDatabase db) {
         pool = DataSources.create(Config.of(Map.of("url", db.jdbcUrl(), "username", db.username(),
                 "password", db.password(), "pool-size", "8")));
-        PostgresRateLimitStore.builder(pool).failurePolicy(FailurePolicy.FAIL_CLOSED).build().createSchema();
+        PostgresRateLimitStore.createSchema(pool);
     }
 
     @AfterAll

@@ -68,7 +68,7 @@ class PostgresRateLimitStoreIT {
                     .statementTimeout(Duration.ofSeconds(5)).build();
             stores.add(store);
         }
-        stores.get(0).createSchema();
+        PostgresRateLimitStore.createSchema(pools.get(0));
         ExecutorService threads = Executors.newFixedThreadPool(6);
         try {
             long start = dbNowNanos(pools.get(0));
@@ -116,7 +116,7 @@ class PostgresRateLimitStoreIT {
         try (HikariDataSource pool = pool(db, 8);
              PostgresRateLimitStore store = PostgresRateLimitStore.builder(pool).failurePolicy(FailurePolicy.FAIL_CLOSED)
                      .statementTimeout(Duration.ofSeconds(10)).build()) {
-            store.createSchema();
+            PostgresRateLimitStore.createSchema(pool);
             ExecutorService threads = Executors.newFixedThreadPool(8);
             List<String> keys = new ArrayList<>();
             for (int k = 0; k < 300; k++) {
@@ -167,11 +167,11 @@ class PostgresRateLimitStoreIT {
                         .ticker(time).build();
                 PostgresRateLimitStore local = PostgresRateLimitStore.builder(pool)
                         .failurePolicy(FailurePolicy.LOCAL_FALLBACK).fallbackFraction(0.5).ticker(time).build();
-                open.createSchema();
+                PostgresRateLimitStore.createSchema(pool);
                 SimpleMeterRegistry meters = new SimpleMeterRegistry();
-                closed.bindTo(meters);
+                closed.metrics().orElseThrow().bindTo(meters);
                 assertTrue(closed.tryAcquire(policy, "k", 1));
-                assertEquals(HealthStatus.UP, closed.healthCheck().check().status());
+                assertEquals(HealthStatus.UP, closed.healthCheck().orElseThrow().check().status());
 
                 server.stop();
                 assertTrue(open.tryAcquire(policy, "k", 1) && open.tryAcquire(policy, "k", 1) && open.tryAcquire(policy, "k", 1),
@@ -182,11 +182,11 @@ class PostgresRateLimitStoreIT {
                 assertTrue(local.tryAcquire(policy, "k", 1), "local fallback: half of 2 per hour is 1");
                 assertFalse(local.tryAcquire(policy, "k", 1));
                 assertTrue(closed.isUnavailable());
-                HealthResult closedHealth = closed.healthCheck().check();
+                HealthResult closedHealth = closed.healthCheck().orElseThrow().check();
                 assertEquals(HealthStatus.DOWN, closedHealth.status());
                 assertTrue(closedHealth.output().orElseThrow().contains("rejecting every request"), closedHealth.toString());
-                assertEquals(HealthStatus.DEGRADED, open.healthCheck().check().status());
-                assertEquals(HealthStatus.DEGRADED, local.healthCheck().check().status());
+                assertEquals(HealthStatus.DEGRADED, open.healthCheck().orElseThrow().check().status());
+                assertEquals(HealthStatus.DEGRADED, local.healthCheck().orElseThrow().check().status());
                 assertEquals(1.0, meters.get("infrakit.ratelimit.store.decisions").tag("outcome", "failed-closed")
                         .functionCounter().count());
 
@@ -205,8 +205,8 @@ class PostgresRateLimitStoreIT {
                 assertTrue(back.allowed(), "back to the database without a restart: " + back + " " + closed);
                 assertFalse(closed.isUnavailable());
                 assertFalse(closed.tryAcquire(policy, "k", 1), "and the global count continued: 2 used");
-                assertEquals(HealthStatus.UP, closed.healthCheck().check().status());
-                assertTrue(meters.get("infrakit.ratelimit.store.statement").tag("store", "postgres").timer().count() >= 2,
+                assertEquals(HealthStatus.UP, closed.healthCheck().orElseThrow().check().status());
+                assertTrue(meters.get("infrakit.ratelimit.store.statement").tag("store", "postgres").functionTimer().count() >= 2,
                         "decision statements are timed");
                 assertTrue(meters.get("infrakit.ratelimit.store.decisions").tag("outcome", "allowed").functionCounter()
                         .count() >= 2);
@@ -223,7 +223,7 @@ class PostgresRateLimitStoreIT {
         try (HikariDataSource pool = pool(db, 3);
              PostgresRateLimitStore store = PostgresRateLimitStore.builder(pool).failurePolicy(FailurePolicy.FAIL_CLOSED)
                      .statementTimeout(Duration.ofMillis(300)).build()) {
-            store.createSchema();
+            PostgresRateLimitStore.createSchema(pool);
             assertTrue(store.tryAcquire(policy, "k", 1));
             try (Connection blocker = pool.getConnection(); Statement s = blocker.createStatement()) {
                 blocker.setAutoCommit(false);
@@ -246,8 +246,8 @@ class PostgresRateLimitStoreIT {
             PostgresRateLimitStore store = PostgresRateLimitStore.builder(pool).failurePolicy(FailurePolicy.FAIL_OPEN).build();
             RateLimitException missing = assertThrows(RateLimitException.class,
                     () -> store.tryAcquire(RateLimitPolicy.parse("p", "1/1s"), "k", 1));
-            assertTrue(missing.getMessage().contains("createSchema()"), missing.getMessage());
-            store.createSchema(true);
+            assertTrue(missing.getMessage().contains("createSchema(dataSource)"), missing.getMessage());
+            PostgresRateLimitStore.createSchema(pool, true);
             assertThrows(IllegalArgumentException.class, () -> store.tryAcquire(RateLimitPolicy.parse("p", "1/1s"), "k", 2));
             assertThrows(NullPointerException.class, () -> store.tryAcquire(RateLimitPolicy.parse("p", "1/1s"), null, 1));
             store.close();
@@ -300,7 +300,7 @@ class PostgresRateLimitStoreIT {
         try (HikariDataSource pool = pool(db, 2);
              PostgresRateLimitStore store = PostgresRateLimitStore.builder(pool).failurePolicy(FailurePolicy.FAIL_CLOSED)
                      .forgetAfter(Duration.ZERO).sweep(Duration.ZERO, 10).build()) {
-            store.createSchema();
+            PostgresRateLimitStore.createSchema(pool);
             for (int k = 0; k < 25; k++) {
                 assertTrue(store.tryAcquire(policy, "k" + k, 1));
             }
@@ -329,7 +329,7 @@ class PostgresRateLimitStoreIT {
                      .batching(5, Duration.ofSeconds(1)).ticker(time).build();
              PostgresRateLimitStore b = PostgresRateLimitStore.builder(pool).failurePolicy(FailurePolicy.FAIL_CLOSED)
                      .batching(5, Duration.ofSeconds(1)).ticker(time).build()) {
-            a.createSchema();
+            PostgresRateLimitStore.createSchema(pool);
             AtomicLong admitted = new AtomicLong();
             for (int i = 0; i < 30; i++) {
                 if ((i % 2 == 0 ? a : b).tryAcquire(policy, "k", 1)) {

@@ -1,6 +1,7 @@
 package dev.infrakit.backup.internal;
 
 import dev.infrakit.backup.BackupException;
+import dev.infrakit.core.Arguments;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -183,7 +184,7 @@ public final class PgSettings {
      */
     public static final class Builder {
         private String host;
-        private int port = -1;
+        private Integer port;
         private String user;
         private char[] password;
         private Path binDir;
@@ -202,7 +203,7 @@ public final class PgSettings {
 
         /** Sets the host. */
         public void host(String value) {
-            requireUnset(host == null, "host", host);
+            Arguments.setOnce(host, "host");
             if (value == null || value.isBlank() || value.startsWith("-")) {
                 throw new IllegalArgumentException("host must be a host name or address, got '" + value + "'");
             }
@@ -211,7 +212,7 @@ public final class PgSettings {
 
         /** Sets the port. */
         public void port(int value) {
-            requireUnset(port == -1, "port", port);
+            Arguments.setOnce(port, "port");
             if (value < 1 || value > 65535) {
                 throw new IllegalArgumentException("port must be between 1 and 65535, got " + value);
             }
@@ -220,7 +221,7 @@ public final class PgSettings {
 
         /** Sets the user. */
         public void user(String value) {
-            requireUnset(user == null, "user", user);
+            Arguments.setOnce(user, "user");
             if (value == null || value.isBlank() || value.startsWith("-")) {
                 throw new IllegalArgumentException("user must be a role name, got '" + value + "'");
             }
@@ -229,7 +230,7 @@ public final class PgSettings {
 
         /** Sets the password (copied). */
         public void password(char[] value) {
-            requireUnset(password == null, "password", "(hidden)");
+            Arguments.setOnce(password, "password");
             Objects.requireNonNull(value, "password");
             if (value.length == 0) {
                 throw new IllegalArgumentException("password must not be empty; leave it unset to use a pgpass file");
@@ -239,13 +240,13 @@ public final class PgSettings {
 
         /** Sets the bin directory holding the client programs. */
         public void binDir(Path value) {
-            requireUnset(binDir == null, "binDir", binDir);
+            Arguments.setOnce(binDir, "binDir");
             binDir = Objects.requireNonNull(value, "binDir");
         }
 
         /** Sets the timeout of one client program. */
         public void timeout(Duration value) {
-            requireUnset(timeout == null, "timeout", timeout);
+            Arguments.setOnce(timeout, "timeout");
             Objects.requireNonNull(value, "timeout");
             if (value.isNegative() || value.isZero()) {
                 throw new IllegalArgumentException("timeout must be positive, got " + value);
@@ -255,25 +256,25 @@ public final class PgSettings {
 
         /** Sets the TLS mode: one of {@link #SSL_MODES}. */
         public void sslMode(String value) {
-            requireUnset(sslMode == null, "sslMode", sslMode);
+            Arguments.setOnce(sslMode, "sslMode");
             sslMode = checkMode("sslMode", value);
         }
 
         /** Sets the CA certificates (PEM) that verify the server. */
         public void sslRootCert(Path value) {
-            requireUnset(sslRootCert == null, "sslRootCert", sslRootCert);
+            Arguments.setOnce(sslRootCert, "sslRootCert");
             sslRootCert = readable("sslRootCert", value);
         }
 
         /** Sets the client certificate (PEM). */
         public void sslCert(Path value) {
-            requireUnset(sslCert == null, "sslCert", sslCert);
+            Arguments.setOnce(sslCert, "sslCert");
             sslCert = readable("sslCert", value);
         }
 
         /** Sets the client certificate's private key. */
         public void sslKey(Path value) {
-            requireUnset(sslKey == null, "sslKey", sslKey);
+            Arguments.setOnce(sslKey, "sslKey");
             sslKey = readable("sslKey", value);
         }
 
@@ -287,7 +288,7 @@ public final class PgSettings {
 
         /** Whether anything that says where and how to connect was set (host, port, user, password, TLS). */
         public boolean hasConnection() {
-            return host != null || port != -1 || user != null || password != null || sslMode != null
+            return host != null || port != null || user != null || password != null || sslMode != null
                     || sslRootCert != null || sslCert != null || sslKey != null;
         }
 
@@ -335,7 +336,7 @@ public final class PgSettings {
             if (host == null) {
                 host = "localhost";
             }
-            if (port == -1) {
+            if (port == null) {
                 port = 5432;
             }
             if (timeout == null) {
@@ -351,12 +352,6 @@ public final class PgSettings {
                     sslCert != null ? sslCert : fromEnvironment("sslCert", "PGSSLCERT"),
                     sslKey != null ? sslKey : fromEnvironment("sslKey", "PGSSLKEY"));
             return new PgSettings(this, tls);
-        }
-
-        private static void requireUnset(boolean unset, String setting, Object current) {
-            if (!unset) {
-                throw new IllegalStateException(setting + " was already set to " + current);
-            }
         }
     }
 }

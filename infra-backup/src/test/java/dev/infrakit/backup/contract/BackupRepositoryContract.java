@@ -7,6 +7,9 @@ import dev.infrakit.backup.BackupRepository;
 import dev.infrakit.backup.BackupStatus;
 import dev.infrakit.backup.Manifest;
 import dev.infrakit.backup.RepositoryLock;
+import dev.infrakit.core.health.HealthCheck;
+import dev.infrakit.core.health.HealthStatus;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +34,7 @@ import static dev.infrakit.backup.contract.BackupFixtures.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,6 +123,21 @@ public abstract class BackupRepositoryContract {
 
     private static List<String> ids(List<Manifest> manifests) {
         return manifests.stream().map(Manifest::id).collect(Collectors.toList());
+    }
+
+    @Test
+    void optionalCapabilitiesAreNeverNullAndWorkWhenOffered() throws Exception {
+        assertNotNull(repository.healthCheck(), "healthCheck() returns an Optional, never null");
+        assertNotNull(repository.metrics(), "metrics() returns an Optional, never null");
+        if (repository.healthCheck().isPresent()) {
+            HealthCheck check = repository.healthCheck().get();
+            assertEquals(HealthStatus.UP, check.check().status(), "a fresh repository is healthy");
+        }
+        if (repository.metrics().isPresent()) {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            repository.metrics().get().bindTo(registry);
+            assertFalse(registry.getMeters().isEmpty(), "a binder the repository offers registers meters");
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.infrakit.core.health;
 
+import dev.infrakit.core.Arguments;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -16,9 +17,9 @@ public abstract class AbstractHealthCheck implements HealthCheck {
 
     /** Copies the common settings from {@code builder}. */
     protected AbstractHealthCheck(Builder<?> builder) {
-        this.name = builder.name;
-        this.groups = builder.groups;
-        this.critical = builder.critical;
+        this.name = builder.name != null ? builder.name : builder.defaultName;
+        this.groups = builder.groups != null ? builder.groups : builder.defaultGroups;
+        this.critical = builder.critical == null || builder.critical;
         this.timeout = builder.timeout;
     }
 
@@ -48,14 +49,17 @@ public abstract class AbstractHealthCheck implements HealthCheck {
     }
 
     /**
-     * The settings every check has.
+     * The settings every check has. Each may be given once: a second call throws
+     * {@link IllegalStateException}, as in every Infrakit builder.
      *
      * @param <B> the concrete builder, returned by each setter
      */
     public abstract static class Builder<B extends Builder<B>> {
+        private final String defaultName;
+        private final Set<String> defaultGroups;
         private String name;
         private Set<String> groups;
-        private boolean critical = true;
+        private Boolean critical;
         private Duration timeout;
 
         /**
@@ -63,33 +67,53 @@ public abstract class AbstractHealthCheck implements HealthCheck {
          * @param defaultGroups the groups unless {@link #groups(String...)} is called
          */
         protected Builder(String defaultName, Set<String> defaultGroups) {
-            this.name = HealthChecks.requireName(defaultName);
-            this.groups = Set.copyOf(defaultGroups);
+            this.defaultName = HealthChecks.requireName(defaultName);
+            this.defaultGroups = Set.copyOf(defaultGroups);
         }
 
         /** This builder, typed. */
         protected abstract B self();
 
-        /** The check's name. */
+        /**
+         * The check's name.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public B name(String name) {
+            Arguments.setOnce(this.name, "name");
             this.name = HealthChecks.requireName(name);
             return self();
         }
 
-        /** The groups, e.g. {@link HealthCheck#READINESS}. */
+        /**
+         * The groups, e.g. {@link HealthCheck#READINESS}.
+         *
+         * @throws IllegalStateException if they were already set
+         */
         public B groups(String... groups) {
+            Arguments.setOnce(this.groups, "groups");
             this.groups = Set.of(groups);
             return self();
         }
 
-        /** Whether DOWN brings the service DOWN (default true) or only DEGRADED. */
+        /**
+         * Whether DOWN brings the service DOWN (default true) or only DEGRADED.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public B critical(boolean critical) {
+            Arguments.setOnce(this.critical, "critical");
             this.critical = critical;
             return self();
         }
 
-        /** This check's timeout (default: the registry's). */
+        /**
+         * This check's timeout (default: the registry's).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public B timeout(Duration timeout) {
+            Arguments.setOnce(this.timeout, "timeout");
             this.timeout = HealthChecks.requirePositive("timeout", timeout);
             return self();
         }

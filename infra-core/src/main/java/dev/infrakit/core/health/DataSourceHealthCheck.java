@@ -1,5 +1,6 @@
 package dev.infrakit.core.health;
 
+import dev.infrakit.core.Arguments;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,8 +27,8 @@ public final class DataSourceHealthCheck extends AbstractHealthCheck {
     private DataSourceHealthCheck(Builder b) {
         super(b);
         this.dataSource = b.dataSource;
-        this.query = b.query;
-        this.queryTimeout = b.queryTimeout;
+        this.query = b.query != null ? b.query : "SELECT 1";
+        this.queryTimeout = b.queryTimeout != null ? b.queryTimeout : Duration.ofSeconds(2);
     }
 
     /** A builder for a check of {@code dataSource}. */
@@ -49,11 +50,11 @@ public final class DataSourceHealthCheck extends AbstractHealthCheck {
         return HealthResult.up().observed(Measure.millis(System.nanoTime() - start), "ms").build();
     }
 
-    /** Builds a {@link DataSourceHealthCheck}. Not thread-safe. */
+    /** Builds a {@link DataSourceHealthCheck}; each setting may be given once. Not thread-safe. */
     public static final class Builder extends AbstractHealthCheck.Builder<Builder> {
         private final DataSource dataSource;
-        private String query = "SELECT 1";
-        private Duration queryTimeout = Duration.ofSeconds(2);
+        private String query;
+        private Duration queryTimeout;
 
         private Builder(DataSource dataSource) {
             super("database", Set.of(READINESS));
@@ -65,8 +66,13 @@ public final class DataSourceHealthCheck extends AbstractHealthCheck {
             return this;
         }
 
-        /** The validation query, which must return a row (default {@code SELECT 1}). */
+        /**
+         * The validation query, which must return a row (default {@code SELECT 1}).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder query(String query) {
+            Arguments.setOnce(this.query, "query");
             if (Objects.requireNonNull(query, "query").isBlank()) {
                 throw new IllegalArgumentException("The validation query must not be blank");
             }
@@ -74,8 +80,13 @@ public final class DataSourceHealthCheck extends AbstractHealthCheck {
             return this;
         }
 
-        /** The JDBC query timeout, rounded up to whole seconds (default 2 s). */
+        /**
+         * The JDBC query timeout, rounded up to whole seconds (default 2 s).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder queryTimeout(Duration timeout) {
+            Arguments.setOnce(queryTimeout, "queryTimeout");
             this.queryTimeout = HealthChecks.requirePositive("queryTimeout", timeout);
             return this;
         }

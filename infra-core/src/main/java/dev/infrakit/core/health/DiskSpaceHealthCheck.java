@@ -1,5 +1,6 @@
 package dev.infrakit.core.health;
 
+import dev.infrakit.core.Arguments;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -29,9 +30,9 @@ public final class DiskSpaceHealthCheck extends AbstractHealthCheck {
     private DiskSpaceHealthCheck(Builder b) {
         super(b);
         this.path = b.path;
-        this.degradedBelow = b.degradedBelow;
-        this.downBelow = b.downBelow;
-        this.downBelowBytes = b.downBelowBytes;
+        this.degradedBelow = b.degradedBelow();
+        this.downBelow = b.downBelow();
+        this.downBelowBytes = b.downBelowBytes != null ? b.downBelowBytes : 0;
         this.reader = b.reader;
     }
 
@@ -64,12 +65,12 @@ public final class DiskSpaceHealthCheck extends AbstractHealthCheck {
         return new long[] {store.getUsableSpace(), store.getTotalSpace()};
     }
 
-    /** Builds a {@link DiskSpaceHealthCheck}. Not thread-safe. */
+    /** Builds a {@link DiskSpaceHealthCheck}; each setting may be given once. Not thread-safe. */
     public static final class Builder extends AbstractHealthCheck.Builder<Builder> {
         private final Path path;
-        private double degradedBelow = 0.10;
-        private double downBelow = 0.02;
-        private long downBelowBytes;
+        private Double degradedBelow;
+        private Double downBelow;
+        private Long downBelowBytes;
         private SpaceReader reader = DiskSpaceHealthCheck::readFileStore;
 
         private Builder(Path path) {
@@ -82,25 +83,48 @@ public final class DiskSpaceHealthCheck extends AbstractHealthCheck {
             return this;
         }
 
-        /** DEGRADED when the free fraction is below this (default 0.10). */
+        /**
+         * DEGRADED when the free fraction is below this (default 0.10).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder degradedBelow(double fraction) {
+            Arguments.setOnce(degradedBelow, "degradedBelow");
             this.degradedBelow = fraction(fraction, "degradedBelow");
             return this;
         }
 
-        /** DOWN when the free fraction is below this (default 0.02); must not exceed degradedBelow. */
+        /**
+         * DOWN when the free fraction is below this (default 0.02); must not exceed degradedBelow.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder downBelow(double fraction) {
+            Arguments.setOnce(downBelow, "downBelow");
             this.downBelow = fraction(fraction, "downBelow");
             return this;
         }
 
-        /** Also DOWN when fewer than this many bytes are free (default 0: off). */
+        /**
+         * Also DOWN when fewer than this many bytes are free (default 0: off).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder downBelowBytes(long bytes) {
+            Arguments.setOnce(downBelowBytes, "downBelowBytes");
             if (bytes < 0) {
                 throw new IllegalArgumentException("downBelowBytes must not be negative, got " + bytes);
             }
             this.downBelowBytes = bytes;
             return this;
+        }
+
+        private double degradedBelow() {
+            return degradedBelow != null ? degradedBelow : 0.10;
+        }
+
+        private double downBelow() {
+            return downBelow != null ? downBelow : 0.02;
         }
 
         Builder reader(SpaceReader reader) {
@@ -114,9 +138,9 @@ public final class DiskSpaceHealthCheck extends AbstractHealthCheck {
          * @throws IllegalArgumentException if downBelow exceeds degradedBelow
          */
         public DiskSpaceHealthCheck build() {
-            if (downBelow > degradedBelow) {
-                throw new IllegalArgumentException("downBelow (" + downBelow + ") must not exceed degradedBelow ("
-                        + degradedBelow + ")");
+            if (downBelow() > degradedBelow()) {
+                throw new IllegalArgumentException("downBelow (" + downBelow() + ") must not exceed degradedBelow ("
+                        + degradedBelow() + ")");
             }
             return new DiskSpaceHealthCheck(this);
         }

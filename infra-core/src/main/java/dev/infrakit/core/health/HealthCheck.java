@@ -20,8 +20,13 @@ import java.util.concurrent.Callable;
  * dependencies). Every check is part of the overall report.
  *
  * <p>Implementations must be thread-safe; the registry never runs one check twice at once.
+ *
+ * <p>Checks are created by a {@link HealthCheckProvider} found by ServiceLoader, by a builder, or
+ * offered by a component through its own optional {@code healthCheck()} method. A check is
+ * {@link AutoCloseable}: one that holds resources releases them in {@link #close()}; the registry
+ * does not close the checks registered with it, their creator does.
  */
-public interface HealthCheck {
+public interface HealthCheck extends AutoCloseable {
     /** The group of checks that decide whether the process must be restarted. */
     String LIVENESS = "liveness";
     /** The group of checks that decide whether the instance can take traffic. */
@@ -51,6 +56,11 @@ public interface HealthCheck {
     /** This check's timeout; empty to use the registry's default. */
     default Optional<Duration> timeout() {
         return Optional.empty();
+    }
+
+    /** Releases what the check holds; the default holds nothing and does nothing. Idempotent. */
+    @Override
+    default void close() {
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.infrakit.core.health;
 
+import dev.infrakit.core.Arguments;
+
 import java.util.Objects;
 
 /**
@@ -14,6 +16,8 @@ public record HealthMetricNames(String status, String duration) {
     public static final String DEFAULT_STATUS = "infrakit.health.status";
     /** Default timer name. */
     public static final String DEFAULT_DURATION = "infrakit.health.check.duration";
+    /** Every name at its default. */
+    public static final HealthMetricNames DEFAULT = new HealthMetricNames(DEFAULT_STATUS, DEFAULT_DURATION);
 
     /** Validates the names. */
     public HealthMetricNames {
@@ -21,9 +25,9 @@ public record HealthMetricNames(String status, String duration) {
         Objects.requireNonNull(duration, "duration");
     }
 
-    /** {@code infrakit.health.status} and {@code infrakit.health.check.duration}. */
+    /** {@link #DEFAULT}: {@code infrakit.health.status} and {@code infrakit.health.check.duration}. */
     public static HealthMetricNames ofDefaults() {
-        return new HealthMetricNames(DEFAULT_STATUS, DEFAULT_DURATION);
+        return DEFAULT;
     }
 
     /** A builder starting from the defaults. */
@@ -31,29 +35,40 @@ public record HealthMetricNames(String status, String duration) {
         return new Builder();
     }
 
-    /** Builds {@link HealthMetricNames}. */
+    /** Builds {@link HealthMetricNames}; each name may be set once. Not thread-safe. */
     public static final class Builder {
-        private String status = DEFAULT_STATUS;
-        private String duration = DEFAULT_DURATION;
+        private String status;
+        private String duration;
 
         private Builder() {
         }
 
-        /** The status gauge's name. */
+        /**
+         * The status gauge's name.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder status(String name) {
+            Arguments.setOnce(status, "status");
             this.status = Objects.requireNonNull(name, "name");
             return this;
         }
 
-        /** The duration timer's name. */
+        /**
+         * The duration timer's name.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder duration(String name) {
+            Arguments.setOnce(duration, "duration");
             this.duration = Objects.requireNonNull(name, "name");
             return this;
         }
 
-        /** The names. */
+        /** The names, the ones not set at their defaults. */
         public HealthMetricNames build() {
-            return new HealthMetricNames(status, duration);
+            return new HealthMetricNames(status != null ? status : DEFAULT_STATUS,
+                    duration != null ? duration : DEFAULT_DURATION);
         }
     }
 }

@@ -23,7 +23,7 @@ public final class HealthMetrics implements MeterBinder {
 
     /** Metrics with the default names. */
     public HealthMetrics(HealthRegistry health) {
-        this(health, HealthMetricNames.ofDefaults());
+        this(health, HealthMetricNames.DEFAULT);
     }
 
     /** Metrics with custom names. */

@@ -1,6 +1,7 @@
 package dev.infrakit.core.health;
 
 import dev.infrakit.core.http.ClientText;
+import dev.infrakit.core.Arguments;
 import dev.infrakit.core.Config;
 import dev.infrakit.core.Providers;
 import dev.infrakit.core.Ticker;
@@ -102,18 +103,19 @@ public final class HealthRegistry implements AutoCloseable {
     private volatile boolean closed;
 
     private HealthRegistry(Builder b) {
-        this.defaultTimeout = b.defaultTimeout;
+        this.defaultTimeout = b.defaultTimeout != null ? b.defaultTimeout : Duration.ofSeconds(2);
         this.cacheTtl = b.cacheTtl;
         this.backgroundPeriod = b.backgroundPeriod;
         this.maxAge = b.maxAge;
-        this.clock = b.clock;
-        this.ticker = b.ticker;
+        this.clock = b.clock != null ? b.clock : Clock.systemUTC();
+        this.ticker = b.ticker != null ? b.ticker : Ticker.systemTicker();
         this.serviceId = b.serviceId;
         if (b.executor != null) {
             this.executor = b.executor;
             this.ownedExecutor = null;
         } else {
-            ThreadPoolExecutor pool = new ThreadPoolExecutor(0, b.maxThreads, 60, TimeUnit.SECONDS,
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(0, b.maxThreads != null ? b.maxThreads : 64, 60,
+                    TimeUnit.SECONDS,
                     new SynchronousQueue<>(), daemonThreads("infrakit-health-"));
             this.executor = pool;
             this.ownedExecutor = pool;
@@ -121,7 +123,8 @@ public final class HealthRegistry implements AutoCloseable {
         this.notifiers = List.copyOf(b.notifiers);
         this.notificationInterval = b.notificationInterval;
         this.notificationThread = notifiers.isEmpty() ? null : new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(b.notificationQueueSize), daemonThreads("infrakit-health-notify-"));
+                new ArrayBlockingQueue<>(b.notificationQueueSize != null ? b.notificationQueueSize : 1000),
+                daemonThreads("infrakit-health-notify-"));
         if (backgroundPeriod != null && b.periodicScheduler != null) {
             this.scheduler = null;
             this.backgroundTask = b.periodicScheduler.schedule(this::evaluateInBackground, backgroundPeriod);
@@ -574,19 +577,23 @@ public final class HealthRegistry implements AutoCloseable {
         return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
 
-    /** Builds a {@link HealthRegistry}; validates each setting at once. Not thread-safe. */
+    /**
+     * Builds a {@link HealthRegistry}; validates each setting at once. Notifiers are added; every
+     * other setting may be given once (a second call, also through {@link #config}, throws
+     * {@link IllegalStateException}). Not thread-safe.
+     */
     public static final class Builder {
-        private Duration defaultTimeout = Duration.ofSeconds(2);
+        private Duration defaultTimeout;
         private Duration cacheTtl;
         private Duration backgroundPeriod;
         private Duration maxAge;
-        private Clock clock = Clock.systemUTC();
-        private Ticker ticker = Ticker.systemTicker();
+        private Clock clock;
+        private Ticker ticker;
         private Executor executor;
-        private int maxThreads = 64;
+        private Integer maxThreads;
         private final List<Notifier> notifiers = new ArrayList<>();
         private Duration notificationInterval = Duration.ofMinutes(5);
-        private int notificationQueueSize = 1000;
+        private Integer notificationQueueSize;
         private String serviceId;
         private PeriodicScheduler periodicScheduler;
 
@@ -598,14 +605,24 @@ public final class HealthRegistry implements AutoCloseable {
             return this;
         }
 
-        /** The timeout of checks that declare none (default 2 s). */
+        /**
+         * The timeout of checks that declare none (default 2 s).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder defaultTimeout(Duration timeout) {
+            Arguments.setOnce(defaultTimeout, "defaultTimeout");
             this.defaultTimeout = HealthChecks.requirePositive("defaultTimeout", timeout);
             return this;
         }
 
-        /** Reuses a result younger than {@code ttl} instead of running the check again. */
+        /**
+         * Reuses a result younger than {@code ttl} instead of running the check again.
+         *
+         * @throws IllegalStateException if it was already set, or background evaluation was chosen
+         */
         public Builder cacheTtl(Duration ttl) {
+            Arguments.setOnce(cacheTtl, "cacheTtl");
             if (backgroundPeriod != null) {
                 throw new IllegalStateException("cacheTtl and backgroundEvaluation exclude each other");
             }
@@ -618,8 +635,10 @@ public final class HealthRegistry implements AutoCloseable {
          * results, and a result older than {@code maxAge} is reported DOWN "stale".
          *
          * @throws IllegalArgumentException unless {@code maxAge} exceeds {@code period}
+         * @throws IllegalStateException if it was already set, or a cache TTL was chosen
          */
         public Builder backgroundEvaluation(Duration period, Duration maxAge) {
+            Arguments.setOnce(backgroundPeriod, "backgroundEvaluation");
             if (cacheTtl != null) {
                 throw new IllegalStateException("cacheTtl and backgroundEvaluation exclude each other");
             }
@@ -632,26 +651,46 @@ public final class HealthRegistry implements AutoCloseable {
             return this;
         }
 
-        /** The clock that stamps results (default UTC system clock). */
+        /**
+         * The clock that stamps results (default UTC system clock).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder clock(Clock clock) {
+            Arguments.setOnce(this.clock, "clock");
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
-        /** The ticker for durations, cache age and notification intervals (default system ticker). */
+        /**
+         * The ticker for durations, cache age and notification intervals (default system ticker).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder ticker(Ticker ticker) {
+            Arguments.setOnce(this.ticker, "ticker");
             this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
-        /** Runs checks on {@code executor} (not shut down by the registry) instead of the registry's own pool. */
+        /**
+         * Runs checks on {@code executor} (not shut down by the registry) instead of the registry's own pool.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder executor(Executor executor) {
+            Arguments.setOnce(this.executor, "executor");
             this.executor = Objects.requireNonNull(executor, "executor");
             return this;
         }
 
-        /** The maximum threads of the registry's own pool (default 64). */
+        /**
+         * The maximum threads of the registry's own pool (default 64).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder maxThreads(int maxThreads) {
+            Arguments.setOnce(this.maxThreads, "maxThreads");
             if (maxThreads < 1) {
                 throw new IllegalArgumentException("maxThreads must be at least 1, got " + maxThreads);
             }
@@ -672,8 +711,13 @@ public final class HealthRegistry implements AutoCloseable {
             return this;
         }
 
-        /** How many notifications may wait to be sent before new ones are dropped and counted (default 1000). */
+        /**
+         * How many notifications may wait to be sent before new ones are dropped and counted (default 1000).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder notificationQueueSize(int size) {
+            Arguments.setOnce(notificationQueueSize, "notificationQueueSize");
             if (size < 1) {
                 throw new IllegalArgumentException("notificationQueueSize must be at least 1, got " + size);
             }
@@ -681,8 +725,13 @@ public final class HealthRegistry implements AutoCloseable {
             return this;
         }
 
-        /** An id rendered as {@code serviceId} in reports and added to notifications. */
+        /**
+         * An id rendered as {@code serviceId} in reports and added to notifications.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder serviceId(String serviceId) {
+            Arguments.setOnce(this.serviceId, "serviceId");
             this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
             return this;
         }

@@ -1,5 +1,6 @@
 package dev.infrakit.core.health;
 
+import dev.infrakit.core.Arguments;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -128,12 +129,16 @@ public final class HealthResult {
                 + (duration == null ? "" : " in " + duration.toMillis() + "ms");
     }
 
-    /** Builds a {@link HealthResult}. Not thread-safe. */
+    /**
+     * Builds a {@link HealthResult}. The observed value may be given once; details are added. Not
+     * thread-safe.
+     */
     public static final class Builder {
         private final HealthStatus status;
         private final String output;
         private Object observedValue;
         private String observedUnit;
+        private Boolean observedGiven;
         private final Map<String, Object> details = new LinkedHashMap<>();
 
         private Builder(HealthStatus status, String output) {
@@ -141,8 +146,14 @@ public final class HealthResult {
             this.output = output;
         }
 
-        /** Sets the observed value and its unit (either may be null). */
+        /**
+         * Sets the observed value and its unit (either may be null).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder observed(Object value, String unit) {
+            Arguments.setOnce(observedGiven, "observed");
+            this.observedGiven = Boolean.TRUE;
             this.observedValue = value;
             this.observedUnit = unit;
             return this;

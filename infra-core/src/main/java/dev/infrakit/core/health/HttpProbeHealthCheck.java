@@ -1,5 +1,6 @@
 package dev.infrakit.core.health;
 
+import dev.infrakit.core.Arguments;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,13 +29,14 @@ public final class HttpProbeHealthCheck extends AbstractHealthCheck {
     private HttpProbeHealthCheck(Builder b) {
         super(b);
         this.uri = b.uri;
+        Duration requestTimeout = b.requestTimeout != null ? b.requestTimeout : Duration.ofSeconds(2);
         this.client = b.client != null ? b.client
-                : HttpClient.newBuilder().connectTimeout(b.requestTimeout).followRedirects(HttpClient.Redirect.NEVER)
+                : HttpClient.newBuilder().connectTimeout(requestTimeout).followRedirects(HttpClient.Redirect.NEVER)
                         .build();
-        this.requestTimeout = b.requestTimeout;
+        this.requestTimeout = requestTimeout;
         this.latencyBound = b.latencyBound;
-        this.minStatus = b.minStatus;
-        this.maxStatus = b.maxStatus;
+        this.minStatus = b.minStatus != null ? b.minStatus : 200;
+        this.maxStatus = b.maxStatus != null ? b.maxStatus : 399;
     }
 
     /** A builder for a probe of {@code uri} (http or https). */
@@ -77,14 +79,14 @@ public final class HttpProbeHealthCheck extends AbstractHealthCheck {
                 + (uri.getRawPath() == null ? "" : uri.getRawPath());
     }
 
-    /** Builds an {@link HttpProbeHealthCheck}. Not thread-safe. */
+    /** Builds an {@link HttpProbeHealthCheck}; each setting may be given once. Not thread-safe. */
     public static final class Builder extends AbstractHealthCheck.Builder<Builder> {
         private final URI uri;
         private HttpClient client;
-        private Duration requestTimeout = Duration.ofSeconds(2);
+        private Duration requestTimeout;
         private Duration latencyBound;
-        private int minStatus = 200;
-        private int maxStatus = 399;
+        private Integer minStatus;
+        private Integer maxStatus;
 
         private Builder(URI uri) {
             super("http:" + host(uri), Set.of(READINESS));
@@ -106,26 +108,46 @@ public final class HttpProbeHealthCheck extends AbstractHealthCheck {
             return this;
         }
 
-        /** The client to send with (default: a new one, no redirects, connect timeout = request timeout). */
+        /**
+         * The client to send with (default: a new one, no redirects, connect timeout = request timeout).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder httpClient(HttpClient client) {
+            Arguments.setOnce(this.client, "httpClient");
             this.client = Objects.requireNonNull(client, "client");
             return this;
         }
 
-        /** DOWN when no answer arrives within this (default 2 s). */
+        /**
+         * DOWN when no answer arrives within this (default 2 s).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder requestTimeout(Duration timeout) {
+            Arguments.setOnce(requestTimeout, "requestTimeout");
             this.requestTimeout = HealthChecks.requirePositive("requestTimeout", timeout);
             return this;
         }
 
-        /** DEGRADED when the answer takes longer than this (default: no bound). */
+        /**
+         * DEGRADED when the answer takes longer than this (default: no bound).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder latencyBound(Duration bound) {
+            Arguments.setOnce(latencyBound, "latencyBound");
             this.latencyBound = HealthChecks.requirePositive("latencyBound", bound);
             return this;
         }
 
-        /** The accepted status codes, inclusive (default 200-399). */
+        /**
+         * The accepted status codes, inclusive (default 200-399).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder expectStatus(int min, int max) {
+            Arguments.setOnce(minStatus, "expectStatus");
             if (min < 100 || max > 599 || min > max) {
                 throw new IllegalArgumentException("Expected a status range within 100-599, got " + min + "-" + max);
             }

@@ -1,5 +1,6 @@
 package dev.infrakit.core.health;
 
+import dev.infrakit.core.Arguments;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -38,8 +39,8 @@ public final class MemoryHealthCheck extends AbstractHealthCheck {
 
     private MemoryHealthCheck(Builder b) {
         super(b);
-        this.degradedAbove = b.degradedAbove;
-        this.downAbove = b.downAbove;
+        this.degradedAbove = b.degradedAbove();
+        this.downAbove = b.downAbove();
         this.reader = b.reader;
         this.what = b.what;
     }
@@ -124,10 +125,10 @@ public final class MemoryHealthCheck extends AbstractHealthCheck {
         return Long.parseLong(parts[1]) * 1024;
     }
 
-    /** Builds a {@link MemoryHealthCheck}. Not thread-safe. */
+    /** Builds a {@link MemoryHealthCheck}; each setting may be given once. Not thread-safe. */
     public static final class Builder extends AbstractHealthCheck.Builder<Builder> {
-        private double degradedAbove = 0.90;
-        private double downAbove = 1.0;
+        private Double degradedAbove;
+        private Double downAbove;
         private UsageReader reader;
         private final String what;
 
@@ -142,16 +143,34 @@ public final class MemoryHealthCheck extends AbstractHealthCheck {
             return this;
         }
 
-        /** DEGRADED when the used fraction exceeds this (default 0.90). */
+        /**
+         * DEGRADED when the used fraction exceeds this (default 0.90).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder degradedAbove(double fraction) {
+            Arguments.setOnce(degradedAbove, "degradedAbove");
             this.degradedAbove = DiskSpaceHealthCheck.fraction(fraction, "degradedAbove");
             return this;
         }
 
-        /** DOWN when the used fraction exceeds this (default 1.0: never). */
+        /**
+         * DOWN when the used fraction exceeds this (default 1.0: never).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder downAbove(double fraction) {
+            Arguments.setOnce(downAbove, "downAbove");
             this.downAbove = DiskSpaceHealthCheck.fraction(fraction, "downAbove");
             return this;
+        }
+
+        private double degradedAbove() {
+            return degradedAbove != null ? degradedAbove : 0.90;
+        }
+
+        private double downAbove() {
+            return downAbove != null ? downAbove : 1.0;
         }
 
         Builder reader(UsageReader reader) {
@@ -165,9 +184,9 @@ public final class MemoryHealthCheck extends AbstractHealthCheck {
          * @throws IllegalArgumentException if degradedAbove exceeds downAbove
          */
         public MemoryHealthCheck build() {
-            if (degradedAbove > downAbove) {
-                throw new IllegalArgumentException("degradedAbove (" + degradedAbove + ") must not exceed downAbove ("
-                        + downAbove + ")");
+            if (degradedAbove() > downAbove()) {
+                throw new IllegalArgumentException("degradedAbove (" + degradedAbove() + ") must not exceed downAbove ("
+                        + downAbove() + ")");
             }
             return new MemoryHealthCheck(this);
         }

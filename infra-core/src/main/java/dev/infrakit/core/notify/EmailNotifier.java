@@ -36,16 +36,19 @@ public final class EmailNotifier implements Notifier {
     private final int port;
 
     private EmailNotifier(Builder b) {
+        boolean implicitTls = b.implicitTls != null && b.implicitTls;
+        StartTls startTls = b.startTls != null ? b.startTls : StartTls.OPTIONAL;
+        Duration timeout = b.timeout != null ? b.timeout : Duration.ofSeconds(10);
         Properties props = new Properties();
-        String protocol = b.implicitTls ? "smtps" : "smtp";
+        String protocol = implicitTls ? "smtps" : "smtp";
         props.setProperty("mail.transport.protocol", protocol);
         props.setProperty("mail." + protocol + ".host", b.host);
         props.setProperty("mail." + protocol + ".port", Integer.toString(b.port));
-        props.setProperty("mail." + protocol + ".connectiontimeout", Long.toString(b.timeout.toMillis()));
-        props.setProperty("mail." + protocol + ".timeout", Long.toString(b.timeout.toMillis()));
-        props.setProperty("mail." + protocol + ".writetimeout", Long.toString(b.timeout.toMillis()));
-        props.setProperty("mail." + protocol + ".starttls.enable", Boolean.toString(b.startTls != StartTls.OFF));
-        props.setProperty("mail." + protocol + ".starttls.required", Boolean.toString(b.startTls == StartTls.REQUIRED));
+        props.setProperty("mail." + protocol + ".connectiontimeout", Long.toString(timeout.toMillis()));
+        props.setProperty("mail." + protocol + ".timeout", Long.toString(timeout.toMillis()));
+        props.setProperty("mail." + protocol + ".writetimeout", Long.toString(timeout.toMillis()));
+        props.setProperty("mail." + protocol + ".starttls.enable", Boolean.toString(startTls != StartTls.OFF));
+        props.setProperty("mail." + protocol + ".starttls.required", Boolean.toString(startTls == StartTls.REQUIRED));
         Authenticator authenticator = null;
         if (b.username != null) {
             props.setProperty("mail." + protocol + ".auth", "true");
@@ -106,7 +109,10 @@ public final class EmailNotifier implements Notifier {
         REQUIRED
     }
 
-    /** Builds an {@link EmailNotifier}. Not thread-safe. */
+    /**
+     * Builds an {@link EmailNotifier}. Recipients are added; every other setting may be given once.
+     * Not thread-safe.
+     */
     public static final class Builder {
         private final String host;
         private final int port;
@@ -114,9 +120,9 @@ public final class EmailNotifier implements Notifier {
         private final List<InternetAddress> to = new ArrayList<>();
         private String username;
         private char[] password;
-        private StartTls startTls = StartTls.OPTIONAL;
-        private boolean implicitTls;
-        private Duration timeout = Duration.ofSeconds(10);
+        private StartTls startTls;
+        private Boolean implicitTls;
+        private Duration timeout;
 
         private Builder(String host, int port) {
             if (Objects.requireNonNull(host, "host").isBlank()) {
@@ -129,8 +135,13 @@ public final class EmailNotifier implements Notifier {
             this.port = port;
         }
 
-        /** The sender address. */
+        /**
+         * The sender address.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder from(String address) {
+            Arguments.setOnce(from, "from");
             this.from = address(address, "from");
             return this;
         }
@@ -141,27 +152,47 @@ public final class EmailNotifier implements Notifier {
             return this;
         }
 
-        /** Authenticates with these credentials. */
+        /**
+         * Authenticates with these credentials.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder credentials(String username, char[] password) {
+            Arguments.setOnce(this.username, "credentials");
             this.username = Objects.requireNonNull(username, "username");
             this.password = Objects.requireNonNull(password, "password").clone();
             return this;
         }
 
-        /** STARTTLS use (default {@link StartTls#OPTIONAL}). */
+        /**
+         * STARTTLS use (default {@link StartTls#OPTIONAL}).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder startTls(StartTls mode) {
+            Arguments.setOnce(startTls, "startTls");
             this.startTls = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
-        /** Connects with TLS from the start (SMTPS, usually port 465). */
+        /**
+         * Connects with TLS from the start (SMTPS, usually port 465).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder implicitTls(boolean implicitTls) {
+            Arguments.setOnce(this.implicitTls, "implicitTls");
             this.implicitTls = implicitTls;
             return this;
         }
 
-        /** Connect, read and write timeout (default 10 s). */
+        /**
+         * Connect, read and write timeout (default 10 s).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder timeout(Duration timeout) {
+            Arguments.setOnce(this.timeout, "timeout");
             this.timeout = Arguments.positive(timeout, "timeout");
             return this;
         }

@@ -59,11 +59,11 @@ public final class WebhookNotifier implements Notifier {
     private WebhookNotifier(Builder b) {
         this.url = b.url;
         this.safeUrl = b.url.getScheme() + "://" + b.url.getHost() + "/…";
-        this.client = b.client != null ? b.client : HttpClient.newBuilder().connectTimeout(b.timeout).build();
-        this.timeout = b.timeout;
-        this.maxAttempts = b.maxAttempts;
-        this.initialBackoff = b.initialBackoff;
-        this.maxBackoff = b.maxBackoff;
+        this.timeout = b.timeout != null ? b.timeout : Duration.ofSeconds(10);
+        this.client = b.client != null ? b.client : HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.maxAttempts = b.maxAttempts != null ? b.maxAttempts : 3;
+        this.initialBackoff = b.initialBackoff != null ? b.initialBackoff : Duration.ofMillis(500);
+        this.maxBackoff = b.maxBackoff != null ? b.maxBackoff : Duration.ofSeconds(10);
     }
 
     /** A builder posting to {@code url} (http or https). */
@@ -220,14 +220,14 @@ public final class WebhookNotifier implements Notifier {
         return name();
     }
 
-    /** Builds a {@link WebhookNotifier}. Not thread-safe. */
+    /** Builds a {@link WebhookNotifier}; each setting may be given once. Not thread-safe. */
     public static final class Builder {
         private final URI url;
         private HttpClient client;
-        private Duration timeout = Duration.ofSeconds(10);
-        private int maxAttempts = 3;
-        private Duration initialBackoff = Duration.ofMillis(500);
-        private Duration maxBackoff = Duration.ofSeconds(10);
+        private Duration timeout;
+        private Integer maxAttempts;
+        private Duration initialBackoff;
+        private Duration maxBackoff;
 
         private Builder(URI url) {
             Objects.requireNonNull(url, "url");
@@ -238,8 +238,13 @@ public final class WebhookNotifier implements Notifier {
             this.url = url;
         }
 
-        /** The HTTP client (default: a new one with the connect timeout = request timeout). */
+        /**
+         * The HTTP client (default: a new one with the connect timeout = request timeout).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder httpClient(HttpClient client) {
+            Arguments.setOnce(this.client, "httpClient");
             this.client = Objects.requireNonNull(client, "client");
             return this;
         }
@@ -248,14 +253,22 @@ public final class WebhookNotifier implements Notifier {
          * The deadline of each {@link WebhookNotifier#send}: connecting, the request, the answer with
          * its body, every retry and backoff wait included (default 10 s). Also the connect timeout
          * of the default client.
+         *
+         * @throws IllegalStateException if it was already set
          */
         public Builder timeout(Duration timeout) {
+            Arguments.setOnce(this.timeout, "timeout");
             this.timeout = Arguments.positive(timeout, "timeout");
             return this;
         }
 
-        /** Attempts per notification, at least 1 (default 3). */
+        /**
+         * Attempts per notification, at least 1 (default 3).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder maxAttempts(int attempts) {
+            Arguments.setOnce(maxAttempts, "maxAttempts");
             if (attempts < 1) {
                 throw new IllegalArgumentException("maxAttempts must be at least 1, got " + attempts);
             }
@@ -263,8 +276,13 @@ public final class WebhookNotifier implements Notifier {
             return this;
         }
 
-        /** The wait before the first retry, doubled for each further one (default 500 ms), and its cap (default 10 s). */
+        /**
+         * The wait before the first retry, doubled for each further one (default 500 ms), and its cap (default 10 s).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder backoff(Duration initial, Duration max) {
+            Arguments.setOnce(initialBackoff, "backoff");
             this.initialBackoff = Arguments.positive(initial, "initial backoff");
             this.maxBackoff = Arguments.positive(max, "max backoff");
             if (max.compareTo(initial) < 0) {

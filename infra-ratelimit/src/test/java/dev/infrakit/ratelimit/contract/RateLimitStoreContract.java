@@ -1,10 +1,13 @@
 package dev.infrakit.ratelimit.contract;
 
+import dev.infrakit.core.health.HealthCheck;
+import dev.infrakit.core.health.HealthStatus;
 import dev.infrakit.ratelimit.Decision;
 import dev.infrakit.ratelimit.RateLimitPolicy;
 import dev.infrakit.ratelimit.RateLimitStore;
 import dev.infrakit.ratelimit.SlowDown;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +58,23 @@ public abstract class RateLimitStoreContract {
     @AfterEach
     void closeStore() {
         store.close();
+    }
+
+    @Test
+    void optionalCapabilitiesAreNeverNullAndWorkWhenOffered() throws Exception {
+        assertNotNull(store.healthCheck(), "healthCheck() returns an Optional, never null");
+        assertNotNull(store.metrics(), "metrics() returns an Optional, never null");
+        if (store.healthCheck().isPresent()) {
+            HealthCheck check = store.healthCheck().get();
+            assertNotNull(check.name());
+            assertEquals(HealthStatus.UP, check.check().status(), "a working store is healthy");
+        }
+        if (store.metrics().isPresent()) {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            store.metrics().get().bindTo(registry);
+            assertFalse(registry.getMeters().isEmpty(), "a binder the store offers registers meters");
+            assertTrue(store.tryAcquire(policy("1/1h"), "k", 1), "a bound store still decides");
+        }
     }
 
     /** A policy with a name no other test uses, so stores shared between tests stay independent. */

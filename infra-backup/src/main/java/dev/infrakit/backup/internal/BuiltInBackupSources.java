@@ -1,61 +1,26 @@
 package dev.infrakit.backup.internal;
 
-import dev.infrakit.backup.BackupException;
-import dev.infrakit.backup.BackupRepository;
-import dev.infrakit.backup.BackupRepositoryProvider;
 import dev.infrakit.backup.BackupSource;
 import dev.infrakit.backup.BackupSourceProvider;
 import dev.infrakit.backup.DirectorySource;
-import dev.infrakit.backup.LocalBackupRepository;
 import dev.infrakit.backup.PostgresBackupSource;
 import dev.infrakit.core.Config;
-import dev.infrakit.core.ConfigException;
 
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
+import static dev.infrakit.backup.internal.ProviderSettings.existingDirectory;
+import static dev.infrakit.backup.internal.ProviderSettings.set;
+
 /**
- * The {@link BackupSourceProvider}s and {@link BackupRepositoryProvider}s infra-backup registers
- * with ServiceLoader. Every value is checked when the source or repository is created, so that a
- * bad setting fails at start-up with a {@link ConfigException} naming its key rather than at the
- * first scheduled backup. The builders' own messages are not passed on: they quote the value, and
- * {@link Config#invalid} already shows it, masked when the key is secret (the password).
+ * The {@link BackupSourceProvider}s infra-backup registers with ServiceLoader. A bad setting fails
+ * at creation with a {@link dev.infrakit.core.ConfigException} naming its key (a password is
+ * never shown).
  */
-public final class BuiltInBackups {
-    private BuiltInBackups() {
-    }
-
-    /** Runs a builder setter, turning its refusal into a {@link ConfigException} about {@code key}. */
-    private static void set(Config c, String key, String expected, Runnable setter) {
-        try {
-            setter.run();
-        } catch (IllegalArgumentException e) {
-            throw c.invalid(key, expected);
-        }
-    }
-
-    private static Path path(Config c, String key) {
-        String value = c.getString(key);
-        if (value.isBlank()) {
-            throw c.invalid(key, "expected a path");
-        }
-        try {
-            return Path.of(value);
-        } catch (InvalidPathException e) {
-            throw c.invalid(key, "expected a path (" + e.getReason() + ")");
-        }
-    }
-
-    private static Path existingDirectory(Config c, String key, String what) {
-        Path dir = path(c, key);
-        if (!Files.isDirectory(dir)) {
-            throw c.invalid(key, "expected an existing directory " + what);
-        }
-        return dir;
+public final class BuiltInBackupSources {
+    private BuiltInBackupSources() {
     }
 
     /**
@@ -165,39 +130,6 @@ public final class BuiltInBackups {
             for (String glob : globs) {
                 set(c, key, "expected glob patterns relative to the root (not starting with '/'); '" + glob
                         + "' is not one", () -> add.accept(glob));
-            }
-        }
-    }
-
-    /**
-     * {@code local}: {@link LocalBackupRepository} in {@code infrakit.backup.local.dir}, created if
-     * it does not exist.
-     */
-    public static final class Local implements BackupRepositoryProvider {
-        @Override
-        public String name() {
-            return "local";
-        }
-
-        @Override
-        public String description() {
-            return "Backups in a local (or mounted) directory, published atomically, with a run lock";
-        }
-
-        @Override
-        public BackupRepository create(Config config) {
-            Config c = config.section("infrakit.backup.local");
-            Path dir = path(c, "dir");
-            if (Files.exists(dir) && !Files.isDirectory(dir)) {
-                throw c.invalid("dir", "expected a directory, but it is a file");
-            }
-            try {
-                return LocalBackupRepository.open(dir);
-            } catch (BackupException e) {
-                ConfigException problem = c.invalid("dir", "expected a directory that can be created and read ("
-                        + e.getMessage() + ")");
-                problem.initCause(e);
-                throw problem;
             }
         }
     }
