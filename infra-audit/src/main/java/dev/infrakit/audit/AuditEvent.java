@@ -1,7 +1,5 @@
 package dev.infrakit.audit;
 
-import dev.infrakit.core.Arguments;
-
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -97,14 +95,14 @@ public final class AuditEvent {
 
     private AuditEvent(Builder b) {
         this.id = b.id != null ? b.id : UUID.randomUUID();
-        this.timestamp = b.timestamp != null ? b.timestamp : (b.clock != null ? b.clock : Clock.systemUTC()).instant();
+        this.timestamp = b.timestamp != null ? b.timestamp : b.clock.instant();
         this.category = Objects.requireNonNull(b.category, "category");
         this.type = b.type;
-        this.severity = b.severity != null ? b.severity : Severity.INFO;
+        this.severity = b.severity;
         this.actor = b.actor;
         this.action = Fields.text("action", b.action, 100, true);
         this.resource = b.resource;
-        this.outcome = b.outcome != null ? b.outcome : Outcome.SUCCESS;
+        this.outcome = b.outcome;
         this.reason = Fields.text("reason", b.reason, 1000, false);
         this.request = Fields.map("request", b.request, 1);
         this.details = Fields.map("details", b.details, 1);
@@ -229,12 +227,12 @@ public final class AuditEvent {
         private final String type;
         private UUID id;
         private Instant timestamp;
-        private Clock clock;
-        private Severity severity;
+        private Clock clock = Clock.systemUTC();
+        private Severity severity = Severity.INFO;
         private Actor actor;
         private String action;
         private Resource resource;
-        private Outcome outcome;
+        private Outcome outcome = Outcome.SUCCESS;
         private String reason;
         private final Map<String, Object> request = new LinkedHashMap<>();
         private final Map<String, Object> details = new LinkedHashMap<>();
@@ -249,101 +247,56 @@ public final class AuditEvent {
             this.type = type;
         }
 
-        /**
-         * The id (default: a random UUID).
-         *
-         * @throws IllegalStateException if it was already set
-         */
+        /** The id (default: a random UUID). */
         public Builder id(UUID id) {
-            Arguments.setOnce(this.id, "id");
             this.id = Objects.requireNonNull(id, "id");
             return this;
         }
 
-        /**
-         * When it happened (default: now on the clock).
-         *
-         * @throws IllegalStateException if it was already set
-         */
+        /** When it happened (default: now on the clock). */
         public Builder timestamp(Instant timestamp) {
-            Arguments.setOnce(this.timestamp, "timestamp");
             this.timestamp = Objects.requireNonNull(timestamp, "timestamp");
             return this;
         }
 
-        /**
-         * The clock for the default timestamp (tests).
-         *
-         * @throws IllegalStateException if it was already set
-         */
+        /** The clock for the default timestamp (tests). */
         public Builder clock(Clock clock) {
-            Arguments.setOnce(this.clock, "clock");
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
-        /**
-         * The severity (default INFO).
-         *
-         * @throws IllegalStateException if it was already set
-         */
+        /** The severity (default INFO). */
         public Builder severity(Severity severity) {
-            Arguments.setOnce(this.severity, "severity");
             this.severity = Objects.requireNonNull(severity, "severity");
             return this;
         }
 
-        /**
-         * Who acted (required).
-         *
-         * @throws IllegalStateException if it was already set
-         */
+        /** Who acted (required). */
         public Builder actor(Actor actor) {
-            Arguments.setOnce(this.actor, "actor");
             this.actor = Objects.requireNonNull(actor, "actor");
             return this;
         }
 
-        /**
-         * What was done (required).
-         *
-         * @throws IllegalStateException if it was already set
-         */
+        /** What was done (required). */
         public Builder action(String action) {
-            Arguments.setOnce(this.action, "action");
             this.action = action;
             return this;
         }
 
-        /**
-         * What it was done to.
-         *
-         * @throws IllegalStateException if it was already set
-         */
+        /** What it was done to. */
         public Builder resource(Resource resource) {
-            Arguments.setOnce(this.resource, "resource");
             this.resource = resource;
             return this;
         }
 
-        /**
-         * How it ended (default SUCCESS).
-         *
-         * @throws IllegalStateException if it was already set
-         */
+        /** How it ended (default SUCCESS). */
         public Builder outcome(Outcome outcome) {
-            Arguments.setOnce(this.outcome, "outcome");
             this.outcome = Objects.requireNonNull(outcome, "outcome");
             return this;
         }
 
-        /**
-         * Why it failed or was denied.
-         *
-         * @throws IllegalStateException if it was already set
-         */
+        /** Why it failed or was denied. */
         public Builder reason(String reason) {
-            Arguments.setOnce(this.reason, "reason");
             this.reason = reason;
             return this;
         }
@@ -353,10 +306,8 @@ public final class AuditEvent {
          * detail {@link AuditEvent#PENDING_ID} names it.
          *
          * @throws IllegalArgumentException if {@code pending} is not a PENDING event
-         * @throws IllegalStateException if the event it follows was already set
          */
         public Builder follows(AuditEvent pending) {
-            Arguments.setOnce(details.get(PENDING_ID), "follows");
             Objects.requireNonNull(pending, "pending");
             if (pending.outcome() != Outcome.PENDING) {
                 throw new IllegalArgumentException("follows() needs a PENDING event, got outcome " + pending.outcome());
