@@ -1,6 +1,7 @@
 /**
  * Infrakit audit: typed, validated {@link dev.infrakit.audit.AuditEvent}s, redaction of secrets
- * before anything is written, {@link dev.infrakit.audit.AuditSink}s (MAC-chained JSON-lines files,
+ * before anything is written, {@link dev.infrakit.audit.AuditSink}s and queryable
+ * {@link dev.infrakit.audit.AuditLog}s (MAC-chained JSON-lines files, a PostgreSQL table, memory;
  * SLF4J, fan-out) and {@link dev.infrakit.audit.AuditVerifier}.
  */
 module dev.infrakit.audit {
@@ -8,7 +9,8 @@ module dev.infrakit.audit {
     requires com.fasterxml.jackson.databind;
     requires com.nimbusds.jose.jwt;
     requires java.sql;
-    // Optional: AuditMetrics (Micrometer); the postgres provider's own pool (HikariCP).
+    // Optional: AuditMetrics (what AuditSink.metrics() returns; no sink loads it to record) uses
+    // Micrometer; the postgres provider's own pool uses HikariCP.
     requires static micrometer.core;
     requires static com.zaxxer.hikari;
 

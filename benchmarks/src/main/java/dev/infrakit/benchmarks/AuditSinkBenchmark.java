@@ -83,7 +83,7 @@ public class AuditSinkBenchmark {
         @TearDown
         public void tearDown() throws IOException {
             sink.close();
-            if (sink.rejected() != 0) {
+            if (sink.stats().rejected() != 0) {
                 throw new IllegalStateException("events were rejected");
             }
             delete();

@@ -167,9 +167,10 @@ final class DemoService implements AutoCloseable {
     private final ClientAddress.Resolver clients;
     private final HttpServer server;
     private final ExecutorService executor;
+    /** What every component records to: {@link #auditLog}, condensing floods of refusals. */
     private final dev.infrakit.audit.AuditSink audit;
-    private final java.util.function.Function<AuditQuery, java.util.List<AuditRecord>> auditQuery;
-    private final dev.infrakit.audit.AuditSinkStats auditStats;
+    /** The trail itself (files or table): queried by the admin API, its health and metrics registered. */
+    private final dev.infrakit.audit.AuditLog auditLog;
     private final com.zaxxer.hikari.HikariDataSource pool;
     /** Embedded: the data directory is this process's alone while it runs (null with --jdbc-url). */
     private final DataDirectoryLock dataLock;
@@ -229,9 +230,7 @@ final class DemoService implements AutoCloseable {
                 limitStore = pgLimits;
                 dev.infrakit.audit.PostgresAuditSink pgAudit = dev.infrakit.audit.PostgresAuditSink.builder(pool, chainKey)
                         .durability(Durability.DURABLE).checkpoints(checkpointKey, CHECKPOINT_INTERVAL).build();
-                this.audit = condensed(pgAudit);
-                this.auditQuery = pgAudit::query;
-                this.auditStats = pgAudit;
+                this.auditLog = pgAudit;
                 store = dev.infrakit.credentials.PostgresCredentialStore.builder(pool, KeyRing.of(master)).build();
                 // Rows authenticated under the master key: SQL access alone cannot raise roles or clear a revocation.
                 keyStore = dev.infrakit.auth.PostgresApiKeyStore.create(pool, KeyRing.of(master));
@@ -244,12 +243,11 @@ final class DemoService implements AutoCloseable {
             JsonLinesAuditSink files = JsonLinesAuditSink.builder(s.dataDir.resolve("audit"), chainKey)
                     .durability(Durability.DURABLE).checkpoints(checkpointKey, CHECKPOINT_INTERVAL)
                     .checkpointStore(dev.infrakit.audit.CheckpointStore.file(s.auditCheckpoints())).build();
-            this.audit = condensed(files);
-            this.auditQuery = files::query;
-            this.auditStats = files;
+            this.auditLog = files;
             store = FileCredentialStore.directory(s.dataDir.resolve("credentials"), KeyRing.of(master)).build();
             keyStore = dev.infrakit.auth.CredentialStoreApiKeyStore.create(store);
         }
+        this.audit = condensed(auditLog);
         this.raw = store;
         cached = CachingCredentialStore.builder(store).refreshAfter(Duration.ofMinutes(1))
                 .expireAfter(Duration.ofMinutes(5)).build();
@@ -290,7 +288,7 @@ final class DemoService implements AutoCloseable {
         this.keyRotation = s.tokenKeyRotation == null ? null : keys.scheduleRotation(s.tokenKeyRotation, delays);
 
         new dev.infrakit.credentials.CredentialMetrics(cached).bindTo(metrics);
-        new dev.infrakit.audit.AuditMetrics(auditStats).bindTo(metrics);
+        auditLog.metrics().ifPresent(binder -> binder.bindTo(metrics));
         new dev.infrakit.ratelimit.RateLimitMetrics(limiter).bindTo(metrics);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
@@ -309,10 +307,7 @@ final class DemoService implements AutoCloseable {
                 : HealthResult.up().build()).groups(HealthCheck.READINESS).critical(true).build());
         // Critical and in readiness (the sinks' checks are): while events cannot be recorded, every
         // change is refused (503), so the instance must leave the load balancer's rotation.
-        HealthCheck auditHealth = auditStats instanceof JsonLinesAuditSink
-                ? ((JsonLinesAuditSink) auditStats).healthCheck()
-                : ((dev.infrakit.audit.PostgresAuditSink) auditStats).healthCheck();
-        health.register(auditHealth);
+        auditLog.healthCheck().ifPresent(health::register);
         if (pool != null) {
             health.register(dev.infrakit.core.health.DataSourceHealthCheck.builder(pool).name("database")
                     .groups(HealthCheck.READINESS).build());
@@ -1291,7 +1286,7 @@ final class DemoService implements AutoCloseable {
         }
         query.limit(limit);
         ArrayNode events = JSON.createArrayNode();
-        for (AuditRecord r : auditQuery.apply(query.build())) {
+        for (AuditRecord r : auditLog.query(query.build())) {
             events.add(JSON.readTree(r.json()));
         }
         json(exchange, 200, JSON.createObjectNode().set("events", events));

@@ -1,5 +1,7 @@
 package dev.infrakit.audit;
 
+import dev.infrakit.core.Arguments;
+
 import java.time.Instant;
 import java.util.Objects;
 
@@ -44,46 +46,73 @@ public record AuditQuery(Instant from, Instant to, String actorId, String type, 
         private String type;
         private String resourceType;
         private String resourceId;
-        private int limit = 100;
+        private Integer limit;
+        private boolean between;
 
         private Builder() {
         }
 
-        /** Events at or after {@code from} and before {@code to} (either may be null). */
+        /**
+         * Events at or after {@code from} and before {@code to} (either may be null).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder between(Instant from, Instant to) {
+            Arguments.setOnce(between ? Boolean.TRUE : null, "between");
+            this.between = true;
             this.from = from;
             this.to = to;
             return this;
         }
 
-        /** Events by this actor id. */
+        /**
+         * Events by this actor id.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder actor(String actorId) {
+            Arguments.setOnce(this.actorId, "actor");
             this.actorId = Objects.requireNonNull(actorId, "actorId");
             return this;
         }
 
-        /** Events of this type. */
+        /**
+         * Events of this type.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder type(String type) {
+            Arguments.setOnce(this.type, "type");
             this.type = Objects.requireNonNull(type, "type");
             return this;
         }
 
-        /** Events on this resource ({@code id} may be null for any of the type). */
+        /**
+         * Events on this resource ({@code id} may be null for any of the type).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder resource(String type, String id) {
+            Arguments.setOnce(this.resourceType, "resource");
             this.resourceType = Objects.requireNonNull(type, "type");
             this.resourceId = id;
             return this;
         }
 
-        /** At most this many (default 100). */
+        /**
+         * At most this many (default 100; 1 to 10,000, checked by {@link #build()}).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder limit(int limit) {
+            Arguments.setOnce(this.limit, "limit");
             this.limit = limit;
             return this;
         }
 
         /** The query. */
         public AuditQuery build() {
-            return new AuditQuery(from, to, actorId, type, resourceType, resourceId, limit);
+            return new AuditQuery(from, to, actorId, type, resourceType, resourceId, limit != null ? limit : 100);
         }
     }
 }

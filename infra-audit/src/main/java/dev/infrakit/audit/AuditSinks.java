@@ -1,11 +1,18 @@
 package dev.infrakit.audit;
 
+import dev.infrakit.core.health.HealthCheck;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** Combinations of sinks. */
+/**
+ * Combinations of sinks. Each keeps the optional capabilities ({@link AuditSink#healthCheck()},
+ * {@link AuditSink#metrics()}) where they have one meaning: {@link #closing} forwards those of the
+ * sink it wraps; {@link #fanOut} has none of its own (register those of each sink).
+ */
 public final class AuditSinks {
     private AuditSinks() {
     }
@@ -13,7 +20,10 @@ public final class AuditSinks {
     /**
      * A sink that records every event in each of {@code sinks}, in order. If some fail, the
      * others still get the event, and then an {@link AuditException} names the sinks that failed:
-     * an event is never lost silently, though it may be in some sinks and not others.
+     * an event is never lost silently, though it may be in some sinks and not others. It has no
+     * health check or metrics of its own: register those of each sink.
+     *
+     * @throws IllegalArgumentException if no sink is given
      */
     public static AuditSink fanOut(AuditSink... sinks) {
         List<AuditSink> all = List.of(sinks);
@@ -23,39 +33,86 @@ public final class AuditSinks {
         return new FanOut(all);
     }
 
-    /** {@code sink}, also closing {@code resource} (such as its connection pool) when closed. */
+    /**
+     * {@code sink}, also closing {@code resource} (such as its connection pool) when closed; its
+     * health check and metrics are {@code sink}'s.
+     */
     public static AuditSink closing(AuditSink sink, AutoCloseable resource) {
-        Objects.requireNonNull(sink, "sink");
-        Objects.requireNonNull(resource, "resource");
-        return new AuditSink() {
-            @Override
-            public void record(AuditEvent event) {
-                sink.record(event);
-            }
+        return new Closing<>(Objects.requireNonNull(sink, "sink"), Objects.requireNonNull(resource, "resource"));
+    }
 
-            @Override
-            public void flush() {
-                sink.flush();
-            }
+    /**
+     * {@code log}, also closing {@code resource} (such as its connection pool) when closed; its
+     * queries, figures, health check and metrics are {@code log}'s.
+     */
+    public static AuditLog closing(AuditLog log, AutoCloseable resource) {
+        return new ClosingLog(Objects.requireNonNull(log, "log"), Objects.requireNonNull(resource, "resource"));
+    }
 
-            @Override
-            public String name() {
-                return sink.name();
-            }
+    /** A sink that closes a resource after itself. */
+    private static class Closing<S extends AuditSink> implements AuditSink {
+        final S sink;
+        private final AutoCloseable resource;
 
-            @Override
-            public void close() {
+        Closing(S sink, AutoCloseable resource) {
+            this.sink = sink;
+            this.resource = resource;
+        }
+
+        @Override
+        public void record(AuditEvent event) {
+            sink.record(event);
+        }
+
+        @Override
+        public void flush() {
+            sink.flush();
+        }
+
+        @Override
+        public String name() {
+            return sink.name();
+        }
+
+        @Override
+        public Optional<HealthCheck> healthCheck() {
+            return sink.healthCheck();
+        }
+
+        @Override
+        public Optional<io.micrometer.core.instrument.binder.MeterBinder> metrics() {
+            return sink.metrics();
+        }
+
+        @Override
+        public void close() {
+            try {
+                sink.close();
+            } finally {
                 try {
-                    sink.close();
-                } finally {
-                    try {
-                        resource.close();
-                    } catch (Exception e) {
-                        throw new AuditException("Could not close " + resource + ": " + e.getMessage(), e);
-                    }
+                    resource.close();
+                } catch (Exception e) {
+                    throw new AuditException("Could not close " + resource + ": " + e.getMessage(), e);
                 }
             }
-        };
+        }
+    }
+
+    /** A queryable sink that closes a resource after itself. */
+    private static final class ClosingLog extends Closing<AuditLog> implements AuditLog {
+        ClosingLog(AuditLog log, AutoCloseable resource) {
+            super(log, resource);
+        }
+
+        @Override
+        public List<AuditRecord> query(AuditQuery query) {
+            return sink.query(query);
+        }
+
+        @Override
+        public Stats stats() {
+            return sink.stats();
+        }
     }
 
     private static final class FanOut implements AuditSink {

@@ -1,5 +1,7 @@
 package dev.infrakit.audit;
 
+import dev.infrakit.core.Arguments;
+import dev.infrakit.core.health.HealthCheck;
 import dev.infrakit.core.http.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +15,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -82,11 +85,11 @@ public final class CondensingAuditSink implements AuditSink {
     private CondensingAuditSink(Builder b) {
         this.delegate = b.delegate;
         this.types = Set.copyOf(b.types);
-        this.perAddress = b.perAddress;
-        this.windowMillis = b.window.toMillis();
-        this.maxAddresses = b.maxAddresses;
-        this.clock = b.clock;
-        if (b.timer) {
+        this.perAddress = b.perAddress != null ? b.perAddress : 5;
+        this.windowMillis = (b.window != null ? b.window : Duration.ofMinutes(15)).toMillis();
+        this.maxAddresses = b.maxAddresses != null ? b.maxAddresses : 10_000;
+        this.clock = b.clock != null ? b.clock : Clock.systemUTC();
+        if (b.clock == null) {
             long period = Math.max(1000, Math.min(60_000, windowMillis / 15));
             this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "infrakit-audit-condense");
@@ -168,14 +171,13 @@ public final class CondensingAuditSink implements AuditSink {
                 .actor(key.address().equals(OTHER_ADDRESSES) ? Actor.system()
                         : Actor.anonymous(key.address()).from(key.address(), null))
                 .action("condense").outcome(AuditEvent.Outcome.DENIED).severity(AuditEvent.Severity.WARN)
-                .reason("more than " + perAddress + " " + key.type() + " events from one address in a window")
+                .reason(key.address().equals(OTHER_ADDRESSES)
+                        ? key.type() + " events from addresses beyond the " + maxAddresses + " tracked in a window"
+                        : "more than " + perAddress + " " + key.type() + " events from one address in a window")
                 .detail("type", key.type()).detail("count", entry.suppressed)
                 .detail("first", entry.first.toString()).detail("last", entry.last.toString())
                 .detail("window_start", Instant.ofEpochMilli(entry.windowStart).toString())
                 .detail("window_end", Instant.ofEpochMilli(entry.windowStart + windowMillis).toString());
-        if (key.address().equals(OTHER_ADDRESSES)) {
-            event.reason(key.type() + " events from addresses beyond the " + maxAddresses + " tracked in a window");
-        }
         return event.build();
     }
 
@@ -247,6 +249,18 @@ public final class CondensingAuditSink implements AuditSink {
         return "condensing(" + delegate.name() + ")";
     }
 
+    /** The delegate's health check: this sink's own state is only counts in memory. */
+    @Override
+    public Optional<HealthCheck> healthCheck() {
+        return delegate.healthCheck();
+    }
+
+    /** The delegate's metrics (the events it writes; {@link #condensed()} counts those held back). */
+    @Override
+    public Optional<io.micrometer.core.instrument.binder.MeterBinder> metrics() {
+        return delegate.metrics();
+    }
+
     /** Writes every count, stops the timer and closes the delegate. Idempotent. */
     @Override
     public void close() {
@@ -268,11 +282,10 @@ public final class CondensingAuditSink implements AuditSink {
     public static final class Builder {
         private final AuditSink delegate;
         private Set<String> types;
-        private int perAddress = 5;
-        private Duration window = Duration.ofMinutes(15);
-        private int maxAddresses = 10_000;
-        private Clock clock = Clock.systemUTC();
-        private boolean timer = true;
+        private Integer perAddress;
+        private Duration window;
+        private Integer maxAddresses;
+        private Clock clock;
 
         private Builder(AuditSink delegate) {
             this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -284,9 +297,7 @@ public final class CondensingAuditSink implements AuditSink {
          * @throws IllegalStateException if the types were already set
          */
         public Builder types(String... types) {
-            if (this.types != null) {
-                throw new IllegalStateException("types were already set to " + this.types);
-            }
+            Arguments.setOnce(this.types, "types");
             if (types.length == 0) {
                 throw new IllegalArgumentException("types needs at least one event type");
             }
@@ -294,8 +305,13 @@ public final class CondensingAuditSink implements AuditSink {
             return this;
         }
 
-        /** Events of one type from one address recorded as they are in each window (default 5; 0 to 1000). */
+        /**
+         * Events of one type from one address recorded as they are in each window (default 5; 0 to 1000).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder perAddress(int events) {
+            Arguments.setOnce(this.perAddress, "perAddress");
             if (events < 0 || events > 1000) {
                 throw new IllegalArgumentException("perAddress must be 0 to 1000, got " + events);
             }
@@ -303,8 +319,13 @@ public final class CondensingAuditSink implements AuditSink {
             return this;
         }
 
-        /** The window (default 15 minutes; 1 second to 1 day). */
+        /**
+         * The window (default 15 minutes; 1 second to 1 day).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder window(Duration window) {
+            Arguments.setOnce(this.window, "window");
             Objects.requireNonNull(window, "window");
             if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(Duration.ofDays(1)) > 0) {
                 throw new IllegalArgumentException("window must be 1s to 1d, got " + window);
@@ -313,8 +334,13 @@ public final class CondensingAuditSink implements AuditSink {
             return this;
         }
 
-        /** Addresses tracked per window before the rest are counted together (default 10,000; at least 1). */
+        /**
+         * Addresses tracked per window before the rest are counted together (default 10,000; at least 1).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder maxAddresses(int addresses) {
+            Arguments.setOnce(this.maxAddresses, "maxAddresses");
             if (addresses < 1) {
                 throw new IllegalArgumentException("maxAddresses must be at least 1, got " + addresses);
             }
@@ -322,10 +348,15 @@ public final class CondensingAuditSink implements AuditSink {
             return this;
         }
 
-        /** The clock deciding windows (tests); with a clock other than the system's no timer runs. */
+        /**
+         * The clock deciding windows (tests); with a clock given no timer runs: ended windows are
+         * written by the next {@code flush()} or {@code close()}.
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder clock(Clock clock) {
+            Arguments.setOnce(this.clock, "clock");
             this.clock = Objects.requireNonNull(clock, "clock");
-            this.timer = false;
             return this;
         }
 

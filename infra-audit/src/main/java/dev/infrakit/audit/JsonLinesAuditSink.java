@@ -1,5 +1,6 @@
 package dev.infrakit.audit;
 
+import dev.infrakit.core.Arguments;
 import dev.infrakit.core.http.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The record format and chain are described in the verifier's documentation
  * ({@link AuditVerifier}). Thread-safe.
  */
-public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
+public final class JsonLinesAuditSink implements AuditLog {
     private static final Logger LOG = LoggerFactory.getLogger(JsonLinesAuditSink.class);
     private static final long GATHER_MAX_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
@@ -86,15 +87,16 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
 
     private JsonLinesAuditSink(Builder b) throws IOException {
         this.directory = b.directory;
-        this.json = AuditJson.with(b.redactor);
-        this.durability = b.durability;
-        this.queueFull = b.queueFull;
-        this.syncIntervalNanos = b.syncInterval.toNanos();
-        long journal = b.durability == Durability.DURABLE ? b.journalSize : 0;
-        this.audit = new ChainedLog(b.directory, "audit.log", b.auditMaxSize, b.auditMaxFiles, b.key, b.chained,
+        this.json = AuditJson.with(b.redactor());
+        this.durability = b.durability();
+        this.queueFull = b.queueFull();
+        this.syncIntervalNanos = b.syncInterval().toNanos();
+        long journal = durability == Durability.DURABLE ? b.journalSize() : 0;
+        boolean chained = b.chained();
+        this.audit = new ChainedLog(b.directory, "audit.log", b.auditMaxSize(), b.auditMaxFiles(), b.key, chained,
                 journal);
-        this.security = new ChainedLog(b.directory, "security.log", b.securityMaxSize, b.securityMaxFiles, b.key,
-                b.chained, journal);
+        this.security = new ChainedLog(b.directory, "security.log", b.securityMaxSize(), b.securityMaxFiles(), b.key,
+                chained, journal);
         audit.open();
         security.open();
         long recovered = audit.recoveredBytes() + security.recoveredBytes();
@@ -107,12 +109,12 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
             LOG.warn("Cut {} torn line(s) off the end of the audit log in {} (a crash in the middle of a write; "
                     + "those events had not been acknowledged as durable)", repaired, directory);
         }
-        this.queueCapacity = b.queueCapacity;
-        this.checkpointKey = b.checkpointKey;
-        this.checkpointIntervalNanos = b.checkpointInterval.toNanos();
-        this.clock = b.clock;
+        this.queueCapacity = b.queueCapacity();
+        this.checkpointKey = b.checkpointKey();
+        this.checkpointIntervalNanos = b.checkpointInterval().toNanos();
+        this.clock = b.clock();
         this.checkpointStore = b.checkpointStore;
-        this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.writer = new Thread(this::writeLoop, "infrakit-audit-writer");
         writer.setDaemon(true);
         writer.start();
@@ -341,30 +343,35 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
         }
     }
 
-    /** Syncs (fsync of the written batch) since the sink opened. */
-    @Override
-    public long syncs() {
-        return syncs.sum();
-    }
-
-    /** Total time spent syncing, in nanoseconds. */
-    @Override
-    public long syncNanos() {
-        return syncNanos.sum();
-    }
-
     /** The queue's capacity. */
     public int queueCapacity() {
         return queueCapacity;
     }
 
     /**
-     * A check named {@code audit-log}: DOWN once a write or sync failed (disk full, I/O error),
-     * DEGRADED while the queue is at least 80 % full or the last checkpoint could not be copied to
-     * the checkpoint store, else UP with the queue depth observed.
+     * {@inheritDoc} Here: written counts events appended (and synced, or handed to the operating
+     * system in ASYNC mode); syncs are the fsyncs of written batches.
      */
-    public dev.infrakit.core.health.HealthCheck healthCheck() {
-        return dev.infrakit.core.health.HealthCheck.of("audit-log", () -> {
+    @Override
+    public AuditLog.Stats stats() {
+        return new AuditLog.Stats(written.sum(), rejected.sum(), queue.size(), syncs.sum(), syncNanos.sum());
+    }
+
+    /** {@link AuditMetrics} of this sink; built only when called. */
+    @Override
+    public java.util.Optional<io.micrometer.core.instrument.binder.MeterBinder> metrics() {
+        return java.util.Optional.of(new AuditMetrics(this));
+    }
+
+    /**
+     * A check named {@code audit-log}, in the readiness group: DOWN once a write or sync failed
+     * (disk full, I/O error), DEGRADED while the queue is at least 80 % full or the last checkpoint
+     * could not be copied to the checkpoint store, else UP with the queue depth observed. Always
+     * present.
+     */
+    @Override
+    public java.util.Optional<dev.infrakit.core.health.HealthCheck> healthCheck() {
+        return java.util.Optional.of(dev.infrakit.core.health.HealthCheck.of("audit-log", () -> {
             IOException broken = failure;
             int depth = queue.size();
             if (broken != null) {
@@ -381,7 +388,7 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
                         + checkpointStore.name() + ": " + storeFailure).observed(depth, "events").build();
             }
             return dev.infrakit.core.health.HealthResult.up().observed(depth, "events").build();
-        }).groups(dev.infrakit.core.health.HealthCheck.READINESS).build();
+        }).groups(dev.infrakit.core.health.HealthCheck.READINESS).build());
     }
 
     /** Checkpoints that could not be copied to the checkpoint store since the sink opened. */
@@ -395,26 +402,9 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
      *
      * @throws AuditException if a file cannot be read
      */
+    @Override
     public java.util.List<AuditRecord> query(AuditQuery query) {
-        return AuditFiles.query(directory, "audit.log", query);
-    }
-
-    /** Events written since the sink opened. */
-    @Override
-    public long written() {
-        return written.sum();
-    }
-
-    /** ASYNC events refused because the queue was full. */
-    @Override
-    public long rejected() {
-        return rejected.sum();
-    }
-
-    /** Events accepted and not yet written. */
-    @Override
-    public int queued() {
-        return queue.size();
+        return AuditFiles.query(directory, "audit.log", Objects.requireNonNull(query, "query"));
     }
 
     /** Torn lines cut off when the sink opened. */
@@ -470,66 +460,35 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
         }
     }
 
-    /** Builds a {@link JsonLinesAuditSink}. Not thread-safe. */
-    public static final class Builder {
+    /**
+     * Builds a {@link JsonLinesAuditSink}: the settings every sink has are those of
+     * {@link AuditSinkBuilder}; {@link #checkpoints} writes the checkpoints to {@code security.log}.
+     * Each setting may be given once. Not thread-safe.
+     */
+    public static final class Builder extends AuditSinkBuilder<Builder> {
         private final Path directory;
-        private final byte[] key;
-        private Redactor redactor = Redactor.defaults();
-        private Durability durability = Durability.DURABLE;
-        private Durability.QueueFull queueFull = Durability.QueueFull.BLOCK;
-        private int queueCapacity = 8192;
-        private Duration syncInterval = Duration.ofSeconds(1);
-        private long auditMaxSize = 100L * 1024 * 1024;
-        private int auditMaxFiles = 10;
-        private long securityMaxSize = 50L * 1024 * 1024;
-        private int securityMaxFiles = 5;
-        private java.security.interfaces.ECPrivateKey checkpointKey;
-        private Duration checkpointInterval = Duration.ofMinutes(1);
-        private java.time.Clock clock = java.time.Clock.systemUTC();
-        private boolean chained = true;
+        private Duration syncInterval;
+        private Long auditMaxSize;
+        private Integer auditMaxFiles;
+        private Long securityMaxSize;
+        private Integer securityMaxFiles;
+        private Boolean chained;
         private CheckpointStore checkpointStore;
-        private long journalSize = 4L * 1024 * 1024;
+        private Long journalSize;
 
         private Builder(Path directory, byte[] key) {
+            super(key);
             this.directory = Objects.requireNonNull(directory, "directory");
-            this.key = Chain.requireKey(key);
-        }
-
-        /** The redaction applied before writing (default {@link Redactor#defaults()}). */
-        public Builder redactor(Redactor redactor) {
-            this.redactor = Objects.requireNonNull(redactor, "redactor");
-            return this;
-        }
-
-        /** DURABLE (default) or ASYNC. */
-        public Builder durability(Durability durability) {
-            this.durability = Objects.requireNonNull(durability, "durability");
-            return this;
-        }
-
-        /** ASYNC only: what a full queue does (default BLOCK), and its capacity (default 8192). */
-        public Builder queue(Durability.QueueFull whenFull, int capacity) {
-            this.queueFull = Objects.requireNonNull(whenFull, "whenFull");
-            this.queueCapacity = Chain.requireCapacity(capacity);
-            return this;
-        }
-
-        /** ASYNC only: how often written events are synced (default 1 s). */
-        public Builder syncInterval(Duration interval) {
-            this.syncInterval = Chain.requirePositive(interval, "syncInterval");
-            return this;
         }
 
         /**
-         * Writes a signed checkpoint (ES256 over both chains' last sequence number and MAC) to
-         * {@code security.log} every {@code interval} while events arrive, and on close. With the
-         * public key, {@link AuditVerifier} then detects a tail cut off the logs.
+         * ASYNC only: how often written events are synced (default 1 s).
          *
-         * @param signingKey a P-256 private key
+         * @throws IllegalStateException if it was already set
          */
-        public Builder checkpoints(java.security.interfaces.ECPrivateKey signingKey, Duration interval) {
-            this.checkpointKey = Objects.requireNonNull(signingKey, "signingKey");
-            this.checkpointInterval = Chain.requirePositive(interval, "checkpoint interval");
+        public Builder syncInterval(Duration interval) {
+            Arguments.setOnce(this.syncInterval, "syncInterval");
+            this.syncInterval = Chain.requirePositive(interval, "syncInterval");
             return this;
         }
 
@@ -537,8 +496,11 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
          * Whether records carry the HMAC chain (default true). Without it the lines hold only a
          * sequence number and the event: cheaper, but {@link AuditVerifier} cannot check them and
          * tampering goes unseen. Do not switch it on an existing log.
+         *
+         * @throws IllegalStateException if it was already set
          */
         public Builder chained(boolean chained) {
+            Arguments.setOnce(this.chained, "chained");
             this.chained = chained;
             return this;
         }
@@ -554,9 +516,7 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
          * @throws IllegalStateException if a store was already set
          */
         public Builder checkpointStore(CheckpointStore store) {
-            if (this.checkpointStore != null) {
-                throw new IllegalStateException("checkpoint store was already set to " + this.checkpointStore.name());
-            }
+            Arguments.setOnce(this.checkpointStore, "checkpointStore");
             this.checkpointStore = Objects.requireNonNull(store, "store");
             return this;
         }
@@ -583,8 +543,11 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
          * and on close. Opening the sink writes any acknowledged records the log lost in a power
          * failure back from the journal, so keep the journals with the logs. Without one, each batch
          * syncs the log itself.
+         *
+         * @throws IllegalStateException if it was already set
          */
         public Builder journal(long bytes) {
+            Arguments.setOnce(this.journalSize, "journal");
             if (bytes != 0 && bytes < 64 * 1024) {
                 throw new IllegalArgumentException("journal must be 0 (none) or at least 65536 bytes, got " + bytes);
             }
@@ -592,21 +555,25 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
             return this;
         }
 
-        /** The clock stamping checkpoints (tests). */
-        public Builder clock(java.time.Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        /** Size and count of {@code audit.log} files (default 100 MB × 10). */
+        /**
+         * Size and count of {@code audit.log} files (default 100 MB × 10).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder auditFiles(long maxSize, int maxFiles) {
+            Arguments.setOnce(this.auditMaxSize, "auditFiles");
             this.auditMaxSize = size(maxSize);
             this.auditMaxFiles = count(maxFiles);
             return this;
         }
 
-        /** Size and count of {@code security.log} files (default 50 MB × 5). */
+        /**
+         * Size and count of {@code security.log} files (default 50 MB × 5).
+         *
+         * @throws IllegalStateException if it was already set
+         */
         public Builder securityFiles(long maxSize, int maxFiles) {
+            Arguments.setOnce(this.securityMaxSize, "securityFiles");
             this.securityMaxSize = size(maxSize);
             this.securityMaxFiles = count(maxFiles);
             return this;
@@ -631,8 +598,9 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
          *
          * @throws AuditException if the directory cannot be written or the last record is unreadable
          */
+        @Override
         public JsonLinesAuditSink build() {
-            if (checkpointStore != null && checkpointKey == null) {
+            if (checkpointStore != null && checkpointKey() == null) {
                 throw new IllegalStateException("a checkpoint store needs checkpoints(signingKey, interval)");
             }
             try {
@@ -640,6 +608,34 @@ public final class JsonLinesAuditSink implements AuditSink, AuditSinkStats {
             } catch (IOException e) {
                 throw new AuditException("Cannot open the audit log in " + directory + ": " + e.getMessage(), e);
             }
+        }
+
+        Duration syncInterval() {
+            return syncInterval != null ? syncInterval : Duration.ofSeconds(1);
+        }
+
+        long auditMaxSize() {
+            return auditMaxSize != null ? auditMaxSize : 100L * 1024 * 1024;
+        }
+
+        int auditMaxFiles() {
+            return auditMaxFiles != null ? auditMaxFiles : 10;
+        }
+
+        long securityMaxSize() {
+            return securityMaxSize != null ? securityMaxSize : 50L * 1024 * 1024;
+        }
+
+        int securityMaxFiles() {
+            return securityMaxFiles != null ? securityMaxFiles : 5;
+        }
+
+        boolean chained() {
+            return chained == null || chained;
+        }
+
+        long journalSize() {
+            return journalSize != null ? journalSize : 4L * 1024 * 1024;
         }
     }
 }

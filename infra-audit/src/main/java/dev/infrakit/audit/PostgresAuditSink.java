@@ -1,5 +1,6 @@
 package dev.infrakit.audit;
 
+import dev.infrakit.core.Arguments;
 import dev.infrakit.core.http.ClientText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -54,7 +55,7 @@ import java.util.concurrent.atomic.LongAdder;
  * event values. Text: U+0000, which PostgreSQL cannot store in {@code text}, is stored as U+FFFD in
  * the plain columns (the body keeps the exact value); the database must be UTF8. Thread-safe.
  */
-public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
+public final class PostgresAuditSink implements AuditLog {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresAuditSink.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The type of the event recorded in place of an ASYNC event the database refused. */
@@ -95,6 +96,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     private final int queueCapacity;
     private final java.security.interfaces.ECPrivateKey checkpointKey;
     private final long checkpointIntervalNanos;
+    private final java.time.Clock clock;
     private long lastCheckpoint = System.nanoTime();
     private long checkpointedSeq;
     private volatile String lastFailure;
@@ -126,20 +128,21 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
 
     private PostgresAuditSink(Builder b) throws SQLException {
         this.dataSource = b.dataSource;
-        this.writerId = b.writerId;
+        this.writerId = b.writerId();
         try {
-            this.encodedWriterId = JSON.writeValueAsString(b.writerId);
+            this.encodedWriterId = JSON.writeValueAsString(writerId);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new AuditException("Could not encode the writer id", e);
         }
-        this.json = AuditJson.with(b.redactor);
-        this.durability = b.durability;
-        this.queueFull = b.queueFull;
+        this.json = AuditJson.with(b.redactor());
+        this.durability = b.durability();
+        this.queueFull = b.queueFull();
         this.hmac = Chain.hmac(b.key);
-        this.queueCapacity = b.queueCapacity;
-        this.checkpointKey = b.checkpointKey;
-        this.checkpointIntervalNanos = b.checkpointInterval.toNanos();
-        this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
+        this.queueCapacity = b.queueCapacity();
+        this.checkpointKey = b.checkpointKey();
+        this.checkpointIntervalNanos = b.checkpointInterval().toNanos();
+        this.clock = b.clock();
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
         requireUtf8AndSchema();
         restoreChain();
         this.writer = new Thread(this::writeLoop, "infrakit-audit-postgres");
@@ -252,6 +255,9 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
 
     @Override
     public void flush() {
+        if (closed) {
+            throw new AuditException("This audit sink is closed");
+        }
         Pending marker = new Pending(null, null, true);
         try {
             queue.put(marker);
@@ -743,7 +749,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     /** Signs and stores a checkpoint of this writer's chain, if it moved since the last one. */
     private void checkpoint() throws SQLException {
         if (lastSeq != checkpointedSeq) {
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             String jws = Checkpoints.signWriter(checkpointKey, writerId, lastSeq, lastMac, now);
             try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
                     "INSERT INTO infrakit_audit_checkpoint (writer_id, seq, time, jws) VALUES (?,?,?,?) "
@@ -770,7 +776,9 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
      *
      * @throws AuditException if the query fails
      */
+    @Override
     public List<AuditRecord> query(AuditQuery query) {
+        Objects.requireNonNull(query, "query");
         StringBuilder sql = new StringBuilder("SELECT seq, time, category, type, severity, actor_id, action, resource_type, "
                 + "resource_id, outcome, body FROM infrakit_audit WHERE true");
         List<Object> params = new ArrayList<>();
@@ -859,45 +867,32 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
     }
 
     /**
-     * Rows committed since the sink opened: events, and the {@code audit.event-refused} records of
-     * refused ASYNC events; an event already in the table is not counted again.
+     * {@inheritDoc} Here: written counts rows committed (events, and the
+     * {@code audit.event-refused} records of refused ASYNC events; an event already in the table is
+     * not counted again); syncs are the batches committed, and their time that of inserting and
+     * committing them.
      */
     @Override
-    public long written() {
-        return written.sum();
+    public AuditLog.Stats stats() {
+        return new AuditLog.Stats(written.sum(), rejected.sum(), queue.size(), commits.sum(), commitNanos.sum());
     }
 
-    /** ASYNC events refused because the queue was full. */
+    /** {@link AuditMetrics} of this sink; built only when called. */
     @Override
-    public long rejected() {
-        return rejected.sum();
-    }
-
-    @Override
-    public int queued() {
-        return queue.size();
-    }
-
-    /** Batches committed. */
-    @Override
-    public long syncs() {
-        return commits.sum();
-    }
-
-    /** Time spent inserting and committing batches, in nanoseconds. */
-    @Override
-    public long syncNanos() {
-        return commitNanos.sum();
+    public java.util.Optional<io.micrometer.core.instrument.binder.MeterBinder> metrics() {
+        return java.util.Optional.of(new AuditMetrics(this));
     }
 
     /**
-     * A check named {@code audit-postgres}: DOWN while the last batch failed to commit (the
-     * database is unavailable; DURABLE callers get errors, ASYNC batches wait) or while the database
-     * refuses every event given to it (a batch with refusals and nothing stored), DEGRADED while the
-     * queue is at least 80 % full, else UP with the queue depth.
+     * A check named {@code audit-postgres}, in the readiness group: DOWN while the last batch
+     * failed to commit (the database is unavailable; DURABLE callers get errors, ASYNC batches
+     * wait) or while the database refuses every event given to it (a batch with refusals and
+     * nothing stored), DEGRADED while the queue is at least 80 % full, else UP with the queue
+     * depth. Always present.
      */
-    public dev.infrakit.core.health.HealthCheck healthCheck() {
-        return dev.infrakit.core.health.HealthCheck.of("audit-postgres", () -> {
+    @Override
+    public java.util.Optional<dev.infrakit.core.health.HealthCheck> healthCheck() {
+        return java.util.Optional.of(dev.infrakit.core.health.HealthCheck.of("audit-postgres", () -> {
             String failure = lastFailure;
             int depth = queue.size();
             if (failure != null) {
@@ -913,7 +908,7 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                         .observed(depth, "events").build();
             }
             return dev.infrakit.core.health.HealthResult.up().observed(depth, "events").build();
-        }).groups(dev.infrakit.core.health.HealthCheck.READINESS).build();
+        }).groups(dev.infrakit.core.health.HealthCheck.READINESS).build());
     }
 
     /**
@@ -954,21 +949,22 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
         }
     }
 
-    /** Builds a {@link PostgresAuditSink}. Not thread-safe. */
-    public static final class Builder {
+    /**
+     * Builds a {@link PostgresAuditSink}: the settings every sink has are those of
+     * {@link AuditSinkBuilder}; {@link #checkpoints} stores this writer's checkpoints in
+     * {@code infrakit_audit_checkpoint}, where {@link AuditVerifier#verifyTable(DataSource, byte[],
+     * java.security.interfaces.ECPublicKey)} finds them and detects deleted newest rows. Each
+     * setting may be given once. Not thread-safe.
+     */
+    public static final class Builder extends AuditSinkBuilder<Builder> {
         private final DataSource dataSource;
-        private final byte[] key;
-        private String writerId = UUID.randomUUID().toString();
-        private Redactor redactor = Redactor.defaults();
-        private Durability durability = Durability.DURABLE;
-        private Durability.QueueFull queueFull = Durability.QueueFull.BLOCK;
-        private int queueCapacity = 8192;
-        private java.security.interfaces.ECPrivateKey checkpointKey;
-        private Duration checkpointInterval = Duration.ofMinutes(1);
+        /** The id used unless one is given: one per builder, as every sink it builds is the same writer. */
+        private final String randomWriterId = UUID.randomUUID().toString();
+        private String writerId;
 
         private Builder(DataSource dataSource, byte[] key) {
+            super(key);
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-            this.key = Chain.requireKey(key);
         }
 
         /**
@@ -976,8 +972,10 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
          *
          * @throws AuditException if blank or longer than 100 characters
          * @throws IllegalArgumentException if it holds a control character
+         * @throws IllegalStateException if it was already set
          */
         public Builder writerId(String writerId) {
+            Arguments.setOnce(this.writerId, "writerId");
             String id = Fields.text("writerId", writerId, 100, true);
             if (id.chars().anyMatch(Character::isISOControl)) {
                 throw new IllegalArgumentException("writerId must not contain control characters");
@@ -986,42 +984,12 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
             return this;
         }
 
-        /** The redaction applied before writing. */
-        public Builder redactor(Redactor redactor) {
-            this.redactor = Objects.requireNonNull(redactor, "redactor");
-            return this;
-        }
-
-        /**
-         * Stores a signed checkpoint (ES256 over this writer's last sequence number and MAC) in
-         * {@code infrakit_audit_checkpoint} every {@code interval} while events arrive, and with the
-         * last batch on close; {@link AuditVerifier#verifyTable(DataSource, byte[],
-         * java.security.interfaces.ECPublicKey)} then detects deleted newest rows.
-         */
-        public Builder checkpoints(java.security.interfaces.ECPrivateKey signingKey, Duration interval) {
-            this.checkpointKey = Objects.requireNonNull(signingKey, "signingKey");
-            this.checkpointInterval = Chain.requirePositive(interval, "checkpoint interval");
-            return this;
-        }
-
-        /** DURABLE (default) or ASYNC. */
-        public Builder durability(Durability durability) {
-            this.durability = Objects.requireNonNull(durability, "durability");
-            return this;
-        }
-
-        /** ASYNC only: what a full queue does, and its capacity. */
-        public Builder queue(Durability.QueueFull whenFull, int capacity) {
-            this.queueFull = Objects.requireNonNull(whenFull, "whenFull");
-            this.queueCapacity = Chain.requireCapacity(capacity);
-            return this;
-        }
-
         /**
          * The sink; reads this writer's last sequence and MAC to continue its chain.
          *
          * @throws AuditException if the database cannot be reached, is not UTF8, or the schema is missing
          */
+        @Override
         public PostgresAuditSink build() {
             try {
                 return new PostgresAuditSink(this);
@@ -1031,6 +999,10 @@ public final class PostgresAuditSink implements AuditSink, AuditSinkStats {
                         : "42703".equals(e.getSQLState()) ? "; the table was created by an earlier version: run "
                         + "PostgresAuditSink.createSchema() to upgrade it" : ""), e);
             }
+        }
+
+        String writerId() {
+            return writerId != null ? writerId : randomWriterId;
         }
     }
 }

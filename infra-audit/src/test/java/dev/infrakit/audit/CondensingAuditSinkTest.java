@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,34 +34,36 @@ class CondensingAuditSinkTest {
         }
     }
 
-    /** Keeps what it is given; refuses while {@code refusing}. */
-    static final class ListSink implements AuditSink {
-        final List<AuditEvent> events = new ArrayList<>();
-        boolean refusing;
+    /** The events of {@code type} that reached {@code log}. */
+    static List<AuditEvent> ofType(MemoryAuditLog log, String type) {
+        return log.events().stream().filter(e -> e.type().equals(type)).toList();
+    }
+
+    /** Records into {@code log}, except while {@code refusing}: a sink that fails on purpose, as a full disk would. */
+    static final class RefusingSink implements AuditSink {
+        final MemoryAuditLog log;
+        volatile boolean refusing;
+
+        RefusingSink(MemoryAuditLog log) {
+            this.log = log;
+        }
 
         @Override
-        public synchronized void record(AuditEvent event) {
+        public void record(AuditEvent event) {
             if (refusing) {
                 throw new AuditException("refused");
             }
-            events.add(event);
+            log.record(event);
         }
 
         @Override
         public void flush() {
+            log.flush();
         }
 
         @Override
         public String name() {
-            return "list";
-        }
-
-        @Override
-        public void close() {
-        }
-
-        synchronized List<AuditEvent> ofType(String type) {
-            return events.stream().filter(e -> e.type().equals(type)).toList();
+            return "refusing";
         }
     }
 
@@ -71,27 +72,27 @@ class CondensingAuditSinkTest {
                 .action("authenticate").outcome(AuditEvent.Outcome.FAILURE).severity(AuditEvent.Severity.WARN).build();
     }
 
-    private static CondensingAuditSink sink(ListSink list, MovingClock clock, int maxAddresses) {
+    private static CondensingAuditSink sink(AuditSink list, MovingClock clock, int maxAddresses) {
         return CondensingAuditSink.builder(list).types("auth.invalid-token").perAddress(5).window(Duration.ofMinutes(15))
                 .maxAddresses(maxAddresses).clock(clock).build();
     }
 
     @Test
     void aFloodFromOneAddressIsFiveEventsAndOneCountPerWindow() {
-        ListSink list = new ListSink();
+        MemoryAuditLog list = MemoryAuditLog.create();
         MovingClock clock = new MovingClock();
         CondensingAuditSink sink = sink(list, clock, 100);
         for (int i = 0; i < 1000; i++) {
             sink.record(invalidToken("203.0.113.7"));
         }
         sink.record(invalidToken("198.51.100.1"));
-        assertEquals(6, list.ofType("auth.invalid-token").size(), "five from the flood, one from another address");
+        assertEquals(6, ofType(list, "auth.invalid-token").size(), "five from the flood, one from another address");
         assertEquals(995, sink.condensed());
         sink.flushEnded();
-        assertEquals(0, list.ofType(CondensingAuditSink.CONDENSED_TYPE).size(), "the window has not ended");
+        assertEquals(0, ofType(list, CondensingAuditSink.CONDENSED_TYPE).size(), "the window has not ended");
         clock.now = clock.now.plus(Duration.ofMinutes(15));
         sink.flushEnded();
-        List<AuditEvent> counts = list.ofType(CondensingAuditSink.CONDENSED_TYPE);
+        List<AuditEvent> counts = ofType(list, CondensingAuditSink.CONDENSED_TYPE);
         assertEquals(1, counts.size());
         AuditEvent count = counts.get(0);
         assertEquals(995L, ((Number) count.details().get("count")).longValue());
@@ -102,25 +103,25 @@ class CondensingAuditSinkTest {
         for (int i = 0; i < 10; i++) {
             sink.record(invalidToken("203.0.113.7"));
         }
-        assertEquals(11, list.ofType("auth.invalid-token").size());
+        assertEquals(11, ofType(list, "auth.invalid-token").size());
     }
 
     @Test
     void otherTypesAndEventsWithoutAnAddressPassThrough() {
-        ListSink list = new ListSink();
+        MemoryAuditLog list = MemoryAuditLog.create();
         CondensingAuditSink sink = sink(list, new MovingClock(), 100);
         for (int i = 0; i < 20; i++) {
             sink.record(AuditEvent.security("login.failed", "alice", "203.0.113.7", null, null));
             sink.record(AuditEvent.builder(AuditEvent.Category.SECURITY, "auth.invalid-token").actor(Actor.system())
                     .action("authenticate").outcome(AuditEvent.Outcome.FAILURE).build());
         }
-        assertEquals(40, list.events.size());
+        assertEquals(40, list.events().size());
         assertEquals(0, sink.condensed());
     }
 
     @Test
     void addressesBeyondTheLimitAreCountedTogether() {
-        ListSink list = new ListSink();
+        MemoryAuditLog list = MemoryAuditLog.create();
         MovingClock clock = new MovingClock();
         CondensingAuditSink sink = sink(list, clock, 3);
         for (int a = 0; a < 50; a++) {
@@ -128,9 +129,9 @@ class CondensingAuditSinkTest {
                 sink.record(invalidToken("2001:db8::" + Integer.toHexString(a)));
             }
         }
-        assertEquals(9, list.ofType("auth.invalid-token").size(), "three addresses tracked, three events each");
+        assertEquals(9, ofType(list, "auth.invalid-token").size(), "three addresses tracked, three events each");
         sink.flush();
-        List<AuditEvent> counts = list.ofType(CondensingAuditSink.CONDENSED_TYPE);
+        List<AuditEvent> counts = ofType(list, CondensingAuditSink.CONDENSED_TYPE);
         assertEquals(1, counts.size(), counts.toString());
         assertEquals(141L, ((Number) counts.get(0).details().get("count")).longValue());
         assertEquals(CondensingAuditSink.OTHER_ADDRESSES, counts.get(0).actor().id().equals("system")
@@ -140,25 +141,26 @@ class CondensingAuditSinkTest {
 
     @Test
     void flushWritesTheCountsSoFarAndARefusedCountIsKept() {
-        ListSink list = new ListSink();
+        MemoryAuditLog list = MemoryAuditLog.create();
+        RefusingSink refusing = new RefusingSink(list);
         MovingClock clock = new MovingClock();
-        CondensingAuditSink sink = sink(list, clock, 100);
+        CondensingAuditSink sink = sink(refusing, clock, 100);
         for (int i = 0; i < 8; i++) {
             sink.record(invalidToken("203.0.113.7"));
         }
-        list.refusing = true;
+        refusing.refusing = true;
         assertThrows(AuditException.class, sink::flush);
-        list.refusing = false;
+        refusing.refusing = false;
         for (int i = 0; i < 2; i++) {
             sink.record(invalidToken("203.0.113.7"));
         }
         sink.flush();
-        List<AuditEvent> counts = list.ofType(CondensingAuditSink.CONDENSED_TYPE);
+        List<AuditEvent> counts = ofType(list, CondensingAuditSink.CONDENSED_TYPE);
         long total = counts.stream().mapToLong(e -> ((Number) e.details().get("count")).longValue()).sum();
         assertEquals(5, total, "3 kept from the refused flush, 2 since: nothing lost " + counts.size());
         sink.record(invalidToken("203.0.113.7"));
         sink.close();
-        total = list.ofType(CondensingAuditSink.CONDENSED_TYPE).stream()
+        total = ofType(list, CondensingAuditSink.CONDENSED_TYPE).stream()
                 .mapToLong(e -> ((Number) e.details().get("count")).longValue()).sum();
         assertEquals(6, total, "close writes the rest");
         assertThrows(AuditException.class, () -> sink.record(invalidToken("203.0.113.7")));
@@ -166,7 +168,7 @@ class CondensingAuditSinkTest {
 
     @Test
     void settingsAreValidated() {
-        ListSink list = new ListSink();
+        MemoryAuditLog list = MemoryAuditLog.create();
         assertThrows(IllegalStateException.class, () -> CondensingAuditSink.builder(list).build());
         assertThrows(IllegalStateException.class, () -> CondensingAuditSink.builder(list).types("a").types("b"));
         assertThrows(IllegalArgumentException.class, () -> CondensingAuditSink.builder(list).perAddress(-1));
@@ -177,7 +179,7 @@ class CondensingAuditSinkTest {
     /** The daemon timer writes a window's count when the window ends, without a flush or a later event. */
     @Test
     void theTimerWritesTheCountWhenTheWindowEnds() throws Exception {
-        ListSink list = new ListSink();
+        MemoryAuditLog list = MemoryAuditLog.create();
         CondensingAuditSink sink = CondensingAuditSink.builder(list).types("auth.invalid-token").perAddress(1)
                 .window(Duration.ofSeconds(1)).build();
         try {
@@ -185,10 +187,10 @@ class CondensingAuditSinkTest {
                 sink.record(invalidToken("203.0.113.7"));
             }
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
-            while (list.ofType(CondensingAuditSink.CONDENSED_TYPE).isEmpty() && System.nanoTime() < deadline) {
+            while (ofType(list, CondensingAuditSink.CONDENSED_TYPE).isEmpty() && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
-            List<AuditEvent> counts = list.ofType(CondensingAuditSink.CONDENSED_TYPE);
+            List<AuditEvent> counts = ofType(list, CondensingAuditSink.CONDENSED_TYPE);
             assertEquals(1, counts.size(), "written by the timer alone");
             assertEquals(3L, ((Number) counts.get(0).details().get("count")).longValue());
         } finally {

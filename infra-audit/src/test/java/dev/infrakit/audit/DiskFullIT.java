@@ -26,10 +26,10 @@ class DiskFullIT {
         assertTrue(first.getMessage().contains("No space left on device"), first.getMessage());
         AuditException later = assertThrows(AuditException.class, () -> sink.record(event(2, AuditEvent.Severity.INFO)));
         assertTrue(later.getMessage().contains("failed earlier and accepts no more events"), later.getMessage());
-        HealthResult health = sink.healthCheck().check();
+        HealthResult health = sink.healthCheck().orElseThrow().check();
         assertEquals(HealthStatus.DOWN, health.status());
         assertTrue(health.output().orElseThrow().startsWith("audit log write failed"), health.toString());
-        assertEquals(0, sink.written());
+        assertEquals(0, sink.stats().written());
         assertThrows(AuditException.class, sink::close, "closing reports the failure too");
     }
 }

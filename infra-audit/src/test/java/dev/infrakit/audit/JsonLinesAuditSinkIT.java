@@ -33,7 +33,7 @@ class JsonLinesAuditSinkIT {
             for (int n = 0; n < 20; n++) {
                 sink.record(event(n, n % 5 == 0 ? AuditEvent.Severity.WARN : AuditEvent.Severity.INFO));
             }
-            assertEquals(20, sink.written());
+            assertEquals(20, sink.stats().written());
         }
         assertEquals(IntStream.range(0, 20).boxed().collect(Collectors.toList()), numbers(dir.resolve("audit.log")));
         assertEquals(List.of(0, 5, 10, 15), numbers(dir.resolve("security.log")));
@@ -110,7 +110,7 @@ class JsonLinesAuditSinkIT {
             for (Future<?> f : futures) {
                 f.get();
             }
-            assertEquals(1600, sink.written(), "every record() returned after its event was written");
+            assertEquals(1600, sink.stats().written(), "every record() returned after its event was written");
         } finally {
             pool.shutdownNow();
         }
@@ -151,8 +151,8 @@ class JsonLinesAuditSinkIT {
             sink.close();
         }
         assertEquals(8000, accepted.get() + refused.get());
-        assertEquals(refused.get(), sink.rejected(), "every refusal is counted");
-        assertEquals(accepted.get(), sink.written(), "every accepted event is written");
+        assertEquals(refused.get(), sink.stats().rejected(), "every refusal is counted");
+        assertEquals(accepted.get(), sink.stats().written(), "every accepted event is written");
         assertEquals(accepted.get(), numbers(dir.resolve("audit.log")).size());
         assertTrue(AuditVerifier.verifyFiles(dir, "audit.log", KEY).ok());
     }
@@ -165,7 +165,7 @@ class JsonLinesAuditSinkIT {
                 sink.record(event(n, AuditEvent.Severity.INFO));
             }
             sink.flush();
-            assertEquals(0, sink.queued());
+            assertEquals(0, sink.stats().queued());
             assertEquals(500, numbers(dir.resolve("audit.log")).size(), "flushed events are in the file");
         }
     }

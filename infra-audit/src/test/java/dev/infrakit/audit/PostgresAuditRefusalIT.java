@@ -139,9 +139,9 @@ class PostgresAuditRefusalIT {
                     }
                 }
                 assertEquals(1, failed, "only the refused event failed");
-                assertEquals(2, sink.syncs(), "the blocker's batch, then one batch with all eleven");
+                assertEquals(2, sink.stats().syncs(), "the blocker's batch, then one batch with all eleven");
                 assertEquals(1, sink.refusedEvents());
-                assertEquals(11, sink.written());
+                assertEquals(11, sink.stats().written());
                 sink.record(event(99, AuditEvent.Severity.INFO));
             }
             assertGapFreeAndVerified(pool, 12);
@@ -167,12 +167,12 @@ class PostgresAuditRefusalIT {
                 inOneBatch(pool, sink, threads, inOrder, 11);
                 // Counted before flush(): its marker may come as a batch of its own once the eleven are in.
                 // The writer counts a batch's events before its sync: wait for both counters.
-                await(() -> sink.written() == 12 && sink.syncs() >= 2,
+                await(() -> sink.stats().written() == 12 && sink.stats().syncs() >= 2,
                         "the blocker, ten events and the record of the refusal are written and synced");
-                assertEquals(2, sink.syncs(), "the blocker's batch, then one batch with all eleven");
+                assertEquals(2, sink.stats().syncs(), "the blocker's batch, then one batch with all eleven");
                 sink.flush();
                 assertEquals(1, sink.refusedEvents());
-                assertEquals(12, sink.written(), "the blocker, ten events and the record of the refusal");
+                assertEquals(12, sink.stats().written(), "the blocker, ten events and the record of the refusal");
                 List<AuditRecord> records = sink.query(AuditQuery.builder().type(PostgresAuditSink.REFUSED_TYPE).build());
                 assertEquals(1, records.size());
                 AuditRecord r = records.get(0);
@@ -252,7 +252,7 @@ class PostgresAuditRefusalIT {
                     }
                 }, "the insert waiting for the lock was cut off");
                 lock.commit();
-                await(() -> sink.failedBatches() == 1 && sink.written() == 2, "the batch is retried and committed");
+                await(() -> sink.failedBatches() == 1 && sink.stats().written() == 2, "the batch is retried and committed");
             }
             assertGapFreeAndVerified(pool, 2);
         } finally {
@@ -282,12 +282,12 @@ class PostgresAuditRefusalIT {
                     sink.record(event(n, AuditEvent.Severity.INFO));
                 }
                 await(() -> sink.failedBatches() >= 1, "a batch fails");
-                assertEquals(0, sink.written());
-                assertEquals(dev.infrakit.core.health.HealthStatus.DOWN, sink.healthCheck().check().status());
+                assertEquals(0, sink.stats().written());
+                assertEquals(dev.infrakit.core.health.HealthStatus.DOWN, sink.healthCheck().orElseThrow().check().status());
                 try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
                     s.execute("ALTER TABLE infrakit_audit DROP CONSTRAINT test_refuse_all");
                 }
-                await(() -> sink.written() == 5, "the retried batch commits");
+                await(() -> sink.stats().written() == 5, "the retried batch commits");
                 assertEquals(0, sink.refusedEvents());
             }
             assertGapFreeAndVerified(pool, 5);
@@ -314,7 +314,7 @@ class PostgresAuditRefusalIT {
                 try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
                     s.execute("ALTER TABLE infrakit_audit_away RENAME TO infrakit_audit");
                 }
-                await(() -> async.written() == 5, "the retried batch commits");
+                await(() -> async.stats().written() == 5, "the retried batch commits");
                 assertEquals(0, durable.refusedEvents() + async.refusedEvents());
             }
             assertEquals(5, count(pool, "true"));
@@ -329,21 +329,21 @@ class PostgresAuditRefusalIT {
             PostgresAuditSink.createSchema(pool);
             try (PostgresAuditSink sink = PostgresAuditSink.builder(pool, KEY).build()) {
                 sink.record(event(1, AuditEvent.Severity.INFO));
-                assertEquals(dev.infrakit.core.health.HealthStatus.UP, sink.healthCheck().check().status());
+                assertEquals(dev.infrakit.core.health.HealthStatus.UP, sink.healthCheck().orElseThrow().check().status());
                 try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
                     s.execute("ALTER TABLE infrakit_audit ADD CONSTRAINT test_refuse_all CHECK (false) NOT VALID");
                 }
                 AuditException refused = org.junit.jupiter.api.Assertions.assertThrows(AuditException.class,
                         () -> sink.record(event(2, AuditEvent.Severity.INFO)));
                 assertTrue(refused.getMessage().contains("23514"), refused.getMessage());
-                dev.infrakit.core.health.HealthResult down = sink.healthCheck().check();
+                dev.infrakit.core.health.HealthResult down = sink.healthCheck().orElseThrow().check();
                 assertEquals(dev.infrakit.core.health.HealthStatus.DOWN, down.status(), down.toString());
                 assertTrue(down.output().orElseThrow().contains("refuses every audit event"), down.toString());
                 try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
                     s.execute("ALTER TABLE infrakit_audit DROP CONSTRAINT test_refuse_all");
                 }
                 sink.record(event(3, AuditEvent.Severity.INFO));
-                assertEquals(dev.infrakit.core.health.HealthStatus.UP, sink.healthCheck().check().status());
+                assertEquals(dev.infrakit.core.health.HealthStatus.UP, sink.healthCheck().orElseThrow().check().status());
             }
             assertTrue(AuditVerifier.verifyTable(pool, KEY).ok());
         }

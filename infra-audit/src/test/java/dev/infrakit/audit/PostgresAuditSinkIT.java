@@ -59,8 +59,8 @@ class PostgresAuditSinkIT {
                 for (Future<?> f : futures) {
                     f.get();
                 }
-                assertEquals(400, a.written());
-                assertEquals(400, b.written());
+                assertEquals(400, a.stats().written());
+                assertEquals(400, b.stats().written());
             } finally {
                 threads.shutdownNow();
             }
@@ -186,8 +186,8 @@ class PostgresAuditSinkIT {
                 other.record(async);
                 other.record(once);
                 other.flush();
-                assertEquals(2, durable.written());
-                assertEquals(1, other.written());
+                assertEquals(2, durable.stats().written());
+                assertEquals(1, other.stats().written());
                 assertEquals(0, durable.refusedEvents() + other.refusedEvents());
                 java.util.concurrent.ExecutorService threads = Executors.newCachedThreadPool();
                 try {
@@ -205,7 +205,7 @@ class PostgresAuditSinkIT {
                 } finally {
                     threads.shutdownNow();
                 }
-                assertEquals(5, durable.written(), "the blocker, event 4 once and event 5");
+                assertEquals(5, durable.stats().written(), "the blocker, event 4 once and event 5");
             }
             try (Connection c = pool.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "SELECT writer_id, count(*), max(seq), count(DISTINCT event_id) FROM infrakit_audit "
@@ -312,12 +312,12 @@ class PostgresAuditSinkIT {
                     new AuditMetrics(sink).bindTo(meters);
                     assertEquals(20.0, meters.get("infrakit.audit.events").tag("outcome", "written").functionCounter().count());
                     assertTrue(meters.get("infrakit.audit.sync").functionTimer().count() >= 1);
-                    assertEquals(dev.infrakit.core.health.HealthStatus.UP, sink.healthCheck().check().status());
+                    assertEquals(dev.infrakit.core.health.HealthStatus.UP, sink.healthCheck().orElseThrow().check().status());
                     server.stop();
                     AuditException down = assertThrows(AuditException.class,
                             () -> sink.record(event(100, AuditEvent.Severity.INFO)));
                     assertTrue(down.getMessage().startsWith("Audit insert failed: "), down.getMessage());
-                    assertEquals(dev.infrakit.core.health.HealthStatus.DOWN, sink.healthCheck().check().status());
+                    assertEquals(dev.infrakit.core.health.HealthStatus.DOWN, sink.healthCheck().orElseThrow().check().status());
                     server.start();
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                     int n = 20;
@@ -331,7 +331,7 @@ class PostgresAuditSinkIT {
                         }
                     }
                     assertEquals(40, n, "recording works again without reopening the sink");
-                    assertEquals(dev.infrakit.core.health.HealthStatus.UP, sink.healthCheck().check().status());
+                    assertEquals(dev.infrakit.core.health.HealthStatus.UP, sink.healthCheck().orElseThrow().check().status());
                 }
                 Set<Integer> stored = new HashSet<>();
                 try (Connection c = pool.getConnection(); Statement s = c.createStatement();

@@ -97,8 +97,8 @@ class PostgresAuditTextIT {
                 for (Future<?> f : futures) {
                     f.get(30, TimeUnit.SECONDS);
                 }
-                assertEquals(1 + calls.size(), sink.written());
-                assertEquals(2, sink.syncs(), "the blocker's batch, then one batch with every event");
+                assertEquals(1 + calls.size(), sink.stats().written());
+                assertEquals(2, sink.stats().syncs(), "the blocker's batch, then one batch with every event");
 
                 AuditVerifier.Result result = AuditVerifier.verifyTable(pool, KEY);
                 assertTrue(result.ok(), result.toString());

@@ -73,7 +73,7 @@ final class PostgresFixtures {
             for (Callable<?> call : calls) {
                 futures.add(threads.submit(call));
             }
-            await(() -> sink.queued() == events, events + " events are queued");
+            await(() -> sink.stats().queued() == events, events + " events are queued");
             lock.commit();
             blocker.get(30, TimeUnit.SECONDS);
         }

@@ -88,7 +88,7 @@ class PostgresLostCommitIT {
                 }
                 sink.record(lost);
                 assertEquals(1, rowsOf(direct, lost.id()), "the caller's retry stored nothing more");
-                assertEquals(6, sink.written(), "neither the event whose reply was lost nor its retry is counted");
+                assertEquals(6, sink.stats().written(), "neither the event whose reply was lost nor its retry is counted");
             }
             assertGapFree(direct, 7);
         }

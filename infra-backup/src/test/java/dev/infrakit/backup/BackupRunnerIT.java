@@ -1,7 +1,7 @@
 package dev.infrakit.backup;
 
 import dev.infrakit.audit.AuditEvent;
-import dev.infrakit.audit.AuditSink;
+import dev.infrakit.audit.MemoryAuditLog;
 import dev.infrakit.backup.internal.PgBinaries;
 import dev.infrakit.core.Config;
 import dev.infrakit.core.ManualClock;
@@ -48,28 +48,9 @@ class BackupRunnerIT {
     Path temp;
 
     private final ManualClock clock = ManualClock.at(Instant.parse("2026-11-22T03:00:00Z"));
-    private final List<AuditEvent> events = new CopyOnWriteArrayList<>();
     private final List<Notification> notifications = new CopyOnWriteArrayList<>();
 
-    private final AuditSink sink = new AuditSink() {
-        @Override
-        public void record(AuditEvent event) {
-            events.add(event);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public String name() {
-            return "recording";
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private final MemoryAuditLog sink = MemoryAuditLog.create();
 
     private final Notifier notifier = new Notifier() {
         @Override
@@ -115,7 +96,7 @@ class BackupRunnerIT {
     }
 
     private List<String> types() {
-        return events.stream().map(AuditEvent::type).toList();
+        return sink.events().stream().map(AuditEvent::type).toList();
     }
 
     private static List<String> files(Path dir) throws IOException {
@@ -148,9 +129,9 @@ class BackupRunnerIT {
         assertEquals(List.of(), BackupCopier.create().verify(offsite, m.id()));
 
         assertEquals(List.of("backup.drill", "backup.completed"), types());
-        AuditEvent completed = events.get(1);
+        AuditEvent completed = sink.events().get(1);
         assertEquals(AuditEvent.Outcome.SUCCESS, completed.outcome());
-        assertEquals(AuditEvent.Outcome.SUCCESS, events.get(0).outcome());
+        assertEquals(AuditEvent.Outcome.SUCCESS, sink.events().get(0).outcome());
         assertTrue(notifications.isEmpty(), notifications::toString);
     }
 
@@ -191,7 +172,7 @@ class BackupRunnerIT {
         assertTrue(problems.get(0).startsWith("database.dump: " + size / 2 + " bytes read, the manifest says " + size),
                 problems::toString);
 
-        events.clear();
+        sink.clear();
         Manifest drilled = runner.drill(m.id());
 
         DrillResult result = drilled.drill().orElseThrow();
@@ -202,7 +183,7 @@ class BackupRunnerIT {
         assertFalse(repo.find(m.id()).orElseThrow().drill().orElseThrow().passed());
 
         assertEquals(List.of("backup.drill"), types());
-        assertEquals(AuditEvent.Outcome.FAILURE, events.get(0).outcome());
+        assertEquals(AuditEvent.Outcome.FAILURE, sink.events().get(0).outcome());
         assertEquals(1, notifications.size(), notifications::toString);
         Notification n = notifications.get(0);
         assertEquals(Notification.Severity.CRITICAL, n.severity());
@@ -260,7 +241,7 @@ class BackupRunnerIT {
         assertFalse(Files.readString(repo.directory().resolve(failed.id()).resolve("manifest.json")).contains(wrong));
 
         assertEquals(List.of("backup.failed"), types());
-        assertFalse(events.get(0).toString().contains(wrong));
+        assertFalse(sink.events().get(0).toString().contains(wrong));
         assertEquals(1, notifications.size());
         assertFalse(notifications.get(0).message().contains(wrong));
     }

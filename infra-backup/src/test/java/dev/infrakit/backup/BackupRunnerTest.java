@@ -2,6 +2,7 @@ package dev.infrakit.backup;
 
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditSink;
+import dev.infrakit.audit.MemoryAuditLog;
 import dev.infrakit.core.ManualClock;
 import dev.infrakit.core.health.HealthStatus;
 import dev.infrakit.core.notify.Notification;
@@ -29,12 +30,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The runner's pipeline with a scripted source and local repositories, on a manual clock. */
 class BackupRunnerTest {
     private final ManualClock clock = ManualClock.at(Instant.parse("2026-01-01T03:00:00Z"));
-    private final List<AuditEvent> events = new CopyOnWriteArrayList<>();
     private final List<Notification> notifications = new CopyOnWriteArrayList<>();
+
+    /** Every event the runner recorded. */
+    private final MemoryAuditLog events = MemoryAuditLog.create();
 
     /** When set, the sink refuses the events it accepts, as a full disk would. */
     private volatile java.util.function.Predicate<AuditEvent> refuse;
 
+    /** {@link #events}, refusing as {@link #refuse} says: a sink that fails on purpose. */
     private final AuditSink sink = new AuditSink() {
         @Override
         public void record(AuditEvent event) {
@@ -42,20 +46,17 @@ class BackupRunnerTest {
             if (r != null && r.test(event)) {
                 throw new dev.infrakit.audit.AuditException("audit disk full");
             }
-            events.add(event);
+            events.record(event);
         }
 
         @Override
         public void flush() {
+            events.flush();
         }
 
         @Override
         public String name() {
             return "test";
-        }
-
-        @Override
-        public void close() {
         }
     };
 
@@ -100,7 +101,7 @@ class BackupRunnerTest {
     }
 
     private List<String> types() {
-        return events.stream().map(AuditEvent::type).collect(Collectors.toList());
+        return events.events().stream().map(AuditEvent::type).collect(Collectors.toList());
     }
 
     @Test
@@ -125,9 +126,9 @@ class BackupRunnerTest {
                 "the off-site copy has the same, verified");
         assertTrue(offsite.list().stream().allMatch(m -> m.status() == BackupStatus.VERIFIED));
         assertEquals(5, types().stream().filter("backup.completed"::equals).count());
-        assertEquals(4, events.stream().filter(e -> e.type().equals("backup.deleted")
+        assertEquals(4, events.events().stream().filter(e -> e.type().equals("backup.deleted")
                 && e.outcome() == AuditEvent.Outcome.SUCCESS).count(), "two deletions in each repository");
-        assertEquals(4, events.stream().filter(e -> e.type().equals("backup.deleted")
+        assertEquals(4, events.events().stream().filter(e -> e.type().equals("backup.deleted")
                 && e.outcome() == AuditEvent.Outcome.PENDING).count(), "each recorded before it was made");
         assertEquals(5.0, registry.get("infrakit.backup.runs").tag("result", "success").functionCounter().count());
         assertTrue(registry.get("infrakit.backup.last.size").gauge().value() > 0);
@@ -221,10 +222,10 @@ class BackupRunnerTest {
         assertEquals(2, strict.applyRetention(false).delete().size());
         assertEquals(all.subList(2, 3), ids(local));
         assertEquals(List.of("backup.deleted:PENDING", "backup.deleted:SUCCESS", "backup.deleted:PENDING",
-                "backup.deleted:SUCCESS"), events.stream().map(e -> e.type() + ":" + e.outcome())
+                "backup.deleted:SUCCESS"), events.events().stream().map(e -> e.type() + ":" + e.outcome())
                         .collect(Collectors.toList()));
-        assertEquals(events.get(0).id().toString(), events.get(1).details().get(AuditEvent.PENDING_ID));
-        assertEquals(events.get(0).resource(), events.get(1).resource());
+        assertEquals(events.events().get(0).id().toString(), events.events().get(1).details().get(AuditEvent.PENDING_ID));
+        assertEquals(events.events().get(0).resource(), events.events().get(1).resource());
     }
 
     @Test

@@ -1,0 +1,11 @@
+package dev.infrakit.audit;
+
+import dev.infrakit.audit.contract.AuditSinkContract;
+
+/** The in-memory log against the audit sink contract. */
+class MemoryAuditLogContractTest extends AuditSinkContract {
+    @Override
+    protected AuditLog createLog() {
+        return MemoryAuditLog.create();
+    }
+}
