@@ -1,96 +1,62 @@
 package dev.infrakit.auth;
 
-import static dev.infrakit.core.fixtures.BuilderSetters.assertChecked;
-import static dev.infrakit.core.fixtures.BuilderSetters.assertEachRefusesASecondCall;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.sun.net.httpserver.HttpExchange;
-import dev.infrakit.audit.Actor;
-import dev.infrakit.audit.AuditSink;
-import dev.infrakit.core.Ticker;
-import dev.infrakit.core.http.ClientAddress;
+import dev.infrakit.core.contract.BuilderContract;
 import dev.infrakit.credentials.InMemoryCredentialStore;
-import dev.infrakit.credentials.fixtures.RecordingAuditSink;
-import dev.infrakit.ratelimit.LocalRateLimitStore;
-import dev.infrakit.ratelimit.RateLimitStore;
+import dev.infrakit.ratelimit.RateLimitPolicy;
 import dev.infrakit.ratelimit.RateLimiter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.Executor;
-import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Every setter of every builder in this module refuses a second call. */
+/** Every setter of every builder in infra-auth refuses a second value. */
 class BuildersTest {
     private final InMemoryCredentialStore store = InMemoryCredentialStore.builder().build();
     private final SigningKey key = SigningKey.generate(JwsAlgorithm.ES256, "k1");
 
-    private Map<Class<?>, Object> values() {
-        Map<Class<?>, Object> v = new HashMap<>();
-        v.put(Clock.class, Clock.systemUTC());
-        v.put(int.class, 20);
-        v.put(long.class, 5L);
-        v.put(boolean.class, true);
-        v.put(Duration.class, Duration.ofSeconds(30));
-        v.put(Ticker.class, Ticker.systemTicker());
-        v.put(Executor.class, (Executor) Runnable::run);
-        v.put(Supplier.class, (Supplier<Actor>) Actor::system);
-        v.put(AuditSink.class, new RecordingAuditSink());
-        v.put(String.class, "svc");
-        v.put(String[].class, new String[] {"svc"});
-        v.put(SecureRandom.class, new SecureRandom());
-        v.put(HttpClient.class, HttpClient.newHttpClient());
-        v.put(JwsAlgorithm.class, JwsAlgorithm.ES256);
-        v.put(RateLimitStore.class, LocalRateLimitStore.create());
-        v.put(TokenVerifier.class, TokenVerifier.builder(key.verificationKey()).anyIssuer().anyAudience().build());
-        v.put(ApiKeys.class, ApiKeys.builder(InMemoryApiKeyStore.create()).build());
-        v.put(Function.class, (Function<HttpExchange, String>) e -> "127.0.0.1");
-        v.put(ClientAddress.Resolver.class, ClientAddress.resolver().build());
-        v.put(TokenRevocations.class, TokenRevocations.builder(store).build());
-        v.put(LoginThrottle.Sleeper.class, (LoginThrottle.Sleeper) d -> { });
-        return v;
-    }
-
     @Test
     void tokenBuilders() {
-        assertChecked(assertEachRefusesASecondCall(() -> TokenVerifier.builder(key.verificationKey()), values(),
-                Map.of("maxLength", new Object[] {4096})),
-                "anyAudience", "anyIssuer", "audience", "clock", "clockSkew", "issuer", "maxLength", "revocations",
-                "rolesClaim", "types");
-        assertChecked(assertEachRefusesASecondCall(() -> TokenIssuer.builder(key), values()),
-                "audience", "clock", "issuer", "rolesClaim", "ttl", "type");
-        assertChecked(assertEachRefusesASecondCall(() -> TokenKeys.builder(store), values(),
-                Map.of("tokenLifetime", new Object[] {Duration.ofMinutes(15), Duration.ofMinutes(1)})),
-                "algorithm", "auditSink", "clock", "grace", "name", "refresh", "tokenLifetime");
-        assertChecked(assertEachRefusesASecondCall(() -> TokenRevocations.builder(store), values(),
-                Map.of("prefix", new Object[] {"revoked/"}, "refresh", new Object[] {Duration.ofMillis(100)})),
-                "clock", "clockSkew", "fullRefresh", "maxStaleness", "prefix", "refresh");
-        assertChecked(assertEachRefusesASecondCall(() -> RemoteJwks.builder(URI.create("https://idp.example/jwks")),
-                values(), Map.of("maxResponseBytes", new Object[] {65536})),
-                "allowHttp", "clock", "executor", "httpClient", "maxResponseBytes", "minRefetchInterval",
-                "refreshAfter", "requestTimeout", "staleIfError", "ticker");
+        assertEquals(Set.of("anyAudience", "anyIssuer", "audience", "clock", "clockSkew", "issuer", "maxLength",
+                "revocations", "rolesClaim", "types"), BuilderContract.of(() -> TokenVerifier.builder(key.verificationKey()))
+                .value("maxLength", 4096).value("issuer", (Object) new String[] {"https://issuer.example"})
+                .value("types", (Object) new String[] {"at+jwt"})
+                .value(TokenRevocations.class, TokenRevocations.builder(store).build()).check());
+        assertEquals(Set.of("audience", "clock", "issuer", "rolesClaim", "ttl", "type"),
+                BuilderContract.of(() -> TokenIssuer.builder(key)).value("audience", (Object) new String[] {"svc"})
+                        .value("ttl", Duration.ofMinutes(5)).check());
+        assertEquals(Set.of("algorithm", "auditSink", "clock", "grace", "name", "refresh", "tokenLifetime"),
+                BuilderContract.of(() -> TokenKeys.builder(store))
+                        .value("tokenLifetime", Duration.ofMinutes(15), Duration.ofMinutes(1)).check());
+        assertEquals(Set.of("clock", "clockSkew", "fullRefresh", "maxStaleness", "prefix", "refresh"),
+                BuilderContract.of(() -> TokenRevocations.builder(store)).value("prefix", "revoked/")
+                        .value("refresh", Duration.ofMillis(100)).check());
+        assertEquals(Set.of("allowHttp", "clock", "executor", "httpClient", "maxResponseBytes", "minRefetchInterval",
+                "refreshAfter", "requestTimeout", "staleIfError", "ticker"),
+                BuilderContract.of(() -> RemoteJwks.builder(URI.create("https://idp.example/jwks")))
+                        .value("maxResponseBytes", 65536)
+                        .value(java.net.http.HttpClient.class, java.net.http.HttpClient.newHttpClient()).check());
     }
 
     @Test
     void apiKeyPasswordAndFilterBuilders() {
-        assertChecked(assertEachRefusesASecondCall(() -> ApiKeys.builder(InMemoryApiKeyStore.create()), values()),
-                "actor", "adminRole", "auditSink", "clock", "lastUsedGranularity", "maxLiveKeys", "random",
-                "rateLimitPerKey");
-        assertChecked(assertEachRefusesASecondCall(PasswordHasher::builder, values(),
-                Map.of("iterations", new Object[] {20_000})), "hashLength", "iterations", "random", "saltLength");
-        assertChecked(assertEachRefusesASecondCall(LoginThrottle::builder, values(),
-                Map.of("delay", new Object[] {Duration.ofMillis(100), Duration.ofSeconds(2)})),
-                "auditSink", "clock", "delay", "lockout", "maxFailures", "maxWaiting", "perNetwork", "perUser",
-                "policyPrefix", "sleeper", "store", "ticker");
-        Map<Class<?>, Object> v = values();
-        v.put(RateLimiter.class, RateLimiter.of(dev.infrakit.ratelimit.RateLimitPolicy.parse("auth", "10/1m")));
-        assertChecked(assertEachRefusesASecondCall(AuthFilter::builder, v,
-                Map.of("chargeFailures", new Object[] {v.get(RateLimiter.class), "auth", 1L})), "apiKeys", "auditSink", "chargeFailures",
-                "clientAddress", "clientAddresses", "require", "requireAuthenticated", "tokens");
+        assertEquals(Set.of("actor", "adminRole", "auditSink", "clock", "lastUsedGranularity", "maxLiveKeys", "random",
+                "rateLimitPerKey"), BuilderContract.of(() -> ApiKeys.builder(InMemoryApiKeyStore.create()))
+                .value(java.security.SecureRandom.class, new java.security.SecureRandom()).check());
+        assertEquals(Set.of("hashLength", "iterations", "random", "saltLength"), BuilderContract.of(PasswordHasher::builder)
+                .value("iterations", 20_000).value("saltLength", 16).value("hashLength", 32)
+                .value(java.security.SecureRandom.class, new java.security.SecureRandom()).check());
+        assertEquals(Set.of("auditSink", "clock", "delay", "lockout", "maxFailures", "maxWaiting", "perNetwork", "perUser",
+                "policyPrefix", "sleeper", "store", "ticker"), BuilderContract.of(LoginThrottle::builder)
+                .value("delay", Duration.ofMillis(100), Duration.ofSeconds(2)).check());
+        RateLimiter limiter = RateLimiter.of(RateLimitPolicy.parse("auth", "10/1m"));
+        assertEquals(Set.of("apiKeys", "auditSink", "chargeFailures", "clientAddress", "clientAddresses", "tokens"),
+                BuilderContract.of(AuthFilter::builder).value("chargeFailures", limiter, "auth", 1L)
+                        .value("tokens", TokenVerifier.builder(key.verificationKey()).anyIssuer().anyAudience().build())
+                        .value("apiKeys", ApiKeys.builder(InMemoryApiKeyStore.create()).build())
+                        .value(dev.infrakit.core.http.ClientAddress.Resolver.class,
+                                dev.infrakit.core.http.ClientAddress.resolver().build())
+                        .adders("require", "requireAuthenticated").check());
     }
 }

@@ -60,8 +60,8 @@ class LoginThrottlePostgresIT {
 
     @BeforeEach
     void instances() throws Exception {
+        PostgresRateLimitStore.createSchema(poolA);
         storeA = PostgresRateLimitStore.builder(poolA).failurePolicy(FailurePolicy.FAIL_CLOSED).build();
-        storeA.createSchema();
         try (Connection c = poolA.getConnection(); Statement s = c.createStatement()) {
             s.execute("TRUNCATE infrakit_rate_limit");
         }

@@ -1,6 +1,9 @@
 package dev.infrakit.credentials;
 
+import dev.infrakit.core.Arguments;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The metric names {@link CredentialMetrics} registers, changeable for users with their own naming
@@ -47,6 +50,7 @@ public record CredentialMetricNames(String requests, String stale, String load, 
 
     /** Builds {@link CredentialMetricNames}. */
     public static final class Builder {
+        private final Set<String> given = new HashSet<>();
         private String requests = "infrakit.credentials.cache.requests";
         private String stale = "infrakit.credentials.cache.stale";
         private String load = "infrakit.credentials.cache.load";
@@ -64,6 +68,7 @@ public record CredentialMetricNames(String requests, String stale, String load, 
          * @return this builder
          */
         public Builder requests(String name) {
+            Arguments.markSet(given, "requests");
             this.requests = Objects.requireNonNull(name, "name");
             return this;
         }
@@ -75,6 +80,7 @@ public record CredentialMetricNames(String requests, String stale, String load, 
          * @return this builder
          */
         public Builder stale(String name) {
+            Arguments.markSet(given, "stale");
             this.stale = Objects.requireNonNull(name, "name");
             return this;
         }
@@ -86,6 +92,7 @@ public record CredentialMetricNames(String requests, String stale, String load, 
          * @return this builder
          */
         public Builder load(String name) {
+            Arguments.markSet(given, "load");
             this.load = Objects.requireNonNull(name, "name");
             return this;
         }
@@ -97,6 +104,7 @@ public record CredentialMetricNames(String requests, String stale, String load, 
          * @return this builder
          */
         public Builder loadFailures(String name) {
+            Arguments.markSet(given, "loadFailures");
             this.loadFailures = Objects.requireNonNull(name, "name");
             return this;
         }
@@ -108,6 +116,7 @@ public record CredentialMetricNames(String requests, String stale, String load, 
          * @return this builder
          */
         public Builder refreshes(String name) {
+            Arguments.markSet(given, "refreshes");
             this.refreshes = Objects.requireNonNull(name, "name");
             return this;
         }
@@ -119,6 +128,7 @@ public record CredentialMetricNames(String requests, String stale, String load, 
          * @return this builder
          */
         public Builder size(String name) {
+            Arguments.markSet(given, "size");
             this.size = Objects.requireNonNull(name, "name");
             return this;
         }

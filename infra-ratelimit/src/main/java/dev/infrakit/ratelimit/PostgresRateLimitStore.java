@@ -203,16 +203,6 @@ public final class PostgresRateLimitStore implements RateLimitStore {
         }
     }
 
-    /**
-     * {@link #createSchema(DataSource)} on this store's data source, for callers written before the
-     * static form; new code calls the static method, before building the store.
-     *
-     * @throws RateLimitException if the statements fail
-     */
-    public void createSchema() {
-        createSchema(dataSource, false);
-    }
-
     /** The schema script shipped in the jar ({@code dev/infrakit/ratelimit/postgres-schema.sql}). */
     public static String schemaSql() {
         return dev.infrakit.core.DataSources.script(PostgresRateLimitStore.class, "postgres-schema.sql");
