@@ -582,9 +582,18 @@ class PostgresCredentialStoreIT extends CredentialStoreContract {
             assertEquals(dev.infrakit.core.health.HealthStatus.UP, check.check().status());
             assertEquals("credential-store", check.name());
             assertEquals(check.name(), cached.healthCheck().orElseThrow().name(), "a decorator offers its store's");
-            PostgresCredentialStore unready = PostgresCredentialStore.builder(emptyPool, KeyRing.of(KEY)).build();
-            assertEquals(dev.infrakit.core.health.HealthStatus.DOWN, unready.healthCheck().orElseThrow().check().status(),
-                    "no schema: not ready");
+            PostgresCredentialStore.createSchema(emptyPool);
+            try (PostgresCredentialStore other = PostgresCredentialStore.builder(emptyPool, KeyRing.of(KEY)).build()) {
+                dev.infrakit.core.health.HealthCheck otherCheck = other.healthCheck().orElseThrow();
+                assertEquals(dev.infrakit.core.health.HealthStatus.UP, otherCheck.check().status());
+                try (Connection c = emptyPool.getConnection(); java.sql.Statement st = c.createStatement()) {
+                    st.execute("DROP TABLE infrakit_credential CASCADE");
+                }
+                // A check that throws is DOWN in a HealthRegistry, with the message.
+                java.sql.SQLException down = assertThrows(java.sql.SQLException.class, otherCheck::check,
+                        "its table gone: not ready");
+                assertTrue(down.getMessage().contains("infrakit_credential"), down.getMessage());
+            }
         }
     }
 }
