@@ -596,9 +596,20 @@ class PostgresCredentialStoreIT {
             assertEquals(dev.infrakit.core.health.HealthStatus.UP, check.check().status());
             assertEquals("credential-store", check.name());
             assertEquals(check.name(), cached.healthCheck().orElseThrow().name(), "a decorator offers its store's");
-            PostgresCredentialStore unready = PostgresCredentialStore.builder(emptyPool, KeyRing.of(KEY)).build();
-            assertEquals(dev.infrakit.core.health.HealthStatus.DOWN, unready.healthCheck().orElseThrow().check().status(),
-                    "no schema: not ready");
+            // build() refuses a database without the tables, so the schema goes after the store is built.
+            PostgresCredentialStore.createSchema(emptyPool);
+            try (PostgresCredentialStore unready = PostgresCredentialStore.builder(emptyPool, KeyRing.of(KEY)).build()) {
+                try (Connection c = emptyPool.getConnection(); Statement s = c.createStatement()) {
+                    s.execute("DROP TABLE infrakit_credential_version, infrakit_credential CASCADE");
+                }
+                // The check throws (the query fails), which a registry reports as DOWN.
+                try (dev.infrakit.core.health.HealthRegistry registry = dev.infrakit.core.health.HealthRegistry.builder()
+                        .build()) {
+                    registry.register(unready.healthCheck().orElseThrow());
+                    assertEquals(dev.infrakit.core.health.HealthStatus.DOWN,
+                            registry.check().checks().get("credential-store").status(), "no schema: not ready");
+                }
+            }
         }
     }
 }
