@@ -16,8 +16,8 @@ import java.util.Optional;
  * create keys for one subject at once, it never stores more than the limit of live keys. Failures
  * of the backing storage are thrown as
  * {@link dev.infrakit.credentials.CredentialException}s that name the operation and the key id,
- * never a hash. The contract test kit {@code ApiKeyStoreContract} in this module's test sources
- * states the behaviour every implementation must have.
+ * never a hash. The contract test kit {@code dev.infrakit.test.contract.ApiKeyStoreContract} in the
+ * infra-test artifact states the behaviour every implementation must have.
  */
 public interface ApiKeyStore {
 

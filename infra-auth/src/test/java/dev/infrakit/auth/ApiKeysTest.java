@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@link ApiKeys} over an {@link InMemoryApiKeyStore}: strict parsing, audit events, and that the
  * key never shows up anywhere but in {@link NewApiKey#key()}. (The behaviour shared with the
- * PostgreSQL store is in {@code ApiKeyStoreContract}, run by {@link InMemoryApiKeyStoreTest}.)
+ * PostgreSQL store is in infra-test's {@code ApiKeyStoreContract}, run by its {@code InMemoryApiKeyStoreContractTest}.)
  */
 class ApiKeysTest {
 

@@ -2,7 +2,7 @@ package dev.infrakit.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.infrakit.core.contract.BuilderContract;
+import dev.infrakit.core.fixtures.BuilderContract;
 import dev.infrakit.credentials.InMemoryCredentialStore;
 import dev.infrakit.ratelimit.RateLimitPolicy;
 import dev.infrakit.ratelimit.RateLimiter;

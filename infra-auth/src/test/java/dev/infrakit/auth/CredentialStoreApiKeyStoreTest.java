@@ -5,7 +5,7 @@ import dev.infrakit.credentials.FileCredentialStore;
 import dev.infrakit.credentials.KeyRing;
 import dev.infrakit.credentials.MasterKey;
 import dev.infrakit.credentials.SecretValue;
-import dev.infrakit.auth.contract.ApiKeyStoreContract;
+import dev.infrakit.core.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +21,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,8 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The API key store contract over an encrypted file credential store, and what that adds. */
-class CredentialStoreApiKeyStoreTest extends ApiKeyStoreContract {
+/**
+ * What the API key store over an encrypted file credential store adds (the store contract runs in
+ * infra-test's CredentialStoreApiKeyStoreContractTest).
+ */
+class CredentialStoreApiKeyStoreTest {
     private final MasterKey master = MasterKey.generate();
     private final List<FileCredentialStore> opened = new ArrayList<>();
     @TempDir
@@ -42,8 +46,19 @@ class CredentialStoreApiKeyStoreTest extends ApiKeyStoreContract {
         return files;
     }
 
-    @Override
-    protected ApiKeyStore createStore() {
+    private final ManualClock clock = ManualClock.at(Instant.parse("2026-01-01T00:00:00Z"));
+    /** A fresh store for each test (the contract kit's run is in infra-test). */
+    private ApiKeyStore store;
+    /** The service over {@link #store}, on {@link #clock}. */
+    private ApiKeys apiKeys;
+
+    @BeforeEach
+    void openStore() throws Exception {
+        store = createStore();
+        apiKeys = ApiKeys.builder(store).clock(clock).build();
+    }
+
+    private ApiKeyStore createStore() {
         return CredentialStoreApiKeyStore.create(files());
     }
 

@@ -6,11 +6,12 @@ import dev.infrakit.core.DataSources;
 import dev.infrakit.credentials.CredentialIntegrityException;
 import dev.infrakit.credentials.KeyRing;
 import dev.infrakit.credentials.MasterKey;
-import dev.infrakit.auth.contract.ApiKeyStoreContract;
+import dev.infrakit.core.ManualClock;
 import dev.infrakit.testkit.EphemeralPostgres;
 import dev.infrakit.testkit.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -18,6 +19,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 
@@ -27,12 +29,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link PostgresApiKeyStore} with authenticated rows: the whole store contract, and someone with
- * SQL write access to the table but not the master key raising a key's roles, clearing its
- * revocation, moving its expiry, forging a row or moving one to another key id: each row is
- * refused, the key does not authenticate, and listing and revoking go on.
+ * {@link PostgresApiKeyStore} with authenticated rows: someone with SQL write access to the table
+ * but not the master key raising a key's roles, clearing its revocation, moving its expiry, forging
+ * a row or moving one to another key id: each row is refused, the key does not authenticate, and
+ * listing and revoking go on. The store contract over it runs in infra-test's
+ * PostgresApiKeyRowIntegrityContractIT.
  */
-class PostgresApiKeyRowIntegrityIT extends ApiKeyStoreContract {
+class PostgresApiKeyRowIntegrityIT {
     private static TestDatabase db;
     private static HikariDataSource pool;
     private static final KeyRing RING = KeyRing.of(MasterKey.generate());
@@ -55,8 +58,19 @@ class PostgresApiKeyRowIntegrityIT extends ApiKeyStoreContract {
         }
     }
 
-    @Override
-    protected ApiKeyStore createStore() throws SQLException {
+    private final ManualClock clock = ManualClock.at(Instant.parse("2026-01-01T00:00:00Z"));
+    /** A fresh store for each test (the contract kit's run is in infra-test). */
+    private ApiKeyStore store;
+    /** The service over {@link #store}, on {@link #clock}. */
+    private ApiKeys apiKeys;
+
+    @BeforeEach
+    void openStore() throws Exception {
+        store = createStore();
+        apiKeys = ApiKeys.builder(store).clock(clock).build();
+    }
+
+    private ApiKeyStore createStore() throws SQLException {
         sql("TRUNCATE infrakit_api_key");
         return PostgresApiKeyStore.create(pool, RING);
     }

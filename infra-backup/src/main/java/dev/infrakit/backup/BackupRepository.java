@@ -25,7 +25,7 @@ import java.util.Optional;
  *   takes over a lock whose holder is gone.</li>
  * </ul>
  * Implementations are thread-safe. The contract test kit
- * {@code dev.infrakit.backup.contract.BackupRepositoryContract} in this module's test-jar checks this
+ * {@code dev.infrakit.test.contract.BackupRepositoryContract} in infra-test checks this
  * behaviour through the SPI; an implementation's tests extend it. Optional capabilities are
  * {@code default} methods that report nothing unless overridden: {@link #healthCheck()} and
  * {@link #metrics()}.

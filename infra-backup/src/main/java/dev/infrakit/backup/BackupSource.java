@@ -14,7 +14,7 @@ import java.util.Optional;
  * <p>Optional capabilities are {@code default} methods that report nothing unless a source has
  * something to say: {@link #healthCheck()} and {@link #metrics()}. Sources are created by a
  * {@link BackupSourceProvider} found by ServiceLoader, or by their own builders. The contract test
- * kit {@code dev.infrakit.backup.contract.BackupSourceContract} in this module's test-jar checks an
+ * kit {@code dev.infrakit.test.contract.BackupSourceContract} in infra-test checks an
  * implementation; implementations are thread-safe.
  */
 public interface BackupSource extends AutoCloseable {

@@ -1,6 +1,5 @@
 package dev.infrakit.backup;
 
-import dev.infrakit.backup.contract.BackupRepositoryContract;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,25 +22,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link LocalBackupRepository}: the SPI contract ({@link BackupRepositoryContract}), plus what is
- * specific to a directory: the layout, the messages, crash leftovers, the lock file and the takeover
+ * {@link LocalBackupRepository}: what is specific to a directory (the SPI contract runs in
+ * infra-test's LocalBackupRepositoryContractTest): the layout, the messages, crash leftovers, the lock file and the takeover
  * of a dead holder's lock.
  */
-class LocalBackupRepositoryTest extends BackupRepositoryContract {
+class LocalBackupRepositoryTest {
     private static final Instant T0 = Instant.parse("2026-03-01T03:00:00Z");
 
     @TempDir
     Path dir;
-
-    @Override
-    protected BackupRepository createRepository() {
-        return LocalBackupRepository.open(dir);
-    }
-
-    @Override
-    protected BackupRepository reopen() {
-        return LocalBackupRepository.open(dir);
-    }
 
     @Test
     void aPublishedBackupIsADirectoryWithItsArtifactsAndManifest() throws Exception {

@@ -1,6 +1,6 @@
 package dev.infrakit.core;
 
-import dev.infrakit.core.contract.BuilderContract;
+import dev.infrakit.core.fixtures.BuilderContract;
 import dev.infrakit.core.health.DataSourceHealthCheck;
 import dev.infrakit.core.health.DiskSpaceHealthCheck;
 import dev.infrakit.core.health.HealthCheck;

@@ -16,8 +16,8 @@ import java.util.Optional;
  * <p>Implementations: {@link InMemoryCredentialStore}, {@link FileCredentialStore} (encrypted
  * files) and {@link PostgresCredentialStore} (encrypted rows); {@link CachingCredentialStore} and
  * {@link AuditedCredentialStore} decorate any of them. All are thread-safe. A third-party store can
- * check itself against the contract kit {@code dev.infrakit.credentials.contract.CredentialStoreContract}
- * in this module's test-jar.
+ * check itself against the contract kit {@code dev.infrakit.test.contract.CredentialStoreContract}
+ * in the infra-test artifact.
  */
 public interface CredentialStore extends AutoCloseable {
 

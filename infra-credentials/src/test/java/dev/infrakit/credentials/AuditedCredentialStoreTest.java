@@ -7,8 +7,6 @@ import dev.infrakit.audit.AuditException;
 import dev.infrakit.audit.AuditJson;
 import dev.infrakit.audit.AuditSink;
 import dev.infrakit.core.ManualClock;
-import dev.infrakit.credentials.contract.CredentialStoreContract;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -24,15 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AuditedCredentialStoreTest {
 
-        /** The audited store passes the store contract. */
-    @Nested
-    class Contract extends CredentialStoreContract {
-        @Override
-        protected CredentialStore createStore(ManualClock clock) {
-            return AuditedCredentialStore.builder(InMemoryCredentialStore.builder().clock(clock).build(),
-                    new RecordingAuditSink()).build();
-        }
-    }
+    // The store contract over the audited store runs in infra-test (AuditedCredentialStoreContractTest).
 
     private final RecordingAuditSink sink = new RecordingAuditSink();
     private final CredentialStore store = AuditedCredentialStore.builder(InMemoryCredentialStore.create(), sink).build();

@@ -3,7 +3,7 @@ package dev.infrakit.credentials;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.infrakit.core.contract.BuilderContract;
+import dev.infrakit.core.fixtures.BuilderContract;
 import dev.infrakit.credentials.rotation.PasswordPolicy;
 import dev.infrakit.credentials.rotation.RandomSecretStrategy;
 import dev.infrakit.credentials.rotation.RotationEngine;

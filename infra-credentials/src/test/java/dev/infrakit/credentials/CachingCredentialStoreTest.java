@@ -1,9 +1,7 @@
 package dev.infrakit.credentials;
 
 import dev.infrakit.core.ManualClock;
-import dev.infrakit.credentials.contract.CredentialStoreContract;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -20,15 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CachingCredentialStoreTest {
 
-    /** The cache passes the store contract (writes through it invalidate what it cached). */
-    @Nested
-    class Contract extends CredentialStoreContract {
-        @Override
-        protected CredentialStore createStore(ManualClock clock) {
-            return CachingCredentialStore.builder(InMemoryCredentialStore.builder().clock(clock).build()).ticker(clock)
-                    .executor(Runnable::run).build();
-        }
-    }
+    // The store contract over the cache runs in infra-test (CachingCredentialStoreContractTest).
 
     private final ManualClock clock = ManualClock.at(Instant.parse("2026-01-01T00:00:00Z"));
 

@@ -11,7 +11,7 @@ import java.util.Optional;
  * processes (the PostgreSQL store). Keys are namespaced by the policy's name, so the same subject
  * in two tiers has two sets of buckets.
  *
- * <p>Contract, checked by {@code RateLimitStoreContract} in this module's test-jar:
+ * <p>Contract, checked by {@code dev.infrakit.test.contract.RateLimitStoreContract} in infra-test:
  * <ul>
  *   <li>"N per period" token buckets as {@link Limit} defines them, every limit of the policy at
  *       once; a rejected request takes tokens from no limit;</li>

@@ -1,6 +1,6 @@
 package dev.infrakit.ratelimit;
 
-import dev.infrakit.core.contract.BuilderContract;
+import dev.infrakit.core.fixtures.BuilderContract;
 import org.junit.jupiter.api.Test;
 
 import java.util.Set;

@@ -1,0 +1,16 @@
+package dev.infrakit.test.credentials;
+
+import dev.infrakit.core.ManualClock;
+import dev.infrakit.credentials.CachingCredentialStore;
+import dev.infrakit.credentials.CredentialStore;
+import dev.infrakit.credentials.InMemoryCredentialStore;
+import dev.infrakit.test.contract.CredentialStoreContract;
+
+/** The cache passes the store contract (writes through it invalidate what it cached). */
+class CachingCredentialStoreContractTest extends CredentialStoreContract {
+    @Override
+    protected CredentialStore createStore(ManualClock clock) {
+        return CachingCredentialStore.builder(InMemoryCredentialStore.builder().clock(clock).build()).ticker(clock)
+                .executor(Runnable::run).build();
+    }
+}
