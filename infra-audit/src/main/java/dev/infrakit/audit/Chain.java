@@ -1,5 +1,6 @@
 package dev.infrakit.audit;
 
+import dev.infrakit.core.Arguments;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
@@ -42,11 +43,7 @@ final class Chain {
 
     /** {@code value}, checked to be a positive duration; the message names {@code what}. */
     static java.time.Duration requirePositive(java.time.Duration value, String what) {
-        java.util.Objects.requireNonNull(value, what);
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive, got " + value);
-        }
-        return value;
+        return Arguments.positive(value, what);
     }
 
     static Mac hmac(byte[] key) {

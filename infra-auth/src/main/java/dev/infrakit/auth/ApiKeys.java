@@ -717,11 +717,7 @@ public final class ApiKeys {
          */
         public Builder lastUsedGranularity(Duration granularity) {
             Arguments.setOnce(this.lastUsedGranularity, "lastUsedGranularity");
-            Objects.requireNonNull(granularity, "granularity");
-            if (granularity.isNegative()) {
-                throw new IllegalArgumentException("lastUsedGranularity must not be negative, got " + granularity);
-            }
-            this.lastUsedGranularity = granularity;
+            this.lastUsedGranularity = Arguments.notNegative(granularity, "lastUsedGranularity");
             return this;
         }
 

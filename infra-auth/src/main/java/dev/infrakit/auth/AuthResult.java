@@ -1,5 +1,6 @@
 package dev.infrakit.auth;
 
+import dev.infrakit.core.Arguments;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -79,10 +80,7 @@ public final class AuthResult {
      * @throws IllegalArgumentException if {@code retryAfter} is negative
      */
     public static AuthResult failure(Failure failure, String detail, Duration retryAfter) {
-        Objects.requireNonNull(retryAfter, "retryAfter");
-        if (retryAfter.isNegative()) {
-            throw new IllegalArgumentException("retryAfter must not be negative, got " + retryAfter);
-        }
+        Arguments.notNegative(retryAfter, "retryAfter");
         return new AuthResult(null, Objects.requireNonNull(failure, "failure"), Objects.requireNonNull(detail, "detail"),
                 retryAfter);
     }

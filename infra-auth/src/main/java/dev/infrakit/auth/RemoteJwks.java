@@ -605,11 +605,7 @@ public final class RemoteJwks implements KeyResolver {
          */
         public Builder staleIfError(Duration staleIfError) {
             Arguments.markSet(given, "staleIfError");
-            Objects.requireNonNull(staleIfError, "staleIfError");
-            if (staleIfError.isNegative()) {
-                throw new IllegalArgumentException("staleIfError must not be negative, got " + staleIfError);
-            }
-            this.staleIfError = staleIfError;
+            this.staleIfError = Arguments.notNegative(staleIfError, "staleIfError");
             return this;
         }
 

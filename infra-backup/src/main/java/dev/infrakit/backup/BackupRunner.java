@@ -312,7 +312,9 @@ public final class BackupRunner {
 
     /** {@link #metrics()} under other names. */
     public MeterBinder metrics(BackupMetricNames names) {
-        return new BackupRunnerMetrics(this, Objects.requireNonNull(names, "names"));
+        // Through a factory typed MeterBinder: returning the binder class itself from a method typed
+        // MeterBinder would make the verifier load Micrometer when BackupRunner is loaded.
+        return BackupRunnerMetrics.of(this, Objects.requireNonNull(names, "names"));
     }
 
     /** The source's name, for the metrics' tag. */

@@ -10,6 +10,10 @@ final class BackupRunnerMetrics implements MeterBinder {
     private final BackupRunner runner;
     private final BackupMetricNames names;
 
+    static MeterBinder of(BackupRunner runner, BackupMetricNames names) {
+        return new BackupRunnerMetrics(runner, names);
+    }
+
     BackupRunnerMetrics(BackupRunner runner, BackupMetricNames names) {
         this.runner = runner;
         this.names = names;

@@ -423,11 +423,7 @@ public final class DirectorySource implements BackupSource {
          */
         public Builder fileTimeout(Duration timeout) {
             Arguments.setOnce(this.fileTimeout, "fileTimeout");
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("fileTimeout must be positive, got " + timeout);
-            }
-            this.fileTimeout = timeout;
+            this.fileTimeout = Arguments.positive(timeout, "fileTimeout");
             return this;
         }
 

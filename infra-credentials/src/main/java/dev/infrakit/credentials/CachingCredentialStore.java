@@ -436,11 +436,7 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         /** How long past expiry a value is served while the store fails (default 15 minutes; zero: never). */
         public Builder staleIfError(Duration staleIfError) {
             Arguments.markSet(given, "staleIfError");
-            Objects.requireNonNull(staleIfError, "staleIfError");
-            if (staleIfError.isNegative()) {
-                throw new IllegalArgumentException("staleIfError must not be negative, got " + staleIfError);
-            }
-            this.staleIfError = staleIfError;
+            this.staleIfError = Arguments.notNegative(staleIfError, "staleIfError");
             return this;
         }
 

@@ -1,13 +1,10 @@
 package dev.infrakit.credentials;
 
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * HMAC-SHA256 under keys derived from a {@link KeyRing}'s master keys for one purpose only
@@ -56,7 +53,7 @@ public final class KeyRingMac {
      * @return the MAC, to be kept with {@link #primaryId()}
      */
     public String sign(byte[] data) {
-        return ENCODER.encodeToString(hmac(key(ring.primary()), data));
+        return ENCODER.encodeToString(MasterKey.hmac(key(ring.primary()), data));
     }
 
     /**
@@ -76,21 +73,11 @@ public final class KeyRingMac {
         } catch (IllegalArgumentException e) {
             return false;
         }
-        return MessageDigest.isEqual(hmac(key(key), data), given);
+        return MessageDigest.isEqual(MasterKey.hmac(key(key), data), given);
     }
 
     private byte[] key(MasterKey master) {
         return keys.computeIfAbsent(master.id(), id -> master.derive(purpose));
-    }
-
-    private static byte[] hmac(byte[] key, byte[] data) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(data);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
-        }
     }
 
     /** Shows the key ids, never a key. */

@@ -347,7 +347,8 @@ public final class MasterKey {
         return hmac(key, data.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static byte[] hmac(byte[] key, byte[] data) {
+    /** HMAC-SHA256 of {@code data} under {@code key} (also what {@link KeyRingMac} computes). */
+    static byte[] hmac(byte[] key, byte[] data) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));

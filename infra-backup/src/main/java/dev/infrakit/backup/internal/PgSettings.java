@@ -247,11 +247,7 @@ public final class PgSettings {
         /** Sets the timeout of one client program. */
         public void timeout(Duration value) {
             Arguments.setOnce(timeout, "timeout");
-            Objects.requireNonNull(value, "timeout");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("timeout must be positive, got " + value);
-            }
-            timeout = value;
+            timeout = Arguments.positive(value, "timeout");
         }
 
         /** Sets the TLS mode: one of {@link #SSL_MODES}. */

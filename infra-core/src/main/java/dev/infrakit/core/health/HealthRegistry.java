@@ -704,10 +704,7 @@ public final class HealthRegistry implements AutoCloseable {
          */
         public Builder notifier(Notifier notifier, Duration minInterval) {
             notifiers.add(Objects.requireNonNull(notifier, "notifier"));
-            if (minInterval.isNegative()) {
-                throw new IllegalArgumentException("minInterval must not be negative, got " + minInterval);
-            }
-            this.notificationInterval = minInterval;
+            this.notificationInterval = Arguments.notNegative(minInterval, "minInterval");
             return this;
         }
 
