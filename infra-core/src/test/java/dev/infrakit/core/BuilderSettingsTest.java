@@ -72,6 +72,12 @@ class BuilderSettingsTest {
     }
 
     @Test
+    void theHttpBuildersRefuseASettingGivenTwice() {
+        assertEquals(Set.of("trustedProxies", "ipv6PrefixLength"),
+                BuilderContract.of(dev.infrakit.core.http.ClientAddress::resolver).value("ipv6PrefixLength", 64).check());
+    }
+
+    @Test
     void unsetSettingsTakeTheirDefaults() throws Exception {
         assertEquals(HealthMetricNames.DEFAULT, HealthMetricNames.custom().build());
         HealthCheck check = HealthCheck.of("c", () -> HealthResult.up().build()).build();

@@ -1,5 +1,6 @@
 package dev.infrakit.core.http;
 
+import dev.infrakit.core.Arguments;
 import com.sun.net.httpserver.HttpExchange;
 
 import java.net.Inet4Address;
@@ -235,9 +236,7 @@ public final class ClientAddress {
              * @throws IllegalStateException if already set
              */
             public Builder trustedProxies(int hops) {
-                if (trustedProxies >= 0) {
-                    throw new IllegalStateException("trustedProxies was already set to " + trustedProxies);
-                }
+                Arguments.setOnce(trustedProxies < 0 ? null : trustedProxies, "trustedProxies");
                 if (hops < 0 || hops > 10) {
                     throw new IllegalArgumentException("trustedProxies must be 0 to 10, got " + hops);
                 }
@@ -253,9 +252,7 @@ public final class ClientAddress {
              * @throws IllegalStateException if already set
              */
             public Builder ipv6PrefixLength(int bits) {
-                if (ipv6PrefixLength >= 0) {
-                    throw new IllegalStateException("ipv6PrefixLength was already set to " + ipv6PrefixLength);
-                }
+                Arguments.setOnce(ipv6PrefixLength < 0 ? null : ipv6PrefixLength, "ipv6PrefixLength");
                 if (bits < 16 || bits > 128) {
                     throw new IllegalArgumentException("ipv6PrefixLength must be 16 to 128, got " + bits);
                 }
