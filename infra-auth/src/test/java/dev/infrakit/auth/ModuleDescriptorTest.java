@@ -3,7 +3,7 @@ package dev.infrakit.auth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.infrakit.testkit.ModuleDescriptors;
+import dev.infrakit.core.fixtures.ModuleDescriptors;
 import java.lang.module.ModuleDescriptor;
 import java.util.Set;
 import java.util.stream.Collectors;

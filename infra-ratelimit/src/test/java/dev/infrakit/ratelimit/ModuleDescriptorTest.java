@@ -1,6 +1,6 @@
 package dev.infrakit.ratelimit;
 
-import dev.infrakit.testkit.ModuleDescriptors;
+import dev.infrakit.core.fixtures.ModuleDescriptors;
 import org.junit.jupiter.api.Test;
 
 import java.util.Set;
