@@ -5,11 +5,13 @@
  * them ({@link dev.infrakit.web.servlet}) that work in any Servlet container.
  *
  * <p>The Servlet API is {@code requires static}: the container provides it, and the neutral package
- * does not need it.
+ * does not need it. So is infra-ratelimit, needed only by the rate-limit filter.
  */
 module dev.infrakit.web {
     requires transitive dev.infrakit.core;
     requires static jakarta.servlet;
+    // Optional: RateLimitServletFilter.
+    requires static dev.infrakit.ratelimit;
 
     exports dev.infrakit.web;
     exports dev.infrakit.web.servlet;

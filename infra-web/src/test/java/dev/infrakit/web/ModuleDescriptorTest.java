@@ -17,9 +17,11 @@ class ModuleDescriptorTest {
     }
 
     @Test
-    void theServletApiIsOptional() {
-        ModuleDescriptor.Requires servlet = ModuleDescriptors.of(BodyLimit.class).requires().stream()
-                .filter(r -> r.name().equals("jakarta.servlet")).findFirst().orElseThrow();
-        assertTrue(servlet.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC));
+    void theServletApiAndRateLimitingAreOptional() {
+        for (String optional : new String[] {"jakarta.servlet", "dev.infrakit.ratelimit"}) {
+            ModuleDescriptor.Requires requires = ModuleDescriptors.of(BodyLimit.class).requires().stream()
+                    .filter(r -> r.name().equals(optional)).findFirst().orElseThrow();
+            assertTrue(requires.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC), optional);
+        }
     }
 }

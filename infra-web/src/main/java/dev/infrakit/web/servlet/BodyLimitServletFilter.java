@@ -2,6 +2,7 @@ package dev.infrakit.web.servlet;
 
 import dev.infrakit.core.http.Problem;
 import dev.infrakit.web.BodyLimit;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -12,6 +13,7 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,12 +39,20 @@ import java.util.Optional;
  *
  * <pre>{@code
  * context.addFilter("bodyLimit", BodyLimitServletFilter.of(BodyLimit.of(64 * 1024)))
- *        .addMappingForUrlPatterns(null, false, "/*");
+ *        .addMappingForUrlPatterns(BodyLimitServletFilter.DISPATCHER_TYPES, true, "/*");
  * }</pre>
  *
  * <p>Immutable and thread-safe.
  */
 public final class BodyLimitServletFilter implements Filter {
+    /**
+     * The dispatches this filter should be mapped for: {@code REQUEST}, and {@code ASYNC} so that a
+     * request resumed by an async dispatch (after a {@link RateLimitServletFilter} delay) is limited
+     * too.
+     */
+    public static final EnumSet<DispatcherType> DISPATCHER_TYPES = EnumSet.of(DispatcherType.REQUEST,
+            DispatcherType.ASYNC);
+
     private final BodyLimit limit;
     private final ProblemResponses problems;
 

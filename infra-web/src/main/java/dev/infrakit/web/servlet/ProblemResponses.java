@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -58,17 +59,28 @@ public final class ProblemResponses {
 
     /** {@link #send(HttpServletResponse, Problem)}, with {@code Connection: close} when {@code close}. */
     void send(HttpServletResponse response, Problem problem, boolean close) throws IOException {
-        Objects.requireNonNull(response, "response");
         Objects.requireNonNull(problem, "problem");
+        send(response, problem.status(), problem.toJson(), close, Map.of());
+    }
+
+    /**
+     * Writes a problem body already rendered as JSON (infra-ratelimit's 429 body), with the
+     * headers and status a {@link Problem} would get, and {@code extra} headers (set after the
+     * reset, so they are kept).
+     */
+    void send(HttpServletResponse response, int status, String json, boolean close, Map<String, String> extra)
+            throws IOException {
+        Objects.requireNonNull(response, "response");
         if (response.isCommitted()) {
-            throw new IllegalStateException("The response is already committed; cannot answer " + problem.status());
+            throw new IllegalStateException("The response is already committed; cannot answer " + status);
         }
-        byte[] body = problem.toJson().getBytes(StandardCharsets.UTF_8);
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
         response.reset();
         headers.applyTo(response::setHeader);
-        response.setStatus(problem.status());
+        response.setStatus(status);
         response.setContentType(Problem.MEDIA_TYPE);
         response.setHeader("Cache-Control", "no-store");
+        extra.forEach(response::setHeader);
         if (close) {
             response.setHeader("Connection", "close");
         }

@@ -3,6 +3,7 @@ package dev.infrakit.web.servlet;
 import dev.infrakit.core.http.Problem;
 import dev.infrakit.web.BodyLimit;
 import dev.infrakit.web.SecurityHeaders;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
@@ -54,11 +55,16 @@ class JettyServletFiltersIT {
             public void contextInitialized(ServletContextEvent event) {
                 // README infra-web
                 ServletContext context = event.getServletContext();
-                context.addFilter("securityHeaders", SecurityHeadersServletFilter.defaults())
-                       // REQUEST and ERROR: the container's error pages get the headers too
-                       .addMappingForUrlPatterns(SecurityHeadersServletFilter.DISPATCHER_TYPES, false, "/*");
-                context.addFilter("bodyLimit", BodyLimitServletFilter.of(BodyLimit.of(LIMIT)))
-                       .addMappingForUrlPatterns(null, true, "/*");
+                FilterRegistration.Dynamic headers =
+                        context.addFilter("securityHeaders", SecurityHeadersServletFilter.defaults());
+                headers.setAsyncSupported(true);
+                // REQUEST and ERROR: the container's error pages get the headers too
+                headers.addMappingForUrlPatterns(SecurityHeadersServletFilter.DISPATCHER_TYPES, false, "/*");
+                FilterRegistration.Dynamic bodyLimit =
+                        context.addFilter("bodyLimit", BodyLimitServletFilter.of(BodyLimit.of(LIMIT)));
+                bodyLimit.setAsyncSupported(true);
+                // REQUEST and ASYNC: a request resumed after a rate-limit delay is limited too
+                bodyLimit.addMappingForUrlPatterns(BodyLimitServletFilter.DISPATCHER_TYPES, true, "/*");
                 // END README
             }
         });
