@@ -61,6 +61,8 @@ class JettyRateLimitIT {
                 .tier(RateLimitPolicy.parse("slow", "1000/1h")
                         .withSlowDown(SlowDown.after(0, Duration.ofMillis(300), Duration.ofMillis(300))))
                 .tier(RateLimitPolicy.parse("strict", "2/1h"))
+                .tier(RateLimitPolicy.parse("nonasync", "1000/1h")
+                        .withSlowDown(SlowDown.after(0, Duration.ofSeconds(5), Duration.ofSeconds(5))))
                 .tier(RateLimitPolicy.parse("gated", "1000/1h")
                         .withSlowDown(SlowDown.after(0, Duration.ofMillis(1), Duration.ofMillis(1))))
                 .build();
@@ -78,13 +80,16 @@ class JettyRateLimitIT {
         context.addFilter(new FilterHolder(SecurityHeadersServletFilter.defaults()), "/*",
                 SecurityHeadersServletFilter.DISPATCHER_TYPES);
         FilterHolder limited = new FilterHolder(RateLimitServletFilter.builder(limiter)
-                .keyResolver(byPath).exemptPaths("/free", "/gated").build());
+                .keyResolver(byPath).exemptPaths("/free", "/gated", "/nonasync").build());
         limited.setAsyncSupported(true);
         context.addFilter(limited, "/*", RateLimitServletFilter.DISPATCHER_TYPES);
         FilterHolder gated = new FilterHolder(RateLimitServletFilter.builder(limiter)
                 .keyResolver(byPath).delayScheduler(GATE).build());
         gated.setAsyncSupported(true);
         context.addFilter(gated, "/gated/*", RateLimitServletFilter.DISPATCHER_TYPES);
+        FilterHolder notAsync = new FilterHolder(RateLimitServletFilter.builder(limiter).keyResolver(byPath).build());
+        notAsync.setAsyncSupported(false);
+        context.addFilter(notAsync, "/nonasync/*", RateLimitServletFilter.DISPATCHER_TYPES);
         FilterHolder bodyLimit = new FilterHolder(BodyLimitServletFilter.of(BodyLimit.of(1024)));
         bodyLimit.setAsyncSupported(true);
         context.addFilter(bodyLimit, "/*", BodyLimitServletFilter.DISPATCHER_TYPES);
@@ -195,6 +200,14 @@ class JettyRateLimitIT {
             assertEquals("hello ASYNC", response.body());
         }
         assertNull(GATE.pending());
+    }
+
+    @Test
+    void aRequestThatCannotGoAsyncIsLetThroughWithoutItsDelayRatherThanHoldingAThread() throws Exception {
+        HttpResponse<String> response = get("/nonasync/x", "wired-wrong");
+        assertEquals(200, response.statusCode());
+        assertEquals("hello REQUEST", response.body());
+        assertTrue(response.headers().firstValue("RateLimit").isPresent());
     }
 
     @Test
