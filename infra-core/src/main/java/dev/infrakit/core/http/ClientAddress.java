@@ -146,15 +146,30 @@ public final class ClientAddress {
          */
         public ClientAddress resolve(HttpExchange exchange) {
             Objects.requireNonNull(exchange, "exchange");
-            if (trustedProxies > 0) {
-                List<String> lines = exchange.getRequestHeaders().get("X-Forwarded-For");
-                InetAddress forwarded = lines == null ? null : forwarded(lines);
+            InetSocketAddress remote = exchange.getRemoteAddress();
+            return resolve(remote == null ? null : remote.getAddress(),
+                    exchange.getRequestHeaders().get("X-Forwarded-For"));
+        }
+
+        /**
+         * The client of a request of any server API: the trusted entry of its
+         * {@code X-Forwarded-For} field lines when there is a valid one, else {@code peer}
+         * ({@link ClientAddress#unknown()} when that is {@code null}). A Servlet adapter passes
+         * {@code request.getRemoteAddr()} parsed with {@link ClientAddress#parse} (or {@code null}
+         * when it is not an IP literal) and {@code Collections.list(request.getHeaders("X-Forwarded-For"))}.
+         *
+         * @param peer the socket's peer address, or {@code null} if unknown
+         * @param forwardedFor every {@code X-Forwarded-For} field line in order, or {@code null} or
+         *     empty when there is none
+         */
+        public ClientAddress resolve(InetAddress peer, List<String> forwardedFor) {
+            if (trustedProxies > 0 && forwardedFor != null && !forwardedFor.isEmpty()) {
+                InetAddress forwarded = forwarded(forwardedFor);
                 if (forwarded != null) {
                     return of(forwarded);
                 }
             }
-            InetSocketAddress remote = exchange.getRemoteAddress();
-            return remote == null || remote.getAddress() == null ? UNKNOWN : of(remote.getAddress());
+            return peer == null ? UNKNOWN : of(peer);
         }
 
         /**

@@ -126,4 +126,16 @@ class ClientAddressTest {
         stop();
         assertEquals("127.0.0.1 127.0.0.1", serveAndCall(oneProxy, "127.0.0.1", List.of("1.2.3.4, " + "9".repeat(5000))));
     }
+
+    @Test
+    void aRequestOfAnyServerApiResolvesByTheSameRule() throws Exception {
+        ClientAddress.Resolver oneProxy = ClientAddress.resolver().trustedProxies(1).build();
+        InetAddress peer = InetAddress.getByName("127.0.0.1");
+        assertEquals("2001:db8:0:0::/64", oneProxy.resolve(peer, List.of("203.0.113.9, 2001:db8::7")).budgetKey());
+        assertEquals("127.0.0.1", oneProxy.resolve(peer, List.of("not-an-address")).text());
+        assertEquals("127.0.0.1", oneProxy.resolve(peer, null).text());
+        assertEquals("127.0.0.1", ClientAddress.resolver().build().resolve(peer, List.of("203.0.113.9")).text());
+        assertEquals(ClientAddress.unknown(), oneProxy.resolve(null, List.of()));
+        assertEquals("203.0.113.9", oneProxy.resolve(null, List.of("203.0.113.9")).text());
+    }
 }

@@ -1,0 +1,27 @@
+package dev.infrakit.web;
+
+import dev.infrakit.testkit.ModuleDescriptors;
+import org.junit.jupiter.api.Test;
+
+import java.lang.module.ModuleDescriptor;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModuleDescriptorTest {
+    @Test
+    void exportsTheNeutralCoreAndTheServletAdapters() {
+        assertEquals(Set.of("dev.infrakit.web", "dev.infrakit.web.servlet"),
+                ModuleDescriptors.exportedPackages(BodyLimit.class));
+    }
+
+    @Test
+    void theServletApiAndRateLimitingAreOptional() {
+        for (String optional : new String[] {"jakarta.servlet", "dev.infrakit.ratelimit"}) {
+            ModuleDescriptor.Requires requires = ModuleDescriptors.of(BodyLimit.class).requires().stream()
+                    .filter(r -> r.name().equals(optional)).findFirst().orElseThrow();
+            assertTrue(requires.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC), optional);
+        }
+    }
+}

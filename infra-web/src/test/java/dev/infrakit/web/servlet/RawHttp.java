@@ -1,0 +1,114 @@
+package dev.infrakit.web.servlet;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Talks HTTP/1.1 to a server over a plain socket, so a test can send what an HTTP client library
+ * refuses to (a negative or doubled {@code Content-Length}, a NUL in a header) and see the bytes
+ * that came back.
+ */
+final class RawHttp {
+    private final int port;
+
+    RawHttp(int port) {
+        this.port = port;
+    }
+
+    /** Sends {@code head} (lines without the blank line) and {@code body}, reads the answer to EOF. */
+    Response send(String head, byte[] body) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write((head + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            try {
+                out.write(body);
+                out.flush();
+            } catch (SocketException e) {
+                // The server answered and closed before taking the whole body: read its answer.
+            }
+            return Response.parse(readAll(socket.getInputStream()));
+        }
+    }
+
+    Response send(String head) throws IOException {
+        return send(head, new byte[0]);
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            for (int n; (n = in.read(buffer)) > 0;) {
+                all.write(buffer, 0, n);
+            }
+        } catch (SocketException e) {
+            // A reset after the answer arrived: keep what was read.
+        }
+        return all.toByteArray();
+    }
+
+    /** A chunked body of {@code size} bytes of 'x', sent in chunks of 1000. */
+    static byte[] chunked(int size) {
+        StringBuilder b = new StringBuilder();
+        for (int left = size; left > 0; left -= 1000) {
+            int n = Math.min(1000, left);
+            b.append(Integer.toHexString(n)).append("\r\n").append("x".repeat(n)).append("\r\n");
+        }
+        return b.append("0\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** A parsed answer; {@code raw} is everything received. */
+    record Response(int status, List<String> headerLines, String body, String raw) {
+        static Response parse(byte[] bytes) {
+            String raw = new String(bytes, StandardCharsets.ISO_8859_1);
+            int end = raw.indexOf("\r\n\r\n");
+            if (end < 0) {
+                throw new AssertionError("No complete answer: '" + raw + "'");
+            }
+            String[] lines = raw.substring(0, end).split("\r\n");
+            int status = Integer.parseInt(lines[0].split(" ")[1]);
+            List<String> headers = new ArrayList<>(List.of(lines).subList(1, lines.length));
+            String body = raw.substring(end + 4);
+            Response r = new Response(status, headers, body, raw);
+            if ("chunked".equalsIgnoreCase(r.header("Transfer-Encoding"))) {
+                body = dechunk(body);
+            }
+            return new Response(status, headers, new String(body.getBytes(StandardCharsets.ISO_8859_1),
+                    StandardCharsets.UTF_8), raw);
+        }
+
+        /** The first value of header {@code name}, or null. */
+        String header(String name) {
+            String prefix = name.toLowerCase(Locale.ROOT) + ":";
+            for (String line : headerLines) {
+                if (line.toLowerCase(Locale.ROOT).startsWith(prefix)) {
+                    return line.substring(prefix.length()).strip();
+                }
+            }
+            return null;
+        }
+
+        private static String dechunk(String chunked) {
+            StringBuilder out = new StringBuilder();
+            int at = 0;
+            while (true) {
+                int eol = chunked.indexOf("\r\n", at);
+                int size = Integer.parseInt(chunked.substring(at, eol).split(";")[0].strip(), 16);
+                if (size == 0) {
+                    return out.toString();
+                }
+                out.append(chunked, eol + 2, eol + 2 + size);
+                at = eol + 2 + size + 2;
+            }
+        }
+    }
+}
