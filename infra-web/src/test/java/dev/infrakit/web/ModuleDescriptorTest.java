@@ -1,6 +1,6 @@
 package dev.infrakit.web;
 
-import dev.infrakit.testkit.ModuleDescriptors;
+import dev.infrakit.core.fixtures.ModuleDescriptors;
 import org.junit.jupiter.api.Test;
 
 import java.lang.module.ModuleDescriptor;
