@@ -35,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -58,6 +59,11 @@ class AdminPageIT {
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path EVIDENCE = Path.of("target", "admin-screenshots");
     private static final String ADMIN_PASSWORD = "admin-password-" + "for-the-browser";
+    private static final Dimension DESKTOP = new Dimension(1280, 1000);
+    private static final Dimension TABLET = new Dimension(768, 1000);
+    private static final Dimension PHONE = new Dimension(360, 780);
+    /** A long name in one unbreakable word, wider than a phone screen in the credentials list. */
+    private static final String LONG_NAME = "reporting_warehouse.analytics_readonly_replica.eu_west_1";
     // Selenium warns that it has no CDP bindings for this Chromium; the test uses WebDriver only. The
     // loggers are held here so their level sticks (java.util.logging keeps only weak references).
     private static final Logger CDP_WARNINGS = quiet("org.openqa.selenium.devtools.CdpVersionFinder");
@@ -246,6 +252,284 @@ class AdminPageIT {
         List<String> bad = messages.stream().filter(m -> m.contains("Content Security Policy")
                 || m.contains("Refused to") || m.contains("Uncaught")).collect(Collectors.toList());
         assertTrue(bad.isEmpty(), "console problems: " + bad);
+    }
+
+    /**
+     * axe-core (vendored under {@code src/test/resources/axe-core/}) finds no WCAG 2.1 A or AA problem in
+     * any state the page reaches, at desktop width and at 360 px.
+     */
+    @Test
+    void axeFindsNoWcag21AaViolationInAnyStateAtDesktopOrPhoneWidth() throws Exception {
+        seedCredentials();
+        openBrowser();
+        WebDriverWait wait = waitFor();
+        for (Map.Entry<String, Runnable> state : pageStates(wait).entrySet()) {
+            state.getValue().run();
+            for (Dimension size : List.of(DESKTOP, PHONE)) {
+                resize(wait, size);
+                List<String> violations = axeViolations();
+                assertTrue(violations.isEmpty(), "axe-core, " + state.getKey() + ", " + size.getWidth() + " px wide: "
+                        + String.join("\n", violations));
+            }
+            resize(wait, DESKTOP);
+        }
+    }
+
+    /**
+     * At 360 px every list is one column (the cells of a row stacked); at 360 and 768 px nothing scrolls
+     * sideways, neither the page nor a box inside it, and every control is within the viewport, in
+     * every state (with a credential whose name is one word wider than a phone).
+     */
+    @Test
+    void atPhoneWidthEveryListIsOneColumnWithEveryControlInView() throws Exception {
+        seedCredentials();
+        openBrowser();
+        WebDriverWait wait = waitFor();
+        for (Map.Entry<String, Runnable> state : pageStates(wait).entrySet()) {
+            state.getValue().run();
+            for (Dimension size : List.of(PHONE, TABLET)) {
+                resize(wait, size);
+                @SuppressWarnings("unchecked")
+                List<String> problems = (List<String>) ((JavascriptExecutor) driver).executeScript(LAYOUT_PROBLEMS,
+                        size.equals(PHONE));
+                assertTrue(problems.isEmpty(), state.getKey() + ", " + size() + ": " + String.join("\n", problems));
+            }
+            resize(wait, DESKTOP);
+        }
+    }
+
+    /**
+     * After each action that changes the page in place, keyboard focus is on the control the user used
+     * (the same button, in a row that was rebuilt), or on the field to fix; never dropped to the body.
+     */
+    @Test
+    void focusStaysOnOrNextToWhatTheUserActedOn() throws Exception {
+        seedCredentials();
+        openBrowser();
+        WebDriverWait wait = waitFor();
+        FocusChecks focus = new FocusChecks();
+        driver.get(base() + "/admin/");
+        waitReady(wait);
+
+        // A failed sign-in by click: focus on the field to fix; Dismiss puts it back there.
+        field("User name").sendKeys("admin");
+        field("Password").sendKeys("wrong-password");
+        driver.findElement(By.cssSelector("#login-form button[type=submit]")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("error")));
+        settle(wait);
+        focus.expect(field("Password"), "after a failed sign-in");
+        driver.findElement(By.id("error-dismiss")).click();
+        settle(wait);
+        assertFalse(driver.findElement(By.id("error")).isDisplayed());
+        focus.expect(field("Password"), "after Dismiss");
+
+        field("Password").clear();
+        field("Password").sendKeys(ADMIN_PASSWORD, Keys.ENTER);
+        wait.until(d -> versionOf("billing-db").equals("1"));
+        settle(wait);
+
+        // Refresh: focus stays on the button, which is busy while the list reloads.
+        for (String refresh : List.of("refresh-credentials", "refresh-audit", "refresh-health")) {
+            driver.findElement(By.id(refresh)).click();
+            settle(wait);
+            focus.expect(driver.findElement(By.id(refresh)), "after " + refresh);
+        }
+
+        // Rotate: the row is rebuilt with the new version; focus is on its new Rotate button.
+        WebElement oldRotate = credentialRow("billing-db").findElement(By.cssSelector("button[aria-label='Rotate billing-db']"));
+        oldRotate.click();
+        wait.until(ExpectedConditions.textToBe(By.id("status"), "Rotated billing-db to version 2."));
+        wait.until(d -> versionOf("billing-db").equals("2"));
+        settle(wait);
+        focus.expect(credentialRow("billing-db").findElement(By.cssSelector("button[aria-label='Rotate billing-db']")),
+                "after Rotate");
+
+        // Save of an edit: back on the Edit button of the credential's rebuilt row.
+        credentialRow("billing-db").findElement(By.cssSelector("button[aria-label='Edit billing-db']")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("editor-title"), "Edit billing-db"));
+        valueOfField("username").clear();
+        valueOfField("username").sendKeys("billing-2");
+        driver.findElement(By.id("editor-save")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("status"), "Saved billing-db (version 3)."));
+        wait.until(d -> versionOf("billing-db").equals("3"));
+        settle(wait);
+        focus.expect(credentialRow("billing-db").findElement(By.cssSelector("button[aria-label='Edit billing-db']")),
+                "after Save of an edit");
+
+        // Close of the versions: back on the Versions button that opened them.
+        credentialRow("billing-db").findElement(By.cssSelector("button[aria-label='Versions of billing-db']")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("versions-title"), "Versions of billing-db"));
+        settle(wait);
+        driver.findElement(By.id("versions-close")).click();
+        focus.expect(credentialRow("billing-db").findElement(By.cssSelector("button[aria-label='Versions of billing-db']")),
+                "after Close of the versions");
+
+        // An error in the editor: focus on the field to fix, and there again after Dismiss.
+        driver.findElement(By.id("new-credential")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("editor")));
+        field("Name").sendKeys("../etc");
+        driver.findElement(By.id("editor-save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("error"), "Invalid name"));
+        settle(wait);
+        focus.expect(field("Name"), "after a name refused in the page");
+        driver.findElement(By.id("error-dismiss")).click();
+        focus.expect(field("Name"), "after Dismiss of the editor's error");
+        assertTrue(focus.misplaced.isEmpty(), String.join("\n", focus.misplaced));
+    }
+
+    /**
+     * What a user of a narrow screen would have to scroll sideways for: the page or a box in it wider
+     * than the viewport, a control outside the viewport; with {@code arguments[0]} true (one column
+     * expected) also a list row whose cells sit side by side.
+     */
+    private static final String LAYOUT_PROBLEMS = String.join("\n",
+            "const describe = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')",
+            "    + (e.getAttribute('aria-label') ? '[' + e.getAttribute('aria-label') + ']' : '')",
+            "    + (e.dataset.app ? '[data-app=' + e.dataset.app + ']' : '') + (e.className ? '.' + e.className : '');",
+            "const shown = (e) => e.getClientRects().length > 0 && !e.closest('.skip, .visually-hidden');",
+            "const problems = [];",
+            "const width = document.documentElement.clientWidth;",
+            "if (document.documentElement.scrollWidth > width) {",
+            "  problems.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' px in ' + width);",
+            "}",
+            "for (const e of document.querySelectorAll('body *')) {",
+            "  // A box of 1 px is the visually hidden pattern (text for screen readers only), not a view.",
+            "  if (shown(e) && /auto|scroll|hidden/.test(getComputedStyle(e).overflowX) && e.clientWidth > 1",
+            "      && e.scrollWidth > e.clientWidth + 1) {",
+            "    problems.push(describe(e) + ' scrolls sideways inside its box: ' + e.scrollWidth + ' px in ' + e.clientWidth);",
+            "  }",
+            "}",
+            "for (const e of document.querySelectorAll('button, a[href], input, select, textarea')) {",
+            "  const r = e.getBoundingClientRect();",
+            "  if (shown(e) && (r.left < 0 || r.right > width + 0.5)) {",
+            "    problems.push(describe(e) + ' is outside the viewport: ' + Math.round(r.left) + ' to ' + Math.round(r.right) + ' of ' + width);",
+            "  }",
+            "}",
+            "for (const row of arguments[0] ? document.querySelectorAll('tbody tr') : []) {",
+            "  const cells = Array.from(row.children).filter(shown);",
+            "  for (let i = 1; i < cells.length; i++) {",
+            "    if (cells[i].getBoundingClientRect().top < cells[i - 1].getBoundingClientRect().bottom - 1) {",
+            "      problems.push(describe(row) + ' in #' + row.closest('table').id + ' shows its cells side by side');",
+            "      break;",
+            "    }",
+            "  }",
+            "}",
+            "return problems;");
+
+    /** Runs axe-core's WCAG 2.0 / 2.1 A and AA rules on the page; each violation as one line. */
+    private static final String AXE_RUN = String.join("\n",
+            "const done = arguments[arguments.length - 1];",
+            "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })",
+            "  .then((r) => done({ passes: r.passes.length, violations: r.violations.map((v) => v.id + ' (' + v.impact",
+            "      + '): ' + v.help + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')) }))",
+            "  .catch((e) => done({ passes: 0, violations: ['axe-core failed: ' + e] }));");
+
+    private List<String> axeViolations() throws Exception {
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        if (!Boolean.TRUE.equals(js.executeScript("return typeof window.axe === 'object'"))) {
+            try (var in = AdminPageIT.class.getResourceAsStream("/axe-core/axe.min.js")) {
+                assertTrue(in != null, "axe-core/axe.min.js is missing from the test resources");
+                js.executeScript(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(60));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> result = (Map<String, Object>) js.executeAsyncScript(AXE_RUN);
+        assertTrue(((Number) result.get("passes")).intValue() > 10, "axe-core ran its rules: " + result);
+        @SuppressWarnings("unchecked")
+        List<String> violations = (List<String>) result.get("violations");
+        return violations;
+    }
+
+    /**
+     * The page states a test walks through, in order, each reached from the one before: signed out,
+     * a failed sign-in, signed in with the credentials and the audit trail listed, a credential's
+     * versions open, the editor open on a credential.
+     */
+    private Map<String, Runnable> pageStates(WebDriverWait wait) {
+        Map<String, Runnable> states = new LinkedHashMap<>();
+        states.put("signed out", () -> {
+            driver.get(base() + "/admin/");
+            waitReady(wait);
+        });
+        states.put("a failed sign-in", () -> {
+            field("User name").sendKeys("admin");
+            field("Password").sendKeys("wrong-password");
+            driver.findElement(By.cssSelector("#login-form button[type=submit]")).click();
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("error")));
+            settle(wait);
+        });
+        states.put("signed in, credentials and audit trail listed", () -> {
+            field("Password").clear();
+            field("Password").sendKeys(ADMIN_PASSWORD, Keys.ENTER);
+            wait.until(d -> d.findElements(By.cssSelector("#credentials-body tr")).size() == 2);
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-body"), "rotation.finished"));
+            wait.until(ExpectedConditions.textToBe(By.id("health-status"), "pass"));
+            settle(wait);
+        });
+        states.put("versions open", () -> {
+            credentialRow(LONG_NAME).findElement(By.cssSelector("button[aria-label='Versions of " + LONG_NAME + "']"))
+                    .click();
+            wait.until(ExpectedConditions.textToBe(By.id("versions-title"), "Versions of " + LONG_NAME));
+            settle(wait);
+        });
+        states.put("editor open", () -> {
+            credentialRow("billing-db").findElement(By.cssSelector("button[aria-label='Edit billing-db']")).click();
+            wait.until(ExpectedConditions.textToBe(By.id("editor-title"), "Edit billing-db"));
+            settle(wait);
+        });
+        return states;
+    }
+
+    /** Two credentials through the API before the page opens; the long-named one rotated once. */
+    private void seedCredentials() throws Exception {
+        String token = DemoHttp.login(service.port(), "admin", ADMIN_PASSWORD);
+        assertEquals(201, DemoHttp.call(service.port(), "PUT", "/api/v1/credentials/billing-db", token,
+                "{\"username\":\"billing\",\"password\":\"db-secret-1\"}").statusCode());
+        assertEquals(201, DemoHttp.call(service.port(), "PUT", "/api/v1/credentials/" + LONG_NAME, token,
+                "{\"connection-string\":\"postgresql://reporting.internal.example:5432/warehouse\"}").statusCode());
+        assertEquals(200, DemoHttp.call(service.port(), "POST", "/api/v1/credentials/" + LONG_NAME + "/rotate", token,
+                null).statusCode());
+    }
+
+    private WebDriverWait waitFor() {
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(15));
+        wait.ignoring(StaleElementReferenceException.class); // lists are re-rendered after each action
+        return wait;
+    }
+
+    private void waitReady(WebDriverWait wait) {
+        wait.until(d -> "true".equals(((JavascriptExecutor) d).executeScript(
+                "return document.documentElement.dataset.ready")));
+    }
+
+    /** Waits until no action runs: no control disabled or marked busy. */
+    private void settle(WebDriverWait wait) {
+        wait.until(d -> ((Number) ((JavascriptExecutor) d).executeScript("return document.querySelectorAll("
+                + "'button:disabled, [aria-disabled=\"true\"], [aria-busy=\"true\"]').length")).intValue() == 0);
+    }
+
+    private void resize(WebDriverWait wait, Dimension size) {
+        driver.manage().window().setSize(size);
+        wait.until(d -> ((Number) ((JavascriptExecutor) d).executeScript("return window.innerWidth")).intValue()
+                == size.getWidth());
+    }
+
+    private String size() {
+        return ((JavascriptExecutor) driver).executeScript("return window.innerWidth") + " px wide";
+    }
+
+    /** Where focus is after each action, every miss kept so one run reports them all. */
+    private final class FocusChecks {
+        final List<String> misplaced = new ArrayList<>();
+
+        void expect(WebElement expected, String when) {
+            Object focused = ((JavascriptExecutor) driver).executeScript("const e = document.activeElement;"
+                    + " return e === arguments[0] ? null : e === null ? 'nothing' : e.outerHTML.slice(0, 120);", expected);
+            if (focused != null) {
+                misplaced.add("focus " + when + " is on " + focused + ", not on " + expected.getAccessibleName());
+            }
+        }
     }
 
     @Test

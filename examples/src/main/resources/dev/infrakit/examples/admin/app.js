@@ -14,6 +14,7 @@
   let sessionTimer = 0;
   let versionsApp = null; // the credential whose versions are shown
   let editorReturnFocus = null;
+  let errorReturnFocus = null; // where Dismiss puts focus: what had it when the error was shown
   let fieldCounter = 0;
 
   class ApiError extends Error {
@@ -50,19 +51,64 @@
     return td;
   }
 
-  function button(text, label, onClick) {
+  // focusKey names the button across re-renders of its list ("rotate:billing-db"), so focus can be
+  // put back on the new copy of the button the user pressed (see rebuildKeepingFocus).
+  function button(text, label, focusKey, onClick) {
     const b = el('button', text);
     b.type = 'button';
-    if (label) {
-      b.setAttribute('aria-label', label);
-    }
+    b.setAttribute('aria-label', label);
+    b.dataset.focusKey = focusKey;
     b.addEventListener('click', () => run(b, () => onClick(b)));
     return b;
+  }
+
+  function byFocusKey(container, key) {
+    return Array.from(container.querySelectorAll('[data-focus-key]')).find((e) => e.dataset.focusKey === key) || null;
+  }
+
+  // Replacing a list's rows drops the focused button with them, and the browser moves focus to
+  // <body>. Note which control had focus, rebuild, then focus its new copy; if the row is gone, the
+  // list's heading.
+  function rebuildKeepingFocus(container, rows, fallback) {
+    const active = document.activeElement;
+    const key = active && container.contains(active) ? active.dataset.focusKey : undefined;
+    container.replaceChildren(...rows);
+    if (key !== undefined) {
+      (byFocusKey(container, key) || fallback).focus();
+    }
+  }
+
+  // The lists are tables; on a narrow screen CSS shows each row as a card, its cells stacked and
+  // labelled with their column's header (data-label, drawn by CSS). A table whose parts are no
+  // longer display: table can lose its table semantics in some browsers, so the roles are given
+  // explicitly (the pattern from Adrian Roselli's "A Responsive Accessible Table").
+  function tableSemantics(table) {
+    const headers = Array.from(table.tHead.rows[0].cells).map((th) => th.textContent);
+    table.setAttribute('role', 'table');
+    for (const group of [table.tHead, ...table.tBodies]) {
+      group.setAttribute('role', 'rowgroup');
+    }
+    for (const row of table.rows) {
+      row.setAttribute('role', 'row');
+      Array.from(row.cells).forEach((cell, i) => {
+        if (cell.tagName === 'TH') {
+          cell.setAttribute('role', cell.scope === 'row' ? 'rowheader' : 'columnheader');
+        } else {
+          cell.setAttribute('role', 'cell');
+          cell.dataset.label = headers[i] || '';
+        }
+      });
+    }
+  }
+
+  function visible(node) {
+    return node && node !== document.body && document.contains(node) && node.getClientRects().length > 0;
   }
 
   // ------------------------------------------------------------------ messages
 
   function showError(error) {
+    errorReturnFocus = visible(document.activeElement) ? document.activeElement : null;
     const title = error instanceof ApiError ? error.title : 'Error';
     const detail = error instanceof ApiError ? error.detail : String(error && error.message ? error.message : error);
     $('error-title').textContent = title + (detail ? ':' : '');
@@ -81,19 +127,40 @@
     $('status').textContent = message;
   }
 
-  // Runs one user action: clears the last error, disables the control while it runs, shows a failure.
-  async function run(control, action) {
+  function dismissError() {
+    const target = visible(errorReturnFocus) ? errorReturnFocus : $('main');
+    errorReturnFocus = null;
+    clearError();
+    target.focus();
+  }
+
+  // Runs one user action: clears the last error, marks the control busy while it runs, shows a
+  // failure. Busy is aria-disabled, not disabled: a disabled button loses focus (the browser moves it
+  // to <body>), an aria-disabled one keeps it and is announced as unavailable. A second press while
+  // busy is ignored here. After a failure focus goes to fieldToFix when given; whenever the action
+  // left focus nowhere (its view was hidden), to the sign-in form or the top of the page.
+  async function run(control, action, fieldToFix) {
+    if (control && control.getAttribute('aria-disabled') === 'true') {
+      return;
+    }
     clearError();
     if (control) {
-      control.disabled = true;
+      control.setAttribute('aria-disabled', 'true');
     }
     try {
       await action();
     } catch (e) {
+      if (fieldToFix && visible(fieldToFix)) {
+        fieldToFix.focus();
+        fieldToFix.select();
+      }
       showError(e);
     } finally {
       if (control) {
-        control.disabled = false;
+        control.removeAttribute('aria-disabled');
+      }
+      if (control && !visible(document.activeElement)) {
+        (visible($('login-view')) ? $('login-username') : $('main')).focus();
       }
     }
   }
@@ -164,6 +231,7 @@
     window.clearTimeout(sessionTimer);
     sessionTimer = window.setTimeout(() => {
       endSession();
+      $('login-username').focus();
       showError(new ApiError(401, 'Signed out', 'Your session expired. Please sign in again.'));
     }, Math.max(0, saved.expiresAt - Date.now()));
     $('session-user').textContent = saved.user;
@@ -201,7 +269,7 @@
       say('Signed in as ' + user + '.');
       $('main').focus();
       await refreshAll();
-    });
+    }, $('login-password'));
   }
 
   function logout() {
@@ -219,19 +287,20 @@
     const rows = list.map((c) => {
       const tr = el('tr');
       tr.dataset.app = c.app;
-      const name = el('th', c.app);
+      const name = el('th', c.app, 'ident');
       name.scope = 'row';
       const actions = el('div', null, 'actions');
       actions.append(
-        button('Edit', 'Edit ' + c.app, (b) => openEditor(c.app, b)),
-        button('Rotate', 'Rotate ' + c.app, () => rotate(c.app)),
-        button('Versions', 'Versions of ' + c.app, () => showVersions(c.app)));
-      const cell = el('td');
+        button('Edit', 'Edit ' + c.app, 'edit:' + c.app, (b) => openEditor(c.app, b)),
+        button('Rotate', 'Rotate ' + c.app, 'rotate:' + c.app, () => rotate(c.app)),
+        button('Versions', 'Versions of ' + c.app, 'versions:' + c.app, () => showVersions(c.app)));
+      const cell = el('td', null, 'actions-cell');
       cell.append(actions);
       tr.append(name, el('td', c.version, 'version'), timeCell(c.updatedAt), cell);
       return tr;
     });
-    body.replaceChildren(...rows);
+    rebuildKeepingFocus(body, rows, $('credentials-title'));
+    tableSemantics($('credentials-table'));
     $('credentials-empty').hidden = rows.length > 0;
   }
 
@@ -257,6 +326,7 @@
       return tr;
     });
     $('versions-body').replaceChildren(...rows);
+    tableSemantics($('versions-table'));
     $('versions').hidden = false;
     if (moveFocus !== false) {
       $('versions-title').focus();
@@ -264,9 +334,10 @@
   }
 
   function closeVersions() {
+    const opener = versionsApp === null ? null : byFocusKey($('credentials-body'), 'versions:' + versionsApp);
     $('versions').hidden = true;
     versionsApp = null;
-    $('credentials-title').focus();
+    (opener || $('credentials-title')).focus();
   }
 
   // ------------------------------------------------------------------ editor
@@ -380,10 +451,11 @@
       const actor = e.actor ? e.actor.id + (e.actor.kind ? ' (' + e.actor.kind.toLowerCase() + ')' : '') : '';
       const resource = e.resource ? e.resource.type + ' ' + e.resource.id : '';
       const outcome = e.outcome === 'PENDING' ? 'PENDING (no outcome recorded)' : e.outcome;
-      tr.append(timeCell(e.time), el('td', e.type), el('td', actor), el('td', resource), el('td', outcome));
+      tr.append(timeCell(e.time), el('td', e.type), el('td', actor), el('td', resource, 'ident'), el('td', outcome));
       return tr;
     });
     $('audit-body').replaceChildren(...rows);
+    tableSemantics($('audit-table'));
   }
 
   async function refreshHealth() {
@@ -428,7 +500,7 @@
   function init() {
     $('login-form').addEventListener('submit', login);
     $('logout').addEventListener('click', logout);
-    $('error-dismiss').addEventListener('click', clearError);
+    $('error-dismiss').addEventListener('click', dismissError);
     $('new-credential').addEventListener('click', (e) => run(e.currentTarget, () => openEditor(null, e.currentTarget)));
     $('refresh-credentials').addEventListener('click', (e) => run(e.currentTarget, refreshCredentials));
     $('refresh-audit').addEventListener('click', (e) => run(e.currentTarget, refreshAudit));
