@@ -33,9 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -58,13 +56,21 @@ final class AdminCommand {
     private AdminCommand() {
     }
 
-    static int run(List<String> args, Map<String, String> env, InputStream in, PrintStream out, PrintStream err)
+    /** {@code admin reset-password}. */
+    static Cli.Command command() {
+        return new Cli.Command("admin", USAGE, null)
+                .sub(new Cli.Command("reset-password", USAGE, (a, env, in, out, err) -> resetPassword(a, env, in, out, err))
+                        .value("data-dir", "DIR", "An embedded service's data directory.")
+                        .value("jdbc-url", "URL", "A service's PostgreSQL database.")
+                        .value("jdbc-url-file", "FILE", "The --jdbc-url from the first line of FILE.")
+                        .value("master-key-file", "FILE", "The master key (default <data-dir>/master.key).")
+                        .value("audit-checkpoint-key", "FILE", "As for serve (default <data-dir>/audit-checkpoint.key).")
+                        .value("audit-checkpoints", "FILE", "As for serve (default <data-dir>/audit-checkpoints).")
+                        .arguments("ARG", "None: the password is read from the terminal or stdin.", true));
+    }
+
+    static int resetPassword(Args a, Map<String, String> env, InputStream in, PrintStream out, PrintStream err)
             throws IOException {
-        if (args.isEmpty() || !args.get(0).equals("reset-password")) {
-            throw new Args.UsageException("admin needs the subcommand reset-password");
-        }
-        Args a = Args.parse(args.subList(1, args.size()), Set.of("data-dir", "jdbc-url", "jdbc-url-file", "master-key-file",
-                "audit-checkpoint-key", "audit-checkpoints"), Set.of(), env);
         if (!a.positional().isEmpty()) {
             throw new Args.UsageException("admin reset-password takes no arguments (the password is read from the "
                     + "terminal or stdin), got " + a.positional().size());

@@ -1,5 +1,11 @@
 package dev.infrakit.examples;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,10 +15,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Command-line flags: {@code --name value}, {@code --name=value} and boolean {@code --name}; every
- * flag can also come from the environment as {@code INFRAKIT_} + the name in upper snake case
- * ({@code --keep-daily} ↔ {@code INFRAKIT_KEEP_DAILY}); flags win. An unknown flag or a missing
- * value is a {@link UsageException}.
+ * One command's options as picocli parsed them ({@code --name value}, {@code --name=value} and
+ * boolean {@code --name}), each option also read from the environment as {@code INFRAKIT_} + its name
+ * in upper snake case ({@code --keep-daily} ↔ {@code INFRAKIT_KEEP_DAILY}) when the command line
+ * leaves it out; the command line wins. Values stay text: each command checks its own, with messages
+ * that name the option.
  */
 final class Args {
     private final Map<String, String> values;
@@ -25,7 +32,7 @@ final class Args {
         this.fromCommandLine = fromCommandLine;
     }
 
-    /** A usage error: exit code 2, the message and the usage on stderr. */
+    /** A usage error: exit code 2, the message and the command's usage on stderr. */
     static final class UsageException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -34,44 +41,39 @@ final class Args {
         }
     }
 
-    static Args parse(List<String> args, Set<String> valueFlags, Set<String> booleanFlags, Map<String, String> env) {
+    /**
+     * Parses {@code args} against one command's options (no subcommands).
+     *
+     * @throws UsageException for an unknown option, a missing value, an option given twice or a
+     *     stray argument, with a message that names the option and never repeats a value
+     */
+    static Args parse(CommandSpec spec, List<String> args, Map<String, String> env) {
+        CommandLine line = Cli.commandLine(spec);
+        try {
+            return of(line.parseArgs(args.toArray(String[]::new)), env);
+        } catch (CommandLine.ParameterException e) {
+            throw new UsageException(Cli.message(e));
+        }
+    }
+
+    /** The options of the command {@code result} parsed (the innermost subcommand's own). */
+    static Args of(ParseResult result, Map<String, String> env) {
         Map<String, String> values = new LinkedHashMap<>();
+        for (OptionSpec option : result.matchedOptions()) {
+            String name = name(option);
+            List<String> given = option.stringValues();
+            values.put(name, option.arity().max() == 0 || given.isEmpty() ? "true" : given.get(given.size() - 1));
+        }
         List<String> positional = new ArrayList<>();
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a.startsWith("--")) {
-                String name = a.substring(2);
-                String value = null;
-                int eq = name.indexOf('=');
-                if (eq >= 0) {
-                    value = name.substring(eq + 1);
-                    name = name.substring(0, eq);
-                }
-                if (booleanFlags.contains(name)) {
-                    values.put(name, value == null ? "true" : value);
-                } else if (valueFlags.contains(name)) {
-                    if (value == null) {
-                        if (i + 1 >= args.size()) {
-                            throw new UsageException("--" + name + " needs a value");
-                        }
-                        value = args.get(++i);
-                    }
-                    values.put(name, value);
-                } else {
-                    throw new UsageException("unknown flag --" + name);
-                }
-            } else {
-                positional.add(a);
-            }
+        for (ArgSpec p : result.matchedPositionals()) {
+            positional.addAll(p.stringValues());
         }
         Set<String> onCommandLine = Set.copyOf(values.keySet());
-        for (String name : valueFlags) {
-            String fromEnv = env.get(envName(name));
-            if (!values.containsKey(name) && fromEnv != null && !fromEnv.isEmpty()) {
-                values.put(name, fromEnv);
+        for (OptionSpec option : result.commandSpec().options()) {
+            if (option.usageHelp()) {
+                continue;
             }
-        }
-        for (String name : booleanFlags) {
+            String name = name(option);
             String fromEnv = env.get(envName(name));
             if (!values.containsKey(name) && fromEnv != null && !fromEnv.isEmpty()) {
                 values.put(name, fromEnv);
@@ -80,11 +82,15 @@ final class Args {
         return new Args(values, positional, onCommandLine);
     }
 
+    private static String name(OptionSpec option) {
+        return option.longestName().substring(2);
+    }
+
     static String envName(String flag) {
         return "INFRAKIT_" + flag.replace('-', '_').toUpperCase(Locale.ROOT);
     }
 
-    /** Whether flag {@code name} was given on the command line (not taken from the environment). */
+    /** Whether option {@code name} was given on the command line (not taken from the environment). */
     boolean fromCommandLine(String name) {
         return fromCommandLine.contains(name);
     }
@@ -97,6 +103,7 @@ final class Args {
         return get(name).orElseThrow(() -> new UsageException("--" + name + " is required"));
     }
 
+    /** A boolean option: true when given, or when its environment variable says {@code true}. */
     boolean flag(String name) {
         String v = values.get(name);
         if (v == null) {
@@ -108,7 +115,7 @@ final class Args {
         if (v.equalsIgnoreCase("false")) {
             return false;
         }
-        throw new UsageException("--" + name + " is true or false, got '" + v + "'");
+        throw new UsageException(envName(name) + " (for --" + name + ") is true or false, got '" + v + "'");
     }
 
     int intValue(String name, int defaultValue) {

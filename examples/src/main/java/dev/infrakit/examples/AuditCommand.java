@@ -19,7 +19,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code audit verify}: checks the MAC chains of audit logs (files or the PostgreSQL table) and
@@ -51,12 +50,23 @@ final class AuditCommand {
         return privateKeyFile.resolveSibling((name.endsWith(".key") ? name.substring(0, name.length() - 4) : name) + ".pub");
     }
 
-    static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-        if (args.isEmpty() || !args.get(0).equals("verify")) {
-            throw new Args.UsageException("audit needs the subcommand verify");
-        }
-        Args a = Args.parse(args.subList(1, args.size()), Set.of("data-dir", "key-file", "jdbc-url", "jdbc-url-file", "master-key-file",
-                "checkpoint-public-key", "checkpoints"), Set.of("no-checkpoints"), env);
+    /** {@code audit verify}. */
+    static Cli.Command command() {
+        return new Cli.Command("audit", USAGE, null)
+                .sub(new Cli.Command("verify", USAGE, (a, env, in, out, err) -> verify(a, env, out, err))
+                        .value("data-dir", "DIR", "A service's data directory: its audit files, keys and checkpoints.")
+                        .value("key-file", "FILE", "The chain key (base64) for the PATHs given.")
+                        .value("jdbc-url", "URL", "Check the PostgreSQL audit table.")
+                        .value("jdbc-url-file", "FILE", "The --jdbc-url from the first line of FILE.")
+                        .value("master-key-file", "FILE", "The services' master key (for --jdbc-url).")
+                        .value("checkpoint-public-key", "FILE", "The checkpoints' public key.")
+                        .value("checkpoints", "FILE", "The checkpoint copies.")
+                        .flag("no-checkpoints", "Check the chains alone (a cut of the newest records goes unseen).")
+                        .arguments("PATH", "audit.log / security.log files or their directories (with --key-file).",
+                                false));
+    }
+
+    static int verify(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
         boolean noCheckpoints = a.flag("no-checkpoints");
         if (noCheckpoints && (a.get("checkpoint-public-key").isPresent() || a.get("checkpoints").isPresent())) {
             throw new Args.UsageException("--no-checkpoints contradicts --checkpoint-public-key / --checkpoints");

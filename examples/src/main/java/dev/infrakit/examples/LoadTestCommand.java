@@ -21,7 +21,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -68,11 +67,27 @@ final class LoadTestCommand {
         boolean json;
     }
 
-    static Settings settings(List<String> args, Map<String, String> env) {
-        Args a = Args.parse(args, Set.of("url", "rate", "duration", "users", "username", "password", "app", "p95",
-                "max-error-rate", "timeout", "max-in-flight"), Set.of("json"), env);
+    /** {@code loadtest}. */
+    static Cli.Command command() {
+        return new Cli.Command("loadtest", USAGE, (a, env, in, out, err) -> run(a, env, out, err))
+                .value("url", "URL", "The service's base URL, such as http://localhost:8080.")
+                .value("rate", "R", "Requests per second.")
+                .value("duration", "D", "How long to send, such as 30s.")
+                .value("users", "N", "Create N users first and read as each in turn.")
+                .value("username", "NAME", "The account to sign in as (default admin).")
+                .value("password", "P", "Its password (default INFRAKIT_ADMIN_PASSWORD).")
+                .value("app", "NAME", "The credential read (default loadtest).")
+                .value("p95", "DURATION", "Fail when the 95th percentile latency is over this (default 500ms).")
+                .value("max-error-rate", "PERCENT", "Fail when more answers than this are errors (default 2%).")
+                .value("timeout", "DURATION", "Per-request timeout (default 10s).")
+                .value("max-in-flight", "N", "Requests outstanding at once, at most (default 1000).")
+                .flag("json", "The result as JSON.")
+                .arguments("ARG", "None.", true);
+    }
+
+    static Settings settings(Args a, Map<String, String> env) {
         if (!a.positional().isEmpty()) {
-            throw new Args.UsageException("loadtest takes no arguments, got '" + a.positional().get(0) + "'");
+            throw new Args.UsageException("loadtest takes no arguments, got " + a.positional().size());
         }
         Settings s = new Settings();
         s.url = url(a.require("url"));
@@ -168,8 +183,8 @@ final class LoadTestCommand {
         }
     }
 
-    static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) throws Exception {
-        Settings s = settings(args, env);
+    static int run(Args a, Map<String, String> env, PrintStream out, PrintStream err) throws Exception {
+        Settings s = settings(a, env);
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(s.timeout)
                 .build();
         Api api = new Api(client, s.url, s.timeout);

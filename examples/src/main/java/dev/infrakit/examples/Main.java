@@ -7,8 +7,10 @@ import java.util.Map;
 
 /**
  * The Infrakit demo: the service ({@code serve}), backups ({@code backup run|list|verify|restore|prune}),
- * audit verification ({@code audit verify}), login unlocks ({@code users unlock}), an admin password reset ({@code admin reset-password}) and a load test ({@code loadtest}). Exit 0 on success, 1 on failure
- * with the reason on stderr, 2 on a usage error with the usage on stderr.
+ * audit verification ({@code audit verify}), login unlocks ({@code users unlock}), an admin password reset
+ * ({@code admin reset-password}) and a load test ({@code loadtest}), parsed by picocli (see {@link Cli}).
+ * Results on stdout, logs and progress on stderr; exit 0 on success, 1 on failure with the reason on
+ * stderr, 2 on a usage error with the problem and the usage on stderr.
  */
 public final class Main {
     static final String USAGE = String.join("\n",
@@ -21,8 +23,10 @@ public final class Main {
             AdminCommand.USAGE,
             LoadTestCommand.USAGE,
             "",
-            "Every flag can also be set as INFRAKIT_ + its name in upper snake case (--keep-daily: INFRAKIT_KEEP_DAILY);",
-            "flags win.",
+            "Every option can also be set as INFRAKIT_ + its name in upper snake case (--keep-daily: INFRAKIT_KEEP_DAILY);",
+            "the command line wins. <command> --help (also backup run --help, ...) shows a command's options.",
+            "Results on stdout; logs, progress and warnings on stderr. Exit codes: 0 done, 1 failed (the reason on",
+            "stderr), 2 usage error (the problem and the usage on stderr).",
             "",
             "Secrets: a URL on the command line is visible to every local user (ps), so give each URL flag",
             "(--jdbc-url, --scratch-url, --target-url) from a file, --jdbc-url-file FILE (its first line), or the",
@@ -48,38 +52,6 @@ public final class Main {
     /** Runs a command reading what it reads (a new password) from {@code in}; returns the exit code. */
     static int run(List<String> args, Map<String, String> env, java.io.InputStream in, PrintStream out,
             PrintStream err) {
-        if (args.isEmpty() || args.contains("--help") || args.contains("-h")) {
-            (args.isEmpty() ? err : out).println(USAGE);
-            return args.isEmpty() ? 2 : 0;
-        }
-        try {
-            List<String> rest = args.subList(1, args.size());
-            switch (args.get(0)) {
-                case "serve":
-                    return ServeCommand.run(rest, env, out, err);
-                case "backup":
-                    return BackupCommand.run(rest, env, out, err);
-                case "audit":
-                    return AuditCommand.run(rest, env, out, err);
-                case "users":
-                    return UsersCommand.run(rest, env, out, err);
-                case "admin":
-                    return AdminCommand.run(rest, env, in, out, err);
-                case "loadtest":
-                    return LoadTestCommand.run(rest, env, out, err);
-                default:
-                    throw new Args.UsageException("unknown command '" + args.get(0) + "'");
-            }
-        } catch (Args.UsageException e) {
-            err.println("error: " + e.getMessage());
-            err.println(USAGE);
-            return 2;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
-        } catch (Exception e) {
-            err.println("failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-            return 1;
-        }
+        return Cli.run(args, env, in, out, err);
     }
 }

@@ -43,11 +43,43 @@ final class ServeCommand {
 
     /** The settings; a warning (such as a password in argv) goes to {@code err}. */
     static DemoService.Settings settings(List<String> args, Map<String, String> env, PrintStream err) {
-        Args a = Args.parse(args, Set.of("port", "data-dir", "master-key-file", "rate-client", "rate-anonymous", "rate-user",
-                "rate-admin", "drain", "max-body", "password-iterations", "token-ttl", "slowdown-after", "slowdown-step", "slowdown-max",
-                "max-api-keys", "alert-webhook", "jdbc-url", "jdbc-url-file", "backup-repo", "backup-every", "backup-retention",
-                "audit-checkpoint-key",
-                "audit-checkpoints", "ipv6-prefix", "token-key-rotation", "token-key-grace"), Set.of("trust-proxy"), env);
+        return settings(Args.parse(command().spec, args, env), env, err);
+    }
+
+    /** The options of {@code serve}. */
+    static Cli.Command command() {
+        return new Cli.Command("serve", USAGE, (a, env, in, out, err) -> run(a, env, out, err))
+                .value("port", "PORT", "Port to listen on, 0 for any free port (default 8080).")
+                .value("data-dir", "DIR", "Data directory: credentials, audit files, keys (default ./data).")
+                .value("master-key-file", "FILE", "Master key file (default <data-dir>/master.key).")
+                .value("rate-client", "N/PERIOD", "Requests per client address (default 600/1m).")
+                .value("rate-anonymous", "N/PERIOD", "Anonymous requests per client (default 20/15m).")
+                .value("rate-user", "N/PERIOD", "Requests per user (default 100/15m).")
+                .value("rate-admin", "N/PERIOD", "Requests per admin (default 200/15m).")
+                .value("drain", "DURATION", "How long a stop lets requests finish (default 2s).")
+                .value("max-body", "BYTES", "Largest request body, at least 1024 (default 65536).")
+                .value("password-iterations", "N", "PBKDF2 iterations for new password hashes.")
+                .value("token-ttl", "DURATION", "Access token lifetime, 1m to 24h (default 15m).")
+                .value("slowdown-after", "N", "Answers slow down after N requests over the limit (default off).")
+                .value("slowdown-step", "DURATION", "Delay added per request once slowing down (default 500ms).")
+                .value("slowdown-max", "DURATION", "Longest delay (default 20s).")
+                .flag("trust-proxy", "Take the client address from X-Forwarded-For.")
+                .value("ipv6-prefix", "BITS", "IPv6 clients are counted per prefix, 16 to 128 (default 64).")
+                .value("max-api-keys", "N", "API keys per user (default 10).")
+                .value("token-key-rotation", "PERIOD|off", "A new token signing key every PERIOD (default 30d).")
+                .value("token-key-grace", "DURATION", "A new key is published this long before it signs (default 10m).")
+                .value("alert-webhook", "URL", "http(s) URL that receives alerts.")
+                .value("jdbc-url", "URL", "PostgreSQL for credentials, users, keys, limits and audit.")
+                .value("jdbc-url-file", "FILE", "The --jdbc-url from the first line of FILE.")
+                .value("backup-repo", "DIR", "Back the database up into DIR (needs --jdbc-url).")
+                .value("backup-every", "DURATION", "Backup interval, at least 1m (default 1h).")
+                .value("backup-retention", "COUNTS", "GFS retention such as daily=7,weekly=4 (default: keep all).")
+                .value("audit-checkpoint-key", "FILE", "Checkpoint signing key (default <data-dir>/audit-checkpoint.key).")
+                .value("audit-checkpoints", "FILE", "Checkpoint copies (default <data-dir>/audit-checkpoints).");
+    }
+
+    /** The settings from parsed options; a warning (such as a password in argv) goes to {@code err}. */
+    static DemoService.Settings settings(Args a, Map<String, String> env, PrintStream err) {
         DemoService.Settings s = new DemoService.Settings();
         s.port = a.intValue("port", 8080);
         if (s.port < 0 || s.port > 65535) {
@@ -208,8 +240,8 @@ final class ServeCommand {
         return value;
     }
 
-    static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) throws Exception {
-        DemoService.Settings s = settings(args, env, err);
+    static int run(Args a, Map<String, String> env, PrintStream out, PrintStream err) throws Exception {
+        DemoService.Settings s = settings(a, env, err);
         DemoService service = DemoService.start(s, out);
         out.println("listening on http://localhost:" + service.port() + " (data in " + s.dataDir.toAbsolutePath() + ")");
         CountDownLatch stopped = new CountDownLatch(1);

@@ -14,9 +14,7 @@ import dev.infrakit.ratelimit.PostgresRateLimitStore;
 
 import java.io.PrintStream;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code users unlock --jdbc-url URL --address ADDR NAME}: lifts a user's login lock for one network
@@ -35,12 +33,19 @@ final class UsersCommand {
     private UsersCommand() {
     }
 
-    static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-        if (args.isEmpty() || !args.get(0).equals("unlock")) {
-            throw new Args.UsageException("users needs the subcommand unlock");
-        }
-        Args a = Args.parse(args.subList(1, args.size()), Set.of("jdbc-url", "jdbc-url-file", "address",
-                "ipv6-prefix", "master-key-file"), Set.of(), env);
+    /** {@code users unlock}. */
+    static Cli.Command command() {
+        return new Cli.Command("users", USAGE, null)
+                .sub(new Cli.Command("unlock", USAGE, (a, env, in, out, err) -> unlock(a, env, out, err))
+                        .value("jdbc-url", "URL", "The database the services share.")
+                        .value("jdbc-url-file", "FILE", "The --jdbc-url from the first line of FILE.")
+                        .value("master-key-file", "FILE", "The services' master key (the audit chain key).")
+                        .value("address", "ADDR", "The network to unlock: an IPv4 or IPv6 address.")
+                        .value("ipv6-prefix", "BITS", "IPv6 prefix the services count by, 16 to 128 (default 64).")
+                        .arguments("NAME", "The user to unlock.", false));
+    }
+
+    static int unlock(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
         if (a.get("jdbc-url").isEmpty() && a.get("jdbc-url-file").isEmpty()) {
             throw new Args.UsageException("users unlock needs --jdbc-url: a service without it keeps its login counters "
                     + "in its own memory; unlock there with POST /api/v1/users/NAME/unlock");
