@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
  * holds: {@code "} and {@code \} are escaped, the C0 controls (NUL included) are written as
  * {@code \b \t \n \f \r} or <code>&#92;u00XX</code>, the line and paragraph separators U+2028
  * and U+2029 as <code>&#92;u2028</code> and <code>&#92;u2029</code> (so the text is also safe
- * inside a script), and a surrogate without its partner as its <code>&#92;uXXXX</code> escape, as ECMAScript's well-formed
- * {@code JSON.stringify} does, rather than as an unpaired char that no UTF-8 encoder can encode.
+ * inside a script), and a surrogate without its partner as its <code>&#92;u</code> escape (four
+ * hex digits), as ECMAScript's well-formed {@code JSON.stringify} does, rather than as an unpaired char that no UTF-8 encoder can encode.
  *
  * <p>Values: {@code null}, strings and characters, booleans, numbers (a non-finite double as the
  * string {@code "NaN"}, {@code "Infinity"} or {@code "-Infinity"}, as Jackson does by default),

@@ -19,7 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Contract test kit for {@link Notifier} implementations, in infra-test:
@@ -28,14 +27,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *   {@code toString()};</li>
  *   <li><b>delivery</b>: one {@code send} delivers one notification whose text holds the title;
  *   concurrent sends from several threads are all delivered (thread-safety);</li>
- *   <li><b>failure</b>: when the destination fails, {@code send} throws a
- *   {@link NotificationException} whose message holds none of the secrets;</li>
  *   <li><b>close</b>: may be called twice.</li>
  * </ul>
  * Extend it: {@link #createNotifier()} returns a notifier delivering to a destination the test
- * observes through {@link #delivered()}; {@link #createFailingNotifier()} one whose destination
- * fails (or {@code null} for a notifier that cannot fail, such as a log); {@link #secrets()} the
- * strings (URL tokens, passwords) that must never be shown.
+ * observes through {@link #delivered()}; {@link #secrets()} the strings (URL tokens, passwords) that
+ * must never be shown. A notifier whose destination can fail (a web hook, a mail server) extends
+ * {@link RemoteNotifierContract} instead, which adds the failure's contract.
  */
 public abstract class NotifierContract {
     private final List<Notifier> created = new ArrayList<>();
@@ -47,9 +44,6 @@ public abstract class NotifierContract {
     /** A notifier whose deliveries {@link #delivered()} observes. */
     protected abstract Notifier createNotifier() throws Exception;
 
-    /** A notifier whose destination fails, or {@code null} when the implementation cannot fail. */
-    protected abstract Notifier createFailingNotifier() throws Exception;
-
     /** The text of every notification delivered so far by the notifiers of this test, in order. */
     protected abstract List<String> delivered() throws Exception;
 
@@ -57,7 +51,16 @@ public abstract class NotifierContract {
     protected abstract List<String> secrets();
 
     private Notifier working() throws Exception {
-        Notifier notifier = createNotifier();
+        return closedAfterTheTest(createNotifier());
+    }
+
+    /**
+     * Registers {@code notifier} to be closed after the test.
+     *
+     * @param notifier a notifier the test created
+     * @return {@code notifier}
+     */
+    protected final Notifier closedAfterTheTest(Notifier notifier) {
         created.add(notifier);
         return notifier;
     }
@@ -75,7 +78,13 @@ public abstract class NotifierContract {
                 "details of " + marker, Instant.parse("2026-01-01T00:00:00Z"), Map.of("marker", marker));
     }
 
-    private void assertNoSecret(String text, String what) {
+    /**
+     * Fails if {@code text} shows one of {@link #secrets()}.
+     *
+     * @param text what the notifier showed
+     * @param what names it for the message
+     */
+    protected final void assertNoSecret(String text, String what) {
         for (String secret : secrets()) {
             assertFalse(text.contains(secret), what + " shows a secret: " + text);
         }
@@ -132,17 +141,6 @@ public abstract class NotifierContract {
                 assertTrue(after.stream().anyMatch(d -> d.contains(marker)), marker + " missing");
             }
         }
-    }
-
-    @Test
-    void aFailingDestinationIsANotificationExceptionWithoutSecrets() throws Exception {
-        Notifier failing = createFailingNotifier();
-        assumeTrue(failing != null, "this notifier cannot fail");
-        created.add(failing);
-        NotificationException e = assertThrows(NotificationException.class, () -> failing.send(notification("lost")));
-        assertNotNull(e.getMessage(), "the failure says what went wrong");
-        assertNoSecret(e.getMessage(), "the exception message");
-        assertNoSecret(failing.name(), "name()");
     }
 
     @Test

@@ -9,7 +9,8 @@
  * {@link dev.infrakit.test.contract.BackupSourceContract},
  * {@link dev.infrakit.test.contract.AuditSinkContract},
  * {@link dev.infrakit.test.contract.HealthCheckContract},
- * {@link dev.infrakit.test.contract.NotifierContract} and, for every
+ * {@link dev.infrakit.test.contract.NotifierContract} (and
+ * {@link dev.infrakit.test.contract.RemoteNotifierContract} for one whose destination can fail) and, for every
  * {@link dev.infrakit.core.Provider} registered with ServiceLoader,
  * {@link dev.infrakit.test.contract.ProviderContract}. Every built-in implementation runs them in
  * infra-test's own tests.

@@ -11,6 +11,7 @@ import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetupTest;
 import com.sun.net.httpserver.HttpServer;
 import dev.infrakit.test.contract.NotifierContract;
+import dev.infrakit.test.contract.RemoteNotifierContract;
 import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,12 +55,6 @@ class BuiltInNotifiersContractTest {
             return Slf4jNotifier.create(logger);
         }
 
-        /** Logging does not fail. */
-        @Override
-        protected Notifier createFailingNotifier() {
-            return null;
-        }
-
         @Override
         protected List<String> delivered() {
             synchronized (appender.list) {
@@ -75,7 +70,7 @@ class BuiltInNotifiersContractTest {
 
     /** Against a local HTTP server: the path under /ok answers 200, under /fail 500. */
     @Nested
-    class Webhook extends NotifierContract {
+    class Webhook extends RemoteNotifierContract {
         private static final String TOKEN = "T000/B000/hidden-webhook-token";
         private final List<String> bodies = Collections.synchronizedList(new ArrayList<>());
         private HttpServer server;
@@ -130,7 +125,7 @@ class BuiltInNotifiersContractTest {
 
     /** Against GreenMail on a free port; the failing one against a port nothing listens on. */
     @Nested
-    class Email extends NotifierContract {
+    class Email extends RemoteNotifierContract {
         private static final String PASSWORD = "pa55word-secret";
 
         @RegisterExtension
