@@ -12,7 +12,12 @@ module dev.infrakit.web {
     requires static jakarta.servlet;
     // Optional: RateLimitServletFilter.
     requires static dev.infrakit.ratelimit;
+    // Optional: Authenticator and the authentication filters.
+    requires static dev.infrakit.auth;
+    // Optional: the JDK HttpServer adapters (dev.infrakit.web.jdk).
+    requires static jdk.httpserver;
 
     exports dev.infrakit.web;
     exports dev.infrakit.web.servlet;
+    exports dev.infrakit.web.jdk;
 }
