@@ -4,8 +4,12 @@
  * infra-core's RFC 9457 {@link dev.infrakit.core.http.Problem}), and Jakarta Servlet 6 filters over
  * them ({@link dev.infrakit.web.servlet}) that work in any Servlet container.
  *
+ * <p>Authentication ({@link dev.infrakit.web.Authenticator}) has a Servlet filter and a JDK
+ * {@code HttpServer} filter ({@link dev.infrakit.web.jdk}) over it.
+ *
  * <p>The Servlet API is {@code requires static}: the container provides it, and the neutral package
- * does not need it. So is infra-ratelimit, needed only by the rate-limit filter.
+ * does not need it. So are infra-ratelimit (the rate-limit filter and the failure charge),
+ * infra-auth (authentication) and {@code jdk.httpserver} (the JDK adapters).
  */
 module dev.infrakit.web {
     requires transitive dev.infrakit.core;
