@@ -14,10 +14,13 @@ import dev.infrakit.ratelimit.RateLimitKey;
 import dev.infrakit.ratelimit.RateLimitPolicy;
 import dev.infrakit.ratelimit.RateLimiter;
 import dev.infrakit.web.SecurityHeaders;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -45,12 +48,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link AuthServletFilter} in a real embedded Jetty 12 (ee10), between two rate-limit stages, talked
- * to over raw sockets. One server for the class. The chain: security headers, the first stage
- * (per client address, tier {@code client}: 20 per hour; each refused credential charges 5 more),
- * authentication, the second stage (per principal, tier {@code user}: 3 per hour; anonymous
- * requests are not limited there), then a servlet that answers who the filter found. The server
- * trusts one proxy, so each test is its own client through {@code X-Forwarded-For}.
+ * {@link AuthServletFilter} in a real embedded Jetty 12 (ee10), between two rate-limit stages, wired
+ * as README shows (through {@code ServletContext.addFilter} in a listener), talked to over raw
+ * sockets. One server for the class. The chain: security headers, the first stage (per client
+ * address, tier {@code client}: 40 per hour; each refused credential charges 10 more),
+ * authentication, the second stage (per principal, tiers {@code user} and {@code admin}: 3 per hour;
+ * anonymous requests are not limited there), then a servlet that answers who the filter found. The
+ * server trusts one proxy, so each test is its own client through {@code X-Forwarded-For}.
  */
 class JettyAuthIT {
     private static final SigningKey KEY = SigningKey.generate(JwsAlgorithm.ES256, "es-1");
@@ -64,9 +68,11 @@ class JettyAuthIT {
     @BeforeAll
     static void start() throws Exception {
         TokenVerifier verifier = TokenVerifier.builder(KEY.verificationKey()).issuer("svc").audience("api").build();
-        RateLimiter limiter = RateLimiter.builder().tier(RateLimitPolicy.parse("client", "20/1h"))
-                .tier(RateLimitPolicy.parse("user", "3/1h")).build();
+        RateLimiter limiter = RateLimiter.builder().tier(RateLimitPolicy.parse("client", "40/1h"))
+                .tier(RateLimitPolicy.parse("user", "3/1h")).tier(RateLimitPolicy.parse("admin", "3/1h")).build();
         ClientAddress.Resolver clients = ClientAddress.resolver().trustedProxies(1).build();
+        ApiKeys apiKeys = API_KEYS;
+        RecordingAuditSink audit = AUDIT;
         server = new Server();
         HttpConfiguration config = new HttpConfiguration();
         config.setRequestHeaderSize(128 * 1024); // so a 64 KiB credential reaches the filter
@@ -75,23 +81,36 @@ class JettyAuthIT {
         connector.setPort(0);
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler("/");
-        FilterHolder headers = new FilterHolder(SecurityHeadersServletFilter.defaults());
-        headers.setAsyncSupported(true);
-        context.addFilter(headers, "/*", SecurityHeadersServletFilter.DISPATCHER_TYPES);
-        FilterHolder firstStage = new FilterHolder(RateLimitServletFilter.builder(limiter)
-                .keyResolver(RateLimitServletFilter.KeyResolver.clientAddress("client", clients)).build());
-        firstStage.setAsyncSupported(true);
-        context.addFilter(firstStage, "/*", RateLimitServletFilter.DISPATCHER_TYPES);
-        FilterHolder auth = new FilterHolder(AuthServletFilter.builder().tokens(verifier).apiKeys(API_KEYS)
-                .auditSink(AUDIT).clientAddresses(clients).chargeFailures(limiter, "client", 5)
-                .require("/api/admin/", "admin").requireAuthenticated("/api/private/").build());
-        auth.setAsyncSupported(true);
-        context.addFilter(auth, "/*", AuthServletFilter.DISPATCHER_TYPES);
-        FilterHolder secondStage = new FilterHolder(RateLimitServletFilter.builder(limiter)
-                .keyResolver(request -> AuthServletFilter.principal(request)
-                        .map(p -> new RateLimitKey("user", p.subject())).orElse(null)).build());
-        secondStage.setAsyncSupported(true);
-        context.addFilter(secondStage, "/*", RateLimitServletFilter.DISPATCHER_TYPES);
+        context.addEventListener(new ServletContextListener() {
+            @Override
+            public void contextInitialized(ServletContextEvent event) {
+                ServletContext context = event.getServletContext();
+                FilterRegistration.Dynamic headers =
+                        context.addFilter("securityHeaders", SecurityHeadersServletFilter.defaults());
+                headers.setAsyncSupported(true);
+                headers.addMappingForUrlPatterns(SecurityHeadersServletFilter.DISPATCHER_TYPES, false, "/*");
+                // README auth
+                FilterRegistration.Dynamic perAddress = context.addFilter("perAddress",
+                        RateLimitServletFilter.builder(limiter)
+                                .keyResolver(RateLimitServletFilter.KeyResolver.clientAddress("client", clients)).build());
+                perAddress.setAsyncSupported(true);
+                perAddress.addMappingForUrlPatterns(RateLimitServletFilter.DISPATCHER_TYPES, true, "/api/*");
+                FilterRegistration.Dynamic auth = context.addFilter("auth", AuthServletFilter.builder()
+                        .tokens(verifier).apiKeys(apiKeys).auditSink(audit).clientAddresses(clients)
+                        .chargeFailures(limiter, "client", 10)          // each refused credential takes 10 permits
+                        .require("/api/admin/", "admin").requireAuthenticated("/api/private/")
+                        .build());
+                auth.setAsyncSupported(true);
+                auth.addMappingForUrlPatterns(AuthServletFilter.DISPATCHER_TYPES, true, "/api/*");
+                FilterRegistration.Dynamic perPrincipal = context.addFilter("perPrincipal",
+                        RateLimitServletFilter.builder(limiter).keyResolver(request -> AuthServletFilter.principal(request)
+                                .map(p -> new RateLimitKey(p.hasRole("admin") ? "admin" : "user", p.subject()))
+                                .orElse(null)).build());                  // anonymous: the first stage only
+                perPrincipal.setAsyncSupported(true);
+                perPrincipal.addMappingForUrlPatterns(RateLimitServletFilter.DISPATCHER_TYPES, true, "/api/*");
+                // END README
+            }
+        });
         ServletHolder who = new ServletHolder(new HttpServlet() {
             @Override
             protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -259,7 +278,7 @@ class JettyAuthIT {
     void afterFourRefusedCredentialsTheAddressIsRefused429BeforeAnyVerification() throws IOException {
         String ip = "198.51.100.9";
         String forged = forged(ISSUER.issue("mallory", Set.of("user")));
-        // 20 permits; each refused request takes 1 at the first stage and 5 as its charge.
+        // 40 permits; each refused request takes 1 at the first stage and 10 as its charge.
         for (int i = 0; i < 4; i++) {
             assertEquals("anonymous", get(ip, "/api/open", "Authorization: Bearer " + forged).body());
         }
