@@ -103,12 +103,15 @@ final class ProblemErrorHandler {
     }
 
     private static void writeProblem(Request request, Response response, int status, String reason, Throwable cause,
-            SecurityHeaders headers, int maxHeaderBytes, Callback callback) {
+            SecurityHeaders headers, int maxHeaderBytes, boolean close, Callback callback) {
         int code = status < 400 || status > 599 ? 500 : status;
         byte[] body = problem(code, reason, cause, violations(request), maxHeaderBytes).toJson()
                 .getBytes(StandardCharsets.UTF_8);
         response.setStatus(code);
         headers(response.getHeaders(), headers, body.length);
+        if (close) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
         response.write(true, ByteBuffer.wrap(body), callback);
     }
 
@@ -129,7 +132,9 @@ final class ProblemErrorHandler {
         @Override
         protected void generateResponse(Request request, Response response, int code, String message,
                 Throwable cause, Callback callback) {
-            writeProblem(request, response, code, message, cause, headers, maxHeaderBytes, callback);
+            // What reaches the server's handler is a request Jetty could not parse: it closes the
+            // connection after the answer, and says so, so that no client sends another request on it.
+            writeProblem(request, response, code, message, cause, headers, maxHeaderBytes, true, callback);
         }
     }
 
@@ -150,7 +155,7 @@ final class ProblemErrorHandler {
         @Override
         protected void generateResponse(Request request, Response response, int code, String message,
                 Throwable cause, Callback callback) {
-            writeProblem(request, response, code, message, cause, headers, maxHeaderBytes, callback);
+            writeProblem(request, response, code, message, cause, headers, maxHeaderBytes, false, callback);
         }
     }
 }
