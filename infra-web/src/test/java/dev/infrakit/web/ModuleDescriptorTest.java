@@ -11,14 +11,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ModuleDescriptorTest {
     @Test
-    void exportsTheNeutralCoreAndTheServletAdapters() {
-        assertEquals(Set.of("dev.infrakit.web", "dev.infrakit.web.servlet"),
+    void exportsTheNeutralCoreAndBothAdapters() {
+        assertEquals(Set.of("dev.infrakit.web", "dev.infrakit.web.servlet", "dev.infrakit.web.jdk"),
                 ModuleDescriptors.exportedPackages(BodyLimit.class));
     }
 
     @Test
-    void theServletApiAndRateLimitingAreOptional() {
-        for (String optional : new String[] {"jakarta.servlet", "dev.infrakit.ratelimit"}) {
+    void theServerApisAndRateLimitingAreOptional() {
+        for (String optional : new String[] {"jakarta.servlet", "jdk.httpserver", "dev.infrakit.ratelimit"}) {
             ModuleDescriptor.Requires requires = ModuleDescriptors.of(BodyLimit.class).requires().stream()
                     .filter(r -> r.name().equals(optional)).findFirst().orElseThrow();
             assertTrue(requires.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC), optional);
