@@ -60,7 +60,7 @@ public final class HealthServlet extends HttpServlet {
         String method = request.getMethod();
         HealthEndpoint.Answer answer = endpoint.answer(method, request.getPathInfo());
         byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
-        response.reset();
+        // No reset: headers a filter before set (RateLimit, a request id) stay; these replace their namesakes.
         problems.securityHeaders().applyTo(response::setHeader);
         answer.headers().forEach(response::setHeader);
         response.setStatus(answer.status());

@@ -71,6 +71,11 @@ class HealthServletIT {
         context.addServlet(new ServletHolder(HealthServlet.of(registry)), "/health/*");
         // END README
         context.addServlet(new ServletHolder(HealthServlet.of(stuckRegistry)), "/stuck-health/*");
+        // A filter before the servlet (a request id, the RateLimit headers): its headers are kept.
+        context.addFilter((request, response, chain) -> {
+            ((jakarta.servlet.http.HttpServletResponse) response).setHeader("X-Request-Id", "r-1");
+            chain.doFilter(request, response);
+        }, "/health/*", java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST));
         server.setHandler(context);
         server.start();
         http = new RawHttp(connector.getLocalPort());
@@ -106,6 +111,7 @@ class HealthServletIT {
         assertEquals(200, all.status(), all.raw());
         assertEquals("application/health+json", all.header("Content-Type"));
         assertSecurityHeaders(all);
+        assertEquals("r-1", all.header("X-Request-Id"), "headers a filter set before are kept");
         assertTrue(all.body().startsWith("{\"status\":\"pass\""), all.body());
         assertTrue(all.body().contains("\"db\"") && all.body().contains("\"heap\""), all.body());
         assertEquals(200, request("GET", "/health/").status());
