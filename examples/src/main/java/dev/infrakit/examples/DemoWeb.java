@@ -118,7 +118,7 @@ final class DemoWeb {
                                 .orElseGet(() -> new RateLimitKey("anonymous", client(request).budgetKey())))
                         .build(), RateLimitServletFilter.DISPATCHER_TYPES)
                 .servlet("/api/*", new ApiServlet(routes, this::client, new AuditedChanges(audit)))
-                .servlet("/health/*", HealthServlet.of(health))
+                .servlet("/health/*", HealthServlet.of(health, problems))
                 .servlet("/metrics", new MetricsServlet(metrics))
                 // The admin page's static files are public: no auth or rate limit, like /health.
                 .servlet("/admin/*", new AdminAssets())
