@@ -17,8 +17,8 @@ class ModuleDescriptorTest {
     }
 
     @Test
-    void theServletApiAndRateLimitingAreOptional() {
-        for (String optional : new String[] {"jakarta.servlet", "dev.infrakit.ratelimit"}) {
+    void theServletApiRateLimitingAndMicrometerAreOptional() {
+        for (String optional : new String[] {"jakarta.servlet", "dev.infrakit.ratelimit", "micrometer.core"}) {
             ModuleDescriptor.Requires requires = ModuleDescriptors.of(BodyLimit.class).requires().stream()
                     .filter(r -> r.name().equals(optional)).findFirst().orElseThrow();
             assertTrue(requires.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC), optional);
