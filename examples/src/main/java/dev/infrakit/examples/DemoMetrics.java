@@ -42,7 +42,8 @@ final class DemoMetrics {
     static PrometheusMeterRegistry create() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config()
-                .meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time") && "ns".equals(id.getBaseUnit())))
+                .meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")
+                        && "ns".equals(id.getBaseUnit())))
                 .meterFilter(new MeterFilter() {
                     @Override
                     public Meter.Id map(Meter.Id id) {

@@ -65,6 +65,7 @@ class RouteTemplatesTest {
     void aHugeOrDeepPathIsOtherAfterOnePassAtMost() {
         String deep = "/a".repeat(10_000);
         assertEquals("OTHER", DEMO.match(deep));
+        assertEquals("OTHER", DEMO.match("/api/v1/users/a/b" + "/a".repeat(1_000)), "deeper than any template, within the length");
         assertEquals("OTHER", DEMO.match("/api/v1/users/" + "x".repeat(1_000_000)));
         String longest = "/api/v1/users/" + "x".repeat(RouteTemplates.MAX_PATH_LENGTH - "/api/v1/users/".length());
         assertEquals("/api/v1/users/{name}", DEMO.match(longest), "a path of exactly the limit still matches");

@@ -103,13 +103,23 @@ public final class HttpMetricsServletFilter implements Filter {
             chain.doFilter(request, response);
             threw = false;
         } finally {
-            if (http.isAsyncStarted()) {
-                // Still in the dispatch that started it: a listener added now hears the completion,
-                // even if the async work already called dispatch() or complete().
-                http.getAsyncContext().addListener(new Completion(http, start));
-            } else {
+            if (!http.isAsyncStarted() || !followed(http, answer, start)) {
                 record(http, threw && !answer.isCommitted() ? 500 : answer.getStatus(), start);
             }
+        }
+    }
+
+    /**
+     * Adds the listener that records the request when it completes. Still in the dispatch that
+     * started async mode, a listener added now hears the completion even if the async work already
+     * called {@code dispatch()} or {@code complete()}. False if the container refuses it.
+     */
+    private boolean followed(HttpServletRequest request, HttpServletResponse response, long start) {
+        try {
+            request.getAsyncContext().addListener(new Completion(request, response, start));
+            return true;
+        } catch (IllegalStateException e) { // async mode ended in a way the container no longer follows
+            return false;
         }
     }
 
@@ -143,17 +153,18 @@ public final class HttpMetricsServletFilter implements Filter {
     /** Records an async request when it completes; follows it into a further async cycle. */
     private final class Completion implements AsyncListener {
         private final HttpServletRequest request;
+        private final HttpServletResponse response;
         private final long start;
 
-        Completion(HttpServletRequest request, long start) {
+        Completion(HttpServletRequest request, HttpServletResponse response, long start) {
             this.request = request;
+            this.response = response;
             this.start = start;
         }
 
         @Override
         public void onComplete(AsyncEvent event) {
-            ServletResponse response = event.getSuppliedResponse();
-            record(request, response instanceof HttpServletResponse http ? http.getStatus() : 500, start);
+            record(request, response.getStatus(), start);
         }
 
         @Override
