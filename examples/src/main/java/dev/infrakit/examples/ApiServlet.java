@@ -188,9 +188,9 @@ final class ApiServlet extends HttpServlet {
             return this;
         }
 
-        /** The template {@code path} matches (a bounded metric tag), or empty. */
-        java.util.Optional<String> template(String path) {
-            return routes.stream().filter(r -> r.template().matches(path)).map(r -> r.template().text()).findFirst();
+        /** Every path template, in the order added (the request metrics' route tags). */
+        List<String> templates() {
+            return routes.stream().map(r -> r.template().text()).distinct().collect(Collectors.toList());
         }
 
         Match match(String method, String path) {

@@ -152,7 +152,7 @@ final class DemoService implements AutoCloseable {
         MasterKey master = masterKey(s);
         ECPrivateKey checkpointKey = (ECPrivateKey) CheckpointKeys.loadOrCreate(s.auditCheckpointKey(),
                 AuditCommand.publicKeyFile(s.auditCheckpointKey())).getPrivate();
-        PrometheusMeterRegistry metrics = DemoWeb.registry();
+        PrometheusMeterRegistry metrics = DemoMetrics.create();
         this.stores = DemoStores.open(s, master, master.derive(AuditCommand.CHAIN_KEY_PURPOSE), checkpointKey, metrics);
         AuditLog auditLog = stores.auditLog();
         this.audit = CondensingAuditSink.builder(auditLog).types(CONDENSED_TYPES).perAddress(5)

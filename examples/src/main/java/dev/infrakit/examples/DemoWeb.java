@@ -11,13 +11,14 @@ import dev.infrakit.credentials.CachingCredentialStore;
 import dev.infrakit.ratelimit.RateLimitKey;
 import dev.infrakit.ratelimit.RateLimiter;
 import dev.infrakit.web.BodyLimit;
+import dev.infrakit.web.RouteTemplates;
 import dev.infrakit.web.SecurityHeaders;
 import dev.infrakit.web.servlet.AuthServletFilter;
 import dev.infrakit.web.servlet.BodyLimitServletFilter;
 import dev.infrakit.web.servlet.HealthServlet;
+import dev.infrakit.web.servlet.HttpMetricsServletFilter;
 import dev.infrakit.web.servlet.ProblemResponses;
 import dev.infrakit.web.servlet.RateLimitServletFilter;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
@@ -65,10 +66,6 @@ final class DemoWeb {
         this.audit = audit;
     }
 
-    static PrometheusMeterRegistry registry() {
-        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    }
-
     /** The library's meters and the process's: JVM memory and threads, CPU, uptime, the data directory's disk. */
     static void bindMetrics(PrometheusMeterRegistry metrics, CachingCredentialStore cached, AuditLog auditLog,
             RateLimiter limiter, Path dataDir) {
@@ -99,8 +96,11 @@ final class DemoWeb {
         SecurityHeaders headers = SecurityHeaders.builder().without("Strict-Transport-Security").build();
         ProblemResponses problems = ProblemResponses.with(headers);
         DemoServer server = new DemoServer(settings.limits(), headers);
-        server.filter("/api/*", new HttpMetricsFilter(metrics, path -> routes.template(path)
-                        .orElse(HttpMetricsFilter.OTHER)), REQUEST)
+        // Outermost on /api/*: every request timed, those the filters after it refuse included; the
+        // uri tag is the route table's template or OTHER, never the path a client sent.
+        server.filter("/api/*", HttpMetricsServletFilter.builder(metrics)
+                        .routes(RouteTemplates.of(routes.templates().toArray(new String[0]))).build(),
+                        HttpMetricsServletFilter.DISPATCHER_TYPES)
                 .filter("/api/*", BodyLimitServletFilter.of(BodyLimit.of(settings.maxBody), problems),
                         BodyLimitServletFilter.DISPATCHER_TYPES)
                 // Two stages: a cheap limit per client address before authentication, which refused
