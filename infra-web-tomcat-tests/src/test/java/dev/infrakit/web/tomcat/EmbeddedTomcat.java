@@ -1,9 +1,9 @@
 package dev.infrakit.web.tomcat;
 
 import jakarta.servlet.ServletContainerInitializer;
-import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.servlets.DefaultServlet;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.valves.ErrorReportValve;
@@ -61,7 +61,11 @@ final class EmbeddedTomcat {
         errors.setShowReport(false);
         errors.setShowServerInfo(false);
         tomcat.getHost().getPipeline().addValve(errors);
-        Context context = tomcat.addContext("", baseDir.toString());
+        StandardContext context = (StandardContext) tomcat.addContext("", baseDir.toString());
+        // Leak detection for redeployed web applications: there is one class loader here, and
+        // on Java 17 it only warns that it needs --add-opens.
+        context.setClearReferencesRmiTargets(false);
+        context.setClearReferencesThreadLocals(false);
         Tomcat.addServlet(context, "default", new DefaultServlet());
         context.addServletMapping("/", "default");
         context.addServletContainerInitializer(application, null);
