@@ -40,6 +40,17 @@ public final class RawHttp {
         }
     }
 
+    /** The head of a {@code GET} of {@code path} that asks the server to close the connection after it. */
+    public static String get(String path) {
+        return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close";
+    }
+
+    /** The head of a {@code POST} to {@code path} with {@code headers} (whole lines), closing the connection after it. */
+    public static String post(String path, String... headers) {
+        return "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close"
+                + (headers.length == 0 ? "" : "\r\n" + String.join("\r\n", headers));
+    }
+
     /** Sends {@code head} without a body, reads the answer to EOF. */
     public Response send(String head) throws IOException {
         return send(head, new byte[0]);
@@ -89,15 +100,22 @@ public final class RawHttp {
                     StandardCharsets.UTF_8), raw);
         }
 
-        /** The first value of header {@code name}, or null. */
-        public String header(String name) {
+        /** Every value of header {@code name}, one per header line, in order. */
+        public List<String> headers(String name) {
             String prefix = name.toLowerCase(Locale.ROOT) + ":";
+            List<String> values = new ArrayList<>();
             for (String line : headerLines) {
                 if (line.toLowerCase(Locale.ROOT).startsWith(prefix)) {
-                    return line.substring(prefix.length()).strip();
+                    values.add(line.substring(prefix.length()).strip());
                 }
             }
-            return null;
+            return values;
+        }
+
+        /** The first value of header {@code name}, or null. */
+        public String header(String name) {
+            List<String> values = headers(name);
+            return values.isEmpty() ? null : values.get(0);
         }
 
         private static String dechunk(String chunked) {
