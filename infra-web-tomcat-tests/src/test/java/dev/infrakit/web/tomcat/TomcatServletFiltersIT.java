@@ -253,6 +253,17 @@ class TomcatServletFiltersIT {
     }
 
     @Test
+    void traceIsRefusedAndEchoesNoHeaderBack() throws IOException {
+        // HttpServlet.doTrace would echo the request's headers, cookies included; Tomcat's connector
+        // refuses TRACE first (allowTrace is false by default).
+        RawHttp.Response trace = http.send("TRACE /ok HTTP/1.1\r\nHost: localhost\r\nConnection: close"
+                + "\r\nCookie: session=5ecret");
+        assertEquals(405, trace.status(), trace.raw());
+        assertFalse(trace.raw().contains("5ecret"), trace.raw());
+        assertEquals(0, SERVLET_CALLS.get());
+    }
+
+    @Test
     void aHeaderWithANulOrABareCarriageReturnIsRefusedAndNeverEchoedRaw() throws IOException {
         RawHttp.Response nul = http.send(get("/ok") + "\r\nX-Evil: a\u0000injected");
         assertEquals(400, nul.status(), nul.raw());
