@@ -17,7 +17,9 @@ module dev.infrakit.core {
     requires jdk.management;
     // Optional: read only by the classes that use them, which load only when called.
     // HikariCP: DataSources' pool methods. Micrometer: HealthMetrics and the pool metrics.
-    // jdk.httpserver: the http package's filters and HealthHttpHandler. java.net.http:
+    // jdk.httpserver: only Problem.send(HttpExchange) and ClientAddress's HttpExchange methods,
+    // kept until AuthFilter and the demo use infra-web's dev.infrakit.web.jdk.Exchanges (#20);
+    // the JDK server's filters and health handler are in infra-web. java.net.http:
     // WebhookNotifier and HttpProbeHealthCheck. Jakarta Mail: EmailNotifier.
     requires static com.zaxxer.hikari;
     requires static micrometer.core;

@@ -6,10 +6,9 @@
 module dev.infrakit.ratelimit {
     requires transitive dev.infrakit.core;
     // Optional: RateLimitMetrics and PostgresRateLimitStore's meters (Micrometer), the postgres
-    // provider's own pool (HikariCP), RateLimitFilter (the JDK HTTP server).
+    // provider's own pool (HikariCP). No HTTP server API: the HTTP filters are in infra-web.
     requires static micrometer.core;
     requires static com.zaxxer.hikari;
-    requires static jdk.httpserver;
 
     exports dev.infrakit.ratelimit;
 

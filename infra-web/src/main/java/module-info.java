@@ -2,7 +2,8 @@
  * Infrakit web: the HTTP concerns of a service written once, framework-neutral
  * ({@link dev.infrakit.web.SecurityHeaders}, {@link dev.infrakit.web.BodyLimit}, answered as
  * infra-core's RFC 9457 {@link dev.infrakit.core.http.Problem}), and Jakarta Servlet 6 filters over
- * them ({@link dev.infrakit.web.servlet}) that work in any Servlet container.
+ * them ({@link dev.infrakit.web.servlet}) that work in any Servlet container, and the JDK
+ * {@code HttpServer} filters and health handler as a second, thin adapter ({@link dev.infrakit.web.jdk}).
  *
  * <p>Authentication ({@link dev.infrakit.web.Authenticator}) has a Servlet filter and a JDK
  * {@code HttpServer} filter ({@link dev.infrakit.web.jdk}) over it.

@@ -16,13 +16,10 @@ import dev.infrakit.audit.Durability;
 import dev.infrakit.audit.JsonLinesAuditSink;
 import dev.infrakit.audit.Resource;
 import dev.infrakit.core.health.HealthCheck;
-import dev.infrakit.core.health.HealthHttpHandler;
 import dev.infrakit.core.health.HealthRegistry;
 import dev.infrakit.core.health.HealthResult;
-import dev.infrakit.core.http.BodyLimitFilter;
 import dev.infrakit.core.http.ClientAddress;
 import dev.infrakit.core.http.Problem;
-import dev.infrakit.core.http.SecurityHeadersFilter;
 import dev.infrakit.credentials.AuditedCredentialStore;
 import dev.infrakit.credentials.CachingCredentialStore;
 import dev.infrakit.credentials.CredentialMetadata;
@@ -52,10 +49,14 @@ import dev.infrakit.credentials.rotation.PasswordPolicy;
 import dev.infrakit.credentials.rotation.RandomSecretStrategy;
 import dev.infrakit.credentials.rotation.RotationEngine;
 import dev.infrakit.credentials.rotation.RotationStatus;
-import dev.infrakit.ratelimit.RateLimitFilter;
 import dev.infrakit.ratelimit.RateLimitKey;
 import dev.infrakit.ratelimit.RateLimitPolicy;
 import dev.infrakit.ratelimit.RateLimiter;
+import dev.infrakit.web.SecurityHeaders;
+import dev.infrakit.web.jdk.BodyLimitFilter;
+import dev.infrakit.web.jdk.HealthHandler;
+import dev.infrakit.web.jdk.RateLimitFilter;
+import dev.infrakit.web.jdk.SecurityHeadersFilter;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -367,8 +368,8 @@ final class DemoService implements AutoCloseable {
         }
         this.executor = Executors.newFixedThreadPool(16);
         server.setExecutor(executor);
-        SecurityHeadersFilter headers = SecurityHeadersFilter.builder().without("Strict-Transport-Security").build();
-        HttpContext healthContext = server.createContext("/health", HealthHttpHandler.of(health));
+        SecurityHeadersFilter headers = SecurityHeadersFilter.of(SecurityHeaders.builder().without("Strict-Transport-Security").build());
+        HttpContext healthContext = server.createContext("/health", HealthHandler.of(health));
         healthContext.getFilters().add(headers);
         HttpContext metricsContext = server.createContext("/metrics", exchange -> {
             try (exchange) {

@@ -30,4 +30,11 @@ class ModuleDescriptorTest {
                 .filter(n -> n.equals("dev.infrakit.ratelimit")).collect(java.util.stream.Collectors.toSet()),
                 "the rate limiter was only needed by authentication");
     }
+
+    @Test
+    void readsNoHttpServerApi() {
+        assertEquals(java.util.List.of(), ModuleDescriptors.of(CredentialStore.class).requires().stream()
+                .map(java.lang.module.ModuleDescriptor.Requires::name)
+                .filter(name -> name.equals("jdk.httpserver") || name.startsWith("jakarta.servlet")).toList());
+    }
 }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Every setter of every builder in infra-ratelimit refuses a second value. */
 class BuilderSettingsTest {
-    private static final RateLimiter LIMITER = RateLimiter.of(RateLimitPolicy.parse("user", "1/1s"));
 
     @Test
     void everyBuilderRefusesASettingGivenTwice() {
@@ -21,8 +20,6 @@ class BuilderSettingsTest {
                         .check());
         assertEquals(Set.of("name", "defaultTier", "store", "sleeper"),
                 BuilderContract.of(RateLimiter::builder).adders("tier").check());
-        assertEquals(Set.of("keyResolver", "legacyHeaders", "delayScheduler", "resumeExecutor"),
-                BuilderContract.of(() -> RateLimitFilter.builder(LIMITER)).adders("exemptPaths").check());
         assertEquals(Set.of("decisions", "keys", "storeDecisions", "storeStatements", "storeOverflow"),
                 BuilderContract.of(RateLimitMetricNames::custom).check());
     }

@@ -13,4 +13,11 @@ class ModuleDescriptorTest {
         assertEquals(Set.of("dev.infrakit.ratelimit"), ModuleDescriptors.exportedPackages(RateLimiter.class));
         assertEquals(1, ModuleDescriptors.of(RateLimiter.class).provides().size());
     }
+
+    @Test
+    void readsNoHttpServerApi() {
+        assertEquals(java.util.List.of(), ModuleDescriptors.of(RateLimiter.class).requires().stream()
+                .map(java.lang.module.ModuleDescriptor.Requires::name)
+                .filter(name -> name.equals("jdk.httpserver") || name.startsWith("jakarta.servlet")).toList());
+    }
 }

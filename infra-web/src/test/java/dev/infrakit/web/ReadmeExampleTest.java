@@ -12,25 +12,32 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * README's Servlet wiring is the code the Jetty tests run: the region between {@code // README infra-web}
- * (or {@code // README auth}) and {@code // END README} in {@code JettyServletFiltersIT} (or
- * {@code JettyAuthIT}) must appear in README.md as written (less its indentation, with the test's
- * limit constant spelled as README's number).
+ * README's Servlet wiring is the code {@code JettyServletFiltersIT}, {@code HealthServletIT} and {@code JettyAuthIT} run:
+ * the region between {@code // README infra-web} (or {@code // README infra-web health}, {@code // README auth}) and
+ * {@code // END README} there must appear in README.md as written (less its indentation, with the
+ * test's limit constant spelled as README's number).
  */
 class ReadmeExampleTest {
 
     @Test
     void theServletContextWiringInReadmeIsTheOneTheJettyTestRuns() throws IOException {
-        assertReadmeHas("JettyServletFiltersIT", "// README infra-web", "BodyLimit.of(LIMIT)", "BodyLimit.of(64 * 1024)");
+        assertReadmeHas(region("JettyServletFiltersIT.java", "// README infra-web")
+                .replace("BodyLimit.of(LIMIT)", "BodyLimit.of(64 * 1024)"));
     }
 
     @Test
     void theAuthenticationWiringInReadmeIsTheOneTheJettyTestRuns() throws IOException {
-        assertReadmeHas("JettyAuthIT", "// README auth", "", "");
+        assertReadmeHas(region("JettyAuthIT.java", "// README auth"));
     }
 
-    private static void assertReadmeHas(String test, String marker, String from, String to) throws IOException {
-        List<String> lines = Files.readAllLines(Path.of("src/test/java/dev/infrakit/web/servlet/" + test + ".java"));
+    @Test
+    void theHealthServletWiringInReadmeIsTheOneItsTestRuns() throws IOException {
+        assertReadmeHas(region("HealthServletIT.java", "// README infra-web health"));
+    }
+
+    /** The lines between {@code start} and {@code // END README} in a servlet test, less their indentation. */
+    private static String region(String test, String start) throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("src/test/java/dev/infrakit/web/servlet", test));
         List<String> region = new ArrayList<>();
         boolean inside = false;
         for (String line : lines) {
@@ -38,7 +45,7 @@ class ReadmeExampleTest {
                 inside = false;
             } else if (inside) {
                 region.add(line);
-            } else if (line.strip().equals(marker)) {
+            } else if (line.strip().equals(start)) {
                 inside = true;
             }
         }
@@ -49,7 +56,10 @@ class ReadmeExampleTest {
         for (String line : region) {
             example.append(line.isBlank() ? "" : line.substring(indent)).append('\n');
         }
-        String expected = from.isEmpty() ? example.toString() : example.toString().replace(from, to);
+        return example.toString();
+    }
+
+    private static void assertReadmeHas(String expected) throws IOException {
         String readme = Files.readString(Path.of("README.md")).replace("\r\n", "\n");
         assertTrue(readme.contains(expected), "README.md lacks the example:\n" + expected);
     }

@@ -1,6 +1,7 @@
 package dev.infrakit.web;
 
-import dev.infrakit.core.http.SecurityHeadersFilter;
+import dev.infrakit.web.jdk.SecurityHeadersFilter;
+import dev.infrakit.web.servlet.SecurityHeadersServletFilter;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -14,8 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SecurityHeadersTest {
 
     @Test
-    void theDefaultsAreTheSetInfraCoresJdkFilterSends() {
-        assertEquals(SecurityHeadersFilter.defaults().headers(), SecurityHeaders.defaults().headers());
+    void bothAdaptersSendTheseDefaults() {
+        assertEquals(SecurityHeaders.defaults().headers(), SecurityHeadersFilter.defaults().headers());
+        assertEquals(SecurityHeaders.defaults(), SecurityHeadersServletFilter.defaults().headers());
         assertEquals("DENY", SecurityHeaders.defaults().headers().get("X-Frame-Options"));
     }
 

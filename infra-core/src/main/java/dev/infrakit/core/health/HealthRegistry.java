@@ -47,7 +47,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *         .build();
  * health.register(DataSourceHealthCheck.builder(dataSource).build());
  * health.register(DiskSpaceHealthCheck.builder(Path.of("/var/lib/app")).build());
- * server.createContext("/health", HealthHttpHandler.of(health));
+ * server.createContext("/health", HealthHandler.of(health));   // infra-web: dev.infrakit.web.jdk
  * }</pre>
  *
  * <h2>How checks run</h2>

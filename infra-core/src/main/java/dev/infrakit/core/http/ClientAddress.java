@@ -19,7 +19,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * ClientAddress.Resolver clients = ClientAddress.resolver().trustedProxies(1).build();
- * ClientAddress client = clients.resolve(exchange);
+ * ClientAddress client = clients.resolve(peer, forwardedForLines);  // or an adapter: infra-web's Exchanges
  * audit.actor(Actor.anonymous(client.text()));            // the full address
  * limiter.decide("anonymous", client.budgetKey(), 1);     // one budget per IPv4 address or IPv6 /64
  * }</pre>
@@ -56,7 +56,9 @@ public final class ClientAddress {
     }
 
     /**
-     * The peer address of {@code exchange} (no proxy trusted, IPv6 budgets per /64).
+     * The peer address of {@code exchange} (no proxy trusted, IPv6 budgets per /64). New code uses
+     * infra-web's {@code dev.infrakit.web.jdk.Exchanges.clientAddress(exchange)}; this method stays
+     * only until infra-auth's {@code AuthFilter} and the demo have moved there (issue #20).
      *
      * @throws NullPointerException if {@code exchange} is null
      */
@@ -140,7 +142,10 @@ public final class ClientAddress {
 
         /**
          * The client of {@code exchange}: the trusted {@code X-Forwarded-For} entry when there is a
-         * valid one, else the peer address ({@link ClientAddress#unknown()} without one).
+         * valid one, else the peer address ({@link ClientAddress#unknown()} without one). New code
+         * uses infra-web's {@code dev.infrakit.web.jdk.Exchanges.clientAddress(resolver, exchange)};
+         * this method stays only until infra-auth's {@code AuthFilter} and the demo have moved
+         * there (issue #20).
          *
          * @throws NullPointerException if {@code exchange} is null
          */

@@ -89,7 +89,14 @@ public final class Problem {
         return out.append('}').toString();
     }
 
-    /** Sends this problem as the response to {@code exchange} and closes it. */
+    /**
+     * Sends this problem as the response to {@code exchange} and closes it. The JDK server's
+     * adapter is infra-web's {@code dev.infrakit.web.jdk.Exchanges.send(exchange, problem)}, which
+     * new code uses; this method stays only until infra-auth's {@code AuthFilter} and the demo have
+     * moved there (issue #20), and is then removed with infra-core's {@code jdk.httpserver} read.
+     *
+     * @throws IOException if writing fails
+     */
     public void send(HttpExchange exchange) throws IOException {
         byte[] body = toJson().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", MEDIA_TYPE);

@@ -43,4 +43,11 @@ class ProblemTest {
         assertEquals("extension member retryAfter was already set", twice.getMessage());
         assertThrows(NullPointerException.class, () -> problem.with("x", null));
     }
+
+    @Test
+    void problemsEscapeTheirTextAndAreErrorsOnly() {
+        assertEquals("{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,\"detail\":\"a \\\"quote\\\" "
+                + "and a\\nnew line\"}", Problem.of(400, "Bad Request", "a \"quote\" and a\nnew line").toJson());
+        assertThrows(IllegalArgumentException.class, () -> Problem.of(200, "OK", "not a problem"));
+    }
 }

@@ -13,9 +13,6 @@ import dev.infrakit.ratelimit.RateLimiter;
 import dev.infrakit.web.Authenticator;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -49,7 +46,6 @@ public final class AuthFilter extends Filter {
      * also when a later filter (a rate-limit delay) hands the exchange to another thread.
      */
     private static final Map<HttpExchange, Principal> PRINCIPALS = Collections.synchronizedMap(new WeakHashMap<>());
-    private static final ClientAddress.Resolver PEER_ONLY = ClientAddress.resolver().build();
 
     private final Authenticator authenticator;
     private final Function<HttpExchange, String> clientAddress;
@@ -110,27 +106,10 @@ public final class AuthFilter extends Filter {
         Optional<Problem> problem = outcome.problem();
         if (problem.isPresent()) {
             outcome.headers().forEach(exchange.getResponseHeaders()::set);
-            send(exchange, problem.get());
+            Exchanges.send(exchange, problem.get());
             return;
         }
         chain.doFilter(exchange);
-    }
-
-    private static void send(HttpExchange exchange, Problem problem) throws IOException {
-        byte[] body = problem.toJson().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", Problem.MEDIA_TYPE);
-        exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        exchange.sendResponseHeaders(problem.status(), body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
-        exchange.close();
-    }
-
-    private static ClientAddress client(ClientAddress.Resolver resolver, HttpExchange exchange) {
-        InetSocketAddress remote = exchange.getRemoteAddress();
-        return resolver.resolve(remote == null ? null : remote.getAddress(),
-                exchange.getRequestHeaders().get("X-Forwarded-For"));
     }
 
     @Override
@@ -145,8 +124,8 @@ public final class AuthFilter extends Filter {
     public static final class Builder {
         private final Authenticator.Builder core = Authenticator.builder();
         private final Set<String> given = new HashSet<>();
-        private Function<HttpExchange, String> clientAddress = exchange -> client(PEER_ONLY, exchange).text();
-        private Function<HttpExchange, String> budgetKey = exchange -> client(PEER_ONLY, exchange).budgetKey();
+        private Function<HttpExchange, String> clientAddress = exchange -> Exchanges.clientAddress(exchange).text();
+        private Function<HttpExchange, String> budgetKey = exchange -> Exchanges.clientAddress(exchange).budgetKey();
 
         private Builder() {
         }
@@ -234,8 +213,8 @@ public final class AuthFilter extends Filter {
         public Builder clientAddresses(ClientAddress.Resolver resolver) {
             Arguments.markSet(given, "clientAddress");
             Objects.requireNonNull(resolver, "resolver");
-            this.clientAddress = exchange -> client(resolver, exchange).text();
-            this.budgetKey = exchange -> client(resolver, exchange).budgetKey();
+            this.clientAddress = exchange -> Exchanges.clientAddress(resolver, exchange).text();
+            this.budgetKey = exchange -> Exchanges.clientAddress(resolver, exchange).budgetKey();
             return this;
         }
 

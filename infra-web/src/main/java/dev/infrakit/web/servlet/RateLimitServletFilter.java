@@ -3,9 +3,8 @@ package dev.infrakit.web.servlet;
 import dev.infrakit.core.Arguments;
 import dev.infrakit.core.http.ClientAddress;
 import dev.infrakit.core.http.ClientText;
-import dev.infrakit.ratelimit.Decision;
-import dev.infrakit.ratelimit.RateLimitHeaders;
 import dev.infrakit.ratelimit.RateLimitKey;
+import dev.infrakit.web.RateLimitGate;
 import dev.infrakit.ratelimit.RateLimiter;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
@@ -20,19 +19,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Applies a {@link RateLimiter} to Servlet requests, as infra-ratelimit's {@code RateLimitFilter}
- * does for the JDK server:
+ * Applies a {@link RateLimiter} to Servlet requests, as {@link dev.infrakit.web.jdk.RateLimitFilter}
+ * does for the JDK server, over the same {@link RateLimitGate}:
  *
  * <pre>{@code
  * RateLimitServletFilter filter = RateLimitServletFilter.builder(limiter)
@@ -103,10 +98,8 @@ public final class RateLimitServletFilter implements Filter {
         }
     }
 
-    private final RateLimiter limiter;
+    private final RateLimitGate gate;
     private final KeyResolver resolver;
-    private final List<String> exemptPaths;
-    private final boolean legacyHeaders;
     private final ProblemResponses problems;
     private final ScheduledExecutorService scheduler;
     private final boolean ownScheduler;
@@ -115,17 +108,11 @@ public final class RateLimitServletFilter implements Filter {
     private volatile boolean warnedNotAsync;
 
     private RateLimitServletFilter(Builder b) {
-        this.limiter = b.limiter;
-        this.resolver = b.resolver != null ? b.resolver : KeyResolver.clientAddress(b.limiter.defaultTier());
-        this.exemptPaths = List.copyOf(b.exemptPaths);
-        this.legacyHeaders = b.legacyHeaders != null && b.legacyHeaders;
+        this.gate = b.gate.build();
+        this.resolver = b.resolver != null ? b.resolver : KeyResolver.clientAddress(gate.limiter().defaultTier());
         this.problems = b.problems != null ? b.problems : ProblemResponses.defaults();
         this.ownScheduler = b.scheduler == null;
-        this.scheduler = b.scheduler != null ? b.scheduler : Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "infrakit-ratelimit-delays");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = b.scheduler != null ? b.scheduler : RateLimitGate.newDelayScheduler();
     }
 
     /**
@@ -149,25 +136,18 @@ public final class RateLimitServletFilter implements Filter {
         HttpServletResponse answer = (HttpServletResponse) response;
         String path = http.getRequestURI().substring(Math.min(http.getContextPath().length(),
                 http.getRequestURI().length()));
-        for (String exempt : exemptPaths) {
-            if (path.startsWith(exempt)) {
-                chain.doFilter(request, response);
-                return;
-            }
-        }
-        RateLimitKey key = resolver.resolve(http);
+        RateLimitKey key = gate.exempt(path) ? null : resolver.resolve(http);
         if (key == null) {
             chain.doFilter(request, response);
             return;
         }
-        Decision decision = limiter.decide(key.tier(), key.subject(), 1);
-        Map<String, String> headers = RateLimitHeaders.of(decision, legacyHeaders);
-        if (!decision.allowed()) {
-            problems.send(answer, 429, RateLimitHeaders.problemJson(decision), false, headers);
+        RateLimitGate.Admission admission = gate.admit(key);
+        if (!admission.allowed()) {
+            problems.send(answer, admission.status(), admission.problemJson(), false, admission.headers());
             return;
         }
-        headers.forEach(answer::setHeader);
-        if (decision.delayNanos() <= 0) {
+        admission.headers().forEach(answer::setHeader);
+        if (admission.delayNanos() == 0) {
             chain.doFilter(request, response);
             return;
         }
@@ -185,7 +165,7 @@ public final class RateLimitServletFilter implements Filter {
         request.setAttribute(resumed, Boolean.TRUE);
         AsyncContext async = request.startAsync();
         async.setTimeout(0);
-        scheduler.schedule(() -> resume(async, path), decision.delayNanos(), TimeUnit.NANOSECONDS);
+        scheduler.schedule(() -> resume(async, path), admission.delayNanos(), TimeUnit.NANOSECONDS);
     }
 
     private static void resume(AsyncContext async, String path) {
@@ -207,7 +187,7 @@ public final class RateLimitServletFilter implements Filter {
 
     @Override
     public String toString() {
-        return "RateLimitServletFilter[" + limiter.name() + "]";
+        return "RateLimitServletFilter[" + gate.limiter().name() + "]";
     }
 
     /**
@@ -215,15 +195,13 @@ public final class RateLimitServletFilter implements Filter {
      * given once: a second call throws {@link IllegalStateException}. Not thread-safe.
      */
     public static final class Builder {
-        private final RateLimiter limiter;
+        private final RateLimitGate.Builder gate;
         private KeyResolver resolver;
-        private final List<String> exemptPaths = new ArrayList<>();
-        private Boolean legacyHeaders;
         private ProblemResponses problems;
         private ScheduledExecutorService scheduler;
 
         private Builder(RateLimiter limiter) {
-            this.limiter = Objects.requireNonNull(limiter, "limiter");
+            this.gate = RateLimitGate.builder(limiter);
         }
 
         /**
@@ -245,12 +223,7 @@ public final class RateLimitServletFilter implements Filter {
          * @throws IllegalArgumentException if a path does not start with {@code /}
          */
         public Builder exemptPaths(String... paths) {
-            for (String path : paths) {
-                if (!Objects.requireNonNull(path, "path").startsWith("/")) {
-                    throw new IllegalArgumentException("An exempt path starts with '/', got '" + path + "'");
-                }
-                exemptPaths.add(path);
-            }
+            gate.exemptPaths(paths);
             return this;
         }
 
@@ -260,8 +233,7 @@ public final class RateLimitServletFilter implements Filter {
          * @throws IllegalStateException if it was already set
          */
         public Builder legacyHeaders(boolean legacy) {
-            Arguments.setOnce(legacyHeaders, "legacyHeaders");
-            this.legacyHeaders = legacy;
+            gate.legacyHeaders(legacy);
             return this;
         }
 

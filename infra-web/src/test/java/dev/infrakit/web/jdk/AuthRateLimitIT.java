@@ -7,8 +7,6 @@ import dev.infrakit.auth.JwsAlgorithm;
 import dev.infrakit.auth.SigningKey;
 import dev.infrakit.auth.TokenIssuer;
 import dev.infrakit.auth.TokenVerifier;
-import dev.infrakit.core.http.ClientAddress;
-import dev.infrakit.ratelimit.RateLimitFilter;
 import dev.infrakit.ratelimit.RateLimitKey;
 import dev.infrakit.ratelimit.RateLimitPolicy;
 import dev.infrakit.ratelimit.RateLimiter;
@@ -44,7 +42,7 @@ class AuthRateLimitIT {
                 .tier(RateLimitPolicy.parse("user", "4/15m")).tier(RateLimitPolicy.parse("admin", "6/15m")).build();
         RateLimitFilter limit = RateLimitFilter.builder(limiter).keyResolver(exchange -> AuthFilter.principal(exchange)
                 .map(p -> new RateLimitKey(p.hasRole("admin") ? "admin" : "user", p.subject()))
-                .orElseGet(() -> new RateLimitKey("anonymous", ClientAddress.of(exchange.getRemoteAddress().getAddress()).budgetKey())))
+                .orElseGet(() -> new RateLimitKey("anonymous", Exchanges.clientAddress(exchange).budgetKey())))
                 .build();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         var context = server.createContext("/api", exchange -> {

@@ -1,4 +1,9 @@
-package dev.infrakit.core.health;
+package dev.infrakit.web.jdk;
+
+import dev.infrakit.core.health.HealthCheck;
+import dev.infrakit.core.health.HealthRegistry;
+import dev.infrakit.core.health.HealthResult;
+import dev.infrakit.core.health.HealthStatus;
 
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class HealthHttpHandlerTest {
+class HealthHandlerTest {
     private final AtomicReference<HealthStatus> db = new AtomicReference<>(HealthStatus.UP);
     private HealthRegistry registry;
     private HttpServer server;
@@ -30,7 +35,7 @@ class HealthHttpHandlerTest {
         registry.register(HealthCheck.of("heap", () -> HealthResult.up().build()).groups(HealthCheck.LIVENESS).build());
         registry.register(HealthCheck.of("queue", () -> HealthResult.up().build()).groups("batch").build());
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/health", HealthHttpHandler.of(registry));
+        server.createContext("/health", HealthHandler.of(registry));
         server.start();
     }
 
@@ -93,6 +98,8 @@ class HealthHttpHandlerTest {
         registry.close();
         HttpResponse<String> response = request("GET", "/health");
         assertEquals(500, response.statusCode());
-        assertEquals("{\"error\":\"health evaluation failed\"}", response.body());
+        assertEquals("application/problem+json", response.headers().firstValue("Content-Type").orElseThrow());
+        assertTrue(response.body().contains("\"detail\":\"The health checks could not be run; see the server log.\""),
+                response.body());
     }
 }

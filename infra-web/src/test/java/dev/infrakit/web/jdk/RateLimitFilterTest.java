@@ -1,7 +1,12 @@
-package dev.infrakit.ratelimit;
+package dev.infrakit.web.jdk;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.infrakit.core.ManualClock;
+import dev.infrakit.ratelimit.LocalRateLimitStore;
+import dev.infrakit.ratelimit.RateLimitKey;
+import dev.infrakit.ratelimit.RateLimitPolicy;
+import dev.infrakit.ratelimit.RateLimiter;
+import dev.infrakit.ratelimit.SlowDown;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

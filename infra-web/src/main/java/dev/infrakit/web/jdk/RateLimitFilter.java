@@ -1,32 +1,31 @@
-package dev.infrakit.ratelimit;
+package dev.infrakit.web.jdk;
 
 import com.sun.net.httpserver.Filter;
-import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import dev.infrakit.core.Arguments;
 import dev.infrakit.core.http.ClientAddress;
 import dev.infrakit.core.http.ClientText;
+import dev.infrakit.core.http.Problem;
+import dev.infrakit.ratelimit.RateLimitKey;
+import dev.infrakit.ratelimit.RateLimiter;
+import dev.infrakit.web.RateLimitGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Applies a {@link RateLimiter} to the requests of a JDK {@code HttpServer} context:
+ * Applies a {@link RateLimiter} to the requests of a JDK {@code HttpServer} context, over the same
+ * {@link RateLimitGate} as the Servlet {@code RateLimitServletFilter}:
  *
  * <pre>{@code
  * RateLimitFilter filter = RateLimitFilter.builder(limiter)
  *         .keyResolver(exchange -> principal(exchange) == null
- *                 ? new RateLimitKey("anonymous", clientIp(exchange))
+ *                 ? new RateLimitKey("anonymous", Exchanges.clientAddress(exchange).budgetKey())
  *                 : new RateLimitKey(role(exchange), userId(exchange)))
  *         .exemptPaths("/health", "/metrics")
  *         .build();
@@ -40,9 +39,9 @@ import java.util.concurrent.TimeUnit;
  * thread is released, the scheduler only fires when the delay is over, and the rest of the chain
  * runs on the server's executor or the {@link Builder#resumeExecutor resume executor}, never on the
  * scheduler's thread, so one delayed request never holds up another); without one, by sleeping on
- * the worker thread. Exempt paths (prefix match) and
- * requests for which the resolver returns {@code null} pass through unlimited. If the limiter's
- * store fails, the exception propagates (choose the failure behaviour in the store).
+ * the worker thread. Exempt paths (prefix match) and requests for which the resolver returns
+ * {@code null} pass through unlimited. If the limiter's store fails, the exception propagates
+ * (choose the failure behaviour in the store). Thread-safe.
  */
 public final class RateLimitFilter extends Filter {
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitFilter.class);
@@ -56,6 +55,8 @@ public final class RateLimitFilter extends Filter {
         /**
          * The client's {@link ClientAddress#budgetKey() budget key} in {@code tier}: its IPv4
          * address or IPv6 /64, from the socket's peer address ({@code X-Forwarded-For} ignored).
+         *
+         * @throws NullPointerException if {@code tier} is null
          */
         static KeyResolver clientAddress(String tier) {
             return clientAddress(tier, ClientAddress.resolver().build());
@@ -64,75 +65,63 @@ public final class RateLimitFilter extends Filter {
         /**
          * The budget key of the client {@code clients} finds (behind trusted proxies, from their
          * {@code X-Forwarded-For} entry), in {@code tier}.
+         *
+         * @throws NullPointerException if an argument is null
          */
         static KeyResolver clientAddress(String tier, ClientAddress.Resolver clients) {
             Objects.requireNonNull(tier, "tier");
             Objects.requireNonNull(clients, "clients");
-            return exchange -> new RateLimitKey(tier, clients.resolve(exchange).budgetKey());
+            return exchange -> new RateLimitKey(tier, Exchanges.clientAddress(clients, exchange).budgetKey());
         }
     }
 
-    private final RateLimiter limiter;
+    private final RateLimitGate gate;
     private final KeyResolver resolver;
-    private final List<String> exemptPaths;
-    private final boolean legacyHeaders;
     private final ScheduledExecutorService scheduler;
     private final Executor resumeExecutor;
 
     private RateLimitFilter(Builder b) {
-        this.limiter = b.limiter;
-        this.resolver = b.resolver != null ? b.resolver : KeyResolver.clientAddress(b.limiter.defaultTier());
-        this.exemptPaths = List.copyOf(b.exemptPaths);
-        this.legacyHeaders = b.legacyHeaders != null && b.legacyHeaders;
+        this.gate = b.gate.build();
+        this.resolver = b.resolver != null ? b.resolver : KeyResolver.clientAddress(gate.limiter().defaultTier());
         this.scheduler = b.scheduler;
         this.resumeExecutor = b.resumeExecutor;
     }
 
-    /** A builder for a filter over {@code limiter}. */
+    /**
+     * A builder for a filter over {@code limiter}.
+     *
+     * @throws NullPointerException if {@code limiter} is null
+     */
     public static Builder builder(RateLimiter limiter) {
         return new Builder(limiter);
     }
 
     @Override
     public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
-        String path = exchange.getRequestURI().getPath();
-        for (String exempt : exemptPaths) {
-            if (path.startsWith(exempt)) {
-                chain.doFilter(exchange);
-                return;
-            }
-        }
-        RateLimitKey key = resolver.resolve(exchange);
+        RateLimitKey key = gate.exempt(exchange.getRequestURI().getPath()) ? null : resolver.resolve(exchange);
         if (key == null) {
             chain.doFilter(exchange);
             return;
         }
-        Decision decision = limiter.decide(key.tier(), key.subject(), 1);
-        Headers headers = exchange.getResponseHeaders();
-        for (Map.Entry<String, String> header : RateLimitHeaders.of(decision, legacyHeaders).entrySet()) {
-            headers.set(header.getKey(), header.getValue());
-        }
-        if (!decision.allowed()) {
-            byte[] body = RateLimitHeaders.problemJson(decision).getBytes(StandardCharsets.UTF_8);
-            headers.set("Content-Type", RateLimitHeaders.PROBLEM_MEDIA_TYPE);
-            exchange.sendResponseHeaders(429, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-            exchange.close();
+        RateLimitGate.Admission admission = gate.admit(key);
+        if (!admission.allowed()) {
+            Exchanges.send(exchange, admission.status(), Problem.MEDIA_TYPE, admission.problemJson(), false,
+                    admission.headers());
             return;
         }
-        if (decision.delayNanos() <= 0) {
+        admission.headers().forEach(exchange.getResponseHeaders()::set);
+        long delay = admission.delayNanos();
+        if (delay == 0) {
             chain.doFilter(exchange);
         } else if (scheduler != null) {
             // The scheduler's thread only hands the request over: whatever the handler does (hash a
             // password, query a database) must not run there, or every other delayed request would
             // wait behind it.
             Executor executor = resumeExecutor(exchange);
-            scheduler.schedule(() -> handOver(exchange, chain, executor), decision.delayNanos(), TimeUnit.NANOSECONDS);
+            scheduler.schedule(() -> handOver(exchange, chain, executor), delay, TimeUnit.NANOSECONDS);
         } else {
             try {
-                Thread.sleep(decision.delay().toMillis(), (int) (decision.delayNanos() % 1_000_000));
+                TimeUnit.NANOSECONDS.sleep(delay);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 exchange.close();
@@ -155,10 +144,22 @@ public final class RateLimitFilter extends Filter {
         try {
             executor.execute(() -> resume(exchange, chain));
         } catch (RuntimeException e) { // RejectedExecutionException: the server is stopping
-            LOG.warn("Delayed request {} {} could not be resumed: {}", ClientText.forLog(exchange.getRequestMethod(), 32),
-                    ClientText.forLog(exchange.getRequestURI().getPath(), 200), ClientText.forLog(e.toString(), 500));
-            exchange.close();
+            warn("could not be resumed", exchange, e);
         }
+    }
+
+    private static void resume(HttpExchange exchange, Chain chain) {
+        try {
+            chain.doFilter(exchange);
+        } catch (IOException | RuntimeException e) {
+            warn("failed", exchange, e);
+        }
+    }
+
+    private static void warn(String what, HttpExchange exchange, Exception e) {
+        LOG.warn("Delayed request {} {} {}: {}", ClientText.forLog(exchange.getRequestMethod(), 32),
+                ClientText.forLog(exchange.getRequestURI().getPath(), 200), what, ClientText.forLog(e.toString(), 500));
+        exchange.close();
     }
 
     /**
@@ -176,19 +177,9 @@ public final class RateLimitFilter extends Filter {
         }
     }
 
-    private static void resume(HttpExchange exchange, Chain chain) {
-        try {
-            chain.doFilter(exchange);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Delayed request {} {} failed: {}", ClientText.forLog(exchange.getRequestMethod(), 32),
-                    ClientText.forLog(exchange.getRequestURI().getPath(), 200), ClientText.forLog(e.toString(), 500));
-            exchange.close();
-        }
-    }
-
     @Override
     public String description() {
-        return "Infrakit rate limiting (" + limiter.name() + ")";
+        return "Infrakit rate limiting (" + gate.limiter().name() + ")";
     }
 
     /**
@@ -196,15 +187,13 @@ public final class RateLimitFilter extends Filter {
      * once: a second call throws {@link IllegalStateException}. Not thread-safe.
      */
     public static final class Builder {
-        private final RateLimiter limiter;
+        private final RateLimitGate.Builder gate;
         private KeyResolver resolver;
-        private final List<String> exemptPaths = new ArrayList<>();
-        private Boolean legacyHeaders;
         private ScheduledExecutorService scheduler;
         private Executor resumeExecutor;
 
         private Builder(RateLimiter limiter) {
-            this.limiter = Objects.requireNonNull(limiter, "limiter");
+            this.gate = RateLimitGate.builder(limiter);
         }
 
         /**
@@ -219,14 +208,13 @@ public final class RateLimitFilter extends Filter {
             return this;
         }
 
-        /** Adds paths that are never limited, matched as prefixes, e.g. {@code /health}. */
+        /**
+         * Adds paths that are never limited, matched as prefixes, e.g. {@code /health}.
+         *
+         * @throws IllegalArgumentException if a path does not start with {@code /}
+         */
         public Builder exemptPaths(String... paths) {
-            for (String path : paths) {
-                if (!Objects.requireNonNull(path, "path").startsWith("/")) {
-                    throw new IllegalArgumentException("An exempt path starts with '/', got '" + path + "'");
-                }
-                exemptPaths.add(path);
-            }
+            gate.exemptPaths(paths);
             return this;
         }
 
@@ -236,8 +224,7 @@ public final class RateLimitFilter extends Filter {
          * @throws IllegalStateException if it was already set
          */
         public Builder legacyHeaders(boolean legacy) {
-            Arguments.setOnce(legacyHeaders, "legacyHeaders");
-            this.legacyHeaders = legacy;
+            gate.legacyHeaders(legacy);
             return this;
         }
 
@@ -250,8 +237,9 @@ public final class RateLimitFilter extends Filter {
          * server without one, a new thread per delayed request) and returns at once. The rest of the
          * chain and the handler never run on the scheduler's thread, so a slow handler (a password
          * hash, a database call) never delays another client's delayed request, and a
-         * single-threaded scheduler is enough for any number of them. Tasks that do real work should
-         * not share this scheduler: they would hold up the delays that expire meanwhile.
+         * single-threaded scheduler ({@link RateLimitGate#newDelayScheduler()}) is enough for any
+         * number of them. Tasks that do real work should not share this scheduler: they would hold
+         * up the delays that expire meanwhile.
          *
          * @throws IllegalStateException if it was already set
          */

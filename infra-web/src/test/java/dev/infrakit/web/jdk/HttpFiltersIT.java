@@ -1,4 +1,7 @@
-package dev.infrakit.core.http;
+package dev.infrakit.web.jdk;
+
+import dev.infrakit.core.http.Problem;
+import dev.infrakit.web.SecurityHeaders;
 
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
@@ -38,8 +41,8 @@ class HttpFiltersIT {
                 out.write(body);
             }
         });
-        context.getFilters().add(SecurityHeadersFilter.builder().without("Strict-Transport-Security")
-                .header("Permissions-Policy", "camera=()").build());
+        context.getFilters().add(SecurityHeadersFilter.of(SecurityHeaders.builder().without("Strict-Transport-Security")
+                .header("Permissions-Policy", "camera=()").build()));
         context.getFilters().add(BodyLimitFilter.of(1024));
         server.start();
     }
@@ -66,7 +69,6 @@ class HttpFiltersIT {
             assertFalse(r.headers().firstValue("Strict-Transport-Security").isPresent(), "left out on request");
         }
         assertTrue(SecurityHeadersFilter.defaults().headers().containsKey("Strict-Transport-Security"));
-        assertThrows(IllegalArgumentException.class, () -> SecurityHeadersFilter.builder().without("X-Nope"));
     }
 
     @Test
@@ -107,9 +109,22 @@ class HttpFiltersIT {
     }
 
     @Test
-    void problemsEscapeTheirText() {
-        assertEquals("{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,\"detail\":\"a \\\"quote\\\" "
-                + "and a\\nnew line\"}", Problem.of(400, "Bad Request", "a \"quote\" and a\nnew line").toJson());
-        assertThrows(IllegalArgumentException.class, () -> Problem.of(200, "OK", "not a problem"));
+    void aSignedContentLengthIs400NamingTheHeader() throws Exception {
+        // A doubled Content-Length never gets here: the JDK server refuses it itself.
+        for (String lengths : new String[] {"Content-Length: +5"}) {
+            String answer = raw("POST /post HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + lengths
+                    + "\r\n\r\nhello");
+            assertTrue(answer.startsWith("HTTP/1.1 400"), lengths + ": " + answer);
+            assertTrue(answer.contains("Content-Length must be"), answer);
+            assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("x-content-type-options: nosniff"), answer);
+        }
+    }
+
+    private String raw(String request) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.getAddress().getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
     }
 }
