@@ -10,7 +10,9 @@
  *
  * <p>The Servlet API is {@code requires static}: the container provides it, and the neutral package
  * does not need it. So are infra-ratelimit (the rate-limit filter and the failure charge),
- * infra-auth (authentication) and {@code jdk.httpserver} (the JDK adapters).
+ * infra-auth (authentication), {@code jdk.httpserver} (the JDK adapters) and Micrometer (the
+ * metrics filter; {@link dev.infrakit.web.RouteTemplates} and {@link dev.infrakit.web.HttpMetricTags},
+ * the bounded tag values, need none of them).
  */
 module dev.infrakit.web {
     requires transitive dev.infrakit.core;
@@ -21,6 +23,8 @@ module dev.infrakit.web {
     requires static dev.infrakit.auth;
     // Optional: the JDK HttpServer adapters (dev.infrakit.web.jdk).
     requires static jdk.httpserver;
+    // Optional: HttpMetricsServletFilter.
+    requires static micrometer.core;
 
     exports dev.infrakit.web;
     exports dev.infrakit.web.servlet;

@@ -207,8 +207,7 @@ final class DemoService implements AutoCloseable {
         CachingCredentialStore cached;
         dev.infrakit.auth.ApiKeyStore keyStore;
         dev.infrakit.ratelimit.RateLimitStore limitStore = null;
-        this.metrics = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
-                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        this.metrics = DemoMetrics.create();
         this.dataLock = dataLock;
         if (s.jdbcUrl != null) {
             Map<String, String> poolConfig = new HashMap<>(Map.of("url", s.jdbcUrl.poolUrl(), "username",

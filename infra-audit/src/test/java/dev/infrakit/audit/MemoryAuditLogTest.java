@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -129,6 +130,8 @@ class MemoryAuditLogTest {
         log.record(at(1, "alice", "policy.changed"));
         assertEquals(1.0, registry.get(AuditMetricNames.DEFAULT_EVENTS).tag("sink", "memory").tag("outcome", "written")
                 .functionCounter().count());
+        registry.getMeters().forEach(m -> assertNotNull(m.getId().getDescription(),
+                m.getId().getName() + " has no description (Prometheus HELP; promtool wants one)"));
     }
 
     /** Writers racing with readers and clear(): every event gets its own number, snapshots stay consistent. */

@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -132,6 +133,8 @@ class BackupRunnerTest {
                 && e.outcome() == AuditEvent.Outcome.PENDING).count(), "each recorded before it was made");
         assertEquals(5.0, registry.get("infrakit.backup.runs").tag("result", "success").functionCounter().count());
         assertTrue(registry.get("infrakit.backup.last.size").gauge().value() > 0);
+        registry.getMeters().forEach(m -> assertNotNull(m.getId().getDescription(),
+                m.getId().getName() + " has no description (Prometheus HELP; promtool wants one)"));
     }
 
     @Test

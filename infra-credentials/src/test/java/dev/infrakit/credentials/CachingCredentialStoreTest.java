@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -295,6 +296,8 @@ class CachingCredentialStoreTest {
             cache.get("db");
             cache.get("db");
             assertEquals(1.0, registry.get("infrakit.credentials.cache.requests").tag("result", "hit").functionCounter().count());
+            registry.getMeters().forEach(m -> assertNotNull(m.getId().getDescription(),
+                    m.getId().getName() + " has no description (Prometheus HELP; promtool wants one)"));
             assertTrue(backing.metrics().isEmpty(), "an in-memory store has no meters of its own");
             assertTrue(backing.healthCheck().isEmpty(), "nor anything to check");
             SimpleMeterRegistry renamed = new SimpleMeterRegistry();

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 class RateLimitMetricsTest {
     @Test
@@ -29,6 +30,8 @@ class RateLimitMetricsTest {
             assertEquals(1, count(meters, "rejected"));
             assertEquals(2.0, meters.get("infrakit.ratelimit.keys").tag("limiter", "api").tag("store", "memory")
                     .gauge().value());
+            meters.getMeters().forEach(m -> assertNotNull(m.getId().getDescription(),
+                    m.getId().getName() + " has no description (Prometheus HELP; promtool wants one)"));
         }
     }
 

@@ -20,11 +20,13 @@ class LightRuntimeIT {
     }
 
     @Test
-    void theNeutralCoreWorksWithoutTheServletApi(@TempDir Path dir) throws Exception {
+    void theNeutralCoreWorksWithoutTheServletApiOrMicrometer(@TempDir Path dir) throws Exception {
         String output = UserRuntime.of(Path.of("target")).run(LightWebMain.class, dir);
         assertTrue(output.contains("declared 5: 413"), output);
         assertTrue(output.contains("streamed 5: The request body is larger than 4 bytes"), output);
         assertTrue(output.contains("headers: 6"), output);
         assertTrue(output.contains("absent: jakarta.servlet.Filter"), output);
+        assertTrue(output.contains("route: /users/{name} OTHER SERVER_ERROR"), output);
+        assertTrue(output.contains("absent: micrometer"), output);
     }
 }

@@ -21,11 +21,19 @@ public final class LightWebMain {
             System.out.println("streamed 5: " + e.getMessage());
         }
         System.out.println("headers: " + SecurityHeaders.defaults().headers().size());
+        System.out.println("route: " + RouteTemplates.of("/users/{name}").match("/users/alice") + " "
+                + HttpMetricTags.method("BREW") + " " + HttpMetricTags.outcome(503));
         try {
             Class.forName("jakarta.servlet.Filter");
             System.out.println("present: jakarta.servlet.Filter");
         } catch (ClassNotFoundException e) {
             System.out.println("absent: jakarta.servlet.Filter");
+        }
+        try {
+            Class.forName("io.micrometer.core.instrument.MeterRegistry");
+            System.out.println("present: micrometer");
+        } catch (ClassNotFoundException e) {
+            System.out.println("absent: micrometer");
         }
     }
 }

@@ -17,9 +17,9 @@ class ModuleDescriptorTest {
     }
 
     @Test
-    void theServerApisRateLimitingAndAuthenticationAreOptional() {
+    void theServerApisRateLimitingAuthenticationAndMicrometerAreOptional() {
         for (String optional : new String[] {"jakarta.servlet", "jdk.httpserver", "dev.infrakit.ratelimit",
-                "dev.infrakit.auth"}) {
+                "dev.infrakit.auth", "micrometer.core"}) {
             ModuleDescriptor.Requires requires = ModuleDescriptors.of(BodyLimit.class).requires().stream()
                     .filter(r -> r.name().equals(optional)).findFirst().orElseThrow();
             assertTrue(requires.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC), optional);

@@ -29,6 +29,8 @@ class HealthMetricsTest {
             status.set(HealthStatus.DOWN);
             health.check();
             assertEquals(0.0, meters.get("infrakit.health.status").tag("check", "db").gauge().value());
+            meters.getMeters().forEach(m -> assertNotNull(m.getId().getDescription(),
+                    m.getId().getName() + " has no description (Prometheus HELP; promtool wants one)"));
             Timer up = meters.get("infrakit.health.check.duration").tag("check", "db").tag("status", "UP").timer();
             Timer down = meters.get("infrakit.health.check.duration").tag("check", "db").tag("status", "DOWN").timer();
             assertEquals(1, up.count());
