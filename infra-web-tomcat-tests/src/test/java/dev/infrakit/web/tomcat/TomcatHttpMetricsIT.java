@@ -9,6 +9,7 @@ import dev.infrakit.web.RouteTemplates;
 import dev.infrakit.web.servlet.HttpMetricsServletFilter;
 import dev.infrakit.web.servlet.RateLimitServletFilter;
 import dev.infrakit.web.servlet.RawHttp;
+import dev.infrakit.web.servlet.RecordedTimers;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.DispatcherType;
@@ -87,21 +88,8 @@ class TomcatHttpMetricsIT {
         tomcat.stop();
     }
 
-    private static Timer timer(String method, String uri, String status) {
-        return REGISTRY.find(HttpMetricTags.METRIC_NAME).tags("method", method, "uri", uri, "status", status).timer();
-    }
-
-    /** The timer once it has counted {@code count} requests: the filter records after the client may have its answer. */
     private static Timer recorded(long count, String method, String uri, String status) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Timer timer = timer(method, uri, status);
-        while ((timer == null || timer.count() < count) && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-            timer = timer(method, uri, status);
-        }
-        assertTrue(timer != null && timer.count() >= count, method + " " + uri + " " + status + ": "
-                + (timer == null ? "no timer" : timer.count() + " recorded"));
-        return timer;
+        return RecordedTimers.recorded(REGISTRY, count, method, uri, status);
     }
 
     @Test
