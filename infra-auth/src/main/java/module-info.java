@@ -11,8 +11,8 @@ module dev.infrakit.auth {
     requires transitive dev.infrakit.ratelimit;
     requires com.fasterxml.jackson.databind;
     requires com.nimbusds.jose.jwt;
-    // AuthFilter is a com.sun.net.httpserver.Filter; RemoteJwks fetches with java.net.http.
-    requires transitive jdk.httpserver;
+    // RemoteJwks fetches with java.net.http. No HTTP server API: the authentication filters are
+    // infra-web's.
     requires java.net.http;
 
     exports dev.infrakit.auth;

@@ -14,8 +14,7 @@ module dev.infrakit.credentials {
     requires static com.github.benmanes.caffeine;
     requires static org.postgresql.jdbc;
     // Optional: CredentialMetrics (Micrometer); the postgres provider's own pool and
-    // HikariCredentialUpdater (HikariCP); AuthFilter (the JDK HTTP server); RemoteJwks (the JDK
-    // HTTP client).
+    // HikariCredentialUpdater (HikariCP).
     requires static micrometer.core;
     requires static com.zaxxer.hikari;
 

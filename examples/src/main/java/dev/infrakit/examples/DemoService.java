@@ -39,7 +39,7 @@ import dev.infrakit.credentials.VersionInfo;
 import dev.infrakit.credentials.WriteCondition;
 import dev.infrakit.auth.ApiKeyRefusedException;
 import dev.infrakit.auth.ApiKeys;
-import dev.infrakit.auth.AuthFilter;
+import dev.infrakit.web.jdk.AuthFilter;
 import dev.infrakit.auth.AuthResult;
 import dev.infrakit.auth.LoginThrottle;
 import dev.infrakit.auth.NewApiKey;

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.infrakit.core.fixtures.BuilderContract;
 import dev.infrakit.credentials.InMemoryCredentialStore;
-import dev.infrakit.ratelimit.RateLimitPolicy;
-import dev.infrakit.ratelimit.RateLimiter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Set;
@@ -40,7 +38,7 @@ class BuildersTest {
     }
 
     @Test
-    void apiKeyPasswordAndFilterBuilders() {
+    void apiKeyAndPasswordBuilders() {
         assertEquals(Set.of("actor", "adminRole", "auditSink", "clock", "lastUsedGranularity", "maxLiveKeys", "random",
                 "rateLimitPerKey"), BuilderContract.of(() -> ApiKeys.builder(InMemoryApiKeyStore.create()))
                 .value(java.security.SecureRandom.class, new java.security.SecureRandom()).check());
@@ -50,13 +48,5 @@ class BuildersTest {
         assertEquals(Set.of("auditSink", "clock", "delay", "lockout", "maxFailures", "maxWaiting", "perNetwork", "perUser",
                 "policyPrefix", "sleeper", "store", "ticker"), BuilderContract.of(LoginThrottle::builder)
                 .value("delay", Duration.ofMillis(100), Duration.ofSeconds(2)).check());
-        RateLimiter limiter = RateLimiter.of(RateLimitPolicy.parse("auth", "10/1m"));
-        assertEquals(Set.of("apiKeys", "auditSink", "chargeFailures", "clientAddress", "clientAddresses", "tokens"),
-                BuilderContract.of(AuthFilter::builder).value("chargeFailures", limiter, "auth", 1L)
-                        .value("tokens", TokenVerifier.builder(key.verificationKey()).anyIssuer().anyAudience().build())
-                        .value("apiKeys", ApiKeys.builder(InMemoryApiKeyStore.create()).build())
-                        .value(dev.infrakit.core.http.ClientAddress.Resolver.class,
-                                dev.infrakit.core.http.ClientAddress.resolver().build())
-                        .adders("require", "requireAuthenticated").check());
     }
 }

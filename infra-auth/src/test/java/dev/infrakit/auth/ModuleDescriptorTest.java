@@ -21,4 +21,13 @@ class ModuleDescriptorTest {
                 .map(ModuleDescriptor.Requires::name).collect(Collectors.toSet());
         assertFalse(required.contains("com.github.benmanes.caffeine"), required.toString());
     }
+
+    @Test
+    void readsNoHttpServerApi() {
+        Set<String> required = ModuleDescriptors.of(TokenVerifier.class).requires().stream()
+                .map(ModuleDescriptor.Requires::name).collect(Collectors.toSet());
+        for (String server : new String[] {"jdk.httpserver", "jakarta.servlet"}) {
+            assertFalse(required.contains(server), required.toString());
+        }
+    }
 }

@@ -13,8 +13,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Real signed JWTs for tests of code that takes a {@link TokenVerifier} (or an
- * {@link dev.infrakit.auth.AuthFilter} built on one): a fresh ES256 key, an issuer that signs
+ * Real signed JWTs for tests of code that takes a {@link TokenVerifier} (or one of infra-web's
+ * authentication filters built on one): a fresh ES256 key, an issuer that signs
  * tokens for a subject and roles with it, and the matching verifier, so no mock maker is needed.
  *
  * <pre>{@code

@@ -1,7 +1,7 @@
 package dev.infrakit.test;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.infrakit.auth.AuthFilter;
+import dev.infrakit.web.jdk.AuthFilter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -11,14 +11,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ModuleDescriptorTest {
     @Test
-    void exportsTheNeutralCoreAndTheServletAdapters() {
-        assertEquals(Set.of("dev.infrakit.web", "dev.infrakit.web.servlet"),
+    void exportsTheNeutralCoreAndItsAdapters() {
+        assertEquals(Set.of("dev.infrakit.web", "dev.infrakit.web.servlet", "dev.infrakit.web.jdk"),
                 ModuleDescriptors.exportedPackages(BodyLimit.class));
     }
 
     @Test
-    void theServletApiAndRateLimitingAreOptional() {
-        for (String optional : new String[] {"jakarta.servlet", "dev.infrakit.ratelimit"}) {
+    void theServerApisRateLimitingAndAuthenticationAreOptional() {
+        for (String optional : new String[] {"jakarta.servlet", "jdk.httpserver", "dev.infrakit.ratelimit",
+                "dev.infrakit.auth"}) {
             ModuleDescriptor.Requires requires = ModuleDescriptors.of(BodyLimit.class).requires().stream()
                     .filter(r -> r.name().equals(optional)).findFirst().orElseThrow();
             assertTrue(requires.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC), optional);

@@ -20,9 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -101,20 +99,7 @@ public final class RateLimitServletFilter implements Filter {
         static KeyResolver clientAddress(String tier, ClientAddress.Resolver clients) {
             Objects.requireNonNull(tier, "tier");
             Objects.requireNonNull(clients, "clients");
-            return request -> new RateLimitKey(tier, clients.resolve(peer(request),
-                    Collections.list(request.getHeaders("X-Forwarded-For"))).budgetKey());
-        }
-
-        private static InetAddress peer(HttpServletRequest request) {
-            String remote = request.getRemoteAddr();
-            if (remote == null) {
-                return null;
-            }
-            try {
-                return ClientAddress.parse(remote).address();
-            } catch (IllegalArgumentException e) { // a Unix socket's or a proxy protocol's text
-                return null;
-            }
+            return request -> new RateLimitKey(tier, ServletClients.resolve(clients, request).budgetKey());
         }
     }
 

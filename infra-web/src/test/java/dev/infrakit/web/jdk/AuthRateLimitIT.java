@@ -1,6 +1,12 @@
-package dev.infrakit.auth;
+package dev.infrakit.web.jdk;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.infrakit.auth.ApiKeys;
+import dev.infrakit.auth.InMemoryApiKeyStore;
+import dev.infrakit.auth.JwsAlgorithm;
+import dev.infrakit.auth.SigningKey;
+import dev.infrakit.auth.TokenIssuer;
+import dev.infrakit.auth.TokenVerifier;
 import dev.infrakit.core.http.ClientAddress;
 import dev.infrakit.ratelimit.RateLimitFilter;
 import dev.infrakit.ratelimit.RateLimitKey;
@@ -38,7 +44,7 @@ class AuthRateLimitIT {
                 .tier(RateLimitPolicy.parse("user", "4/15m")).tier(RateLimitPolicy.parse("admin", "6/15m")).build();
         RateLimitFilter limit = RateLimitFilter.builder(limiter).keyResolver(exchange -> AuthFilter.principal(exchange)
                 .map(p -> new RateLimitKey(p.hasRole("admin") ? "admin" : "user", p.subject()))
-                .orElseGet(() -> new RateLimitKey("anonymous", ClientAddress.of(exchange).budgetKey())))
+                .orElseGet(() -> new RateLimitKey("anonymous", ClientAddress.of(exchange.getRemoteAddress().getAddress()).budgetKey())))
                 .build();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         var context = server.createContext("/api", exchange -> {

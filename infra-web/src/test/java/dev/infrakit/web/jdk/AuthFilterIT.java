@@ -1,8 +1,15 @@
-package dev.infrakit.auth;
+package dev.infrakit.web.jdk;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.AuditJson;
+import dev.infrakit.auth.ApiKeys;
+import dev.infrakit.auth.InMemoryApiKeyStore;
+import dev.infrakit.auth.JwsAlgorithm;
+import dev.infrakit.auth.NewApiKey;
+import dev.infrakit.auth.SigningKey;
+import dev.infrakit.auth.TokenIssuer;
+import dev.infrakit.auth.TokenVerifier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The filter in a real JDK HttpServer, called over HTTP. */
+/** The JDK adapter of {@link dev.infrakit.web.Authenticator} in a real JDK HttpServer, called over HTTP. */
 class AuthFilterIT {
     private static final SigningKey KEY = SigningKey.generate(JwsAlgorithm.ES256, "es-1");
     private List<AuditEvent> events;
@@ -117,6 +124,9 @@ class AuthFilterIT {
         assertEquals(200, get("/api/admin/users", "Authorization", "Bearer " + issuer.issue("root", Set.of("admin")))
                 .statusCode());
         assertEquals(401, get("/api/private/x").statusCode());
+        for (String dodge : new String[] {"/api/open/../admin/users", "/api/./admin/users", "/api/%61dmin/users"}) {
+            assertEquals(401, get(dodge).statusCode(), dodge);
+        }
         assertEquals(200, get("/api/private/x", "Authorization", "Bearer " + issuer.issue("bob", Set.of())).statusCode());
     }
 

@@ -1,0 +1,33 @@
+package dev.infrakit.web.servlet;
+
+import dev.infrakit.core.http.ClientAddress;
+import jakarta.servlet.http.HttpServletRequest;
+
+import java.net.InetAddress;
+import java.util.Collections;
+
+/**
+ * The client address of a Servlet request by a {@link ClientAddress.Resolver}: the peer from
+ * {@code getRemoteAddr()} and every {@code X-Forwarded-For} field line. The one place the servlet
+ * adapters read it, so the rate-limit and the authentication filters agree on the budget key.
+ */
+final class ServletClients {
+    private ServletClients() {
+    }
+
+    static ClientAddress resolve(ClientAddress.Resolver resolver, HttpServletRequest request) {
+        return resolver.resolve(peer(request), Collections.list(request.getHeaders("X-Forwarded-For")));
+    }
+
+    private static InetAddress peer(HttpServletRequest request) {
+        String remote = request.getRemoteAddr();
+        if (remote == null) {
+            return null;
+        }
+        try {
+            return ClientAddress.parse(remote).address();
+        } catch (IllegalArgumentException e) { // a Unix socket's or a proxy protocol's text
+            return null;
+        }
+    }
+}
