@@ -1,9 +1,14 @@
 package dev.infrakit.benchmarks;
 
+import dev.infrakit.auth.JwsAlgorithm;
+import dev.infrakit.auth.SigningKey;
+import dev.infrakit.auth.TokenIssuer;
+import dev.infrakit.auth.TokenVerifier;
 import dev.infrakit.ratelimit.Limit;
 import dev.infrakit.ratelimit.RateLimitPolicy;
 import dev.infrakit.ratelimit.RateLimiter;
 import dev.infrakit.web.BodyLimit;
+import dev.infrakit.web.servlet.AuthServletFilter;
 import dev.infrakit.web.servlet.BodyLimitServletFilter;
 import dev.infrakit.web.servlet.RateLimitServletFilter;
 import dev.infrakit.web.servlet.SecurityHeadersServletFilter;
@@ -24,6 +29,7 @@ import org.openjdk.jmh.infra.ThreadParams;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,7 +48,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Rate limits: "admit" allows 10⁹ per second (no run exhausts it); "reject" allows one request
  * per hour, spent by each client in set-up, so every measured request is refused (Infrakit answers
  * problem+json with the security headers and {@code RateLimit} headers, Bucket4j's example a text
- * line and one header). Run with {@code -t 1} and {@code -t 4}; both modes, average time and
+ * line and one header). {@code AuthServletFilter} verifies an ES256 bearer token (the same
+ * verification {@link TokenVerifyBenchmark} measures alone); its requests carry
+ * {@code Authorization: Bearer}, the others' do not. Run with {@code -t 1} and {@code -t 4}; both modes, average time and
  * throughput, are measured (see benchmarks/README.md).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -50,6 +58,10 @@ import java.util.concurrent.TimeUnit;
 public class ServletFilterBenchmark {
     static final long ADMIT_RATE = 1_000_000_000L;
     static final String TIER = "bench";
+    /** Issued once per JVM: the bearer token of the authenticated requests, and its verifier. */
+    static final SigningKey KEY = SigningKey.generate(JwsAlgorithm.ES256, "bench");
+    static final String TOKEN = TokenIssuer.builder(KEY).issuer("svc").audience("api").ttl(Duration.ofHours(2))
+            .build().issue("alice", Set.of("user"));
 
     /** The filters and the chains over them, shared by all threads. */
     @State(Scope.Benchmark)
@@ -63,6 +75,8 @@ public class ServletFilterBenchmark {
         FilterChain rateLimitRejectChain;
         FilterChain bucket4jAdmitChain;
         FilterChain bucket4jRejectChain;
+        FilterChain auth;
+        FilterChain wholeChainWithoutAuth;
         FilterChain wholeChain;
 
         @Setup
@@ -86,7 +100,13 @@ public class ServletFilterBenchmark {
             rateLimitRejectChain = BenchmarkFilterChain.of(servlet, rateLimitReject);
             bucket4jAdmitChain = BenchmarkFilterChain.of(servlet, bucket4jAdmit);
             bucket4jRejectChain = BenchmarkFilterChain.of(servlet, bucket4jReject);
-            wholeChain = BenchmarkFilterChain.of(servlet, headers, limit, rateLimitAdmit);
+            AuthServletFilter authFilter = AuthServletFilter.builder()
+                    .tokens(TokenVerifier.builder(KEY.verificationKey()).issuer("svc").audience("api").build())
+                    .requireAuthenticated("/api/")
+                    .build();
+            auth = BenchmarkFilterChain.of(servlet, authFilter);
+            wholeChainWithoutAuth = BenchmarkFilterChain.of(servlet, headers, limit, rateLimitAdmit);
+            wholeChain = BenchmarkFilterChain.of(servlet, headers, limit, rateLimitAdmit, authFilter);
 
             // Each client spends its one request of the hour, then every chain is checked to
             // answer as its benchmark says, so no score measures a different path.
@@ -95,9 +115,12 @@ public class ServletFilterBenchmark {
                 exchange.expect(rateLimitRejectChain, 200);
                 exchange.expect(bucket4jRejectChain, 200);
                 for (FilterChain admitted : Arrays.asList(bare, securityHeaders, bodyLimit, rateLimitAdmitChain,
-                        bucket4jAdmitChain, wholeChain)) {
+                        bucket4jAdmitChain, wholeChainWithoutAuth)) {
                     exchange.expect(admitted, 200);
                 }
+                exchange.expect(auth, 401);
+                exchange.expectAuthenticated(auth, 200);
+                exchange.expectAuthenticated(wholeChain, 200);
                 exchange.expect(rateLimitRejectChain, 429);
                 exchange.expect(bucket4jRejectChain, 429);
             }
@@ -116,6 +139,8 @@ public class ServletFilterBenchmark {
         static final byte[] BODY = json(256);
 
         BenchmarkServletRequest request;
+        /** The same request with {@code Authorization: Bearer} and a valid token. */
+        BenchmarkServletRequest authenticated;
         BenchmarkServletResponse response;
 
         public Exchange() {
@@ -131,31 +156,50 @@ public class ServletFilterBenchmark {
         }
 
         private void build(int thread) {
-            request = BenchmarkServletRequest.builder("POST", "/api/v1/items")
+            request = post(thread).build();
+            authenticated = post(thread).header("Authorization", "Bearer " + TOKEN).build();
+            response = new BenchmarkServletResponse();
+        }
+
+        private static BenchmarkServletRequest.Builder post(int thread) {
+            return BenchmarkServletRequest.builder("POST", "/api/v1/items")
                     .remoteAddr("10.0.0." + (thread + 1))
                     .header("Host", "api.example.com")
                     .header("User-Agent", "bench/1.0")
                     .header("Accept", "application/json")
                     .header("Content-Type", "application/json")
-                    .body(BODY)
-                    .build();
-            response = new BenchmarkServletResponse();
+                    .body(BODY);
         }
 
         int run(FilterChain chain) throws IOException, ServletException {
-            request.recycle();
+            return run(chain, request);
+        }
+
+        int runAuthenticated(FilterChain chain) throws IOException, ServletException {
+            return run(chain, authenticated);
+        }
+
+        private int run(FilterChain chain, BenchmarkServletRequest sent) throws IOException, ServletException {
+            sent.recycle();
             response.recycle();
-            chain.doFilter(request, response);
+            chain.doFilter(sent, response);
             return response.getStatus();
         }
 
         void expect(FilterChain chain, int status) throws IOException, ServletException {
-            int answered = run(chain);
+            check(run(chain), status, request);
+        }
+
+        void expectAuthenticated(FilterChain chain, int status) throws IOException, ServletException {
+            check(runAuthenticated(chain), status, authenticated);
+        }
+
+        private static void check(int answered, int status, BenchmarkServletRequest sent) {
             if (answered != status) {
-                throw new IllegalStateException("Expected " + status + ", got " + answered + " from " + chain);
+                throw new IllegalStateException("Expected " + status + ", got " + answered);
             }
-            if (status == 200 && request.bodyBytesRead() != BODY.length) {
-                throw new IllegalStateException("The servlet read " + request.bodyBytesRead() + " of " + BODY.length
+            if (status == 200 && sent.bodyBytesRead() != BODY.length) {
+                throw new IllegalStateException("The servlet read " + sent.bodyBytesRead() + " of " + BODY.length
                         + " body bytes");
             }
         }
@@ -206,9 +250,21 @@ public class ServletFilterBenchmark {
         return exchange.run(chains.bucket4jRejectChain);
     }
 
+    /** A valid ES256 bearer token verified, the principal kept, then the servlet. */
+    @Benchmark
+    public int auth(Chains chains, Exchange exchange) throws IOException, ServletException {
+        return exchange.runAuthenticated(chains.auth);
+    }
+
     /** Security headers, then the body limit, then the rate limit (admitting), then the servlet. */
     @Benchmark
+    public int wholeChainWithoutAuth(Chains chains, Exchange exchange) throws IOException, ServletException {
+        return exchange.run(chains.wholeChainWithoutAuth);
+    }
+
+    /** Security headers, body limit, rate limit (admitting), authentication (bearer token), servlet. */
+    @Benchmark
     public int wholeChain(Chains chains, Exchange exchange) throws IOException, ServletException {
-        return exchange.run(chains.wholeChain);
+        return exchange.runAuthenticated(chains.wholeChain);
     }
 }
