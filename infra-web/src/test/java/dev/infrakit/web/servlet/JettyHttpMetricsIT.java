@@ -144,24 +144,8 @@ class JettyHttpMetricsIT {
         return REGISTRY.find(HttpMetricTags.METRIC_NAME).tag("uri", uri).timers();
     }
 
-    private static Timer timer(String method, String uri, String status) {
-        return REGISTRY.find(HttpMetricTags.METRIC_NAME).tags("method", method, "uri", uri, "status", status).timer();
-    }
-
-    /**
-     * The timer once it has counted {@code count} requests: the filter records when the exchange
-     * completes, which the client may hear of a moment before.
-     */
     private static Timer recorded(long count, String method, String uri, String status) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Timer timer = timer(method, uri, status);
-        while ((timer == null || timer.count() < count) && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-            timer = timer(method, uri, status);
-        }
-        assertTrue(timer != null && timer.count() >= count, method + " " + uri + " " + status + ": "
-                + (timer == null ? "no timer" : timer.count() + " recorded"));
-        return timer;
+        return RecordedTimers.recorded(REGISTRY, count, method, uri, status);
     }
 
     @Test

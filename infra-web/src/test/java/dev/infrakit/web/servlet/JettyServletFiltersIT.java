@@ -2,7 +2,6 @@ package dev.infrakit.web.servlet;
 
 import dev.infrakit.core.http.Problem;
 import dev.infrakit.web.BodyLimit;
-import dev.infrakit.web.SecurityHeaders;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
@@ -22,9 +21,12 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static dev.infrakit.web.servlet.FilterAssertions.assertProblem;
+import static dev.infrakit.web.servlet.FilterAssertions.assertSecurityHeaders;
+import static dev.infrakit.web.servlet.RawHttp.get;
+import static dev.infrakit.web.servlet.RawHttp.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -172,30 +174,6 @@ class JettyServletFiltersIT {
         resp.setContentType("text/plain;charset=utf-8");
         resp.setContentLength(bytes.length);
         resp.getOutputStream().write(bytes);
-    }
-
-    private static String get(String path) {
-        return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close";
-    }
-
-    private static String post(String path, String... headers) {
-        return "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close"
-                + (headers.length == 0 ? "" : "\r\n" + String.join("\r\n", headers));
-    }
-
-    private static void assertSecurityHeaders(RawHttp.Response response) {
-        for (Map.Entry<String, String> h : SecurityHeaders.defaults().headers().entrySet()) {
-            assertEquals(h.getValue(), response.header(h.getKey()), h.getKey() + " in\n" + response.raw());
-        }
-    }
-
-    private static void assertProblem(RawHttp.Response response, int status, String detailPart) {
-        assertEquals(status, response.status(), response.raw());
-        assertEquals("application/problem+json", response.header("Content-Type"), response.raw());
-        assertEquals("no-store", response.header("Cache-Control"), response.raw());
-        assertTrue(response.body().startsWith("{\"type\":\"about:blank\"") && response.body().contains(
-                "\"status\":" + status) && response.body().contains(detailPart), response.body());
-        assertSecurityHeaders(response);
     }
 
     @Test

@@ -14,17 +14,18 @@ import java.util.Locale;
 /**
  * Talks HTTP/1.1 to a server over a plain socket, so a test can send what an HTTP client library
  * refuses to (a negative or doubled {@code Content-Length}, a NUL in a header) and see the bytes
- * that came back.
+ * that came back. Shared with infra-web-tomcat-tests through infra-web's test-jar.
  */
-final class RawHttp {
+public final class RawHttp {
     private final int port;
 
-    RawHttp(int port) {
+    /** A client of the server listening on {@code port} of 127.0.0.1. */
+    public RawHttp(int port) {
         this.port = port;
     }
 
     /** Sends {@code head} (lines without the blank line) and {@code body}, reads the answer to EOF. */
-    Response send(String head, byte[] body) throws IOException {
+    public Response send(String head, byte[] body) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
@@ -39,7 +40,19 @@ final class RawHttp {
         }
     }
 
-    Response send(String head) throws IOException {
+    /** The head of a {@code GET} of {@code path} that asks the server to close the connection after it. */
+    public static String get(String path) {
+        return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close";
+    }
+
+    /** The head of a {@code POST} to {@code path} with {@code headers} (whole lines), closing the connection after it. */
+    public static String post(String path, String... headers) {
+        return "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close"
+                + (headers.length == 0 ? "" : "\r\n" + String.join("\r\n", headers));
+    }
+
+    /** Sends {@code head} without a body, reads the answer to EOF. */
+    public Response send(String head) throws IOException {
         return send(head, new byte[0]);
     }
 
@@ -57,7 +70,7 @@ final class RawHttp {
     }
 
     /** A chunked body of {@code size} bytes of 'x', sent in chunks of 1000. */
-    static byte[] chunked(int size) {
+    public static byte[] chunked(int size) {
         StringBuilder b = new StringBuilder();
         for (int left = size; left > 0; left -= 1000) {
             int n = Math.min(1000, left);
@@ -67,8 +80,9 @@ final class RawHttp {
     }
 
     /** A parsed answer; {@code raw} is everything received. */
-    record Response(int status, List<String> headerLines, String body, String raw) {
-        static Response parse(byte[] bytes) {
+    public record Response(int status, List<String> headerLines, String body, String raw) {
+        /** Parses everything received for one answer. */
+        public static Response parse(byte[] bytes) {
             String raw = new String(bytes, StandardCharsets.ISO_8859_1);
             int end = raw.indexOf("\r\n\r\n");
             if (end < 0) {
@@ -86,15 +100,22 @@ final class RawHttp {
                     StandardCharsets.UTF_8), raw);
         }
 
-        /** The first value of header {@code name}, or null. */
-        String header(String name) {
+        /** Every value of header {@code name}, one per header line, in order. */
+        public List<String> headers(String name) {
             String prefix = name.toLowerCase(Locale.ROOT) + ":";
+            List<String> values = new ArrayList<>();
             for (String line : headerLines) {
                 if (line.toLowerCase(Locale.ROOT).startsWith(prefix)) {
-                    return line.substring(prefix.length()).strip();
+                    values.add(line.substring(prefix.length()).strip());
                 }
             }
-            return null;
+            return values;
+        }
+
+        /** The first value of header {@code name}, or null. */
+        public String header(String name) {
+            List<String> values = headers(name);
+            return values.isEmpty() ? null : values.get(0);
         }
 
         private static String dechunk(String chunked) {
