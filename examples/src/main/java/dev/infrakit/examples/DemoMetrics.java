@@ -1,6 +1,5 @@
 package dev.infrakit.examples;
 
-import dev.infrakit.web.RouteTemplates;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -25,13 +24,6 @@ import java.lang.management.ManagementFactory;
  * Every Infrakit meter has a description, so each series has its {@code # HELP}.
  */
 final class DemoMetrics {
-    /** The API's routes (examples/README.md), naming the request timer's {@code uri} tag. */
-    static final RouteTemplates ROUTES = RouteTemplates.of("/api/v1/auth/login", "/api/v1/auth/logout",
-            "/api/v1/users", "/api/v1/users/{name}", "/api/v1/users/{name}/password", "/api/v1/users/{name}/tokens",
-            "/api/v1/users/{name}/unlock", "/api/v1/apikeys", "/api/v1/apikeys/{id}", "/api/v1/credentials",
-            "/api/v1/credentials/{app}", "/api/v1/credentials/{app}/versions", "/api/v1/credentials/{app}/rotate",
-            "/api/v2/credentials/{app}", "/api/v1/audit");
-
     private DemoMetrics() {
     }
 

@@ -13,7 +13,8 @@ final class ServeCommand {
     static final String USAGE = String.join("\n",
             "  serve [--port 8080] [--data-dir ./data] [--master-key-file FILE] [--rate-client 600/1m]",
             "        [--rate-anonymous 20/15m]",
-            "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--max-body 65536] [--token-ttl 15m]",
+            "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--read-timeout 10s] [--max-body 65536]",
+            "        [--token-ttl 15m]",
             "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy] [--ipv6-prefix 64]",
             "        [--max-api-keys 10] [--token-key-rotation 30d|off] [--token-key-grace 10m]",
             "        (token signing keys: a new key every --token-key-rotation, published at",
@@ -57,6 +58,8 @@ final class ServeCommand {
                 .value("rate-user", "N/PERIOD", "Requests per user (default 100/15m).")
                 .value("rate-admin", "N/PERIOD", "Requests per admin (default 200/15m).")
                 .value("drain", "DURATION", "How long a stop lets requests finish (default 2s).")
+                .value("read-timeout", "DURATION", "A connection silent this long, mid-request or idle, is closed, "
+                        + "1s to 10m (default 10s).")
                 .value("max-body", "BYTES", "Largest request body, at least 1024 (default 65536).")
                 .value("password-iterations", "N", "PBKDF2 iterations for new password hashes.")
                 .value("token-ttl", "DURATION", "Access token lifetime, 1m to 24h (default 15m).")
@@ -96,6 +99,10 @@ final class ServeCommand {
         s.rateUser = limit(a, "rate-user", s.rateUser);
         s.rateAdmin = limit(a, "rate-admin", s.rateAdmin);
         s.drain = duration(a, "drain", s.drain);
+        s.readTimeout = duration(a, "read-timeout", s.readTimeout);
+        if (s.readTimeout.compareTo(Duration.ofSeconds(1)) < 0 || s.readTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new Args.UsageException("--read-timeout is a duration from 1s to 10m");
+        }
         s.tokenTtl = duration(a, "token-ttl", s.tokenTtl);
         if (s.tokenTtl.compareTo(Duration.ofMinutes(1)) < 0 || s.tokenTtl.compareTo(Duration.ofHours(24)) > 0) {
             throw new Args.UsageException("--token-ttl is 1m to 24h, got " + a.get("token-ttl").orElse(""));

@@ -544,7 +544,9 @@ class AdminPageIT {
         for (Map.Entry<String, String> e : types.entrySet()) {
             HttpResponse<String> r = get(client, "GET", e.getKey());
             assertEquals(200, r.statusCode(), e.getKey());
-            assertEquals(e.getValue(), r.headers().firstValue("Content-Type").orElseThrow(), e.getKey());
+            // The same media type and charset; a server may write the parameter with or without a space.
+            assertEquals(e.getValue().replace("; ", ";"), r.headers().firstValue("Content-Type").orElseThrow()
+                    .replace("; ", ";"), e.getKey());
             assertEquals("no-cache", r.headers().firstValue("Cache-Control").orElseThrow(), e.getKey());
             assertTrue(r.headers().firstValue("Content-Security-Policy").orElseThrow().startsWith("default-src 'self'"));
             assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElseThrow());
@@ -569,7 +571,8 @@ class AdminPageIT {
                 "/admin/%2e%2e/%2e%2e/dev/infrakit/examples/DemoService.class", "/admin/admin/app.js",
                 "/admin/AdminAssets.class", "/administrator")) {
             HttpResponse<String> r = get(client, "GET", path);
-            assertEquals(404, r.statusCode(), path);
+            // An encoded '/' or '..' makes the path ambiguous: the server refuses it before any servlet.
+            assertEquals(path.contains("%2") ? 400 : 404, r.statusCode(), path);
             assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElseThrow(), path);
         }
         HttpResponse<String> post = get(client, "POST", "/admin/app.js");
