@@ -4,8 +4,8 @@
  * the clock/ticker seam, the HikariCP pool helper {@link dev.infrakit.core.DataSources}, health
  * checks ({@link dev.infrakit.core.health}) and notifications ({@link dev.infrakit.core.notify}).
  *
- * <p>Only SLF4J is required at run time. HikariCP, Micrometer, Jakarta Mail, {@code jdk.httpserver}
- * and {@code java.net.http} are {@code requires static}: a module that uses the classes needing
+ * <p>Only SLF4J is required at run time. HikariCP, Micrometer, Jakarta Mail and
+ * {@code java.net.http} are {@code requires static}: a module that uses the classes needing
  * them requires them itself (on the class path: puts the jars there).
  *
  * <p>{@code Providers} declares the service use of each SPI it is asked to load at run time
@@ -17,13 +17,10 @@ module dev.infrakit.core {
     requires jdk.management;
     // Optional: read only by the classes that use them, which load only when called.
     // HikariCP: DataSources' pool methods. Micrometer: HealthMetrics and the pool metrics.
-    // jdk.httpserver: only Problem.send(HttpExchange) and ClientAddress's HttpExchange methods,
-    // kept until AuthFilter and the demo use infra-web's dev.infrakit.web.jdk.Exchanges (#20);
-    // the JDK server's filters and health handler are in infra-web. java.net.http:
+    // No HTTP server API: the JDK server's filters and health handler are in infra-web. java.net.http:
     // WebhookNotifier and HttpProbeHealthCheck. Jakarta Mail: EmailNotifier.
     requires static com.zaxxer.hikari;
     requires static micrometer.core;
-    requires static jdk.httpserver;
     requires static java.net.http;
     requires static jakarta.mail;
 

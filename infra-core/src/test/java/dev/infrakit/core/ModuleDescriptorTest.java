@@ -27,4 +27,11 @@ class ModuleDescriptorTest {
         assertEquals(Set.of("dev.infrakit.core.health.HealthCheckProvider 3", "dev.infrakit.core.notify.NotifierProvider 3"),
                 provided, "module-info provides the same built-ins as META-INF/services");
     }
+
+    @Test
+    void readsNoHttpServerApi() {
+        assertEquals(java.util.List.of(), ModuleDescriptors.of(Config.class).requires().stream()
+                .map(ModuleDescriptor.Requires::name)
+                .filter(name -> name.equals("jdk.httpserver") || name.startsWith("jakarta.servlet")).toList());
+    }
 }

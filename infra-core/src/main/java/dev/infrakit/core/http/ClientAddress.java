@@ -1,12 +1,10 @@
 package dev.infrakit.core.http;
 
 import dev.infrakit.core.Arguments;
-import com.sun.net.httpserver.HttpExchange;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,17 +51,6 @@ public final class ClientAddress {
     private ClientAddress(InetAddress address, String budgetKey) {
         this.address = address;
         this.budgetKey = budgetKey;
-    }
-
-    /**
-     * The peer address of {@code exchange} (no proxy trusted, IPv6 budgets per /64). New code uses
-     * infra-web's {@code dev.infrakit.web.jdk.Exchanges.clientAddress(exchange)}; this method stays
-     * only until infra-auth's {@code AuthFilter} and the demo have moved there (issue #20).
-     *
-     * @throws NullPointerException if {@code exchange} is null
-     */
-    public static ClientAddress of(HttpExchange exchange) {
-        return DEFAULT.resolve(exchange);
     }
 
     /**
@@ -138,22 +125,6 @@ public final class ClientAddress {
         private Resolver(Builder b) {
             this.trustedProxies = b.trustedProxies;
             this.ipv6PrefixLength = b.ipv6PrefixLength;
-        }
-
-        /**
-         * The client of {@code exchange}: the trusted {@code X-Forwarded-For} entry when there is a
-         * valid one, else the peer address ({@link ClientAddress#unknown()} without one). New code
-         * uses infra-web's {@code dev.infrakit.web.jdk.Exchanges.clientAddress(resolver, exchange)};
-         * this method stays only until infra-auth's {@code AuthFilter} and the demo have moved
-         * there (issue #20).
-         *
-         * @throws NullPointerException if {@code exchange} is null
-         */
-        public ClientAddress resolve(HttpExchange exchange) {
-            Objects.requireNonNull(exchange, "exchange");
-            InetSocketAddress remote = exchange.getRemoteAddress();
-            return resolve(remote == null ? null : remote.getAddress(),
-                    exchange.getRequestHeaders().get("X-Forwarded-For"));
         }
 
         /**

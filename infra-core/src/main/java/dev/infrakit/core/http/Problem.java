@@ -1,13 +1,9 @@
 package dev.infrakit.core.http;
 
-import com.sun.net.httpserver.HttpExchange;
 
 import dev.infrakit.core.Arguments;
 import dev.infrakit.core.internal.JsonText;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -87,25 +83,6 @@ public final class Problem {
             JsonText.append(out, member.getValue());
         }
         return out.append('}').toString();
-    }
-
-    /**
-     * Sends this problem as the response to {@code exchange} and closes it. The JDK server's
-     * adapter is infra-web's {@code dev.infrakit.web.jdk.Exchanges.send(exchange, problem)}, which
-     * new code uses; this method stays only until infra-auth's {@code AuthFilter} and the demo have
-     * moved there (issue #20), and is then removed with infra-core's {@code jdk.httpserver} read.
-     *
-     * @throws IOException if writing fails
-     */
-    public void send(HttpExchange exchange) throws IOException {
-        byte[] body = toJson().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", MEDIA_TYPE);
-        exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
-        exchange.close();
     }
 
     @Override
