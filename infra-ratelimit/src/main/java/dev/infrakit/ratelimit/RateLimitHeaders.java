@@ -1,11 +1,8 @@
 package dev.infrakit.ratelimit;
 
-import dev.infrakit.core.http.Problem;
-
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
+import java.util.function.BiConsumer;
 
 /**
  * Renders a {@link Decision} for HTTP, as in draft-ietf-httpapi-ratelimit-headers (-09 and later):
@@ -23,7 +20,8 @@ import java.util.StringJoiner;
  * (the period, for "N per period"). A policy with several limits lists each as
  * {@code "<tier>-<w>s"}; {@code RateLimit} reports the most restrictive one, with {@code t} the
  * seconds until every bucket of the key is full. A rejected request gets an RFC 9457 problem body
- * ({@link #problemJson(Decision)}).
+ * ({@link #problemJson(Decision)}). The parts that never change are rendered once per policy, so a
+ * request costs only its numbers. Stateless and thread-safe.
  */
 public final class RateLimitHeaders {
     /** The media type of {@link #problemJson(Decision)}. */
@@ -32,28 +30,15 @@ public final class RateLimitHeaders {
     private RateLimitHeaders() {
     }
 
-    /** The {@code RateLimit-Policy} value for {@code policy}. */
+    /** The {@code RateLimit-Policy} value for {@code policy} (rendered once per policy). */
     public static String policy(RateLimitPolicy policy) {
-        StringJoiner items = new StringJoiner(", ");
-        for (int i = 0; i < policy.size(); i++) {
-            Limit limit = policy.limit(i);
-            items.add('"' + itemName(policy, i) + "\";q=" + limit.capacity() + ";w=" + windowSeconds(limit));
-        }
-        return items.toString();
+        return policy.rendered().policyHeader();
     }
 
     /** The {@code RateLimit} value for {@code decision}. */
     public static String rateLimit(Decision decision) {
-        return '"' + itemName(decision.policy(), decision.bindingLimitIndex()) + "\";r=" + decision.remaining()
-                + ";t=" + Decision.ceilSeconds(decision.resetAfterNanos());
-    }
-
-    static String itemName(RateLimitPolicy policy, int index) {
-        return policy.size() == 1 ? policy.name() : policy.name() + "-" + windowSeconds(policy.limit(index)) + "s";
-    }
-
-    private static long windowSeconds(Limit limit) {
-        return Decision.ceilSeconds(limit.windowNanos());
+        return decision.policy().rendered().rateLimit(decision.bindingLimitIndex(), decision.remaining(),
+                Decision.ceilSeconds(decision.resetAfterNanos()));
     }
 
     /**
@@ -63,17 +48,29 @@ public final class RateLimitHeaders {
      */
     public static Map<String, String> of(Decision decision, boolean legacy) {
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("RateLimit-Policy", policy(decision.policy()));
-        headers.put("RateLimit", rateLimit(decision));
+        applyTo(decision, legacy, headers::put);
+        return headers;
+    }
+
+    /**
+     * Gives every header for {@code decision} to {@code setter}, in the order of {@link #of}
+     * ({@code RateLimit-Policy}, {@code RateLimit}, {@code Retry-After} when rejected, then the
+     * {@code X-RateLimit-*} headers if {@code legacy}), without collecting them first: what a
+     * server adapter calls with its response's {@code setHeader}.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public static void applyTo(Decision decision, boolean legacy, BiConsumer<String, String> setter) {
+        setter.accept("RateLimit-Policy", policy(decision.policy()));
+        setter.accept("RateLimit", rateLimit(decision));
         if (!decision.allowed()) {
-            headers.put("Retry-After", Long.toString(decision.retryAfterSeconds()));
+            setter.accept("Retry-After", Long.toString(decision.retryAfterSeconds()));
         }
         if (legacy) {
-            headers.put("X-RateLimit-Limit", Long.toString(decision.limit()));
-            headers.put("X-RateLimit-Remaining", Long.toString(decision.remaining()));
-            headers.put("X-RateLimit-Reset", Long.toString(Decision.ceilSeconds(decision.resetAfterNanos())));
+            setter.accept("X-RateLimit-Limit", Long.toString(decision.limit()));
+            setter.accept("X-RateLimit-Remaining", Long.toString(decision.remaining()));
+            setter.accept("X-RateLimit-Reset", Long.toString(Decision.ceilSeconds(decision.resetAfterNanos())));
         }
-        return headers;
     }
 
     /**
@@ -82,12 +79,6 @@ public final class RateLimitHeaders {
      * the limit and when to retry), {@code retryAfter} (seconds) and {@code violated-policies}.
      */
     public static String problemJson(Decision decision) {
-        Limit limit = decision.bindingLimit();
-        long seconds = decision.retryAfterSeconds();
-        return Problem.of(429, "Too Many Requests", "Rate limit of " + limit + " for tier '" + decision.policy().name()
-                        + "' exceeded; retry in " + seconds + (seconds == 1 ? " second." : " seconds."))
-                .with("retryAfter", seconds)
-                .with("violated-policies", List.of(itemName(decision.policy(), decision.bindingLimitIndex())))
-                .toJson();
+        return decision.policy().rendered().problemJson(decision.bindingLimitIndex(), decision.retryAfterSeconds());
     }
 }

@@ -30,6 +30,11 @@ public final class RateLimitPolicy {
     private final List<Limit> limitList;
     private final SlowDown slowDown;
     private final long maxCapacity;
+    /**
+     * The HTTP rendering, made on first use. Racy single-check (as String's hash): two threads may
+     * both render it, and either result is the same; its fields are final, so it is seen whole.
+     */
+    private RenderedPolicy rendered;
 
     private RateLimitPolicy(String name, Limit[] limits, SlowDown slowDown) {
         Objects.requireNonNull(name, "name");
@@ -122,6 +127,15 @@ public final class RateLimitPolicy {
 
     int size() {
         return limits.length;
+    }
+
+    RenderedPolicy rendered() {
+        RenderedPolicy r = rendered;
+        if (r == null) {
+            r = new RenderedPolicy(this);
+            rendered = r;
+        }
+        return r;
     }
 
     SlowDown slowDownOrNull() {

@@ -154,8 +154,8 @@ public final class RateLimiter implements AutoCloseable {
      */
     public Decision decide(String tier, String subject, long permits) {
         RateLimitPolicy policy = tier(tier);
-        Duration maxWait = policy.slowDown().map(SlowDown::max).orElse(Duration.ZERO);
-        return count(store.acquire(policy, subject(subject), permits, maxWait));
+        SlowDown slowDown = policy.slowDownOrNull();
+        return count(store.acquire(policy, subject(subject), permits, slowDown == null ? Duration.ZERO : slowDown.max()));
     }
 
     /**

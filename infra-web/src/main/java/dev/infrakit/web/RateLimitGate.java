@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BiConsumer;
 
 /**
  * The rate-limit rule of an HTTP endpoint, written once for every server adapter (the Servlet
@@ -91,11 +92,11 @@ public final class RateLimitGate {
     /** What the gate decided for one request, rendered for HTTP. Immutable. */
     public static final class Admission {
         private final Decision decision;
-        private final Map<String, String> headers;
+        private final boolean legacy;
 
         private Admission(Decision decision, boolean legacy) {
             this.decision = decision;
-            this.headers = Collections.unmodifiableMap(RateLimitHeaders.of(decision, legacy));
+            this.legacy = legacy;
         }
 
         /** The limiter's decision. */
@@ -113,7 +114,17 @@ public final class RateLimitGate {
          * {@code Retry-After} when refused, and the {@code X-RateLimit-*} headers if enabled.
          */
         public Map<String, String> headers() {
-            return headers;
+            return Collections.unmodifiableMap(RateLimitHeaders.of(decision, legacy));
+        }
+
+        /**
+         * Gives {@link #headers()} to {@code setter} one by one, in the same order, without
+         * collecting them in a map: what an adapter calls with its response's {@code setHeader}.
+         *
+         * @throws NullPointerException if {@code setter} is null
+         */
+        public void applyHeaders(BiConsumer<String, String> setter) {
+            RateLimitHeaders.applyTo(decision, legacy, Objects.requireNonNull(setter, "setter"));
         }
 
         /** The status of a refused request's answer: 429. */

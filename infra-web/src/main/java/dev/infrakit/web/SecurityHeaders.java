@@ -32,9 +32,14 @@ public final class SecurityHeaders {
     private static final SecurityHeaders DEFAULTS = builder().build();
 
     private final Map<String, String> headers;
+    /** The same headers as two arrays, so {@link #applyTo} walks no map on a request's path. */
+    private final String[] names;
+    private final String[] values;
 
     private SecurityHeaders(Map<String, String> headers) {
         this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+        this.names = this.headers.keySet().toArray(new String[0]);
+        this.values = this.headers.values().toArray(new String[0]);
     }
 
     /** The default headers listed above. */
@@ -60,7 +65,9 @@ public final class SecurityHeaders {
      */
     public void applyTo(BiConsumer<String, String> setter) {
         Objects.requireNonNull(setter, "setter");
-        headers.forEach(setter);
+        for (int i = 0; i < names.length; i++) {
+            setter.accept(names[i], values[i]);
+        }
     }
 
     @Override

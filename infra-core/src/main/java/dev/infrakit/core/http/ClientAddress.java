@@ -159,6 +159,34 @@ public final class ClientAddress {
         }
 
         /**
+         * Whether this resolver reads {@code X-Forwarded-For} (it trusts at least one proxy). When
+         * it does not, an adapter need not collect the header's lines: the peer alone decides.
+         */
+        public boolean readsForwardedFor() {
+            return trustedProxies > 0;
+        }
+
+        /**
+         * The budget key of a peer address given as text, as a Servlet container's
+         * {@code getRemoteAddr()} gives it: {@code parse(text).budgetKey()}, or
+         * {@code unknown().budgetKey()} when {@code text} is {@code null} or not an IP literal (a
+         * Unix socket's or a proxy protocol's text). Never throws and never resolves a host name.
+         * A dotted quad in its usual form (what containers report for IPv4) is its own key and is
+         * returned as it is, without being parsed into an {@link InetAddress}: the request path
+         * of a rate limiter keyed on the client.
+         */
+        public String peerBudgetKey(String text) {
+            if (text == null) {
+                return UNKNOWN.budgetKey;
+            }
+            if (canonicalIpv4(text)) {
+                return text;
+            }
+            InetAddress a = literal(text);
+            return a == null ? UNKNOWN.budgetKey : of(a).budgetKey;
+        }
+
+        /**
          * Parses an IP literal under this resolver's IPv6 prefix length. Never resolves a host name.
          *
          * @throws IllegalArgumentException naming the text if it is not an IP literal
@@ -331,6 +359,48 @@ public final class ClientAddress {
             }
         }
         return Integer.parseInt(digits) <= 65535;
+    }
+
+    /**
+     * Whether {@code t} is a dotted quad as {@link Inet4Address#getHostAddress()} writes one: four
+     * decimal numbers 0 to 255 without leading zeros, nothing else. Such text is the address's own
+     * text and its budget key.
+     */
+    static boolean canonicalIpv4(String t) {
+        int n = t.length();
+        if (n < 7 || n > 15) {
+            return false;
+        }
+        int parts = 0;
+        int i = 0;
+        while (i < n) {
+            int start = i;
+            int v = 0;
+            while (i < n && i - start < 3) {
+                char c = t.charAt(i);
+                if (c < '0' || c > '9') {
+                    break;
+                }
+                v = v * 10 + (c - '0');
+                i++;
+            }
+            int digits = i - start;
+            if (digits == 0 || v > 255 || digits > 1 && t.charAt(start) == '0') {
+                return false;
+            }
+            parts++;
+            if (i == n) {
+                break;
+            }
+            if (t.charAt(i) != '.' || parts == 4) {
+                return false;
+            }
+            i++;
+            if (i == n) {
+                return false;
+            }
+        }
+        return parts == 4;
     }
 
     private static InetAddress ipv4(String t) {

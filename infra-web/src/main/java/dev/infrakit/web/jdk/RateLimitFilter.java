@@ -109,7 +109,7 @@ public final class RateLimitFilter extends Filter {
                     admission.headers());
             return;
         }
-        admission.headers().forEach(exchange.getResponseHeaders()::set);
+        admission.applyHeaders(exchange.getResponseHeaders()::set);
         long delay = admission.delayNanos();
         if (delay == 0) {
             chain.doFilter(exchange);

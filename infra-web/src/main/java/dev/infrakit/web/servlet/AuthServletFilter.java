@@ -144,7 +144,7 @@ public final class AuthServletFilter implements Filter {
         Optional<Problem> problem = outcome.problem();
         if (problem.isPresent()) {
             problems.send((HttpServletResponse) response, problem.get().status(), problem.get().toJson(), false,
-                    outcome.headers());
+                    outcome.headers()::forEach);
             return;
         }
         chain.doFilter(request, response);

@@ -7,8 +7,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Writes RFC 9457 problem answers ({@code application/problem+json}, {@code Cache-Control:
@@ -17,6 +18,8 @@ import java.util.Objects;
  */
 public final class ProblemResponses {
     private static final ProblemResponses DEFAULTS = new ProblemResponses(SecurityHeaders.defaults());
+
+    private static final Consumer<BiConsumer<String, String>> NO_HEADERS = setter -> { };
 
     private final SecurityHeaders headers;
 
@@ -60,16 +63,17 @@ public final class ProblemResponses {
     /** {@link #send(HttpServletResponse, Problem)}, with {@code Connection: close} when {@code close}. */
     void send(HttpServletResponse response, Problem problem, boolean close) throws IOException {
         Objects.requireNonNull(problem, "problem");
-        send(response, problem.status(), problem.toJson(), close, Map.of());
+        send(response, problem.status(), problem.toJson(), close, NO_HEADERS);
     }
 
     /**
      * Writes a problem body already rendered as JSON (infra-ratelimit's 429 body), with the
      * headers and status a {@link Problem} would get, and {@code extra} headers (set after the
-     * reset, so they are kept).
+     * reset, so they are kept): {@code extra} gives them to the setter it is handed, as
+     * {@code Map::forEach} or {@code RateLimitGate.Admission::applyHeaders} do.
      */
-    void send(HttpServletResponse response, int status, String json, boolean close, Map<String, String> extra)
-            throws IOException {
+    void send(HttpServletResponse response, int status, String json, boolean close,
+              Consumer<BiConsumer<String, String>> extra) throws IOException {
         Objects.requireNonNull(response, "response");
         if (response.isCommitted()) {
             throw new IllegalStateException("The response is already committed; cannot answer " + status);
@@ -80,7 +84,7 @@ public final class ProblemResponses {
         response.setStatus(status);
         response.setContentType(Problem.MEDIA_TYPE);
         response.setHeader("Cache-Control", "no-store");
-        extra.forEach(response::setHeader);
+        extra.accept(response::setHeader);
         if (close) {
             response.setHeader("Connection", "close");
         }

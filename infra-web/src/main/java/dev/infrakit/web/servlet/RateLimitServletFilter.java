@@ -94,7 +94,7 @@ public final class RateLimitServletFilter implements Filter {
         static KeyResolver clientAddress(String tier, ClientAddress.Resolver clients) {
             Objects.requireNonNull(tier, "tier");
             Objects.requireNonNull(clients, "clients");
-            return request -> new RateLimitKey(tier, ServletClients.resolve(clients, request).budgetKey());
+            return request -> new RateLimitKey(tier, ServletClients.budgetKey(clients, request));
         }
     }
 
@@ -143,10 +143,10 @@ public final class RateLimitServletFilter implements Filter {
         }
         RateLimitGate.Admission admission = gate.admit(key);
         if (!admission.allowed()) {
-            problems.send(answer, admission.status(), admission.problemJson(), false, admission.headers());
+            problems.send(answer, admission.status(), admission.problemJson(), false, admission::applyHeaders);
             return;
         }
-        admission.headers().forEach(answer::setHeader);
+        admission.applyHeaders(answer::setHeader);
         if (admission.delayNanos() == 0) {
             chain.doFilter(request, response);
             return;

@@ -19,6 +19,18 @@ final class ServletClients {
         return resolver.resolve(peer(request), Collections.list(request.getHeaders("X-Forwarded-For")));
     }
 
+    /**
+     * {@code resolve(resolver, request).budgetKey()}; when {@code X-Forwarded-For} is not read or
+     * not sent, the peer's text alone decides, without collecting the header's lines or parsing
+     * a usual IPv4 peer at all (the rate limiter's per-request path).
+     */
+    static String budgetKey(ClientAddress.Resolver resolver, HttpServletRequest request) {
+        if (!resolver.readsForwardedFor() || request.getHeader("X-Forwarded-For") == null) {
+            return resolver.peerBudgetKey(request.getRemoteAddr());
+        }
+        return resolve(resolver, request).budgetKey();
+    }
+
     private static InetAddress peer(HttpServletRequest request) {
         String remote = request.getRemoteAddr();
         if (remote == null) {
