@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -28,9 +29,33 @@ import java.util.function.Supplier;
 final class Bucket4jServletFilter implements Filter {
     private final ConcurrentMap<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final Supplier<Bucket> newBucket;
+    /** Non-null: answer as {@code RateLimitServletFilter} does (see {@link #sameAnswers}). */
+    private final SameAnswers same;
 
     Bucket4jServletFilter(Supplier<Bucket> newBucket) {
+        this(newBucket, null);
+    }
+
+    private Bucket4jServletFilter(Supplier<Bucket> newBucket, SameAnswers same) {
         this.newBucket = newBucket;
+        this.same = same;
+    }
+
+    /**
+     * The same filter made to give the answers {@code RateLimitServletFilter} gives, as a user
+     * wanting them would write it over Bucket4j: {@code RateLimit-Policy} and {@code RateLimit}
+     * (IETF draft) on every admitted request; on a refusal 429 with {@code Retry-After}, {@code
+     * Cache-Control: no-store}, the {@code RateLimit} headers, the security headers (passed in as
+     * name/value pairs, written by hand in such a filter) and an RFC 9457 problem+json body with its
+     * length. Compared with it, the figures measure the rate limiting, not the answer's size.
+     */
+    static Bucket4jServletFilter sameAnswers(Supplier<Bucket> newBucket, String policy, long quota,
+            long windowSeconds, String[] securityHeaders) {
+        return new Bucket4jServletFilter(newBucket, new SameAnswers("\"" + policy + "\";q=" + quota + ";w="
+                + windowSeconds, "\"" + policy + "\";r=", securityHeaders));
+    }
+
+    private record SameAnswers(String policyHeader, String remainingPrefix, String[] securityHeaders) {
     }
 
     @Override
@@ -40,6 +65,10 @@ final class Bucket4jServletFilter implements Filter {
         HttpServletResponse answer = (HttpServletResponse) response;
         Bucket bucket = buckets.computeIfAbsent(http.getRemoteAddr(), key -> newBucket.get());
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+        if (same != null) {
+            answerAsInfrakit(probe, answer, request, chain);
+            return;
+        }
         if (probe.isConsumed()) {
             answer.setHeader("X-Rate-Limit-Remaining", Long.toString(probe.getRemainingTokens()));
             chain.doFilter(request, response);
@@ -50,5 +79,30 @@ final class Bucket4jServletFilter implements Filter {
                 Long.toString(TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill())));
         answer.setContentType("text/plain");
         answer.getWriter().append("Too many requests");
+    }
+
+    private void answerAsInfrakit(ConsumptionProbe probe, HttpServletResponse answer, ServletRequest request,
+            FilterChain chain) throws IOException, ServletException {
+        long reset = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForReset() + 999_999_999L));
+        answer.setHeader("RateLimit-Policy", same.policyHeader());
+        answer.setHeader("RateLimit", same.remainingPrefix() + probe.getRemainingTokens() + ";t=" + reset);
+        if (probe.isConsumed()) {
+            chain.doFilter(request, answer);
+            return;
+        }
+        long retryAfter = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill() + 999_999_999L));
+        String[] headers = same.securityHeaders();
+        for (int i = 0; i < headers.length; i += 2) {
+            answer.setHeader(headers[i], headers[i + 1]);
+        }
+        byte[] body = ("{\"type\":\"about:blank\",\"title\":\"Too Many Requests\",\"status\":429,"
+                + "\"detail\":\"Rate limit exceeded; retry after " + retryAfter + " seconds.\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        answer.setStatus(429);
+        answer.setHeader("Retry-After", Long.toString(retryAfter));
+        answer.setHeader("Cache-Control", "no-store");
+        answer.setContentType("application/problem+json");
+        answer.setContentLength(body.length);
+        answer.getOutputStream().write(body);
     }
 }

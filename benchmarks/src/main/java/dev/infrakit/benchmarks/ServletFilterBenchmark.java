@@ -75,6 +75,8 @@ public class ServletFilterBenchmark {
         FilterChain rateLimitRejectChain;
         FilterChain bucket4jAdmitChain;
         FilterChain bucket4jRejectChain;
+        FilterChain bucket4jSameAnswersAdmitChain;
+        FilterChain bucket4jSameAnswersRejectChain;
         FilterChain auth;
         FilterChain wholeChainWithoutAuth;
         FilterChain wholeChain;
@@ -92,6 +94,21 @@ public class ServletFilterBenchmark {
                     .addLimit(l -> l.capacity(ADMIT_RATE).refillGreedy(ADMIT_RATE, Duration.ofSeconds(1))).build());
             Bucket4jServletFilter bucket4jReject = new Bucket4jServletFilter(() -> Bucket.builder()
                     .addLimit(l -> l.capacity(1).refillGreedy(1, Duration.ofHours(1))).build());
+
+            java.util.List<String> pairs = new java.util.ArrayList<>();
+            dev.infrakit.web.SecurityHeaders.defaults().applyTo((name, value) -> {
+                pairs.add(name);
+                pairs.add(value);
+            });
+            String[] securityPairs = pairs.toArray(String[]::new);
+            Bucket4jServletFilter bucket4jSameAdmit = Bucket4jServletFilter.sameAnswers(() -> Bucket.builder()
+                    .addLimit(l -> l.capacity(ADMIT_RATE).refillGreedy(ADMIT_RATE, Duration.ofSeconds(1))).build(),
+                    TIER, ADMIT_RATE, 1, securityPairs);
+            Bucket4jServletFilter bucket4jSameReject = Bucket4jServletFilter.sameAnswers(() -> Bucket.builder()
+                    .addLimit(l -> l.capacity(1).refillGreedy(1, Duration.ofHours(1))).build(),
+                    TIER, 1, 3600, securityPairs);
+            bucket4jSameAnswersAdmitChain = BenchmarkFilterChain.of(servlet, bucket4jSameAdmit);
+            bucket4jSameAnswersRejectChain = BenchmarkFilterChain.of(servlet, bucket4jSameReject);
 
             bare = BenchmarkFilterChain.of(servlet);
             securityHeaders = BenchmarkFilterChain.of(servlet, headers);
@@ -114,8 +131,9 @@ public class ServletFilterBenchmark {
                 Exchange exchange = new Exchange(thread);
                 exchange.expect(rateLimitRejectChain, 200);
                 exchange.expect(bucket4jRejectChain, 200);
+                exchange.expect(bucket4jSameAnswersRejectChain, 200);
                 for (FilterChain admitted : Arrays.asList(bare, securityHeaders, bodyLimit, rateLimitAdmitChain,
-                        bucket4jAdmitChain, wholeChainWithoutAuth)) {
+                        bucket4jAdmitChain, bucket4jSameAnswersAdmitChain, wholeChainWithoutAuth)) {
                     exchange.expect(admitted, 200);
                 }
                 exchange.expect(auth, 401);
@@ -123,6 +141,7 @@ public class ServletFilterBenchmark {
                 exchange.expectAuthenticated(wholeChain, 200);
                 exchange.expect(rateLimitRejectChain, 429);
                 exchange.expect(bucket4jRejectChain, 429);
+                exchange.expect(bucket4jSameAnswersRejectChain, 429);
             }
         }
 
@@ -248,6 +267,18 @@ public class ServletFilterBenchmark {
     @Benchmark
     public int bucket4jReject(Chains chains, Exchange exchange) throws IOException, ServletException {
         return exchange.run(chains.bucket4jRejectChain);
+    }
+
+    /** Bucket4j's filter answering as RateLimitServletFilter does (RateLimit headers), admitting. */
+    @Benchmark
+    public int bucket4jSameAnswersAdmit(Chains chains, Exchange exchange) throws IOException, ServletException {
+        return exchange.run(chains.bucket4jSameAnswersAdmitChain);
+    }
+
+    /** Bucket4j's filter answering as RateLimitServletFilter does (security headers, problem+json), refusing. */
+    @Benchmark
+    public int bucket4jSameAnswersReject(Chains chains, Exchange exchange) throws IOException, ServletException {
+        return exchange.run(chains.bucket4jSameAnswersRejectChain);
     }
 
     /** A valid ES256 bearer token verified, the principal kept, then the servlet. */
