@@ -238,7 +238,16 @@ final class BenchmarkServletRequest implements HttpServletRequest {
     // Not needed by the filters or the benchmark servlet: refused, naming the method.
 
     private static UnsupportedOperationException unsupported(String method) {
-        return new UnsupportedOperationException("BenchmarkServletRequest." + method + " is not implemented");
+        return refused("BenchmarkServletRequest", method);
+    }
+
+    /**
+     * What a benchmark fake throws for a method the benchmarked filters and servlet never call, so
+     * a filter that starts calling it fails the benchmark's set-up instead of measuring a made-up answer.
+     */
+    static UnsupportedOperationException refused(String fake, String method) {
+        return new UnsupportedOperationException(fake + "." + method
+                + " is outside what the benchmarked filters call; the fake refuses it");
     }
 
     @Override

@@ -207,7 +207,7 @@ final class BenchmarkServletResponse implements HttpServletResponse {
     // Not needed by the filters or the benchmark servlet: refused, naming the method.
 
     private static UnsupportedOperationException unsupported(String method) {
-        return new UnsupportedOperationException("BenchmarkServletResponse." + method + " is not implemented");
+        return BenchmarkServletRequest.refused("BenchmarkServletResponse", method);
     }
 
     @Override

@@ -62,10 +62,7 @@ class HealthServletIT {
         }).groups("slow").timeout(Duration.ofMillis(300)).build());
 
         server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
+        ServerConnector connector = JettyServers.onLoopback(new ServerConnector(server));
         ServletContextHandler context = new ServletContextHandler("/");
         // README infra-web health
         context.addServlet(new ServletHolder(HealthServlet.of(registry)), "/health/*");
@@ -76,9 +73,7 @@ class HealthServletIT {
             ((jakarta.servlet.http.HttpServletResponse) response).setHeader("X-Request-Id", "r-1");
             chain.doFilter(request, response);
         }, "/health/*", java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST));
-        server.setHandler(context);
-        server.start();
-        http = new RawHttp(connector.getLocalPort());
+        http = new RawHttp(JettyServers.start(connector, context));
     }
 
     @AfterAll

@@ -76,10 +76,7 @@ class JettyAuthIT {
         server = new Server();
         HttpConfiguration config = new HttpConfiguration();
         config.setRequestHeaderSize(128 * 1024); // so a 64 KiB credential reaches the filter
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(config));
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
+        ServerConnector connector = JettyServers.onLoopback(new ServerConnector(server, new HttpConnectionFactory(config)));
         ServletContextHandler context = new ServletContextHandler("/");
         context.addEventListener(new ServletContextListener() {
             @Override
@@ -125,9 +122,7 @@ class JettyAuthIT {
         });
         who.setAsyncSupported(true);
         context.addServlet(who, "/api/*");
-        server.setHandler(context);
-        server.start();
-        http = new RawHttp(connector.getLocalPort());
+        http = new RawHttp(JettyServers.start(connector, context));
     }
 
     @AfterAll

@@ -81,10 +81,7 @@ class JettyHttpMetricsIT {
                 .tier(RateLimitPolicy.parse("free", "1000000/1s"))
                 .build();
         server = new Server();
-        ServerConnector connector = new ServerConnector(server, 1, 1);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
+        ServerConnector connector = JettyServers.onLoopback(new ServerConnector(server, 1, 1));
         ServletContextHandler context = new ServletContextHandler("/");
         FilterHolder metrics = new FilterHolder(HttpMetricsServletFilter.builder(REGISTRY).routes(ROUTES).build());
         metrics.setAsyncSupported(true);
@@ -119,9 +116,7 @@ class JettyHttpMetricsIT {
         });
         servlet.setAsyncSupported(true);
         context.addServlet(servlet, "/*");
-        server.setHandler(context);
-        server.start();
-        port = connector.getLocalPort();
+        port = JettyServers.start(connector, context);
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
 

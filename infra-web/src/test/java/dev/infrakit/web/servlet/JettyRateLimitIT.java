@@ -72,10 +72,7 @@ class JettyRateLimitIT {
         };
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
         server = new Server(threads);
-        ServerConnector connector = new ServerConnector(server, 1, 1);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
+        ServerConnector connector = JettyServers.onLoopback(new ServerConnector(server, 1, 1));
         ServletContextHandler context = new ServletContextHandler("/");
         context.addFilter(new FilterHolder(SecurityHeadersServletFilter.defaults()), "/*",
                 SecurityHeadersServletFilter.DISPATCHER_TYPES);
@@ -111,9 +108,7 @@ class JettyRateLimitIT {
         });
         hello.setAsyncSupported(true);
         context.addServlet(hello, "/*");
-        server.setHandler(context);
-        server.start();
-        port = connector.getLocalPort();
+        port = JettyServers.start(connector, context);
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
 

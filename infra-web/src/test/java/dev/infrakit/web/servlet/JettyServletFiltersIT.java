@@ -47,10 +47,7 @@ class JettyServletFiltersIT {
     @BeforeAll
     static void start() throws Exception {
         server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
+        ServerConnector connector = JettyServers.onLoopback(new ServerConnector(server));
         ServletContextHandler context = new ServletContextHandler("/");
         context.addEventListener(new ServletContextListener() {
             @Override
@@ -142,9 +139,7 @@ class JettyServletFiltersIT {
                 }
             }
         }), "/committed");
-        server.setHandler(context);
-        server.start();
-        http = new RawHttp(connector.getLocalPort());
+        http = new RawHttp(JettyServers.start(connector, context));
     }
 
     @AfterAll
