@@ -9,23 +9,26 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Benchmark support, not a container: an {@link HttpServletResponse} that keeps status and headers
- * in fields and a map (names case-insensitive) and counts the body bytes written instead of sending
+ * in fields and arrays (names case-insensitive, looked up by a scan, as Jetty's {@code HttpFields}
+ * and Tomcat's {@code MimeHeaders} keep them) and counts the body bytes written instead of sending
  * them. Flushing commits it, as a container's does; {@link #reset()} refuses a committed response,
  * as the Servlet API says. Built once per benchmark thread and {@linkplain #recycle() recycled}
  * between invocations. What the filters and the benchmark servlet do not call throws
  * {@link UnsupportedOperationException} naming the method. Not thread-safe: one per thread.
  */
 final class BenchmarkServletResponse implements HttpServletResponse {
-    private final Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    /** Header fields in the order set, as Jetty's {@code HttpFields} and Tomcat's {@code MimeHeaders} keep them. */
+    private final Fields headers = new Fields();
     private final Body body = new Body();
     private int status = SC_OK;
     private String contentType;
@@ -74,19 +77,13 @@ final class BenchmarkServletResponse implements HttpServletResponse {
         if (committed) {
             return;
         }
-        if (value == null) {
-            headers.remove(name);
-            return;
-        }
-        List<String> values = new ArrayList<>(1);
-        values.add(value);
-        headers.put(name, values);
+        headers.set(name, value);
     }
 
     @Override
     public void addHeader(String name, String value) {
         if (!committed && value != null) {
-            headers.computeIfAbsent(name, n -> new ArrayList<>(1)).add(value);
+            headers.add(name, value);
         }
     }
 
@@ -102,24 +99,29 @@ final class BenchmarkServletResponse implements HttpServletResponse {
 
     @Override
     public boolean containsHeader(String name) {
-        return headers.containsKey(name);
+        return headers.indexOf(name, 0) >= 0;
     }
 
     @Override
     public String getHeader(String name) {
-        List<String> values = headers.get(name);
-        return values == null ? null : values.get(0);
+        int i = headers.indexOf(name, 0);
+        return i < 0 ? null : headers.values[i];
     }
 
     @Override
     public Collection<String> getHeaders(String name) {
-        List<String> values = headers.get(name);
-        return values == null ? List.of() : List.copyOf(values);
+        List<String> values = new ArrayList<>();
+        for (int i = headers.indexOf(name, 0); i >= 0; i = headers.indexOf(name, i + 1)) {
+            values.add(headers.values[i]);
+        }
+        return values;
     }
 
     @Override
     public Collection<String> getHeaderNames() {
-        return List.copyOf(headers.keySet());
+        Set<String> names = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        names.addAll(Arrays.asList(headers.names).subList(0, headers.size));
+        return List.copyOf(names);
     }
 
     @Override
@@ -293,6 +295,67 @@ final class BenchmarkServletResponse implements HttpServletResponse {
         @Override
         public void setWriteListener(WriteListener listener) {
             throw unsupported("getOutputStream().setWriteListener");
+        }
+    }
+
+    /**
+     * Header fields as containers keep a response's: two arrays in the order set, looked up by a
+     * case-insensitive scan; {@code set} replaces the first field of the name and drops the others.
+     */
+    private static final class Fields {
+        String[] names = new String[16];
+        String[] values = new String[16];
+        int size;
+
+        int indexOf(String name, int from) {
+            for (int i = from; i < size; i++) {
+                if (names[i].equalsIgnoreCase(name)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        void set(String name, String value) {
+            int i = indexOf(name, 0);
+            if (value == null) {
+                removeFrom(name, 0);
+            } else if (i < 0) {
+                add(name, value);
+            } else {
+                values[i] = value;
+                removeFrom(name, i + 1);
+            }
+        }
+
+        void add(String name, String value) {
+            if (size == names.length) {
+                names = Arrays.copyOf(names, size * 2);
+                values = Arrays.copyOf(values, size * 2);
+            }
+            names[size] = name;
+            values[size] = value;
+            size++;
+        }
+
+        private void removeFrom(String name, int from) {
+            int kept = from;
+            for (int i = from; i < size; i++) {
+                if (!names[i].equalsIgnoreCase(name)) {
+                    names[kept] = names[i];
+                    values[kept] = values[i];
+                    kept++;
+                }
+            }
+            Arrays.fill(names, kept, size, null);
+            Arrays.fill(values, kept, size, null);
+            size = kept;
+        }
+
+        void clear() {
+            Arrays.fill(names, 0, size, null);
+            Arrays.fill(values, 0, size, null);
+            size = 0;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.infrakit.benchmarks;
 
+import dev.infrakit.core.http.ClientAddress;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import jakarta.servlet.Filter;
@@ -31,14 +32,17 @@ final class Bucket4jServletFilter implements Filter {
     private final Supplier<Bucket> newBucket;
     /** Non-null: answer as {@code RateLimitServletFilter} does (see {@link #sameAnswers}). */
     private final SameAnswers same;
+    /** Non-null: key on the client's budget key (IPv6 by /64) as {@code RateLimitServletFilter} does. */
+    private final ClientAddress.Resolver sameKeys;
 
     Bucket4jServletFilter(Supplier<Bucket> newBucket) {
-        this(newBucket, null);
+        this(newBucket, null, null);
     }
 
-    private Bucket4jServletFilter(Supplier<Bucket> newBucket, SameAnswers same) {
+    private Bucket4jServletFilter(Supplier<Bucket> newBucket, SameAnswers same, ClientAddress.Resolver sameKeys) {
         this.newBucket = newBucket;
         this.same = same;
+        this.sameKeys = sameKeys;
     }
 
     /**
@@ -51,8 +55,24 @@ final class Bucket4jServletFilter implements Filter {
      */
     static Bucket4jServletFilter sameAnswers(Supplier<Bucket> newBucket, String policy, long quota,
             long windowSeconds, String[] securityHeaders) {
-        return new Bucket4jServletFilter(newBucket, new SameAnswers("\"" + policy + "\";q=" + quota + ";w="
-                + windowSeconds, "\"" + policy + "\";r=", securityHeaders));
+        return new Bucket4jServletFilter(newBucket, sameAnswersOf(policy, quota, windowSeconds, securityHeaders), null);
+    }
+
+    /**
+     * {@link #sameAnswers}, keyed as {@code RateLimitServletFilter} keys a client: by its budget key
+     * (an IPv4 address, or an IPv6 address's /64, from infra-core's {@link ClientAddress.Resolver})
+     * instead of the raw peer text, so that the same requests get the same answers (keyed on the raw
+     * text, an IPv6 client that changes its address within its /64 gets a fresh bucket each time).
+     */
+    static Bucket4jServletFilter sameAnswersAndKeys(Supplier<Bucket> newBucket, String policy, long quota,
+            long windowSeconds, String[] securityHeaders) {
+        return new Bucket4jServletFilter(newBucket, sameAnswersOf(policy, quota, windowSeconds, securityHeaders),
+                ClientAddress.resolver().build());
+    }
+
+    private static SameAnswers sameAnswersOf(String policy, long quota, long windowSeconds, String[] securityHeaders) {
+        return new SameAnswers("\"" + policy + "\";q=" + quota + ";w=" + windowSeconds, "\"" + policy + "\";r=",
+                securityHeaders);
     }
 
     private record SameAnswers(String policyHeader, String remainingPrefix, String[] securityHeaders) {
@@ -63,7 +83,8 @@ final class Bucket4jServletFilter implements Filter {
             throws IOException, ServletException {
         HttpServletRequest http = (HttpServletRequest) request;
         HttpServletResponse answer = (HttpServletResponse) response;
-        Bucket bucket = buckets.computeIfAbsent(http.getRemoteAddr(), key -> newBucket.get());
+        String client = sameKeys == null ? http.getRemoteAddr() : sameKeys.peerBudgetKey(http.getRemoteAddr());
+        Bucket bucket = buckets.computeIfAbsent(client, key -> newBucket.get());
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
         if (same != null) {
             answerAsInfrakit(probe, answer, request, chain);

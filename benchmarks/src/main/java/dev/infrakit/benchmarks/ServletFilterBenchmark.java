@@ -77,6 +77,8 @@ public class ServletFilterBenchmark {
         FilterChain bucket4jRejectChain;
         FilterChain bucket4jSameAnswersAdmitChain;
         FilterChain bucket4jSameAnswersRejectChain;
+        FilterChain bucket4jSameKeysAdmitChain;
+        FilterChain bucket4jSameKeysRejectChain;
         FilterChain auth;
         FilterChain wholeChainWithoutAuth;
         FilterChain wholeChain;
@@ -109,6 +111,13 @@ public class ServletFilterBenchmark {
                     TIER, 1, 3600, securityPairs);
             bucket4jSameAnswersAdmitChain = BenchmarkFilterChain.of(servlet, bucket4jSameAdmit);
             bucket4jSameAnswersRejectChain = BenchmarkFilterChain.of(servlet, bucket4jSameReject);
+            bucket4jSameKeysAdmitChain = BenchmarkFilterChain.of(servlet, Bucket4jServletFilter.sameAnswersAndKeys(
+                    () -> Bucket.builder().addLimit(l -> l.capacity(ADMIT_RATE)
+                            .refillGreedy(ADMIT_RATE, Duration.ofSeconds(1))).build(),
+                    TIER, ADMIT_RATE, 1, securityPairs));
+            bucket4jSameKeysRejectChain = BenchmarkFilterChain.of(servlet, Bucket4jServletFilter.sameAnswersAndKeys(
+                    () -> Bucket.builder().addLimit(l -> l.capacity(1).refillGreedy(1, Duration.ofHours(1))).build(),
+                    TIER, 1, 3600, securityPairs));
 
             bare = BenchmarkFilterChain.of(servlet);
             securityHeaders = BenchmarkFilterChain.of(servlet, headers);
@@ -132,8 +141,10 @@ public class ServletFilterBenchmark {
                 exchange.expect(rateLimitRejectChain, 200);
                 exchange.expect(bucket4jRejectChain, 200);
                 exchange.expect(bucket4jSameAnswersRejectChain, 200);
+                exchange.expect(bucket4jSameKeysRejectChain, 200);
                 for (FilterChain admitted : Arrays.asList(bare, securityHeaders, bodyLimit, rateLimitAdmitChain,
-                        bucket4jAdmitChain, bucket4jSameAnswersAdmitChain, wholeChainWithoutAuth)) {
+                        bucket4jAdmitChain, bucket4jSameAnswersAdmitChain, bucket4jSameKeysAdmitChain,
+                        wholeChainWithoutAuth)) {
                     exchange.expect(admitted, 200);
                 }
                 exchange.expect(auth, 401);
@@ -142,6 +153,7 @@ public class ServletFilterBenchmark {
                 exchange.expect(rateLimitRejectChain, 429);
                 exchange.expect(bucket4jRejectChain, 429);
                 exchange.expect(bucket4jSameAnswersRejectChain, 429);
+                exchange.expect(bucket4jSameKeysRejectChain, 429);
             }
         }
 
@@ -279,6 +291,18 @@ public class ServletFilterBenchmark {
     @Benchmark
     public int bucket4jSameAnswersReject(Chains chains, Exchange exchange) throws IOException, ServletException {
         return exchange.run(chains.bucket4jSameAnswersRejectChain);
+    }
+
+    /** As {@link #bucket4jSameAnswersAdmit}, keyed on the client's budget key (IPv6 by /64) as ours is. */
+    @Benchmark
+    public int bucket4jSameKeysAdmit(Chains chains, Exchange exchange) throws IOException, ServletException {
+        return exchange.run(chains.bucket4jSameKeysAdmitChain);
+    }
+
+    /** As {@link #bucket4jSameAnswersReject}, keyed on the client's budget key (IPv6 by /64) as ours is. */
+    @Benchmark
+    public int bucket4jSameKeysReject(Chains chains, Exchange exchange) throws IOException, ServletException {
+        return exchange.run(chains.bucket4jSameKeysRejectChain);
     }
 
     /** A valid ES256 bearer token verified, the principal kept, then the servlet. */

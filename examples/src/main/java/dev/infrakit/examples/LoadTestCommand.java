@@ -37,7 +37,7 @@ import java.util.concurrent.ScheduledExecutorService;
 final class LoadTestCommand {
     static final String USAGE = String.join("\n",
             "  loadtest --url URL --rate R --duration D [--users N] [--username admin] [--password P] [--app loadtest]",
-            "        [--p95 500ms] [--max-error-rate 2%] [--timeout 10s] [--max-in-flight 1000] [--json]",
+            "        [--warm-up 0s] [--p95 500ms] [--max-error-rate 2%] [--timeout 10s] [--max-in-flight 1000] [--json]",
             "        (open model: R requests per second for D, whatever the answers, latency from when each was",
             "         due; --password defaults to INFRAKIT_ADMIN_PASSWORD; exit 1 when a threshold fails)");
 
@@ -55,6 +55,10 @@ final class LoadTestCommand {
         Duration duration;
         String durationText;
         OpenLoadSchedule schedule;
+        /** Null for no warm-up. */
+        OpenLoadSchedule warmUp;
+        Duration warmUpDuration;
+        String warmUpText;
         int users;
         String username;
         String password;
@@ -73,6 +77,7 @@ final class LoadTestCommand {
                 .value("url", "URL", "The service's base URL, such as http://localhost:8080.")
                 .value("rate", "R", "Requests per second.")
                 .value("duration", "D", "How long to send, such as 30s.")
+                .value("warm-up", "D", "First send at the same rate for D, not counted (default 0s: none).")
                 .value("users", "N", "Create N users first and read as each in turn.")
                 .value("username", "NAME", "The account to sign in as (default admin).")
                 .value("password", "P", "Its password (default INFRAKIT_ADMIN_PASSWORD).")
@@ -107,6 +112,17 @@ final class LoadTestCommand {
         }
         if (s.schedule.count() > Integer.MAX_VALUE) {
             throw new Args.UsageException("--rate × --duration is over " + Integer.MAX_VALUE + " requests");
+        }
+        if (a.get("warm-up").isPresent()) {
+            s.warmUpText = a.require("warm-up");
+            s.warmUpDuration = duration("warm-up", s.warmUpText);
+            if (!s.warmUpDuration.isZero()) {
+                s.warmUp = OpenLoadSchedule.of(s.rate, s.warmUpDuration);
+                if (s.warmUp.count() == 0 || s.warmUp.count() > Integer.MAX_VALUE) {
+                    throw new Args.UsageException("--rate × --warm-up is less than one request or over "
+                            + Integer.MAX_VALUE + ", got '" + s.warmUpText + "'");
+                }
+            }
         }
         if (a.get("users").isPresent()) {
             s.users = a.intValue("users", 0);
@@ -229,7 +245,15 @@ final class LoadTestCommand {
                 .header("Authorization", "Bearer " + tokens.token((int) (i % tokens.accounts()))).GET().build(),
                 HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
         LoadResult result;
+        LoadResult warmUp = null;
         try {
+            if (s.warmUp != null) {
+                // The same requests at the same rate, so the first measured second finds the client, the
+                // connections and the server as they are in the steady state: reported apart, not judged.
+                err.println("loadtest: warming up at " + s.rate.toPlainString() + "/s for " + s.warmUpText
+                        + " (not counted) …");
+                warmUp = LoadRun.run(s.warmUp, sender, s.maxInFlight, s.timeout.plusSeconds(5), err);
+            }
             result = LoadRun.run(s.schedule, sender, s.maxInFlight, s.timeout.plusSeconds(5), err);
         } finally {
             tokens.close();
@@ -239,9 +263,9 @@ final class LoadTestCommand {
         List<LoadResult.Verdict> verdicts = result.check(s.p95, s.p95Text, s.maxErrorPercent);
         boolean passed = verdicts.stream().allMatch(LoadResult.Verdict::passed);
         if (s.json) {
-            out.println(json(s, path, tokens, logins, loginNanos, result, verdicts, passed));
+            out.println(json(s, path, tokens, logins, loginNanos, warmUp, result, verdicts, passed));
         } else {
-            human(out, s, path, tokens, logins, loginNanos, result, verdicts, passed);
+            human(out, s, path, tokens, logins, loginNanos, warmUp, result, verdicts, passed);
         }
         for (LoadResult.Verdict v : verdicts) {
             if (!v.passed()) {
@@ -252,13 +276,18 @@ final class LoadTestCommand {
     }
 
     private static void human(PrintStream out, Settings s, String path, TokenRenewal tokens, Histogram logins,
-            long loginNanos, LoadResult r, List<LoadResult.Verdict> verdicts, boolean passed) {
+            long loginNanos, LoadResult warmUp, LoadResult r, List<LoadResult.Verdict> verdicts, boolean passed) {
         int accounts = tokens.accounts();
         out.printf(Locale.ROOT, "loadtest:   GET %s%s at %s/s for %s (open model), %d account%s in turn%n", s.url, path,
                 s.rate.toPlainString(), s.durationText, accounts, accounts == 1 ? "" : "s");
         out.printf(Locale.ROOT, "logins:     %d in %.2f s, p50 %s, p95 %s (before the run, not in the figures below)%n",
                 logins.getTotalCount(), loginNanos / 1e9, LoadResult.millis(logins.getValueAtPercentile(50)),
                 LoadResult.millis(logins.getValueAtPercentile(95)));
+        if (warmUp != null) {
+            out.printf(Locale.ROOT, "warm-up:    %s at %s/s: %d of %d answered, %d errors, p95 %s (before the run, not in the "
+                    + "figures below)%n", s.warmUpText, s.rate.toPlainString(), warmUp.completed, warmUp.planned,
+                    warmUp.errors, warmUp.ok == 0 ? "-" : LoadResult.millis(warmUp.latencyMicros(95)));
+        }
         if (tokens.renewals() + tokens.failures() > 0) {
             out.printf(Locale.ROOT, "renewals:   %d tokens renewed during the run, %d attempts failed%n",
                     tokens.renewals(), tokens.failures());
@@ -283,7 +312,7 @@ final class LoadTestCommand {
     }
 
     private static String json(Settings s, String path, TokenRenewal tokens, Histogram logins, long loginNanos,
-            LoadResult r, List<LoadResult.Verdict> verdicts, boolean passed) {
+            LoadResult warmUp, LoadResult r, List<LoadResult.Verdict> verdicts, boolean passed) {
         int accounts = tokens.accounts();
         ObjectNode root = JSON.createObjectNode();
         root.put("url", s.url + path).put("rate", s.rate).put("durationSeconds", s.duration.toNanos() / 1e9)
@@ -291,6 +320,15 @@ final class LoadTestCommand {
         root.putObject("logins").put("count", logins.getTotalCount()).put("seconds", loginNanos / 1e9)
                 .put("p50Ms", logins.getValueAtPercentile(50) / 1000.0)
                 .put("p95Ms", logins.getValueAtPercentile(95) / 1000.0);
+        if (warmUp != null) {
+            ObjectNode warm = root.putObject("warmUp").put("seconds", s.warmUpDuration.toNanos() / 1e9)
+                    .put("planned", warmUp.planned).put("completed", warmUp.completed).put("errors", warmUp.errors);
+            if (warmUp.ok == 0) {
+                warm.putNull("p95Ms");
+            } else {
+                warm.put("p95Ms", warmUp.latencyMicros(95) / 1000.0);
+            }
+        }
         root.putObject("tokenRenewals").put("renewed", tokens.renewals()).put("failed", tokens.failures());
         root.put("planned", r.planned).put("sent", r.sent).put("notSent", r.notSent).put("completed", r.completed)
                 .put("ok", r.ok).put("rateLimited", r.rateLimited).put("errors", r.errors)

@@ -90,6 +90,33 @@ class LoadTestIT {
     }
 
     @Test
+    void aWarmUpRunsFirstAtTheSameRateAndIsReportedApartFromTheRun() throws Exception {
+        start();
+        Run r = loadtest(ENV, "--url", url(), "--rate", "40", "--duration", "1s", "--warm-up", "1s", "--json");
+        assertEquals(0, r.code, r.out + r.err);
+        JsonNode report = JSON.readTree(r.out);
+        JsonNode warm = report.get("warmUp");
+        assertEquals(1.0, warm.get("seconds").asDouble());
+        assertEquals(40, warm.get("planned").asLong());
+        assertEquals(40, warm.get("completed").asLong(), r.out);
+        assertEquals(0, warm.get("errors").asLong());
+        assertTrue(warm.get("p95Ms").asDouble() > 0);
+        // The run's figures hold only the run's own requests.
+        assertEquals(40, report.get("planned").asLong());
+        assertEquals(40, report.get("sent").asLong());
+        assertEquals(40, report.get("ok").asLong());
+        assertTrue(r.err.contains("warming up at 40/s for 1s (not counted)"), r.err);
+
+        Run human = loadtest(ENV, "--url", url(), "--rate", "20", "--duration", "1s", "--warm-up", "500ms");
+        assertEquals(0, human.code, human.out + human.err);
+        assertTrue(human.out.contains("warm-up:    500ms at 20/s: 10 of 10 answered, 0 errors, p95 "), human.out);
+        assertTrue(human.out.contains("completed:  20 in"), human.out);
+        // Without --warm-up there is none.
+        Run none = loadtest(ENV, "--url", url(), "--rate", "20", "--duration", "1s", "--json");
+        assertTrue(JSON.readTree(none.out).path("warmUp").isMissingNode(), none.out);
+    }
+
+    @Test
     void theHumanReportOnTheAdminAccount() throws Exception {
         start();
         Run r = loadtest(ENV, "--url", url() + "/", "--rate", "20", "--duration", "1s", "--app", "billing-db");
@@ -167,6 +194,8 @@ class LoadTestIT {
                 List.of("--url", url, "--rate", "10", "--duration", "1s", "--max-error-rate", "150%"),
                 List.of("--url", url, "--rate", "10", "--duration", "1s", "--p95", "fast"),
                 List.of("--url", url, "--rate", "10", "--duration", "1s", "--max-in-flight", "0"),
+                List.of("--url", url, "--rate", "10", "--duration", "1s", "--warm-up", "soon"),
+                List.of("--url", url, "--rate", "10", "--duration", "1s", "--warm-up", "50ms"),
                 List.of("--url", url, "--rate", "10", "--duration", "1s", "--app", "a/b"),
                 List.of("--url", url, "--rate", "10", "--duration", "1s", "--verbose"),
                 List.of("--url", url, "--rate", "10", "--duration", "1s", "extra"));

@@ -44,7 +44,7 @@ final class Gcra {
      * @return 1 admitted, 0 rejected, -1 the bucket was retired (look it up again)
      */
     static int tryAcquire(long[] state, RateLimitPolicy policy, long now, long permits) {
-        if (policy.size() == 1 && policy.slowDownOrNull() == null) {
+        if (policy.size() == 1 && !policy.hasSlowDown()) {
             Limit limit = policy.limit(0);
             long cost = permits * limit.intervalNanos();
             long window = limit.windowNanos();
@@ -137,6 +137,15 @@ final class Gcra {
      * @return the decision, or {@code null} if the bucket was retired (look it up again)
      */
     static Decision acquire(long[] state, RateLimitPolicy policy, long now, long permits, long maxWait) {
+        // Kept small so the JIT inlines it, and the usual case with it, into the store's path.
+        if (policy.size() == 1 && !policy.hasSlowDown()) {
+            return decideOneLimit(state, policy, now, permits, maxWait);
+        }
+        return decideAnyPolicy(state, policy, now, permits, maxWait);
+    }
+
+    private static Decision decideAnyPolicy(long[] state, RateLimitPolicy policy, long now, long permits,
+            long maxWait) {
         long outcome = commit(state, policy, now, permits, maxWait);
         if (outcome == RETIRED_SIGNAL) {
             return null;
@@ -194,6 +203,37 @@ final class Gcra {
             minRemaining = ahead >= limit.windowNanos() ? 0 : (limit.windowNanos() - ahead) / limit.intervalNanos();
         }
         return Decision.rejected(policy, binding, minRemaining, resetAfter, retryAfter);
+    }
+
+    /**
+     * The usual case, one limit without slow-down, decided and described from the state this
+     * request read (and, when admitted, the state its own compare-and-set left) without reading it
+     * again: the same figures as the general path. {@code null} if the bucket was retired.
+     */
+    private static Decision decideOneLimit(long[] state, RateLimitPolicy policy, long now, long permits,
+            long maxWait) {
+        Limit limit = policy.limit(0);
+        long interval = limit.intervalNanos();
+        long cost = permits * interval;
+        long window = limit.windowNanos();
+        for (;;) {
+            long tat = (long) TAT.getVolatile(state, 0);
+            if (tat == RETIRED) {
+                return null;
+            }
+            long before = tat > now ? tat - now : 0;
+            long ahead = before + cost;
+            long wait = ahead - window;
+            if (wait > maxWait) {
+                long remaining = before >= window ? 0 : (window - before) / interval;
+                return Decision.rejected(policy, 0, remaining, before, wait - maxWait);
+            }
+            if (TAT.compareAndSet(state, 0, tat, now + ahead)) {
+                long remaining = wait >= 0 ? 0 : -wait / interval;
+                return Decision.admitted(policy, 0, remaining, ahead, wait > 0 ? wait : 0);
+            }
+            Thread.onSpinWait();
+        }
     }
 
     static long ceilDiv(long a, long b) {

@@ -36,6 +36,7 @@ import java.util.function.Function;
 public final class LocalRateLimitStore implements RateLimitStore {
     private static final Logger LOG = LoggerFactory.getLogger(LocalRateLimitStore.class);
     private static final long OVERFLOW_RETRY_NANOS = Duration.ofSeconds(1).toNanos();
+    private static final int MAX_RECENT = 8;
 
     private final Ticker ticker;
     private final long origin;
@@ -43,6 +44,8 @@ public final class LocalRateLimitStore implements RateLimitStore {
     private final long forgetAfterNanos;
     private final Executor sweepExecutor;
     private final ConcurrentHashMap<String, Namespace> namespaces = new ConcurrentHashMap<>();
+    /** Namespaces looked up by policy identity before the map; at most {@link #MAX_RECENT}. */
+    private volatile Namespace[] recent = new Namespace[0];
     private final AtomicLong keys = new AtomicLong();
     private final AtomicLong insertsSinceSweep = new AtomicLong();
     private final AtomicBoolean sweeping = new AtomicBoolean();
@@ -91,8 +94,15 @@ public final class LocalRateLimitStore implements RateLimitStore {
     }
 
     private Namespace namespace(RateLimitPolicy policy) {
+        // The usual case: the policy object a namespace was made for, found without hashing.
+        for (Namespace ns : recent) {
+            if (ns.policy == policy && !ns.replaced) {
+                return ns;
+            }
+        }
         Namespace ns = namespaces.get(policy.name());
         if (ns != null && (ns.policy == policy || ns.policy.equals(policy))) {
+            remember(ns);
             return ns;
         }
         if (ns != null) {
@@ -101,6 +111,20 @@ public final class LocalRateLimitStore implements RateLimitStore {
             namespaces.putIfAbsent(policy.name(), new Namespace(policy));
         }
         return namespaces.get(policy.name());
+    }
+
+    /**
+     * Takes a new snapshot of the namespaces for the lookup by identity when {@code ns} is not in
+     * it (a namespace made or replaced since); a stale snapshot only sends lookups to the map.
+     */
+    private void remember(Namespace ns) {
+        for (Namespace known : recent) {
+            if (known == ns) {
+                return;
+            }
+        }
+        Namespace[] all = namespaces.values().toArray(new Namespace[0]);
+        recent = all.length <= MAX_RECENT ? all : new Namespace[] {ns};
     }
 
     /**

@@ -138,6 +138,15 @@ public final class RateLimitPolicy {
         return r;
     }
 
+    /**
+     * Whether the policy slows down. The per-request paths ask this rather than compare
+     * {@link #slowDownOrNull()} with null: a method returning {@code SlowDown} is not inlined while
+     * that class is not loaded, which it never is in a service that uses no slow-down.
+     */
+    boolean hasSlowDown() {
+        return slowDown != null;
+    }
+
     SlowDown slowDownOrNull() {
         return slowDown;
     }

@@ -54,6 +54,8 @@ public final class RateLimiter implements AutoCloseable {
     private final String defaultTier;
     private final Sleeper sleeper;
     private volatile Map<String, RateLimitPolicy> tiers;
+    /** {@link #tiers}' values, for the lookup by identity of a tier's own name. */
+    private volatile RateLimitPolicy[] policies;
     final LongAdder allowed = new LongAdder();
     final LongAdder rejected = new LongAdder();
     final LongAdder delayed = new LongAdder();
@@ -70,6 +72,7 @@ public final class RateLimiter implements AutoCloseable {
         this.store = b.store != null ? b.store : LocalRateLimitStore.create();
         this.ownsStore = b.store == null || b.ownsStore;
         this.tiers = Collections.unmodifiableMap(new LinkedHashMap<>(b.tiers));
+        this.policies = tiers.values().toArray(new RateLimitPolicy[0]);
         this.defaultTier = b.defaultTier != null ? b.defaultTier : b.tiers.keySet().iterator().next();
         this.sleeper = b.sleeper != null ? b.sleeper : d -> Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000));
         if (!tiers.containsKey(defaultTier)) {
@@ -111,6 +114,13 @@ public final class RateLimiter implements AutoCloseable {
     }
 
     private RateLimitPolicy tier(String tier) {
+        // A tier is usually named by the very String its policy holds (a constant, or the name
+        // a resolver took from the limiter): found without hashing. Any other String takes the map.
+        for (RateLimitPolicy policy : policies) {
+            if (policy.name() == tier) {
+                return policy;
+            }
+        }
         RateLimitPolicy policy = tiers.get(Objects.requireNonNull(tier, "tier"));
         if (policy == null) {
             throw new IllegalArgumentException("Unknown rate-limit tier '" + tier + "'; tiers: " + tiers.keySet());
@@ -154,8 +164,8 @@ public final class RateLimiter implements AutoCloseable {
      */
     public Decision decide(String tier, String subject, long permits) {
         RateLimitPolicy policy = tier(tier);
-        SlowDown slowDown = policy.slowDownOrNull();
-        return count(store.acquire(policy, subject(subject), permits, slowDown == null ? Duration.ZERO : slowDown.max()));
+        Duration maxWait = policy.hasSlowDown() ? policy.slowDownOrNull().max() : Duration.ZERO;
+        return count(store.acquire(policy, subject(subject), permits, maxWait));
     }
 
     /**
@@ -209,6 +219,7 @@ public final class RateLimiter implements AutoCloseable {
         Map<String, RateLimitPolicy> next = new LinkedHashMap<>(tiers);
         next.put(policy.name(), policy);
         store.policyChanged(previous, policy);
+        policies = next.values().toArray(new RateLimitPolicy[0]);
         tiers = Collections.unmodifiableMap(next);
     }
 

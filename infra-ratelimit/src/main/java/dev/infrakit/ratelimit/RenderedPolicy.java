@@ -23,6 +23,8 @@ final class RenderedPolicy {
     private final String[] rateLimitStarts;
     private final String[] problemHeads;
     private final String[] problemTails;
+    private volatile Kept lastProblem;
+    private volatile Kept lastExhausted;
 
     RenderedPolicy(RateLimitPolicy policy) {
         int n = policy.size();
@@ -66,11 +68,32 @@ final class RenderedPolicy {
     }
 
     String rateLimit(int index, long remaining, long resetSeconds) {
-        return rateLimitStarts[index] + remaining + ";t=" + resetSeconds;
+        if (remaining != 0) {
+            return rateLimitStarts[index] + remaining + ";t=" + resetSeconds;
+        }
+        // An exhausted limit (every refusal) gives the same value for a second at a time: kept.
+        Kept last = lastExhausted;
+        if (last != null && last.index == index && last.seconds == resetSeconds) {
+            return last.text;
+        }
+        String text = rateLimitStarts[index] + "0;t=" + resetSeconds;
+        lastExhausted = new Kept(index, resetSeconds, text);
+        return text;
     }
 
     String problemJson(int index, long seconds) {
-        return problemHeads[index] + seconds + detailAfterSeconds(seconds) + "\",\"retryAfter\":" + seconds
+        // A flood of refused requests gets the same body for a second at a time: kept, not rebuilt.
+        Kept last = lastProblem;
+        if (last != null && last.index == index && last.seconds == seconds) {
+            return last.text;
+        }
+        String json = problemHeads[index] + seconds + detailAfterSeconds(seconds) + "\",\"retryAfter\":" + seconds
                 + problemTails[index];
+        lastProblem = new Kept(index, seconds, json);
+        return json;
+    }
+
+    /** A text last rendered, with the limit and the seconds it was rendered for. */
+    private record Kept(int index, long seconds, String text) {
     }
 }

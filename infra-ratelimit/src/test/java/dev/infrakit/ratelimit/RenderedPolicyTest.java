@@ -68,6 +68,41 @@ class RenderedPolicyTest {
     }
 
     @Test
+    void keptTextsAreGivenOnlyForTheirOwnLimitAndSeconds() throws Exception {
+        RateLimitPolicy policy = POLICIES.stream().filter(p -> p.size() > 1).findFirst().orElseThrow();
+        int[][] calls = {{0, 5}, {0, 5}, {1, 5}, {0, 5}, {0, 6}, {0, 5}, {1, 6}, {1, 6}, {0, 1}, {0, 2}};
+        for (int[] call : calls) {
+            assertEquals(problemByProblem(policy, call[0], call[1]), policy.rendered().problemJson(call[0], call[1]),
+                    "limit " + call[0] + " " + call[1] + "s");
+            assertEquals('"' + itemName(policy, call[0]) + "\";r=0;t=" + call[1],
+                    policy.rendered().rateLimit(call[0], 0, call[1]), "limit " + call[0] + " t=" + call[1]);
+        }
+        // Threads asking for different limits and seconds at once each get their own body.
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < 4; t++) {
+            int index = t % 2;
+            long seconds = 1 + t;
+            String expected = problemByProblem(policy, index, seconds);
+            threads.add(new Thread(() -> {
+                for (int n = 0; n < 20_000 && failures.isEmpty(); n++) {
+                    String got = policy.rendered().problemJson(index, seconds);
+                    String exhausted = policy.rendered().rateLimit(index, 0, seconds);
+                    if (!expected.equals(got) || !exhausted.endsWith(";r=0;t=" + seconds)
+                            || !exhausted.startsWith('"' + itemName(policy, index) + '"')) {
+                        failures.add(new AssertionError("limit " + index + " " + seconds + "s got " + got + " / " + exhausted));
+                    }
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertEquals(List.of(), failures);
+    }
+
+    @Test
     void headersOfADecisionMatchTheMapInOrder() {
         RateLimitPolicy policy = POLICIES.get(1);
         Decision rejected = Decision.rejected(policy, 1, 3, 2_500_000_000L, 1_200_000_000L);

@@ -52,6 +52,11 @@ public final class RateLimitGate {
         return limiter;
     }
 
+    /** Whether any path is exempt (when none is, an adapter need not work out a request's path). */
+    public boolean hasExemptPaths() {
+        return !exemptPaths.isEmpty();
+    }
+
     /** Whether {@code path} (within the application) starts with an exempt path and passes unlimited. */
     public boolean exempt(String path) {
         for (String exempt : exemptPaths) {

@@ -371,36 +371,28 @@ public final class ClientAddress {
         if (n < 7 || n > 15) {
             return false;
         }
-        int parts = 0;
-        int i = 0;
-        while (i < n) {
-            int start = i;
-            int v = 0;
-            while (i < n && i - start < 3) {
-                char c = t.charAt(i);
-                if (c < '0' || c > '9') {
-                    break;
+        // One pass: a number is 1 to 3 digits (more is over 255), no leading zero, three dots.
+        int dots = 0;
+        int digits = 0;
+        int v = 0;
+        for (int i = 0; i < n; i++) {
+            int d = t.charAt(i) - '0';
+            if (d >= 0 && d <= 9) {
+                // v == d with a digit before: that digit was a leading zero.
+                v = v * 10 + d;
+                if (v > 255 || v == d && digits != 0) {
+                    return false;
                 }
-                v = v * 10 + (c - '0');
-                i++;
-            }
-            int digits = i - start;
-            if (digits == 0 || v > 255 || digits > 1 && t.charAt(start) == '0') {
-                return false;
-            }
-            parts++;
-            if (i == n) {
-                break;
-            }
-            if (t.charAt(i) != '.' || parts == 4) {
-                return false;
-            }
-            i++;
-            if (i == n) {
+                digits++;
+            } else if (d == '.' - '0' && digits != 0 && dots < 3) {
+                dots++;
+                digits = 0;
+                v = 0;
+            } else {
                 return false;
             }
         }
-        return parts == 4;
+        return dots == 3 && digits != 0;
     }
 
     private static InetAddress ipv4(String t) {

@@ -127,16 +127,15 @@ public final class RateLimitServletFilter implements Filter {
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        if (!(request instanceof HttpServletRequest) || !(response instanceof HttpServletResponse)
-                || request.getAttribute(resumed) != null) {
+        // Only an ASYNC dispatch can be a request this filter resumed: the attribute is not looked
+        // up for the others.
+        if (!(request instanceof HttpServletRequest http) || !(response instanceof HttpServletResponse answer)
+                || request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(resumed) != null) {
             chain.doFilter(request, response);
             return;
         }
-        HttpServletRequest http = (HttpServletRequest) request;
-        HttpServletResponse answer = (HttpServletResponse) response;
-        String path = http.getRequestURI().substring(Math.min(http.getContextPath().length(),
-                http.getRequestURI().length()));
-        RateLimitKey key = gate.exempt(path) ? null : resolver.resolve(http);
+        RateLimitKey key = gate.hasExemptPaths() && gate.exempt(pathWithinApplication(http)) ? null
+                : resolver.resolve(http);
         if (key == null) {
             chain.doFilter(request, response);
             return;
@@ -155,7 +154,8 @@ public final class RateLimitServletFilter implements Filter {
             if (!warnedNotAsync) {
                 warnedNotAsync = true;
                 LOG.warn("Slow-down delay skipped for {}: the request is not async-supported; mark this filter, the "
-                        + "filters before it and the servlet async-supported", ClientText.forLog(path, 200));
+                        + "filters before it and the servlet async-supported",
+                        ClientText.forLog(pathWithinApplication(http), 200));
             }
             chain.doFilter(request, response);
             return;
@@ -165,7 +165,13 @@ public final class RateLimitServletFilter implements Filter {
         request.setAttribute(resumed, Boolean.TRUE);
         AsyncContext async = request.startAsync();
         async.setTimeout(0);
+        String path = pathWithinApplication(http);
         scheduler.schedule(() -> resume(async, path), admission.delayNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private static String pathWithinApplication(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        return uri.substring(Math.min(request.getContextPath().length(), uri.length()));
     }
 
     private static void resume(AsyncContext async, String path) {
