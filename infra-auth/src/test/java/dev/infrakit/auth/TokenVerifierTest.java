@@ -194,6 +194,42 @@ class TokenVerifierTest {
     }
 
     @Test
+    void theIdentityProviderSettingsRefuseBadValues() {
+        TokenVerifier.Builder b = TokenVerifier.builder(HS.verificationKey()).issuer(ISSUER);
+        assertThrows(IllegalArgumentException.class, () -> TokenVerifier.builder(HS.verificationKey()).clientId());
+        assertThrows(IllegalArgumentException.class, () -> TokenVerifier.builder(HS.verificationKey()).clientId(" "));
+        for (String path : new String[] {"", ".", "a..b", "a.", ".a", "a.b.c.d.e.f.g.h.i"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TokenVerifier.builder(HS.verificationKey()).rolesClaimPath(path), path);
+            assertTrue(e.getMessage().contains("rolesClaimPath"), e.getMessage());
+        }
+        TokenVerifier.builder(HS.verificationKey()).rolesClaimPath("a.b.c.d.e.f.g.h");
+        assertThrows(IllegalStateException.class, () -> TokenVerifier.builder(HS.verificationKey()).rolesClaim("roles")
+                .rolesClaimPath("realm_access.roles"), "one roles setting");
+        assertThrows(IllegalStateException.class, () -> TokenVerifier.builder(HS.verificationKey()).types("JWT")
+                .identityProviderTypes(), "one types setting");
+        IllegalStateException none = assertThrows(IllegalStateException.class, b::build);
+        assertTrue(none.getMessage().contains("clientId"), none.getMessage());
+        TokenVerifier.builder(HS.verificationKey()).issuer(ISSUER).clientId("app").build();
+    }
+
+    @Test
+    void identityProviderTypesAcceptAtJwtJwtAndNoTypeButNotOtherTypes() throws Exception {
+        TokenVerifier verifier = TokenVerifier.builder(HS.verificationKey()).issuer(ISSUER).audience(AUDIENCE).clock(clock)
+                .identityProviderTypes().build();
+        for (String header : new String[] {"{\"alg\":\"HS256\",\"kid\":\"hs-1\"}",
+                "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"hs-1\"}",
+                "{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"hs-1\"}",
+                "{\"alg\":\"HS256\",\"typ\":\"application/at+JWT\",\"kid\":\"hs-1\"}"}) {
+            assertTrue(verifier.verify(forge(header, claims(), HS)).ok(), header);
+        }
+        refused(verifier.verify(forge("{\"alg\":\"HS256\",\"typ\":\"logout+jwt\",\"kid\":\"hs-1\"}", claims(), HS)),
+                AuthResult.Failure.WRONG_TYPE, null);
+        refused(all().verify(forge("{\"alg\":\"HS256\",\"kid\":\"hs-1\"}", claims(), HS)), AuthResult.Failure.WRONG_TYPE,
+                null);
+    }
+
+    @Test
     void claimsAreChecked() throws Exception {
         long now = clock.instant().getEpochSecond();
         String header = "{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"hs-1\"}";
