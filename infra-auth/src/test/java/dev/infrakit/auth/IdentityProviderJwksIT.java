@@ -300,10 +300,8 @@ class IdentityProviderJwksIT {
         serve(keys(ecWithoutAlg(p256, "ec-2026-06"), ecWithoutAlg(p384, "ec-384")));
         RemoteJwks jwks = jwks().build();
         String issuer = "https://id.ec-provider.example.test";
-        TokenVerifier verifier = TokenVerifier.builder(jwks).issuer(issuer).audience("orders").identityProviderTypes()
-                .clock(clock).build();
-        Map<String, Object> claims = claims(issuer, "user-1");
-        claims.put("aud", "orders");
+        TokenVerifier verifier = ordersVerifier(jwks, issuer);
+        Map<String, Object> claims = ordersClaims(issuer, "user-1");
         AuthResult es256 = verifier.verify(sign(p256, "ES256", "ec-2026-06", "at+jwt", Map.of(), claims));
         assertTrue(es256.ok(), es256.toString());
         assertTrue(verifier.verify(sign(p384, "ES384", "ec-384", "at+jwt", Map.of(), claims)).ok());
@@ -337,10 +335,8 @@ class IdentityProviderJwksIT {
         serve(keys(goodJwk, weakJwk, okp));
         RemoteJwks jwks = jwks().build();
         String issuer = "https://idp.example.test";
-        TokenVerifier verifier = TokenVerifier.builder(jwks).issuer(issuer).audience("orders").identityProviderTypes()
-                .clock(clock).build();
-        Map<String, Object> claims = claims(issuer, "alice");
-        claims.put("aud", "orders");
+        TokenVerifier verifier = ordersVerifier(jwks, issuer);
+        Map<String, Object> claims = ordersClaims(issuer, "alice");
 
         assertTrue(verifier.verify(sign(good, "RS256", "good-1", null, Map.of(), claims)).ok());
         clock.advance(java.time.Duration.ofSeconds(31)); // past minRefetchInterval: an unknown key id may refetch now
@@ -385,9 +381,8 @@ class IdentityProviderJwksIT {
         serve(keys(all.toArray(new Map<?, ?>[0])));
         RemoteJwks jwks = jwks().build();
         String issuer = "https://idp.example.test";
-        TokenVerifier verifier = TokenVerifier.builder(jwks).issuer(issuer).audience("orders").clock(clock).build();
-        Map<String, Object> claims = claims(issuer, "alice");
-        claims.put("aud", "orders");
+        TokenVerifier verifier = ordersVerifier(jwks, issuer);
+        Map<String, Object> claims = ordersClaims(issuer, "alice");
         assertTrue(verifier.verify(sign(good, "RS256", "good-1", "at+jwt", Map.of(), claims)).ok());
         assertEquals(List.of("good-1"), List.of(jwks.keys(null).get(0).kid().orElseThrow()));
         String error = jwks.lastError().orElseThrow();
@@ -406,9 +401,8 @@ class IdentityProviderJwksIT {
         serve(keys(ecWithoutAlg(p256, "ec-256"), ecWithoutAlg(p384, "ec-384")));
         RemoteJwks jwks = jwks().algorithmsForKeysWithoutAlg(JwsAlgorithm.ES256).build();
         String issuer = "https://idp.example.test";
-        TokenVerifier verifier = TokenVerifier.builder(jwks).issuer(issuer).audience("orders").clock(clock).build();
-        Map<String, Object> claims = claims(issuer, "alice");
-        claims.put("aud", "orders");
+        TokenVerifier verifier = ordersVerifier(jwks, issuer);
+        Map<String, Object> claims = ordersClaims(issuer, "alice");
         assertTrue(verifier.verify(sign(p256, "ES256", "ec-256", "at+jwt", Map.of(), claims)).ok());
         refused(verifier.verify(sign(p384, "ES384", "ec-384", "at+jwt", Map.of(), claims)), AuthResult.Failure.UNUSABLE_KEY,
                 "its curve means ES384, which is not allowed for such keys");
@@ -486,6 +480,17 @@ class IdentityProviderJwksIT {
     }
 
     // ---- tokens ----
+
+    /** A verifier for the audience {@code orders} of {@code issuer}, as the IdP examples wire it. */
+    private TokenVerifier ordersVerifier(RemoteJwks jwks, String issuer) {
+        return TokenVerifier.builder(jwks).issuer(issuer).audience("orders").identityProviderTypes().clock(clock).build();
+    }
+
+    private Map<String, Object> ordersClaims(String issuer, String subject) {
+        Map<String, Object> claims = claims(issuer, subject);
+        claims.put("aud", "orders");
+        return claims;
+    }
 
     private Map<String, Object> claims(String issuer, String subject) {
         long now = clock.instant().getEpochSecond();
