@@ -23,6 +23,12 @@ public final class AuthResult {
         WRONG_TYPE,
         /** No key with that id, or no key for a key id that is not safe. */
         UNKNOWN_KEY,
+        /**
+         * The key set holds a key with the token's key id, but that key cannot verify signatures:
+         * an encryption key, a key too weak, of an unsupported type, or published without
+         * {@code alg} and fitting no allowed algorithm; the detail says which.
+         */
+        UNUSABLE_KEY,
         /** The signature does not verify. */
         BAD_SIGNATURE,
         /** Past its expiry (beyond the allowed clock skew). */

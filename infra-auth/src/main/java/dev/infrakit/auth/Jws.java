@@ -24,7 +24,7 @@ import java.util.Set;
  *   one of {@link JwsAlgorithm} ({@code none} is not).</li>
  *   <li>Refused header members: {@code jwk}, {@code jku}, {@code x5u}, {@code x5c} (a key chosen by
  *   the token is never used), {@code crit} and {@code b64} (no extension is understood).</li>
- *   <li>The key's algorithm must be the header's; the signature must have its algorithm's length
+ *   <li>The header's algorithm must be one the key allows; the signature must have its algorithm's length
  *   (ECDSA) and verify.</li>
  * </ul>
  */
@@ -133,8 +133,12 @@ final class Jws {
         String kid = null;
         JsonNode kidNode = header.get("kid");
         if (kidNode != null) {
-            if (!kidNode.isTextual() || !VerificationKey.SAFE_KID.matcher(kidNode.asText()).matches()) {
-                return refuse(AuthResult.Failure.UNSAFE_HEADER, "the key id (kid) is not 1 to 128 letters, digits or . _ - @ : + =");
+            if (!kidNode.isTextual()) {
+                return refuse(AuthResult.Failure.UNSAFE_HEADER, "the key id (kid) is not a string");
+            }
+            String problem = KeyIds.problem(kidNode.asText());
+            if (problem != null) {
+                return refuse(AuthResult.Failure.UNSAFE_HEADER, "the key id (kid) " + problem);
             }
             kid = kidNode.asText();
         }
@@ -149,9 +153,8 @@ final class Jws {
         if (!jws.ok()) {
             return jws.failure;
         }
-        if (key.algorithm() != jws.algorithm) {
-            return AuthResult.failure(AuthResult.Failure.ALGORITHM_NOT_ALLOWED, "the token is signed with " + jws.algorithm
-                    + " but key " + key.kid().orElse("(no kid)") + " is for " + key.algorithm());
+        if (!key.allows(jws.algorithm)) {
+            return notAllowed(jws, key);
         }
         if (jws.algorithm.family() == JwsAlgorithm.Family.EC && jws.signature.decode().length != jws.algorithm.size()) {
             return AuthResult.failure(AuthResult.Failure.BAD_SIGNATURE, "an " + jws.algorithm + " signature has "
@@ -167,6 +170,13 @@ final class Jws {
             valid = false;
         }
         return valid ? null : AuthResult.failure(AuthResult.Failure.BAD_SIGNATURE, "the signature does not verify");
+    }
+
+    /** The refusal of a token whose algorithm {@code key} does not allow. */
+    static AuthResult notAllowed(Parsed jws, VerificationKey key) {
+        return AuthResult.failure(AuthResult.Failure.ALGORITHM_NOT_ALLOWED, "the token is signed with " + jws.algorithm
+                + " but key " + key.kid().map(KeyIds::quote).orElse("(no kid)") + " is for "
+                + (key.algorithms().size() == 1 ? key.algorithm().toString() : "one of " + key.algorithms()));
     }
 
     /** Parses and checks in one step: {@code null} when the JWS verifies with {@code key}. */

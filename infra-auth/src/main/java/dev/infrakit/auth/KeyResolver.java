@@ -3,6 +3,7 @@ package dev.infrakit.auth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where a {@link TokenVerifier} finds the keys for a token: by the token's key id, or all keys when
@@ -17,6 +18,17 @@ public interface KeyResolver {
      * there are none.
      */
     List<VerificationKey> keys(String kid);
+
+    /**
+     * Why the key with id {@code kid}, which this resolver's source holds, cannot verify tokens
+     * (an encryption key, a key too weak, of an unsupported type, without an allowed algorithm);
+     * empty when it holds no such unusable key. Called by {@link TokenVerifier} after
+     * {@link #keys(String)} found nothing, so a refusal says {@link AuthResult.Failure#UNUSABLE_KEY}
+     * and why instead of {@link AuthResult.Failure#UNKNOWN_KEY}. The default knows of none.
+     */
+    default Optional<String> whyUnusable(String kid) {
+        return Optional.empty();
+    }
 
     /** A fixed set of keys. */
     static KeyResolver of(VerificationKey... keys) {

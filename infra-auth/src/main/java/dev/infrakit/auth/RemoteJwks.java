@@ -75,7 +75,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * signing key and no HMAC secrets (a secret published at a URL is no secret). Anything else is a
  * failed fetch: the previous set stays in use as above, and {@link #lastError()} says what went
  * wrong. Keys of the set that are unfit for verifying (encryption keys, weak keys) are left out,
- * as {@link JwkSet#parse(String)} does. The default HTTP client follows redirects only to the same
+ * as {@link JwkSet#parse(String, Set)} does; keys published without {@code alg} (Azure AD / Entra,
+ * some EC providers) get their algorithms from {@link Builder#algorithmsForKeysWithoutAlg
+ * algorithmsForKeysWithoutAlg} (default RS256 for RSA, the curve's for EC), never from a token.
+ * Signing keys left out are reported: {@link #lastError()} and the health check (DEGRADED) say
+ * why, and a token naming one is refused as {@link AuthResult.Failure#UNUSABLE_KEY} with the
+ * reason; encryption keys are left out silently. The default HTTP client follows redirects only to the same
  * scheme, host and port (at most 5); a client given with {@link Builder#httpClient(HttpClient)}
  * follows its own redirect policy.
  *
@@ -101,6 +106,7 @@ public final class RemoteJwks implements KeyResolver {
     private final Clock clock;
     private final Executor executor;
     private final boolean allowHttp;
+    private final Set<JwsAlgorithm> forKeysWithoutAlg;
 
     /*
      * Scheme: the last good set is an immutable Snapshot in a volatile field, so lookups are one
@@ -119,6 +125,7 @@ public final class RemoteJwks implements KeyResolver {
     private volatile boolean lastFetchFailed;
     private volatile String lastError;
     private volatile Instant lastSuccess;
+    private volatile String leftOut;
 
     /**
      * One good key set and its timing: fresh for the refresh period, then used while a background
@@ -127,10 +134,12 @@ public final class RemoteJwks implements KeyResolver {
     private static final class Snapshot {
         final List<VerificationKey> all;
         final Map<String, VerificationKey> byKid;
+        final JwkSet set;
         final RefreshAhead timing;
 
-        Snapshot(List<VerificationKey> keys, RefreshAhead timing) {
-            this.all = List.copyOf(keys);
+        Snapshot(JwkSet set, RefreshAhead timing) {
+            this.set = set;
+            this.all = List.copyOf(set.keys());
             this.byKid = new HashMap<>();
             for (VerificationKey k : all) {
                 k.kid().ifPresent(kid -> byKid.put(kid, k)); // unique: JwkSet refuses duplicate ids
@@ -176,6 +185,7 @@ public final class RemoteJwks implements KeyResolver {
         this.clock = b.clock;
         this.executor = b.executor;
         this.allowHttp = b.allowHttp;
+        this.forKeysWithoutAlg = b.forKeysWithoutAlg;
     }
 
     /**
@@ -209,7 +219,7 @@ public final class RemoteJwks implements KeyResolver {
             s = usableOr(snapshot, s);
         }
         List<VerificationKey> found = s.find(kid);
-        if (found.isEmpty() && kid != null && VerificationKey.SAFE_KID.matcher(kid).matches()) {
+        if (found.isEmpty() && KeyIds.valid(kid) && s.set.whyUnusable(kid).isEmpty()) {
             found = usableOr(refetchForUnknownKid(s), s).find(kid);
         }
         return found;
@@ -286,14 +296,18 @@ public final class RemoteJwks implements KeyResolver {
             JwkSet set = read(response);
             Duration refresh = refreshPeriod(response);
             long now = ticker.read();
-            snapshot = new Snapshot(set.keys(), new RefreshAhead(now, refresh.toNanos(), refresh.toNanos() + staleNanos, 0));
+            snapshot = new Snapshot(set, new RefreshAhead(now, refresh.toNanos(), refresh.toNanos() + staleNanos, 0));
             lastSuccess = clock.instant();
             lastFetchFailed = false;
-            lastError = null;
-            if (!set.skipped().isEmpty()) {
+            String unusable = set.unusable().isEmpty() ? null : leftOut(set);
+            lastError = unusable;
+            if (unusable != null && !unusable.equals(leftOut)) {
+                LOG.warn("JWKS {}: {}", safeUri, ClientText.forLog(unusable, 2000));
+            } else if (!set.skipped().isEmpty()) {
                 LOG.debug("JWKS {}: {} usable keys, {} left out as unfit for verifying signatures", safeUri,
                         set.keys().size(), set.skipped().size());
             }
+            leftOut = unusable;
         } catch (FetchFailure e) {
             failed(e.getMessage(), null);
         } catch (RuntimeException e) {
@@ -301,6 +315,22 @@ public final class RemoteJwks implements KeyResolver {
             // lookup never throws, and logged with its stack trace for a bug report.
             failed("unexpected " + e.getClass().getSimpleName() + " while fetching", e);
         }
+    }
+
+    /** What a set's unusable signing keys are and why: at most 5 reasons, each cut to 300 characters. */
+    private String leftOut(JwkSet set) {
+        List<String> unusable = set.unusable();
+        StringBuilder text = new StringBuilder().append(unusable.size()).append(" signing key")
+                .append(unusable.size() == 1 ? " was" : "s were").append(" left out (tokens signed with ")
+                .append(unusable.size() == 1 ? "it" : "them").append(" are refused), ").append(set.keys().size())
+                .append(" usable: ");
+        for (int i = 0; i < Math.min(5, unusable.size()); i++) {
+            text.append(i == 0 ? "" : "; ").append(ClientText.truncate(unusable.get(i), 300));
+        }
+        if (unusable.size() > 5) {
+            text.append("; and ").append(unusable.size() - 5).append(" more");
+        }
+        return text.toString();
     }
 
     private void failed(String error, RuntimeException bug) {
@@ -415,7 +445,7 @@ public final class RemoteJwks implements KeyResolver {
             }
             JwkSet set;
             try {
-                set = JwkSet.parse(json);
+                set = JwkSet.parse(json, forKeysWithoutAlg);
             } catch (IllegalArgumentException e) {
                 throw new FetchFailure(where + " answered no usable JWK set: " + e.getMessage());
             }
@@ -491,8 +521,12 @@ public final class RemoteJwks implements KeyResolver {
     }
 
     /**
-     * Why the most recent fetch failed; empty if it succeeded or none was made. Says what was
-     * wrong (status, content type, size, parse error) and never contains the body or key material.
+     * Why the most recent fetch failed, or, when it succeeded but left signing keys out, which and
+     * why (too weak, an unsupported type or algorithm, no allowed algorithm for a key without
+     * {@code alg}); empty if it succeeded with every signing key usable, or none was made.
+     * Encryption keys left out are not mentioned. Says what was wrong (status, content type,
+     * size, parse error, the key's index, id and reason) and never contains the body or key
+     * material.
      */
     public Optional<String> lastError() {
         return Optional.ofNullable(lastError);
@@ -504,9 +538,20 @@ public final class RemoteJwks implements KeyResolver {
     }
 
     /**
+     * Why the key with id {@code kid}, which the cached set's document holds, cannot verify tokens;
+     * empty when the cached set has no such key, or no set is usable. Fetches nothing.
+     */
+    @Override
+    public Optional<String> whyUnusable(String kid) {
+        Snapshot s = snapshot;
+        return s == null || !s.usable(ticker.read()) ? Optional.empty() : s.set.whyUnusable(kid);
+    }
+
+    /**
      * A health check named {@code jwks:<host>}, in the {@link HealthCheck#READINESS} group: UP when
-     * the last fetch succeeded, DEGRADED while the last good set is served after failed fetches,
-     * DOWN when no set is usable. When no set is usable it first tries a fetch (subject to the
+     * the last fetch succeeded with every signing key usable, DEGRADED while the last good set is
+     * served after failed fetches or when some of its signing keys cannot be used (the others
+     * verify; the message says which and why), DOWN when no set is usable. When no set is usable it first tries a fetch (subject to the
      * minimum refetch interval), so a service that has seen no token yet can become ready.
      */
     public HealthCheck healthCheck() {
@@ -526,10 +571,14 @@ public final class RemoteJwks implements KeyResolver {
         } else if (lastFetchFailed) {
             result = HealthResult.degraded("serving the key set fetched at " + lastSuccess + " after failed fetches: "
                     + error);
+        } else if (!s.set.unusable().isEmpty()) {
+            result = HealthResult.degraded(leftOut(s.set));
         } else {
             result = HealthResult.up();
         }
-        result.detail("url", safeUri).detail("fetches", fetches()).detail("keys", s == null ? 0 : s.all.size());
+        result.detail("url", safeUri).detail("fetches", fetches()).detail("keys", s == null ? 0 : s.all.size())
+                .detail("unusableKeys", s == null ? 0 : s.set.unusable().size())
+                .detail("ignoredKeys", s == null ? 0 : s.set.skipped().size() - s.set.unusable().size());
         Instant success = lastSuccess;
         if (success != null) {
             result.detail("lastSuccess", success.toString());
@@ -559,6 +608,7 @@ public final class RemoteJwks implements KeyResolver {
         private Clock clock = Clock.systemUTC();
         private Executor executor = ForkJoinPool.commonPool();
         private boolean allowHttp;
+        private Set<JwsAlgorithm> forKeysWithoutAlg = JwkSet.defaultAlgorithmsForKeysWithoutAlg();
 
         private Builder(URI uri) {
             Objects.requireNonNull(uri, "jwksUri");
@@ -659,6 +709,22 @@ public final class RemoteJwks implements KeyResolver {
         public Builder allowHttp(boolean allowHttp) {
             Arguments.markSet(given, "allowHttp");
             this.allowHttp = allowHttp;
+            return this;
+        }
+
+        /**
+         * The algorithms a key published without {@code alg} may verify, matched to its type and
+         * size (default {@link JwkSet#defaultAlgorithmsForKeysWithoutAlg()}: RS256 for RSA keys of
+         * at least 2048 bits, ES256 / ES384 / ES512 for EC keys on P-256 / P-384 / P-521). Give
+         * {@code RS256, PS256} for a provider that signs with both; leave an EC algorithm out to
+         * refuse keys on its curve. A token is verified with such a key only when its header
+         * names one of the key's algorithms; a key that fits none is left out and reported.
+         *
+         * @throws IllegalArgumentException if none, or an HMAC algorithm, is given
+         */
+        public Builder algorithmsForKeysWithoutAlg(JwsAlgorithm... algorithms) {
+            Arguments.markSet(given, "algorithmsForKeysWithoutAlg");
+            this.forKeysWithoutAlg = VerificationKey.checkAllowed("algorithmsForKeysWithoutAlg", algorithms);
             return this;
         }
 

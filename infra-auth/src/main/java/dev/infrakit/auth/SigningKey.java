@@ -100,6 +100,9 @@ public final class SigningKey {
         if (jwk.getKeyID() == null) {
             throw new IllegalArgumentException("A signing key's JWK needs a key id (kid)");
         }
+        if (!VerificationKey.SAFE_KID.matcher(jwk.getKeyID()).matches()) {
+            throw new IllegalArgumentException("A signing key's id must be 1 to 128 letters, digits or . _ - @ : + =");
+        }
         if (!jwk.isPrivate() && !(jwk instanceof OctetSequenceKey)) {
             throw new IllegalArgumentException("Key " + jwk.getKeyID() + " is a public key; signing needs the private one");
         }

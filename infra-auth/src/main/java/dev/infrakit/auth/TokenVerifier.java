@@ -2,6 +2,7 @@ package dev.infrakit.auth;
 
 import java.util.HashSet;
 import dev.infrakit.core.Arguments;
+import dev.infrakit.core.http.ClientText;
 import com.nimbusds.jwt.JWTClaimsSet;
 
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -23,17 +25,23 @@ import java.util.Set;
  * refused ({@link AuthResult.Failure}). In order:
  * <ol>
  *   <li>the JWS layer: strict compact serialization and base64url, no {@code none}, no key from
- *   the token ({@code jwk}, {@code jku}, {@code x5u}, {@code x5c} refused), no {@code crit}, a safe
- *   {@code kid};</li>
+ *   the token ({@code jwk}, {@code jku}, {@code x5u}, {@code x5c} refused), no {@code crit}, a
+ *   {@code kid} of 1 to 256 printable characters (no control, format or line-separator
+ *   character);</li>
  *   <li>{@code typ} is one of the accepted types (default {@code at+jwt}; compared without case and
- *   without an {@code application/} prefix);</li>
- *   <li>the key: found by {@code kid} through the {@link KeyResolver}, and bound to one algorithm,
- *   which must be the header's (an RSA public key is never used as an HMAC secret);</li>
+ *   without an {@code application/} prefix; {@link Builder#identityProviderTypes()} for tokens
+ *   from identity providers, which often send {@code JWT} or no {@code typ});</li>
+ *   <li>the key: found by {@code kid} through the {@link KeyResolver}, and bound to its
+ *   algorithms, one of which must be the header's (an RSA public key is never used as an HMAC
+ *   secret); a key id the key set holds for a key it cannot use is refused as
+ *   {@link AuthResult.Failure#UNUSABLE_KEY}, saying why;</li>
  *   <li>the signature;</li>
  *   <li>the claims: {@code exp} required and not past, {@code nbf} and {@code iat} not in the
  *   future (both with the allowed clock skew, default 60 s), {@code iss} the expected issuer,
- *   {@code aud} containing the expected audience, {@code sub} present, roles an array of strings
- *   (or a space-separated string);</li>
+ *   {@code aud} containing the expected audience, {@code client_id} one of the expected clients
+ *   ({@link Builder#clientId(String...)}), {@code sub} present, roles an array of strings (or a
+ *   space-separated string), read from a claim or a path into nested claims
+ *   ({@link Builder#rolesClaimPath(String)});</li>
  *   <li>with {@link Builder#revocations}, that the token was not revoked.</li>
  * </ol>
  * Thread-safe. Failure details never contain the token.
@@ -45,6 +53,8 @@ public final class TokenVerifier {
     private final Duration skew;
     private final Clock clock;
     private final Set<String> types;
+    private final Set<String> clientIds;
+    private final List<String> rolesPath;
     private final String rolesClaim;
     private final int maxLength;
     private final TokenRevocations revocations;
@@ -56,7 +66,9 @@ public final class TokenVerifier {
         this.skew = b.skew;
         this.clock = b.clock;
         this.types = Set.copyOf(b.types);
-        this.rolesClaim = b.rolesClaim;
+        this.clientIds = Set.copyOf(b.clientIds);
+        this.rolesPath = b.rolesPath;
+        this.rolesClaim = String.join(".", b.rolesPath);
         this.maxLength = b.maxLength;
         this.revocations = b.revocations;
     }
@@ -107,13 +119,18 @@ public final class TokenVerifier {
     static AuthResult signature(KeyResolver keys, Jws.Parsed jws) {
         List<VerificationKey> candidates = keys.keys(jws.kid);
         if (candidates.isEmpty()) {
-            return fail(AuthResult.Failure.UNKNOWN_KEY, jws.kid == null ? "the token names no key (kid) and none is configured"
-                    : "no key with id " + jws.kid);
+            if (jws.kid == null) {
+                return fail(AuthResult.Failure.UNKNOWN_KEY, "the token names no key (kid) and none is configured");
+            }
+            Optional<String> why = keys.whyUnusable(jws.kid);
+            return why.isPresent() ? fail(AuthResult.Failure.UNUSABLE_KEY, "key " + KeyIds.quote(jws.kid)
+                    + " is in the key set but cannot verify tokens: " + why.get())
+                    : fail(AuthResult.Failure.UNKNOWN_KEY, "no key with id " + KeyIds.quote(jws.kid));
         }
         AuthResult failure = null;
         int tried = 0;
         for (VerificationKey key : candidates) {
-            if (key.algorithm() != jws.algorithm) {
+            if (!key.allows(jws.algorithm)) {
                 continue;
             }
             tried++;
@@ -123,8 +140,8 @@ public final class TokenVerifier {
             }
         }
         if (tried == 0) {
-            return fail(AuthResult.Failure.ALGORITHM_NOT_ALLOWED, "the token is signed with " + jws.algorithm + " but "
-                    + (jws.kid == null ? "no key" : "key " + jws.kid) + " is for " + candidates.get(0).algorithm());
+            return jws.kid == null ? fail(AuthResult.Failure.ALGORITHM_NOT_ALLOWED, "the token is signed with "
+                    + jws.algorithm + " but no key is for it") : Jws.notAllowed(jws, candidates.get(0));
         }
         return failure;
     }
@@ -159,12 +176,27 @@ public final class TokenVerifier {
         if (audience != null && (claims.getAudience() == null || !claims.getAudience().contains(audience))) {
             return fail(AuthResult.Failure.WRONG_AUDIENCE, "the token is not for audience " + audience);
         }
+        if (!clientIds.isEmpty()) {
+            Object client = claims.getClaim("client_id");
+            if (!(client instanceof String) || !clientIds.contains(client)) {
+                return fail(AuthResult.Failure.WRONG_AUDIENCE, client == null ? "the token has no client (client_id)"
+                        : "the token's client (client_id) is not " + (clientIds.size() == 1 ? clientIds.iterator().next()
+                                : "one of " + clientIds));
+            }
+        }
         String subject = claims.getSubject();
         if (subject == null || subject.isBlank()) {
             return fail(AuthResult.Failure.MISSING_CLAIM, "the token has no subject (sub)");
         }
         Set<String> roles = new LinkedHashSet<>();
-        Object value = claims.getClaim(rolesClaim);
+        Object value = claims.getClaim(rolesPath.get(0));
+        for (int i = 1; i < rolesPath.size() && value != null; i++) {
+            if (!(value instanceof Map)) {
+                return fail(AuthResult.Failure.MISSING_CLAIM, "the " + String.join(".", rolesPath.subList(0, i))
+                        + " claim must be an object (roles are read from " + rolesClaim + ")");
+            }
+            value = ((Map<?, ?>) value).get(rolesPath.get(i));
+        }
         if (value instanceof String) {
             for (String role : ((String) value).trim().split("\\s+")) {
                 if (!role.isEmpty()) {
@@ -198,6 +230,9 @@ public final class TokenVerifier {
 
     /** Builds a {@link TokenVerifier}. */
     public static final class Builder {
+        /** The deepest {@link #rolesClaimPath(String)} accepted. */
+        public static final int MAX_ROLES_DEPTH = 8;
+
         private final Set<String> given = new HashSet<>();
 
         private final KeyResolver keys;
@@ -208,7 +243,8 @@ public final class TokenVerifier {
         private Duration skew = Duration.ofSeconds(60);
         private Clock clock = Clock.systemUTC();
         private Set<String> types = Set.of("at+jwt");
-        private String rolesClaim = "roles";
+        private Set<String> clientIds = Set.of();
+        private List<String> rolesPath = List.of("roles");
         private int maxLength = 8192;
         private TokenRevocations revocations;
 
@@ -263,7 +299,7 @@ public final class TokenVerifier {
 
         /**
          * The accepted {@code typ} values (default {@code at+jwt}); an empty string accepts tokens
-         * without {@code typ}.
+         * without {@code typ}. For an identity provider's tokens, {@link #identityProviderTypes()}.
          */
         public Builder types(String... types) {
             Arguments.markSet(given, "types");
@@ -275,10 +311,73 @@ public final class TokenVerifier {
             return this;
         }
 
-        /** The claim holding the roles (default {@code roles}; {@code scope} for OAuth scopes). */
+        /**
+         * The accepted {@code typ} values of identity providers' access tokens: {@code at+jwt}
+         * (RFC 9068), {@code JWT} (Azure AD / Entra, Keycloak, Auth0, Google) and none (Cognito,
+         * Okta). Such a provider also issues ID tokens of the same type with the same keys, so
+         * check the audience ({@link #audience(String)}) or the client ({@link #clientId(String...)})
+         * and the issuer: they, not the type, tell an access token for this service apart. Same
+         * setting as {@link #types(String...)}.
+         */
+        public Builder identityProviderTypes() {
+            return types("at+jwt", "JWT", "");
+        }
+
+        /**
+         * The clients accepted ({@code client_id} must be one of them): for access tokens that
+         * carry the client instead of an audience, as Amazon Cognito's do. May replace
+         * {@link #audience(String)} (then give neither it nor {@link #anyAudience()}), or be
+         * checked as well as it. A token without {@code client_id}, or with another, is refused
+         * as {@link AuthResult.Failure#WRONG_AUDIENCE}.
+         *
+         * @throws IllegalArgumentException if no client id, or a blank one, is given
+         */
+        public Builder clientId(String... clientIds) {
+            Arguments.markSet(given, "clientId");
+            Objects.requireNonNull(clientIds, "clientIds");
+            if (clientIds.length == 0) {
+                throw new IllegalArgumentException("clientId needs at least one client id");
+            }
+            for (String id : clientIds) {
+                if (id == null || id.isBlank()) {
+                    throw new IllegalArgumentException("clientId must not be blank, got '" + id + "'");
+                }
+            }
+            this.clientIds = Set.of(clientIds);
+            return this;
+        }
+
+        /**
+         * The claim holding the roles (default {@code roles}; {@code scope} for OAuth scopes),
+         * taken as one name even when it holds dots ({@code https://example.com/roles}).
+         */
         public Builder rolesClaim(String rolesClaim) {
             Arguments.markSet(given, "rolesClaim");
-            this.rolesClaim = Objects.requireNonNull(rolesClaim, "rolesClaim");
+            this.rolesPath = List.of(Objects.requireNonNull(rolesClaim, "rolesClaim"));
+            return this;
+        }
+
+        /**
+         * The path to the roles in nested claims: claim names separated by dots, at most
+         * {@value #MAX_ROLES_DEPTH} deep, e.g. {@code realm_access.roles} (Keycloak) or
+         * {@code resource_access.orders.roles}. Each name but the last must hold a JSON object;
+         * the last an array of strings (or a space-separated string). A token where the path ends
+         * early holds no roles; one where a step is not an object, or the roles are not strings,
+         * is refused as {@link AuthResult.Failure#MISSING_CLAIM}. Same setting as
+         * {@link #rolesClaim(String)}.
+         *
+         * @throws IllegalArgumentException if the path is empty, has an empty name, or is deeper
+         *     than {@value #MAX_ROLES_DEPTH}
+         */
+        public Builder rolesClaimPath(String path) {
+            Arguments.markSet(given, "rolesClaim");
+            Objects.requireNonNull(path, "path");
+            List<String> names = List.of(path.split("\\.", -1));
+            if (path.isEmpty() || names.size() > MAX_ROLES_DEPTH || names.contains("")) {
+                throw new IllegalArgumentException("rolesClaimPath must be 1 to " + MAX_ROLES_DEPTH
+                        + " non-empty claim names separated by dots, got '" + ClientText.truncate(path, 100) + "'");
+            }
+            this.rolesPath = names;
             return this;
         }
 
@@ -307,15 +406,16 @@ public final class TokenVerifier {
         /**
          * The verifier.
          *
-         * @throws IllegalStateException if neither an issuer nor {@code anyIssuer()}, or neither an
-         *     audience nor {@code anyAudience()}, was given
+         * @throws IllegalStateException if neither an issuer nor {@code anyIssuer()}, or none of an
+         *     audience, a client id or {@code anyAudience()}, was given
          */
         public TokenVerifier build() {
             if (issuers.isEmpty() && !anyIssuer) {
                 throw new IllegalStateException("Say which issuers to accept (issuer(...)), or anyIssuer()");
             }
-            if (audience == null && !anyAudience) {
-                throw new IllegalStateException("Say which audience this service is (audience(...)), or anyAudience()");
+            if (audience == null && !anyAudience && clientIds.isEmpty()) {
+                throw new IllegalStateException("Say which audience this service is (audience(...)), which clients it"
+                        + " accepts (clientId(...)), or anyAudience()");
             }
             return new TokenVerifier(this);
         }

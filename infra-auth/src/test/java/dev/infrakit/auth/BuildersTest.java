@@ -16,8 +16,8 @@ class BuildersTest {
 
     @Test
     void tokenBuilders() {
-        assertEquals(Set.of("anyAudience", "anyIssuer", "audience", "clock", "clockSkew", "issuer", "maxLength",
-                "revocations", "rolesClaim", "types"), BuilderContract.of(() -> TokenVerifier.builder(key.verificationKey()))
+        assertEquals(Set.of("anyAudience", "anyIssuer", "audience", "clientId", "clock", "clockSkew", "identityProviderTypes",
+                "issuer", "maxLength", "revocations", "rolesClaim", "rolesClaimPath", "types"), BuilderContract.of(() -> TokenVerifier.builder(key.verificationKey()))
                 .value("maxLength", 4096).value("issuer", (Object) new String[] {"https://issuer.example"})
                 .value("types", (Object) new String[] {"at+jwt"})
                 .value(TokenRevocations.class, TokenRevocations.builder(store).build()).check());
@@ -30,9 +30,10 @@ class BuildersTest {
         assertEquals(Set.of("clock", "clockSkew", "fullRefresh", "maxStaleness", "prefix", "refresh"),
                 BuilderContract.of(() -> TokenRevocations.builder(store)).value("prefix", "revoked/")
                         .value("refresh", Duration.ofMillis(100)).check());
-        assertEquals(Set.of("allowHttp", "clock", "executor", "httpClient", "maxResponseBytes", "minRefetchInterval",
-                "refreshAfter", "requestTimeout", "staleIfError", "ticker"),
+        assertEquals(Set.of("algorithmsForKeysWithoutAlg", "allowHttp", "clock", "executor", "httpClient", "maxResponseBytes",
+                "minRefetchInterval", "refreshAfter", "requestTimeout", "staleIfError", "ticker"),
                 BuilderContract.of(() -> RemoteJwks.builder(URI.create("https://idp.example/jwks")))
+                        .value("algorithmsForKeysWithoutAlg", (Object) new JwsAlgorithm[] {JwsAlgorithm.RS256})
                         .value("maxResponseBytes", 65536)
                         .value(java.net.http.HttpClient.class, java.net.http.HttpClient.newHttpClient()).check());
     }

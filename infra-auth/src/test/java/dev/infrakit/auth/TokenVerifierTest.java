@@ -121,7 +121,7 @@ class TokenVerifierTest {
                 com.nimbusds.jose.JWSAlgorithm.HS256), input.getBytes(StandardCharsets.US_ASCII));
         AuthResult result = all().verify(token);
         refused(result, AuthResult.Failure.ALGORITHM_NOT_ALLOWED, token);
-        assertTrue(result.detail().contains("key rs-1 is for RS256"), result.detail());
+        assertTrue(result.detail().contains("key 'rs-1' is for RS256"), result.detail());
     }
 
     @Test
@@ -140,15 +140,93 @@ class TokenVerifierTest {
                 AuthResult.Failure.BAD_SIGNATURE, null);
     }
 
+    private static String headerWithKid(Object kid) throws Exception {
+        return "{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":" + new com.fasterxml.jackson.databind.ObjectMapper()
+                .writeValueAsString(kid) + "}";
+    }
+
     @Test
-    void keyIdsWithPathOrSqlCharactersAreRefused() throws Exception {
-        for (String kid : new String[] {"../../etc/passwd", "x' OR '1'='1", "a;DROP TABLE keys", "..", "a\\b", "k\u0000"}) {
-            String header = "{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":" + new com.fasterxml.jackson.databind
-                    .ObjectMapper().writeValueAsString(kid) + "}";
-            refused(all().verify(forge(header, claims(), HS)), AuthResult.Failure.UNSAFE_HEADER, null);
+    void hostileKeyIdsAreRefusedAsUnsafeWithAReasonThatQuotesNothingRaw() throws Exception {
+        Map<Object, String> hostile = new java.util.LinkedHashMap<>();
+        hostile.put("k\u0000", "not printable (U+0000");
+        hostile.put("k\r\nX-Injected: 1", "not printable (U+000D");
+        hostile.put("k\nfake log line", "not printable (U+000A");
+        hostile.put("k\u2028", "not printable (U+2028");
+        hostile.put("k\u202e", "not printable (U+202E");
+        hostile.put("k\u007f", "not printable (U+007F");
+        hostile.put("x".repeat(10_000), "longer than 256 characters (10000)");
+        hostile.put("x".repeat(257), "longer than 256 characters (257)");
+        hostile.put("", "is empty");
+        hostile.put(42, "not a string");
+        for (Map.Entry<Object, String> e : hostile.entrySet()) {
+            TokenVerifier longTokens = TokenVerifier.builder(HS.verificationKey()).issuer(ISSUER).audience(AUDIENCE)
+                    .clock(clock).maxLength(20_000).build();
+            // refused before any key is looked up, so the signature part is never read
+            AuthResult r = longTokens.verify(b64(headerWithKid(e.getKey())) + "." + b64(claims()) + ".c2lnbmF0dXJl");
+            refused(r, AuthResult.Failure.UNSAFE_HEADER, null);
+            assertTrue(r.detail().contains(e.getValue()), r.detail());
+            assertTrue(r.detail().chars().allMatch(c -> c >= 0x20 && c < 0x7f), "printable ASCII only: " + r.detail());
+        }
+    }
+
+    @Test
+    void printableKeyIdsAreOnlyLookupKeysSoPathAndQueryCharactersFindNoKey() throws Exception {
+        for (String kid : new String[] {"../../etc/passwd", "x' OR '1'='1", "a;DROP TABLE keys", "..", "a\\b",
+                "ab/cd+ef=", "x".repeat(256), "clé ünïcode"}) {
+            AuthResult r = all().verify(forge(headerWithKid(kid), claims(), HS));
+            refused(r, AuthResult.Failure.UNKNOWN_KEY, null);
+            assertTrue(r.detail().length() < 120, "the detail shows at most 64 characters of the id: " + r.detail());
         }
         refused(all().verify(forge("{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"nobody\"}", claims(), HS)),
                 AuthResult.Failure.UNKNOWN_KEY, null);
+    }
+
+    @Test
+    void aKeyIdWithSlashPlusAndEqualsVerifiesAsCognitosDo() throws Exception {
+        String kid = "d3JvbmcvL2tpZCtvZi0zMi1ieXRlcy1oZXJlPT0/+Q=";
+        String rsa = RS.verificationKey().toPublicJwk().replace("\"rs-1\"", new com.fasterxml.jackson.databind.ObjectMapper()
+                .writeValueAsString(kid));
+        TokenVerifier verifier = verifier(VerificationKey.fromJwk(rsa));
+        String token = forge("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"" + kid + "\"}", claims(), RS);
+        assertTrue(verifier.verify(token).ok(), verifier.verify(token).toString());
+        assertThrows(IllegalArgumentException.class, () -> VerificationKey.fromJwk(rsa.replace(kid, "a\\u0000b")));
+        assertThrows(IllegalArgumentException.class, () -> VerificationKey.fromJwk(rsa.replace(kid, "x".repeat(257))));
+    }
+
+    @Test
+    void theIdentityProviderSettingsRefuseBadValues() {
+        TokenVerifier.Builder b = TokenVerifier.builder(HS.verificationKey()).issuer(ISSUER);
+        assertThrows(IllegalArgumentException.class, () -> TokenVerifier.builder(HS.verificationKey()).clientId());
+        assertThrows(IllegalArgumentException.class, () -> TokenVerifier.builder(HS.verificationKey()).clientId(" "));
+        for (String path : new String[] {"", ".", "a..b", "a.", ".a", "a.b.c.d.e.f.g.h.i"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TokenVerifier.builder(HS.verificationKey()).rolesClaimPath(path), path);
+            assertTrue(e.getMessage().contains("rolesClaimPath"), e.getMessage());
+        }
+        TokenVerifier.builder(HS.verificationKey()).rolesClaimPath("a.b.c.d.e.f.g.h");
+        assertThrows(IllegalStateException.class, () -> TokenVerifier.builder(HS.verificationKey()).rolesClaim("roles")
+                .rolesClaimPath("realm_access.roles"), "one roles setting");
+        assertThrows(IllegalStateException.class, () -> TokenVerifier.builder(HS.verificationKey()).types("JWT")
+                .identityProviderTypes(), "one types setting");
+        IllegalStateException none = assertThrows(IllegalStateException.class, b::build);
+        assertTrue(none.getMessage().contains("clientId"), none.getMessage());
+        TokenVerifier.builder(HS.verificationKey()).issuer(ISSUER).clientId("app").build();
+    }
+
+    @Test
+    void identityProviderTypesAcceptAtJwtJwtAndNoTypeButNotOtherTypes() throws Exception {
+        TokenVerifier verifier = TokenVerifier.builder(HS.verificationKey()).issuer(ISSUER).audience(AUDIENCE).clock(clock)
+                .identityProviderTypes().build();
+        for (String header : new String[] {"{\"alg\":\"HS256\",\"kid\":\"hs-1\"}",
+                "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"hs-1\"}",
+                "{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"hs-1\"}",
+                "{\"alg\":\"HS256\",\"typ\":\"application/at+JWT\",\"kid\":\"hs-1\"}"}) {
+            assertTrue(verifier.verify(forge(header, claims(), HS)).ok(), header);
+        }
+        refused(verifier.verify(forge("{\"alg\":\"HS256\",\"typ\":\"logout+jwt\",\"kid\":\"hs-1\"}", claims(), HS)),
+                AuthResult.Failure.WRONG_TYPE, null);
+        refused(all().verify(forge("{\"alg\":\"HS256\",\"kid\":\"hs-1\"}", claims(), HS)), AuthResult.Failure.WRONG_TYPE,
+                null);
     }
 
     @Test
