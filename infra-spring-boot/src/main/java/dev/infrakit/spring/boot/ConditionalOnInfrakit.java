@@ -2,7 +2,6 @@ package dev.infrakit.spring.boot;
 
 import org.springframework.context.annotation.Conditional;
 
-import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
@@ -14,7 +13,6 @@ import java.lang.annotation.Target;
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD})
-@Documented
 @Conditional(OnInfrakitCondition.class)
 @interface ConditionalOnInfrakit {
 

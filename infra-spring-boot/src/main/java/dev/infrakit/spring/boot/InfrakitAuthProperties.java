@@ -29,7 +29,7 @@ public class InfrakitAuthProperties {
     /** This service's audience (aud must contain it); required with a JWKS, * for any. */
     private String audience;
 
-    /** Accepted typ values. Default at+jwt; an empty element accepts tokens without typ. */
+    /** Accepted typ values, comma-separated. Default at+jwt. */
     private List<String> types = new ArrayList<>();
 
     /** The claim holding the roles. Default roles. */
@@ -103,12 +103,12 @@ public class InfrakitAuthProperties {
         this.audience = audience;
     }
 
-    /** @return accepted typ values */
+    /** @return accepted typ values, comma-separated */
     public List<String> getTypes() {
         return types;
     }
 
-    /** @param types accepted typ values */
+    /** @param types accepted typ values, comma-separated */
     public void setTypes(List<String> types) {
         this.types = types;
     }

@@ -72,6 +72,13 @@ class InfrakitAuthAutoConfigurationTest {
         jwksServer.stop(0);
     }
 
+    /** A context runner with {@code document} as the local JWKS file, for the issuer and audience of {@link #ISSUER}. */
+    private ApplicationContextRunner localJwks(String document) throws IOException {
+        Path file = Files.writeString(dir.resolve("jwks.json"), document);
+        return runner.withPropertyValues("infrakit.auth.jwks-file=" + file, "infrakit.auth.issuer=https://id.example",
+                "infrakit.auth.audience=orders");
+    }
+
     private static String jwksUrl() {
         return "http://127.0.0.1:" + jwksServer.getAddress().getPort() + "/jwks.json";
     }
@@ -84,9 +91,7 @@ class InfrakitAuthAutoConfigurationTest {
 
     @Test
     void aLocalJwksFileVerifiesTheIssuersTokensForThisAudienceOnly() throws IOException {
-        Path file = Files.writeString(dir.resolve("jwks.json"), JWKS);
-        runner.withPropertyValues("infrakit.auth.jwks-file=" + file, "infrakit.auth.issuer=https://id.example",
-                "infrakit.auth.audience=orders").run(context -> {
+        localJwks(JWKS).run(context -> {
                     assertThat(context.getBean(KeyResolver.class)).isInstanceOf(JwkSet.class);
                     TokenVerifier verifier = context.getBean(TokenVerifier.class);
                     AuthResult ok = verifier.verify(ISSUER.issue("alice", Set.of("user")));
@@ -125,33 +130,24 @@ class InfrakitAuthAutoConfigurationTest {
 
     @Test
     void bothAFileAndAUrlFailTheStartNamingTheKey() throws IOException {
-        Path file = Files.writeString(dir.resolve("jwks.json"), JWKS);
-        runner.withPropertyValues("infrakit.auth.jwks-file=" + file, "infrakit.auth.jwks-uri=https://id.example/jwks",
-                "infrakit.auth.issuer=https://id.example", "infrakit.auth.audience=orders")
+        localJwks(JWKS).withPropertyValues("infrakit.auth.jwks-uri=https://id.example/jwks")
                 .run(context -> assertFailedNaming(context, "infrakit.auth.jwks-file"));
     }
 
     @Test
     void aFileThatIsNotAJwksFailsTheStartNamingTheKey() throws IOException {
-        Path file = Files.writeString(dir.resolve("jwks.json"), "{\"keys\": 7}");
-        runner.withPropertyValues("infrakit.auth.jwks-file=" + file, "infrakit.auth.issuer=https://id.example",
-                "infrakit.auth.audience=orders").run(context -> assertFailedNaming(context, "infrakit.auth.jwks-file"));
+        localJwks("{\"keys\": 7}").run(context -> assertFailedNaming(context, "infrakit.auth.jwks-file"));
     }
 
     @Test
     void aTooSmallMaxLengthFailsTheStartNamingTheKey() throws IOException {
-        Path file = Files.writeString(dir.resolve("jwks.json"), JWKS);
-        runner.withPropertyValues("infrakit.auth.jwks-file=" + file, "infrakit.auth.issuer=https://id.example",
-                "infrakit.auth.audience=orders", "infrakit.auth.max-length=10")
-                .run(context -> assertFailedNaming(context, "infrakit.auth.max-length"));
+        localJwks(JWKS).withPropertyValues("infrakit.auth.max-length=10").run(context -> assertFailedNaming(context, "infrakit.auth.max-length"));
     }
 
     @Test
     void theApplicationsOwnVerifierWins() throws IOException {
-        Path file = Files.writeString(dir.resolve("jwks.json"), JWKS);
         TokenVerifier own = TokenVerifier.builder(KEY.verificationKey()).anyIssuer().anyAudience().build();
-        runner.withPropertyValues("infrakit.auth.jwks-file=" + file, "infrakit.auth.issuer=https://id.example",
-                "infrakit.auth.audience=orders").withBean(TokenVerifier.class, () -> own)
+        localJwks(JWKS).withBean(TokenVerifier.class, () -> own)
                 .run(context -> assertThat(context.getBean(TokenVerifier.class)).isSameAs(own));
     }
 

@@ -81,8 +81,8 @@ class InfrakitRateLimitAutoConfigurationTest {
 
     @Test
     void aNonBooleanEnabledFailsTheStartNamingTheKey() {
-        runner.withPropertyValues("infrakit.ratelimit.enabled=perhaps").run(context -> assertThat(
-                StartupFailures.messages(context)).anySatisfy(m -> assertThat(m).contains("infrakit.ratelimit")));
+        runner.withPropertyValues("infrakit.ratelimit.enabled=perhaps")
+                .run(context -> assertFailedNaming(context, "infrakit.ratelimit.enabled"));
     }
 
     @Test
