@@ -87,7 +87,7 @@ public final class EphemeralPostgresExtension implements ParameterResolver, Afte
         }
         String prefix = owner.getRequiredTestClass().getSimpleName()
                 + owner.getTestMethod().map(m -> "_" + m.getName()).orElse("");
-        return owner.getStore(NAMESPACE).getOrComputeIfAbsent(KEY,
+        return owner.getStore(NAMESPACE).computeIfAbsent(KEY,
                 key -> EphemeralPostgres.shared().createDatabase(prefix), TestDatabase.class);
     }
 
