@@ -24,7 +24,10 @@ import org.springframework.context.annotation.Configuration;
  * Actuator's endpoint ({@code spring-boot-actuator}) and follows
  * {@code management.endpoint.health.probes.enabled} (default on).
  */
-@AutoConfiguration(afterName = "dev.infrakit.spring.boot.InfrakitHealthAutoConfiguration",
+// After Boot's probe groups: its post-processor, at the same (lowest) precedence, runs before ours
+// only if defined first, and it replaces a probe group's membership rather than adding to it.
+@AutoConfiguration(afterName = {"dev.infrakit.spring.boot.InfrakitHealthAutoConfiguration",
+        "org.springframework.boot.health.autoconfigure.actuate.endpoint.AvailabilityProbesAutoConfiguration"},
         beforeName = "org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration")
 @ConditionalOnClass({HealthContributor.class, HealthRegistry.class})
 @ConditionalOnBean(HealthRegistry.class)
