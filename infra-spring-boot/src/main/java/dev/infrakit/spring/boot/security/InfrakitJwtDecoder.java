@@ -68,7 +68,10 @@ public final class InfrakitJwtDecoder implements JwtDecoder {
         Map<String, Object> claims = new LinkedHashMap<>(principal.claims());
         claims.putIfAbsent(JwtClaimNames.SUB, principal.subject());
         for (String time : new String[] {JwtClaimNames.EXP, JwtClaimNames.IAT, JwtClaimNames.NBF}) {
-            if (claims.get(time) instanceof Number seconds) {
+            Object value = claims.get(time);
+            if (value instanceof java.util.Date date) { // as nimbus parses them
+                claims.put(time, date.toInstant());
+            } else if (value instanceof Number seconds) {
                 claims.put(time, Instant.ofEpochSecond(seconds.longValue()));
             }
         }
