@@ -13,8 +13,10 @@ import java.util.regex.Pattern;
  * holds: {@code "} and {@code \} are escaped, the C0 controls (NUL included) are written as
  * {@code \b \t \n \f \r} or <code>&#92;u00XX</code>, the line and paragraph separators U+2028
  * and U+2029 as <code>&#92;u2028</code> and <code>&#92;u2029</code> (so the text is also safe
- * inside a script), and a surrogate without its partner as its <code>&#92;u</code> escape (four
- * hex digits), as ECMAScript's well-formed {@code JSON.stringify} does, rather than as an unpaired char that no UTF-8 encoder can encode.
+ * inside a script), and a surrogate without its partner as <code>&#92;ufffd</code>, the
+ * replacement character, as infra-audit does for events: I-JSON (RFC 7493 §2.1) forbids unpaired
+ * surrogates, no UTF-8 encoder can encode one, and Jackson 2.21.2+ refuses their escapes in member
+ * names (jackson-core#1541), so a report or problem answer stays readable by every parser.
  *
  * <p>Values: {@code null}, strings and characters, booleans, numbers (a non-finite double as the
  * string {@code "NaN"}, {@code "Infinity"} or {@code "-Infinity"}, as Jackson does by default),
@@ -144,7 +146,7 @@ public final class JsonText {
                     } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
                         out.append(c).append(s.charAt(++i));
                     } else if (Character.isSurrogate(c)) {
-                        unicodeEscape(out, c);
+                        unicodeEscape(out, '\ufffd');
                     } else {
                         out.append(c);
                     }

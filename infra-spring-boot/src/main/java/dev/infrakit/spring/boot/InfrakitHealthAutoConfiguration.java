@@ -17,19 +17,15 @@ import org.springframework.core.env.Environment;
 
 /**
  * A {@link HealthRegistry} bean named {@value #HEALTH_REGISTRY_BEAN} holding every
- * {@link HealthCheck} bean of the context (each Infrakit capability configured here contributes
- * its own check), created when there is at least one such check or {@code infrakit.health.enabled}
- * is {@code true}. {@code infrakit.health.*} settings (timeout, cache, background evaluation)
+ * {@link HealthCheck} bean of the context and the checks of every {@link HealthCheckSource} bean
+ * (each Infrakit capability configured here declares one for its bean), created when there is at
+ * least one of either or {@code infrakit.health.enabled} is {@code true}. {@code infrakit.health.*} settings (timeout, cache, background evaluation)
  * apply; {@code infrakit.health.checks} also registers the named built-in checks (disk, heap,
  * system memory). An application's own {@code HealthRegistry} bean replaces it. Closed with the
  * context.
  */
-@AutoConfiguration(afterName = {
-        "dev.infrakit.spring.boot.InfrakitRateLimitAutoConfiguration",
-        "dev.infrakit.spring.boot.InfrakitCredentialsAutoConfiguration",
-        "dev.infrakit.spring.boot.InfrakitAuditAutoConfiguration",
-        "dev.infrakit.spring.boot.InfrakitAuthAutoConfiguration",
-        "dev.infrakit.spring.boot.InfrakitBackupAutoConfiguration"})
+@AutoConfiguration(after = {InfrakitRateLimitAutoConfiguration.class, InfrakitCredentialsAutoConfiguration.class,
+        InfrakitAuditAutoConfiguration.class, InfrakitAuthAutoConfiguration.class, InfrakitBackupAutoConfiguration.class})
 @ConditionalOnClass(HealthRegistry.class)
 @Conditional(InfrakitHealthAutoConfiguration.ChecksOrEnabled.class)
 @EnableConfigurationProperties(InfrakitHealthProperties.class)
@@ -47,15 +43,19 @@ public class InfrakitHealthAutoConfiguration {
      *
      * @param environment the application's environment, read as Infrakit configuration
      * @param checks every {@link HealthCheck} bean, in bean order
+     * @param sources every {@link HealthCheckSource} bean, in bean order
      * @return the registry; Spring closes it with the context
+     * @throws IllegalArgumentException if two checks have one name
      */
     @Bean(name = HEALTH_REGISTRY_BEAN, destroyMethod = "close")
     @ConditionalOnMissingBean
-    public HealthRegistry infrakitHealthRegistry(Environment environment, ObjectProvider<HealthCheck> checks) {
+    public HealthRegistry infrakitHealthRegistry(Environment environment, ObjectProvider<HealthCheck> checks,
+            ObjectProvider<HealthCheckSource> sources) {
         Config config = EnvironmentConfig.of(environment);
         HealthRegistry registry = HealthRegistry.builder().config(config).build();
         try {
             checks.orderedStream().forEach(registry::register);
+            sources.orderedStream().forEach(source -> source.healthChecks().forEach(registry::register));
             if (config.has("infrakit.health.checks")) {
                 registry.registerProviders(config);
             }
@@ -75,6 +75,10 @@ public class InfrakitHealthAutoConfiguration {
 
         @ConditionalOnBean(HealthCheck.class)
         static final class HasChecks {
+        }
+
+        @ConditionalOnBean(HealthCheckSource.class)
+        static final class HasSources {
         }
 
         @ConditionalOnProperty(prefix = "infrakit.health", name = "enabled", havingValue = "true")
