@@ -4,6 +4,7 @@ import dev.infrakit.core.health.HealthCheck;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.EndpointId;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
@@ -39,7 +40,8 @@ final class InfrakitHealthEndpointGroups implements HealthEndpointGroups, Additi
 
     @Override
     public HealthEndpointGroup getPrimary() {
-        return new Group(delegate.getPrimary(), null);
+        HealthEndpointGroup primary = delegate.getPrimary();
+        return new Group(primary, primary::isMember, primary.getAdditionalPath(), null);
     }
 
     @Override
@@ -54,13 +56,13 @@ final class InfrakitHealthEndpointGroups implements HealthEndpointGroups, Additi
     public @Nullable HealthEndpointGroup get(String name) {
         HealthEndpointGroup group = delegate.get(name);
         if (group != null) {
-            return new Group(group, name);
+            return new Group(group, group::isMember, group.getAdditionalPath(), name);
         }
         if (HealthCheck.LIVENESS.equals(name)) {
-            return new Group(new ProbeGroup(delegate.getPrimary(), "livenessState"), name);
+            return new Group(delegate.getPrimary(), "livenessState"::equals, null, name);
         }
         if (HealthCheck.READINESS.equals(name)) {
-            return new Group(new ProbeGroup(delegate.getPrimary(), "readinessState"), name);
+            return new Group(delegate.getPrimary(), "readinessState"::equals, null, name);
         }
         return null;
     }
@@ -76,13 +78,22 @@ final class InfrakitHealthEndpointGroups implements HealthEndpointGroups, Additi
         return path.equals(contributor) || path.startsWith(contributor + "/");
     }
 
-    /** A group whose membership of Infrakit's three contributors follows the class comment. */
+    /**
+     * A group whose membership of Infrakit's three contributors follows the class comment, every
+     * other membership {@code members}', and its display and status settings those of {@code settings}
+     * (the delegate's group, or the primary group for a probe group the delegate lacks).
+     */
     private static final class Group implements HealthEndpointGroup {
-        private final HealthEndpointGroup delegate;
+        private final HealthEndpointGroup settings;
+        private final Predicate<String> members;
+        private final @Nullable AdditionalHealthEndpointPath additionalPath;
         private final @Nullable String name;
 
-        Group(HealthEndpointGroup delegate, @Nullable String name) {
-            this.delegate = delegate;
+        Group(HealthEndpointGroup settings, Predicate<String> members, @Nullable AdditionalHealthEndpointPath additionalPath,
+                @Nullable String name) {
+            this.settings = settings;
+            this.members = members;
+            this.additionalPath = additionalPath;
             this.name = name;
         }
 
@@ -98,73 +109,32 @@ final class InfrakitHealthEndpointGroups implements HealthEndpointGroups, Additi
                     && (HealthCheck.LIVENESS.equals(name) || HealthCheck.READINESS.equals(name))) {
                 return false;
             }
-            return delegate.isMember(path);
+            return members.test(path);
         }
 
         @Override
         public boolean showComponents(SecurityContext securityContext) {
-            return delegate.showComponents(securityContext);
+            return settings.showComponents(securityContext);
         }
 
         @Override
         public boolean showDetails(SecurityContext securityContext) {
-            return delegate.showDetails(securityContext);
+            return settings.showDetails(securityContext);
         }
 
         @Override
         public StatusAggregator getStatusAggregator() {
-            return delegate.getStatusAggregator();
+            return settings.getStatusAggregator();
         }
 
         @Override
         public HttpCodeStatusMapper getHttpCodeStatusMapper() {
-            return delegate.getHttpCodeStatusMapper();
+            return settings.getHttpCodeStatusMapper();
         }
 
         @Override
         public @Nullable AdditionalHealthEndpointPath getAdditionalPath() {
-            return delegate.getAdditionalPath();
-        }
-    }
-
-    /** A probe group the delegate lacks: Boot's state indicator, with the primary group's settings. */
-    private static final class ProbeGroup implements HealthEndpointGroup {
-        private final HealthEndpointGroup primary;
-        private final String stateIndicator;
-
-        ProbeGroup(HealthEndpointGroup primary, String stateIndicator) {
-            this.primary = primary;
-            this.stateIndicator = stateIndicator;
-        }
-
-        @Override
-        public boolean isMember(String path) {
-            return path.equals(stateIndicator);
-        }
-
-        @Override
-        public boolean showComponents(SecurityContext securityContext) {
-            return primary.showComponents(securityContext);
-        }
-
-        @Override
-        public boolean showDetails(SecurityContext securityContext) {
-            return primary.showDetails(securityContext);
-        }
-
-        @Override
-        public StatusAggregator getStatusAggregator() {
-            return primary.getStatusAggregator();
-        }
-
-        @Override
-        public HttpCodeStatusMapper getHttpCodeStatusMapper() {
-            return primary.getHttpCodeStatusMapper();
-        }
-
-        @Override
-        public @Nullable AdditionalHealthEndpointPath getAdditionalPath() {
-            return null;
+            return additionalPath;
         }
     }
 }
