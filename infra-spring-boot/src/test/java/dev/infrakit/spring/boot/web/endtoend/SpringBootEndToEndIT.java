@@ -3,15 +3,12 @@ package dev.infrakit.spring.boot.web.endtoend;
 import dev.infrakit.audit.AuditEvent;
 import dev.infrakit.audit.MemoryAuditLog;
 import dev.infrakit.auth.ApiKeys;
-import dev.infrakit.auth.InMemoryApiKeyStore;
 import dev.infrakit.auth.JwsAlgorithm;
 import dev.infrakit.auth.SigningKey;
 import dev.infrakit.auth.TokenIssuer;
 import dev.infrakit.auth.TokenVerifier;
 import dev.infrakit.core.health.HealthCheck;
 import dev.infrakit.core.health.HealthResult;
-import dev.infrakit.ratelimit.RateLimitPolicy;
-import dev.infrakit.ratelimit.RateLimiter;
 import dev.infrakit.spring.boot.security.SpringSecurityActor;
 import java.io.IOException;
 import java.net.URI;
@@ -45,6 +42,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(classes = SpringBootEndToEndIT.App.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
+                // The starter's own rate limiter and API keys (the token verifier is the test's: its key
+                // is generated per run), and what the web and security parts take from them.
+                "infrakit.ratelimit.name=api", "infrakit.ratelimit.tiers=client,user,admin",
+                "infrakit.ratelimit.tier.client.limits=40/1m", "infrakit.ratelimit.tier.user.limits=3/1m",
+                "infrakit.ratelimit.tier.admin.limits=6/1m", "infrakit.ratelimit.default-tier=client",
+                "infrakit.auth.api-keys.enabled=true", "infrakit.auth.api-keys.store=memory",
                 "infrakit.web.trusted-proxies=1",
                 "infrakit.web.address-rate-limit.tier=client",
                 "infrakit.web.principal-rate-limit.default-tier=user",
@@ -80,15 +83,6 @@ class SpringBootEndToEndIT {
     @SpringBootApplication
     static class App {
         @Bean
-        RateLimiter rateLimiter() {
-            return RateLimiter.builder().name("api")
-                    .tier(RateLimitPolicy.parse("client", "40/1m"))
-                    .tier(RateLimitPolicy.parse("user", "3/1m"))
-                    .tier(RateLimitPolicy.parse("admin", "6/1m"))
-                    .defaultTier("client").build();
-        }
-
-        @Bean
         TokenVerifier tokenVerifier() {
             return TokenVerifier.builder(KEY.verificationKey()).issuer("svc").audience("api").build();
         }
@@ -96,11 +90,6 @@ class SpringBootEndToEndIT {
         @Bean
         MemoryAuditLog auditLog() {
             return MemoryAuditLog.create();
-        }
-
-        @Bean
-        ApiKeys apiKeys(MemoryAuditLog audit) {
-            return ApiKeys.builder(InMemoryApiKeyStore.create()).auditSink(audit).build();
         }
 
         @Bean
