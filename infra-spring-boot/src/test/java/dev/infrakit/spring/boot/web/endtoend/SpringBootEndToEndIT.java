@@ -198,6 +198,22 @@ class SpringBootEndToEndIT {
     }
 
     @Test
+    void hostileCredentialsAre401Or400NeverAnErrorAndNeverEchoed() throws Exception {
+        String longToken = "eyJ" + "A".repeat(6000) + ".e30.c2ln";
+        HttpResponse<String> token = get("/api/hello", "192.0.2.30", "Authorization", "Bearer " + longToken);
+        assertThat(token.statusCode()).isEqualTo(401);
+        assertThat(token.body()).doesNotContain("AAAAAAAAAA");
+        String longKey = "ik_" + "x".repeat(6000);
+        HttpResponse<String> key = get("/api/hello", "192.0.2.31", "X-API-Key", longKey);
+        assertThat(key.statusCode()).isEqualTo(401);
+        assertThat(key.body()).doesNotContain("xxxxxxxxxx");
+        HttpResponse<String> twice = get("/api/hello", "192.0.2.32", "X-API-Key", "a", "X-API-Key", "b");
+        assertThat(twice.statusCode()).isEqualTo(400);
+        assertThat(twice.body()).contains("X-API-Key");
+        assertThat(audit.events()).noneSatisfy(event -> assertThat(event.toString()).contains("AAAAAAAAAA"));
+    }
+
+    @Test
     void thePrincipalStageKeysOnThePrincipalTwoUsersHaveSeparateBudgets() throws Exception {
         // Both from one address: only the principal tells them apart. "user" allows 3 a minute.
         String alice = bearer("alice");
