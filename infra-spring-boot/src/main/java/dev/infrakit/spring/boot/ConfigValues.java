@@ -2,6 +2,7 @@ package dev.infrakit.spring.boot;
 
 import dev.infrakit.core.Config;
 
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -11,6 +12,11 @@ import java.util.function.Supplier;
 final class ConfigValues {
 
     private ConfigValues() {
+    }
+
+    /** {@code config}, with {@code value} for {@code key} when it is not set (a provider's default). */
+    static Config withDefault(Config config, String key, String value) {
+        return config.has(key) ? config : config.withOverrides(Map.of(key, value));
     }
 
     /** {@code build}'s result; its {@code IllegalArgumentException} reported against {@code key} of {@code config}. */

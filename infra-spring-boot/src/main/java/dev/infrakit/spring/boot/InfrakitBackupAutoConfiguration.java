@@ -29,7 +29,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -75,11 +74,8 @@ public class InfrakitBackupAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public BackupRepository infrakitBackupRepository(Environment environment) {
-        Config config = EnvironmentConfig.of(environment);
-        if (!config.has("infrakit.backup.repository")) {
-            config = config.withOverrides(Map.of("infrakit.backup.repository", "local"));
-        }
-        return Providers.load(BackupRepositoryProvider.class, config);
+        return Providers.load(BackupRepositoryProvider.class,
+                ConfigValues.withDefault(EnvironmentConfig.of(environment), "infrakit.backup.repository", "local"));
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.infrakit.spring.boot;
 
-import dev.infrakit.core.Config;
 import dev.infrakit.core.Providers;
 import dev.infrakit.credentials.CredentialStore;
 import dev.infrakit.credentials.CredentialStoreProvider;
@@ -11,8 +10,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
-
-import java.util.Map;
 
 /**
  * A {@link CredentialStore} loaded through {@code Providers} from {@code infrakit.credentials.*}
@@ -41,11 +38,8 @@ public class InfrakitCredentialsAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public CredentialStore infrakitCredentialStore(Environment environment) {
-        Config config = EnvironmentConfig.of(environment);
-        if (!config.has("infrakit.credentials.store")) {
-            config = config.withOverrides(Map.of("infrakit.credentials.store", "memory"));
-        }
-        return Providers.load(CredentialStoreProvider.class, config);
+        return Providers.load(CredentialStoreProvider.class,
+                ConfigValues.withDefault(EnvironmentConfig.of(environment), "infrakit.credentials.store", "memory"));
     }
 
     /**

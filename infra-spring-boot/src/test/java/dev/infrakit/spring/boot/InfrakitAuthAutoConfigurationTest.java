@@ -1,6 +1,8 @@
 package dev.infrakit.spring.boot;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.infrakit.audit.AuditSink;
+import dev.infrakit.audit.MemoryAuditLog;
 import dev.infrakit.auth.ApiKeyStore;
 import dev.infrakit.auth.ApiKeys;
 import dev.infrakit.auth.AuthResult;
@@ -159,6 +161,16 @@ class InfrakitAuthAutoConfigurationTest {
                     ApiKeys keys = context.getBean(ApiKeys.class);
                     NewApiKey key = keys.create("svc", Set.of("reader"), "ci", Duration.ofDays(1));
                     assertThat(keys.verify(key.key()).principal().subject()).isEqualTo("svc");
+                });
+    }
+
+    @Test
+    void apiKeysAreAuditedThroughTheAuditSinkBean() {
+        MemoryAuditLog audit = MemoryAuditLog.create();
+        runner.withPropertyValues("infrakit.auth.api-keys.enabled=true", "infrakit.auth.api-keys.store=memory")
+                .withBean(AuditSink.class, () -> audit).run(context -> {
+                    context.getBean(ApiKeys.class).create("svc", Set.of("reader"), "ci", Duration.ofDays(1));
+                    assertThat(audit.stats().written()).isPositive();
                 });
     }
 
