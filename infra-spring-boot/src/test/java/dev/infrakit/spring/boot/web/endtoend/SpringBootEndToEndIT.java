@@ -16,9 +16,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -233,6 +239,34 @@ class SpringBootEndToEndIT {
         String root = bearer("root", "admin");
         for (int i = 0; i < 4; i++) {
             assertThat(get("/api/hello", "198.51.100.1", "Authorization", root).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void concurrentRequestsOfTwoUsersGetExactlyEachUsersBudget() throws Exception {
+        // 10 requests of each user at once from one address: "user" allows 3 a minute, so exactly
+        // 3 of each are admitted, whatever the interleaving.
+        Map<String, String> tokens = Map.of("frank", bearer("frank"), "grace", bearer("grace"));
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        try {
+            List<Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                for (Map.Entry<String, String> user : tokens.entrySet()) {
+                    answers.add(pool.submit(() -> {
+                        HttpResponse<String> response = get("/api/hello", "198.51.100.7", "Authorization", user.getValue());
+                        return response.statusCode() + " " + user.getKey();
+                    }));
+                }
+            }
+            List<String> outcomes = new ArrayList<>();
+            for (Future<String> answer : answers) {
+                outcomes.add(answer.get(30, TimeUnit.SECONDS));
+            }
+            assertThat(outcomes).filteredOn(o -> o.equals("200 frank")).hasSize(3);
+            assertThat(outcomes).filteredOn(o -> o.equals("200 grace")).hasSize(3);
+            assertThat(outcomes).filteredOn(o -> o.startsWith("429 ")).hasSize(14);
+        } finally {
+            pool.shutdownNow();
         }
     }
 
