@@ -1,10 +1,8 @@
 package dev.infrakit.spring.boot.actuate;
 
 import dev.infrakit.core.health.HealthCheck;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.EndpointId;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
@@ -25,11 +23,9 @@ import org.springframework.boot.health.actuate.endpoint.StatusAggregator;
  * only; neither appears in {@code /actuator/health} itself or in another group, where
  * {@value InfrakitActuatorAutoConfiguration#ALL_CONTRIBUTOR} (every check) stands instead, and
  * {@value InfrakitActuatorAutoConfiguration#ALL_CONTRIBUTOR} stays out of the two probe groups.
- * Every other membership is the delegate's. When the delegate has no {@code liveness} or
- * {@code readiness} group (Actuator's probe post-processor has not run yet, or probes are off),
- * one is added holding Boot's state indicator and Infrakit's checks, with the primary group's
- * display and status settings; Boot's probe post-processor keeps such a group and adds its own
- * indicator to it.
+ * Every other membership, and every display and status setting, is the delegate's. It runs after
+ * Boot's probe post-processor (see {@link InfrakitActuatorAutoConfiguration}), which has added the
+ * {@code liveness} and {@code readiness} groups by then.
  */
 final class InfrakitHealthEndpointGroups implements HealthEndpointGroups, AdditionalPathsMapper {
     private final HealthEndpointGroups delegate;
@@ -40,31 +36,18 @@ final class InfrakitHealthEndpointGroups implements HealthEndpointGroups, Additi
 
     @Override
     public HealthEndpointGroup getPrimary() {
-        HealthEndpointGroup primary = delegate.getPrimary();
-        return new Group(primary, primary::isMember, primary.getAdditionalPath(), null);
+        return new Group(delegate.getPrimary(), null);
     }
 
     @Override
     public Set<String> getNames() {
-        Set<String> names = new LinkedHashSet<>(delegate.getNames());
-        names.add(HealthCheck.LIVENESS);
-        names.add(HealthCheck.READINESS);
-        return names;
+        return delegate.getNames();
     }
 
     @Override
     public @Nullable HealthEndpointGroup get(String name) {
         HealthEndpointGroup group = delegate.get(name);
-        if (group != null) {
-            return new Group(group, group::isMember, group.getAdditionalPath(), name);
-        }
-        if (HealthCheck.LIVENESS.equals(name)) {
-            return new Group(delegate.getPrimary(), "livenessState"::equals, null, name);
-        }
-        if (HealthCheck.READINESS.equals(name)) {
-            return new Group(delegate.getPrimary(), "readinessState"::equals, null, name);
-        }
-        return null;
+        return group == null ? null : new Group(group, name);
     }
 
     @Override
@@ -78,22 +61,13 @@ final class InfrakitHealthEndpointGroups implements HealthEndpointGroups, Additi
         return path.equals(contributor) || path.startsWith(contributor + "/");
     }
 
-    /**
-     * A group whose membership of Infrakit's three contributors follows the class comment, every
-     * other membership {@code members}', and its display and status settings those of {@code settings}
-     * (the delegate's group, or the primary group for a probe group the delegate lacks).
-     */
+    /** A group whose membership of Infrakit's three contributors follows the class comment. */
     private static final class Group implements HealthEndpointGroup {
-        private final HealthEndpointGroup settings;
-        private final Predicate<String> members;
-        private final @Nullable AdditionalHealthEndpointPath additionalPath;
+        private final HealthEndpointGroup delegate;
         private final @Nullable String name;
 
-        Group(HealthEndpointGroup settings, Predicate<String> members, @Nullable AdditionalHealthEndpointPath additionalPath,
-                @Nullable String name) {
-            this.settings = settings;
-            this.members = members;
-            this.additionalPath = additionalPath;
+        Group(HealthEndpointGroup delegate, @Nullable String name) {
+            this.delegate = delegate;
             this.name = name;
         }
 
@@ -109,32 +83,32 @@ final class InfrakitHealthEndpointGroups implements HealthEndpointGroups, Additi
                     && (HealthCheck.LIVENESS.equals(name) || HealthCheck.READINESS.equals(name))) {
                 return false;
             }
-            return members.test(path);
+            return delegate.isMember(path);
         }
 
         @Override
         public boolean showComponents(SecurityContext securityContext) {
-            return settings.showComponents(securityContext);
+            return delegate.showComponents(securityContext);
         }
 
         @Override
         public boolean showDetails(SecurityContext securityContext) {
-            return settings.showDetails(securityContext);
+            return delegate.showDetails(securityContext);
         }
 
         @Override
         public StatusAggregator getStatusAggregator() {
-            return settings.getStatusAggregator();
+            return delegate.getStatusAggregator();
         }
 
         @Override
         public HttpCodeStatusMapper getHttpCodeStatusMapper() {
-            return settings.getHttpCodeStatusMapper();
+            return delegate.getHttpCodeStatusMapper();
         }
 
         @Override
         public @Nullable AdditionalHealthEndpointPath getAdditionalPath() {
-            return additionalPath;
+            return delegate.getAdditionalPath();
         }
     }
 }

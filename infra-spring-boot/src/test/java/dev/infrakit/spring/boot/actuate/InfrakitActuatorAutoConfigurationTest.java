@@ -10,6 +10,16 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.LivenessState;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
+import org.springframework.boot.health.actuate.endpoint.CompositeHealthDescriptor;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.autoconfigure.actuate.endpoint.AvailabilityProbesAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.application.AvailabilityHealthContributorAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroupsPostProcessor;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.Health;
@@ -99,6 +109,32 @@ class InfrakitActuatorAutoConfigurationTest {
                     .get("hangs").getStatus()).isEqualTo(Status.DOWN);
             assertThat(Duration.ofNanos(System.nanoTime() - again)).isLessThan(Duration.ofMillis(150));
         });
+    }
+
+    @Test
+    void withBootsDefaultProbeGroupsEachGroupHoldsItsOwnChecks() {
+        // No group settings: Boot's probe post-processor makes the groups, ours adds Infrakit's.
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(ApplicationAvailabilityAutoConfiguration.class,
+                        AvailabilityHealthContributorAutoConfiguration.class, AvailabilityProbesAutoConfiguration.class,
+                        HealthContributorRegistryAutoConfiguration.class, HealthEndpointAutoConfiguration.class,
+                        InfrakitActuatorAutoConfiguration.class))
+                .withPropertyValues("management.endpoint.health.show-components=always")
+                .withBean(HealthRegistry.class, () -> HealthRegistry.builder().build()
+                        .register(HealthCheck.of("heap", () -> HealthResult.up().build()).groups(HealthCheck.LIVENESS).build())
+                        .register(HealthCheck.of("db", () -> HealthResult.down("refused").build())
+                                .groups(HealthCheck.READINESS).build()))
+                .run(context -> {
+                    // Boot's own state indicators as in a started application, so only Infrakit's checks decide.
+                    AvailabilityChangeEvent.publish(context, LivenessState.CORRECT);
+                    AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+                    HealthEndpoint health = context.getBean(HealthEndpoint.class);
+                    assertThat(health.healthForPath("liveness").getStatus()).isEqualTo(Status.UP);
+                    assertThat(health.healthForPath("readiness").getStatus()).isEqualTo(Status.DOWN);
+                    CompositeHealthDescriptor all = (CompositeHealthDescriptor) health.health();
+                    assertThat(all.getComponents()).containsKey("infrakit")
+                            .doesNotContainKeys("infrakitLiveness", "infrakitReadiness");
+                    assertThat(all.getStatus()).isEqualTo(Status.DOWN);
+                });
     }
 
     @Test
