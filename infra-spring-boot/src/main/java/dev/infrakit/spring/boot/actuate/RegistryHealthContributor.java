@@ -59,14 +59,20 @@ final class RegistryHealthContributor implements CompositeHealthContributor {
         Map<String, HealthIndicator> children = new LinkedHashMap<>();
         report.checks().forEach((name, result) -> {
             Health health = toHealth(name, result, report.isCritical(name));
-            children.put(childName(name), () -> health);
+            String child = childName(name);
+            for (int i = 2; children.containsKey(child); i++) { // "a/b" and "a_b": both shown
+                child = childName(name) + "~" + i;
+            }
+            children.put(child, () -> health);
         });
         return children;
     }
 
     /**
      * The child's name: the check's name with each character Actuator's paths cannot carry
-     * ({@code /} separates path segments) or that a URL would need to encode replaced by {@code _}.
+     * ({@code /} separates path segments) or that a URL would need to encode replaced by {@code _};
+     * a name that two checks come to share is followed by {@code ~2}, {@code ~3}, … for the later ones
+     * (checks are reported in name order).
      */
     static String childName(String checkName) {
         StringBuilder b = new StringBuilder(checkName.length());

@@ -138,6 +138,20 @@ class InfrakitActuatorAutoConfigurationTest {
     }
 
     @Test
+    void checksWhoseNamesMeetOnceCleanedAreBothShown() {
+        HealthRegistry registry = HealthRegistry.builder().build()
+                .register(HealthCheck.of("a/b", () -> HealthResult.up().build()).build())
+                .register(HealthCheck.of("a_b", () -> HealthResult.down("x").build()).build());
+        try {
+            Map<String, Health> all = children(new RegistryHealthContributor(registry, null));
+            assertThat(all).containsOnlyKeys("a_b", "a_b~2");
+            assertThat(all.values()).extracting(health -> health.getDetails().get("check")).containsExactlyInAnyOrder("a/b", "a_b");
+        } finally {
+            registry.close();
+        }
+    }
+
+    @Test
     void oneChildIsReadByName() {
         runner.withBean(HealthRegistry.class, this::registry).run(context -> {
             CompositeHealthContributor all = context.getBean("infrakitHealthContributor", CompositeHealthContributor.class);
