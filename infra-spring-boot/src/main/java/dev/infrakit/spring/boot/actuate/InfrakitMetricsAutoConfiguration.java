@@ -1,7 +1,9 @@
 package dev.infrakit.spring.boot.actuate;
 
 import dev.infrakit.audit.AuditSink;
+import dev.infrakit.backup.BackupRepository;
 import dev.infrakit.backup.BackupRunner;
+import dev.infrakit.backup.BackupSource;
 import dev.infrakit.core.health.HealthMetrics;
 import dev.infrakit.core.health.HealthRegistry;
 import dev.infrakit.credentials.CredentialStore;
@@ -23,8 +25,8 @@ import org.springframework.context.annotation.Configuration;
  * Every Infrakit bean's Micrometer binder as a {@link MeterBinder} bean, which Boot binds to each
  * of its {@link MeterRegistry}s: the health registry's check results ({@link HealthMetrics}), each
  * {@link RateLimiter}'s decisions ({@link RateLimitMetrics}) and its store's meters, each
- * {@link AuditSink}'s and {@link CredentialStore}'s {@code metrics()}, each {@link BackupRunner}'s
- * {@code metrics()}. A binder bean per capability, present when the capability's module is on
+ * {@link AuditSink}'s and {@link CredentialStore}'s {@code metrics()}, each {@link BackupRunner}'s,
+ * {@link BackupSource}'s and {@link BackupRepository}'s {@code metrics()}. A binder bean per capability, present when the capability's module is on
  * the class path and a bean of it exists, replaced by an application bean of the same name. The
  * Infrakit beans' {@code metrics()} are called only when Boot binds, so only then is each binder
  * created.
@@ -111,8 +113,16 @@ public final class InfrakitMetricsAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean(name = "infrakitBackupMetrics")
-        MeterBinder infrakitBackupMetrics(ObjectProvider<BackupRunner> runners) {
-            return each(runners, runner -> Optional.of(runner.metrics()));
+        MeterBinder infrakitBackupMetrics(ObjectProvider<BackupRunner> runners, ObjectProvider<BackupSource> sources,
+                ObjectProvider<BackupRepository> repositories) {
+            MeterBinder ofRunners = each(runners, runner -> Optional.of(runner.metrics()));
+            MeterBinder ofSources = each(sources, BackupSource::metrics);
+            MeterBinder ofRepositories = each(repositories, BackupRepository::metrics);
+            return registry -> {
+                ofRunners.bindTo(registry);
+                ofSources.bindTo(registry);
+                ofRepositories.bindTo(registry);
+            };
         }
     }
 }
