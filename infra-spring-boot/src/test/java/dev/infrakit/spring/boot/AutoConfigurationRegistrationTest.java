@@ -34,7 +34,10 @@ class AutoConfigurationRegistrationTest {
     void everyAutoConfigurationIsListedForSpringBoot() {
         List<String> listed = new ArrayList<>();
         ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader()).forEach(listed::add);
-        assertThat(listed).containsAll(ALL);
+        assertThat(listed).containsAll(ALL).contains(dev.infrakit.spring.boot.web.InfrakitWebAutoConfiguration.class.getName(),
+                dev.infrakit.spring.boot.security.InfrakitSecurityAutoConfiguration.class.getName(),
+                dev.infrakit.spring.boot.actuate.InfrakitActuatorAutoConfiguration.class.getName(),
+                dev.infrakit.spring.boot.actuate.InfrakitMetricsAutoConfiguration.class.getName());
     }
 
     @Test
@@ -61,7 +64,11 @@ class AutoConfigurationRegistrationTest {
                 p.has("description") ? p.get("description").textValue() : ""));
         for (String key : List.of("infrakit.ratelimit.tiers", "infrakit.ratelimit.tier", "infrakit.credentials.store",
                 "infrakit.credentials.cache.enabled", "infrakit.audit.sink", "infrakit.auth.jwks-uri",
-                "infrakit.auth.api-keys.enabled", "infrakit.backup.schedule.every", "infrakit.health.timeout")) {
+                "infrakit.auth.api-keys.enabled", "infrakit.backup.schedule.every", "infrakit.health.timeout",
+                "infrakit.web.trusted-proxies", "infrakit.web.body-limit.max-size", "infrakit.web.address-rate-limit.tier",
+                "infrakit.web.principal-rate-limit.role-tiers", "infrakit.web.principal-rate-limit.default-tier",
+                "infrakit.web.security.roles-claim", "infrakit.web.security.failure-cost",
+                "infrakit.web.security.public-paths")) {
             assertThat(descriptions).containsKey(key);
             assertThat(descriptions.get(key)).as(key).isNotBlank();
         }

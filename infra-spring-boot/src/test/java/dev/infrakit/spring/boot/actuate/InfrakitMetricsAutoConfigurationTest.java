@@ -1,0 +1,57 @@
+package dev.infrakit.spring.boot.actuate;
+
+import dev.infrakit.audit.AuditSink;
+import dev.infrakit.audit.MemoryAuditLog;
+import dev.infrakit.core.health.HealthCheck;
+import dev.infrakit.core.health.HealthRegistry;
+import dev.infrakit.core.health.HealthResult;
+import dev.infrakit.ratelimit.RateLimitPolicy;
+import dev.infrakit.ratelimit.RateLimiter;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class InfrakitMetricsAutoConfigurationTest {
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(InfrakitMetricsAutoConfiguration.class));
+
+    @Test
+    void noInfrakitBeansNoBinders() {
+        runner.run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(MeterBinder.class));
+    }
+
+    @Test
+    void everyInfrakitBeansMetersAreBoundOnTheRegistry() {
+        runner.withBean(RateLimiter.class, () -> RateLimiter.of(RateLimitPolicy.parse("client", "5/1s")))
+                .withBean(AuditSink.class, MemoryAuditLog::create)
+                .withBean(HealthRegistry.class, () -> HealthRegistry.builder().build()
+                        .register(HealthCheck.of("db", () -> HealthResult.up().build()).build()))
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasBean("infrakitRateLimitMetrics").hasBean("infrakitHealthMetrics")
+                            .hasBean("infrakitAuditMetrics");
+                    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                    context.getBeansOfType(MeterBinder.class).values().forEach(binder -> binder.bindTo(registry));
+                    context.getBean(RateLimiter.class).tryAcquire("192.0.2.1");
+                    context.getBean(HealthRegistry.class).check();
+                    assertThat(registry.getMeters()).extracting(meter -> meter.getId().getName())
+                            .anyMatch(name -> name.startsWith("infrakit.ratelimit"))
+                            .anyMatch(name -> name.startsWith("infrakit.health"));
+                });
+    }
+
+    @Test
+    void aBinderOfTheSameNameReplacesOursAndWithoutMicrometerThereAreNone() {
+        MeterBinder own = registry -> registry.counter("own").increment();
+        runner.withBean(RateLimiter.class, () -> RateLimiter.of(RateLimitPolicy.parse("client", "5/1s")))
+                .withBean("infrakitRateLimitMetrics", MeterBinder.class, () -> own)
+                .run(context -> assertThat(context).getBean("infrakitRateLimitMetrics").isSameAs(own));
+        runner.withBean(RateLimiter.class, () -> RateLimiter.of(RateLimitPolicy.parse("client", "5/1s")))
+                .withClassLoader(new FilteredClassLoader(MeterBinder.class))
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean("infrakitRateLimitMetrics"));
+    }
+}
