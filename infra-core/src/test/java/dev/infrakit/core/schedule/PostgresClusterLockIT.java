@@ -48,6 +48,12 @@ class PostgresClusterLockIT {
                 "pool-size", "3", "connection-timeout", "10s")));
     }
 
+    /** An "instance": its own pool and lock, as a separate process would have; closing the lock closes the pool. */
+    private static PostgresClusterLock instance(TestDatabase db, String url) {
+        HikariDataSource pool = pool(db, url);
+        return PostgresClusterLock.builder(pool).closeOnClose(pool).build();
+    }
+
     private static int[] ones(int n) {
         int[] once = new int[n];
         Arrays.fill(once, 1);
@@ -79,9 +85,7 @@ class PostgresClusterLockIT {
 
     @Test
     void twoInstancesRacingRunEachRoundExactlyOnce(TestDatabase db) throws Exception {
-        try (HikariDataSource a = pool(db, db.jdbcUrl()); HikariDataSource b = pool(db, db.jdbcUrl());
-             PostgresClusterLock lockA = PostgresClusterLock.builder(a).build();
-             PostgresClusterLock lockB = PostgresClusterLock.builder(b).build()) {
+        try (PostgresClusterLock lockA = instance(db, db.jdbcUrl()); PostgresClusterLock lockB = instance(db, db.jdbcUrl())) {
             assertArrayEquals(ones(100), ClusterLockRace.race(List.of(lockA, lockB), "backup of orders", 100));
             assertArrayEquals(ones(30), ClusterLockRace.race(List.of(lockA, lockB, lockA, lockB), "four threads", 30));
             assertEquals(-1, holder(db, PostgresClusterLock.key("infrakit", "backup of orders")), "released after the race");
@@ -129,9 +133,7 @@ class PostgresClusterLockIT {
 
     @Test
     void aHolderWhoseBackendIsTerminatedLosesTheLockToAnotherInstance(TestDatabase db) throws Exception {
-        try (HikariDataSource a = pool(db, db.jdbcUrl()); HikariDataSource b = pool(db, db.jdbcUrl())) {
-            PostgresClusterLock lockA = PostgresClusterLock.builder(a).build();
-            PostgresClusterLock lockB = PostgresClusterLock.builder(b).build();
+        try (PostgresClusterLock lockA = instance(db, db.jdbcUrl()); PostgresClusterLock lockB = instance(db, db.jdbcUrl())) {
             long key = PostgresClusterLock.key("infrakit", "rotation of db-password");
             CountDownLatch holding = new CountDownLatch(1);
             CountDownLatch finish = new CountDownLatch(1);
@@ -196,9 +198,7 @@ class PostgresClusterLockIT {
     @Test
     void throughPgBouncerTransactionPoolingItStillExcludes(TestDatabase db) throws Exception {
         try (PgBouncer bouncer = PgBouncer.start(db, PgBouncer.PoolMode.TRANSACTION, 3);
-             HikariDataSource a = pool(db, bouncer.jdbcUrl()); HikariDataSource b = pool(db, bouncer.jdbcUrl())) {
-            PostgresClusterLock lockA = PostgresClusterLock.builder(a).build();
-            PostgresClusterLock lockB = PostgresClusterLock.builder(b).build();
+             PostgresClusterLock lockA = instance(db, bouncer.jdbcUrl()); PostgresClusterLock lockB = instance(db, bouncer.jdbcUrl())) {
             assertArrayEquals(ones(60), ClusterLockRace.race(List.of(lockA, lockB), "token keys", 60));
             // Many short transactions in between hand server connections around; a held lock stays held.
             assertTrue(lockA.runExclusively("pinned", () -> {
@@ -239,9 +239,7 @@ class PostgresClusterLockIT {
 
     @Test
     void hostileNamesAreRefusedBeforeTheDatabaseAndOddValidNamesAreDistinctLocks(TestDatabase db) throws Exception {
-        try (HikariDataSource a = pool(db, db.jdbcUrl()); HikariDataSource b = pool(db, db.jdbcUrl())) {
-            PostgresClusterLock lockA = PostgresClusterLock.builder(a).build();
-            PostgresClusterLock lockB = PostgresClusterLock.builder(b).build();
+        try (PostgresClusterLock lockA = instance(db, db.jdbcUrl()); PostgresClusterLock lockB = instance(db, db.jdbcUrl())) {
             for (String hostile : List.of("nul\u0000", "new\nline", "esc\u001b]0;title\u0007", "x".repeat(10_000_000),
                     "", "half \ud83d")) {
                 assertThrows(IllegalArgumentException.class, () -> lockA.runExclusively(hostile, () -> { }));

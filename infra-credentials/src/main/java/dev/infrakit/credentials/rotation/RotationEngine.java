@@ -573,11 +573,7 @@ public final class RotationEngine {
      * @throws IllegalArgumentException if no strategy is registered for {@code name}
      */
     public ScheduledJob schedule(String name, Schedule schedule, ScheduledExecutorService executor) {
-        Objects.requireNonNull(schedule, "schedule");
-        Objects.requireNonNull(executor, "executor");
-        if (!strategies.containsKey(name)) {
-            throw new IllegalArgumentException("No rotation strategy registered for '" + name + "'");
-        }
+        requireSchedulable(name, schedule, executor);
         return ScheduledJob.start(name, schedule, executor, clock, () -> {
             try {
                 rotate(name);
@@ -602,11 +598,7 @@ public final class RotationEngine {
      * @throws IllegalArgumentException if no strategy is registered for {@code name}
      */
     public ScheduledJob schedule(String name, Schedule schedule, ScheduledExecutorService executor, ClusterLock lock) {
-        Objects.requireNonNull(schedule, "schedule");
-        Objects.requireNonNull(executor, "executor");
-        if (!strategies.containsKey(name)) {
-            throw new IllegalArgumentException("No rotation strategy registered for '" + name + "'");
-        }
+        requireSchedulable(name, schedule, executor);
         return ScheduledJob.start(name, schedule, executor, clock, lock, "rotation of " + name, due -> {
             try {
                 RotationResult result = rotate(name, "scheduled:" + due);
@@ -619,6 +611,14 @@ public final class RotationEngine {
                         ClientText.forLog(e.getMessage(), 1000));
             }
         });
+    }
+
+    private void requireSchedulable(String name, Schedule schedule, ScheduledExecutorService executor) {
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(executor, "executor");
+        if (!strategies.containsKey(name)) {
+            throw new IllegalArgumentException("No rotation strategy registered for '" + name + "'");
+        }
     }
 
     // ---------------------------------------------------------------- state
