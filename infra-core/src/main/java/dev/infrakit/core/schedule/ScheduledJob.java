@@ -52,7 +52,9 @@ public interface ScheduledJob extends AutoCloseable {
      * once. A run that finds the lock held elsewhere is skipped: logged at debug, counted in
      * {@link #skipped()}, not an error. {@code task} receives the run's due time (its slot), so
      * that, under the lock, it can check whether another instance already did this slot (the lock
-     * remembers nothing once released) and return without doing it again.
+     * remembers nothing once released) and return without doing it again. Slots coincide across
+     * instances only for schedules aligned to the clock ({@link Schedule#cron}, {@code dailyAt},
+     * {@code weeklyAt}); {@link Schedule#every} counts from each instance's start.
      *
      * @throws IllegalArgumentException if {@code lockName} is not a valid lock name
      */
