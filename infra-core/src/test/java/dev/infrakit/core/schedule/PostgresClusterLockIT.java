@@ -167,14 +167,26 @@ class PostgresClusterLockIT {
 
     @Test
     void aHolderJvmKilledMidTaskReleasesTheLock(TestDatabase db) throws Exception {
-        String name = "backup of orders (crash)";
+        killHolderAndTakeOver(db, db.jdbcUrl(), "backup of orders (crash)");
+    }
+
+    @Test
+    void aHolderJvmKilledMidTaskThroughPgBouncerReleasesTheLock(TestDatabase db) throws Exception {
+        // PgBouncer closes a server connection whose client vanished inside a transaction, and the
+        // server ends the session with it: the lock does not stay with a pooled session.
+        try (PgBouncer bouncer = PgBouncer.start(db, PgBouncer.PoolMode.TRANSACTION, 2)) {
+            killHolderAndTakeOver(db, bouncer.jdbcUrl(), "backup of orders (crash through PgBouncer)");
+        }
+    }
+
+    /** A child JVM takes {@code name} through {@code url} and is SIGKILLed mid-task; another instance then gets it. */
+    private static void killHolderAndTakeOver(TestDatabase db, String url, String name) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ClusterLockHolderMain.class.getName(), db.jdbcUrl(),
+                "-cp", System.getProperty("java.class.path"), ClusterLockHolderMain.class.getName(), url,
                 db.username(), name).redirectErrorStream(true);
         builder.environment().put("INFRAKIT_TEST_DB_PASSWORD", db.password());
         Process child = builder.start();
-        try (HikariDataSource b = pool(db, db.jdbcUrl())) {
-            PostgresClusterLock other = PostgresClusterLock.builder(b).build();
+        try (PostgresClusterLock other = instance(db, url)) {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             String line;
             boolean holding = false;
@@ -190,6 +202,7 @@ class PostgresClusterLockIT {
             assertTrue(eventually(() -> other.runExclusively(name, runs::incrementAndGet)),
                     "the killed holder's session ended and released the lock");
             assertEquals(1, runs.get());
+            assertEquals(-1, holder(db, PostgresClusterLock.key("infrakit", name)), "no session keeps it");
         } finally {
             child.destroyForcibly();
         }
