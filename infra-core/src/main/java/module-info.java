@@ -2,7 +2,8 @@
  * Infrakit core: layered {@link dev.infrakit.core.Config}, ServiceLoader discovery through
  * {@link dev.infrakit.core.Providers}, the {@link dev.infrakit.core.InfrakitException} hierarchy,
  * the clock/ticker seam, the HikariCP pool helper {@link dev.infrakit.core.DataSources}, health
- * checks ({@link dev.infrakit.core.health}) and notifications ({@link dev.infrakit.core.notify}).
+ * checks ({@link dev.infrakit.core.health}), notifications ({@link dev.infrakit.core.notify}) and
+ * schedules with a cluster-wide lock ({@link dev.infrakit.core.schedule}).
  *
  * <p>Only SLF4J is required at run time. HikariCP, Micrometer, Jakarta Mail and
  * {@code java.net.http} are {@code requires static}: a module that uses the classes needing
@@ -33,6 +34,7 @@ module dev.infrakit.core {
 
     uses dev.infrakit.core.health.HealthCheckProvider;
     uses dev.infrakit.core.notify.NotifierProvider;
+    uses dev.infrakit.core.schedule.ClusterLockProvider;
 
     provides dev.infrakit.core.health.HealthCheckProvider with
             dev.infrakit.core.internal.BuiltInHealthChecks.DiskSpace,
@@ -42,4 +44,7 @@ module dev.infrakit.core {
             dev.infrakit.core.internal.BuiltInNotifiers.Webhook,
             dev.infrakit.core.internal.BuiltInNotifiers.Email,
             dev.infrakit.core.internal.BuiltInNotifiers.Log;
+    provides dev.infrakit.core.schedule.ClusterLockProvider with
+            dev.infrakit.core.internal.BuiltInClusterLocks.Local,
+            dev.infrakit.core.internal.BuiltInClusterLocks.Postgres;
 }

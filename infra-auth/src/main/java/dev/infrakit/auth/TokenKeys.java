@@ -247,6 +247,30 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
      */
     public dev.infrakit.core.schedule.ScheduledJob scheduleRotation(Duration period,
             java.util.concurrent.ScheduledExecutorService executor) {
+        return dev.infrakit.core.schedule.ScheduledJob.start(name, rotationChecks(period), executor, clock,
+                () -> rotateIfOlderThan(period));
+    }
+
+    /**
+     * {@link #scheduleRotation(Duration, java.util.concurrent.ScheduledExecutorService)} with each
+     * check run under {@code lock}'s lock {@code token-keys rotation of <name>}: instances sharing the
+     * store and the lock never check (and race to rotate) at once, so no instance writes a key only
+     * to lose the check-and-set and retry. A check that finds the lock held elsewhere is skipped,
+     * logged at debug and counted in {@link dev.infrakit.core.schedule.ScheduledJob#skipped()}.
+     * Exactly one key per period, as without the lock.
+     *
+     * @param lock the lock shared by the instances, e.g. a {@code PostgresClusterLock}
+     * @throws IllegalArgumentException if {@code period} is not longer than the grace period, or
+     *     the keys' name makes an invalid lock name
+     */
+    public dev.infrakit.core.schedule.ScheduledJob scheduleRotation(Duration period,
+            java.util.concurrent.ScheduledExecutorService executor, dev.infrakit.core.schedule.ClusterLock lock) {
+        return dev.infrakit.core.schedule.ScheduledJob.start(name, rotationChecks(period), executor, clock, lock,
+                lockName(), due -> rotateIfOlderThan(period));
+    }
+
+    /** Checks every {@code period / 10}, at least every hour and at most every second. */
+    private dev.infrakit.core.schedule.Schedule rotationChecks(Duration period) {
         Objects.requireNonNull(period, "period");
         if (period.compareTo(grace) <= 0) {
             throw new IllegalArgumentException("The rotation period (" + period + ") must be longer than the grace "
@@ -255,8 +279,11 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
         Duration check = period.dividedBy(10);
         check = check.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
                 : check.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : check;
-        return dev.infrakit.core.schedule.ScheduledJob.start(name, dev.infrakit.core.schedule.Schedule.every(check),
-                executor, clock, () -> rotateIfOlderThan(period));
+        return dev.infrakit.core.schedule.Schedule.every(check);
+    }
+
+    private String lockName() {
+        return "token-keys rotation of " + name;
     }
 
     /** Rotates (only if the newest key is {@code ifOlderThan} old, when given); the new key's id, or null. */
@@ -399,12 +426,37 @@ public final class TokenKeys implements KeyResolver, Supplier<SigningKey> {
      * Rotates on a schedule (a period or a cron expression, as the rotation engine's), on
      * {@code executor}; failures are logged and the schedule goes on. Instances sharing the store
      * may all schedule it: each rotation is one check-and-set, so a run that races another adds
-     * its own key (schedule it on one instance to get exactly one key per slot).
+     * its own key (schedule it on one instance, or give every instance one shared
+     * {@link dev.infrakit.core.schedule.ClusterLock}, to get exactly one key per slot).
      */
     public dev.infrakit.core.schedule.ScheduledJob schedule(
             dev.infrakit.core.schedule.Schedule schedule,
             java.util.concurrent.ScheduledExecutorService executor) {
         return dev.infrakit.core.schedule.ScheduledJob.start(name, schedule, executor, clock, this::rotate);
+    }
+
+    /**
+     * {@link #schedule(dev.infrakit.core.schedule.Schedule, java.util.concurrent.ScheduledExecutorService)}
+     * for several instances sharing the store: each run takes {@code lock}'s lock
+     * {@code token-keys rotation of <name>} (a run that finds it held elsewhere is skipped, logged at
+     * debug and counted in {@link dev.infrakit.core.schedule.ScheduledJob#skipped()}) and, under it,
+     * rotates only if no key was created at or after the run's due time (read from the store): with
+     * every instance scheduling the same schedule on one shared lock, exactly one key is added per
+     * slot. The slot comes from each instance's clock: keep them in sync to well under the
+     * schedule's interval. Failures are logged and the schedule goes on.
+     *
+     * @param lock the lock shared by the instances, e.g. a {@code PostgresClusterLock}
+     * @throws IllegalArgumentException if the keys' name makes an invalid lock name
+     */
+    public dev.infrakit.core.schedule.ScheduledJob schedule(
+            dev.infrakit.core.schedule.Schedule schedule,
+            java.util.concurrent.ScheduledExecutorService executor, dev.infrakit.core.schedule.ClusterLock lock) {
+        return dev.infrakit.core.schedule.ScheduledJob.start(name, schedule, executor, clock, lock, lockName(), due -> {
+            // rotate(age) skips when a key was created after now - age: with age = now - due + 1 ns,
+            // when one was created at or after the due time, i.e. another instance did this slot.
+            Duration sinceDue = Duration.between(due, clock.instant());
+            rotate((sinceDue.isNegative() ? Duration.ZERO : sinceDue).plusNanos(1));
+        });
     }
 
     /** The ids of the keys held, with their times (for diagnostics; no key material). */

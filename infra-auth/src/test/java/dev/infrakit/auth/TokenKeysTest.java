@@ -195,6 +195,66 @@ class TokenKeysTest {
                 "a period not longer than the 10-minute grace");
     }
 
+    /** What the instances of the cluster-lock tests record, and the scheduler that drives them. */
+    private final dev.infrakit.credentials.fixtures.RecordingAuditSink rotations =
+            new dev.infrakit.credentials.fixtures.RecordingAuditSink();
+    private final ManualScheduler scheduler = new ManualScheduler(clock);
+    private static final dev.infrakit.core.schedule.Schedule WEEKLY = dev.infrakit.core.schedule.Schedule.cron("0 3 * * 1");
+
+    /** One more instance over the shared store, recording into {@link #rotations}. */
+    private TokenKeys instance() {
+        return TokenKeys.builder(store).clock(clock).auditSink(rotations).build();
+    }
+
+    @Test
+    void twoInstancesSharingAClusterLockAddOneKeyPerScheduledSlot() {
+        TokenKeys a = instance();
+        TokenKeys b = instance();
+        a.signingKey();
+        dev.infrakit.core.schedule.LocalClusterLock lock = dev.infrakit.core.schedule.LocalClusterLock.create();
+        try (dev.infrakit.core.schedule.ScheduledJob onA = a.schedule(WEEKLY, scheduler, lock);
+                dev.infrakit.core.schedule.ScheduledJob onB = b.schedule(WEEKLY, scheduler, lock)) {
+            scheduler.advance(Duration.ofDays(21));
+            assertEquals(6, onA.runs() + onB.runs(), "both instances woke each week");
+            assertEquals(List.of("token-keys.rotated:PENDING", "token-keys.rotated:SUCCESS", "token-keys.rotated:PENDING",
+                    "token-keys.rotated:SUCCESS", "token-keys.rotated:PENDING", "token-keys.rotated:SUCCESS"),
+                    rotations.typesAndOutcomes(), "one key per week, not one per instance");
+            // Another instance holds the lock when the next slot falls due: skipped and counted, not an error.
+            assertTrue(lock.runExclusively("token-keys rotation of auth/token-signing-keys", () -> scheduler.advance(Duration.ofDays(7))));
+            assertEquals(2, onA.skipped() + onB.skipped());
+            assertEquals(6, rotations.typesAndOutcomes().size());
+        }
+    }
+
+    @Test
+    void withoutTheLockTwoInstancesAddTwoKeysPerScheduledSlot() {
+        TokenKeys a = instance();
+        TokenKeys b = instance();
+        a.signingKey();
+        try (dev.infrakit.core.schedule.ScheduledJob onA = a.schedule(WEEKLY, scheduler);
+                dev.infrakit.core.schedule.ScheduledJob onB = b.schedule(WEEKLY, scheduler)) {
+            scheduler.advance(Duration.ofDays(7));
+            assertEquals(2, onA.runs() + onB.runs());
+            assertEquals(4, rotations.typesAndOutcomes().size(), "today's behaviour, what the lock is for");
+        }
+    }
+
+    @Test
+    void rotationByAgeUnderAClusterLockStillAddsOneKeyPerPeriod() {
+        TokenKeys a = instance();
+        TokenKeys b = instance();
+        a.signingKey();
+        dev.infrakit.core.schedule.LocalClusterLock lock = dev.infrakit.core.schedule.LocalClusterLock.create();
+        try (dev.infrakit.core.schedule.ScheduledJob onA = a.scheduleRotation(Duration.ofDays(30), scheduler, lock);
+                dev.infrakit.core.schedule.ScheduledJob onB = b.scheduleRotation(Duration.ofDays(30), scheduler, lock)) {
+            scheduler.advance(Duration.ofDays(61));
+            assertEquals(List.of("token-keys.rotated:PENDING", "token-keys.rotated:SUCCESS", "token-keys.rotated:PENDING",
+                    "token-keys.rotated:SUCCESS"), rotations.typesAndOutcomes(), "no lost check-and-set, no retry");
+            assertTrue(onA.runs() > 1 && onB.runs() > 1, "both instances checked");
+        }
+        assertThrows(IllegalArgumentException.class, () -> a.scheduleRotation(Duration.ofMinutes(10), scheduler, lock));
+    }
+
     @Test
     void aRotationIsRecordedBeforeTheKeysChange() {
         dev.infrakit.credentials.fixtures.RecordingAuditSink audit = new dev.infrakit.credentials.fixtures.RecordingAuditSink();

@@ -12,6 +12,7 @@ import dev.infrakit.core.health.HealthResult;
 import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.notify.Notification;
 import dev.infrakit.core.notify.Notifier;
+import dev.infrakit.core.schedule.ClusterLock;
 import dev.infrakit.core.schedule.Schedule;
 import dev.infrakit.core.schedule.ScheduledJob;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -265,6 +266,36 @@ public final class BackupRunner {
     /** Runs {@link #run(BackupKind)} on {@code schedule}; failures are recorded and the schedule goes on. */
     public ScheduledJob schedule(Schedule schedule, BackupKind kind, ScheduledExecutorService executor) {
         return ScheduledJob.start("backup of " + source.name(), schedule, executor, clock, () -> run(kind));
+    }
+
+    /**
+     * {@link #schedule(Schedule, BackupKind, ScheduledExecutorService)} for several instances backing
+     * up the same source into the same repository: each run takes {@code lock}'s lock
+     * {@code backup of <source>} (a run that finds it held elsewhere is skipped, logged at debug and
+     * counted in {@link ScheduledJob#skipped()}), and under it backs up only if the repository holds
+     * no complete or verified backup of this source and kind started at or after the run's due time;
+     * so with every instance scheduling the same schedule on one shared lock, each slot is backed up
+     * once (a slot whose backup failed, or whose holder died, is tried again by the next instance
+     * that gets the lock). The
+     * slot check compares the instances' clocks: keep them in sync to well under the schedule's
+     * interval. Failures are recorded and the schedule goes on.
+     *
+     * @param lock the lock shared by the instances, e.g. a {@code PostgresClusterLock}
+     * @throws IllegalArgumentException if the source's name makes an invalid lock name
+     */
+    public ScheduledJob schedule(Schedule schedule, BackupKind kind, ScheduledExecutorService executor,
+            ClusterLock lock) {
+        String name = "backup of " + source.name();
+        return ScheduledJob.start(name, schedule, executor, clock, lock, name, due -> {
+            boolean done = repository.list().stream().anyMatch(m -> m.source().equals(source.name())
+                    && m.kind() == kind && (m.status() == BackupStatus.VERIFIED || m.status() == BackupStatus.COMPLETE)
+                    && !m.started().isBefore(due));
+            if (done) {
+                LOG.debug("Scheduled backup of {} due {} skipped: another instance took it", LogText.of(source.name()), due);
+                return;
+            }
+            run(kind);
+        });
     }
 
     /**

@@ -24,7 +24,8 @@ class ModuleDescriptorTest {
                 "internals are exported to nobody, not even Infrakit's own modules");
         Set<String> provided = new java.util.TreeSet<>();
         descriptor.provides().forEach(p -> provided.add(p.service() + " " + p.providers().size()));
-        assertEquals(Set.of("dev.infrakit.core.health.HealthCheckProvider 3", "dev.infrakit.core.notify.NotifierProvider 3"),
+        assertEquals(Set.of("dev.infrakit.core.health.HealthCheckProvider 3", "dev.infrakit.core.notify.NotifierProvider 3",
+                "dev.infrakit.core.schedule.ClusterLockProvider 2"),
                 provided, "module-info provides the same built-ins as META-INF/services");
     }
 

@@ -6,6 +6,7 @@ import dev.infrakit.backup.BackupSourceProvider;
 import dev.infrakit.core.Provider;
 import dev.infrakit.core.health.HealthCheckProvider;
 import dev.infrakit.core.notify.NotifierProvider;
+import dev.infrakit.core.schedule.ClusterLockProvider;
 import dev.infrakit.credentials.CredentialStoreProvider;
 import dev.infrakit.ratelimit.RateLimitStoreProvider;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,8 @@ class EveryProviderIsCheckedTest {
             "dev.infrakit.core.internal.BuiltInNotifiers$Webhook",
             "dev.infrakit.core.internal.BuiltInNotifiers$Email",
             "dev.infrakit.core.internal.BuiltInNotifiers$Log",
+            "dev.infrakit.core.internal.BuiltInClusterLocks$Local",
+            "dev.infrakit.core.internal.BuiltInClusterLocks$Postgres",
             "dev.infrakit.ratelimit.internal.BuiltInRateLimitStores$Memory",
             "dev.infrakit.ratelimit.internal.BuiltInRateLimitStores$Postgres",
             "dev.infrakit.audit.internal.BuiltInAuditSinks$JsonLines",
@@ -49,12 +52,12 @@ class EveryProviderIsCheckedTest {
     void everyRegisteredProviderHasAContractRun() {
         List<Class<? extends Provider<?>>> spis = List.of(HealthCheckProvider.class, NotifierProvider.class,
                 RateLimitStoreProvider.class, AuditSinkProvider.class, CredentialStoreProvider.class,
-                BackupSourceProvider.class, BackupRepositoryProvider.class);
+                BackupSourceProvider.class, BackupRepositoryProvider.class, ClusterLockProvider.class);
         Set<String> registered = new TreeSet<>();
         for (Class<? extends Provider<?>> spi : spis) {
             ServiceLoader.load(spi).stream().map(p -> p.type().getName()).forEach(registered::add);
         }
         assertEquals(new TreeSet<>(CHECKED), registered);
-        assertEquals(17, registered.size(), "the providers Infrakit ships");
+        assertEquals(19, registered.size(), "the providers Infrakit ships");
     }
 }

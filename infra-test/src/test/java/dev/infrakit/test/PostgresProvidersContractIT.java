@@ -2,6 +2,7 @@ package dev.infrakit.test;
 
 import dev.infrakit.audit.AuditSinkProvider;
 import dev.infrakit.core.Config;
+import dev.infrakit.core.schedule.ClusterLockProvider;
 import dev.infrakit.credentials.CredentialStoreProvider;
 import dev.infrakit.credentials.MasterKey;
 import dev.infrakit.ratelimit.RateLimitStoreProvider;
@@ -18,7 +19,7 @@ import java.util.Map;
 
 /**
  * The providers that create PostgreSQL-backed implementations (credential store, rate-limit store,
- * audit sink) against the provider contract, on a real server: each creates its schema and its own
+ * audit sink, cluster lock) against the provider contract, on a real server: each creates its schema and its own
  * pool, closed with what it created.
  */
 class PostgresProvidersContractIT {
@@ -99,6 +100,24 @@ class PostgresProvidersContractIT {
         protected Config workingConfig() {
             return pool("infrakit.audit.postgres",
                     Map.of("infrakit.audit.key", Base64.getEncoder().encodeToString(new byte[32])));
+        }
+    }
+
+    @Nested
+    class ClusterLock extends ProviderContract<ClusterLockProvider> {
+        @Override
+        protected Class<ClusterLockProvider> spi() {
+            return ClusterLockProvider.class;
+        }
+
+        @Override
+        protected ClusterLockProvider provider() {
+            return BuiltInProviders.create(ClusterLockProvider.class, "dev.infrakit.core.internal.BuiltInClusterLocks$Postgres");
+        }
+
+        @Override
+        protected Config workingConfig() {
+            return pool("infrakit.schedule.postgres", Map.of());
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.infrakit.credentials.rotation;
 
 import dev.infrakit.core.Arguments;
 import dev.infrakit.core.http.ClientText;
+import dev.infrakit.core.schedule.ClusterLock;
 import dev.infrakit.core.schedule.Schedule;
 import dev.infrakit.core.schedule.ScheduledJob;
 import dev.infrakit.audit.Actor;
@@ -572,11 +573,7 @@ public final class RotationEngine {
      * @throws IllegalArgumentException if no strategy is registered for {@code name}
      */
     public ScheduledJob schedule(String name, Schedule schedule, ScheduledExecutorService executor) {
-        Objects.requireNonNull(schedule, "schedule");
-        Objects.requireNonNull(executor, "executor");
-        if (!strategies.containsKey(name)) {
-            throw new IllegalArgumentException("No rotation strategy registered for '" + name + "'");
-        }
+        requireSchedulable(name, schedule, executor);
         return ScheduledJob.start(name, schedule, executor, clock, () -> {
             try {
                 rotate(name);
@@ -585,6 +582,43 @@ public final class RotationEngine {
                         ClientText.forLog(e.getMessage(), 1000));
             }
         });
+    }
+
+    /**
+     * {@link #schedule(String, Schedule, ScheduledExecutorService)} for several instances sharing the
+     * store: each run takes {@code lock}'s lock {@code rotation of <name>} (a run that finds it held
+     * elsewhere is skipped, logged at debug and counted in {@link ScheduledJob#skipped()}), and
+     * rotates under the id {@code scheduled:<due time>} ({@link #rotate(String, String)}), so a slot
+     * another instance already rotated is {@code ALREADY_ROTATED} and nothing changes. With every
+     * instance scheduling the same schedule on one shared lock, each slot rotates once; a slot whose
+     * rotation failed is tried again by the next instance that gets the lock. The slot comes from
+     * each instance's clock: keep them in sync to well under the schedule's interval.
+     *
+     * @param lock the lock shared by the instances, e.g. a {@code PostgresClusterLock}
+     * @throws IllegalArgumentException if no strategy is registered for {@code name}
+     */
+    public ScheduledJob schedule(String name, Schedule schedule, ScheduledExecutorService executor, ClusterLock lock) {
+        requireSchedulable(name, schedule, executor);
+        return ScheduledJob.start(name, schedule, executor, clock, lock, "rotation of " + name, due -> {
+            try {
+                RotationResult result = rotate(name, "scheduled:" + due);
+                if (result.outcome() == RotationResult.Outcome.ALREADY_ROTATED) {
+                    LOG.debug("Scheduled rotation of '{}' due {} skipped: another instance rotated it",
+                            ClientText.forLog(name, 256), due);
+                }
+            } catch (RotationInProgressException e) {
+                LOG.info("Scheduled rotation of '{}' skipped: {}", ClientText.forLog(name, 256),
+                        ClientText.forLog(e.getMessage(), 1000));
+            }
+        });
+    }
+
+    private void requireSchedulable(String name, Schedule schedule, ScheduledExecutorService executor) {
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(executor, "executor");
+        if (!strategies.containsKey(name)) {
+            throw new IllegalArgumentException("No rotation strategy registered for '" + name + "'");
+        }
     }
 
     // ---------------------------------------------------------------- state

@@ -1,6 +1,7 @@
 package dev.infrakit.credentials.rotation;
 
 import dev.infrakit.core.fixtures.ManualScheduler;
+import dev.infrakit.core.schedule.LocalClusterLock;
 import dev.infrakit.core.schedule.Schedule;
 import dev.infrakit.core.schedule.ScheduledJob;
 import dev.infrakit.credentials.fixtures.RecordingAuditSink;
@@ -434,6 +435,50 @@ class RotationEngineTest {
         assertTrue(scheduled.nextRun().isEmpty());
         scheduler.advance(Duration.ofHours(5));
         assertEquals(5, engine.current(NAME).version());
+    }
+
+    @Test
+    void twoInstancesSharingAClusterLockRotateOncePerSlot() {
+        ManualScheduler scheduler = new ManualScheduler(clock);
+        LocalClusterLock lock = LocalClusterLock.create();
+        RotationEngine other = engine(strategy);
+        List<ScheduledJob> jobs = List.of(engine.schedule(NAME, Schedule.cron("0 * * * *"), scheduler, lock),
+                other.schedule(NAME, Schedule.cron("0 * * * *"), scheduler, lock));
+        scheduler.advance(Duration.ofHours(3));
+        assertEquals(3, strategy.counter.get(), "one rotation per hour, not one per instance");
+        assertEquals(4, engine.current(NAME).version());
+        assertEquals(6, jobs.get(0).runs() + jobs.get(1).runs(), "both instances woke every hour");
+        assertTrue(engine.status(NAME).lastRotationId().startsWith("scheduled:2026-01-01T03:00"),
+                engine.status(NAME).lastRotationId());
+        assertConsistent();
+        jobs.forEach(ScheduledJob::cancel);
+    }
+
+    @Test
+    void withoutTheLockTwoInstancesRotateTwicePerSlot() {
+        ManualScheduler scheduler = new ManualScheduler(clock);
+        RotationEngine other = engine(strategy);
+        List<ScheduledJob> jobs = List.of(engine.schedule(NAME, Schedule.cron("0 * * * *"), scheduler),
+                other.schedule(NAME, Schedule.cron("0 * * * *"), scheduler));
+        scheduler.advance(Duration.ofHours(2));
+        assertEquals(4, strategy.counter.get(), "today's behaviour, what the lock is for");
+        jobs.forEach(ScheduledJob::cancel);
+    }
+
+    @Test
+    void aScheduledRotationWhileAnotherInstanceHoldsTheLockIsSkippedAndCounted() {
+        ManualScheduler scheduler = new ManualScheduler(clock);
+        LocalClusterLock lock = LocalClusterLock.create();
+        ScheduledJob job = engine.schedule(NAME, Schedule.cron("0 * * * *"), scheduler, lock);
+        assertTrue(lock.runExclusively("rotation of " + NAME, () -> scheduler.advance(Duration.ofHours(1))));
+        assertEquals(1, job.skipped());
+        assertEquals(0, strategy.counter.get());
+        scheduler.advance(Duration.ofHours(1));
+        assertEquals(1, strategy.counter.get());
+        assertEquals(1, job.skipped());
+        assertThrows(IllegalArgumentException.class, () -> engine.schedule("unknown", Schedule.cron("0 * * * *"),
+                scheduler, lock));
+        job.cancel();
     }
 
     @Test

@@ -3,13 +3,17 @@ package dev.infrakit.test.core;
 import dev.infrakit.core.Config;
 import dev.infrakit.core.health.HealthCheckProvider;
 import dev.infrakit.core.notify.NotifierProvider;
+import dev.infrakit.core.schedule.ClusterLockProvider;
 import dev.infrakit.test.BuiltInProviders;
 import dev.infrakit.test.contract.ProviderContract;
 import org.junit.jupiter.api.Nested;
 
 import java.util.Map;
 
-/** Every provider infra-core registers (health checks and notifiers) against the provider contract. */
+/**
+ * Every provider infra-core registers (health checks, notifiers, the local cluster lock) against the
+ * provider contract; the PostgreSQL cluster lock is in {@code PostgresProvidersContractIT}.
+ */
 class CoreProvidersContractTest {
 
     @Nested
@@ -113,6 +117,24 @@ class CoreProvidersContractTest {
         @Override
         protected NotifierProvider provider() {
             return BuiltInProviders.create(NotifierProvider.class, "dev.infrakit.core.internal.BuiltInNotifiers$Log");
+        }
+
+        @Override
+        protected Config workingConfig() {
+            return Config.empty();
+        }
+    }
+
+    @Nested
+    class LocalClusterLock extends ProviderContract<ClusterLockProvider> {
+        @Override
+        protected Class<ClusterLockProvider> spi() {
+            return ClusterLockProvider.class;
+        }
+
+        @Override
+        protected ClusterLockProvider provider() {
+            return BuiltInProviders.create(ClusterLockProvider.class, "dev.infrakit.core.internal.BuiltInClusterLocks$Local");
         }
 
         @Override
