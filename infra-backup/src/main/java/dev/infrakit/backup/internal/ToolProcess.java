@@ -120,13 +120,7 @@ public final class ToolProcess {
                 process.getOutputStream().close();
             }
             if (stdout != null) {
-                try (InputStream out = process.getInputStream()) {
-                    out.transferTo(stdout);
-                } catch (IOException e) {
-                    kill(process);
-                    throw new BackupException("Cannot write the output of '" + String.join(" ", command) + "': "
-                            + e.getMessage(), e);
-                }
+                copyOutput(process, stdout, timedOut, command);
             }
             int exit = process.waitFor();
             drainer.join(TimeUnit.SECONDS.toMillis(10));
@@ -140,6 +134,39 @@ public final class ToolProcess {
         } finally {
             if (process.isAlive()) {
                 kill(process);
+            }
+        }
+    }
+
+    /**
+     * Copies the process's stdout into {@code sink}. A read that fails because the watchdog killed
+     * the process (the JDK may close the pipe under a blocked read: "Stream closed") ends the copy,
+     * so the run reports its timeout; a failing sink kills the process and is thrown.
+     */
+    private static void copyOutput(Process process, OutputStream sink, AtomicBoolean timedOut, List<String> command)
+            throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream out = process.getInputStream()) {
+            for (;;) {
+                int n;
+                try {
+                    n = out.read(buffer);
+                } catch (IOException e) {
+                    if (timedOut.get()) {
+                        return;
+                    }
+                    throw e;
+                }
+                if (n == -1) {
+                    return;
+                }
+                try {
+                    sink.write(buffer, 0, n);
+                } catch (IOException e) {
+                    kill(process);
+                    throw new BackupException("Cannot write the output of '" + String.join(" ", command) + "': "
+                            + e.getMessage(), e);
+                }
             }
         }
     }
