@@ -12,6 +12,7 @@ import dev.infrakit.core.Config;
 import dev.infrakit.core.Providers;
 import dev.infrakit.core.health.HealthCheck;
 import dev.infrakit.core.notify.Notifier;
+import dev.infrakit.core.schedule.ClusterLock;
 import dev.infrakit.core.schedule.Schedule;
 import dev.infrakit.core.schedule.ScheduledJob;
 import org.springframework.beans.factory.ObjectProvider;
@@ -43,7 +44,7 @@ import java.util.Optional;
  * {@code infrakit.backup.rpo} is set, the freshness of the newest verified backup. Each bean is
  * replaced by an application's own of its type.
  */
-@AutoConfiguration(after = InfrakitAuditAutoConfiguration.class)
+@AutoConfiguration(after = {InfrakitAuditAutoConfiguration.class, InfrakitScheduleAutoConfiguration.class})
 @ConditionalOnClass(BackupRunner.class)
 @ConditionalOnInfrakit(prefix = "infrakit.backup", keys = "source")
 @EnableConfigurationProperties(InfrakitBackupProperties.class)
@@ -112,20 +113,26 @@ public class InfrakitBackupAutoConfiguration {
     }
 
     /**
-     * Scheduled backups.
+     * Scheduled backups; with a {@link ClusterLock} bean (see {@link InfrakitScheduleAutoConfiguration}),
+     * run once across the instances sharing it, not once in each.
      *
      * @param environment read as Infrakit configuration ({@code infrakit.backup.schedule.*})
      * @param runner the runner in the context
+     * @param lock the cluster lock, when the context has exactly one
      * @return the running schedule; closing it stops it and its thread
      */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean(name = "infrakitBackupSchedule")
     @Conditional(Scheduled.class)
-    public ScheduledJob infrakitBackupSchedule(Environment environment, BackupRunner runner) {
+    public ScheduledJob infrakitBackupSchedule(Environment environment, BackupRunner runner,
+            ObjectProvider<ClusterLock> lock) {
         Config config = EnvironmentConfig.of(environment).section("infrakit.backup.schedule");
         Schedule schedule = schedule(config).orElseThrow();
         BackupKind kind = config.getEnum("kind", BackupKind.class, BackupKind.DAILY);
-        return OwnedThreadJob.start("infrakit-backup", executor -> runner.schedule(schedule, kind, executor));
+        ClusterLock shared = lock.getIfUnique();
+        return OwnedThreadJob.start("infrakit-backup", executor -> shared == null
+                ? runner.schedule(schedule, kind, executor)
+                : runner.schedule(schedule, kind, executor, shared));
     }
 
     /**

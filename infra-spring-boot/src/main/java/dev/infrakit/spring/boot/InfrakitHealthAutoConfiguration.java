@@ -25,7 +25,8 @@ import org.springframework.core.env.Environment;
  * context.
  */
 @AutoConfiguration(after = {InfrakitRateLimitAutoConfiguration.class, InfrakitCredentialsAutoConfiguration.class,
-        InfrakitAuditAutoConfiguration.class, InfrakitAuthAutoConfiguration.class, InfrakitBackupAutoConfiguration.class})
+        InfrakitAuditAutoConfiguration.class, InfrakitAuthAutoConfiguration.class, InfrakitBackupAutoConfiguration.class,
+        InfrakitScheduleAutoConfiguration.class})
 @ConditionalOnClass(HealthRegistry.class)
 @Conditional(InfrakitHealthAutoConfiguration.ChecksOrEnabled.class)
 @EnableConfigurationProperties(InfrakitHealthProperties.class)

@@ -53,6 +53,11 @@ final class OwnedThreadJob implements ScheduledJob {
         return job.runs();
     }
 
+    @Override
+    public long skipped() {
+        return job.skipped();
+    }
+
     /** Cancels the job and stops its thread; a run already started finishes. Idempotent. */
     @Override
     public void cancel() {

@@ -28,7 +28,7 @@ class AutoConfigurationRegistrationTest {
     private static final List<String> ALL = List.of(InfrakitAuditAutoConfiguration.class.getName(),
             InfrakitCredentialsAutoConfiguration.class.getName(), InfrakitRateLimitAutoConfiguration.class.getName(),
             InfrakitAuthAutoConfiguration.class.getName(), InfrakitBackupAutoConfiguration.class.getName(),
-            InfrakitHealthAutoConfiguration.class.getName());
+            InfrakitHealthAutoConfiguration.class.getName(), InfrakitScheduleAutoConfiguration.class.getName());
 
     @Test
     void everyAutoConfigurationIsListedForSpringBoot() {
@@ -49,7 +49,8 @@ class AutoConfigurationRegistrationTest {
         new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(classes)).run(context -> assertThat(context)
                 .hasNotFailed().doesNotHaveBean(RateLimiter.class).doesNotHaveBean(CredentialStore.class)
                 .doesNotHaveBean(AuditSink.class).doesNotHaveBean(TokenVerifier.class).doesNotHaveBean(ApiKeys.class)
-                .doesNotHaveBean(BackupRunner.class).doesNotHaveBean(HealthRegistry.class));
+                .doesNotHaveBean(BackupRunner.class).doesNotHaveBean(HealthRegistry.class)
+                .doesNotHaveBean(dev.infrakit.core.schedule.ClusterLock.class));
     }
 
     @Test
@@ -65,6 +66,7 @@ class AutoConfigurationRegistrationTest {
         for (String key : List.of("infrakit.ratelimit.tiers", "infrakit.ratelimit.tier", "infrakit.credentials.store",
                 "infrakit.credentials.cache.enabled", "infrakit.audit.sink", "infrakit.auth.jwks-uri",
                 "infrakit.auth.api-keys.enabled", "infrakit.backup.schedule.every", "infrakit.health.timeout",
+                "infrakit.schedule.lock", "infrakit.schedule.postgres.namespace",
                 "infrakit.web.trusted-proxies", "infrakit.web.body-limit.max-size", "infrakit.web.address-rate-limit.tier",
                 "infrakit.web.principal-rate-limit.role-tiers", "infrakit.web.principal-rate-limit.default-tier",
                 "infrakit.web.security.roles-claim", "infrakit.web.security.failure-cost",
@@ -73,5 +75,6 @@ class AutoConfigurationRegistrationTest {
             assertThat(descriptions.get(key)).as(key).isNotBlank();
         }
         assertThat(descriptions.get("infrakit.credentials.master-key")).contains("Secret");
+        assertThat(descriptions.get("infrakit.schedule.postgres.password")).contains("Secret");
     }
 }
