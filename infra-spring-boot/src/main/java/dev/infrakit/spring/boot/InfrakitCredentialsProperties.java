@@ -169,52 +169,13 @@ public class InfrakitCredentialsProperties {
     /**
      * The PostgreSQL store: its own pool.
      */
-    public static class Postgres {
-
-        /** JDBC URL of the database. */
-        private String url;
-
-        /** Database user. */
-        private String username;
-
-        /** Database password. Secret. */
-        private String password;
+    public static class Postgres extends InfrakitPoolProperties {
 
         /** Whether to create the tables at start. Default true. */
         private Boolean createSchema;
 
         /** Created by Spring. */
         public Postgres() {
-        }
-
-        /** @return jDBC URL of the database */
-        public String getUrl() {
-            return url;
-        }
-
-        /** @param url jDBC URL of the database */
-        public void setUrl(String url) {
-            this.url = url;
-        }
-
-        /** @return database user */
-        public String getUsername() {
-            return username;
-        }
-
-        /** @param username database user */
-        public void setUsername(String username) {
-            this.username = username;
-        }
-
-        /** @return database password */
-        public String getPassword() {
-            return password;
-        }
-
-        /** @param password database password */
-        public void setPassword(String password) {
-            this.password = password;
         }
 
         /** @return whether to create the tables at start */

@@ -34,52 +34,13 @@ public class InfrakitScheduleProperties {
     }
 
     /** {@code infrakit.schedule.postgres.*}. */
-    public static class Postgres {
-
-        /** JDBC URL of the database whose advisory locks the instances share. */
-        private String url;
-
-        /** Database user. */
-        private String username;
-
-        /** Database password. Secret: prefer a password file or the environment. */
-        private String password;
+    public static class Postgres extends InfrakitPoolProperties {
 
         /** Separates the locks of services sharing one database (default infrakit). */
         private String namespace;
 
         /** Created by Spring. */
         public Postgres() {
-        }
-
-        /** @return the JDBC URL of the database whose advisory locks the instances share */
-        public String getUrl() {
-            return url;
-        }
-
-        /** @param url the JDBC URL of the database whose advisory locks the instances share */
-        public void setUrl(String url) {
-            this.url = url;
-        }
-
-        /** @return the database user */
-        public String getUsername() {
-            return username;
-        }
-
-        /** @param username the database user */
-        public void setUsername(String username) {
-            this.username = username;
-        }
-
-        /** @return the database password */
-        public String getPassword() {
-            return password;
-        }
-
-        /** @param password the database password */
-        public void setPassword(String password) {
-            this.password = password;
         }
 
         /** @return what separates the locks of services sharing one database (default infrakit) */
