@@ -3,6 +3,7 @@ package dev.infrakit.examples.springboot;
 import dev.infrakit.audit.AuditSink;
 import dev.infrakit.auth.ApiKeys;
 import dev.infrakit.auth.NewApiKey;
+import dev.infrakit.core.http.ClientText;
 import dev.infrakit.credentials.AuditedCredentialStore;
 import dev.infrakit.credentials.CredentialMetadata;
 import dev.infrakit.credentials.CredentialNotFoundException;
@@ -73,6 +74,11 @@ class CredentialController {
     ResponseEntity<Map<String, Object>> write(@PathVariable("app") String app, @RequestBody Map<String, String> fields) {
         if (fields.isEmpty()) {
             throw new IllegalArgumentException("A credential needs at least one field.");
+        }
+        for (String field : fields.keySet()) {
+            if (field.isEmpty() || field.length() > 128 || field.chars().anyMatch(c -> ClientText.isControl((char) c))) {
+                throw new IllegalArgumentException("A field name is 1 to 128 characters without control characters.");
+            }
         }
         int version = credentials.put(name(app), SecretValue.ofFields(fields));
         return ResponseEntity.status(version == 1 ? 201 : 200).body(Map.of("app", app, "version", version));

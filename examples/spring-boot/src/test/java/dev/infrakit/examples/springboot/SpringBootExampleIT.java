@@ -111,6 +111,23 @@ class SpringBootExampleIT {
     }
 
     @Test
+    void hostileInputIsRefusedNeverStored() throws Exception {
+        String admin = token("root", "admin");
+        HttpResponse<String> control = send("PUT", "/api/v1/credentials/bad%01name", "{\"a\":\"b\"}",
+                "Authorization", admin);
+        assertThat(control.statusCode()).isEqualTo(400);
+        HttpResponse<String> nulField = send("PUT", "/api/v1/credentials/nul", "{\"a\\u0000b\":\"x\"}",
+                "Authorization", admin);
+        assertThat(nulField.statusCode()).isEqualTo(400);
+        HttpResponse<String> huge = send("PUT", "/api/v1/credentials/huge",
+                "{\"a\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}", "Authorization", admin);
+        assertThat(huge.statusCode()).isEqualTo(413);
+        assertThat(send("PUT", "/api/v1/credentials/empty", "{}", "Authorization", admin).statusCode()).isEqualTo(400);
+        assertThat(get("/api/v1/credentials", "Authorization", admin).body())
+                .doesNotContain("bad", "\"nul\"", "huge", "empty");
+    }
+
+    @Test
     void theAuditFileHoldsTheWriteWithTheSpringPrincipal() throws Exception {
         assertThat(send("PUT", "/api/v1/credentials/audited", "{\"user\":\"svc\"}",
                 "Authorization", token("auditor-admin", "admin")).statusCode()).isEqualTo(201);
