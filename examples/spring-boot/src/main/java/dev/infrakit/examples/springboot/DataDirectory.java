@@ -9,7 +9,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.LinkOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -20,7 +21,7 @@ import java.util.List;
  * repository): {@code master.key} (the credential store's), {@code audit.key} (the audit chain's MAC
  * key), {@code token-signing-key.jwk} (ES256, private) and {@code jwks.json} (its public key, which
  * {@code infrakit.auth.jwks-file} names). The secret files are owner-only (mode 600) and created
- * exclusively, so an existing file is never overwritten.
+ * exclusively: an existing file is never overwritten, a symbolic link never followed.
  */
 final class DataDirectory {
     private DataDirectory() {
@@ -46,11 +47,28 @@ final class DataDirectory {
         }
     }
 
+    /**
+     * Writes a secret file unless one is there: written whole into a temporary owner-only file, then
+     * hard-linked into place, which fails if another process got there first (its file is kept),
+     * so no one ever reads a half-written key. A symbolic link at the path is refused, not followed.
+     */
     private static void writeSecretOnce(Path file, String content) throws IOException {
-        if (Files.exists(file)) {
+        if (Files.isSymbolicLink(file)) {
+            throw new IllegalStateException("Refusing " + file + ": it is a symbolic link; remove it or use "
+                    + "another --example.data-dir");
+        }
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, content, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+        Path temp = Files.createTempFile(file.getParent(), ".new-", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.writeString(temp, content, StandardCharsets.UTF_8);
+            Files.createLink(file, temp);
+        } catch (FileAlreadyExistsException e) {
+            // Another process created it between the check and the link: its key is the one.
+        } finally {
+            Files.delete(temp);
+        }
     }
 }
