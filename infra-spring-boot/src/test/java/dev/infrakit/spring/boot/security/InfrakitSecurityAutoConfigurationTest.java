@@ -132,31 +132,26 @@ class InfrakitSecurityAutoConfigurationTest {
         return context.getBean(SecurityFilterChain.class).getFilters().stream().map(f -> f.getClass().getName()).toList();
     }
 
+    /** Without Spring's resource server: the key provider and filter in the default chain, no decoder, no bearer filter. */
+    private static void keysWithoutTheResourceServer(WebApplicationContextRunner runner) {
+        runner.withClassLoader(new FilteredClassLoader("org.springframework.security.oauth2")).run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(ApiKeyAuthenticationProvider.class)
+                    .hasBean("infrakitSecurityFilterChain").hasSingleBean(ProblemAuthenticationEntryPoint.class)
+                    .doesNotHaveBean("infrakitJwtDecoder").doesNotHaveBean("infrakitJwtAuthenticationConverter");
+            assertThat(chainFilters(context)).contains(ApiKeyAuthenticationFilter.class.getName())
+                    .noneMatch(name -> name.contains("BearerToken"));
+        });
+    }
+
     @Test
     void apiKeysAloneWorkWithPlainSpringSecurityWithoutTheResourceServer() {
-        ApiKeys keys = apiKeys();
-        runner.withBean(ApiKeys.class, () -> keys).withClassLoader(new FilteredClassLoader("org.springframework.security.oauth2"))
-                .run(context -> {
-                    assertThat(context).hasNotFailed().hasSingleBean(ApiKeyAuthenticationProvider.class)
-                            .hasBean("infrakitSecurityFilterChain").hasSingleBean(ProblemAuthenticationEntryPoint.class)
-                            .doesNotHaveBean("infrakitJwtDecoder").doesNotHaveBean("infrakitJwtAuthenticationConverter");
-                    assertThat(chainFilters(context)).contains(ApiKeyAuthenticationFilter.class.getName())
-                            .noneMatch(name -> name.contains("BearerToken"));
-                });
+        keysWithoutTheResourceServer(runner.withBean(ApiKeys.class, InfrakitSecurityAutoConfigurationTest::apiKeys));
     }
 
     @Test
     void aVerifierWithoutTheResourceServerGivesNoDecoderButKeysStillWork() {
-        runner.withBean(TokenVerifier.class, InfrakitSecurityAutoConfigurationTest::verifier)
-                .withBean(ApiKeys.class, InfrakitSecurityAutoConfigurationTest::apiKeys)
-                .withClassLoader(new FilteredClassLoader("org.springframework.security.oauth2"))
-                .run(context -> {
-                    assertThat(context).hasNotFailed().doesNotHaveBean("infrakitJwtDecoder")
-                            .doesNotHaveBean("infrakitJwtAuthenticationConverter")
-                            .hasSingleBean(ApiKeyAuthenticationProvider.class);
-                    assertThat(chainFilters(context)).contains(ApiKeyAuthenticationFilter.class.getName())
-                            .noneMatch(name -> name.contains("BearerToken"));
-                });
+        keysWithoutTheResourceServer(runner.withBean(TokenVerifier.class, InfrakitSecurityAutoConfigurationTest::verifier)
+                .withBean(ApiKeys.class, InfrakitSecurityAutoConfigurationTest::apiKeys));
     }
 
     @Test
