@@ -100,6 +100,7 @@ public final class ProblemAuthenticationEntryPoint implements AuthenticationEntr
      * given and an audit sink is configured), charges the client's budget, and marks the request
      * ({@link #REFUSED_ATTRIBUTE}) so that a 401 later says the credentials were not accepted.
      *
+     * @param request the request going on anonymously
      * @param refused what was refused, a fixed phrase ({@code "invalid API key"})
      * @param auditType the audit event's type, or null when the refusal was recorded already
      * @param reason the audit event's reason, or null
