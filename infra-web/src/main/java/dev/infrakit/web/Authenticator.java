@@ -72,9 +72,7 @@ public final class Authenticator {
     private final ApiKeys apiKeys;
     private final AuditSink audit;
     private final List<Rule> rules;
-    private final RateLimiter failureLimiter;
-    private final String failureTier;
-    private final long failureCost;
+    private final FailureCharge failures;
 
     /**
      * What an adapter tells the core about one request. Implementations read their server's
@@ -155,9 +153,7 @@ public final class Authenticator {
         List<Rule> sorted = new ArrayList<>(b.rules);
         sorted.sort(Comparator.comparingInt((Rule r) -> r.prefix.length()).reversed());
         this.rules = List.copyOf(sorted);
-        this.failureLimiter = b.failureLimiter;
-        this.failureTier = b.failureTier;
-        this.failureCost = b.failureCost;
+        this.failures = b.failures;
     }
 
     /** A builder. */
@@ -222,9 +218,7 @@ public final class Authenticator {
         Rule rule = rule(request.path());
         if (rule != null) {
             if (principal == null) {
-                return refuse(401, "Unauthorized", problem == null ? "This resource needs authentication."
-                        : "The credentials were not accepted (" + problem + ").", Map.of("WWW-Authenticate",
-                        problem == null ? "Bearer" : "Bearer error=\"invalid_token\""));
+                return unauthenticated(problem);
             }
             if (!rule.roles.isEmpty() && rule.roles.stream().noneMatch(principal::hasRole)) {
                 return new Outcome(principal, Problem.of(403, "Forbidden", "This resource needs one of the roles "
@@ -240,6 +234,27 @@ public final class Authenticator {
                 + (tokens != null && apiKeys != null ? ", " : "") + (apiKeys == null ? "" : "API keys") + ")";
     }
 
+    /**
+     * The 401 of a request without an accepted principal on a path that needs one, as
+     * {@link #authenticate} answers it: {@code refused == null} (no credentials) is "This resource
+     * needs authentication." with {@code WWW-Authenticate: Bearer}; otherwise "The credentials were
+     * not accepted (<i>refused</i>)." with {@code WWW-Authenticate: Bearer error="invalid_token"}.
+     * An adapter for another security framework answers its 401s with it, so both say the same.
+     *
+     * @param refused what was refused ({@code "invalid token"}, {@code "invalid API key"}, ...), or
+     *     null when no credentials were given; a fixed phrase, not the client's text (cut past 100
+     *     characters)
+     * @return an outcome with the problem and its headers, no principal
+     */
+    public static Outcome unauthenticated(String refused) {
+        if (refused == null) {
+            return refuse(401, "Unauthorized", "This resource needs authentication.",
+                    Map.of("WWW-Authenticate", "Bearer"));
+        }
+        return refuse(401, "Unauthorized", "The credentials were not accepted (" + ClientText.truncate(refused, 100)
+                + ").", Map.of("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+    }
+
     private static Outcome refuse(int status, String title, String detail, Map<String, String> headers) {
         return new Outcome(null, Problem.of(status, title, detail), headers);
     }
@@ -250,19 +265,11 @@ public final class Authenticator {
 
     /**
      * Takes the failure's cost from the client's bucket, as much of it as the bucket still holds
-     * (an emptied bucket is what refuses the client at the first stage).
+     * ({@link FailureCharge}).
      */
     private void chargeFailure(Request request) {
-        if (failureLimiter == null) {
-            return;
-        }
-        String key = request.budgetKey();
-        String subject = key == null ? "unknown" : key;
-        if (failureLimiter.tryAcquire(failureTier, subject, failureCost)) {
-            return;
-        }
-        for (long i = 1; i < failureCost && failureLimiter.tryAcquire(failureTier, subject, 1); i++) {
-            // one permit at a time until the bucket is empty
+        if (failures != null) {
+            failures.charge(request.budgetKey());
         }
     }
 
@@ -312,9 +319,7 @@ public final class Authenticator {
         private TokenVerifier tokens;
         private ApiKeys apiKeys;
         private AuditSink audit;
-        private RateLimiter failureLimiter;
-        private String failureTier;
-        private long failureCost;
+        private FailureCharge failures;
 
         private Builder() {
         }
@@ -334,18 +339,7 @@ public final class Authenticator {
          */
         public Builder chargeFailures(RateLimiter limiter, String tier, long permits) {
             Arguments.markSet(given, "chargeFailures");
-            Objects.requireNonNull(limiter, "limiter");
-            Objects.requireNonNull(tier, "tier");
-            if (!limiter.tiers().contains(tier)) {
-                throw new IllegalArgumentException("chargeFailures: the limiter has no tier '" + tier + "'; tiers: "
-                        + limiter.tiers());
-            }
-            if (permits < 1) {
-                throw new IllegalArgumentException("chargeFailures: permits must be at least 1, got " + permits);
-            }
-            this.failureLimiter = limiter;
-            this.failureTier = tier;
-            this.failureCost = permits;
+            this.failures = FailureCharge.of(limiter, tier, permits);
             return this;
         }
 

@@ -2,6 +2,7 @@ package dev.infrakit.spring.boot;
 
 import dev.infrakit.audit.AuditSink;
 import dev.infrakit.auth.ApiKeyStore;
+import dev.infrakit.audit.Actor;
 import dev.infrakit.auth.ApiKeys;
 import dev.infrakit.auth.CredentialStoreApiKeyStore;
 import dev.infrakit.auth.InMemoryApiKeyStore;
@@ -11,6 +12,7 @@ import dev.infrakit.auth.RemoteJwks;
 import dev.infrakit.auth.TokenVerifier;
 import dev.infrakit.core.Config;
 import dev.infrakit.credentials.CredentialStore;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -37,7 +39,9 @@ import java.util.List;
  *       {@code roles-claim}, {@code clock-skew} and {@code max-length};</li>
  *   <li>with {@code infrakit.auth.api-keys.enabled=true}: an {@link ApiKeyStore} (the
  *       {@code CredentialStore} bean's, or in memory) and {@link ApiKeys}, audited through the
- *       {@code AuditSink} bean when there is one.</li>
+ *       {@code AuditSink} bean when there is one, their management records naming the actor of a
+ *       unique {@code Supplier<Actor>} bean (with Spring Security, the security
+ *       auto-configuration's {@code SpringSecurityActor}: the Spring principal of the request).</li>
  * </ul>
  * Each bean is replaced by an application's own of its type.
  */
@@ -153,7 +157,8 @@ public class InfrakitAuthAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        ApiKeys infrakitApiKeys(Environment environment, ApiKeyStore store, ObjectProvider<AuditSink> audit) {
+        ApiKeys infrakitApiKeys(Environment environment, ApiKeyStore store, ObjectProvider<AuditSink> audit,
+                ObjectProvider<Supplier<Actor>> actors) {
             Config keys = EnvironmentConfig.of(environment).section("infrakit.auth.api-keys");
             ApiKeys.Builder builder = ApiKeys.builder(store);
             if (keys.has("max-live-keys")) {
@@ -166,6 +171,11 @@ public class InfrakitAuthAutoConfiguration {
             AuditSink sink = audit.getIfUnique();
             if (sink != null) {
                 builder.auditSink(sink);
+            }
+            // The Spring principal in the key-management records: infrakitSpringSecurityActor, or the application's own.
+            Supplier<Actor> actor = actors.getIfUnique();
+            if (actor != null) {
+                builder.actor(actor);
             }
             return builder.build();
         }

@@ -9,13 +9,23 @@ import java.util.Collections;
 /**
  * The client address of a Servlet request by a {@link ClientAddress.Resolver}: the peer from
  * {@code getRemoteAddr()} and every {@code X-Forwarded-For} field line. The one place the servlet
- * adapters read it, so the rate-limit and the authentication filters agree on the budget key.
+ * adapters read it, so the rate-limit and the authentication filters agree on the budget key; an
+ * adapter for another framework (infra-spring-boot's Spring Security filters) reads it here too, so
+ * its budget keys and audit addresses are the filters'. Never resolves a name. Thread-safe.
  */
-final class ServletClients {
+public final class ServletClients {
     private ServletClients() {
     }
 
-    static ClientAddress resolve(ClientAddress.Resolver resolver, HttpServletRequest request) {
+    /**
+     * The client of {@code request} as {@code resolver} finds it (behind its trusted proxies); a
+     * peer that is not an IP address (a Unix socket's text) counts as unknown.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public static ClientAddress resolve(ClientAddress.Resolver resolver, HttpServletRequest request) {
+        java.util.Objects.requireNonNull(resolver, "resolver");
+        java.util.Objects.requireNonNull(request, "request");
         return resolver.resolve(peer(request), Collections.list(request.getHeaders("X-Forwarded-For")));
     }
 

@@ -30,11 +30,12 @@ import org.springframework.security.web.SecurityFilterChain;
 
 /**
  * Spring Security over Infrakit's credentials, in a servlet application with Spring Security and
- * infra-auth on the class path:
+ * infra-auth on the class path (Spring's OAuth2 resource server only for bearer tokens: API keys
+ * need plain Spring Security):
  * <ul>
  *   <li>{@code infrakitJwtDecoder}: an {@link InfrakitJwtDecoder} over the {@link TokenVerifier}
  *   bean (unless the application has a {@link JwtDecoder}; off with
- *   {@code infrakit.web.security.jwt=false}), and a {@link JwtAuthenticationConverter} mapping
+ *   {@code infrakit.web.security.jwt=false}; only with the resource server on the class path), and a {@link JwtAuthenticationConverter} mapping
  *   the token's roles claim ({@code infrakit.web.security.roles-claim}) to {@code ROLE_}
  *   authorities and naming the principal by {@code sub};</li>
  *   <li>{@code infrakitApiKeyAuthenticationProvider}: an {@link ApiKeyAuthenticationProvider} over
@@ -62,45 +63,12 @@ import org.springframework.security.web.SecurityFilterChain;
         "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
         "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration"})
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-@ConditionalOnClass({SecurityFilterChain.class, JwtDecoder.class, TokenVerifier.class, ProblemResponses.class})
+@ConditionalOnClass({SecurityFilterChain.class, TokenVerifier.class, ProblemResponses.class})
 @EnableConfigurationProperties(InfrakitWebProperties.class)
 public final class InfrakitSecurityAutoConfiguration {
 
     /** Created by Spring. */
     public InfrakitSecurityAutoConfiguration() {
-    }
-
-    /**
-     * Spring's decoder over Infrakit's verifier.
-     *
-     * @param verifier the application's token verifier
-     * @return the decoder
-     */
-    @Bean
-    @ConditionalOnBean(TokenVerifier.class)
-    @ConditionalOnMissingBean(JwtDecoder.class)
-    @ConditionalOnBooleanProperty(name = "infrakit.web.security.jwt", matchIfMissing = true)
-    public InfrakitJwtDecoder infrakitJwtDecoder(TokenVerifier verifier) {
-        return InfrakitJwtDecoder.of(verifier);
-    }
-
-    /**
-     * Roles claim to {@code ROLE_} authorities; the principal named by {@code sub}.
-     *
-     * @param properties {@code infrakit.web.security.roles-claim}
-     * @return the converter
-     */
-    @Bean
-    @ConditionalOnBean(TokenVerifier.class)
-    @ConditionalOnMissingBean
-    public JwtAuthenticationConverter infrakitJwtAuthenticationConverter(InfrakitWebProperties properties) {
-        JwtGrantedAuthoritiesConverter authorities = new JwtGrantedAuthoritiesConverter();
-        authorities.setAuthoritiesClaimName(properties.getSecurity().getRolesClaim());
-        authorities.setAuthorityPrefix("ROLE_");
-        JwtAuthenticationConverter converter = new JwtAuthenticationConverter();
-        converter.setJwtGrantedAuthoritiesConverter(authorities);
-        converter.setPrincipalClaimName("sub");
-        return converter;
     }
 
     /**
@@ -150,6 +118,49 @@ public final class InfrakitSecurityAutoConfiguration {
 
     private static ClientAddress.Resolver clients(ObjectProvider<ClientAddress.Resolver> clients) {
         return clients.getIfUnique(() -> ClientAddress.resolver().build());
+    }
+
+    /**
+     * Bearer tokens through Spring's resource server: only when it is on the class path (an
+     * application using API keys alone needs plain Spring Security).
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"org.springframework.security.oauth2.jwt.JwtDecoder",
+            "org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter"})
+    static class ResourceServer {
+
+        /**
+         * Spring's decoder over Infrakit's verifier.
+         *
+         * @param verifier the application's token verifier
+         * @return the decoder
+         */
+        @Bean
+        @ConditionalOnBean(TokenVerifier.class)
+        @ConditionalOnMissingBean(JwtDecoder.class)
+        @ConditionalOnBooleanProperty(name = "infrakit.web.security.jwt", matchIfMissing = true)
+        public InfrakitJwtDecoder infrakitJwtDecoder(TokenVerifier verifier) {
+            return InfrakitJwtDecoder.of(verifier);
+        }
+
+        /**
+         * Roles claim to {@code ROLE_} authorities; the principal named by {@code sub}.
+         *
+         * @param properties {@code infrakit.web.security.roles-claim}
+         * @return the converter
+         */
+        @Bean
+        @ConditionalOnBean(TokenVerifier.class)
+        @ConditionalOnMissingBean
+        public JwtAuthenticationConverter infrakitJwtAuthenticationConverter(InfrakitWebProperties properties) {
+            JwtGrantedAuthoritiesConverter authorities = new JwtGrantedAuthoritiesConverter();
+            authorities.setAuthoritiesClaimName(properties.getSecurity().getRolesClaim());
+            authorities.setAuthorityPrefix("ROLE_");
+            JwtAuthenticationConverter converter = new JwtAuthenticationConverter();
+            converter.setJwtGrantedAuthoritiesConverter(authorities);
+            converter.setPrincipalClaimName("sub");
+            return converter;
+        }
     }
 
     /** The default chain, when the application has none and Infrakit has credentials to check. */

@@ -3,6 +3,7 @@ package dev.infrakit.spring.boot.security;
 import dev.infrakit.audit.Actor;
 import dev.infrakit.core.http.ClientAddress;
 import dev.infrakit.core.http.ClientText;
+import dev.infrakit.web.servlet.ServletClients;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -48,7 +49,7 @@ public final class SpringSecurityActor implements Supplier<Actor> {
             return authenticated ? user(authentication) : Actor.system();
         }
         HttpServletRequest request = servlet.getRequest();
-        String ip = Clients.resolve(clients, request).text();
+        String ip = ServletClients.resolve(clients, request).text();
         Actor actor = authenticated ? user(authentication) : Actor.anonymous(ip);
         return actor.fromClient(ip, request.getHeader("User-Agent"));
     }

@@ -128,6 +128,90 @@ class InfrakitSecurityAutoConfigurationTest {
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(JwtDecoder.class));
     }
 
+    private static java.util.List<String> chainFilters(org.springframework.context.ApplicationContext context) {
+        return context.getBean(SecurityFilterChain.class).getFilters().stream().map(f -> f.getClass().getName()).toList();
+    }
+
+    /** Without Spring's resource server: the key provider and filter in the default chain, no decoder, no bearer filter. */
+    private static void keysWithoutTheResourceServer(WebApplicationContextRunner runner) {
+        runner.withClassLoader(new FilteredClassLoader("org.springframework.security.oauth2")).run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(ApiKeyAuthenticationProvider.class)
+                    .hasBean("infrakitSecurityFilterChain").hasSingleBean(ProblemAuthenticationEntryPoint.class)
+                    .doesNotHaveBean("infrakitJwtDecoder").doesNotHaveBean("infrakitJwtAuthenticationConverter");
+            assertThat(chainFilters(context)).contains(ApiKeyAuthenticationFilter.class.getName())
+                    .noneMatch(name -> name.contains("BearerToken"));
+        });
+    }
+
+    @Test
+    void apiKeysAloneWorkWithPlainSpringSecurityWithoutTheResourceServer() {
+        keysWithoutTheResourceServer(runner.withBean(ApiKeys.class, InfrakitSecurityAutoConfigurationTest::apiKeys));
+    }
+
+    @Test
+    void aVerifierWithoutTheResourceServerGivesNoDecoderButKeysStillWork() {
+        keysWithoutTheResourceServer(runner.withBean(TokenVerifier.class, InfrakitSecurityAutoConfigurationTest::verifier)
+                .withBean(ApiKeys.class, InfrakitSecurityAutoConfigurationTest::apiKeys));
+    }
+
+    @Test
+    void withTheResourceServerTheKeyFilterRunsBeforeTheBearerFilter() {
+        runner.withBean(TokenVerifier.class, InfrakitSecurityAutoConfigurationTest::verifier)
+                .withBean(ApiKeys.class, InfrakitSecurityAutoConfigurationTest::apiKeys)
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(InfrakitJwtDecoder.class)
+                            .hasSingleBean(ApiKeyAuthenticationProvider.class);
+                    java.util.List<String> filters = chainFilters(context);
+                    int keys = filters.indexOf(ApiKeyAuthenticationFilter.class.getName());
+                    int bearer = filters.indexOf(org.springframework.security.oauth2.server.resource.web.authentication
+                            .BearerTokenAuthenticationFilter.class.getName());
+                    assertThat(keys).isNotNegative();
+                    assertThat(bearer).isGreaterThan(keys);
+                });
+    }
+
+    @Test
+    void apiKeyManagementRecordsCarryTheSpringPrincipal() {
+        dev.infrakit.audit.MemoryAuditLog audit = dev.infrakit.audit.MemoryAuditLog.create();
+        runner.withConfiguration(AutoConfigurations.of(dev.infrakit.spring.boot.InfrakitAuthAutoConfiguration.class))
+                .withPropertyValues("infrakit.auth.api-keys.enabled=true", "infrakit.auth.api-keys.store=memory")
+                .withBean(dev.infrakit.audit.AuditSink.class, () -> audit).run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(SpringSecurityActor.class);
+                    ApiKeys keys = context.getBean(ApiKeys.class);
+                    org.springframework.security.core.context.SecurityContextHolder.getContext().setAuthentication(
+                            org.springframework.security.authentication.UsernamePasswordAuthenticationToken.authenticated(
+                                    "alice-admin", null, java.util.List.of(
+                                            new org.springframework.security.core.authority.SimpleGrantedAuthority("ROLE_admin"))));
+                    try {
+                        keys.create("svc-b", Set.of("user"), "b", Duration.ofDays(1));
+                    } finally {
+                        org.springframework.security.core.context.SecurityContextHolder.clearContext();
+                    }
+                    assertThat(audit.events()).isNotEmpty().last().satisfies(event -> {
+                        assertThat(event.actor().id()).isEqualTo("alice-admin");
+                        assertThat(event.actor().kind()).isEqualTo(dev.infrakit.audit.Actor.Kind.USER);
+                    });
+                    // Outside a request and without an authentication: the system, not a stale user.
+                    keys.create("svc-c", Set.of("user"), "c", Duration.ofDays(1));
+                    assertThat(audit.events().get(audit.events().size() - 1).actor()).isEqualTo(dev.infrakit.audit.Actor.system());
+                });
+    }
+
+    @Test
+    void withoutSpringSecurityApiKeyRecordsNameTheSystem() {
+        dev.infrakit.audit.MemoryAuditLog audit = dev.infrakit.audit.MemoryAuditLog.create();
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(
+                        dev.infrakit.spring.boot.InfrakitAuthAutoConfiguration.class, InfrakitSecurityAutoConfiguration.class))
+                .withPropertyValues("infrakit.auth.api-keys.enabled=true", "infrakit.auth.api-keys.store=memory")
+                .withClassLoader(new FilteredClassLoader(SecurityFilterChain.class))
+                .withBean(dev.infrakit.audit.AuditSink.class, () -> audit).run(context -> {
+                    assertThat(context).hasNotFailed().doesNotHaveBean(SpringSecurityActor.class);
+                    context.getBean(ApiKeys.class).create("svc-d", Set.of("user"), "d", Duration.ofDays(1));
+                    assertThat(audit.events()).isNotEmpty();
+                    assertThat(audit.events().get(audit.events().size() - 1).actor()).isEqualTo(dev.infrakit.audit.Actor.system());
+                });
+    }
+
     @Test
     void aNegativeFailureCostFailsTheStartNamingTheSetting() {
         runner.withBean(TokenVerifier.class, InfrakitSecurityAutoConfigurationTest::verifier)

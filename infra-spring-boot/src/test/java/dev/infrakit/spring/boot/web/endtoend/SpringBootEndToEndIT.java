@@ -204,6 +204,42 @@ class SpringBootEndToEndIT {
     }
 
     @Test
+    void aRefusedKeyOnAProtectedPathIs401InvalidTokenNamingTheKey() throws Exception {
+        HttpResponse<String> refused = get("/api/hello", "192.0.2.40", "X-API-Key", "ik_not-a-key");
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValue("Bearer error=\"invalid_token\"");
+        assertThat(refused.body()).contains("The credentials were not accepted (invalid API key).");
+    }
+
+    @Test
+    void refusedKeysOnAPublicPathGoOnAnonymouslyAsInInfraWebButAreAuditedAndCharged() throws Exception {
+        String key = apiKeys.create("svc-public", Set.of("user"), "public", Duration.ofDays(1)).key();
+        int auditedBefore = audit.events().size();
+        // infra-web's Authenticator: refused credentials on a path without a rule are anonymous.
+        HttpResponse<String> ambiguous = get("/actuator/health/liveness", "198.51.100.70", "X-API-Key", key,
+                "Authorization", bearer("erin"));
+        assertThat(ambiguous.statusCode()).isEqualTo(200);
+        assertThat(audit.events().subList(auditedBefore, audit.events().size()))
+                .anySatisfy(event -> assertThat(event.type()).isEqualTo("auth.ambiguous-credentials"));
+        for (int i = 0; i < 3; i++) {
+            assertThat(get("/actuator/health/liveness", "198.51.100.70", "X-API-Key", "ik_wrong-" + i).statusCode())
+                    .isEqualTo(200);
+        }
+        // Each refusal cost 10 of the address's 40 a minute: the first stage now refuses it, even a good key.
+        assertThat(get("/api/hello", "198.51.100.70", "X-API-Key", key).statusCode()).isEqualTo(429);
+        assertThat(get("/api/hello", "198.51.100.71", "X-API-Key", key).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aRefusedBearerTokenOnAPublicPathIsStill401TheDocumentedDifference() throws Exception {
+        // Spring's BearerTokenAuthenticationFilter ends the request on a refused token before the
+        // authorization rules run (see the README): unlike infra-web, not anonymous.
+        HttpResponse<String> refused = get("/actuator/health/liveness", "198.51.100.72", "Authorization", "Bearer not.a.token");
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValue("Bearer error=\"invalid_token\"");
+    }
+
+    @Test
     void hostileCredentialsAre401Or400NeverAnErrorAndNeverEchoed() throws Exception {
         String longToken = "eyJ" + "A".repeat(6000) + ".e30.c2ln";
         HttpResponse<String> token = get("/api/hello", "192.0.2.30", "Authorization", "Bearer " + longToken);
