@@ -42,7 +42,7 @@ final class KeyIds {
 
     /**
      * {@code kid} as it may appear in a message or a log line: quoted, at most 64 characters,
-     * anything outside printable ASCII written as {@code \\uXXXX}.
+     * anything outside printable ASCII written as {@code \\u} and four hex digits.
      */
     static String quote(String kid) {
         StringBuilder out = new StringBuilder(Math.min(kid.length(), SHOWN) + 8).append('\'');
