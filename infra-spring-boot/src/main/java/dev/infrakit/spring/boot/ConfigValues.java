@@ -1,8 +1,11 @@
 package dev.infrakit.spring.boot;
 
 import dev.infrakit.core.Config;
+import dev.infrakit.core.schedule.Schedule;
 
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -26,5 +29,25 @@ final class ConfigValues {
         } catch (IllegalArgumentException e) {
             throw config.invalid(key, e.getMessage());
         }
+    }
+
+    /**
+     * The schedule {@code config} sets: {@code every} (a period) or {@code cron} (a five-field
+     * expression), not both; empty when neither is set.
+     */
+    static Optional<Schedule> schedule(Config config) {
+        boolean every = config.has("every");
+        boolean cron = config.has("cron");
+        if (every && cron) {
+            throw config.invalid("cron", "expected one of every or cron, not both");
+        }
+        if (every) {
+            Duration period = config.getDuration("every");
+            return Optional.of(named(config, "every", () -> Schedule.every(period)));
+        }
+        if (cron) {
+            return Optional.of(named(config, "cron", () -> Schedule.cron(config.getString("cron"))));
+        }
+        return Optional.empty();
     }
 }

@@ -9,12 +9,16 @@ import dev.infrakit.auth.InMemoryApiKeyStore;
 import dev.infrakit.auth.JwkSet;
 import dev.infrakit.auth.KeyResolver;
 import dev.infrakit.auth.RemoteJwks;
+import dev.infrakit.auth.TokenKeys;
 import dev.infrakit.auth.TokenVerifier;
 import dev.infrakit.core.Config;
+import dev.infrakit.core.schedule.ClusterLock;
+import dev.infrakit.core.schedule.ScheduledJob;
 import dev.infrakit.credentials.CredentialStore;
 import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -28,6 +32,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -42,6 +47,12 @@ import java.util.List;
  *       {@code AuditSink} bean when there is one, their management records naming the actor of a
  *       unique {@code Supplier<Actor>} bean (with Spring Security, the security
  *       auto-configuration's {@code SpringSecurityActor}: the Spring principal of the request).</li>
+ *   <li>with a {@link TokenKeys} bean of the application's and
+ *       {@code infrakit.auth.signing-keys.rotation-period}: a {@link ScheduledJob} named
+ *       {@value #SIGNING_KEY_ROTATION} rotating those signing keys once per period
+ *       ({@link TokenKeys#scheduleRotation(Duration, java.util.concurrent.ScheduledExecutorService, ClusterLock)});
+ *       with a {@link ClusterLock} bean ({@code infrakit.schedule.lock}) one instance checks at a
+ *       time, so N instances sharing the key store rotate once, not N times.</li>
  * </ul>
  * Each bean is replaced by an application's own of its type.
  */
@@ -49,6 +60,8 @@ import java.util.List;
 @ConditionalOnClass(TokenVerifier.class)
 @EnableConfigurationProperties(InfrakitAuthProperties.class)
 public class InfrakitAuthAutoConfiguration {
+    /** The signing-key rotation job's bean name. */
+    public static final String SIGNING_KEY_ROTATION = "infrakitSigningKeyRotation";
 
     /** Created by Spring. */
     public InfrakitAuthAutoConfiguration() {
@@ -126,6 +139,24 @@ public class InfrakitAuthAutoConfiguration {
         HealthCheckSource infrakitTokenKeysHealthChecks(ObjectProvider<KeyResolver> keys) {
             return () -> keys.orderedStream().filter(RemoteJwks.class::isInstance)
                     .map(k -> ((RemoteJwks) k).healthCheck()).toList();
+        }
+    }
+
+    /** Rotation of the application's signing keys, when a period is configured. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnBean(TokenKeys.class)
+    @ConditionalOnProperty(prefix = "infrakit.auth.signing-keys", name = "rotation-period")
+    static class SigningKeyRotation {
+
+        @Bean(name = SIGNING_KEY_ROTATION, destroyMethod = "close")
+        @ConditionalOnMissingBean(name = SIGNING_KEY_ROTATION)
+        ScheduledJob infrakitSigningKeyRotation(Environment environment, TokenKeys keys, ObjectProvider<ClusterLock> lock) {
+            Config config = EnvironmentConfig.of(environment).section("infrakit.auth.signing-keys");
+            Duration period = config.getDuration("rotation-period");
+            ClusterLock shared = lock.getIfUnique();
+            return OwnedThreadJob.start("infrakit-signing-keys", executor -> ConfigValues.named(config, "rotation-period",
+                    () -> shared == null ? keys.scheduleRotation(period, executor)
+                            : keys.scheduleRotation(period, executor, shared)));
         }
     }
 

@@ -44,6 +44,9 @@ public class InfrakitAuthProperties {
     /** API keys. */
     private final ApiKeys apiKeys = new ApiKeys();
 
+    /** Rotation of the application's own {@code TokenKeys} signing keys. */
+    private final SigningKeys signingKeys = new SigningKeys();
+
     /** Created by Spring. */
     public InfrakitAuthProperties() {
     }
@@ -194,6 +197,35 @@ public class InfrakitAuthProperties {
         /** @param allowHttp whether a plain http URL is allowed (tests, a local provider) */
         public void setAllowHttp(Boolean allowHttp) {
             this.allowHttp = allowHttp;
+        }
+    }
+
+    /** @return the signing-key rotation settings */
+    public SigningKeys getSigningKeys() {
+        return signingKeys;
+    }
+
+    /**
+     * Rotation of the application's {@code TokenKeys} bean: a new signing key once per period, once
+     * across the instances sharing a {@code ClusterLock} bean.
+     */
+    public static class SigningKeys {
+
+        /** How long a key signs before the next replaces it ({@code 30d}); longer than the keys' grace. */
+        private String rotationPeriod;
+
+        /** Created by Spring. */
+        public SigningKeys() {
+        }
+
+        /** @return how long a key signs before the next replaces it */
+        public String getRotationPeriod() {
+            return rotationPeriod;
+        }
+
+        /** @param rotationPeriod how long a key signs before the next replaces it ({@code 30d}) */
+        public void setRotationPeriod(String rotationPeriod) {
+            this.rotationPeriod = rotationPeriod;
         }
     }
 

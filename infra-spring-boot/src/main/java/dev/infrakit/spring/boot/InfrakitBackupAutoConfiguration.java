@@ -127,7 +127,7 @@ public class InfrakitBackupAutoConfiguration {
     public ScheduledJob infrakitBackupSchedule(Environment environment, BackupRunner runner,
             ObjectProvider<ClusterLock> lock) {
         Config config = EnvironmentConfig.of(environment).section("infrakit.backup.schedule");
-        Schedule schedule = schedule(config).orElseThrow();
+        Schedule schedule = ConfigValues.schedule(config).orElseThrow();
         BackupKind kind = config.getEnum("kind", BackupKind.class, BackupKind.DAILY);
         ClusterLock shared = lock.getIfUnique();
         return OwnedThreadJob.start("infrakit-backup", executor -> shared == null
@@ -151,7 +151,7 @@ public class InfrakitBackupAutoConfiguration {
             ObjectProvider<BackupRepository> repository, ObjectProvider<BackupRunner> runner) {
         Config backup = EnvironmentConfig.of(environment).section("infrakit.backup");
         Optional<Duration> rpo = backup.has("rpo") ? Optional.of(backup.getDuration("rpo"))
-                : schedule(backup.section("schedule")).map(s -> {
+                : ConfigValues.schedule(backup.section("schedule")).map(s -> {
                     Duration interval = s.interval(Clock.systemUTC().instant());
                     return interval.plus(interval.dividedBy(2));
                 });
@@ -162,22 +162,6 @@ public class InfrakitBackupAutoConfiguration {
             rpo.ifPresent(limit -> runner.orderedStream().forEach(r -> checks.add(r.freshnessCheck(limit))));
             return checks;
         };
-    }
-
-    private static Optional<Schedule> schedule(Config config) {
-        boolean every = config.has("every");
-        boolean cron = config.has("cron");
-        if (every && cron) {
-            throw config.invalid("cron", "expected one of every or cron, not both");
-        }
-        if (every) {
-            Duration period = config.getDuration("every");
-            return Optional.of(ConfigValues.named(config, "every", () -> Schedule.every(period)));
-        }
-        if (cron) {
-            return Optional.of(ConfigValues.named(config, "cron", () -> Schedule.cron(config.getString("cron"))));
-        }
-        return Optional.empty();
     }
 
     /** {@code infrakit.backup.schedule.every} or {@code .cron} is set. */

@@ -41,6 +41,9 @@ public class InfrakitCredentialsProperties {
     /** The read cache in front of the store (needs Caffeine). */
     private final Cache cache = new Cache();
 
+    /** Scheduled rotation by the application's {@code RotationEngine} bean. */
+    private final Rotation rotation = new Rotation();
+
     /** Created by Spring. */
     public InfrakitCredentialsProperties() {
     }
@@ -128,6 +131,61 @@ public class InfrakitCredentialsProperties {
     /** @return the cache settings: the read cache in front of the store (needs Caffeine) */
     public Cache getCache() {
         return cache;
+    }
+
+    /** @return the scheduled rotation settings */
+    public Rotation getRotation() {
+        return rotation;
+    }
+
+    /**
+     * Scheduled rotation of the credentials the application's {@code RotationEngine} bean rotates,
+     * once across the instances sharing a {@code ClusterLock} bean.
+     */
+    public static class Rotation {
+
+        /** The credentials to rotate (each needs a strategy in the engine). */
+        private List<String> names = new ArrayList<>();
+
+        /** Rotate every this long ({@code 30d}); or set cron. */
+        private String every;
+
+        /** Rotate at these times: a five-field cron expression, UTC; or set every. */
+        private String cron;
+
+        /** Created by Spring. */
+        public Rotation() {
+        }
+
+        /** @return the credentials to rotate */
+        public List<String> getNames() {
+            return names;
+        }
+
+        /** @param names the credentials to rotate (each needs a strategy in the engine) */
+        public void setNames(List<String> names) {
+            this.names = names;
+        }
+
+        /** @return the rotation period */
+        public String getEvery() {
+            return every;
+        }
+
+        /** @param every rotate every this long ({@code 30d}) */
+        public void setEvery(String every) {
+            this.every = every;
+        }
+
+        /** @return the cron expression */
+        public String getCron() {
+            return cron;
+        }
+
+        /** @param cron rotate at these times: a five-field cron expression, UTC */
+        public void setCron(String cron) {
+            this.cron = cron;
+        }
     }
 
     /**

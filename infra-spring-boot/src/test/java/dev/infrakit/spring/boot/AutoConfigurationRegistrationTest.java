@@ -28,7 +28,8 @@ class AutoConfigurationRegistrationTest {
     private static final List<String> ALL = List.of(InfrakitAuditAutoConfiguration.class.getName(),
             InfrakitCredentialsAutoConfiguration.class.getName(), InfrakitRateLimitAutoConfiguration.class.getName(),
             InfrakitAuthAutoConfiguration.class.getName(), InfrakitBackupAutoConfiguration.class.getName(),
-            InfrakitHealthAutoConfiguration.class.getName(), InfrakitScheduleAutoConfiguration.class.getName());
+            InfrakitHealthAutoConfiguration.class.getName(), InfrakitScheduleAutoConfiguration.class.getName(),
+            InfrakitCredentialRotationAutoConfiguration.class.getName());
 
     @Test
     void everyAutoConfigurationIsListedForSpringBoot() {
