@@ -259,6 +259,11 @@ public final class Providers<P extends Provider<?>> {
         } catch (RuntimeException e) {
             throw new ProviderException("Provider '" + provider.name() + "' (" + provider.getClass().getName()
                     + ") failed to create a " + spiTarget() + ": " + e.getMessage(), e);
+        } catch (NoClassDefFoundError e) {
+            // An optional dependency the provider needs is absent (HikariCP, a JDBC driver, Caffeine).
+            throw new ProviderException("Provider '" + provider.name() + "' (" + provider.getClass().getName()
+                    + ") needs class " + missingClass(e) + ", which is not on the class path" + libraryHint(e)
+                    + (name.isPresent() ? " (selected by " + config.fullKey(selectorKey) + ")" : ""), e);
         }
         if (created == null) {
             throw new ProviderException("Provider '" + provider.name() + "' (" + provider.getClass().getName()
@@ -267,6 +272,30 @@ public final class Providers<P extends Provider<?>> {
         @SuppressWarnings("unchecked")
         T result = (T) created;
         return result;
+    }
+
+    /** The missing class's binary name, from the error's message ({@code com/zaxxer/hikari/HikariDataSource}). */
+    static String missingClass(NoClassDefFoundError e) {
+        String message = e.getMessage() == null ? "?" : e.getMessage();
+        return message.replace('/', '.');
+    }
+
+    /** The library an optional dependency's missing class comes from, when it is one Infrakit uses. */
+    static String libraryHint(NoClassDefFoundError e) {
+        String missing = missingClass(e);
+        if (missing.startsWith("com.zaxxer.hikari.")) {
+            return "; add com.zaxxer:HikariCP (and the database's JDBC driver, e.g. org.postgresql:postgresql)";
+        }
+        if (missing.startsWith("org.postgresql.")) {
+            return "; add org.postgresql:postgresql";
+        }
+        if (missing.startsWith("com.github.benmanes.caffeine.")) {
+            return "; add com.github.ben-manes.caffeine:caffeine";
+        }
+        if (missing.startsWith("io.micrometer.")) {
+            return "; add io.micrometer:micrometer-core";
+        }
+        return "; add the library that provides it";
     }
 
     private String spiTarget() {

@@ -9,6 +9,7 @@ import dev.infrakit.core.fixtures.EnglishGreeterProvider;
 import dev.infrakit.core.fixtures.Greeter;
 import dev.infrakit.core.fixtures.GreeterProvider;
 import dev.infrakit.core.fixtures.IsolatedProvider;
+import dev.infrakit.core.fixtures.NeedsLibraryProvider;
 import dev.infrakit.core.fixtures.NobodyProvider;
 import dev.infrakit.core.fixtures.SoloProvider;
 import org.junit.jupiter.api.Test;
@@ -133,6 +134,24 @@ class ProvidersTest {
         assertInstanceOf(IllegalStateException.class, e.getCause());
         assertEquals("Hello, Ada!", Providers.load(GreeterProvider.class,
                 Config.of(Map.of("test.greeter", "english"))).greet("Ada"));
+    }
+
+    @Test
+    void aProviderWhoseOptionalLibraryIsAbsentNamesTheClassAndTheLibraryToAdd() {
+        ProviderException hikari = assertThrows(ProviderException.class, () -> Providers.load(NeedsLibraryProvider.class,
+                Config.of(Map.of("store", "pooled")), "store"));
+        assertEquals("Provider 'pooled' (dev.infrakit.core.fixtures.NeedsLibraryProvider$Pooled) needs class "
+                + "com.zaxxer.hikari.HikariDataSource, which is not on the class path; add com.zaxxer:HikariCP (and the "
+                + "database's JDBC driver, e.g. org.postgresql:postgresql) (selected by store)", hikari.getMessage());
+        assertInstanceOf(NoClassDefFoundError.class, hikari.getCause());
+        ProviderException caffeine = assertThrows(ProviderException.class, () -> Providers.load(NeedsLibraryProvider.class,
+                Config.of(Map.of("missing", "com/github/benmanes/caffeine/cache/Caffeine")), "store"));
+        assertTrue(caffeine.getMessage().endsWith("not on the class path; add com.github.ben-manes.caffeine:caffeine"),
+                caffeine.getMessage());
+        ProviderException other = assertThrows(ProviderException.class, () -> Providers.load(NeedsLibraryProvider.class,
+                Config.of(Map.of("missing", "org/example/Thing")), "store"));
+        assertTrue(other.getMessage().contains("needs class org.example.Thing, which is not on the class path; "
+                + "add the library that provides it"), other.getMessage());
     }
 
     @Test

@@ -329,39 +329,13 @@ public class InfrakitBackupProperties {
     /**
      * Scheduled backups: one of every or cron.
      */
-    public static class Schedule {
-
-        /** Back up at this interval, e.g. 1h. */
-        private String every;
-
-        /** Back up on this cron expression (five fields, UTC), e.g. 0 3 * * *. */
-        private String cron;
+    public static class Schedule extends ScheduleProperties {
 
         /** The kind of scheduled backups: hourly, daily, weekly or monthly. Default daily. */
         private String kind;
 
         /** Created by Spring. */
         public Schedule() {
-        }
-
-        /** @return back up at this interval, e.g */
-        public String getEvery() {
-            return every;
-        }
-
-        /** @param every back up at this interval, e.g */
-        public void setEvery(String every) {
-            this.every = every;
-        }
-
-        /** @return back up on this cron expression (five fields, UTC), e.g */
-        public String getCron() {
-            return cron;
-        }
-
-        /** @param cron back up on this cron expression (five fields, UTC), e.g */
-        public void setCron(String cron) {
-            this.cron = cron;
         }
 
         /** @return the kind of scheduled backups: hourly, daily, weekly or monthly */

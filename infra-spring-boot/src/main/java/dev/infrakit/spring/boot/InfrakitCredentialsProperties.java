@@ -142,16 +142,10 @@ public class InfrakitCredentialsProperties {
      * Scheduled rotation of the credentials the application's {@code RotationEngine} bean rotates,
      * once across the instances sharing a {@code ClusterLock} bean.
      */
-    public static class Rotation {
+    public static class Rotation extends ScheduleProperties {
 
         /** The credentials to rotate (each needs a strategy in the engine). */
         private List<String> names = new ArrayList<>();
-
-        /** Rotate every this long ({@code 30d}); or set cron. */
-        private String every;
-
-        /** Rotate at these times: a five-field cron expression, UTC; or set every. */
-        private String cron;
 
         /** Created by Spring. */
         public Rotation() {
@@ -165,26 +159,6 @@ public class InfrakitCredentialsProperties {
         /** @param names the credentials to rotate (each needs a strategy in the engine) */
         public void setNames(List<String> names) {
             this.names = names;
-        }
-
-        /** @return the rotation period */
-        public String getEvery() {
-            return every;
-        }
-
-        /** @param every rotate every this long ({@code 30d}) */
-        public void setEvery(String every) {
-            this.every = every;
-        }
-
-        /** @return the cron expression */
-        public String getCron() {
-            return cron;
-        }
-
-        /** @param cron rotate at these times: a five-field cron expression, UTC */
-        public void setCron(String cron) {
-            this.cron = cron;
         }
     }
 

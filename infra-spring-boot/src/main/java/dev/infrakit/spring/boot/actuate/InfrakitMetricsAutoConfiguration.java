@@ -13,6 +13,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Optional;
 import java.util.function.Function;
+import dev.infrakit.core.schedule.ScheduledJob;
+import io.micrometer.core.instrument.FunctionCounter;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -29,7 +32,7 @@ import org.springframework.context.annotation.Configuration;
  * {@link BackupSource}'s and {@link BackupRepository}'s {@code metrics()}. A binder bean per capability, present when the capability's module is on
  * the class path and a bean of it exists, replaced by an application bean of the same name. The
  * Infrakit beans' {@code metrics()} are called only when Boot binds, so only then is each binder
- * created.
+ * created. Each {@link ScheduledJob} bean's runs and skipped runs are counted too.
  */
 @AutoConfiguration(afterName = {
         "dev.infrakit.spring.boot.InfrakitRateLimitAutoConfiguration",
@@ -37,6 +40,7 @@ import org.springframework.context.annotation.Configuration;
         "dev.infrakit.spring.boot.InfrakitAuditAutoConfiguration",
         "dev.infrakit.spring.boot.InfrakitAuthAutoConfiguration",
         "dev.infrakit.spring.boot.InfrakitBackupAutoConfiguration",
+        "dev.infrakit.spring.boot.InfrakitCredentialRotationAutoConfiguration",
         "dev.infrakit.spring.boot.InfrakitHealthAutoConfiguration"})
 @ConditionalOnClass(MeterBinder.class)
 public final class InfrakitMetricsAutoConfiguration {
@@ -123,6 +127,31 @@ public final class InfrakitMetricsAutoConfiguration {
                 ofSources.bindTo(registry);
                 ofRepositories.bindTo(registry);
             };
+        }
+    }
+
+    /**
+     * Each {@link ScheduledJob} bean's runs and skipped runs (the starter's scheduled backups and
+     * rotations, and the application's own): {@code infrakit.scheduled.job.runs} and
+     * {@code infrakit.scheduled.job.skipped} (runs another instance's hold on the cluster lock
+     * skipped), function counters tagged {@code job} with the bean's name.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(ScheduledJob.class)
+    @ConditionalOnBean(ScheduledJob.class)
+    static class Scheduled {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "infrakitScheduledJobMetrics")
+        MeterBinder infrakitScheduledJobMetrics(ListableBeanFactory beans) {
+            return registry -> beans.getBeansOfType(ScheduledJob.class).forEach((name, job) -> {
+                FunctionCounter.builder("infrakit.scheduled.job.runs", job, ScheduledJob::runs)
+                        .description("Scheduled runs ended, whatever their outcome (skipped ones included)")
+                        .tag("job", name).register(registry);
+                FunctionCounter.builder("infrakit.scheduled.job.skipped", job, ScheduledJob::skipped)
+                        .description("Scheduled runs skipped because another instance held the cluster lock")
+                        .tag("job", name).register(registry);
+            });
         }
     }
 }
