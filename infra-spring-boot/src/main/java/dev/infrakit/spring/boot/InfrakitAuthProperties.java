@@ -211,7 +211,7 @@ public class InfrakitAuthProperties {
      */
     public static class SigningKeys {
 
-        /** How long a key signs before the next replaces it ({@code 30d}); longer than the keys' grace. */
+        /** How long a key signs before the next replaces it, e.g. 30d; longer than the keys' grace. */
         private String rotationPeriod;
 
         /** Created by Spring. */
