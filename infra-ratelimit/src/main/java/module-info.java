@@ -3,6 +3,7 @@
  * {@link dev.infrakit.ratelimit.RateLimitStore} (in memory by default), with
  * {@link dev.infrakit.ratelimit.TokenBucket} for a single key.
  */
+@SuppressWarnings("module") // the qualified export names infra-redis, which is built after this module
 module dev.infrakit.ratelimit {
     requires transitive dev.infrakit.core;
     // Optional: RateLimitMetrics and PostgresRateLimitStore's meters (Micrometer), the postgres
@@ -11,6 +12,8 @@ module dev.infrakit.ratelimit {
     requires static com.zaxxer.hikari;
 
     exports dev.infrakit.ratelimit;
+    // The shared stores' failure policy and meters, for Infrakit's Redis store only.
+    exports dev.infrakit.ratelimit.internal to dev.infrakit.redis;
 
     provides dev.infrakit.ratelimit.RateLimitStoreProvider with
             dev.infrakit.ratelimit.internal.BuiltInRateLimitStores.Memory,

@@ -1,6 +1,7 @@
 package dev.infrakit.ratelimit;
 
 import dev.infrakit.core.Arguments;
+import dev.infrakit.ratelimit.internal.RemoteStoreGuard;
 
 import dev.infrakit.core.http.ClientText;
 import dev.infrakit.core.Ticker;
@@ -72,13 +73,12 @@ public final class PostgresRateLimitStore implements RateLimitStore {
             + "SELECT policy, key_hash FROM infrakit_rate_limit WHERE full_at < ? LIMIT ?) AND full_at < ?";
     private static final String RESET = "DELETE FROM infrakit_rate_limit WHERE policy = ? AND key_hash = ?";
     private static final String NOW = "SELECT (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint";
-    private static final long FAIL_CLOSED_RETRY_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final DataSource dataSource;
     private final FailurePolicy failurePolicy;
-    private final double fallbackFraction;
+    /** The failure policy, the retry interval, the local fallback and the decision counters. */
+    final RemoteStoreGuard guard;
     private final Duration statementTimeout;
-    private final long retryIntervalNanos;
     private final Duration forgetAfter;
     private final int sweepBatch;
     private final long batchPermits;
@@ -86,23 +86,12 @@ public final class PostgresRateLimitStore implements RateLimitStore {
     private final Ticker ticker;
     private final AutoCloseable owned;
     private final ScheduledExecutorService scheduler;
-    private final LocalRateLimitStore fallback;
     private final Map<String, PolicySql> policySql = new ConcurrentHashMap<>();
-    private final Map<String, RateLimitPolicy> fallbackPolicies = new ConcurrentHashMap<>();
     private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
     /** Statements running now, with the System.nanoTime() after which they are cancelled. */
     private final Map<Statement, Long> inFlight = new ConcurrentHashMap<>();
-    private final AtomicLong downSince = new AtomicLong(-1);
-    private final AtomicLong retryAt = new AtomicLong();
-    private final AtomicBoolean probing = new AtomicBoolean();
-    private volatile String lastFailure = "";
-    // Plain adders, read by PostgresRateLimitStoreMetrics only when metrics() was bound: a decision
+    // Plain adders, read by RemoteStoreMetrics only when metrics() was bound: a decision
     // never touches a Micrometer class.
-    final LongAdder allowed = new LongAdder();
-    final LongAdder rejected = new LongAdder();
-    final LongAdder failedOpen = new LongAdder();
-    final LongAdder failedClosed = new LongAdder();
-    final LongAdder fellBack = new LongAdder();
     final LongAdder batched = new LongAdder();
     final LongAdder statements = new LongAdder();
     final LongAdder statementNanos = new LongAdder();
@@ -142,9 +131,7 @@ public final class PostgresRateLimitStore implements RateLimitStore {
     private PostgresRateLimitStore(Builder b) {
         this.dataSource = b.dataSource;
         this.failurePolicy = b.failurePolicy;
-        this.fallbackFraction = b.fallbackFraction != null ? b.fallbackFraction : 1.0;
         this.statementTimeout = b.statementTimeout != null ? b.statementTimeout : Duration.ofMillis(500);
-        this.retryIntervalNanos = (b.retryInterval != null ? b.retryInterval : Duration.ofSeconds(1)).toNanos();
         this.forgetAfter = b.forgetAfter != null ? b.forgetAfter : Duration.ofSeconds(10);
         this.sweepBatch = b.sweepBatch;
         this.batchPermits = b.batchPermits != null ? b.batchPermits : 1;
@@ -157,8 +144,9 @@ public final class PostgresRateLimitStore implements RateLimitStore {
             t.setDaemon(true);
             return t;
         });
-        this.fallback = failurePolicy == FailurePolicy.LOCAL_FALLBACK
-                ? LocalRateLimitStore.builder().ticker(this.ticker).build() : null;
+        this.guard = new RemoteStoreGuard("PostgreSQL", failurePolicy,
+                b.fallbackFraction != null ? b.fallbackFraction : 1.0,
+                b.retryInterval != null ? b.retryInterval : Duration.ofSeconds(1), this.ticker, LOG);
         // One scanner cancels overdue statements, instead of scheduling a timer task per call.
         long scan = Math.max(TimeUnit.MILLISECONDS.toNanos(5), Math.min(statementTimeout.toNanos() / 4,
                 TimeUnit.MILLISECONDS.toNanos(50)));
@@ -237,29 +225,24 @@ public final class PostgresRateLimitStore implements RateLimitStore {
                 return local;
             }
         }
-        long now = ticker.read();
-        if (downSince.get() >= 0 && now - retryAt.get() < 0) {
-            return onFailure(policy, key, permits, maxWait);
-        }
-        if (downSince.get() >= 0 && !probing.compareAndSet(false, true)) {
-            return onFailure(policy, key, permits, maxWait);
+        if (!guard.mayCall()) {
+            return guard.onFailure(policy, key, permits, maxWait);
         }
         try {
             long want = batchPermits > 1 && maxWaitNanos == 0 && policy.slowDownOrNull() == null
                     ? Math.max(permits, Math.min(batchPermits, policy.maxPermits())) : permits;
             Decision decision = call(policy, key, permits, want, maxWaitNanos);
-            recovered();
-            (decision.allowed() ? allowed : rejected).increment();
+            guard.succeeded(decision.allowed());
             return decision;
         } catch (SQLException e) {
             if (!isUnavailable(e)) {
                 throw new RateLimitException("Rate-limit decision failed in PostgreSQL (" + e.getSQLState() + "): "
                         + e.getMessage() + (isMissingSchema(e) ? "; run PostgresRateLimitStore.createSchema(dataSource)" : ""), e);
             }
-            failed(e);
-            return onFailure(policy, key, permits, maxWait);
+            guard.failed(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            return guard.onFailure(policy, key, permits, maxWait);
         } finally {
-            probing.set(false);
+            guard.callEnded();
         }
     }
 
@@ -276,7 +259,7 @@ public final class PostgresRateLimitStore implements RateLimitStore {
             }
         } while (!r.left.compareAndSet(left, left - permits));
         batched.increment();
-        allowed.increment();
+        guard.allowed.increment();
         return Decision.admitted(policy, 0, left - permits, 0, 0);
     }
 
@@ -370,71 +353,9 @@ public final class PostgresRateLimitStore implements RateLimitStore {
         return "42883".equals(e.getSQLState()) || "42P01".equals(e.getSQLState());
     }
 
-    private void failed(SQLException e) {
-        long now = ticker.read();
-        lastFailure = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        retryAt.set(now + retryIntervalNanos);
-        if (downSince.compareAndSet(-1, now)) {
-            LOG.warn("PostgreSQL rate-limit store unavailable ({}); {} until it answers again",
-                    ClientText.forLog(lastFailure, 1000),
-                    describe(failurePolicy));
-        }
-    }
-
-    private void recovered() {
-        if (downSince.getAndSet(-1) >= 0) {
-            LOG.info("PostgreSQL rate-limit store answers again; decisions are global again");
-        }
-    }
-
-    private static String describe(FailurePolicy policy) {
-        switch (policy) {
-            case FAIL_OPEN:
-                return "admitting every request";
-            case FAIL_CLOSED:
-                return "rejecting every request";
-            default:
-                return "deciding locally with a fraction of each limit";
-        }
-    }
-
-    private Decision onFailure(RateLimitPolicy policy, String key, long permits, Duration maxWait) {
-        switch (failurePolicy) {
-            case FAIL_OPEN:
-                failedOpen.increment();
-                return Decision.admitted(policy, 0, policy.limit(0).capacity() - permits, 0, 0);
-            case FAIL_CLOSED:
-                failedClosed.increment();
-                return Decision.rejected(policy, 0, 0, 0, FAIL_CLOSED_RETRY_NANOS);
-            default:
-                fellBack.increment();
-                RateLimitPolicy scaled = fallbackPolicies.computeIfAbsent(policy.name() + '\u0000' + policy.hashCode(),
-                        k -> scale(policy, fallbackFraction));
-                long localPermits = Math.min(permits, scaled.maxPermits());
-                Decision local = fallback.acquire(scaled, key, localPermits, maxWait);
-                // Report against the policy the caller knows.
-                return local.allowed()
-                        ? Decision.admitted(policy, local.bindingLimitIndex(), local.remaining(), local.resetAfterNanos(),
-                                local.delayNanos())
-                        : Decision.rejected(policy, local.bindingLimitIndex(), local.remaining(), local.resetAfterNanos(),
-                                local.retryAfterNanos());
-        }
-    }
-
-    /** {@code policy} with every capacity and refill multiplied by {@code fraction} (at least 1). */
-    static RateLimitPolicy scale(RateLimitPolicy policy, double fraction) {
-        List<Limit> limits = new ArrayList<>();
-        for (Limit limit : policy.limits()) {
-            limits.add(Limit.of(Math.max(1, (long) Math.floor(limit.capacity() * fraction)),
-                    Math.max(1, (long) Math.floor(limit.refillTokens() * fraction)), limit.period()));
-        }
-        RateLimitPolicy scaled = RateLimitPolicy.of(policy.name(), limits.toArray(Limit[]::new));
-        return policy.slowDown().map(scaled::withSlowDown).orElse(scaled);
-    }
-
     /** Whether decisions currently fall back to the failure policy. */
     public boolean isUnavailable() {
-        return downSince.get() >= 0;
+        return guard.isUnavailable();
     }
 
     /**
@@ -490,9 +411,7 @@ public final class PostgresRateLimitStore implements RateLimitStore {
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(key, "key");
         reservations.remove(policy.name() + '\u0000' + key);
-        if (fallback != null) {
-            fallback.reset(policy, key); // by name: the scaled policy shares it
-        }
+        guard.resetFallback(policy, key);
         try (Connection c = dataSource.getConnection(); PreparedStatement delete = c.prepareStatement(RESET)) {
             delete.setString(1, policy.name());
             delete.setBytes(2, hash(key));
@@ -536,12 +455,9 @@ public final class PostgresRateLimitStore implements RateLimitStore {
     @Override
     public Optional<HealthCheck> healthCheck() {
         return Optional.of(HealthCheck.of("ratelimit-store", () -> {
-            long since = downSince.get();
-            if (since >= 0) {
-                String output = "PostgreSQL unavailable for " + Duration.ofNanos(ticker.read() - since).toSeconds()
-                        + "s (" + lastFailure + "); " + describe(failurePolicy);
-                return failurePolicy == FailurePolicy.FAIL_CLOSED ? HealthResult.down(output).build()
-                        : HealthResult.degraded(output).build();
+            Optional<HealthResult> away = guard.unavailableResult();
+            if (away.isPresent()) {
+                return away.get();
             }
             try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
                 s.setQueryTimeout((int) Math.max(1, (statementTimeout.toMillis() + 999) / 1000));
@@ -561,16 +477,15 @@ public final class PostgresRateLimitStore implements RateLimitStore {
      */
     @Override
     public Optional<MeterBinder> metrics() {
-        return Optional.of(new PostgresRateLimitStoreMetrics(this, RateLimitMetricNames.DEFAULT));
+        return Optional.of(new dev.infrakit.ratelimit.internal.RemoteStoreMetrics(RateLimitMetricNames.DEFAULT, name(),
+                guard, Map.of("batched", batched), statements, statementNanos, "Rate-limit decision statements"));
     }
 
     /** Stops the sweep and the timeout timer, and closes what {@link Builder#closeOnClose} named. */
     @Override
     public void close() {
         scheduler.shutdownNow();
-        if (fallback != null) {
-            fallback.close();
-        }
+        guard.close();
         if (owned != null) {
             try {
                 owned.close();
@@ -582,8 +497,7 @@ public final class PostgresRateLimitStore implements RateLimitStore {
 
     @Override
     public String toString() {
-        return "PostgresRateLimitStore[" + failurePolicy + (isUnavailable() ? ", unavailable since "
-                + Instant.now().minusNanos(ticker.read() - downSince.get()) : "") + "]";
+        return "PostgresRateLimitStore[" + guard.describeState() + "]";
     }
 
     /**

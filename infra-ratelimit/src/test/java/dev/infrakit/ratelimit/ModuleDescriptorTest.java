@@ -10,7 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ModuleDescriptorTest {
     @Test
     void exportsOnlyTheApiPackageAndProvidesTheMemoryStore() {
-        assertEquals(Set.of("dev.infrakit.ratelimit"), ModuleDescriptors.exportedPackages(RateLimiter.class));
+        assertEquals(Set.of("dev.infrakit.ratelimit", "dev.infrakit.ratelimit.internal"),
+                ModuleDescriptors.exportedPackages(RateLimiter.class));
+        // The internal package only to Infrakit's Redis store module, never to everyone.
+        java.lang.module.ModuleDescriptor.Exports internal = ModuleDescriptors.of(RateLimiter.class).exports().stream()
+                .filter(e -> e.source().equals("dev.infrakit.ratelimit.internal")).findFirst().orElseThrow();
+        assertEquals(Set.of("dev.infrakit.redis"), internal.targets());
         assertEquals(1, ModuleDescriptors.of(RateLimiter.class).provides().size());
     }
 
