@@ -542,10 +542,7 @@ public final class PostgresRateLimitStore implements RateLimitStore {
          */
         public Builder fallbackFraction(double fraction) {
             Arguments.setOnce(fallbackFraction, "fallbackFraction");
-            if (!(fraction > 0 && fraction <= 1)) {
-                throw new IllegalArgumentException("fallbackFraction must be in (0, 1], got " + fraction);
-            }
-            this.fallbackFraction = fraction;
+            this.fallbackFraction = RemoteStoreGuard.checkFraction(fraction);
             return this;
         }
 

@@ -2,7 +2,6 @@ package dev.infrakit.ratelimit.internal;
 
 import dev.infrakit.core.Config;
 import dev.infrakit.core.DataSources;
-import dev.infrakit.ratelimit.FailurePolicy;
 import dev.infrakit.ratelimit.LocalRateLimitStore;
 import dev.infrakit.ratelimit.PostgresRateLimitStore;
 import dev.infrakit.ratelimit.RateLimitStore;
@@ -59,24 +58,11 @@ public final class BuiltInRateLimitStores {
         @Override
         public RateLimitStore create(Config config) {
             Config pg = config.section("infrakit.ratelimit.postgres");
-            FailurePolicy onFailure = pg.getEnum("on-failure", FailurePolicy.class);
-            double fraction;
-            try {
-                fraction = Double.parseDouble(pg.getString("fallback-fraction", "1.0"));
-            } catch (NumberFormatException e) {
-                throw pg.invalid("fallback-fraction", "expected a number in (0, 1]");
-            }
-            if (!(fraction > 0 && fraction <= 1)) {
-                throw pg.invalid("fallback-fraction", "expected a number in (0, 1]");
-            }
-            Duration timeout = pg.getDuration("statement-timeout", Duration.ofMillis(500));
-            Duration retry = pg.getDuration("retry-interval", Duration.ofSeconds(1));
-            if (timeout.isZero() || retry.isZero()) {
-                throw pg.invalid(timeout.isZero() ? "statement-timeout" : "retry-interval", "expected a positive duration");
-            }
+            RemoteStoreGuard.Settings failure = RemoteStoreGuard.Settings.read(pg, "statement-timeout");
             return DataSources.withPool(pg, pool -> {
-                PostgresRateLimitStore store = PostgresRateLimitStore.builder(pool).failurePolicy(onFailure)
-                        .fallbackFraction(fraction).statementTimeout(timeout).retryInterval(retry)
+                PostgresRateLimitStore store = PostgresRateLimitStore.builder(pool).failurePolicy(failure.onFailure())
+                        .fallbackFraction(failure.fallbackFraction()).statementTimeout(failure.timeout())
+                        .retryInterval(failure.retryInterval())
                         .forgetAfter(pg.getDuration("forget-after", Duration.ofSeconds(10))).closeOnClose(pool).build();
                 if (pg.getBoolean("create-schema", true)) {
                     PostgresRateLimitStore.createSchema(pool, pg.getBoolean("unlogged", false));

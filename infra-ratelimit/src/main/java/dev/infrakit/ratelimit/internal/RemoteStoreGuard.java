@@ -179,6 +179,52 @@ public final class RemoteStoreGuard {
         }
     }
 
+    /**
+     * {@code fraction}, checked as a local fallback's share of each limit.
+     *
+     * @throws IllegalArgumentException unless 0 &lt; fraction ≤ 1
+     */
+    public static double checkFraction(double fraction) {
+        if (!(fraction > 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("fallbackFraction must be in (0, 1], got " + fraction);
+        }
+        return fraction;
+    }
+
+    /**
+     * The failure settings a shared store's provider reads from its section: {@code on-failure}
+     * (required), {@code fallback-fraction} (default 1), the timeout under {@code timeoutKey}
+     * (default 500 ms) and {@code retry-interval} (default 1 s), each checked and named when bad.
+     *
+     * @param onFailure what to answer while the server cannot
+     * @param fallbackFraction the local fallback's share of each limit
+     * @param timeout the longest a decision waits for the server
+     * @param retryInterval how long not to call the server after a failure
+     */
+    public record Settings(FailurePolicy onFailure, double fallbackFraction, Duration timeout, Duration retryInterval) {
+
+        /**
+         * Reads the settings from {@code section}.
+         *
+         * @throws dev.infrakit.core.ConfigException naming the key of a missing or bad value
+         */
+        public static Settings read(dev.infrakit.core.Config section, String timeoutKey) {
+            FailurePolicy onFailure = section.getEnum("on-failure", FailurePolicy.class);
+            double fraction;
+            try {
+                fraction = checkFraction(Double.parseDouble(section.getString("fallback-fraction", "1.0")));
+            } catch (IllegalArgumentException e) {
+                throw section.invalid("fallback-fraction", "expected a number in (0, 1]");
+            }
+            Duration timeout = section.getDuration(timeoutKey, Duration.ofMillis(500));
+            Duration retry = section.getDuration("retry-interval", Duration.ofSeconds(1));
+            if (timeout.isZero() || retry.isZero()) {
+                throw section.invalid(timeout.isZero() ? timeoutKey : "retry-interval", "expected a positive duration");
+            }
+            return new Settings(onFailure, fraction, timeout, retry);
+        }
+    }
+
     private static String describe(FailurePolicy policy) {
         switch (policy) {
             case FAIL_OPEN:

@@ -1,16 +1,14 @@
 package dev.infrakit.redis.internal;
 
 import dev.infrakit.core.Config;
-import dev.infrakit.ratelimit.FailurePolicy;
 import dev.infrakit.ratelimit.RateLimitStore;
 import dev.infrakit.ratelimit.RateLimitStoreProvider;
+import dev.infrakit.ratelimit.internal.RemoteStoreGuard;
 import dev.infrakit.redis.RedisRateLimitStore;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
-
-import java.time.Duration;
 
 /**
  * {@code redis}: keys under {@code infrakit.ratelimit.redis}: {@code uri} (required:
@@ -50,29 +48,16 @@ public final class RedisRateLimitStoreProvider implements RateLimitStoreProvider
                     + "URI may hold a password); expected redis://host:port, rediss://host:port or "
                     + "redis-sentinel://host:port#primary");
         }
-        FailurePolicy onFailure = redis.getEnum("on-failure", FailurePolicy.class);
-        double fraction;
-        try {
-            fraction = Double.parseDouble(redis.getString("fallback-fraction", "1.0"));
-        } catch (NumberFormatException e) {
-            throw redis.invalid("fallback-fraction", "expected a number in (0, 1]");
-        }
-        if (!(fraction > 0 && fraction <= 1)) {
-            throw redis.invalid("fallback-fraction", "expected a number in (0, 1]");
-        }
-        Duration timeout = redis.getDuration("command-timeout", Duration.ofMillis(500));
-        Duration retry = redis.getDuration("retry-interval", Duration.ofSeconds(1));
-        if (timeout.isZero() || retry.isZero()) {
-            throw redis.invalid(timeout.isZero() ? "command-timeout" : "retry-interval", "expected a positive duration");
-        }
+        RemoteStoreGuard.Settings failure = RemoteStoreGuard.Settings.read(redis, "command-timeout");
         RedisRateLimitStore.Builder builder;
         RedisClient client = RedisClient.create(uri);
         try {
             client.setOptions(ClientOptions.builder()
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
             StatefulRedisConnection<String, String> connection = client.connect();
-            builder = RedisRateLimitStore.builder(connection).failurePolicy(onFailure).fallbackFraction(fraction)
-                    .commandTimeout(timeout).retryInterval(retry).closeOnClose(() -> {
+            builder = RedisRateLimitStore.builder(connection).failurePolicy(failure.onFailure())
+                    .fallbackFraction(failure.fallbackFraction()).commandTimeout(failure.timeout())
+                    .retryInterval(failure.retryInterval()).closeOnClose(() -> {
                         connection.close();
                         client.shutdown();
                     });
