@@ -289,6 +289,29 @@ class RedisRateLimitStoreIT {
     }
 
     @Test
+    void theScriptTimerStillCountsAfterItsBinderIsCollected() {
+        EphemeralRedis redis = EphemeralRedis.shared();
+        RedisClient client = TestRedis.client(redis);
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            RedisRateLimitStore store = store(connection, FailurePolicy.FAIL_CLOSED, TestRedis.uniquePrefix());
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            store.metrics().orElseThrow().bindTo(meters); // the binder is dropped here, as Boot drops it
+            for (int i = 0; i < 5; i++) {
+                System.gc(); // Micrometer holds a function meter's state weakly: it must not be the binder
+            }
+            RateLimitPolicy policy = RateLimitPolicy.parse("timed", "10/1h");
+            for (int i = 0; i < 3; i++) {
+                store.tryAcquire(policy, "k", 1);
+            }
+            assertEquals(3.0, meters.get("infrakit.ratelimit.store.statement").tag("store", "redis").functionTimer().count());
+            assertEquals(3.0, meters.get("infrakit.ratelimit.store.decisions").tag("store", "redis").tag("outcome", "allowed")
+                    .functionCounter().count());
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
     void resetForgetsOneKeyAndFailsLoudlyWhileRedisIsDown() {
         try (EphemeralRedis redis = EphemeralRedis.start()) {
             RedisClient client = TestRedis.client(redis);

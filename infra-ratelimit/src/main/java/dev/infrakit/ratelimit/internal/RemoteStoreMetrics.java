@@ -56,7 +56,11 @@ public final class RemoteStoreMetrics implements MeterBinder {
         counter(registry, "failed-closed", guard.failedClosed);
         counter(registry, "fallback", guard.fellBack);
         ownOutcomes.forEach((outcome, adder) -> counter(registry, outcome, adder));
-        FunctionTimer.builder(names.storeStatements(), this, m -> m.calls.sum(), m -> m.callNanos.sum(), TimeUnit.NANOSECONDS)
+        // Micrometer holds a function meter's state object weakly: the guard lives as long as the
+        // store, where this binder may be dropped as soon as it has bound.
+        LongAdder count = calls;
+        LongAdder nanos = callNanos;
+        FunctionTimer.builder(names.storeStatements(), guard, g -> count.sum(), g -> nanos.sum(), TimeUnit.NANOSECONDS)
                 .description(callDescription).tag("store", store).register(registry);
     }
 
