@@ -24,6 +24,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.BaseRedisAsyncCommands;
 import io.lettuce.core.api.async.RedisKeyAsyncCommands;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -153,6 +154,20 @@ public final class RedisRateLimitStore implements RateLimitStore {
      * @return the builder
      */
     public static Builder builder(StatefulRedisConnection<String, String> connection) {
+        Objects.requireNonNull(connection, "connection");
+        return new Builder(connection.async(), connection.async(), connection.async());
+    }
+
+    /**
+     * A builder over a Redis Cluster {@code connection}: each key goes to the primary serving its
+     * slot, and Lettuce follows {@code MOVED} / {@code ASK} redirections and, with topology refresh
+     * on ({@code ClusterClientOptions.topologyRefreshOptions}), failovers. The failure policy must be
+     * chosen.
+     *
+     * @param connection a cluster connection with the UTF-8 string codec ({@code RedisClusterClient.connect()})
+     * @return the builder
+     */
+    public static Builder builder(StatefulRedisClusterConnection<String, String> connection) {
         Objects.requireNonNull(connection, "connection");
         return new Builder(connection.async(), connection.async(), connection.async());
     }

@@ -49,15 +49,17 @@ public final class EphemeralRedis implements AutoCloseable {
     private final Path binary;
     private final String osUser;
     private final Path dir;
+    private final List<String> extraArgs;
     private final Thread shutdownHook;
     private volatile int port;
     private Process process;
     private volatile boolean closed;
 
-    private EphemeralRedis(Path binary, String osUser, Path dir) {
+    private EphemeralRedis(Path binary, String osUser, Path dir, List<String> extraArgs) {
         this.binary = binary;
         this.osUser = osUser;
         this.dir = dir;
+        this.extraArgs = List.copyOf(extraArgs);
         this.shutdownHook = new Thread(this::stopQuietly, "infrakit-ephemeral-redis-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
@@ -90,6 +92,11 @@ public final class EphemeralRedis implements AutoCloseable {
      * @throws EphemeralRedisException if no server can be found or started
      */
     public static EphemeralRedis start() {
+        return start(List.of());
+    }
+
+    /** Starts a dedicated server with {@code extraArgs} after the fixture's own (cluster nodes). */
+    static EphemeralRedis start(List<String> extraArgs) {
         Path binary = findBinary();
         String user = isRoot() ? osUser() : null;
         Path dir;
@@ -102,7 +109,7 @@ public final class EphemeralRedis implements AutoCloseable {
         } catch (IOException e) {
             throw new EphemeralRedisException("Could not create a directory for Redis: " + e, e);
         }
-        EphemeralRedis redis = new EphemeralRedis(binary, user, dir);
+        EphemeralRedis redis = new EphemeralRedis(binary, user, dir, extraArgs);
         try {
             redis.launch(0);
         } catch (RuntimeException e) {
@@ -266,6 +273,7 @@ public final class EphemeralRedis implements AutoCloseable {
         server.addAll(List.of(binary.toString(), "--port", Integer.toString(onPort), "--bind", HOST,
                 "--protected-mode", "no", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
                 "--daemonize", "no", "--loglevel", "notice"));
+        server.addAll(extraArgs);
         // The shell starts the server, then reads its stdin (a pipe from this JVM) until it ends —
         // on close(), or when the kernel closes it because this JVM died — and stops the server.
         List<String> command = new ArrayList<>(List.of("sh", "-c",
@@ -329,6 +337,26 @@ public final class EphemeralRedis implements AutoCloseable {
         } catch (IOException e) {
             throw new EphemeralRedisException("No free port on " + HOST + ": " + e, e);
         }
+    }
+
+    /** The directory the server runs in (its cluster configuration file lives there). */
+    Path dir() {
+        return dir;
+    }
+
+    /** A program next to {@code redis-server}, e.g. {@code redis-cli}, or from the PATH. */
+    static Path sibling(String program) {
+        Path next = findBinary().resolveSibling(program);
+        if (Files.isExecutable(next)) {
+            return next;
+        }
+        for (Path candidate : List.of(Path.of("/usr/bin", program), Path.of("/usr/local/bin", program))) {
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        throw new EphemeralRedisException("No " + program + " found next to redis-server or in /usr/bin. Install it: "
+                + "apt-get install -y redis-server (Debian/Ubuntu; " + program + " comes with it)");
     }
 
     private static Path findBinary() {
