@@ -7,6 +7,7 @@ import dev.infrakit.ratelimit.FailurePolicy;
 import dev.infrakit.ratelimit.PostgresRateLimitStore;
 import dev.infrakit.ratelimit.RateLimitPolicy;
 import dev.infrakit.testkit.EphemeralPostgres;
+import dev.infrakit.testkit.TcpRelay;
 import dev.infrakit.testkit.TestDatabase;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
@@ -36,7 +37,7 @@ import java.util.function.LongPredicate;
  *
  * Prints decisions per second, and statements and transactions per decision from
  * {@code pg_stat_statements} and {@code pg_stat_database}. With an RTT, the JDBC connections go
- * through a {@link LatencyProxy} that adds that round-trip time, as a network between service and
+ * through a {@link TcpRelay} (infra-testkit) that adds that round-trip time, as a network between service and
  * database does; without, over bare loopback, where client and server share the machine's cores.
  */
 public final class PostgresRateLimitBenchmark {
@@ -56,9 +57,9 @@ public final class PostgresRateLimitBenchmark {
                 s.execute("CREATE EXTENSION pg_stat_statements");
                 s.execute("CREATE TABLE bucket (id BIGINT PRIMARY KEY, state BYTEA)");
             }
-            LatencyProxy proxy = rttMicros > 0 ? new LatencyProxy(server.port(), rttMicros) : null;
-            String url = proxy == null ? db.jdbcUrl() : "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + db.name();
-            System.out.println(proxy == null ? "bare loopback" : "through a proxy adding " + rttMicros + " µs round-trip time");
+            TcpRelay relay = rttMicros > 0 ? TcpRelay.start(server.port(), java.time.Duration.ofNanos(rttMicros * 1000)) : null;
+            String url = relay == null ? db.jdbcUrl() : "jdbc:postgresql://127.0.0.1:" + relay.port() + "/" + db.name();
+            System.out.println(relay == null ? "bare loopback" : "through a relay adding " + rttMicros + " µs round-trip time");
             System.out.printf("%-9s %-7s %-11s %14s %13s %13s%n", "contender", "conns", "keys", "decisions/s",
                     "stmts/dec", "xacts/dec");
             for (int conns : new int[] {1, 8}) {
@@ -68,8 +69,8 @@ public final class PostgresRateLimitBenchmark {
                     }
                 }
             }
-            if (proxy != null) {
-                proxy.close();
+            if (relay != null) {
+                relay.close();
             }
         }
     }

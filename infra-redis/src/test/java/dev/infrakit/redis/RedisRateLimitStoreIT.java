@@ -11,6 +11,9 @@ import dev.infrakit.ratelimit.Decision;
 import dev.infrakit.ratelimit.FailurePolicy;
 import dev.infrakit.ratelimit.RateLimitPolicy;
 import dev.infrakit.testkit.EphemeralRedis;
+import dev.infrakit.testkit.TcpRelay;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -308,6 +311,56 @@ class RedisRateLimitStoreIT {
                     .functionCounter().count());
         } finally {
             client.shutdown();
+        }
+    }
+
+    @Test
+    void aNetworkStallLongerThanTheTimeoutIsAnsweredByThePolicyAndNothingIsAdmittedBeyondTheLimitAfter() throws Exception {
+        try (EphemeralRedis redis = EphemeralRedis.start(); TcpRelay relay = TcpRelay.start(redis.port())) {
+            RedisClient client = RedisClient.create(RedisURI.create("redis://127.0.0.1:" + relay.port()));
+            client.setOptions(ClientOptions.builder()
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+            try (StatefulRedisConnection<String, String> connection = client.connect()) {
+                RedisRateLimitStore store = RedisRateLimitStore.builder(connection).failurePolicy(FailurePolicy.FAIL_CLOSED)
+                        .keyPrefix("stall:").commandTimeout(Duration.ofMillis(300)).retryInterval(Duration.ofMillis(200))
+                        .build();
+                RateLimitPolicy policy = RateLimitPolicy.parse("api", "5/1h");
+                assertTrue(store.tryAcquire(policy, "k", 1));
+                assertTrue(store.tryAcquire(policy, "k", 1));
+
+                relay.pause(); // the network stops delivering; the connection stays open
+                long stallEnds = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+                int answered = 0;
+                while (System.nanoTime() < stallEnds) {
+                    long call = System.nanoTime();
+                    assertFalse(store.tryAcquire(policy, "k", 1), "fail-closed refuses while Redis cannot answer");
+                    long tookMillis = (System.nanoTime() - call) / 1_000_000;
+                    assertTrue(tookMillis < 300 + 200, "answered within the 300 ms timeout (and scheduling): " + tookMillis);
+                    answered++;
+                    Thread.sleep(50);
+                }
+                assertTrue(answered > 5);
+                assertEquals(HealthStatus.DOWN, store.healthCheck().orElseThrow().check().status());
+
+                relay.resume();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (store.isUnavailable() && System.nanoTime() < deadline) {
+                    store.tryAcquire(policy, "other", 1);
+                    Thread.sleep(50);
+                }
+                assertFalse(store.isUnavailable(), "decisions go back to Redis once the network delivers again");
+                int admittedAfter = 0;
+                for (int i = 0; i < 10; i++) {
+                    if (store.tryAcquire(policy, "k", 1)) {
+                        admittedAfter++;
+                    }
+                }
+                // The probes sent during the stall reach Redis once it delivers and may spend tokens:
+                // never more than the limit in all, possibly fewer.
+                assertTrue(2 + admittedAfter <= 5, "never beyond 5 in all: 2 before, " + admittedAfter + " after");
+            } finally {
+                client.shutdown();
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -32,7 +33,12 @@ import java.util.Optional;
  * </ul>
  *
  * <p>Every answer is problem+json with the security headers ({@link ProblemResponses}) and
- * {@code Connection: close}, so the rest of a refused body is not read. Bodies the container parses
+ * {@code Connection: close}. Before answering a declared length over the limit, the filter reads
+ * and discards the body if it declares at most {@link #SWALLOW_BYTES} more than the limit (as
+ * Tomcat's {@code maxSwallowSize} does): a server that closes a connection with unread bytes resets
+ * it, and a client still sending its body then loses the 413 to the reset. A larger declared body is
+ * not read: the 413 is sent and the connection closed. A client that stops sending holds the
+ * thread until the container's read timeout, as any body being read does. Bodies the container parses
  * itself (form parameters read through {@code getParameter}) bypass the counting stream: the
  * declared-length check still applies to them, and the container's own form-size limit (Jetty's
  * {@code maxFormContentSize}, Tomcat's {@code maxPostSize}) bounds a chunked form.
@@ -52,6 +58,9 @@ public final class BodyLimitServletFilter implements Filter {
      */
     public static final EnumSet<DispatcherType> DISPATCHER_TYPES = EnumSet.of(DispatcherType.REQUEST,
             DispatcherType.ASYNC);
+
+    /** The most bytes beyond the limit a refused declared body is read and discarded: 1 MiB, as the JDK adapter drains. */
+    public static final long SWALLOW_BYTES = 1024L * 1024;
 
     private final BodyLimit limit;
     private final ProblemResponses problems;
@@ -98,6 +107,9 @@ public final class BodyLimitServletFilter implements Filter {
         List<String> declared = Collections.list(http.getHeaders("Content-Length"));
         Optional<Problem> refused = limit.checkDeclared(declared);
         if (refused.isPresent()) {
+            if (refused.get().status() == 413) {
+                swallow(http, Long.parseLong(declared.get(0).strip()));
+            }
             refuse(answer, refused.get());
             return;
         }
@@ -113,6 +125,29 @@ public final class BodyLimitServletFilter implements Filter {
         }
         if (limited.exceeded() && !answer.isCommitted()) {
             refuse(answer, limit.tooLarge());
+        }
+    }
+
+    /**
+     * Reads and discards a refused body of {@code length} bytes when it is at most
+     * {@link #SWALLOW_BYTES} over the limit, so the connection closes cleanly after the 413.
+     */
+    private void swallow(HttpServletRequest request, long length) {
+        if (length - limit.maxBytes() > SWALLOW_BYTES) {
+            return;
+        }
+        byte[] buffer = new byte[8192];
+        long left = length;
+        try (InputStream body = request.getInputStream()) {
+            while (left > 0) {
+                int n = body.read(buffer, 0, (int) Math.min(buffer.length, left));
+                if (n < 0) {
+                    return;
+                }
+                left -= n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // The client went away or stalled past the read timeout: the 413 is sent anyway.
         }
     }
 
