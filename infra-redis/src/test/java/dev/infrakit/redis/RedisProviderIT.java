@@ -17,7 +17,9 @@ import dev.infrakit.ratelimit.RateLimiter;
 import dev.infrakit.redis.internal.RedisRateLimitStoreProvider;
 import dev.infrakit.test.contract.ProviderContract;
 import dev.infrakit.testkit.EphemeralRedis;
+import dev.infrakit.testkit.EphemeralRedisCluster;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -73,6 +75,31 @@ class RedisProviderIT {
         }
         try (RateLimiter limiter = RateLimiter.fromConfig(Config.of(values))) {
             assertEquals("redis", limiter.store().name());
+        }
+    }
+
+    @Test
+    void aRedisClusterUriGivesAStoreOnTheCluster() {
+        EphemeralRedisCluster cluster = EphemeralRedisCluster.shared();
+        Map<String, String> values = working();
+        values.put("infrakit.ratelimit.redis.uri", "redis-cluster://" + String.join(",", cluster.uris().stream()
+                .map(uri -> uri.substring("redis://".length())).toList()));
+        try (RateLimitStore store = Providers.load(RateLimitStoreProvider.class, Config.of(values))) {
+            RateLimitPolicy policy = RateLimitPolicy.parse("user", "2/1h");
+            for (int key = 0; key < 20; key++) { // keys on every primary
+                assertTrue(store.tryAcquire(policy, "user-" + key, 1));
+                assertTrue(store.tryAcquire(policy, "user-" + key, 1));
+                assertFalse(store.tryAcquire(policy, "user-" + key, 1), "user-" + key);
+            }
+        }
+        for (String bad : List.of("redis-cluster://", "redis-cluster://127.0.0.1:1,,127.0.0.1:2",
+                "http-cluster://:hunter2-secret@127.0.0.1:1", "redis-cluster://:hunter2-secret@")) {
+            Map<String, String> badCluster = working();
+            badCluster.put("infrakit.ratelimit.redis.uri", bad);
+            RuntimeException e = assertThrows(RuntimeException.class,
+                    () -> Providers.load(RateLimitStoreProvider.class, Config.of(badCluster)), bad);
+            assertTrue(e.getMessage().contains("infrakit.ratelimit.redis.uri"), e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
         }
     }
 
