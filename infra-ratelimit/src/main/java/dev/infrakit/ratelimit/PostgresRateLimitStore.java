@@ -265,8 +265,12 @@ public final class PostgresRateLimitStore implements RateLimitStore {
 
     private Decision call(RateLimitPolicy policy, String key, long permits, long want, long maxWaitNanos)
             throws SQLException {
-        PolicySql sql = policySql.compute(policy.name(), (name, old) -> old != null && old.policy.equals(policy)
-                ? old : new PolicySql(policy));
+        // A plain read on the hot path; compute (which locks the map's bin) only for a new or changed policy.
+        PolicySql sql = policySql.get(policy.name());
+        if (sql == null || (sql.policy != policy && !sql.policy.equals(policy))) {
+            sql = policySql.compute(policy.name(), (name, old) -> old != null && old.policy.equals(policy)
+                    ? old : new PolicySql(policy));
+        }
         SlowDown slowDown = policy.slowDownOrNull();
         long start = System.nanoTime();
         try (Connection connection = dataSource.getConnection();

@@ -187,8 +187,12 @@ public final class RedisRateLimitStore implements RateLimitStore {
         }
         Arguments.notNegative(maxWait, "maxWait");
         long maxWaitNanos = maxWait.compareTo(Duration.ofNanos(MAX_WAIT_NANOS)) > 0 ? MAX_WAIT_NANOS : maxWait.toNanos();
-        PolicyArgs args = policyArgs.compute(policy.name(), (name, old) -> old != null && old.policy.equals(policy)
-                ? old : new PolicyArgs(policy));
+        // A plain read on the hot path; compute (which locks the map's bin) only for a new or changed policy.
+        PolicyArgs args = policyArgs.get(policy.name());
+        if (args == null || (args.policy != policy && !args.policy.equals(policy))) {
+            args = policyArgs.compute(policy.name(), (name, old) -> old != null && old.policy.equals(policy)
+                    ? old : new PolicyArgs(policy));
+        }
         if (!guard.mayCall()) {
             return guard.onFailure(policy, key, permits, maxWait);
         }
