@@ -104,6 +104,8 @@ final class DemoService implements AutoCloseable {
         Duration slowdownMax = Duration.ofSeconds(20);
         java.net.URI alertWebhook;
         JdbcUrl jdbcUrl;
+        /** Rate limits and login budgets in Redis (null: in PostgreSQL with --jdbc-url, else in memory). */
+        RedisUrl redisUrl;
         Path backupRepo;
         Duration backupEvery = Duration.ofHours(1);
         /** What the scheduled backups delete: nothing unless {@code --backup-retention} is given. */
@@ -168,7 +170,7 @@ final class DemoService implements AutoCloseable {
         TokenVerifier verifier = TokenVerifier.builder(keys).issuer("infrakit-demo").audience("infrakit-demo")
                 .revocations(revocations).build();
         ApiKeys apiKeys = ApiKeys.builder(stores.keyStore()).auditSink(audit).maxLiveKeys(s.maxApiKeys).build();
-        // Login budgets in the limiter's store: with --jdbc-url shared by every instance.
+        // Login budgets in the limiter's store: with --jdbc-url or --redis-url shared by every instance.
         LoginThrottle.Builder throttleBuilder = LoginThrottle.builder().auditSink(audit);
         RateLimiter.Builder limits = RateLimiter.builder().tier(RateLimitPolicy.parse(CLIENT_TIER, s.rateClient))
                 .tier(policy("anonymous", s.rateAnonymous, s)).tier(policy("user", s.rateUser, s))
@@ -217,7 +219,8 @@ final class DemoService implements AutoCloseable {
                 backupJobs.close();
             }
             delays.shutdownNow();
-            close(raw, audit);
+            closeQuietly(raw, audit);
+            closeLimits();
             if (stores.pool() != null) {
                 stores.pool().close();
             }
@@ -252,6 +255,12 @@ final class DemoService implements AutoCloseable {
         if (stores.pool() != null) {
             health.register(dev.infrakit.core.health.DataSourceHealthCheck.builder(stores.pool()).name("database")
                     .groups(HealthCheck.READINESS).build());
+        }
+        if (settings.redisUrl != null) {
+            // Not critical: while Redis is away each instance limits on its own share (DEGRADED), still serving.
+            HealthCheck store = stores.limits().healthCheck().orElseThrow();
+            health.register(HealthCheck.of("redis", store::check).groups(HealthCheck.READINESS)
+                    .timeout(store.timeout().orElse(Duration.ofSeconds(2))).build());
         }
         return health;
     }
@@ -307,8 +316,8 @@ final class DemoService implements AutoCloseable {
             keyRotation.cancel();
         }
         delays.shutdownNow();
-        close(stores.store(), audit);
-        limiter.close();
+        closeQuietly(stores.store(), audit);
+        closeLimits();
         if (stores.pool() != null) {
             stores.pool().close();
         }
@@ -317,7 +326,17 @@ final class DemoService implements AutoCloseable {
         }
     }
 
-    private static void close(AutoCloseable... all) {
+    /** The limiter, and the shared store it does not own (its Redis client's threads stop here). */
+    private void closeLimits() {
+        if (limiter != null) {
+            limiter.close();
+        }
+        if (stores.limits() != null) {
+            closeQuietly(stores.limits());
+        }
+    }
+
+    static void closeQuietly(AutoCloseable... all) {
         for (AutoCloseable c : all) {
             try {
                 c.close();

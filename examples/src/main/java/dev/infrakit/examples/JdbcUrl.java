@@ -97,7 +97,8 @@ final class JdbcUrl {
                 + "-file FILE, or " + Args.envName(flag) + ") is required"));
     }
 
-    private static String readFirstLine(String flag, Path file) {
+    /** The first non-blank line of {@code --<flag>-file}, stripped. */
+    static String readFirstLine(String flag, Path file) {
         try {
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 if (!line.isBlank()) {

@@ -29,8 +29,11 @@ final class ServeCommand {
             "         <data-dir>/audit-checkpoint.key, public key beside it as .pub, generated when missing;",
             "         copies kept in --audit-checkpoints, default <data-dir>/audit-checkpoints: put both",
             "         outside the audit directory, best on another volume)",
+            "        [--redis-url URL | --redis-url-file FILE]",
             "        (with --jdbc-url: credentials, users, keys, limits and audit in PostgreSQL; instances",
-            "         sharing the database must share the master key)",
+            "         sharing the database must share the master key; with --redis-url: rate limits and login",
+            "         budgets in Redis instead, redis://host:port, rediss://, redis-sentinel://host:port#primary",
+            "         or redis-cluster://host1:port1,host2:port2, alone or beside --jdbc-url)",
             "        (admin password on first start: INFRAKIT_ADMIN_PASSWORD, or generated and printed once;",
             "         later ignored, change it with admin reset-password; master key:",
             "         --master-key-file, INFRAKIT_MASTER_KEY, or generated into <data-dir>/master.key)");
@@ -74,6 +77,9 @@ final class ServeCommand {
                 .value("alert-webhook", "URL", "http(s) URL that receives alerts.")
                 .value("jdbc-url", "URL", "PostgreSQL for credentials, users, keys, limits and audit.")
                 .value("jdbc-url-file", "FILE", "The --jdbc-url from the first line of FILE.")
+                .value("redis-url", "URL", "Redis for rate limits and login budgets: redis://, rediss://, "
+                        + "redis-sentinel://…#primary or redis-cluster://h1:p1,h2:p2.")
+                .value("redis-url-file", "FILE", "The --redis-url from the first line of FILE.")
                 .value("backup-repo", "DIR", "Back the database up into DIR (needs --jdbc-url).")
                 .value("backup-every", "DURATION", "Backup interval, at least 1m (default 1h).")
                 .value("backup-retention", "COUNTS", "GFS retention such as daily=7,weekly=4 (default: keep all).")
@@ -128,6 +134,7 @@ final class ServeCommand {
             throw new Args.UsageException("--ipv6-prefix is 16 to 128 bits, got " + s.ipv6Prefix);
         }
         s.jdbcUrl = JdbcUrl.from(a, "jdbc-url", env, err).orElse(null);
+        s.redisUrl = RedisUrl.from(a, "redis-url", err).orElse(null);
         if (a.get("backup-repo").isPresent()) {
             if (s.jdbcUrl == null) {
                 throw new Args.UsageException("--backup-repo backs up the service's database: it needs --jdbc-url");

@@ -11,23 +11,26 @@ import dev.infrakit.core.http.ClientAddress;
 import dev.infrakit.auth.LoginThrottle;
 import dev.infrakit.ratelimit.FailurePolicy;
 import dev.infrakit.ratelimit.PostgresRateLimitStore;
+import dev.infrakit.ratelimit.RateLimitStore;
 
 import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * {@code users unlock --jdbc-url URL --address ADDR NAME}: lifts a user's login lock for one network
- * (and the user's login delays) in the login counters that instances started with the same
- * {@code --jdbc-url} share. A service without {@code --jdbc-url} keeps its counters in its own
- * memory, out of this command's reach: use its {@code POST /api/v1/users/{name}/unlock}.
+ * {@code users unlock --jdbc-url URL [--redis-url URL] --address ADDR NAME}: lifts a user's login
+ * lock for one network (and the user's login delays) in the login counters that instances started
+ * with the same {@code --jdbc-url} share: in Redis when they were started with {@code --redis-url}
+ * (give the same one here), else in the database. A service without {@code --jdbc-url} keeps its
+ * audit in files, out of this command's reach: use its {@code POST /api/v1/users/{name}/unlock}.
  */
 final class UsersCommand {
     static final String USAGE = String.join("\n",
-            "  users unlock --jdbc-url URL --master-key-file FILE --address ADDR [--ipv6-prefix 64] NAME",
+            "  users unlock --jdbc-url URL [--redis-url URL] --master-key-file FILE --address ADDR [--ipv6-prefix 64] NAME",
             "    (lifts NAME's login lock for ADDR's network, an IPv4 address or IPv6 /64 as the service counts it,",
-            "     and NAME's login delays, for every instance sharing the database; an embedded service keeps",
-            "     its counters in memory: there, POST /api/v1/users/NAME/unlock {\"address\": ADDR} as admin;",
+            "     and NAME's login delays, for every instance sharing the database; in Redis when the services",
+            "     run with --redis-url: give the same one; an embedded service keeps its counters to itself:",
+            "     there, POST /api/v1/users/NAME/unlock {\"address\": ADDR} as admin;",
             "     recorded as user.unlocked in the service's audit table, before and after, chain key from FILE)");
 
     private UsersCommand() {
@@ -39,6 +42,8 @@ final class UsersCommand {
                 .sub(new Cli.Command("unlock", USAGE, (a, env, in, out, err) -> unlock(a, env, out, err))
                         .value("jdbc-url", "URL", "The database the services share.")
                         .value("jdbc-url-file", "FILE", "The --jdbc-url from the first line of FILE.")
+                        .value("redis-url", "URL", "The Redis the services keep login budgets in (serve --redis-url).")
+                        .value("redis-url-file", "FILE", "The --redis-url from the first line of FILE.")
                         .value("master-key-file", "FILE", "The services' master key (the audit chain key).")
                         .value("address", "ADDR", "The network to unlock: an IPv4 or IPv6 address.")
                         .value("ipv6-prefix", "BITS", "IPv6 prefix the services count by, 16 to 128 (default 64).")
@@ -68,13 +73,15 @@ final class UsersCommand {
         byte[] chainKey = AuditCommand.chainKey(dev.infrakit.credentials.MasterKey.fromFile(java.nio.file.Path.of(
                 a.require("master-key-file"))));
         JdbcUrl url = JdbcUrl.require(a, "jdbc-url", env, err);
+        RedisUrl redis = RedisUrl.from(a, "redis-url", err).orElse(null);
         Map<String, String> pool = new HashMap<>(Map.of("url", url.poolUrl(), "username", url.user, "pool-size", "1"));
         if (url.password != null) {
             pool.put("password", url.password);
         }
         try (HikariDataSource ds = DataSources.create(Config.of(pool));
-             PostgresRateLimitStore store = PostgresRateLimitStore.builder(ds).failurePolicy(FailurePolicy.FAIL_CLOSED)
-                     .build();
+             // Where the services keep the counters: Redis with serve --redis-url, else their database.
+             RateLimitStore store = redis != null ? DemoStores.redis(redis, "fail-closed")
+                     : PostgresRateLimitStore.builder(ds).failurePolicy(FailurePolicy.FAIL_CLOSED).build();
              PostgresAuditSink audit = PostgresAuditSink.builder(ds, chainKey).build()) {
             String operator = "cli:" + System.getProperty("user.name", "unknown");
             java.util.function.Supplier<AuditEvent.Builder> event = () -> AuditEvent.builder(AuditEvent.Category.ADMIN,

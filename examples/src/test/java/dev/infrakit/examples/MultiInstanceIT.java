@@ -12,11 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -71,28 +66,11 @@ class MultiInstanceIT {
         MasterKey.generateToFile(keyFile);
         // All three start at once on the empty database, as replicas of a deployment do: schema creation,
         // the admin account and the first signing key must not race.
-        CyclicBarrier together = new CyclicBarrier(3);
-        ExecutorService starting = Executors.newFixedThreadPool(3);
-        try {
-            List<Future<DemoService>> started = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                Path data = dir.resolve("instance-" + i);
-                started.add(starting.submit(() -> {
-                    together.await(20, TimeUnit.SECONDS);
-                    return DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir", data.toString(),
-                            "--jdbc-url", url(), "--master-key-file", keyFile.toString(), "--audit-checkpoint-key",
-                            dir.resolve("audit-checkpoint.key").toString(), "--password-iterations",
-                            "1000", "--drain", "0s", "--rate-user", USER_LIMIT + "/15m", "--rate-anonymous", "100/15m"),
-                            Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42")),
-                            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-                }));
-            }
-            for (Future<DemoService> f : started) {
-                instances.add(f.get(60, TimeUnit.SECONDS));
-            }
-        } finally {
-            starting.shutdownNow();
-        }
+        instances.addAll(DemoHttp.startTogether(3, i -> List.of("--port", "0", "--data-dir",
+                dir.resolve("instance-" + i).toString(), "--jdbc-url", url(), "--master-key-file", keyFile.toString(),
+                "--audit-checkpoint-key", dir.resolve("audit-checkpoint.key").toString(), "--password-iterations",
+                "1000", "--drain", "0s", "--rate-user", USER_LIMIT + "/15m", "--rate-anonymous", "100/15m"),
+                Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42")));
     }
 
     @AfterEach
@@ -140,30 +118,9 @@ class MultiInstanceIT {
         }
 
         // carol's budget is global: 40 requests at once, spread over the three instances, admit exactly 25.
-        int requests = 40;
-        CyclicBarrier start = new CyclicBarrier(requests);
-        ExecutorService pool = Executors.newFixedThreadPool(requests);
-        List<Future<Integer>> statuses = new ArrayList<>();
-        try {
-            for (int i = 0; i < requests; i++) {
-                DemoService target = instances.get(i % 3);
-                statuses.add(pool.submit(() -> {
-                    start.await(20, TimeUnit.SECONDS);
-                    return call(target, "GET", "/api/v1/credentials/shared", carol, null).statusCode();
-                }));
-            }
-            int admitted = 0;
-            int limited = 0;
-            for (Future<Integer> f : statuses) {
-                int status = f.get(60, TimeUnit.SECONDS);
-                admitted += status == 200 ? 1 : 0;
-                limited += status == 429 ? 1 : 0;
-            }
-            assertEquals(USER_LIMIT, admitted, "exactly the user tier's budget across all instances");
-            assertEquals(requests - USER_LIMIT, limited);
-        } finally {
-            pool.shutdownNow();
-        }
+        Map<Integer, Integer> statuses = DemoHttp.atOnce(instances, 40, "/api/v1/credentials/shared", carol);
+        assertEquals(Map.of(200, USER_LIMIT, 429, 40 - USER_LIMIT), statuses,
+                "exactly the user tier's budget across all instances");
         for (DemoService s : instances) {
             assertEquals(429, call(s, "GET", "/api/v1/credentials", carol, null).statusCode(), "spent everywhere");
         }
