@@ -49,16 +49,19 @@ public final class EphemeralRedis implements AutoCloseable {
     private final Path binary;
     private final String osUser;
     private final Path dir;
+    /** A configuration file the server reads first and may rewrite (a sentinel's), or null. */
+    private final Path configFile;
     private final List<String> extraArgs;
     private final Thread shutdownHook;
     private volatile int port;
     private Process process;
     private volatile boolean closed;
 
-    private EphemeralRedis(Path binary, String osUser, Path dir, List<String> extraArgs) {
+    private EphemeralRedis(Path binary, String osUser, Path dir, Path configFile, List<String> extraArgs) {
         this.binary = binary;
         this.osUser = osUser;
         this.dir = dir;
+        this.configFile = configFile;
         this.extraArgs = List.copyOf(extraArgs);
         this.shutdownHook = new Thread(this::stopQuietly, "infrakit-ephemeral-redis-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -95,21 +98,36 @@ public final class EphemeralRedis implements AutoCloseable {
         return start(List.of());
     }
 
-    /** Starts a dedicated server with {@code extraArgs} after the fixture's own (cluster nodes). */
+    /** Starts a dedicated server with {@code extraArgs} after the fixture's own (cluster nodes, replicas). */
     static EphemeralRedis start(List<String> extraArgs) {
-        Path binary = findBinary();
+        return start(findBinary(), null, extraArgs);
+    }
+
+    /**
+     * Starts a Redis Sentinel ({@code redis-sentinel}) whose configuration file, which it rewrites as
+     * it learns the deployment, holds {@code config}'s lines.
+     */
+    static EphemeralRedis startSentinel(List<String> config) {
+        return start(sibling("redis-sentinel"), config, List.of());
+    }
+
+    private static EphemeralRedis start(Path binary, List<String> config, List<String> extraArgs) {
         String user = isRoot() ? osUser() : null;
         Path dir;
+        Path configFile = null;
         try {
             dir = Files.createTempDirectory("infrakit-redis-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            if (config != null) {
+                configFile = Files.write(dir.resolve("sentinel.conf"), config, StandardCharsets.UTF_8);
+            }
             if (user != null) {
-                CommandLine.run(List.of("chown", user, dir.toString()));
+                CommandLine.run(List.of("chown", "-R", user, dir.toString()));
             }
         } catch (IOException e) {
             throw new EphemeralRedisException("Could not create a directory for Redis: " + e, e);
         }
-        EphemeralRedis redis = new EphemeralRedis(binary, user, dir, extraArgs);
+        EphemeralRedis redis = new EphemeralRedis(binary, user, dir, configFile, extraArgs);
         try {
             redis.launch(0);
         } catch (RuntimeException e) {
@@ -270,9 +288,14 @@ public final class EphemeralRedis implements AutoCloseable {
         if (osUser != null) {
             server.addAll(List.of("runuser", "-u", osUser, "--"));
         }
-        server.addAll(List.of(binary.toString(), "--port", Integer.toString(onPort), "--bind", HOST,
-                "--protected-mode", "no", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-                "--daemonize", "no", "--loglevel", "notice"));
+        server.add(binary.toString());
+        if (configFile != null) {
+            server.add(configFile.toString()); // a sentinel's: first, and writable
+        } else {
+            server.addAll(List.of("--save", "", "--appendonly", "no"));
+        }
+        server.addAll(List.of("--port", Integer.toString(onPort), "--bind", HOST, "--protected-mode", "no",
+                "--dir", dir.toString(), "--daemonize", "no", "--loglevel", "notice"));
         server.addAll(extraArgs);
         // The shell starts the server, then reads its stdin (a pipe from this JVM) until it ends —
         // on close(), or when the kernel closes it because this JVM died — and stops the server.
@@ -355,8 +378,10 @@ public final class EphemeralRedis implements AutoCloseable {
                 return candidate;
             }
         }
+        String install = program.equals("redis-sentinel") ? "apt-get install -y redis-sentinel (Debian/Ubuntu)"
+                : "apt-get install -y redis-server (Debian/Ubuntu; " + program + " comes with it)";
         throw new EphemeralRedisException("No " + program + " found next to redis-server or in /usr/bin. Install it: "
-                + "apt-get install -y redis-server (Debian/Ubuntu; " + program + " comes with it)");
+                + install);
     }
 
     private static Path findBinary() {
