@@ -25,7 +25,7 @@ public class InfrakitRateLimitProperties {
     /** The tier used when a request names none. Default the first tier. */
     private String defaultTier;
 
-    /** Where budgets are kept: memory (default) or postgres (with infrakit.ratelimit.postgres.* pool settings). */
+    /** Where budgets are kept: memory (default), postgres (with infrakit.ratelimit.postgres.* pool settings) or redis (with infrakit.ratelimit.redis.uri and .on-failure; needs infra-redis and Lettuce). */
     private String store;
 
     /** Each tier's limits, by tier name. */
@@ -75,12 +75,12 @@ public class InfrakitRateLimitProperties {
         this.defaultTier = defaultTier;
     }
 
-    /** @return where budgets are kept: memory (default) or postgres (with infrakit.ratelimit.postgres.* pool settings) */
+    /** @return where budgets are kept: memory (default), postgres (with infrakit.ratelimit.postgres.* pool settings) or redis (with infrakit.ratelimit.redis.uri and .on-failure; needs infra-redis and Lettuce) */
     public String getStore() {
         return store;
     }
 
-    /** @param store where budgets are kept: memory (default) or postgres (with infrakit.ratelimit.postgres.* pool settings) */
+    /** @param store where budgets are kept: memory (default), postgres (with infrakit.ratelimit.postgres.* pool settings) or redis (with infrakit.ratelimit.redis.uri and .on-failure; needs infra-redis and Lettuce) */
     public void setStore(String store) {
         this.store = store;
     }
