@@ -137,6 +137,12 @@ class DemoRedisIT {
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--redis-url is not a valid Redis URL"),
                 err.toString(StandardCharsets.UTF_8));
 
+        printed.append(err.toString(StandardCharsets.UTF_8));
+        err.reset();
+        assertEquals(2, Main.run(List.of("serve", "--port", "0", "--data-dir", dir.resolve("bad").toString()),
+                Map.of("INFRAKIT_REDIS_URL", "memcached://:hunter2-secret@127.0.0.1:1"), o, e), "read from the environment");
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--redis-url is redis://"), err.toString(StandardCharsets.UTF_8));
+
         Path file = dir.resolve("redis-url");
         Files.writeString(file, "redis://:hunter2-secret@127.0.0.1:" + closed + "\n");
         printed.append(err.toString(StandardCharsets.UTF_8));
