@@ -17,13 +17,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongPredicate;
 
 /**
@@ -99,17 +93,20 @@ public final class PostgresRateLimitBenchmark {
             try {
                 if (!hot) {
                     // Every key exists before measuring, as in steady state.
-                    parallel(conns, (t, n) -> {
+                    DecisionLoop.parallel(conns, (t, n) -> {
                         for (long k = t; k < KEYS; k += n) {
                             decide.test(k);
                         }
                         return 0L;
                     });
                 }
-                timed(conns, hot, decide, Math.max(2, seconds / 3));
+                LongPredicate[] perThread = new LongPredicate[conns];
+                java.util.Arrays.fill(perThread, decide);
+                java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
+                DecisionLoop.timed(perThread, hot, KEYS, refused, Math.max(2, seconds / 3));
                 long[] before = counters(db);
                 long start = System.nanoTime();
-                long decisions = timed(conns, hot, decide, seconds);
+                long decisions = DecisionLoop.timed(perThread, hot, KEYS, refused, seconds);
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 long[] after = counters(db);
                 System.out.printf("%-9s %-7d %-11s %14.0f %13.2f %13.2f%n", contender, conns, hot ? "1 hot" : "100k random",
@@ -121,43 +118,8 @@ public final class PostgresRateLimitBenchmark {
         }
     }
 
-    @FunctionalInterface
-    private interface Worker {
-        long run(int thread, int threads) throws Exception;
-    }
-
-    private static long parallel(int threads, Worker worker) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<Long>> results = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int thread = t;
-                results.add(pool.submit(() -> worker.run(thread, threads)));
-            }
-            long total = 0;
-            for (Future<Long> f : results) {
-                total += f.get();
-            }
-            return total;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    private static long timed(int threads, boolean hot, LongPredicate decide, int seconds) throws Exception {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        return parallel(threads, (t, n) -> {
-            long count = 0;
-            while (System.nanoTime() < deadline) {
-                decide.test(hot ? 7L : ThreadLocalRandom.current().nextLong(KEYS));
-                count++;
-            }
-            return count;
-        });
-    }
-
     /** Statements recorded by pg_stat_statements and committed transactions of the database. */
-    private static long[] counters(TestDatabase db) throws Exception {
+    static long[] counters(TestDatabase db) throws Exception {
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             long statements;
             try (ResultSet rs = s.executeQuery("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "

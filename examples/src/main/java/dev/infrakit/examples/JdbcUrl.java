@@ -71,19 +71,11 @@ final class JdbcUrl {
      */
     static Optional<JdbcUrl> from(Args a, String flag, Map<String, String> env, PrintStream err) {
         Optional<String> inline = a.get(flag);
-        Optional<String> file = a.get(flag + "-file");
-        if (inline.isPresent() && file.isPresent()) {
-            throw new Args.UsageException("give --" + flag + " or --" + flag + "-file, not both");
-        }
-        String text;
-        if (file.isPresent()) {
-            text = readFirstLine(flag, Path.of(file.get()));
-        } else if (inline.isPresent()) {
-            text = inline.get();
-        } else {
+        Optional<String> given = inlineOrFile(a, flag);
+        if (given.isEmpty()) {
             return Optional.empty();
         }
-        JdbcUrl url = parse(flag, text, env);
+        JdbcUrl url = parse(flag, given.get(), env);
         if (url.passwordInUrl && inline.isPresent() && a.fromCommandLine(flag)) {
             err.println("warning: --" + flag + " carries a password on the command line, where every local user can "
                     + "read it (ps); use --" + flag + "-file FILE, " + Args.envName(flag) + " or PGPASSWORD instead");
@@ -97,8 +89,22 @@ final class JdbcUrl {
                 + "-file FILE, or " + Args.envName(flag) + ") is required"));
     }
 
-    /** The first non-blank line of {@code --<flag>-file}, stripped. */
-    static String readFirstLine(String flag, Path file) {
+    /**
+     * The value of {@code --<flag>}, or the first non-blank line of the file named by
+     * {@code --<flag>-file}; empty when neither is given.
+     *
+     * @throws Args.UsageException if both are given, or the file cannot be read or is blank
+     */
+    static Optional<String> inlineOrFile(Args a, String flag) {
+        Optional<String> inline = a.get(flag);
+        Optional<String> file = a.get(flag + "-file");
+        if (inline.isPresent() && file.isPresent()) {
+            throw new Args.UsageException("give --" + flag + " or --" + flag + "-file, not both");
+        }
+        return file.isPresent() ? Optional.of(readFirstLine(flag, Path.of(file.get()))) : inline;
+    }
+
+    private static String readFirstLine(String flag, Path file) {
         try {
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 if (!line.isBlank()) {

@@ -1,7 +1,6 @@
 package dev.infrakit.examples;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -34,18 +33,11 @@ final class RedisUrl {
      */
     static Optional<RedisUrl> from(Args a, String flag, PrintStream err) {
         Optional<String> inline = a.get(flag);
-        Optional<String> file = a.get(flag + "-file");
-        if (inline.isPresent() && file.isPresent()) {
-            throw new Args.UsageException("give --" + flag + " or --" + flag + "-file, not both");
-        }
-        String text;
-        if (file.isPresent()) {
-            text = JdbcUrl.readFirstLine(flag, Path.of(file.get()));
-        } else if (inline.isPresent()) {
-            text = inline.get().strip();
-        } else {
+        Optional<String> given = JdbcUrl.inlineOrFile(a, flag);
+        if (given.isEmpty()) {
             return Optional.empty();
         }
+        String text = given.get().strip();
         if (SCHEMES.stream().noneMatch(text::startsWith)) {
             // Not the value: it may hold a password.
             throw new Args.UsageException("--" + flag + " is redis://host:port, rediss://host:port, "

@@ -4,7 +4,8 @@
  * repository or provider) and runs its tests against what it returns:
  * {@link dev.infrakit.test.contract.CredentialStoreContract},
  * {@link dev.infrakit.test.contract.ApiKeyStoreContract},
- * {@link dev.infrakit.test.contract.RateLimitStoreContract},
+ * {@link dev.infrakit.test.contract.RateLimitStoreContract} (and
+ * {@link dev.infrakit.test.contract.SharedLoginThrottleContract} for one shared by instances),
  * {@link dev.infrakit.test.contract.BackupRepositoryContract},
  * {@link dev.infrakit.test.contract.BackupSourceContract},
  * {@link dev.infrakit.test.contract.AuditSinkContract},
