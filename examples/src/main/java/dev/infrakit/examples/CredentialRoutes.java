@@ -40,16 +40,21 @@ final class CredentialRoutes {
     private static final Set<String> SIGNED_IN = Set.of("user", "admin");
 
     private final CredentialStore raw;
+    private final CredentialStore metadata;
     private final CredentialStore credentials;
     private final RotationEngine rotation;
     private final AuditSink audit;
 
     /**
-     * @param raw the store itself (metadata, rotation state)
+     * @param raw the store itself (rotation state)
+     * @param metadata where a read's version times come from, unaudited: the cache, which keeps
+     *     them with the values and drops both on every change
      * @param credentials the audited, cached store the clients' reads and writes go through
      */
-    CredentialRoutes(CredentialStore raw, CredentialStore credentials, RotationEngine rotation, AuditSink audit) {
+    CredentialRoutes(CredentialStore raw, CredentialStore metadata, CredentialStore credentials, RotationEngine rotation,
+            AuditSink audit) {
         this.raw = raw;
+        this.metadata = metadata;
         this.credentials = credentials;
         this.rotation = rotation;
         this.audit = audit;
@@ -89,7 +94,7 @@ final class CredentialRoutes {
 
     private void getV1(ApiCall call) throws IOException {
         Secret secret = call.acting(() -> credentials.get(name(call)));
-        CredentialMetadata meta = raw.metadata(name(call)).orElseThrow(() -> noSuch(call));
+        CredentialMetadata meta = metadata.metadata(name(call)).orElseThrow(() -> noSuch(call));
         ObjectNode body = ApiCall.JSON.createObjectNode().put("app", call.param("app")).put("version", secret.version())
                 .put("updatedAt", meta.updated().toString());
         body.set("credentials", fields(secret));
@@ -100,7 +105,7 @@ final class CredentialRoutes {
 
     private void getV2(ApiCall call) throws IOException {
         Secret secret = call.acting(() -> credentials.get(name(call)));
-        CredentialMetadata meta = raw.metadata(name(call)).orElseThrow(() -> noSuch(call));
+        CredentialMetadata meta = metadata.metadata(name(call)).orElseThrow(() -> noSuch(call));
         ObjectNode body = ApiCall.JSON.createObjectNode().put("name", call.param("app"));
         body.set("secret", fields(secret));
         ObjectNode metadata = body.putObject("metadata").put("version", secret.version())

@@ -160,8 +160,9 @@ final class DemoService implements AutoCloseable {
         this.audit = CondensingAuditSink.builder(auditLog).types(CONDENSED_TYPES).perAddress(5)
                 .window(Duration.ofMinutes(15)).build();
         CredentialStore raw = stores.store();
+        // Metadata cached with the values (a read shows its version times): no store read per request.
         CachingCredentialStore cached = CachingCredentialStore.builder(raw).refreshAfter(Duration.ofMinutes(1))
-                .expireAfter(Duration.ofMinutes(5)).build();
+                .expireAfter(Duration.ofMinutes(5)).cacheMetadata(true).build();
         TokenKeys keys = TokenKeys.builder(raw).grace(s.tokenKeyGrace).refresh(TOKEN_KEY_REFRESH)
                 .tokenLifetime(s.tokenTtl, Duration.ofSeconds(60)).auditSink(audit).build();
         TokenRevocations revocations = TokenRevocations.builder(raw).build();
@@ -205,7 +206,7 @@ final class DemoService implements AutoCloseable {
             new SessionRoutes(accounts, throttle, issuer, revocations, changes, s.tokenTtl).addTo(routes);
             new UserRoutes(accounts, throttle, revocations, apiKeys, clients, changes).addTo(routes);
             new ApiKeyRoutes(apiKeys).addTo(routes);
-            new CredentialRoutes(raw, AuditedCredentialStore.builder(cached, audit).build(),
+            new CredentialRoutes(raw, cached, AuditedCredentialStore.builder(cached, audit).build(),
                     RotationEngine.builder(raw).auditSink(audit).build(), audit).addTo(routes);
             new AuditRoutes(auditLog).addTo(routes);
             this.server = new DemoWeb(s, clients, metrics, limiter, delays, audit).server(routes, health,

@@ -101,6 +101,7 @@ class MultiInstanceIT {
 
         // A credential written through one is read through another within 1 s, every time.
         assertEquals(201, call(one, "PUT", "/api/v1/credentials/shared", admin, "{\"password\":\"v1\"}").statusCode());
+        java.time.Instant lastUpdatedAt = java.time.Instant.EPOCH;
         for (int round = 2; round <= 6; round++) {
             DemoService writer = instances.get(round % 3);
             DemoService reader = instances.get((round + 1) % 3);
@@ -110,9 +111,20 @@ class MultiInstanceIT {
                     + "\"}").statusCode());
             long written = System.nanoTime();
             String seen = "";
-            while (!seen.equals("v" + round) && System.nanoTime() - written < 1_000_000_000L) {
-                seen = JSON.readTree(call(reader, "GET", "/api/v1/credentials/shared", admin, null).body())
-                        .get("credentials").get("password").asText();
+            String versionSeen = "";
+            while (!(seen.equals("v" + round) && versionSeen.equals(Integer.toString(round)))
+                    && System.nanoTime() - written < 1_000_000_000L) {
+                com.fasterxml.jackson.databind.JsonNode body = JSON.readTree(call(reader, "GET",
+                        "/api/v2/credentials/shared", admin, null).body());
+                seen = body.get("secret").get("password").asText();
+                versionSeen = body.get("metadata").get("version").asText();
+                java.time.Instant updatedAt = java.time.Instant.parse(body.get("metadata").get("updatedAt").asText());
+                if (seen.equals("v" + round)) {
+                    // The value and its metadata (cached with it, dropped with it) are never of two writes.
+                    assertEquals(Integer.toString(round), versionSeen, body.toString());
+                    assertTrue(updatedAt.isAfter(lastUpdatedAt), "updatedAt (metadata) moved on with the value: " + body);
+                    lastUpdatedAt = updatedAt;
+                }
             }
             assertEquals("v" + round, seen, "written through one instance, read through another within 1 s");
         }

@@ -41,7 +41,10 @@ import java.util.concurrent.atomic.LongAdder;
  *   it directly) for the file and in-memory stores, and through every instance sharing the database
  *   for PostgreSQL, where a lost notification connection drops everything.</li>
  * </ul>
- * Only values are cached ({@code get}); metadata and listings always go to the store. A read
+ * Values are cached ({@code get}); metadata ({@code metadata(name)}) only when the builder asks for
+ * it ({@link Builder#cacheMetadata(boolean)}), with the same refresh, expiry, staleness and
+ * invalidation as values — for a request path that shows a credential's version times on every
+ * read; a name the store does not know is never cached. Listings always go to the store. A read
  * returns the cache's own copy, shared by every reader ({@link SecretValue#isShared()}): its
  * {@link SecretValue#clear()} leaves it intact, and an evicted copy is left to the garbage
  * collector, since readers may still hold it. That keeps a hit within a nanosecond or two of a bare
@@ -63,6 +66,7 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
     private final long staleNanos;
     private final double jitter;
     private final Executor executor;
+    private final boolean cacheMetadata;
     private final AutoCloseable subscription;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -95,13 +99,40 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         }
     }
 
+    /** The key of a credential's metadata. */
+    private static final class MetadataKey {
+        final String name;
+
+        MetadataKey(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof MetadataKey && ((MetadataKey) o).name.equals(name);
+        }
+
+        @Override
+        public int hashCode() {
+            return ~name.hashCode();
+        }
+    }
+
+    /** {@code version} of {@link #read} for a credential's metadata. */
+    private static final int METADATA = -1;
+
+    /** A cached {@link Secret}, or {@link CredentialMetadata} for a {@link MetadataKey}. */
     private static final class Entry {
-        final Secret secret;
+        final Object value;
         final RefreshAhead timing;
 
-        Entry(Secret secret, RefreshAhead timing) {
-            this.secret = secret;
+        Entry(Object value, RefreshAhead timing) {
+            this.value = value;
             this.timing = timing;
+        }
+
+        String describe() {
+            return value instanceof Secret ? "version " + ((Secret) value).version() : "metadata";
         }
     }
 
@@ -114,6 +145,7 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         this.staleNanos = b.staleIfError.toNanos();
         this.jitter = b.jitter;
         this.executor = b.executor;
+        this.cacheMetadata = b.cacheMetadata;
         this.cache = Caffeine.newBuilder().maximumSize(b.maximumSize).executor(Runnable::run).build();
         if (coarse) {
             CoarseTicker.acquire();
@@ -144,26 +176,43 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
 
     @Override
     public Secret get(String name) {
-        return read(name, name, 0);
+        return (Secret) read(name, name, 0);
     }
 
     @Override
     public Secret get(String name, int version) {
-        return read(new VersionKey(name, version), name, version);
+        return (Secret) read(new VersionKey(name, version), name, version);
     }
 
-    private Secret read(Object key, String name, int version) {
+    /**
+     * From the cache when the builder asked for {@linkplain Builder#cacheMetadata(boolean) cached
+     * metadata}, else from the store.
+     */
+    @Override
+    public java.util.Optional<CredentialMetadata> metadata(String name) {
+        if (!cacheMetadata) {
+            return super.metadata(name);
+        }
+        try {
+            return java.util.Optional.of((CredentialMetadata) read(new MetadataKey(name), name, METADATA));
+        } catch (CredentialNotFoundException unknown) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** A cached secret ({@code version} 0: the current one), or metadata ({@link #METADATA}). */
+    private Object read(Object key, String name, int version) {
         Entry e = cache.getIfPresent(key);
         if (e != null) {
             long now = now();
             if (e.timing.fresh(now)) {
                 hits.increment();
-                return e.secret;
+                return e.value;
             }
             if (e.timing.usable(now)) {
                 hits.increment();
                 refreshAhead(key, name, version, e);
-                return e.secret;
+                return e.value;
             }
         }
         misses.increment();
@@ -175,16 +224,16 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
                 }
                 return load(name, version);
             });
-            return loaded.secret;
+            return loaded.value;
         } catch (CredentialNotFoundException | CredentialIntegrityException | IllegalArgumentException definite) {
             cache.invalidate(key);
             throw definite;
         } catch (RuntimeException unavailable) {
             if (e != null && e.timing.usableOnError(now())) {
                 staleServed.increment();
-                LOG.warn("Serving the cached value of credential '{}' (version {}) after its expiry: the store failed: {}",
-                        ClientText.forLog(name, 256), e.secret.version(), ClientText.forLog(unavailable.toString(), 1000));
-                return e.secret;
+                LOG.warn("Serving the cached value of credential '{}' ({}) after its expiry: the store failed: {}",
+                        ClientText.forLog(name, 256), e.describe(), ClientText.forLog(unavailable.toString(), 1000));
+                return e.value;
             }
             throw unavailable;
         }
@@ -199,8 +248,7 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
     private Entry load(String name, int version) {
         long start = ticker.read();
         try {
-            Secret secret = version == 0 ? delegate().get(name) : delegate().get(name, version);
-            return entry(secret);
+            return entry(fetch(name, version));
         } catch (RuntimeException e) {
             loadFailures.increment();
             throw e;
@@ -209,13 +257,22 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         }
     }
 
+    /** The secret or metadata from the store; an unknown name's metadata as {@link CredentialNotFoundException}. */
+    private Object fetch(String name, int version) {
+        if (version == METADATA) {
+            return delegate().metadata(name).orElseThrow(() -> new CredentialNotFoundException(name, "No credential named that"));
+        }
+        return version == 0 ? delegate().get(name) : delegate().get(name, version);
+    }
+
     private void record(long start) {
         loads.increment();
         loadNanos.add(ticker.read() - start);
     }
 
-    private Entry entry(Secret loaded) {
-        return new Entry(shared(loaded), new RefreshAhead(ticker.read(), jittered(), expireNanos, staleNanos));
+    private Entry entry(Object loaded) {
+        Object value = loaded instanceof Secret ? shared((Secret) loaded) : loaded;
+        return new Entry(value, new RefreshAhead(ticker.read(), jittered(), expireNanos, staleNanos));
     }
 
     private long jittered() {
@@ -242,10 +299,10 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
     private void refresh(Object key, String name, int version, Entry e) {
         long start = ticker.read();
         try {
-            Secret fresh = version == 0 ? delegate().get(name) : delegate().get(name, version);
+            Object fresh = fetch(name, version);
             record(start);
-            if (!cache.asMap().replace(key, e, entry(fresh))) {
-                fresh.value().clear(); // invalidated meanwhile: the next read loads afresh
+            if (!cache.asMap().replace(key, e, entry(fresh)) && fresh instanceof Secret) {
+                ((Secret) fresh).value().clear(); // invalidated meanwhile: the next read loads afresh
             }
         } catch (CredentialNotFoundException | CredentialIntegrityException gone) {
             record(start);
@@ -270,9 +327,10 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         return java.util.Optional.of(new CredentialMetrics(this));
     }
 
-    /** Drops every cached version of {@code name}. */
+    /** Drops every cached version of {@code name}, and its metadata. */
     public void invalidate(String name) {
         cache.invalidate(name);
+        cache.invalidate(new MetadataKey(name));
         cache.asMap().keySet().removeIf(k -> k instanceof VersionKey && ((VersionKey) k).name.equals(name));
     }
 
@@ -414,6 +472,7 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         private Ticker ticker = Ticker.systemTicker();
         private Executor executor = ForkJoinPool.commonPool();
         private CredentialChanges changes;
+        private boolean cacheMetadata;
 
         private Builder(CredentialStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -481,6 +540,16 @@ public final class CachingCredentialStore extends ForwardingCredentialStore {
         public Builder changes(CredentialChanges changes) {
             Arguments.markSet(given, "changes");
             this.changes = Objects.requireNonNull(changes, "changes");
+            return this;
+        }
+
+        /**
+         * Whether {@code metadata(name)} is cached too (default false: it always goes to the store),
+         * refreshed, expired and invalidated with the values; hits and misses count together.
+         */
+        public Builder cacheMetadata(boolean cacheMetadata) {
+            Arguments.markSet(given, "cacheMetadata");
+            this.cacheMetadata = cacheMetadata;
             return this;
         }
 

@@ -31,8 +31,8 @@ class BuildersTest {
                         .check());
         assertEquals(Set.of("actor", "auditReads", "clock"), BuilderContract.of(() -> AuditedCredentialStore.builder(store,
                 dev.infrakit.audit.MemoryAuditLog.create())).check());
-        assertEquals(Set.of("changes", "executor", "expireAfter", "jitter", "maximumSize", "refreshAfter", "staleIfError",
-                "ticker"), BuilderContract.of(() -> CachingCredentialStore.builder(store)).value("jitter", 0.1).check());
+        assertEquals(Set.of("cacheMetadata", "changes", "executor", "expireAfter", "jitter", "maximumSize", "refreshAfter",
+                "staleIfError", "ticker"), BuilderContract.of(() -> CachingCredentialStore.builder(store)).value("jitter", 0.1).check());
         assertEquals(Set.of("requests", "stale", "load", "loadFailures", "refreshes", "size"),
                 BuilderContract.of(CredentialMetricNames::custom).check());
         assertEquals(Set.of("actor", "auditSink", "clock", "lease"),

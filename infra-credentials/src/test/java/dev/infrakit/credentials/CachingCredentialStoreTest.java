@@ -27,6 +27,7 @@ class CachingCredentialStoreTest {
     static final class FlakyStore extends ForwardingCredentialStore {
         final AtomicBoolean down = new AtomicBoolean();
         final AtomicInteger reads = new AtomicInteger();
+        final AtomicInteger metadataReads = new AtomicInteger();
 
         FlakyStore(CredentialStore store) {
             super(store);
@@ -57,6 +58,15 @@ class CachingCredentialStoreTest {
                 throw new CredentialException("Cannot reach the credential database (connection refused)");
             }
             return super.get(name, version);
+        }
+
+        @Override
+        public java.util.Optional<CredentialMetadata> metadata(String name) {
+            metadataReads.incrementAndGet();
+            if (down.get()) {
+                throw new CredentialException("Cannot reach the credential database (connection refused)");
+            }
+            return super.metadata(name);
         }
     }
 
@@ -98,6 +108,77 @@ class CachingCredentialStoreTest {
             assertEquals(1, cache.refreshes());
             assertEquals("two", password(cache.get("db")), "the reloaded value is served next");
             assertEquals(2, flaky.reads.get());
+        }
+    }
+
+    @Test
+    void metadataGoesToTheStoreUnlessTheBuilderAsksToCacheIt() {
+        backing.put("db", SecretValue.login("u", "one"));
+        try (CachingCredentialStore cache = cache().build()) {
+            cache.metadata("db");
+            cache.metadata("db");
+            assertEquals(2, flaky.metadataReads.get(), "the default: every metadata read goes to the store");
+        }
+    }
+
+    @Test
+    void cachedMetadataIsRefreshedExpiredAndServedStaleLikeValues() {
+        backing.put("db", SecretValue.login("u", "one"));
+        try (CachingCredentialStore cache = cache().cacheMetadata(true).build()) {
+            assertEquals(1, cache.metadata("db").orElseThrow().currentVersion());
+            assertEquals(1, cache.metadata("db").orElseThrow().currentVersion());
+            assertEquals(1, flaky.metadataReads.get(), "the second read is a hit");
+
+            backing.put("db", SecretValue.login("u", "two")); // written elsewhere, unseen by the cache
+            clock.advance(Duration.ofMinutes(6)); // past refreshAfter
+            assertEquals(1, cache.metadata("db").orElseThrow().currentVersion(), "refresh ahead: the cached one at once");
+            assertEquals(2, cache.metadata("db").orElseThrow().currentVersion(), "then the reloaded one");
+            assertEquals(2, flaky.metadataReads.get());
+
+            backing.put("db", SecretValue.login("u", "three"));
+            clock.advance(Duration.ofMinutes(16)); // expired: reloaded before it is served
+            assertEquals(3, cache.metadata("db").orElseThrow().currentVersion());
+
+            flaky.down(true);
+            clock.advance(Duration.ofMinutes(16)); // expired 1 minute ago, the store down
+            assertEquals(3, cache.metadata("db").orElseThrow().currentVersion(), "stale while the store is down");
+            clock.advance(Duration.ofMinutes(10)); // beyond staleIfError
+            assertThrows(CredentialException.class, () -> cache.metadata("db"));
+            flaky.down(false);
+
+            int reads = flaky.metadataReads.get();
+            assertTrue(cache.metadata("nothing").isEmpty());
+            assertTrue(cache.metadata("nothing").isEmpty());
+            assertEquals(reads + 2, flaky.metadataReads.get(), "an unknown name is never cached");
+            backing.put("nothing", SecretValue.login("u", "now"));
+            assertEquals(1, cache.metadata("nothing").orElseThrow().currentVersion(), "so it is seen once it exists");
+        }
+    }
+
+    @Test
+    void writesAndChangeNotificationsInvalidateCachedMetadata() {
+        List<CredentialChangeListener> listeners = new ArrayList<>();
+        CredentialChanges changes = listener -> {
+            listeners.add(listener);
+            return () -> { };
+        };
+        try (CachingCredentialStore cache = cache().cacheMetadata(true).changes(changes).build()) {
+            cache.put("db", SecretValue.login("u", "one"));
+            assertEquals(1, cache.metadata("db").orElseThrow().currentVersion());
+            cache.put("db", SecretValue.login("u", "two"));
+            assertEquals(2, cache.metadata("db").orElseThrow().currentVersion(), "a write through the cache drops it");
+            cache.delete("db", 1);
+            assertTrue(cache.metadata("db").orElseThrow().versions().stream().filter(v -> v.version() == 1)
+                    .allMatch(v -> v.deleted().isPresent()), "a version deleted through the cache shows deleted at once");
+            backing.put("db", SecretValue.login("u", "three")); // below the cache
+            assertEquals(2, cache.metadata("db").orElseThrow().currentVersion(), "unseen until told");
+            listeners.get(0).changed("db");
+            assertEquals(3, cache.metadata("db").orElseThrow().currentVersion(), "a change notification drops it");
+            backing.put("db", SecretValue.login("u", "four"));
+            listeners.get(0).resync();
+            assertEquals(4, cache.metadata("db").orElseThrow().currentVersion(), "a resync drops everything");
+            cache.deleteAll("db");
+            assertTrue(cache.metadata("db").isEmpty(), "deleted through the cache: gone at once");
         }
     }
 

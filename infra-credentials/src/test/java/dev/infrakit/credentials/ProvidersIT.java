@@ -61,6 +61,13 @@ class ProvidersIT {
             assertTrue(file instanceof CachingCredentialStore, file.toString());
             assertEquals(PASSWORD, file.get("db").value().password().orElseThrow());
         }
+        try (CredentialStore memory = load(Map.of("infrakit.credentials.store", "memory",
+                "infrakit.credentials.cache.enabled", "true", "infrakit.credentials.cache.metadata", "true"))) {
+            memory.put("db", SecretValue.login("u", PASSWORD));
+            memory.metadata("db");
+            assertEquals(1, memory.metadata("db").orElseThrow().currentVersion());
+            assertEquals(1, ((CachingCredentialStore) memory).hits(), "cache.metadata: the second metadata read is a hit");
+        }
         try (CredentialStore reopened = load(Map.of("infrakit.credentials.store", "file",
                 "infrakit.credentials.file.dir", dir.resolve("creds").toString(),
                 "infrakit.credentials.master-key", key.toBase64()))) {

@@ -27,7 +27,8 @@ import java.util.List;
  * variable named by {@code master-key-env} (default {@code INFRAKIT_MASTER_KEY}), and older keys
  * still needed for reading as {@code old-master-key-files} (a list); and, to put the cache in
  * front, {@code cache.enabled} (false), {@code cache.refresh-after} (5m), {@code cache.expire-after}
- * (15m), {@code cache.stale-if-error} (15m), {@code cache.maximum-size} (10000).
+ * (15m), {@code cache.stale-if-error} (15m), {@code cache.maximum-size} (10000), {@code cache.metadata}
+ * (false: cache {@code metadata(name)} too).
  */
 public final class BuiltInCredentialStores {
     private BuiltInCredentialStores() {
@@ -87,7 +88,7 @@ public final class BuiltInCredentialStores {
             if (size < 1) {
                 throw cache.invalid("maximum-size", "expected at least 1");
             }
-            return b.maximumSize(size).build();
+            return b.maximumSize(size).cacheMetadata(cache.getBoolean("metadata", false)).build();
         } catch (IllegalArgumentException e) {
             throw cache.invalid("refresh-after", "refresh-after not above expire-after (" + e.getMessage() + ")");
         }

@@ -241,6 +241,9 @@ public class InfrakitCredentialsProperties {
         /** Most entries kept. Default 10000. */
         private Long maximumSize;
 
+        /** Whether credential metadata is cached too, with the values. Default false. */
+        private Boolean metadata;
+
         /** Created by Spring. */
         public Cache() {
         }
@@ -293,6 +296,16 @@ public class InfrakitCredentialsProperties {
         /** @param maximumSize most entries kept */
         public void setMaximumSize(Long maximumSize) {
             this.maximumSize = maximumSize;
+        }
+
+        /** @return whether credential metadata is cached too, with the values */
+        public Boolean getMetadata() {
+            return metadata;
+        }
+
+        /** @param metadata whether credential metadata is cached too, with the values */
+        public void setMetadata(Boolean metadata) {
+            this.metadata = metadata;
         }
     }
 }
