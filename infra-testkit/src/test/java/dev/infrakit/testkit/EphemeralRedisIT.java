@@ -7,26 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The Redis fixture: a real server, shared or dedicated, stopped and restarted, never outliving its JVM. */
 class EphemeralRedisIT {
 
     private static boolean accepts(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return FixtureOwnerMain.accepts(port);
     }
 
     @Test
@@ -73,31 +61,6 @@ class EphemeralRedisIT {
 
     @Test
     void aServerDiesWithItsJvmEvenWhenTheJvmIsKilled() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                RedisOwnerMain.class.getName()).redirectErrorStream(true).start();
-        int port = -1;
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            StringBuilder seen = new StringBuilder();
-            for (String line = out.readLine(); line != null; line = out.readLine()) {
-                seen.append(line).append('\n');
-                if (line.startsWith("READY ")) {
-                    port = Integer.parseInt(line.substring("READY ".length()).strip());
-                    break;
-                }
-            }
-            assertTrue(port > 0, "the child started a server:\n" + seen);
-            assertTrue(accepts(port));
-            child.destroyForcibly(); // SIGKILL: no shutdown hook runs
-            assertTrue(child.waitFor(30, TimeUnit.SECONDS));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (accepts(port) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertFalse(accepts(port), "the server went with its killed JVM");
-        } finally {
-            child.destroyForcibly();
-        }
+        FixtureOwnerMain.assertServerDiesWithItsKilledJvm("redis");
     }
 }
