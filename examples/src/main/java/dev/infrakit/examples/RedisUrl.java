@@ -38,16 +38,56 @@ final class RedisUrl {
             return Optional.empty();
         }
         String text = given.get().strip();
+        if (text.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            // A URL has no control characters: NUL or a line break is an attack or a paste error.
+            throw new Args.UsageException("--" + flag + " is not a valid Redis URL: it holds a control character "
+                    + "(value not shown)");
+        }
         if (SCHEMES.stream().noneMatch(text::startsWith)) {
             // Not the value: it may hold a password.
             throw new Args.UsageException("--" + flag + " is redis://host:port, rediss://host:port, "
                     + "redis-sentinel://host:port#primary or redis-cluster://host1:port1,host2:port2 (value not shown)");
+        }
+        if (!nodesValid(text)) {
+            throw new Args.UsageException("--" + flag + " is not a valid Redis URL: every node is host[:port] with a "
+                    + "port from 1 to 65535 (value not shown)");
         }
         if (text.contains("@") && inline.isPresent() && a.fromCommandLine(flag)) {
             err.println("warning: --" + flag + " carries a password on the command line, where every local user can "
                     + "read it (ps); use --" + flag + "-file FILE or " + Args.envName(flag) + " instead");
         }
         return Optional.of(new RedisUrl(text));
+    }
+
+    /**
+     * Whether each node of the authority ({@code host[:port]}, comma-separated for a cluster's or
+     * the sentinels' nodes, after any {@code user:password@}) names a host and a port of 1 to 65535.
+     */
+    private static boolean nodesValid(String text) {
+        String rest = text.substring(text.indexOf("://") + 3);
+        int end = rest.length();
+        for (char c : new char[] {'/', '?', '#'}) {
+            int at = rest.indexOf(c, rest.lastIndexOf('@') + 1);
+            if (at >= 0) {
+                end = Math.min(end, at);
+            }
+        }
+        String authority = rest.substring(0, end);
+        for (String node : authority.substring(authority.lastIndexOf('@') + 1).split(",", -1)) {
+            String host = node;
+            String port = null;
+            int bracket = node.lastIndexOf(']');
+            int colon = node.lastIndexOf(':');
+            if (colon > bracket) {
+                host = node.substring(0, colon);
+                port = node.substring(colon + 1);
+            }
+            if (host.isBlank() || (port != null && !(port.matches("[0-9]{1,5}") && Integer.parseInt(port) >= 1
+                    && Integer.parseInt(port) <= 65535))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The URL itself, for the store's configuration only. */

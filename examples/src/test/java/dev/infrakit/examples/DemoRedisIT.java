@@ -136,6 +136,23 @@ class DemoRedisIT {
                 "--redis-url", "redis://:hunter2-secret@[not-a-host"), Map.of(), o, e));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--redis-url is not a valid Redis URL"),
                 err.toString(StandardCharsets.UTF_8));
+        for (String hostile : List.of("redis://:hunter2-secret@127.0.0.1:6379\0evil", "redis://:hunter2-secret@host\r\nX: y:1",
+                "redis://:hunter2-secret@127.0.0.1:" + "9".repeat(10_000))) {
+            printed.append(err.toString(StandardCharsets.UTF_8));
+            err.reset();
+            assertEquals(2, Main.run(List.of("serve", "--port", "0", "--data-dir", dir.resolve("bad").toString(),
+                    "--redis-url", hostile), Map.of(), o, e), "NUL, CR LF and a huge port are usage errors: "
+                    + err.toString(StandardCharsets.UTF_8));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("--redis-url is not a valid Redis URL"),
+                    err.toString(StandardCharsets.UTF_8));
+        }
+        for (String badNode : List.of("redis://127.0.0.1:0", "redis://127.0.0.1:65536", "redis-cluster://h1:7000,,h2:7001",
+                "redis-cluster://:hunter2-secret@h1:7000,:7001", "redis-sentinel://s1:26379,s2:x#primary")) {
+            printed.append(err.toString(StandardCharsets.UTF_8));
+            err.reset();
+            assertEquals(2, Main.run(List.of("serve", "--port", "0", "--data-dir", dir.resolve("bad").toString(),
+                    "--redis-url", badNode), Map.of(), o, e), badNode);
+        }
 
         printed.append(err.toString(StandardCharsets.UTF_8));
         err.reset();

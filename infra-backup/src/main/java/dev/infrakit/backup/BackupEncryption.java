@@ -1,6 +1,5 @@
 package dev.infrakit.backup;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.FilterOutputStream;
@@ -393,14 +392,5 @@ public final class BackupEncryption {
             }
             in.close();
         }
-    }
-
-    /** Encrypts {@code plain} whole (tests, small manifests). */
-    static byte[] encryptBytes(byte[] plain, BackupKeys keys, int chunkSize) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (OutputStream enc = encrypt(out, keys, chunkSize)) {
-            enc.write(plain);
-        }
-        return out.toByteArray();
     }
 }

@@ -39,6 +39,14 @@ class BackupEncryptionTest {
         return b;
     }
 
+    private static byte[] encryptBytes(byte[] plain, BackupKeys keys, int chunkSize) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (OutputStream enc = BackupEncryption.encrypt(out, keys, chunkSize)) {
+            enc.write(plain);
+        }
+        return out.toByteArray();
+    }
+
     private static byte[] decrypt(byte[] sealed, BackupKeys keys) throws IOException {
         try (InputStream in = BackupEncryption.decrypt(new ByteArrayInputStream(sealed), keys)) {
             return in.readAllBytes();
@@ -58,7 +66,7 @@ class BackupEncryptionTest {
     void anyLengthRoundTripsAndTheSizeShowsOnlyToWithinAChunksTag() throws IOException {
         for (int length : new int[] {0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 17, 100_000}) {
             byte[] plain = random(length, length);
-            byte[] sealed = BackupEncryption.encryptBytes(plain, keys, CHUNK);
+            byte[] sealed = encryptBytes(plain, keys, CHUNK);
             assertArrayEquals(plain, decrypt(sealed, keys), "length " + length);
             int chunks = Math.max(1, (length + CHUNK - 1) / CHUNK);
             assertEquals(HEADER + length + 16L * chunks, sealed.length, "length " + length);
@@ -103,8 +111,8 @@ class BackupEncryptionTest {
     @Test
     void theSameBytesTwiceAreTwoUnrelatedArtifacts() throws IOException {
         byte[] plain = random(2 * CHUNK, 1);
-        byte[] a = BackupEncryption.encryptBytes(plain, keys, CHUNK);
-        byte[] b = BackupEncryption.encryptBytes(plain, keys, CHUNK);
+        byte[] a = encryptBytes(plain, keys, CHUNK);
+        byte[] b = encryptBytes(plain, keys, CHUNK);
         assertFalse(Arrays.equals(Arrays.copyOfRange(a, HEADER, a.length), Arrays.copyOfRange(b, HEADER, b.length)),
                 "a fresh salt, so a fresh key, per artifact");
         int same = 0;
@@ -114,14 +122,14 @@ class BackupEncryptionTest {
         assertTrue(same < a.length / 64, "no shared keystream: " + same + " equal bytes");
         // Nor does the ciphertext carry the plaintext.
         byte[] zeros = new byte[4 * CHUNK];
-        byte[] sealedZeros = BackupEncryption.encryptBytes(zeros, keys, CHUNK);
+        byte[] sealedZeros = encryptBytes(zeros, keys, CHUNK);
         assertFalse(Arrays.equals(Arrays.copyOfRange(sealedZeros, HEADER, HEADER + CHUNK), new byte[CHUNK]));
     }
 
     @Test
     void everyFlippedBitFailsAndNothingOfItsChunkIsReleased() throws IOException {
         byte[] plain = random(3 * CHUNK + 100, 5);
-        byte[] sealed = BackupEncryption.encryptBytes(plain, keys, CHUNK);
+        byte[] sealed = encryptBytes(plain, keys, CHUNK);
         Random where = new Random(11);
         for (int trial = 0; trial < 300; trial++) {
             byte[] bad = sealed.clone();
@@ -140,13 +148,13 @@ class BackupEncryptionTest {
     @Test
     void chunksReorderedSwappedOrTakenFromAnotherArtifactFail() throws IOException {
         byte[] plain = random(4 * CHUNK, 9);
-        byte[] sealed = BackupEncryption.encryptBytes(plain, keys, CHUNK);
+        byte[] sealed = encryptBytes(plain, keys, CHUNK);
         byte[] swapped = sealed.clone();
         System.arraycopy(sealed, HEADER, swapped, HEADER + SEALED, SEALED);
         System.arraycopy(sealed, HEADER + SEALED, swapped, HEADER, SEALED);
         assertTrue(failure(swapped, keys, new ByteArrayOutputStream()).getMessage().contains("Chunk 0"));
 
-        byte[] other = BackupEncryption.encryptBytes(random(4 * CHUNK, 10), keys, CHUNK);
+        byte[] other = encryptBytes(random(4 * CHUNK, 10), keys, CHUNK);
         byte[] spliced = sealed.clone();
         System.arraycopy(other, HEADER + SEALED, spliced, HEADER + SEALED, SEALED);
         assertTrue(failure(spliced, keys, new ByteArrayOutputStream()).getMessage().contains("Chunk 1"),
@@ -161,7 +169,7 @@ class BackupEncryptionTest {
     @Test
     void truncationAtAChunkBoundaryAndExtensionAreNamed() throws IOException {
         byte[] plain = random(3 * CHUNK, 2); // three full chunks, the last one final
-        byte[] sealed = BackupEncryption.encryptBytes(plain, keys, CHUNK);
+        byte[] sealed = encryptBytes(plain, keys, CHUNK);
         byte[] cut = Arrays.copyOf(sealed, HEADER + 2 * SEALED);
         ByteArrayOutputStream released = new ByteArrayOutputStream();
         BackupDecryptionException truncated = failure(cut, keys, released);
@@ -179,14 +187,14 @@ class BackupEncryptionTest {
                     "cut to " + length);
             assertFalse(e.getMessage().isBlank());
         }
-        byte[] noFinal = Arrays.copyOf(BackupEncryption.encryptBytes(new byte[0], keys, CHUNK), HEADER);
+        byte[] noFinal = Arrays.copyOf(encryptBytes(new byte[0], keys, CHUNK), HEADER);
         assertTrue(failure(noFinal, keys, new ByteArrayOutputStream()).getMessage().contains("truncated"),
                 "an empty artifact without its one (final) chunk");
     }
 
     @Test
     void theWrongKeyAMissingKeyAndAPlaintextFileFailSayingSo() throws IOException {
-        byte[] sealed = BackupEncryption.encryptBytes(random(100, 4), keys, CHUNK);
+        byte[] sealed = encryptBytes(random(100, 4), keys, CHUNK);
         BackupKeys impostor = BackupKeys.of("k1", key(2));
         BackupDecryptionException wrong = failure(sealed, impostor, new ByteArrayOutputStream());
         assertTrue(wrong.getMessage().contains("backup key 'k1'"), wrong.getMessage());
@@ -209,9 +217,9 @@ class BackupEncryptionTest {
     @Test
     void rotationEncryptsUnderTheNewKeyAndReadsUnderTheOldUntilItIsDropped() throws IOException {
         byte[] plain = random(2 * CHUNK + 3, 8);
-        byte[] old = BackupEncryption.encryptBytes(plain, keys, CHUNK);
+        byte[] old = encryptBytes(plain, keys, CHUNK);
         BackupKeys rotated = keys.rotateTo("k2", key(2));
-        byte[] fresh = BackupEncryption.encryptBytes(plain, rotated, CHUNK);
+        byte[] fresh = encryptBytes(plain, rotated, CHUNK);
         assertEquals("k2", BackupEncryption.keyId(new ByteArrayInputStream(fresh)));
         assertArrayEquals(plain, decrypt(old, rotated), "old backups still readable");
         assertArrayEquals(plain, decrypt(fresh, rotated));

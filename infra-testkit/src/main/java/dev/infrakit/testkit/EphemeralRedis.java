@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real, throwaway Redis server for tests (Debian's {@code redis-server}).
@@ -164,17 +162,8 @@ public final class EphemeralRedis implements AutoCloseable {
             return;
         }
         process = null;
-        try {
-            p.getOutputStream().close(); // the shell's stdin ends: it stops the server and exits
-            if (!p.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw new EphemeralRedisException("Redis on port " + port + " did not stop within " + START_TIMEOUT);
-            }
-        } catch (IOException e) {
-            p.destroyForcibly();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
+        if (!TiedProcess.stop(p, START_TIMEOUT)) {
+            throw new EphemeralRedisException("Redis on port " + port + " did not stop within " + START_TIMEOUT);
         }
         awaitPortClosed();
     }
@@ -239,7 +228,7 @@ public final class EphemeralRedis implements AutoCloseable {
         } catch (IllegalStateException e) {
             // The JVM is shutting down: the hook runs or has run.
         }
-        deleteQuietly(dir);
+        TiedProcess.deleteTree(dir);
     }
 
     @Override
@@ -270,12 +259,7 @@ public final class EphemeralRedis implements AutoCloseable {
                 Process p = process;
                 process = null;
                 if (p != null) {
-                    try {
-                        p.getOutputStream().close();
-                    } catch (IOException ignored) {
-                        // the shell is gone already
-                    }
-                    p.destroyForcibly();
+                    TiedProcess.stop(p, Duration.ZERO);
                 }
             }
         }
@@ -297,14 +281,8 @@ public final class EphemeralRedis implements AutoCloseable {
         server.addAll(List.of("--port", Integer.toString(onPort), "--bind", HOST, "--protected-mode", "no",
                 "--dir", dir.toString(), "--daemonize", "no", "--loglevel", "notice"));
         server.addAll(extraArgs);
-        // The shell starts the server, then reads its stdin (a pipe from this JVM) until it ends —
-        // on close(), or when the kernel closes it because this JVM died — and stops the server.
-        List<String> command = new ArrayList<>(List.of("sh", "-c",
-                "\"$@\" & server=$!; cat > /dev/null; kill \"$server\" 2>/dev/null; wait \"$server\"", "sh"));
-        command.addAll(server);
         try {
-            return new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            return TiedProcess.start(server, log);
         } catch (IOException e) {
             throw new EphemeralRedisException("Could not start " + binary + ": " + e, e);
         }
@@ -346,17 +324,12 @@ public final class EphemeralRedis implements AutoCloseable {
     }
 
     private String tail(int onPort) {
-        try {
-            String text = Files.readString(dir.resolve("redis-" + onPort + ".log"));
-            return text.length() > 2000 ? text.substring(text.length() - 2000) : text;
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return TiedProcess.tail(dir.resolve("redis-" + onPort + ".log"));
     }
 
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
+        try {
+            return TiedProcess.freePort(HOST);
         } catch (IOException e) {
             throw new EphemeralRedisException("No free port on " + HOST + ": " + e, e);
         }
@@ -439,20 +412,6 @@ public final class EphemeralRedis implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EphemeralRedisException("Interrupted while waiting for Redis", e);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            });
-        } catch (IOException ignored) {
-            // gone already
         }
     }
 

@@ -3,18 +3,13 @@ package dev.infrakit.testkit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -139,17 +134,8 @@ public final class EphemeralS3 implements AutoCloseable {
             return;
         }
         process = null;
-        try {
-            p.getOutputStream().close(); // the shell's stdin ends: it stops the server and exits
-            if (!p.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw new EphemeralS3Exception("S3Proxy on port " + port + " did not stop within " + START_TIMEOUT);
-            }
-        } catch (IOException e) {
-            p.destroyForcibly();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
+        if (!TiedProcess.stop(p, START_TIMEOUT)) {
+            throw new EphemeralS3Exception("S3Proxy on port " + port + " did not stop within " + START_TIMEOUT);
         }
     }
 
@@ -186,11 +172,7 @@ public final class EphemeralS3 implements AutoCloseable {
         } catch (IllegalStateException e) {
             // The JVM is shutting down: the hook runs or has run.
         }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException ignored) {
-            // gone already
-        }
+        TiedProcess.deleteTree(dir);
     }
 
     @Override
@@ -220,7 +202,7 @@ public final class EphemeralS3 implements AutoCloseable {
                 Process p = process;
                 process = null;
                 if (p != null) {
-                    p.destroyForcibly();
+                    TiedProcess.stop(p, Duration.ZERO);
                 }
             }
         }
@@ -243,14 +225,8 @@ public final class EphemeralS3 implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> server = List.of(java, "-Xmx256m", "-Dlogback.configurationFile=" + dir.resolve("logback.xml"),
                 "-cp", jars.resolve("*").toString(), "org.gaul.s3proxy.Main", "--properties", properties.toString());
-        // The shell starts the server, then reads its stdin (a pipe from this JVM) until it ends —
-        // on close(), or when the kernel closes it because this JVM died — and stops the server.
-        List<String> command = new ArrayList<>(List.of("sh", "-c",
-                "\"$@\" & server=$!; cat > /dev/null; kill \"$server\" 2>/dev/null; wait \"$server\"", "sh"));
-        command.addAll(server);
         try {
-            return new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("s3proxy.log").toFile())).start();
+            return TiedProcess.start(server, dir.resolve("s3proxy.log"));
         } catch (IOException e) {
             throw new EphemeralS3Exception("Could not start S3Proxy: " + e, e);
         }
@@ -289,17 +265,12 @@ public final class EphemeralS3 implements AutoCloseable {
     }
 
     private String tail() {
-        try {
-            String text = Files.readString(dir.resolve("s3proxy.log"));
-            return text.length() > 2000 ? text.substring(text.length() - 2000) : text;
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return TiedProcess.tail(dir.resolve("s3proxy.log"));
     }
 
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
+        try {
+            return TiedProcess.freePort(HOST);
         } catch (IOException e) {
             throw new EphemeralS3Exception("No free port on " + HOST + ": " + e, e);
         }

@@ -5,18 +5,20 @@ import dev.infrakit.ratelimit.RateLimitStore;
 import dev.infrakit.ratelimit.RateLimitStoreProvider;
 import dev.infrakit.ratelimit.internal.RemoteStoreGuard;
 import dev.infrakit.redis.RedisRateLimitStore;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@code redis}: keys under {@code infrakit.ratelimit.redis}: {@code uri} (required:
@@ -66,29 +68,26 @@ public final class RedisRateLimitStoreProvider implements RateLimitStoreProvider
     /** A standalone (or Sentinel-managed) server's store builder, closing its client with the store. */
     private static RedisRateLimitStore.Builder standalone(RedisURI uri) {
         RedisClient client = RedisClient.create(uri);
-        try {
-            client.setOptions(ClientOptions.builder()
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
-            StatefulRedisConnection<String, String> connection = client.connect();
-            return RedisRateLimitStore.builder(connection).closeOnClose(() -> {
-                connection.close();
-                client.shutdown();
-            });
-        } catch (RuntimeException e) {
-            client.shutdown();
-            throw e;
-        }
+        client.setOptions(ClientOptions.builder()
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+        return owning(client, client::connect, RedisRateLimitStore::builder);
     }
 
     /** A Redis Cluster's store builder from its seed nodes, closing its client with the store. */
     private static RedisRateLimitStore.Builder cluster(List<RedisURI> seeds) {
         RedisClusterClient client = RedisClusterClient.create(seeds);
+        // Lettuce refreshes on MOVED / ASK / reconnects by itself; a periodic refresh as well.
+        client.setOptions(ClusterClientOptions.builder().topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                .enablePeriodicRefresh(Duration.ofSeconds(30)).build()).build());
+        return owning(client, client::connect, RedisRateLimitStore::builder);
+    }
+
+    /** A builder over {@code client}'s connection that closes both with the store; the client shut down if it cannot connect. */
+    private static <C extends StatefulConnection<String, String>> RedisRateLimitStore.Builder owning(
+            AbstractRedisClient client, Supplier<C> connect, Function<C, RedisRateLimitStore.Builder> builder) {
         try {
-            // Lettuce refreshes on MOVED / ASK / reconnects by itself; a periodic refresh as well.
-            client.setOptions(ClusterClientOptions.builder().topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                    .enablePeriodicRefresh(Duration.ofSeconds(30)).build()).build());
-            StatefulRedisClusterConnection<String, String> connection = client.connect();
-            return RedisRateLimitStore.builder(connection).closeOnClose(() -> {
+            C connection = connect.get();
+            return builder.apply(connection).closeOnClose(() -> {
                 connection.close();
                 client.shutdown();
             });

@@ -72,6 +72,18 @@ class InfrakitCredentialsAutoConfigurationTest {
     }
 
     @Test
+    void cacheMetadataCachesMetadataWithTheValues() {
+        runner.withPropertyValues("infrakit.credentials.store=memory", "infrakit.credentials.cache.enabled=true",
+                "infrakit.credentials.cache.metadata=true").run(context -> {
+                    CachingCredentialStore store = (CachingCredentialStore) context.getBean(CredentialStore.class);
+                    store.put("db", dev.infrakit.credentials.SecretValue.login("u", "p"));
+                    store.metadata("db");
+                    assertThat(store.metadata("db").orElseThrow().currentVersion()).isEqualTo(1);
+                    assertThat(store.hits()).as("the second metadata read is a hit").isEqualTo(1);
+                });
+    }
+
+    @Test
     void theApplicationsOwnStoreWins() {
         InMemoryCredentialStore own = InMemoryCredentialStore.create();
         runner.withPropertyValues("infrakit.credentials.store=memory").withBean(CredentialStore.class, () -> own)
