@@ -11,6 +11,15 @@ module dev.infrakit.backup {
     requires org.slf4j;
     // Optional: BackupRunner.metrics() (Micrometer).
     requires static micrometer.core;
+    // Optional: S3BackupRepository (the AWS SDK v2 S3 client on the JDK's HTTP client).
+    requires static software.amazon.awssdk.services.s3;
+    requires static software.amazon.awssdk.http.urlconnection;
+    requires static software.amazon.awssdk.core;
+    requires static software.amazon.awssdk.auth;
+    requires static software.amazon.awssdk.regions;
+    requires static software.amazon.awssdk.awscore;
+    requires static software.amazon.awssdk.http;
+    requires static software.amazon.awssdk.identity.spi;
 
     exports dev.infrakit.backup;
 

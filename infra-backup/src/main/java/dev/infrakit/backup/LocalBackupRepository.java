@@ -694,7 +694,7 @@ public final class LocalBackupRepository implements BackupRepository {
                 throw new BackupException("Cannot publish backup " + complete.id() + ": artifacts " + writing
                         + " are still being written (close their streams first)");
             }
-            List<String> differences = differences(complete.artifacts());
+            List<String> differences = StagedArtifacts.differences(complete.artifacts(), staged);
             if (!differences.isEmpty()) {
                 throw new BackupException("Cannot publish backup " + complete.id() + " to " + name
                         + ": its manifest does not match the staged artifacts: " + String.join("; ", differences));
@@ -761,33 +761,6 @@ public final class LocalBackupRepository implements BackupRepository {
                     LOG.debug("{}: cannot close {}: {}", name, LogText.of(d), LogText.of(e));
                 }
             }
-        }
-
-        private List<String> differences(List<Artifact> declared) {
-            List<String> differences = new ArrayList<>();
-            Map<String, Artifact> expected = new LinkedHashMap<>();
-            for (Artifact a : declared) {
-                if (expected.put(a.name(), a) != null) {
-                    differences.add(a.name() + " is listed twice");
-                }
-            }
-            for (Artifact a : expected.values()) {
-                Artifact s = staged.get(a.name());
-                if (s == null) {
-                    differences.add(a.name() + " was not staged");
-                } else if (s.size() != a.size()) {
-                    differences.add(a.name() + " has " + s.size() + " bytes staged, " + a.size() + " in the manifest");
-                } else if (!s.sha256().equals(a.sha256())) {
-                    differences.add(a.name() + " has sha256 " + s.sha256() + " staged, " + a.sha256()
-                            + " in the manifest");
-                }
-            }
-            for (String s : staged.keySet()) {
-                if (!expected.containsKey(s)) {
-                    differences.add(s + " was staged but is not in the manifest");
-                }
-            }
-            return differences;
         }
 
         private void requireOpen() {

@@ -327,7 +327,7 @@ public final class RunLock implements RepositoryLock {
     }
 
     /** This host's name, as recorded in lock files. */
-    static String host() {
+    public static String host() {
         String h = host;
         if (h == null) {
             try {
