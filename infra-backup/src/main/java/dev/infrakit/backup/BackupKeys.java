@@ -70,6 +70,14 @@ public final class BackupKeys {
         return new BackupKeys(currentId, next);
     }
 
+    /** These keys with the held key {@code id} as the current one (to re-encrypt what was written under it). */
+    BackupKeys withCurrent(String id) {
+        if (!keys.containsKey(id)) {
+            throw new IllegalArgumentException("Backup key '" + id + "' is not held");
+        }
+        return new BackupKeys(id, keys);
+    }
+
     /** The id of the key new artifacts are encrypted under. */
     public String currentId() {
         return currentId;

@@ -47,10 +47,13 @@ public final class Manifest {
     private final Instant verifiedAt;
     private final DrillResult drill;
     private final boolean keepForever;
+    private final String keyId; // the encryption key of an encrypted backup, or null
+    private final String sealed; // as stored by EncryptedBackupRepository: the whole manifest, encrypted
 
     private Manifest(String id, String source, BackupKind kind, Instant started, Instant ended, BackupStatus status,
             String failure, List<Artifact> artifacts, String toolVersion, String serverVersion,
-            Map<String, Long> rowCounts, Instant verifiedAt, DrillResult drill, boolean keepForever) {
+            Map<String, Long> rowCounts, Instant verifiedAt, DrillResult drill, boolean keepForever, String keyId,
+            String sealed) {
         this.id = requireId(id);
         this.source = Objects.requireNonNull(source, "source");
         this.kind = Objects.requireNonNull(kind, "kind");
@@ -65,13 +68,15 @@ public final class Manifest {
         this.verifiedAt = verifiedAt;
         this.drill = drill;
         this.keepForever = keepForever;
+        this.keyId = keyId;
+        this.sealed = sealed;
     }
 
     /** A new backup of {@code source}, RUNNING since {@code started}, with a fresh id. */
     public static Manifest start(String source, BackupKind kind, Instant started) {
         String id = ID_TIME.format(started) + "-" + Integer.toHexString(0x100000 + RANDOM.nextInt(0xF00000));
         return new Manifest(id, source, kind, started, null, BackupStatus.RUNNING, null, List.of(), null, null,
-                Map.of(), null, null, false);
+                Map.of(), null, null, false, null, null);
     }
 
     /** Checks a backup id: letters, digits and {@code - _ .}, as the ids {@link #start} makes. */
@@ -85,13 +90,13 @@ public final class Manifest {
     /** This backup COMPLETE at {@code ended} with its artifacts and what the source reported. */
     public Manifest complete(Instant ended, List<Artifact> artifacts, SourceInfo info) {
         return new Manifest(id, source, kind, started, ended, BackupStatus.COMPLETE, null, artifacts, info.toolVersion(),
-                info.serverVersion(), info.rowCounts(), null, null, keepForever);
+                info.serverVersion(), info.rowCounts(), null, null, keepForever, null, null);
     }
 
     /** This backup FAILED at {@code ended} for {@code reason}. */
     public Manifest failed(Instant ended, String reason) {
         return new Manifest(id, source, kind, started, ended, BackupStatus.FAILED, Objects.requireNonNull(reason, "reason"),
-                artifacts, toolVersion, serverVersion, rowCounts, null, drill, keepForever);
+                artifacts, toolVersion, serverVersion, rowCounts, null, drill, keepForever, null, null);
     }
 
     /** This backup VERIFIED (checksums read back and matched) at {@code at}. */
@@ -100,19 +105,45 @@ public final class Manifest {
             throw new IllegalStateException("Backup " + id + " is " + status + "; only a complete backup can be verified");
         }
         return new Manifest(id, source, kind, started, ended, BackupStatus.VERIFIED, null, artifacts, toolVersion,
-                serverVersion, rowCounts, at, drill, keepForever);
+                serverVersion, rowCounts, at, drill, keepForever, null, null);
     }
 
     /** This backup with the result of a restore drill. */
     public Manifest withDrill(DrillResult result) {
         return new Manifest(id, source, kind, started, ended, status, failure, artifacts, toolVersion, serverVersion,
-                rowCounts, verifiedAt, Objects.requireNonNull(result, "result"), keepForever);
+                rowCounts, verifiedAt, Objects.requireNonNull(result, "result"), keepForever, null, null);
     }
 
     /** This backup marked (or not) to be kept forever, whatever retention says. */
     public Manifest keepForever(boolean keep) {
         return new Manifest(id, source, kind, started, ended, status, failure, artifacts, toolVersion, serverVersion,
-                rowCounts, verifiedAt, drill, keep);
+                rowCounts, verifiedAt, drill, keep, null, null);
+    }
+
+    /**
+     * The form in which {@link EncryptedBackupRepository} stores this manifest: the id, kind, times,
+     * status and keep-forever mark in the clear (what retention and an operator need), the stored
+     * (encrypted) {@code artifacts}, and everything else only inside {@code sealed}, this whole
+     * manifest encrypted under {@code keyId}.
+     */
+    Manifest stored(List<Artifact> storedArtifacts, String keyId, String sealed) {
+        return new Manifest(id, "encrypted", kind, started, ended, status, status == BackupStatus.FAILED
+                ? "encrypted: see the sealed manifest" : null, storedArtifacts, null, null, Map.of(), verifiedAt, null,
+                keepForever, Objects.requireNonNull(keyId, "keyId"), Objects.requireNonNull(sealed, "sealed"));
+    }
+
+    /** The sealed (encrypted) manifest a stored manifest carries, if it is one. */
+    Optional<String> sealed() {
+        return Optional.ofNullable(sealed);
+    }
+
+    /**
+     * In a manifest as an {@link EncryptedBackupRepository} stores it (read from the repository
+     * underneath), the id of the key the backup is encrypted under; empty otherwise, including in the
+     * decrypted manifests the encrypted repository returns.
+     */
+    public Optional<String> encryptionKeyId() {
+        return Optional.ofNullable(keyId);
     }
 
     /** The backup's id: its UTC start time and a random suffix, e.g. {@code 20261122T030000Z-3fa2c1}. */
@@ -222,6 +253,12 @@ public final class Manifest {
             root.putNull("drill");
         }
         root.put("keepForever", keepForever);
+        if (keyId != null) {
+            ObjectNode encryption = root.putObject("encryption").put("keyId", keyId);
+            if (sealed != null) {
+                encryption.put("sealed", sealed);
+            }
+        }
         try {
             return JSON.writeValueAsString(root);
         } catch (IOException e) {
@@ -260,7 +297,8 @@ public final class Manifest {
                     .asText()), Instant.parse(root.get("started").asText()), instant(root, "ended"),
                     BackupStatus.valueOf(root.get("status").asText()), text(root, "failure"), artifacts,
                     text(root, "toolVersion"), text(root, "serverVersion"), rows, instant(root, "verifiedAt"), drill,
-                    root.path("keepForever").asBoolean(false));
+                    root.path("keepForever").asBoolean(false), text(root.path("encryption"), "keyId"),
+                    text(root.path("encryption"), "sealed"));
         } catch (RuntimeException e) {
             if (e instanceof BackupException) {
                 throw e;
