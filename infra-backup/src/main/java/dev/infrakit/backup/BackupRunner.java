@@ -23,10 +23,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,7 +43,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   and no artifact counts;</li>
  *   <li>reads every artifact back and re-hashes it: only then is the backup VERIFIED;</li>
  *   <li>optionally runs a restore drill and records its result in the manifest;</li>
- *   <li>copies it off-site, where it is read back and re-hashed before it counts;</li>
+ *   <li>copies it off-site, where it is read back and re-hashed before it counts (and so any earlier
+ *   verified backup that retention keeps and an earlier run failed to copy);</li>
  *   <li>applies retention, only after the new backup is verified (never deleting the newest
  *   verified backup).</li>
  * </ol>
@@ -137,7 +140,7 @@ public final class BackupRunner {
                 verified = drill(verified, afterUnlock);
             }
             if (offsite != null) {
-                copier.copy(verified, repository, offsite);
+                copyOffsite(verified);
             }
             try {
                 applyRetention(repository, false);
@@ -261,6 +264,25 @@ public final class BackupRunner {
             }
         }
         return plan;
+    }
+
+    /**
+     * Copies {@code verified} off-site, then every other verified backup that retention keeps and the
+     * off-site repository lacks (an earlier run's copy that failed: the store was down, the copy did
+     * not read back), oldest first.
+     */
+    private void copyOffsite(Manifest verified) {
+        copier.copy(verified, repository, offsite);
+        List<Manifest> local = repository.list();
+        Set<String> deleted = new HashSet<>();
+        retention.plan(local).delete().forEach(m -> deleted.add(m.id()));
+        for (Manifest m : local) {
+            if (m.status() == BackupStatus.VERIFIED && !m.id().equals(verified.id()) && !deleted.contains(m.id())
+                    && offsite.find(m.id()).isEmpty()) {
+                LOG.info("Copying backup {} to {}, which an earlier run could not copy", m.id(), offsite.name());
+                copier.copy(m, repository, offsite);
+            }
+        }
     }
 
     /** Runs {@link #run(BackupKind)} on {@code schedule}; failures are recorded and the schedule goes on. */

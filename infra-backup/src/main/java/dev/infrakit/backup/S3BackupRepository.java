@@ -315,9 +315,16 @@ public final class S3BackupRepository implements BackupRepository {
             }
             Optional<byte[]> record = get(prefix + STAGING + id, MAX_RECORD_BYTES);
             if (record.isPresent()) {
-                throw new BackupException("Backup " + id + " is already being written to " + name + " (by "
-                        + LockRecord.describe(record.get()) + ", or left by a run that crashed: the next open "
-                        + "that finds the lock free removes it)");
+                LockRecord writer = LockRecord.parse(record.get());
+                String gone = writer == null ? null : writer.whyStale(false, null, clock.instant(), null);
+                if (gone == null) {
+                    throw new BackupException("Backup " + id + " is already being written to " + name + " (by "
+                            + LockRecord.describe(record.get()) + ", or left by a run that crashed: the next open "
+                            + "that finds the lock free removes it)");
+                }
+                LOG.warn("{}: removing what an earlier attempt at backup {} left ({}: {})", name, LogText.of(id),
+                        LogText.of(writer), gone);
+                removeStaged(id);
             }
             put(prefix + STAGING + id, LockRecord.of("backup " + id, clock.instant(), false).toJson());
             begun = true;
@@ -468,6 +475,7 @@ public final class S3BackupRepository implements BackupRepository {
             // Ids first, staging records second: an id whose objects were seen before its record was
             // found missing is not being written (a run writes its record before any artifact).
             List<String> ids = childNames(prefix);
+            abortUploads(prefix, false); // before their objects go: some stores keep parts as hidden objects
             Set<String> recorded = new HashSet<>();
             for (S3Object marker : objects(prefix + STAGING)) {
                 String id = marker.key().substring(prefix.length() + STAGING.length());
@@ -498,19 +506,34 @@ public final class S3BackupRepository implements BackupRepository {
                     }
                 }
             }
-            for (MultipartUpload upload : s3.listMultipartUploadsPaginator(r -> r.bucket(bucket).prefix(prefix))
-                    .uploads()) {
-                String rest = upload.key().substring(prefix.length());
-                int slash = rest.indexOf('/');
-                if (slash > 0 && ACTIVE_STAGING.contains(name + "/" + rest.substring(0, slash))) {
-                    continue;
-                }
-                LOG.warn("{}: aborting the multipart upload of {} left by a run that crashed or was killed", name,
-                        LogText.of(upload.key()));
-                s3.abortMultipartUpload(r -> r.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
-            }
         } catch (SdkException e) {
-            LOG.warn("{}: cannot remove what crashed runs left: {}", name, LogText.of(describe(e)));
+            LOG.warn("{}: cannot remove what crashed runs left: {}", name, LogText.of(describe(e)), e);
+        }
+    }
+
+    /** Deletes the objects and aborts the multipart uploads of the unpublished backup {@code id}, then its staging record. */
+    private void removeStaged(String id) {
+        abortUploads(prefix + id + "/", true);
+        for (S3Object o : objects(prefix + id + "/")) {
+            deleteObject(o.key());
+        }
+        deleteObject(prefix + STAGING + id);
+    }
+
+    /**
+     * Aborts the multipart uploads below {@code below}, each logged; unless {@code all}, not those of
+     * backups being written in this JVM.
+     */
+    private void abortUploads(String below, boolean all) {
+        for (MultipartUpload upload : s3.listMultipartUploadsPaginator(r -> r.bucket(bucket).prefix(below)).uploads()) {
+            String rest = upload.key().substring(prefix.length());
+            int slash = rest.indexOf('/');
+            if (!all && slash > 0 && ACTIVE_STAGING.contains(name + "/" + rest.substring(0, slash))) {
+                continue;
+            }
+            LOG.warn("{}: aborting the multipart upload of {} left by a run that crashed, was killed or lost the store",
+                    name, LogText.of(upload.key()));
+            s3.abortMultipartUpload(r -> r.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
         }
     }
 
@@ -535,7 +558,7 @@ public final class S3BackupRepository implements BackupRepository {
                         continue; // released meanwhile
                     }
                     LockRecord other = LockRecord.parse(content.get());
-                    String stale = other == null ? null : other.whyStale(o.key(), o.lastModified(), clock.instant(),
+                    String stale = other == null ? null : other.whyStale(LIVE_LOCK_RECORDS.contains(o.key()), o.lastModified(), clock.instant(),
                             lockExpiry);
                     if (stale != null) {
                         LOG.warn("{}: taking over the run lock of {}: {}", name, LogText.of(other), stale);
@@ -1147,14 +1170,19 @@ public final class S3BackupRepository implements BackupRepository {
             return record == null ? "an unknown process" : record.toString();
         }
 
-        /** Why the record {@code key} is stale, or null if it is live. */
-        String whyStale(String key, Instant lastWritten, Instant now, Duration expiry) {
-            if (lastWritten != null && now.isAfter(lastWritten.plus(expiry))) {
+        /**
+         * Why the record is stale, or null if it is live: written more than {@code expiry} before
+         * {@code now} (unless {@code expiry} is null), or by a process of this host that is gone.
+         *
+         * @param live whether this JVM wrote it and still uses it
+         */
+        String whyStale(boolean live, Instant lastWritten, Instant now, Duration expiry) {
+            if (expiry != null && lastWritten != null && now.isAfter(lastWritten.plus(expiry))) {
                 return "its record was last written at " + lastWritten + ", more than " + expiry + " ago";
             }
             if (host.equals(dev.infrakit.backup.internal.RunLock.host())) {
                 if (pid == PID) {
-                    return LIVE_LOCK_RECORDS.contains(key) ? null
+                    return live ? null
                             : "it names this process, which never wrote it (a process of the same pid that is gone)";
                 }
                 if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {

@@ -34,6 +34,9 @@ public final class EphemeralS3 implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static volatile EphemeralS3 shared;
+    /** A body S3Proxy's filesystem backend was writing: its object's or part's name, then {@code -<uuid>}. */
+    private static final java.util.regex.Pattern CUT_OFF = java.util.regex.Pattern.compile(
+            ".+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final Path jars;
     private final Path dir;
@@ -125,8 +128,12 @@ public final class EphemeralS3 implements AutoCloseable {
 
     /**
      * Stops the server (as a crash would: connections refused) and waits for it to exit; the objects stay.
+     * What a request cut off by the stop was writing is discarded, as S3 discards it: S3Proxy's
+     * filesystem backend leaves such a body as a file named after its object or part plus
+     * {@code -<uuid>}, which would show as an object, and in a multipart upload makes the upload
+     * impossible to abort (HTTP 400); those files are deleted.
      *
-     * @throws EphemeralS3Exception if it does not stop within a minute
+     * @throws EphemeralS3Exception if it does not stop within a minute, or a cut-off body cannot be deleted
      */
     public synchronized void stop() {
         Process p = process;
@@ -136,6 +143,15 @@ public final class EphemeralS3 implements AutoCloseable {
         process = null;
         if (!TiedProcess.stop(p, START_TIMEOUT)) {
             throw new EphemeralS3Exception("S3Proxy on port " + port + " did not stop within " + START_TIMEOUT);
+        }
+        try (Stream<Path> files = Files.walk(objectsDirectory())) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(file) && CUT_OFF.matcher(file.getFileName().toString()).matches()) {
+                    Files.delete(file);
+                }
+            }
+        } catch (IOException e) {
+            throw new EphemeralS3Exception("Could not discard the request bodies cut off by the stop: " + e, e);
         }
     }
 
