@@ -57,6 +57,20 @@ public final class BackupKeys {
     }
 
     /**
+     * These keys also holding {@code id}, an older key kept for reading; the current key stays current.
+     *
+     * @throws IllegalArgumentException if the id is not valid, already held, or the key is not 32 bytes
+     */
+    public BackupKeys withOlder(String id, byte[] key) {
+        if (keys.containsKey(checkId(id))) {
+            throw new IllegalArgumentException("Backup key id '" + id + "' is already held; every key needs its own id");
+        }
+        Map<String, byte[]> next = new LinkedHashMap<>(keys);
+        next.put(id, checkKey(id, key));
+        return new BackupKeys(currentId, next);
+    }
+
+    /**
      * These keys without {@code id}: backups made under it can no longer be read.
      *
      * @throws IllegalArgumentException if {@code id} is the current key

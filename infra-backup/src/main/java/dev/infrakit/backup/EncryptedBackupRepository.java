@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,7 +138,8 @@ public final class EncryptedBackupRepository implements BackupRepository {
         String sealed = stored.sealed().orElseThrow(() -> new BackupDecryptionException("Backup " + id + " in "
                 + inner.name() + " is not encrypted (its manifest has no sealed copy): it was not written through an "
                 + "encrypted repository, or its manifest was replaced"));
-        String keyId = stored.encryptionKeyId().orElseThrow();
+        String keyId = stored.encryptionKeyId().orElseThrow(() -> new BackupDecryptionException("Backup " + id + " in "
+                + inner.name() + " has a sealed manifest but names no key: its manifest was altered"));
         if (!keys.has(keyId)) {
             throw new BackupDecryptionException("Backup " + id + " in " + inner.name() + " is encrypted under key '"
                     + LogText.of(keyId) + "', which is not held (the current key is '" + keys.currentId()
@@ -199,6 +201,8 @@ public final class EncryptedBackupRepository implements BackupRepository {
                 LOG.warn("{}: skipping backup {}: {}", name, stored.id(), LogText.of(e.getMessage()));
             }
         }
+        // By the sealed start times: the clear ones the repository underneath sorted by may have been edited.
+        backups.sort(Comparator.comparing(Manifest::started).thenComparing(Manifest::id));
         return backups;
     }
 
@@ -263,7 +267,7 @@ public final class EncryptedBackupRepository implements BackupRepository {
             throw new BackupException("Cannot update backup " + id + " in " + name + ": an update cannot change its "
                     + "artifacts (stored " + current.artifacts() + ", given " + manifest.artifacts() + ")");
         }
-        String keyId = stored.encryptionKeyId().orElseThrow();
+        String keyId = stored.encryptionKeyId().orElseThrow(); // unseal checked it
         inner.update(seal(manifest, stored.artifacts(), k.withCurrent(keyId)));
     }
 
