@@ -1,6 +1,7 @@
 package dev.infrakit.examples;
 
 import dev.infrakit.backup.BackupCopier;
+import dev.infrakit.backup.BackupKeys;
 import dev.infrakit.backup.BackupKind;
 import dev.infrakit.backup.BackupRepository;
 import dev.infrakit.backup.BackupRunner;
@@ -8,7 +9,6 @@ import dev.infrakit.backup.BackupSource;
 import dev.infrakit.backup.BackupStatus;
 import dev.infrakit.backup.DirectorySource;
 import dev.infrakit.backup.DrillResult;
-import dev.infrakit.backup.LocalBackupRepository;
 import dev.infrakit.backup.Manifest;
 import dev.infrakit.backup.PostgresBackupSource;
 import dev.infrakit.backup.PostgresRestore;
@@ -37,55 +37,67 @@ import java.util.Map;
  */
 final class BackupCommand {
     static final String USAGE = String.join("\n",
-            "  backup run --jdbc-url URL --repo DIR [--offsite DIR] [--kind daily|weekly|manual]",
-            "  backup run --directory DIR --repo DIR [--offsite DIR] [--kind daily|weekly|manual]   (a tar.gz archive)",
-            "  backup list --repo DIR",
-            "  backup verify --repo DIR [--id ID] [--drill (--throwaway-server | --scratch-url URL [--allow-privileged-role])]",
+            "  backup run --jdbc-url URL --repo REPO [--offsite REPO] [--kind daily|weekly|manual] [KEYS] [S3]",
+            "  backup run --directory DIR --repo REPO [--offsite REPO] [--kind daily|weekly|manual] [KEYS] [S3]   (tar.gz)",
+            "  backup list --repo REPO [KEYS] [S3]",
+            "  backup verify --repo REPO [--id ID] [--drill (--throwaway-server | --scratch-url URL [--allow-privileged-role])]",
             "         (--scratch-url's role: NOSUPERUSER NOCREATEROLE CREATEDB, member of no role, owning no database;",
             "         --throwaway-server restores on a PostgreSQL server started for the drill from initdb)",
-            "  backup restore --repo DIR --id ID --target-url URL [--create] [--clean] [--allow-privileged-role]",
+            "  backup restore --repo REPO --id ID --target-url URL [--create] [--clean] [--allow-privileged-role]",
             "         (a missing target database is created only with --create, one with tables is replaced only",
             "         with --clean; a superuser or CREATEROLE role is refused without --allow-privileged-role)",
-            "  backup prune --repo DIR [--dry-run] [--keep-daily N] [--keep-weekly N] [--keep-monthly N]");
+            "  backup prune --repo REPO [--dry-run] [--keep-daily N] [--keep-weekly N] [--keep-monthly N]",
+            "  backup new-key --encrypt-key-file FILE --id ID   (a new current key; the older ones stay for reading)",
+            "  REPO: a directory or s3://bucket/prefix; S3: [--s3-endpoint URL] [--s3-region R] [--s3-path-style]",
+            "        [--s3-checksums-when-required], credentials AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the",
+            "        AWS default chain; KEYS: --encrypt-key-file FILE or --master-key-file FILE (serve's key):",
+            "        run encrypts the --offsite copy (without --offsite, the --repo); the others read --repo with them");
 
     private BackupCommand() {
     }
 
     /** {@code backup} and its subcommands. */
     static Cli.Command command() {
-        String repo = "The backup repository directory.";
+        String repo = "The backup repository: a directory or s3://bucket/prefix.";
         return new Cli.Command("backup", USAGE, null)
-                .sub(new Cli.Command("run", lines(0, 2), (a, env, in, out, err) -> backup(a, env, out, err))
+                .sub(options(new Cli.Command("run", lines(0, 2), (a, env, in, out, err) -> backup(a, env, out, err))
                         .value("jdbc-url", "URL", "Back up this PostgreSQL database (pg_dump).")
                         .value("jdbc-url-file", "FILE", "The --jdbc-url from the first line of FILE.")
                         .value("directory", "DIR", "Back up this directory as a tar.gz archive.")
-                        .value("repo", "DIR", repo + " Created when missing.")
-                        .value("offsite", "DIR", "Also copy the backup here and verify the copy.")
-                        .value("kind", "KIND", "daily, weekly or manual (default manual)."))
-                .sub(new Cli.Command("list", lines(2, 3), (a, env, in, out, err) -> list(a, out))
-                        .value("repo", "DIR", repo))
-                .sub(new Cli.Command("verify", lines(3, 6), (a, env, in, out, err) -> verify(a, env, out, err))
-                        .value("repo", "DIR", repo)
+                        .value("repo", "REPO", repo + " Created when missing.")
+                        .value("offsite", "REPO", "Also copy the backup here and verify the copy.")
+                        .value("kind", "KIND", "daily, weekly or manual (default manual).")))
+                .sub(options(new Cli.Command("list", lines(2, 3), (a, env, in, out, err) -> list(a, env, out, err))
+                        .value("repo", "REPO", repo)))
+                .sub(options(new Cli.Command("verify", lines(3, 6), (a, env, in, out, err) -> verify(a, env, out, err))
+                        .value("repo", "REPO", repo)
                         .value("id", "ID", "The backup to verify (default the newest complete one).")
                         .flag("drill", "Also restore it and compare tables and row counts with the manifest.")
                         .flag("throwaway-server", "Drill on a PostgreSQL server started for the drill alone.")
                         .value("scratch-url", "URL", "Drill on this server (its maintenance database).")
                         .value("scratch-url-file", "FILE", "The --scratch-url from the first line of FILE.")
-                        .flag("allow-privileged-role", "Let a superuser or CREATEROLE role drill."))
-                .sub(new Cli.Command("restore", lines(6, 9), (a, env, in, out, err) -> restore(a, env, out, err))
-                        .value("repo", "DIR", repo)
+                        .flag("allow-privileged-role", "Let a superuser or CREATEROLE role drill.")))
+                .sub(options(new Cli.Command("restore", lines(6, 9), (a, env, in, out, err) -> restore(a, env, out, err))
+                        .value("repo", "REPO", repo)
                         .value("id", "ID", "The backup to restore.")
                         .value("target-url", "URL", "Restore into this database.")
                         .value("target-url-file", "FILE", "The --target-url from the first line of FILE.")
                         .flag("create", "Create the target database when it does not exist.")
                         .flag("clean", "Drop and replace the backup's objects in a target that has tables.")
-                        .flag("allow-privileged-role", "Let a superuser or CREATEROLE role restore."))
-                .sub(new Cli.Command("prune", lines(9, 10), (a, env, in, out, err) -> prune(a, out))
-                        .value("repo", "DIR", repo)
+                        .flag("allow-privileged-role", "Let a superuser or CREATEROLE role restore.")))
+                .sub(options(new Cli.Command("prune", lines(9, 10), (a, env, in, out, err) -> prune(a, env, out, err))
+                        .value("repo", "REPO", repo)
                         .flag("dry-run", "List what would be deleted; delete nothing.")
                         .value("keep-daily", "N", "Newest backup of each of the last N days (default 30).")
                         .value("keep-weekly", "N", "Newest backup of each of the last N ISO weeks (default 12).")
-                        .value("keep-monthly", "N", "Newest backup of each of the last N months (default 0)."));
+                        .value("keep-monthly", "N", "Newest backup of each of the last N months (default 0).")))
+                .sub(new Cli.Command("new-key", lines(10, 11), (a, env, in, out, err) -> newKey(a, out))
+                        .value("encrypt-key-file", "FILE", "The key file (created owner-only when missing).")
+                        .value("id", "ID", "The new key's id: letters, digits, . _ - (e.g. 2026-12)."));
+    }
+
+    private static Cli.Command options(Cli.Command command) {
+        return BackupRepositories.keyOptions(BackupRepositories.s3Options(command));
     }
 
     /** Lines {@code from} (inclusive) to {@code to} (exclusive) of {@link #USAGE}: one subcommand's. */
@@ -93,18 +105,26 @@ final class BackupCommand {
         return String.join("\n", List.of(USAGE.split("\n")).subList(from, to));
     }
 
-    /** The repository a run writes to (created if missing). */
-    private static LocalBackupRepository repository(Args a) {
-        return LocalBackupRepository.open(Path.of(a.require("repo")));
+    /**
+     * A repository that must exist (list, verify, restore, prune never create a directory from a
+     * typo), read with the command's keys.
+     */
+    private static BackupRepository existing(Args a, Map<String, String> env, PrintStream err) {
+        String repo = a.require("repo");
+        return BackupRepositories.open(repo, s3Settings(a, env, repo, ""), false, BackupRepositories.keys(a, err));
     }
 
-    /** A repository that must exist (list, verify, restore, prune never create one from a typo). */
-    private static LocalBackupRepository existing(Args a) {
-        Path dir = Path.of(a.require("repo"));
-        if (!java.nio.file.Files.isDirectory(dir)) {
-            throw new IllegalStateException("no backup repository at " + dir);
+    /** The S3 settings, refused when none of the repositories is in S3. */
+    private static BackupRepositories.S3Settings s3Settings(Args a, Map<String, String> env, String repo, String offsite) {
+        BackupRepositories.check(repo, "repo");
+        if (!offsite.isEmpty()) {
+            BackupRepositories.check(offsite, "offsite");
         }
-        return LocalBackupRepository.open(dir);
+        BackupRepositories.S3Settings s3 = BackupRepositories.S3Settings.from(a, env);
+        if (s3.given() && !repo.startsWith("s3://") && !offsite.startsWith("s3://")) {
+            throw new Args.UsageException("the --s3-* options are for s3:// repositories");
+        }
+        return s3;
     }
 
     private static int backup(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
@@ -133,19 +153,45 @@ final class BackupCommand {
             source = DirectorySource.builder(dir).build();
             what = "the directory " + dir.toAbsolutePath().normalize();
         }
-        BackupRunner.Builder runner = BackupRunner.builder(source, repository(a)).retention(RetentionPolicy.keepAll());
-        a.get("offsite").ifPresent(dir -> runner.offsite(LocalBackupRepository.open(Path.of(dir))));
-        err.println("backing up " + what + " …");
-        long start = System.nanoTime();
-        Manifest m = runner.build().run(kind);
-        err.printf("done in %.1f s%n", (System.nanoTime() - start) / 1e9);
-        out.println(m.id() + " " + m.status() + " " + m.size() + " bytes");
+        BackupKeys keys = BackupRepositories.keys(a, err);
+        boolean offsite = a.get("offsite").isPresent();
+        BackupRepositories.S3Settings s3 = s3Settings(a, env, a.require("repo"), a.get("offsite").orElse(""));
+        try (BackupRepository repository = BackupRepositories.open(a.require("repo"), s3, true, offsite ? null : keys);
+                BackupRepository copy = offsite ? BackupRepositories.open(a.get("offsite").get(), s3, true, keys)
+                        : null) {
+            BackupRunner.Builder runner = BackupRunner.builder(source, repository).retention(RetentionPolicy.keepAll());
+            if (copy != null) {
+                runner.offsite(copy);
+            }
+            err.println("backing up " + what + " …");
+            long start = System.nanoTime();
+            Manifest m = runner.build().run(kind);
+            err.printf("done in %.1f s%n", (System.nanoTime() - start) / 1e9);
+            out.println(m.id() + " " + m.status() + " " + m.size() + " bytes" + (copy != null ? ", copied to "
+                    + copy.name() + " and verified there" : ""));
+        }
         return 0;
     }
 
-    private static int list(Args a, PrintStream out) {
-        for (Manifest m : existing(a).list()) {
-            out.println(describe(m));
+    private static int list(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
+        try (BackupRepository repo = existing(a, env, err)) {
+            for (Manifest m : repo.list()) {
+                out.println(describe(m));
+            }
+        }
+        return 0;
+    }
+
+    private static int newKey(Args a, PrintStream out) {
+        Path file = Path.of(a.require("encrypt-key-file"));
+        try {
+            String id = BackupRepositories.newKey(file, a.require("id"));
+            out.println("added key " + id + " to " + file + " as the current key; keep a copy of the file apart from "
+                    + "the backups: without it they cannot be read");
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("--id: " + e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot write the key file " + file + ": " + e.getMessage());
         }
         return 0;
     }
@@ -154,7 +200,16 @@ final class BackupCommand {
         return m.id() + "  " + m.status() + "  " + m.kind().name().toLowerCase(Locale.ROOT) + "  " + m.started() + "  "
                 + m.size() + " bytes" + m.drill().map(d -> "  drill " + (d.passed() ? "passed" : "FAILED") + " in "
                         + d.restoreTime().toMillis() / 1000.0 + " s").orElse("")
-                + m.failure().map(f -> "  (" + f + ")").orElse("");
+                + m.failure().map(f -> "  (" + f + ")").orElse("")
+                + m.encryptionKeyId().map(k -> "  encrypted under key " + k + " (give its key file to read it)").orElse("");
+    }
+
+    /** Refuses to restore or drill a backup listed without its keys: its artifacts are ciphertext. */
+    private static void requireReadable(Manifest m) {
+        if (m.encryptionKeyId().isPresent()) {
+            throw new IllegalStateException("backup " + m.id() + " is encrypted under key '" + m.encryptionKeyId().get()
+                    + "': give --encrypt-key-file (or --master-key-file for a serve's backups) to read it");
+        }
     }
 
     private static Manifest chosen(BackupRepository repo, Args a) {
@@ -179,7 +234,12 @@ final class BackupCommand {
             throw new Args.UsageException("--allow-privileged-role is for --scratch-url; --throwaway-server restores "
                     + "as an unprivileged role of its own");
         }
-        LocalBackupRepository repo = existing(a);
+        try (BackupRepository repo = existing(a, env, err)) {
+            return verify(repo, a, env, out, err);
+        }
+    }
+
+    private static int verify(BackupRepository repo, Args a, Map<String, String> env, PrintStream out, PrintStream err) {
         Manifest m = chosen(repo, a);
         List<String> problems = BackupCopier.create().verify(repo, m.id());
         if (!problems.isEmpty()) {
@@ -188,6 +248,7 @@ final class BackupCommand {
         }
         out.println("checksums OK: " + m.id() + " (" + m.artifacts().size() + " artifacts, " + m.size() + " bytes)");
         if (a.flag("drill")) {
+            requireReadable(m);
             RestoreDrill.Builder drill;
             if (a.flag("throwaway-server")) {
                 drill = RestoreDrill.builder().onThrowawayServer();
@@ -210,16 +271,16 @@ final class BackupCommand {
     private static int restore(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
         String id = a.require("id");
         JdbcUrl target = JdbcUrl.require(a, "target-url", env, err);
-        LocalBackupRepository repo = existing(a);
-        if (repo.find(id).isEmpty()) {
-            throw new IllegalStateException("no backup " + id + " in " + repo.name());
+        try (BackupRepository repo = existing(a, env, err)) {
+            requireReadable(repo.find(id).orElseThrow(() -> new IllegalStateException("no backup " + id + " in "
+                    + repo.name())));
+            checkTarget(target, id, a.flag("create"), a.flag("clean"));
+            PostgresRestore.Builder restore = target.applyTo(PostgresRestore.builder())
+                    .allowPrivilegedRole(a.flag("allow-privileged-role"));
+            err.println("restoring " + id + " into " + target.database + " …");
+            Duration took = restore.build().restoreInto(repo, id, target.database, a.flag("clean"));
+            out.println("restored " + id + " into " + target.database + " in " + took.toMillis() / 1000.0 + " s");
         }
-        checkTarget(target, id, a.flag("create"), a.flag("clean"));
-        PostgresRestore.Builder restore = target.applyTo(PostgresRestore.builder())
-                .allowPrivilegedRole(a.flag("allow-privileged-role"));
-        err.println("restoring " + id + " into " + target.database + " …");
-        Duration took = restore.build().restoreInto(repo, id, target.database, a.flag("clean"));
-        out.println("restored " + id + " into " + target.database + " in " + took.toMillis() / 1000.0 + " s");
         return 0;
     }
 
@@ -267,11 +328,16 @@ final class BackupCommand {
         }
     }
 
-    private static int prune(Args a, PrintStream out) {
+    private static int prune(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
         int daily = nonNegative(a, "keep-daily", 30);
         int weekly = nonNegative(a, "keep-weekly", 12);
         int monthly = nonNegative(a, "keep-monthly", 0);
-        LocalBackupRepository repo = existing(a);
+        try (BackupRepository repo = existing(a, env, err)) {
+            return prune(repo, a, daily, weekly, monthly, out);
+        }
+    }
+
+    private static int prune(BackupRepository repo, Args a, int daily, int weekly, int monthly, PrintStream out) {
         RetentionPolicy.Plan plan = RetentionPolicy.of(daily, weekly, monthly, 1).plan(repo.list());
         boolean dryRun = a.flag("dry-run");
         for (Manifest m : plan.delete()) {

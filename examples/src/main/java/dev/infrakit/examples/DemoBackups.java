@@ -2,7 +2,9 @@ package dev.infrakit.examples;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.infrakit.audit.AuditSink;
+import dev.infrakit.backup.BackupKeys;
 import dev.infrakit.backup.BackupKind;
+import dev.infrakit.backup.BackupRepository;
 import dev.infrakit.backup.BackupRunner;
 import dev.infrakit.backup.BackupStatus;
 import dev.infrakit.backup.LocalBackupRepository;
@@ -25,20 +27,23 @@ import java.util.concurrent.TimeUnit;
 /**
  * The scheduled backups of the service's database ({@code --backup-repo}, with {@code --jdbc-url}):
  * one every {@code --backup-every} on a thread of their own, a catch-up backup at start when none
- * is recent, and their freshness as a non-critical health check.
+ * is recent, and their freshness as a non-critical health check; with {@code --backup-offsite},
+ * each also copied there encrypted (a directory or S3), that repository's health a non-critical check.
  */
 final class DemoBackups implements AutoCloseable {
     private final ScheduledJob job;
     private final ScheduledExecutorService executor;
+    private final BackupRepository offsite;
 
-    private DemoBackups(ScheduledJob job, ScheduledExecutorService executor) {
+    private DemoBackups(ScheduledJob job, ScheduledExecutorService executor, BackupRepository offsite) {
         this.job = job;
         this.executor = executor;
+        this.offsite = offsite;
     }
 
     /** The backups, started; null unless the settings ask for them. */
-    static DemoBackups start(DemoService.Settings s, HikariDataSource pool, AuditSink audit, Notifier notifier,
-            HealthRegistry health, MeterRegistry metrics) {
+    static DemoBackups start(DemoService.Settings s, HikariDataSource pool, BackupKeys offsiteKeys, AuditSink audit,
+            Notifier notifier, HealthRegistry health, MeterRegistry metrics) {
         if (pool == null || s.backupRepo == null) {
             return null;
         }
@@ -48,6 +53,13 @@ final class DemoBackups implements AutoCloseable {
                 .retention(s.backupRetention).clock(s.backupClock);
         if (notifier != null) {
             runner.notifier(notifier);
+        }
+        BackupRepository offsite = null;
+        if (s.backupOffsite != null) {
+            // Encrypted under the master key's backup key: the copy that leaves the machine reveals no content.
+            offsite = BackupRepositories.open(s.backupOffsite, s.backupS3, true, offsiteKeys);
+            runner.offsite(offsite);
+            offsite.healthCheck().ifPresent(check -> health.register(new NonCritical(check)));
         }
         BackupRunner backupRunner = runner.build();
         backupRunner.metrics().bindTo(metrics);
@@ -75,7 +87,7 @@ final class DemoBackups implements AutoCloseable {
                 }
             });
         }
-        return new DemoBackups(job, executor);
+        return new DemoBackups(job, executor, offsite);
     }
 
     /** Cancels the schedule and stops a running pg_dump (its staging is discarded). */
@@ -87,6 +99,9 @@ final class DemoBackups implements AutoCloseable {
             executor.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (offsite != null) {
+            offsite.close();
         }
     }
 

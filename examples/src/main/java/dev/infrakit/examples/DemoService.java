@@ -107,6 +107,10 @@ final class DemoService implements AutoCloseable {
         /** Rate limits and login budgets in Redis (null: in PostgreSQL with --jdbc-url, else in memory). */
         RedisUrl redisUrl;
         Path backupRepo;
+        /** Where each backup is also copied, encrypted under a key derived from the master key (null: nowhere). */
+        String backupOffsite;
+        /** The S3 connection of an s3:// {@code backupOffsite}. */
+        BackupRepositories.S3Settings backupS3;
         Duration backupEvery = Duration.ofHours(1);
         /** What the scheduled backups delete: nothing unless {@code --backup-retention} is given. */
         dev.infrakit.backup.RetentionPolicy backupRetention = dev.infrakit.backup.RetentionPolicy.keepAll();
@@ -200,7 +204,8 @@ final class DemoService implements AutoCloseable {
             DemoWeb.bindMetrics(metrics, cached, auditLog, limiter, s.dataDir);
             Notifier notifier = s.alertWebhook == null ? null : WebhookNotifier.builder(s.alertWebhook).build();
             HealthRegistry health = health(auditLog, notifier);
-            backupJobs = DemoBackups.start(s, stores.pool(), audit, notifier, health, metrics);
+            backupJobs = DemoBackups.start(s, stores.pool(), BackupRepositories.derived(master), audit, notifier, health,
+                    metrics);
             AuditedChanges changes = new AuditedChanges(audit);
             ApiServlet.RouteTable routes = new ApiServlet.RouteTable().param("name", Accounts.USER, Accounts.USER_RULE);
             new SessionRoutes(accounts, throttle, issuer, revocations, changes, s.tokenTtl).addTo(routes);

@@ -24,6 +24,11 @@ final class ServeCommand {
             "        [(--jdbc-url URL | --jdbc-url-file FILE) [--backup-repo DIR [--backup-every 1h] [--backup-retention daily=7,weekly=4,...]]]",
             "        (backups are never deleted unless --backup-retention is given: GFS counts daily=N, weekly=N,",
             "         monthly=N, last=N, comma-separated, each at most once; unnamed counts are 0, last is 1)",
+            "        [--backup-offsite s3://bucket/prefix|DIR [--s3-endpoint URL] [--s3-region R] [--s3-path-style]",
+            "         [--s3-checksums-when-required]]",
+            "        (each backup also copied there, encrypted under a key derived from the master key, and read",
+            "         back before it counts; S3 credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the AWS",
+            "         default chain; read them with backup list|verify|restore --repo … --master-key-file FILE)",
             "        [--audit-checkpoint-key FILE] [--audit-checkpoints FILE]",
             "        (audit checkpoints: signed every 10 s and on stop with the P-256 key FILE, default",
             "         <data-dir>/audit-checkpoint.key, public key beside it as .pub, generated when missing;",
@@ -52,7 +57,7 @@ final class ServeCommand {
 
     /** The options of {@code serve}. */
     static Cli.Command command() {
-        return new Cli.Command("serve", USAGE, (a, env, in, out, err) -> run(a, env, out, err))
+        return BackupRepositories.s3Options(new Cli.Command("serve", USAGE, (a, env, in, out, err) -> run(a, env, out, err))
                 .value("port", "PORT", "Port to listen on, 0 for any free port (default 8080).")
                 .value("data-dir", "DIR", "Data directory: credentials, audit files, keys (default ./data).")
                 .value("master-key-file", "FILE", "Master key file (default <data-dir>/master.key).")
@@ -83,8 +88,9 @@ final class ServeCommand {
                 .value("backup-repo", "DIR", "Back the database up into DIR (needs --jdbc-url).")
                 .value("backup-every", "DURATION", "Backup interval, at least 1m (default 1h).")
                 .value("backup-retention", "COUNTS", "GFS retention such as daily=7,weekly=4 (default: keep all).")
+                .value("backup-offsite", "REPO", "Also copy each backup, encrypted, to s3://bucket/prefix or a directory.")
                 .value("audit-checkpoint-key", "FILE", "Checkpoint signing key (default <data-dir>/audit-checkpoint.key).")
-                .value("audit-checkpoints", "FILE", "Checkpoint copies (default <data-dir>/audit-checkpoints).");
+                .value("audit-checkpoints", "FILE", "Checkpoint copies (default <data-dir>/audit-checkpoints)."));
     }
 
     /** The settings from parsed options; a warning (such as a password in argv) goes to {@code err}. */
@@ -146,6 +152,17 @@ final class ServeCommand {
                 throw new Args.UsageException("--backup-retention prunes the --backup-repo backups: it needs --backup-repo");
             }
             s.backupRetention = retention(a.get("backup-retention").get());
+        }
+        if (a.get("backup-offsite").isPresent()) {
+            if (s.backupRepo == null) {
+                throw new Args.UsageException("--backup-offsite copies the --backup-repo backups: it needs --backup-repo");
+            }
+            s.backupOffsite = a.get("backup-offsite").get();
+            BackupRepositories.check(s.backupOffsite, "backup-offsite");
+        }
+        s.backupS3 = BackupRepositories.S3Settings.from(a, env);
+        if (s.backupS3.given() && (s.backupOffsite == null || !s.backupOffsite.startsWith("s3://"))) {
+            throw new Args.UsageException("the --s3-* options are for --backup-offsite s3://…");
         }
         s.backupEvery = duration(a, "backup-every", s.backupEvery);
         if (s.backupEvery.compareTo(Duration.ofMinutes(1)) < 0) {
