@@ -27,5 +27,6 @@ module dev.infrakit.backup {
             dev.infrakit.backup.internal.BuiltInBackupSources.Postgres,
             dev.infrakit.backup.internal.BuiltInBackupSources.Directory;
     provides dev.infrakit.backup.BackupRepositoryProvider with
-            dev.infrakit.backup.internal.BuiltInBackupRepositories.Local;
+            dev.infrakit.backup.internal.BuiltInBackupRepositories.Local,
+            dev.infrakit.backup.internal.BuiltInBackupRepositories.S3;
 }

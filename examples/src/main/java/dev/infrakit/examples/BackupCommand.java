@@ -111,7 +111,7 @@ final class BackupCommand {
      */
     private static BackupRepository existing(Args a, Map<String, String> env, PrintStream err) {
         String repo = a.require("repo");
-        return BackupRepositories.open(repo, s3Settings(a, env, repo, ""), false, BackupRepositories.keys(a, err));
+        return BackupRepositories.open(repo, s3Settings(a, env, repo, ""), false, BackupRepositories.keys(a));
     }
 
     /** The S3 settings, refused when none of the repositories is in S3. */
@@ -153,7 +153,7 @@ final class BackupCommand {
             source = DirectorySource.builder(dir).build();
             what = "the directory " + dir.toAbsolutePath().normalize();
         }
-        BackupKeys keys = BackupRepositories.keys(a, err);
+        BackupKeys keys = BackupRepositories.keys(a);
         boolean offsite = a.get("offsite").isPresent();
         BackupRepositories.S3Settings s3 = s3Settings(a, env, a.require("repo"), a.get("offsite").orElse(""));
         try (BackupRepository repository = BackupRepositories.open(a.require("repo"), s3, true, offsite ? null : keys);

@@ -5,25 +5,23 @@ import dev.infrakit.backup.BackupRepository;
 import dev.infrakit.backup.EncryptedBackupRepository;
 import dev.infrakit.backup.LocalBackupRepository;
 import dev.infrakit.backup.S3BackupRepository;
+import dev.infrakit.core.io.DurableFiles;
 import dev.infrakit.credentials.MasterKey;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Where the demo and its command line keep backups: a directory, or {@code s3://bucket/prefix} in
@@ -189,14 +187,18 @@ final class BackupRepositories {
      * @throws Args.UsageException if both are given
      * @throws IllegalStateException if the file cannot be read or holds no valid key
      */
-    static BackupKeys keys(Args a, PrintStream err) {
+    static BackupKeys keys(Args a) {
         if (a.get("encrypt-key-file").isPresent() && a.get("master-key-file").isPresent()) {
             throw new Args.UsageException("give --encrypt-key-file or --master-key-file, not both");
         }
         if (a.get("master-key-file").isPresent()) {
-            return derived(MasterKey.fromFile(Path.of(a.get("master-key-file").get())));
+            try {
+                return derived(MasterKey.fromFile(Path.of(a.get("master-key-file").get())));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(e.getMessage());
+            }
         }
-        return a.get("encrypt-key-file").map(f -> readKeys(Path.of(f), err)).orElse(null);
+        return a.get("encrypt-key-file").map(f -> readKeys(Path.of(f))).orElse(null);
     }
 
     /** The backup key {@code serve} derives from its master key: its id names the master key. */
@@ -204,58 +206,12 @@ final class BackupRepositories {
         return BackupKeys.of("demo-" + master.id(), master.derive(BACKUP_KEY_PURPOSE));
     }
 
-    /**
-     * Reads a key file: lines {@code <id> <base64 of 32 bytes>}, the first the current key, the others
-     * older keys kept for reading; blank lines and {@code #} comments are skipped. Warns when others
-     * than its owner can read it.
-     */
-    static BackupKeys readKeys(Path file, PrintStream err) {
-        List<String> lines;
+    /** The keys of a key file ({@link BackupKeys#fromFile}: owner-only, one {@code <id> <base64>} per line). */
+    static BackupKeys readKeys(Path file) {
         try {
-            lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
-            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
-            if (mode.contains(PosixFilePermission.GROUP_READ) || mode.contains(PosixFilePermission.OTHERS_READ)) {
-                err.println("warning: the key file " + file + " can be read by others than its owner ("
-                        + PosixFilePermissions.toString(mode) + "); chmod 600 it");
-            }
-        } catch (UnsupportedOperationException e) {
-            lines = readLines(file);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the key file " + file + ": " + e.getMessage());
-        }
-        BackupKeys keys = null;
-        int number = 0;
-        for (String line : lines) {
-            number++;
-            String text = line.strip();
-            if (text.isEmpty() || text.startsWith("#")) {
-                continue;
-            }
-            String[] parts = text.split("\\s+");
-            byte[] key;
-            try {
-                if (parts.length != 2) {
-                    throw new IllegalArgumentException("not two fields");
-                }
-                key = Base64.getDecoder().decode(parts[1]);
-                keys = keys == null ? BackupKeys.of(parts[0], key) : keys.withOlder(parts[0], key);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalStateException("line " + number + " of the key file " + file + " is not '<id> <base64 of "
-                        + BackupKeys.KEY_BYTES + " bytes>' (" + (e.getMessage() == null ? "bad base64"
-                        : e.getMessage().replace(parts.length > 1 ? parts[1] : "\u0000", "…")) + ")");
-            }
-        }
-        if (keys == null) {
-            throw new IllegalStateException("the key file " + file + " holds no key; create one with backup new-key");
-        }
-        return keys;
-    }
-
-    private static List<String> readLines(Path file) {
-        try {
-            return Files.readAllLines(file, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the key file " + file + ": " + e.getMessage());
+            return BackupKeys.fromFile(file);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage());
         }
     }
 
@@ -269,7 +225,8 @@ final class BackupRepositories {
         BackupKeys.of(id, key); // checks the id
         List<String> lines = new ArrayList<>();
         lines.add(id + " " + Base64.getEncoder().encodeToString(key));
-        if (Files.exists(file)) {
+        if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            readKeys(file); // the existing file must be a sound key file (owner-only, no link, valid lines)
             for (String existing : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
                 String[] parts = existing.strip().split("\\s+");
                 if (parts.length > 0 && parts[0].equals(id)) {
@@ -279,12 +236,9 @@ final class BackupRepositories {
                 lines.add(existing);
             }
         }
-        Path temporary = file.resolveSibling(file.getFileName() + ".new");
-        Files.deleteIfExists(temporary);
-        Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.write(temporary, lines, StandardCharsets.US_ASCII);
-        Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        // Synced before and after the rename: a key file lost to a power cut is every backup under it lost.
+        DurableFiles.replace(file.toAbsolutePath(), (String.join("\n", lines) + "\n").getBytes(StandardCharsets.US_ASCII),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         return id;
     }
 }

@@ -215,16 +215,23 @@ class BackupOffsiteS3IT {
 
         Files.createDirectories(dir.resolve("local"));
         Path bad = Files.writeString(dir.resolve("bad.keys"), "2026-12 c2VjcmV0LWJ1dC10b28tc2hvcnQ=\n");
+        Files.setPosixFilePermissions(bad, PosixFilePermissions.fromString("rw-------"));
         Run badKey = main(Map.of(), "backup", "list", "--repo", local, "--encrypt-key-file", bad.toString());
         assertEquals(1, badKey.code, badKey.err);
-        assertTrue(badKey.err.contains("line 1 of the key file"), badKey.err);
+        assertTrue(badKey.err.contains("Line 1 of the backup key file"), badKey.err);
         assertFalse(badKey.err.contains("c2VjcmV0LWJ1dC10b28tc2hvcnQ="), "the key is never shown: " + badKey.err);
         Path open = dir.resolve("open.keys");
         assertEquals(0, main(Map.of(), "backup", "new-key", "--encrypt-key-file", open.toString(), "--id", "k1").code);
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
-        Run warned = main(Map.of(), "backup", "list", "--repo", local, "--encrypt-key-file", open.toString());
-        assertEquals(0, warned.code, warned.err);
-        assertTrue(warned.err.contains("can be read by others"), warned.err);
+        Run refusedOpen = main(Map.of(), "backup", "list", "--repo", local, "--encrypt-key-file", open.toString());
+        assertEquals(1, refusedOpen.code, refusedOpen.err);
+        assertTrue(refusedOpen.err.contains("accessible by its group or others") && refusedOpen.err.contains("chmod 600"),
+                refusedOpen.err);
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-------"));
+        Path link = Files.createSymbolicLink(dir.resolve("link.keys"), open);
+        Run refusedLink = main(Map.of(), "backup", "list", "--repo", local, "--encrypt-key-file", link.toString());
+        assertEquals(1, refusedLink.code, refusedLink.err);
+        assertTrue(refusedLink.err.contains("symbolic link"), refusedLink.err);
         Run duplicate = main(Map.of(), "backup", "new-key", "--encrypt-key-file", open.toString(), "--id", "k1");
         assertEquals(1, duplicate.code);
         assertTrue(duplicate.err.contains("already has a key 'k1'"), duplicate.err);

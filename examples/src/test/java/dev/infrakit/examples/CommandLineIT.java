@@ -221,7 +221,7 @@ class CommandLineIT {
         String x = dir.resolve("nowhere").toString();
         Run help = main("--help");
         assertEquals(0, help.code);
-        assertTrue(help.out.contains("backup run --jdbc-url URL --repo DIR"), help.out);
+        assertTrue(help.out.contains("backup run --jdbc-url URL --repo REPO"), help.out);
         Run unknown = main("backup", "list", "--repo", x, "--colour", "blue");
         assertEquals(2, unknown.code);
         assertTrue(unknown.err.startsWith("error: unknown flag --colour"), unknown.err);

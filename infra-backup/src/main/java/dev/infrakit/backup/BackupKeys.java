@@ -1,6 +1,12 @@
 package dev.infrakit.backup;
 
+import dev.infrakit.core.io.SecretFiles;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -20,6 +26,7 @@ public final class BackupKeys {
     /** Bytes of every key: 256 bits, for AES-256. */
     public static final int KEY_BYTES = 32;
     private static final int MAX_ID_LENGTH = 64;
+    private static final int MAX_FILE_BYTES = 64 * 1024;
 
     private final String currentId;
     private final Map<String, byte[]> keys;
@@ -54,6 +61,59 @@ public final class BackupKeys {
         Map<String, byte[]> next = new LinkedHashMap<>(keys);
         next.put(id, checkKey(id, key));
         return new BackupKeys(id, next);
+    }
+
+    /**
+     * Keys from a key file: one key per line, {@code <id> <base64 of 32 bytes>}, the first the
+     * current key and the others older keys kept for reading (blank lines and {@code #} comments are
+     * skipped). The file is read as {@code dev.infrakit.core.io.SecretFiles} reads secrets: a link,
+     * another owner, or any permission for group or others is refused.
+     *
+     * @throws IllegalArgumentException if the file is refused, holds no key, or a line is not a key
+     *     (the message names the file and the line, never a key)
+     */
+    public static BackupKeys fromFile(Path file) {
+        byte[] content;
+        try {
+            content = SecretFiles.read(file, MAX_FILE_BYTES, "backup key");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Cannot read the backup key file " + file + ": " + e.getMessage(), e);
+        }
+        BackupKeys keys = null;
+        try {
+            String[] lines = new String(content, StandardCharsets.US_ASCII).split("\n", -1);
+            for (int i = 0; i < lines.length; i++) {
+                String line = lines[i].strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] parts = line.split("\\s+");
+                byte[] key;
+                try {
+                    key = parts.length == 2 ? Base64.getDecoder().decode(parts[1]) : null;
+                } catch (IllegalArgumentException e) {
+                    key = null;
+                }
+                if (key == null || key.length != KEY_BYTES) {
+                    throw new IllegalArgumentException("Line " + (i + 1) + " of the backup key file " + file + " is not "
+                            + "'<id> <base64 of " + KEY_BYTES + " bytes>'");
+                }
+                try {
+                    keys = keys == null ? of(parts[0], key) : keys.withOlder(parts[0], key);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("Line " + (i + 1) + " of the backup key file " + file + ": "
+                            + e.getMessage());
+                } finally {
+                    Arrays.fill(key, (byte) 0);
+                }
+            }
+        } finally {
+            Arrays.fill(content, (byte) 0);
+        }
+        if (keys == null) {
+            throw new IllegalArgumentException("The backup key file " + file + " holds no key");
+        }
+        return keys;
     }
 
     /**

@@ -38,6 +38,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -76,11 +77,11 @@ import java.util.regex.Pattern;
  *
  * <p><b>Publishing.</b> An artifact is uploaded while it is written, hashed (SHA-256) and counted
  * on the way, in one request when it is at most a part ({@link Builder#partSize}, 8 MiB by default)
- * and as a multipart upload otherwise: memory is bounded by two parts per open artifact (one being
- * filled, one being sent), whatever the artifact's size. A failed upload is aborted, so no orphaned
- * parts are left to pay for. {@link Staging#publish} checks that every artifact is stored with its
- * size, then writes the manifest: the manifest is the commit, so a backup is listed only once all
- * its artifacts are stored. A run that crashes leaves a staging record, artifacts without a manifest
+ * and as a multipart upload otherwise, two parts sent at a time while the next is filled: memory is
+ * bounded by three parts per open artifact, whatever the artifact's size. A failed upload is aborted, so no orphaned
+ * parts are left to pay for. {@link Staging#publish} writes the manifest once every artifact's
+ * upload was acknowledged: the manifest is the commit, so a backup is listed only once all its
+ * artifacts are stored. A run that crashes leaves a staging record, artifacts without a manifest
  * and perhaps a multipart upload in progress; the next {@link Builder#build()} that finds the lock
  * free deletes them and aborts the uploads (each logged). What counts as a good copy is decided by
  * reading it back ({@link BackupCopier}, {@link BackupRunner}): the SHA-256 of every artifact as
@@ -110,7 +111,7 @@ public final class S3BackupRepository implements BackupRepository {
     public static final int DEFAULT_PART_SIZE = 8 << 20;
     /** The smallest part size S3 accepts: 5 MiB. */
     public static final int MIN_PART_SIZE = 5 << 20;
-    /** The largest part size accepted here: 512 MiB (two are held per artifact being written). */
+    /** The largest part size accepted here: 512 MiB (three are held per artifact being written). */
     public static final int MAX_PART_SIZE = 512 << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(S3BackupRepository.class);
@@ -718,23 +719,6 @@ public final class S3BackupRepository implements BackupRepository {
                         + ": its manifest does not match the staged artifacts: " + String.join("; ", differences));
             }
             try {
-                for (Artifact a : staged.values()) {
-                    long stored;
-                    try {
-                        stored = s3.headObject(r -> r.bucket(bucket).key(key(running.id(), a.name()))).contentLength();
-                    } catch (SdkException e) {
-                        if (!isNotFound(e)) {
-                            throw e;
-                        }
-                        throw new BackupException("Cannot publish backup " + complete.id() + " to " + name + ": artifact "
-                                + a.name() + " is not in the store after its upload (nothing was published)", e);
-                    }
-                    if (stored != a.size()) {
-                        throw new BackupException("Cannot publish backup " + complete.id() + " to " + name + ": artifact "
-                                + a.name() + " has " + stored + " bytes in the store, " + a.size() + " were uploaded "
-                                + "(nothing was published)");
-                    }
-                }
                 if (exists(key(running.id(), MANIFEST))) {
                     throw new BackupException("Cannot publish backup " + complete.id() + ": " + name + " already has it");
                 }
@@ -840,22 +824,25 @@ public final class S3BackupRepository implements BackupRepository {
 
     /**
      * An artifact's upload: hashes and counts what is written, buffers up to a part, and sends each
-     * full part on a repository thread while the next is filled (at most one part in flight). Closing
-     * it sends the rest: one PUT if it never filled a part, else the last part and the completion. A
-     * write or upload that failed aborts the multipart upload and fails the close. Not thread-safe.
+     * full part on a repository thread while the next is filled, at most {@value #IN_FLIGHT} parts in
+     * flight (so at most three part buffers per artifact). Closing it sends the rest: one PUT if it
+     * never filled a part, else the last part and the completion. A write or upload that failed aborts
+     * the multipart upload and fails the close. Not thread-safe.
      */
     private final class Upload extends OutputStream {
+        private static final int IN_FLIGHT = 2;
         private final S3Staging staging;
         private final String artifact;
         private final String key;
         private final MessageDigest digest = Sha256.newDigest();
         private byte[] buffer = new byte[64 << 10];
-        private byte[] spare;
+        private final ArrayDeque<byte[]> free = new ArrayDeque<>();
         private int filled;
         private long size;
         private String uploadId; // once a multipart upload is started
+        private int sent; // parts handed to an upload thread
         private final List<CompletedPart> parts = new ArrayList<>();
-        private Future<CompletedPart> inFlight;
+        private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
         private IOException broken;
         private boolean closed;
 
@@ -899,7 +886,7 @@ public final class S3BackupRepository implements BackupRepository {
             }
         }
 
-        /** Sends the full buffer as the next part (waiting for the one in flight), and swaps buffers. */
+        /** Sends the full buffer as the next part (first waiting for the oldest, if as many as allowed are in flight). */
         private void sendPart() throws IOException {
             if (staging.isFinished()) {
                 throw broken(new IOException("backup " + staging.running.id() + " was discarded or failed meanwhile"));
@@ -908,36 +895,37 @@ public final class S3BackupRepository implements BackupRepository {
                 if (uploadId == null) {
                     uploadId = s3.createMultipartUpload(r -> r.bucket(bucket).key(key)).uploadId();
                 }
-                awaitInFlight();
+                if (inFlight.size() == IN_FLIGHT) {
+                    awaitOldest();
+                }
                 byte[] part = buffer;
                 int length = filled;
-                int number = parts.size() + 1;
-                inFlight = uploads.submit(() -> {
-                    String etag = s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number)
+                int number = ++sent;
+                String id = uploadId;
+                Future<CompletedPart> upload = uploads.submit(() -> {
+                    String etag = s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(id).partNumber(number)
                             .contentLength((long) length), body(part, length)).eTag();
                     return CompletedPart.builder().partNumber(number).eTag(etag).build();
                 });
-                buffer = spare != null ? spare : new byte[partSize];
-                spare = part;
+                inFlight.add(new Pending(upload, part));
+                buffer = free.isEmpty() ? new byte[partSize] : free.pop();
                 filled = 0;
             } catch (SdkException e) {
                 throw broken(e);
             }
         }
 
-        private void awaitInFlight() throws IOException {
-            if (inFlight == null) {
-                return;
-            }
+        /** Waits for the oldest part in flight, records it and keeps its buffer for reuse. */
+        private void awaitOldest() throws IOException {
+            Pending oldest = inFlight.poll();
             try {
-                parts.add(inFlight.get());
+                parts.add(oldest.upload.get());
+                free.push(oldest.buffer);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw broken(new InterruptedIOException("Interrupted while uploading artifact " + artifact));
             } catch (ExecutionException e) {
                 throw broken(e.getCause());
-            } finally {
-                inFlight = null;
             }
         }
 
@@ -952,16 +940,14 @@ public final class S3BackupRepository implements BackupRepository {
             return e;
         }
 
-        /** Aborts the multipart upload, if one was started (waiting for the part in flight first). */
+        /** Aborts the multipart upload, if one was started (waiting for the parts in flight first). */
         void abort() {
-            Future<CompletedPart> pending = inFlight;
-            if (pending != null) {
+            for (Pending pending = inFlight.poll(); pending != null; pending = inFlight.poll()) {
                 try {
-                    pending.get(60, TimeUnit.SECONDS);
+                    pending.upload.get(60, TimeUnit.SECONDS);
                 } catch (Exception e) {
                     // It failed or hangs; the abort below discards whatever it stored.
                 }
-                inFlight = null;
             }
             String id = uploadId;
             uploadId = null;
@@ -999,7 +985,9 @@ public final class S3BackupRepository implements BackupRepository {
                         if (filled > 0) {
                             sendPart();
                         }
-                        awaitInFlight();
+                        while (!inFlight.isEmpty()) {
+                            awaitOldest();
+                        }
                         List<CompletedPart> all = List.copyOf(parts);
                         String id = uploadId;
                         s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(id)
@@ -1012,9 +1000,20 @@ public final class S3BackupRepository implements BackupRepository {
                 written = new Artifact(artifact, size, Sha256.hex(digest));
             } finally {
                 buffer = null;
-                spare = null;
+                free.clear();
                 staging.ended(artifact, written);
             }
+        }
+    }
+
+    /** A part being uploaded, and its buffer. */
+    private static final class Pending {
+        final Future<CompletedPart> upload;
+        final byte[] buffer;
+
+        Pending(Future<CompletedPart> upload, byte[] buffer) {
+            this.upload = upload;
+            this.buffer = buffer;
         }
     }
 
@@ -1359,7 +1358,7 @@ public final class S3BackupRepository implements BackupRepository {
 
         /**
          * The part size of multipart uploads, {@value #MIN_PART_SIZE} to {@value #MAX_PART_SIZE} bytes
-         * (default {@value #DEFAULT_PART_SIZE}); an artifact being written holds at most two. S3 allows
+         * (default {@value #DEFAULT_PART_SIZE}); an artifact being written holds at most three. S3 allows
          * 10,000 parts, so the default fits artifacts up to 78 GiB.
          */
         public Builder partSize(int bytes) {

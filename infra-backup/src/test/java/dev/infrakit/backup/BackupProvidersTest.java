@@ -55,7 +55,7 @@ class BackupProvidersTest {
     @Test
     void theBuiltInsAreDiscovered() {
         assertEquals(List.of("postgres", "directory"), Providers.discover(BackupSourceProvider.class).names());
-        assertEquals(List.of("local"), Providers.discover(BackupRepositoryProvider.class).names());
+        assertEquals(List.of("local", "s3"), Providers.discover(BackupRepositoryProvider.class).names());
         assertTrue(Providers.discover(BackupSourceProvider.class).failures().isEmpty());
     }
 
@@ -171,8 +171,11 @@ class BackupProvidersTest {
         assertInstanceOf(BackupException.class, underAFile.getCause());
 
         ProviderException unknown = assertThrows(ProviderException.class,
+                () -> repository(config("infrakit.backup.repository", "gcs")));
+        assertTrue(unknown.getMessage().contains("available: local, s3"), unknown::getMessage);
+        ConfigException noLocation = assertThrows(ConfigException.class,
                 () -> repository(config("infrakit.backup.repository", "s3")));
-        assertTrue(unknown.getMessage().contains("available: local"), unknown::getMessage);
+        assertEquals("infrakit.backup.s3.location", noLocation.key());
     }
 
     @Test

@@ -48,6 +48,23 @@ class BuilderSettingsTest {
                 postgres(RestoreDrill::builder).adders("check").check());
         assertEquals(Set.of("runs", "lastSuccess", "lastDuration", "lastSize"),
                 BuilderContract.of(BackupMetricNames::custom).check());
+        try (software.amazon.awssdk.services.s3.S3Client client = software.amazon.awssdk.services.s3.S3Client.builder()
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+            assertEquals(Set.of("location", "bucket", "prefix", "endpoint", "region", "pathStyle", "credentials",
+                            "credentialsProvider", "checksumsWhenRequired", "partSize", "client", "lockExpiry", "clock"),
+                    BuilderContract.of(S3BackupRepository::builder)
+                            .value("location", "s3://bucket-ok/x").value("bucket", "bucket-ok").value("prefix", "x")
+                            .value("region", "eu-west-1").value("credentials", "id", "secret")
+                            .value("partSize", S3BackupRepository.DEFAULT_PART_SIZE)
+                            .value("lockExpiry", java.time.Duration.ofMinutes(1))
+                            .value(java.net.URI.class, java.net.URI.create("http://127.0.0.1:9000"))
+                            .value(software.amazon.awssdk.auth.credentials.AwsCredentialsProvider.class,
+                                    software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
+                            .value(software.amazon.awssdk.services.s3.S3Client.class, client)
+                            .value(java.time.Clock.class, java.time.Clock.systemUTC()).check());
+        }
     }
 
     @Test

@@ -27,6 +27,6 @@ class ModuleDescriptorTest {
         String repositories = "dev.infrakit.backup.internal.BuiltInBackupRepositories$";
         assertEquals(Map.of(
                 BackupSourceProvider.class.getName(), List.of(sources + "Postgres", sources + "Directory"),
-                BackupRepositoryProvider.class.getName(), List.of(repositories + "Local")), provided);
+                BackupRepositoryProvider.class.getName(), List.of(repositories + "Local", repositories + "S3")), provided);
     }
 }

@@ -1,6 +1,7 @@
 package dev.infrakit.credentials;
 
 import dev.infrakit.core.http.ClientText;
+import dev.infrakit.core.io.SecretFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,111 +136,7 @@ public final class MasterKey {
 
     /** Checks {@code file}, then reads it through a handle opened without following a link. */
     private static byte[] readKeyFile(Path file) throws IOException {
-        boolean posix = Files.getFileStore(file.toAbsolutePath().getParent()).supportsFileAttributeView("posix");
-        PosixFileAttributes before = null;
-        if (posix) {
-            before = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            check(file, before);
-            checkDirectory(file);
-        }
-        ByteBuffer buffer = ByteBuffer.allocate(MAX_FILE_BYTES + 1);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-                // read to the end, or one byte past the most a key file holds
-            }
-        } catch (FileSystemException e) {
-            if (Files.isSymbolicLink(file)) {
-                throw refused(file, "became a symbolic link while it was opened");
-            }
-            throw e;
-        }
-        if (posix) {
-            PosixFileAttributes after = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (!Objects.equals(before.fileKey(), after.fileKey())) {
-                throw refused(file, "was replaced while it was read");
-            }
-            check(file, after);
-        }
-        if (buffer.position() > MAX_FILE_BYTES) {
-            throw refused(file, "is larger than " + MAX_FILE_BYTES + " bytes: not a key file");
-        }
-        byte[] bytes = Arrays.copyOf(buffer.array(), buffer.position());
-        Arrays.fill(buffer.array(), (byte) 0);
-        return bytes;
-    }
-
-    private static void check(Path file, PosixFileAttributes a) throws IOException {
-        if (a.isSymbolicLink()) {
-            throw refused(file, "is a symbolic link; name the key file itself (or give the key in an environment "
-                    + "variable)");
-        }
-        if (!a.isRegularFile()) {
-            throw refused(file, "is not a regular file");
-        }
-        UserPrincipal me = currentUser(file);
-        if (me != null && !me.equals(a.owner())) {
-            throw refused(file, "is owned by " + ClientText.forLog(a.owner().getName(), 64) + ", not by "
-                    + ClientText.forLog(me.getName(), 64) + " who runs this process; chown it");
-        }
-        Set<PosixFilePermission> extra = EnumSet.noneOf(PosixFilePermission.class);
-        extra.addAll(a.permissions());
-        extra.retainAll(NOT_OWNER);
-        if (!extra.isEmpty()) {
-            throw refused(file, "is accessible by its group or others (mode " + mode(a.permissions())
-                    + "); run chmod 600 on it");
-        }
-    }
-
-    private static void checkDirectory(Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        try {
-            PosixFileAttributes d = Files.readAttributes(dir, PosixFileAttributes.class);
-            Set<PosixFilePermission> p = d.permissions();
-            boolean sticky = Boolean.TRUE.equals(stickyBit(dir));
-            if (!sticky && (p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE))) {
-                LOG.warn("The directory {} of the master key file is writable by its group or others (mode {}): they "
-                        + "could replace the key; run chmod go-w on it", ClientText.forLog(dir.toString(), 500), mode(p));
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Cannot check the directory of the master key file {}: {}", ClientText.forLog(file.toString(), 500),
-                    ClientText.forLog(e.toString(), 500));
-        }
-    }
-
-    private static Boolean stickyBit(Path dir) {
-        try {
-            Object mode = Files.getAttribute(dir, "unix:mode");
-            return mode instanceof Integer && (((Integer) mode) & 01000) != 0;
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /** The user running this process: the owner of /proc/self on Linux, else the one named by user.name. */
-    private static UserPrincipal currentUser(Path file) {
-        try {
-            Path self = Path.of("/proc/self");
-            if (Files.exists(self)) {
-                return Files.getOwner(self);
-            }
-            return file.getFileSystem().getUserPrincipalLookupService()
-                    .lookupPrincipalByName(System.getProperty("user.name"));
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static String mode(Set<PosixFilePermission> p) {
-        int m = 0;
-        for (PosixFilePermission bit : p) {
-            m |= 0400 >> bit.ordinal();
-        }
-        return String.format("%04o", m);
-    }
-
-    private static IllegalArgumentException refused(Path file, String why) {
-        return new IllegalArgumentException("Refusing the master key file " + ClientText.forLog(file.toString(), 500)
-                + ": it " + why);
+        return SecretFiles.read(file, MAX_FILE_BYTES, "master key");
     }
 
     /**

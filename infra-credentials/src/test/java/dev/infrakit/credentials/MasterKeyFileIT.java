@@ -75,7 +75,7 @@ class MasterKeyFileIT {
         Path shared = Files.createDirectory(dir.resolve("shared"));
         Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path file = keyFile(shared, "rw-------");
-        Logger logger = (Logger) LoggerFactory.getLogger(MasterKey.class);
+        Logger logger = (Logger) LoggerFactory.getLogger(dev.infrakit.core.io.SecretFiles.class); // the key file checks are shared
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);

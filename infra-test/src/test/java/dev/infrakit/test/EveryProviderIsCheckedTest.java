@@ -22,8 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Every provider the modules register with ServiceLoader has a {@code ProviderContract} run in this
  * module; a provider added without one fails here. The runs: {@code CoreProvidersContractTest},
  * {@code MemoryStoreProviderContractTest}, {@code CredentialStoreProvidersContractTest},
- * {@code AuditSinkProvidersContractTest}, {@code BackupProvidersContractTest} and, for the
- * PostgreSQL ones, {@code PostgresProvidersContractIT}.
+ * {@code AuditSinkProvidersContractTest}, {@code BackupProvidersContractTest}, for the
+ * PostgreSQL ones {@code PostgresProvidersContractIT}, and for the S3 repository
+ * {@code S3ProviderContractIT}.
  */
 class EveryProviderIsCheckedTest {
     /** The providers whose contract runs are in this module, by class name. */
@@ -46,7 +47,8 @@ class EveryProviderIsCheckedTest {
             "dev.infrakit.credentials.internal.BuiltInCredentialStores$Postgres",
             "dev.infrakit.backup.internal.BuiltInBackupSources$Postgres",
             "dev.infrakit.backup.internal.BuiltInBackupSources$Directory",
-            "dev.infrakit.backup.internal.BuiltInBackupRepositories$Local");
+            "dev.infrakit.backup.internal.BuiltInBackupRepositories$Local",
+            "dev.infrakit.backup.internal.BuiltInBackupRepositories$S3");
 
     @Test
     void everyRegisteredProviderHasAContractRun() {
@@ -58,6 +60,6 @@ class EveryProviderIsCheckedTest {
             ServiceLoader.load(spi).stream().map(p -> p.type().getName()).forEach(registered::add);
         }
         assertEquals(new TreeSet<>(CHECKED), registered);
-        assertEquals(19, registered.size(), "the providers Infrakit ships");
+        assertEquals(20, registered.size(), "the providers Infrakit ships");
     }
 }
