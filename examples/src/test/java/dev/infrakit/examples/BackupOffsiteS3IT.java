@@ -186,6 +186,24 @@ class BackupOffsiteS3IT {
         assertEquals(2, both.out.lines().filter(l -> l.contains("VERIFIED")).count(), both.out);
         assertEquals(0, main(env, args(s3, "backup", "verify", "--repo", offsite, "--id", id, "--encrypt-key-file",
                 keys.toString())).code, "the old backup still reads with the rotated file");
+
+        // One byte of the stored dump altered: verification and restore both refuse it, saying why.
+        Path dump;
+        try (Stream<Path> files = Files.walk(s3.objectsDirectory().resolve(bucket))) {
+            dump = files.filter(f -> f.toString().endsWith(id + "/database.dump")).findFirst().orElseThrow();
+        }
+        byte[] stored = Files.readAllBytes(dump);
+        stored[stored.length / 2] ^= 0x10;
+        Files.write(dump, stored);
+        Run damaged = main(env, args(s3, "backup", "verify", "--repo", offsite, "--id", id, "--encrypt-key-file",
+                keys.toString()));
+        assertEquals(1, damaged.code, damaged.out + damaged.err);
+        assertTrue(damaged.out.contains("FAILED: " + id) && damaged.out.contains("fails authentication"), damaged.out);
+        Run refusedRestore = main(env, args(s3, "backup", "restore", "--repo", offsite, "--encrypt-key-file",
+                keys.toString(), "--id", id, "--target-url", url(server, restored + "_again"), "--create",
+                "--allow-privileged-role"));
+        assertEquals(1, refusedRestore.code, refusedRestore.err);
+        assertTrue(refusedRestore.err.contains("fails authentication"), refusedRestore.err);
     }
 
     @Test
@@ -281,5 +299,16 @@ class BackupOffsiteS3IT {
         Run withoutKey = main(credentials(s3), args(s3, "backup", "restore", "--repo", offsite, "--id",
                 list.out.split(" ")[0], "--target-url", url(server, "never_created"), "--create"));
         assertEquals(1, withoutKey.code, "an encrypted backup is not restored without its key: " + withoutKey.err);
+        assertTrue(withoutKey.err.contains("is encrypted under key 'demo-" + master.id() + "'"), withoutKey.err);
+
+        Map<String, String> wrongSecret = new HashMap<>(env);
+        wrongSecret.put("AWS_SECRET_ACCESS_KEY", "not-the-secret-" + System.nanoTime());
+        Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> DemoService.start(
+                ServeCommand.settings(List.of(args(s3, "--port", "0", "--data-dir", data.toString(),
+                        "--password-iterations", "1000", "--drain", "200ms", "--jdbc-url", url(server, db.name()),
+                        "--backup-repo", repo.toString(), "--backup-offsite", offsite)), wrongSecret),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        assertTrue(String.valueOf(refused.getMessage()).contains("refused the credentials"), String.valueOf(refused));
+        assertFalse(String.valueOf(refused.getMessage()).contains(wrongSecret.get("AWS_SECRET_ACCESS_KEY")));
     }
 }
