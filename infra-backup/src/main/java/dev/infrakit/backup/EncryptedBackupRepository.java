@@ -258,15 +258,7 @@ public final class EncryptedBackupRepository implements BackupRepository {
         BackupKeys k = keys();
         Manifest stored = inner.find(id).orElseThrow(() -> new BackupException("No backup " + id + " in " + name
                 + " to update"));
-        Manifest current = unseal(stored, k);
-        if (manifest.status() == BackupStatus.RUNNING) {
-            throw new BackupException("Cannot update backup " + id + " in " + name + ": a published backup cannot be "
-                    + "RUNNING again");
-        }
-        if (!current.artifacts().equals(manifest.artifacts())) {
-            throw new BackupException("Cannot update backup " + id + " in " + name + ": an update cannot change its "
-                    + "artifacts (stored " + current.artifacts() + ", given " + manifest.artifacts() + ")");
-        }
+        StagedArtifacts.requireUpdate(name, unseal(stored, k), manifest);
         String keyId = stored.encryptionKeyId().orElseThrow(); // unseal checked it
         inner.update(seal(manifest, stored.artifacts(), k.withCurrent(keyId)));
     }
@@ -347,22 +339,7 @@ public final class EncryptedBackupRepository implements BackupRepository {
         @Override
         public synchronized Manifest publish(Manifest complete) {
             requireUnfinished();
-            if (!complete.id().equals(running.id())) {
-                throw new BackupException("This staging area is for backup " + running.id() + ", not " + complete.id());
-            }
-            if (!writing.isEmpty()) {
-                throw new BackupException("Cannot publish backup " + complete.id() + ": artifacts " + writing
-                        + " are still being written (close their streams first)");
-            }
-            List<String> differences = StagedArtifacts.differences(complete.artifacts(), staged);
-            if (!differences.isEmpty()) {
-                throw new BackupException("Cannot publish backup " + complete.id() + " to " + name
-                        + ": its manifest does not match the staged artifacts: " + String.join("; ", differences));
-            }
-            if (complete.status() != BackupStatus.COMPLETE && complete.status() != BackupStatus.VERIFIED) {
-                throw new BackupException("Cannot publish backup " + complete.id() + " as " + complete.status()
-                        + ": publish a COMPLETE manifest, or use fail()");
-            }
+            StagedArtifacts.requirePublishable(name, running, complete, writing, staged);
             staging.publish(seal(complete, staging.artifacts(), keys));
             finished = true;
             return complete;
@@ -371,13 +348,7 @@ public final class EncryptedBackupRepository implements BackupRepository {
         @Override
         public synchronized void fail(Manifest failed) {
             requireUnfinished();
-            if (!failed.id().equals(running.id())) {
-                throw new BackupException("This staging area is for backup " + running.id() + ", not " + failed.id());
-            }
-            if (failed.status() != BackupStatus.FAILED) {
-                throw new BackupException("Cannot record backup " + failed.id() + " as failed: its manifest is "
-                        + failed.status());
-            }
+            StagedArtifacts.requireFailed(running, failed);
             staging.fail(seal(failed, List.of(), keys));
             staged.clear();
             finished = true;

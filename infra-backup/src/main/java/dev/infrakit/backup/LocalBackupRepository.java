@@ -472,14 +472,7 @@ public final class LocalBackupRepository implements BackupRepository {
         synchronized (writes) {
             Manifest current = find(id).orElseThrow(() -> new BackupException("No backup " + id + " in " + name
                     + " to update"));
-            if (manifest.status() == BackupStatus.RUNNING) {
-                throw new BackupException("Cannot update backup " + id + " in " + name + ": a published backup cannot "
-                        + "be RUNNING again");
-            }
-            if (!current.artifacts().equals(manifest.artifacts())) {
-                throw new BackupException("Cannot update backup " + id + " in " + name + ": an update cannot change "
-                        + "its artifacts (stored " + current.artifacts() + ", given " + manifest.artifacts() + ")");
-            }
+            StagedArtifacts.requireUpdate(name, current, manifest);
             try (OpenDirectory root = openRoot(); OpenDirectory backup = ownChild(root, id)) {
                 writeManifest(backup, manifest);
             } catch (IOException e) {
@@ -657,14 +650,7 @@ public final class LocalBackupRepository implements BackupRepository {
         public synchronized OutputStream open(String artifact) throws IOException {
             Artifact.requireName(artifact);
             requireOpen();
-            if (artifact.equals(MANIFEST)) {
-                throw new IllegalArgumentException("'" + MANIFEST + "' is reserved for the manifest; choose another "
-                        + "artifact name");
-            }
-            if (!names.add(artifact)) {
-                throw new IllegalArgumentException("Artifact " + artifact + " was already written in backup "
-                        + running.id());
-            }
+            StagedArtifacts.requireNewArtifact(artifact, MANIFEST, names, running);
             String temporary = "." + artifact + ".partial";
             FileChannel channel;
             try {
@@ -685,20 +671,7 @@ public final class LocalBackupRepository implements BackupRepository {
         @Override
         public synchronized Manifest publish(Manifest complete) {
             requireOpen();
-            requireSameBackup(complete);
-            if (complete.status() != BackupStatus.COMPLETE && complete.status() != BackupStatus.VERIFIED) {
-                throw new BackupException("Cannot publish backup " + complete.id() + " as " + complete.status()
-                        + ": publish a COMPLETE manifest, or use fail()");
-            }
-            if (!writing.isEmpty()) {
-                throw new BackupException("Cannot publish backup " + complete.id() + ": artifacts " + writing
-                        + " are still being written (close their streams first)");
-            }
-            List<String> differences = StagedArtifacts.differences(complete.artifacts(), staged);
-            if (!differences.isEmpty()) {
-                throw new BackupException("Cannot publish backup " + complete.id() + " to " + name
-                        + ": its manifest does not match the staged artifacts: " + String.join("; ", differences));
-            }
+            StagedArtifacts.requirePublishable(name, running, complete, writing, staged);
             moveIntoPlace(complete);
             return complete;
         }
@@ -706,11 +679,7 @@ public final class LocalBackupRepository implements BackupRepository {
         @Override
         public synchronized void fail(Manifest failed) {
             requireOpen();
-            requireSameBackup(failed);
-            if (failed.status() != BackupStatus.FAILED) {
-                throw new BackupException("Cannot record backup " + failed.id() + " as failed: its manifest is "
-                        + failed.status());
-            }
+            StagedArtifacts.requireFailed(running, failed);
             // A stream still open keeps writing to its (deleted) file and drops it when closed,
             // because the staging area is finished by then.
             try {
@@ -767,13 +736,6 @@ public final class LocalBackupRepository implements BackupRepository {
             if (finished) {
                 throw new IllegalStateException("Backup " + running.id() + " was already published, failed or "
                         + "discarded");
-            }
-        }
-
-        private void requireSameBackup(Manifest manifest) {
-            if (!manifest.id().equals(running.id())) {
-                throw new BackupException("This staging area is for backup " + running.id() + ", not "
-                        + manifest.id());
             }
         }
 

@@ -351,14 +351,7 @@ public final class S3BackupRepository implements BackupRepository {
         synchronized (writes) {
             Manifest current = find(id).orElseThrow(() -> new BackupException("No backup " + id + " in " + name
                     + " to update"));
-            if (manifest.status() == BackupStatus.RUNNING) {
-                throw new BackupException("Cannot update backup " + id + " in " + name + ": a published backup cannot "
-                        + "be RUNNING again");
-            }
-            if (!current.artifacts().equals(manifest.artifacts())) {
-                throw new BackupException("Cannot update backup " + id + " in " + name + ": an update cannot change "
-                        + "its artifacts (stored " + current.artifacts() + ", given " + manifest.artifacts() + ")");
-            }
+            StagedArtifacts.requireUpdate(name, current, manifest);
             try {
                 put(key(id, MANIFEST), manifest.toJson().getBytes(StandardCharsets.UTF_8));
             } catch (SdkException e) {
@@ -684,14 +677,7 @@ public final class S3BackupRepository implements BackupRepository {
         public synchronized OutputStream open(String artifact) {
             Artifact.requireName(artifact);
             requireUnfinished();
-            if (artifact.equals(MANIFEST)) {
-                throw new IllegalArgumentException("'" + MANIFEST + "' is reserved for the manifest; choose another "
-                        + "artifact name");
-            }
-            if (!names.add(artifact)) {
-                throw new IllegalArgumentException("Artifact " + artifact + " was already written in backup "
-                        + running.id());
-            }
+            StagedArtifacts.requireNewArtifact(artifact, MANIFEST, names, running);
             writing.add(artifact);
             return new Upload(this, artifact, key(running.id(), artifact));
         }
@@ -704,20 +690,7 @@ public final class S3BackupRepository implements BackupRepository {
         @Override
         public synchronized Manifest publish(Manifest complete) {
             requireUnfinished();
-            requireSameBackup(complete);
-            if (complete.status() != BackupStatus.COMPLETE && complete.status() != BackupStatus.VERIFIED) {
-                throw new BackupException("Cannot publish backup " + complete.id() + " as " + complete.status()
-                        + ": publish a COMPLETE manifest, or use fail()");
-            }
-            if (!writing.isEmpty()) {
-                throw new BackupException("Cannot publish backup " + complete.id() + ": artifacts "
-                        + writing + " are still being written (close their streams first)");
-            }
-            List<String> differences = StagedArtifacts.differences(complete.artifacts(), staged);
-            if (!differences.isEmpty()) {
-                throw new BackupException("Cannot publish backup " + complete.id() + " to " + name
-                        + ": its manifest does not match the staged artifacts: " + String.join("; ", differences));
-            }
+            StagedArtifacts.requirePublishable(name, running, complete, writing, staged);
             try {
                 if (exists(key(running.id(), MANIFEST))) {
                     throw new BackupException("Cannot publish backup " + complete.id() + ": " + name + " already has it");
@@ -733,11 +706,7 @@ public final class S3BackupRepository implements BackupRepository {
         @Override
         public synchronized void fail(Manifest failed) {
             requireUnfinished();
-            requireSameBackup(failed);
-            if (failed.status() != BackupStatus.FAILED) {
-                throw new BackupException("Cannot record backup " + failed.id() + " as failed: its manifest is "
-                        + failed.status());
-            }
+            StagedArtifacts.requireFailed(running, failed);
             try {
                 discardArtifacts();
                 staged.clear();
@@ -789,13 +758,6 @@ public final class S3BackupRepository implements BackupRepository {
             if (finished) {
                 throw new IllegalStateException("Backup " + running.id() + " was already published, failed or "
                         + "discarded");
-            }
-        }
-
-        private void requireSameBackup(Manifest manifest) {
-            if (!manifest.id().equals(running.id())) {
-                throw new BackupException("This staging area is for backup " + running.id() + ", not "
-                        + manifest.id());
             }
         }
 
