@@ -167,8 +167,10 @@ final class BackupCommand {
             long start = System.nanoTime();
             Manifest m = runner.build().run(kind);
             err.printf("done in %.1f s%n", (System.nanoTime() - start) / 1e9);
-            out.println(m.id() + " " + m.status() + " " + m.size() + " bytes" + (copy != null ? ", copied to "
-                    + copy.name() + " and verified there" : ""));
+            if (copy != null) {
+                err.println("copied to " + copy.name() + " and verified there");
+            }
+            out.println(m.id() + " " + m.status() + " " + m.size() + " bytes"); // stdout: the result alone
         }
         return 0;
     }

@@ -132,7 +132,8 @@ class BackupOffsiteS3IT {
         Run run = main(env, args(s3, "backup", "run", "--jdbc-url", url(server, db.name()), "--repo",
                 dir.resolve("local").toString(), "--offsite", offsite, "--encrypt-key-file", keys.toString()));
         assertEquals(0, run.code, run.err);
-        assertTrue(run.out.contains("VERIFIED") && run.out.contains("copied to encrypted:" + offsite), run.out);
+        assertTrue(run.out.matches("\\S+ VERIFIED \\d+ bytes\\R"), "stdout holds the result alone: " + run.out);
+        assertTrue(run.err.contains("copied to encrypted:" + offsite + "/ and verified there"), run.err);
         String id = run.out.split(" ")[0];
         assertFalse(storedAnywhere(s3, bucket, "confidential-1"), "no row of the dump is stored in the clear");
         assertFalse(storedAnywhere(s3, bucket, "patient_record"), "nor a table name (dump or manifest)");
