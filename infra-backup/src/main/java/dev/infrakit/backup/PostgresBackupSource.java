@@ -99,17 +99,10 @@ public final class PostgresBackupSource implements BackupSource {
     public SourceInfo backup(ArtifactWriter out) {
         Objects.requireNonNull(out, "out");
         Path pgDump = settings.tool("pg_dump");
-        String toolVersion = version(pgDump);
+        String toolVersion = PgBinaries.toolVersion(pgDump);
         try (Connection connection = settings.connect(database)) {
-            String serverVersion = serverVersion(connection);
-            int toolMajor = PgBinaries.majorVersion(toolVersion);
-            int serverMajor = PgBinaries.majorVersion(serverVersion);
-            if (toolMajor < serverMajor) {
-                throw new BackupException(pgDump + " is version " + PgBinaries.display(toolMajor) + " but the server "
-                        + settings.host() + ":" + settings.port() + " runs " + PgBinaries.display(serverMajor)
-                        + "; pg_dump must be at least as new as the server: install the matching client programs or "
-                        + "set binDir");
-            }
+            String serverVersion = PgBinaries.serverVersion(connection);
+            PgBinaries.requireAtLeastServer(pgDump, toolVersion, serverVersion, settings.host() + ":" + settings.port());
             connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             connection.setAutoCommit(false);
             connection.setReadOnly(true);
@@ -149,29 +142,6 @@ public final class PostgresBackupSource implements BackupSource {
         }
         if (!result.succeeded()) {
             throw new BackupException(what + " of " + name() + " failed: " + result.describeFailure(settings.timeout()));
-        }
-    }
-
-    private String version(Path tool) {
-        ToolProcess.Result result = ToolProcess.run(List.of(tool.toString(), "--version"), Map.of(), null, null,
-                Duration.ofSeconds(30));
-        if (!result.succeeded()) {
-            throw new BackupException("Cannot read the version of " + tool + ": "
-                    + result.describeFailure(Duration.ofSeconds(30)));
-        }
-        String version = result.stderr().strip();
-        try {
-            PgBinaries.majorVersion(version);
-        } catch (IllegalArgumentException e) {
-            throw new BackupException(tool + " --version printed no version: '" + version + "'", e);
-        }
-        return version;
-    }
-
-    private static String serverVersion(Connection connection) throws SQLException {
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version")) {
-            rs.next();
-            return rs.getString(1);
         }
     }
 

@@ -41,6 +41,8 @@ class BuilderSettingsTest {
         assertEquals(Set.of("name", "fileTimeout"),
                 BuilderContract.of(() -> DirectorySource.builder(data)).adders("include", "exclude").check());
         assertEquals(plus(CONNECTION, "database", "globals"), postgres(PostgresBackupSource::builder).check());
+        assertEquals(plus(CONNECTION, "compression"), postgres(PostgresBaseBackupSource::builder).value("compression", 1)
+                .check());
         assertEquals(plus(CONNECTION, "allowPrivilegedRole", "maintenanceDatabase"),
                 postgres(PostgresRestore::builder).check());
         assertEquals(plus(CONNECTION, "allowPrivilegedRole", "maintenanceDatabase", "onThrowawayServer",

@@ -7,6 +7,11 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -102,6 +107,51 @@ public final class PgBinaries {
             return first * 100;
         }
         return first * 100 + (m.group(2) == null ? 0 : Integer.parseInt(m.group(2)));
+    }
+
+    /**
+     * The {@code --version} line of the client program {@code tool}.
+     *
+     * @throws BackupException if it cannot be run or prints no version
+     */
+    public static String toolVersion(Path tool) {
+        ToolProcess.Result result = ToolProcess.run(List.of(tool.toString(), "--version"), Map.of(), null, null,
+                Duration.ofSeconds(30));
+        if (!result.succeeded()) {
+            throw new BackupException("Cannot read the version of " + tool + ": "
+                    + result.describeFailure(Duration.ofSeconds(30)));
+        }
+        String version = result.stderr().strip();
+        try {
+            majorVersion(version);
+        } catch (IllegalArgumentException e) {
+            throw new BackupException(tool + " --version printed no version: '" + version + "'", e);
+        }
+        return version;
+    }
+
+    /** The server's {@code server_version}. */
+    public static String serverVersion(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /**
+     * Refuses a client program older (major version) than the server at {@code server}: it cannot
+     * back up a newer server reliably.
+     *
+     * @throws BackupException naming both versions and what to do
+     */
+    public static void requireAtLeastServer(Path tool, String toolVersion, String serverVersion, String server) {
+        int toolMajor = majorVersion(toolVersion);
+        int serverMajor = majorVersion(serverVersion);
+        if (toolMajor < serverMajor) {
+            throw new BackupException(tool + " is version " + display(toolMajor) + " but the server " + server + " runs "
+                    + display(serverMajor) + "; " + tool.getFileName() + " must be at least as new as the server: "
+                    + "install the matching client programs or set binDir");
+        }
     }
 
     /** A major version from {@link #majorVersion} for people: {@code 15}, {@code 9.6}. */
