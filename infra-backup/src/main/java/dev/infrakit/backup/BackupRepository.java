@@ -102,6 +102,14 @@ public interface BackupRepository extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Where archived WAL is kept beside the backups, for point-in-time recovery; empty (the default)
+     * when the repository keeps none.
+     */
+    default Optional<WalArchive> walArchive() {
+        return Optional.empty();
+    }
+
     /** Releases resources; the default does nothing. Idempotent. */
     @Override
     default void close() {

@@ -75,6 +75,8 @@ public final class LocalBackupRepository implements BackupRepository {
     private static final String MANIFEST = "manifest.json";
     private static final String STAGING = ".staging";
     private static final String LOCK = ".lock";
+    /** The archived WAL. */
+    private static final String WAL = ".wal";
     /** A staging directory being created directly in the repository, before it is renamed into {@code .staging}. */
     private static final String NEW = ".new-";
     private static final int MAX_MANIFEST_BYTES = 16 << 20;
@@ -264,6 +266,17 @@ public final class LocalBackupRepository implements BackupRepository {
                     }
                 }
             }
+            if (root.stat(WAL).isPresent()) {
+                try (OpenDirectory wal = ownChild(root, WAL)) {
+                    for (String entry : wal.names()) {
+                        if (entry.startsWith(".") && entry.endsWith(".tmp")) {
+                            LOG.info("{}: removing {}/{}, left by an interrupted WAL archiving", name, WAL,
+                                    LogText.of(entry));
+                            wal.deleteFile(entry);
+                        }
+                    }
+                }
+            }
             for (String entry : root.names()) {
                 if (entry.startsWith(NEW) && !ACTIVE_STAGING.contains(dir.resolve(entry))) {
                     LOG.warn("{}: removing {}, left by a run that crashed while creating its staging directory",
@@ -295,6 +308,135 @@ public final class LocalBackupRepository implements BackupRepository {
     @Override
     public String name() {
         return name;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The WAL is kept in {@code <dir>/.wal/}, reached like everything else below {@code <dir>}
+     * without following links; each file is written to a temporary name, synced, and renamed into
+     * place, then the directory is synced. The SHA-256 of a stored file is returned by {@code put}
+     * and not kept beside it ({@code list()} reports it empty).
+     */
+    @Override
+    public Optional<WalArchive> walArchive() {
+        return Optional.of(new LocalWalArchive());
+    }
+
+    /** The WAL archive in {@code <dir>/.wal}. */
+    private final class LocalWalArchive implements WalArchive {
+        private final Object writes = new Object();
+
+        private OpenDirectory walDirectory(OpenDirectory root, boolean create) throws IOException {
+            if (root.stat(WAL).isEmpty()) {
+                if (!create) {
+                    return null;
+                }
+                try {
+                    root.createDirectory(WAL);
+                } catch (FileAlreadyExistsException e) {
+                    // Created meanwhile.
+                }
+            }
+            return ownChild(root, WAL);
+        }
+
+        @Override
+        public WalSegment put(String name, Path file) throws IOException {
+            WalArchive.requireName(name);
+            synchronized (writes) {
+                try (OpenDirectory root = openRoot(); OpenDirectory wal = walDirectory(root, true)) {
+                    Optional<BasicFileAttributes> existing = wal.stat(name);
+                    String temporary = "." + name + "." + String.format("%016x", ThreadLocalRandom.current().nextLong())
+                            + ".tmp";
+                    MessageDigest digest = Sha256.newDigest();
+                    long size = 0;
+                    try (InputStream in = Files.newInputStream(file); FileChannel out = wal.createFile(temporary)) {
+                        byte[] buffer = new byte[64 << 10];
+                        for (int n; (n = in.read(buffer)) > 0; ) {
+                            digest.update(buffer, 0, n);
+                            ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+                            while (chunk.hasRemaining()) {
+                                out.write(chunk);
+                            }
+                            size += n;
+                        }
+                        out.force(true);
+                    } catch (IOException | RuntimeException e) {
+                        wal.deleteFile(temporary);
+                        throw e;
+                    }
+                    WalSegment stored = new WalSegment(name, size, Sha256.hex(digest));
+                    if (existing.isPresent()) {
+                        Sha256.Digest present;
+                        try (InputStream in = Channels.newInputStream(wal.openForReading(name))) {
+                            present = Sha256.read(in);
+                        }
+                        if (present.hex().equals(stored.sha256())) {
+                            wal.deleteFile(temporary);
+                            return stored; // stored before: the same content
+                        }
+                        if (!name.endsWith(".partial")) {
+                            wal.deleteFile(temporary);
+                            throw new BackupException("WAL file " + name + " is already archived in " + LocalBackupRepository
+                                    .this.name + " with other content (sha256 " + present.hex() + ", now " + stored.sha256()
+                                    + "): another server may be archiving into this repository");
+                        }
+                    }
+                    wal.move(temporary, wal, name);
+                    wal.sync();
+                    return stored;
+                }
+            }
+        }
+
+        @Override
+        public List<WalSegment> list() throws IOException {
+            List<WalSegment> segments = new ArrayList<>();
+            try (OpenDirectory root = openRoot(); OpenDirectory wal = walDirectory(root, false)) {
+                if (wal == null) {
+                    return segments;
+                }
+                for (String entry : new TreeSet<>(wal.names())) {
+                    if (WalArchive.NAME.matcher(entry).matches()) {
+                        Optional<BasicFileAttributes> seen = wal.stat(entry);
+                        if (seen.isPresent() && seen.get().isRegularFile()) {
+                            segments.add(new WalSegment(entry, seen.get().size(), ""));
+                        }
+                    }
+                }
+            }
+            return segments;
+        }
+
+        @Override
+        public InputStream open(String name) throws IOException {
+            WalArchive.requireName(name);
+            try (OpenDirectory root = openRoot(); OpenDirectory wal = walDirectory(root, false)) {
+                if (wal == null || wal.stat(name).isEmpty()) {
+                    throw new BackupException("WAL file " + name + " is not archived in " + LocalBackupRepository.this.name);
+                }
+                return Channels.newInputStream(wal.openForReading(name));
+            }
+        }
+
+        @Override
+        public void delete(String name) throws IOException {
+            WalArchive.requireName(name);
+            synchronized (writes) {
+                try (OpenDirectory root = openRoot(); OpenDirectory wal = walDirectory(root, false)) {
+                    if (wal != null && wal.stat(name).isPresent()) {
+                        wal.deleteFile(name);
+                        wal.sync();
+                    }
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "LocalWalArchive[" + dir.resolve(WAL) + "]";
+        }
     }
 
     /**

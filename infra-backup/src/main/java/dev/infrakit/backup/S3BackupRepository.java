@@ -34,6 +34,8 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -408,6 +410,111 @@ public final class S3BackupRepository implements BackupRepository {
         Objects.requireNonNull(purpose, "purpose");
         requireOpen();
         return acquire(purpose, Duration.ofSeconds(30));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Each WAL file is one object {@code <prefix>.wal/<name>} with its SHA-256 in the object's
+     * metadata ({@code x-amz-meta-sha256}), written in one PUT streamed from the file (a PUT is
+     * atomic: readers see the whole object or none).
+     */
+    @Override
+    public Optional<WalArchive> walArchive() {
+        return Optional.of(new S3WalArchive());
+    }
+
+    /** The WAL archive below {@code <prefix>.wal/}. */
+    private final class S3WalArchive implements WalArchive {
+        private static final String WAL = ".wal/";
+
+        @Override
+        public WalSegment put(String name, Path file) throws IOException {
+            WalArchive.requireName(name);
+            Sha256.Digest digest;
+            try (InputStream in = Files.newInputStream(file)) {
+                digest = Sha256.read(in);
+            }
+            String key = prefix + WAL + name;
+            try {
+                Optional<String> present = storedSha256(key);
+                if (present.isPresent()) {
+                    if (present.get().equals(digest.hex())) {
+                        return new WalSegment(name, digest.size(), digest.hex()); // stored before: the same content
+                    }
+                    if (!name.endsWith(".partial")) {
+                        throw new BackupException("WAL file " + name + " is already archived in " + S3BackupRepository.this
+                                .name + " with other content (sha256 " + present.get() + ", now " + digest.hex()
+                                + "): another server may be archiving into this repository");
+                    }
+                }
+                s3.putObject(r -> r.bucket(bucket).key(key).contentLength(digest.size())
+                        .metadata(Map.of("sha256", digest.hex())), RequestBody.fromFile(file));
+            } catch (SdkException e) {
+                throw new IOException("Cannot archive WAL file " + name + " in " + S3BackupRepository.this.name + ": "
+                        + describe(e), e);
+            }
+            return new WalSegment(name, digest.size(), digest.hex());
+        }
+
+        private Optional<String> storedSha256(String key) {
+            try {
+                return Optional.of(s3.headObject(r -> r.bucket(bucket).key(key)).metadata().getOrDefault("sha256", ""));
+            } catch (SdkException e) {
+                if (isNotFound(e)) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public List<WalSegment> list() throws IOException {
+            List<WalSegment> segments = new ArrayList<>();
+            try {
+                for (S3Object o : objects(prefix + WAL)) {
+                    String name = o.key().substring(prefix.length() + WAL.length());
+                    if (WalArchive.NAME.matcher(name).matches()) {
+                        segments.add(new WalSegment(name, o.size(), ""));
+                    }
+                }
+            } catch (SdkException e) {
+                throw new IOException("Cannot list the WAL archived in " + S3BackupRepository.this.name + ": "
+                        + describe(e), e);
+            }
+            segments.sort(Comparator.comparing(WalSegment::name));
+            return segments;
+        }
+
+        @Override
+        public InputStream open(String name) throws IOException {
+            WalArchive.requireName(name);
+            try {
+                return s3.getObject(r -> r.bucket(bucket).key(prefix + WAL + name));
+            } catch (SdkException e) {
+                if (isNotFound(e)) {
+                    throw new BackupException("WAL file " + name + " is not archived in " + S3BackupRepository.this.name, e);
+                }
+                throw new IOException("Cannot read WAL file " + name + " from " + S3BackupRepository.this.name + ": "
+                        + describe(e), e);
+            }
+        }
+
+        @Override
+        public void delete(String name) throws IOException {
+            WalArchive.requireName(name);
+            try {
+                deleteObject(prefix + WAL + name);
+            } catch (SdkException e) {
+                throw new IOException("Cannot delete WAL file " + name + " from " + S3BackupRepository.this.name + ": "
+                        + describe(e), e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "S3WalArchive[" + S3BackupRepository.this.name + WAL + "]";
+        }
     }
 
     /**

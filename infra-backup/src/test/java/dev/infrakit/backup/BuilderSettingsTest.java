@@ -43,6 +43,9 @@ class BuilderSettingsTest {
         assertEquals(plus(CONNECTION, "database", "globals"), postgres(PostgresBackupSource::builder).check());
         assertEquals(plus(CONNECTION, "compression"), postgres(PostgresBaseBackupSource::builder).value("compression", 1)
                 .check());
+        assertEquals(plus(CONNECTION, "archive", "spool", "slot", "synchronous", "clock"), postgres(WalArchiver::builder)
+                .value(WalArchive.class, repository.walArchive().orElseThrow()).value("slot", "wal_slot")
+                .value(java.time.Clock.class, java.time.Clock.systemUTC()).check());
         assertEquals(plus(CONNECTION, "allowPrivilegedRole", "maintenanceDatabase"),
                 postgres(PostgresRestore::builder).check());
         assertEquals(plus(CONNECTION, "allowPrivilegedRole", "maintenanceDatabase", "onThrowawayServer",

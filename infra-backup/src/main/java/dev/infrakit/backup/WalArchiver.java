@@ -1,0 +1,384 @@
+package dev.infrakit.backup;
+
+import dev.infrakit.backup.internal.LogText;
+import dev.infrakit.backup.internal.PgSettings;
+import dev.infrakit.backup.internal.ToolProcess;
+import dev.infrakit.core.Arguments;
+import dev.infrakit.core.io.DurableFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Continuous WAL archiving: a supervised {@code pg_receivewal} streams the server's WAL into a local
+ * spool directory over a replication slot (so the server keeps every segment the archiver has not
+ * received, even while it is down), and each completed segment is stored in a {@link WalArchive}
+ * (hashed, and encrypted when the archive is) and only then removed from the spool.
+ *
+ * <p>Supervision: {@code pg_receivewal} is restarted when it exits, after a pause that doubles from
+ * one second to a minute while it keeps failing (reset once it has run for a minute); every exit is
+ * logged with the tool's stderr (never the password, which reaches it through {@code PGPASSWORD}
+ * only). A segment that cannot be stored stays in the spool and is tried again every second; the
+ * spool is what survives a store that is unreachable for a while. On {@link #close()} the stream
+ * is stopped and everything received is stored, the segment in progress as {@code <name>.partial}
+ * (the last WAL a recovery can use if this host is lost).
+ *
+ * <p>The server needs {@code wal_level=replica} (the default), {@code max_wal_senders} and
+ * {@code max_replication_slots} of at least one each, and a {@code replication} line in
+ * {@code pg_hba.conf} for the user, who needs the {@code REPLICATION} attribute. The slot is
+ * created if missing. A slot whose archiver is gone keeps WAL on the server without bound: watch
+ * {@link #status()}, and drop the slot ({@code pg_drop_replication_slot}) when archiving is retired.
+ */
+public final class WalArchiver implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WalArchiver.class);
+    private static final Pattern SLOT = Pattern.compile("[a-z0-9_]{1,63}");
+    private static final Duration MIN_PAUSE = Duration.ofSeconds(1);
+    private static final Duration MAX_PAUSE = Duration.ofMinutes(1);
+
+    private final PgSettings settings;
+    private final WalArchive archive;
+    private final Path spool;
+    private final String slot;
+    private final boolean synchronous;
+    private final Clock clock;
+    private final Object lock = new Object();
+    private final AtomicReference<String> lastArchived = new AtomicReference<>();
+    private final AtomicReference<Instant> lastArchivedAt = new AtomicReference<>();
+    private final AtomicReference<String> lastError = new AtomicReference<>();
+    private final AtomicLong restarts = new AtomicLong();
+    private final AtomicLong archivedCount = new AtomicLong();
+    private Thread supervisor; // guarded by lock
+    private Thread publisher; // guarded by lock
+    private Process process; // guarded by lock
+    private volatile boolean stopping;
+
+    private WalArchiver(Builder b) {
+        this.settings = b.settings.build();
+        this.archive = b.archive;
+        this.spool = b.spool;
+        this.slot = b.slot != null ? b.slot : "infrakit_wal";
+        this.synchronous = b.synchronous != null && b.synchronous;
+        this.clock = b.clock != null ? b.clock : Clock.systemUTC();
+    }
+
+    /**
+     * A builder: {@link Builder#user}, {@link Builder#archive} and {@link Builder#spool} are required.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Creates the slot if it is missing, then starts streaming and storing.
+     *
+     * @throws BackupException if the spool cannot be made, or the slot cannot be created (the
+     *     message names the tool's error)
+     * @throws IllegalStateException if already started or closed
+     */
+    public WalArchiver start() {
+        synchronized (lock) {
+            if (supervisor != null || stopping) {
+                throw new IllegalStateException("The WAL archiver was already started");
+            }
+            try {
+                DurableFiles.createOwnerOnlyDirectories(spool);
+            } catch (IOException e) {
+                throw new BackupException("Cannot create the WAL spool " + spool + ": " + e.getMessage(), e);
+            }
+            List<String> create = command("--create-slot", "--if-not-exists");
+            ToolProcess.Result result = ToolProcess.run(create, settings.environment(), null, null, settings.timeout());
+            if (!result.succeeded()) {
+                throw new BackupException("Cannot create the replication slot " + slot + " for WAL archiving: "
+                        + result.describeFailure(settings.timeout()));
+            }
+            supervisor = new Thread(this::supervise, "infrakit-wal-receiver");
+            supervisor.setDaemon(true);
+            publisher = new Thread(this::publishLoop, "infrakit-wal-publisher");
+            publisher.setDaemon(true);
+            supervisor.start();
+            publisher.start();
+        }
+        return this;
+    }
+
+    private List<String> command(String... extra) {
+        List<String> command = new ArrayList<>(List.of(settings.tool("pg_receivewal").toString(), "-D", spool.toString(),
+                "-S", slot));
+        command.addAll(List.of(extra));
+        command.addAll(settings.connectionArguments());
+        return command;
+    }
+
+    private void supervise() {
+        Duration pause = MIN_PAUSE;
+        while (!stopping) {
+            Instant started = clock.instant();
+            List<String> command = command("--no-loop");
+            if (synchronous) {
+                command.add("--synchronous");
+            }
+            ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            settings.environment().forEach((name, value) -> {
+                if (value == null) {
+                    builder.environment().remove(name);
+                } else {
+                    builder.environment().put(name, value);
+                }
+            });
+            String stderr;
+            int exit;
+            try {
+                Process p;
+                synchronized (lock) {
+                    if (stopping) {
+                        return;
+                    }
+                    p = builder.start();
+                    process = p;
+                }
+                stderr = drain(p.getErrorStream());
+                exit = p.waitFor();
+            } catch (IOException e) {
+                stderr = e.getMessage();
+                exit = -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (stopping) {
+                return;
+            }
+            restarts.incrementAndGet();
+            String why = "pg_receivewal exited with " + exit + (stderr.isEmpty() ? "" : ": " + stderr);
+            lastError.set(why);
+            if (Duration.between(started, clock.instant()).compareTo(MAX_PAUSE) >= 0) {
+                pause = MIN_PAUSE;
+            }
+            LOG.warn("WAL archiving from {}:{} on slot {}: {}; restarting in {} s", settings.host(), settings.port(), slot,
+                    LogText.of(why), pause.toSeconds());
+            try {
+                Thread.sleep(pause.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            pause = pause.multipliedBy(2).compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : pause.multipliedBy(2);
+        }
+    }
+
+    /** Reads a stream to its end, keeping its first 16 KiB (so the tool never blocks on a full pipe). */
+    private static String drain(java.io.InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[4096];
+        for (int n; (n = in.read(buffer)) > 0; ) {
+            kept.write(buffer, 0, Math.min(n, Math.max(0, 16 * 1024 - kept.size())));
+        }
+        return kept.toString(StandardCharsets.UTF_8).strip();
+    }
+
+    private void publishLoop() {
+        while (!stopping) {
+            publish(false);
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Stores every completed file in the spool (and, when {@code partialToo}, the segment in progress
+     * as {@code .partial}), oldest first, removing each from the spool once stored.
+     */
+    private synchronized void publish(boolean partialToo) {
+        TreeSet<String> names = new TreeSet<>();
+        try (Stream<Path> files = Files.list(spool)) {
+            files.map(f -> f.getFileName().toString()).forEach(names::add);
+        } catch (IOException e) {
+            lastError.set("cannot list the spool " + spool + ": " + e.getMessage());
+            return;
+        }
+        for (String name : names) {
+            boolean partial = name.endsWith(".partial");
+            if (!WalArchive.NAME.matcher(name).matches() || (partial && !partialToo)) {
+                continue;
+            }
+            Path file = spool.resolve(name);
+            try {
+                archive.put(name, file);
+                if (!partial) {
+                    Files.delete(file); // a partial stays: pg_receivewal continues it after a restart
+                    lastArchived.set(name);
+                    lastArchivedAt.set(clock.instant());
+                    archivedCount.incrementAndGet();
+                }
+            } catch (IOException | RuntimeException e) {
+                String why = "cannot archive " + name + ": " + e.getMessage();
+                if (!why.equals(lastError.get())) {
+                    LOG.warn("WAL archiving from {}:{}: {}; it stays in the spool and is tried again", settings.host(),
+                            settings.port(), LogText.of(why));
+                }
+                lastError.set(why);
+                return; // in order: a later segment never goes before an earlier one
+            }
+        }
+    }
+
+    /** What the archiver has done: the last segment stored and when, restarts, the last error. */
+    public Status status() {
+        boolean running;
+        synchronized (lock) {
+            running = process != null && process.isAlive();
+        }
+        return new Status(running, Optional.ofNullable(lastArchived.get()), Optional.ofNullable(lastArchivedAt.get()),
+                archivedCount.get(), restarts.get(), Optional.ofNullable(lastError.get()));
+    }
+
+    /**
+     * The archiver's state.
+     *
+     * @param receiving whether {@code pg_receivewal} runs now
+     * @param lastArchived the name of the last completed segment stored
+     * @param lastArchivedAt when it was stored
+     * @param archived completed segments stored since start
+     * @param restarts how often {@code pg_receivewal} exited and was restarted
+     * @param lastError the last failure (a restart's reason or a segment that could not be stored)
+     */
+    public record Status(boolean receiving, Optional<String> lastArchived, Optional<Instant> lastArchivedAt, long archived,
+            long restarts, Optional<String> lastError) {
+    }
+
+    /**
+     * Stops streaming (as {@code pg_receivewal} stops on SIGTERM: what it received is flushed), then
+     * stores everything received, the segment in progress as {@code .partial}. Idempotent.
+     */
+    @Override
+    public void close() {
+        Thread s;
+        Thread p;
+        Process running;
+        synchronized (lock) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+            s = supervisor;
+            p = publisher;
+            running = process;
+        }
+        if (running != null) {
+            running.destroy();
+            try {
+                if (!running.waitFor(30, TimeUnit.SECONDS)) {
+                    running.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (Thread t : new Thread[] {s, p}) {
+            if (t != null) {
+                t.interrupt();
+                try {
+                    t.join(TimeUnit.SECONDS.toMillis(30));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        publish(true);
+    }
+
+    @Override
+    public String toString() {
+        return "WalArchiver[" + settings + ", slot " + slot + " -> " + archive + "]";
+    }
+
+    /** Settings of a {@link WalArchiver}; each given at most once. Not thread-safe. */
+    public static final class Builder extends PostgresClientBuilder<Builder> {
+        private WalArchive archive;
+        private Path spool;
+        private String slot;
+        private Boolean synchronous;
+        private Clock clock;
+
+        private Builder() {
+            super(Duration.ofMinutes(1));
+        }
+
+        /** Where the segments are stored (required): a repository's {@link BackupRepository#walArchive()}. */
+        public Builder archive(WalArchive archive) {
+            Arguments.setOnce(this.archive, "archive");
+            this.archive = Objects.requireNonNull(archive, "archive");
+            return this;
+        }
+
+        /** The local spool directory {@code pg_receivewal} writes into (required; created owner-only). */
+        public Builder spool(Path spool) {
+            Arguments.setOnce(this.spool, "spool");
+            this.spool = Objects.requireNonNull(spool, "spool");
+            return this;
+        }
+
+        /** The replication slot (default {@code infrakit_wal}): lower-case letters, digits, underscores. */
+        public Builder slot(String slot) {
+            Arguments.setOnce(this.slot, "slot");
+            if (slot == null || !SLOT.matcher(slot).matches()) {
+                throw new IllegalArgumentException("A replication slot name is 1 to 63 lower-case letters, digits and "
+                        + "underscores");
+            }
+            this.slot = slot;
+            return this;
+        }
+
+        /**
+         * Flush every WAL write at once and report it to the server ({@code pg_receivewal --synchronous}),
+         * for a server whose {@code synchronous_standby_names} names the archiver: then every commit
+         * waits until the archiver holds it (zero loss), and blocks while the archiver is down.
+         * Default false (asynchronous: a small, measured loss window).
+         */
+        public Builder synchronous(boolean synchronous) {
+            Arguments.setOnce(this.synchronous, "synchronous");
+            this.synchronous = synchronous;
+            return this;
+        }
+
+        /** The clock of the status times (default: the system clock). */
+        public Builder clock(Clock clock) {
+            Arguments.setOnce(this.clock, "clock");
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The archiver, not started.
+         *
+         * @throws IllegalStateException if the user, the archive or the spool is missing
+         */
+        public WalArchiver build() {
+            if (archive == null || spool == null) {
+                throw new IllegalStateException("A WAL archiver needs an archive and a spool directory");
+            }
+            return new WalArchiver(this);
+        }
+    }
+}
