@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -266,6 +268,89 @@ public final class EncryptedBackupRepository implements BackupRepository {
     @Override
     public void delete(String id) {
         inner.delete(id);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The underlying repository's archive, with every WAL file encrypted ({@link BackupEncryption},
+     * the current key) on its way in and authenticated on its way out. The names stay in the clear
+     * (they are WAL positions). Storing a file again is recognised by decrypting what is stored and
+     * comparing the plaintext's SHA-256 (encryption is randomised, so the stored bytes differ).
+     * Empty when the underlying repository keeps no WAL.
+     */
+    @Override
+    public Optional<WalArchive> walArchive() {
+        return inner.walArchive().map(EncryptedWalArchive::new);
+    }
+
+    /** A WAL archive whose files are encrypted in the underlying one. */
+    private final class EncryptedWalArchive implements WalArchive {
+        private final WalArchive archive;
+
+        EncryptedWalArchive(WalArchive archive) {
+            this.archive = archive;
+        }
+
+        @Override
+        public WalSegment put(String name, Path file) throws IOException {
+            WalArchive.requireName(name);
+            BackupKeys k = keys();
+            Sha256.Digest plain;
+            try (InputStream in = Files.newInputStream(file)) {
+                plain = Sha256.read(in);
+            }
+            if (archive.list().stream().anyMatch(s -> s.name().equals(name))) {
+                Sha256.Digest stored;
+                try (InputStream in = open(name)) {
+                    stored = Sha256.read(in);
+                }
+                if (stored.hex().equals(plain.hex())) {
+                    return new WalSegment(name, plain.size(), plain.hex()); // stored before: the same content
+                }
+                if (!name.endsWith(".partial")) {
+                    throw new BackupException("WAL file " + name + " is already archived in " + EncryptedBackupRepository
+                            .this.name + " with other content (sha256 " + stored.hex() + ", now " + plain.hex()
+                            + "): another server may be archiving into this repository");
+                }
+            }
+            Path sealed = Files.createTempFile(file.toAbsolutePath().getParent(),
+                    "." + name + ".", ".sealed");
+            try {
+                try (InputStream in = Files.newInputStream(file);
+                        OutputStream out = BackupEncryption.encrypt(Files.newOutputStream(sealed), k)) {
+                    in.transferTo(out);
+                }
+                archive.put(name, sealed);
+                return new WalSegment(name, plain.size(), plain.hex());
+            } finally {
+                Files.deleteIfExists(sealed);
+            }
+        }
+
+        @Override
+        public List<WalSegment> list() throws IOException {
+            List<WalSegment> segments = new ArrayList<>();
+            for (WalSegment s : archive.list()) {
+                segments.add(new WalSegment(s.name(), -1, "")); // the plaintext size is known once decrypted
+            }
+            return segments;
+        }
+
+        @Override
+        public InputStream open(String name) throws IOException {
+            return BackupEncryption.decrypt(archive.open(name), keys());
+        }
+
+        @Override
+        public void delete(String name) throws IOException {
+            archive.delete(name);
+        }
+
+        @Override
+        public String toString() {
+            return "EncryptedWalArchive[" + archive + "]";
+        }
     }
 
     @Override

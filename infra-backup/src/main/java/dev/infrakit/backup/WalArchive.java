@@ -59,7 +59,10 @@ public interface WalArchive {
      */
     void delete(String name) throws IOException;
 
-    /** A stored WAL file: its name, size and SHA-256 (lower-case hex, empty when the store does not keep it). */
+    /**
+     * A stored WAL file: its name, size (-1 when only reading it would tell, as for an encrypted
+     * archive's listing) and SHA-256 (lower-case hex, empty when the store does not keep it).
+     */
     record WalSegment(String name, long size, String sha256) {
     }
 }

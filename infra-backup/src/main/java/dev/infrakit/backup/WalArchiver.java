@@ -99,6 +99,14 @@ public final class WalArchiver implements AutoCloseable {
             }
             try {
                 DurableFiles.createOwnerOnlyDirectories(spool);
+                try (Stream<Path> files = Files.list(spool)) {
+                    for (Path left : (Iterable<Path>) files::iterator) {
+                        String name = left.getFileName().toString();
+                        if (name.startsWith(".") && name.endsWith(".sealed")) {
+                            Files.delete(left); // an encrypted copy a crash left behind
+                        }
+                    }
+                }
             } catch (IOException e) {
                 throw new BackupException("Cannot create the WAL spool " + spool + ": " + e.getMessage(), e);
             }

@@ -28,8 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The WAL archives of the local and S3 repositories against the {@link WalArchive} contract: stored
  * whole, the same content again a no-op, other content for a completed segment refused, a partial
- * segment replaced, names that are not WAL refused, listing in order, deletion; and an encrypted
- * repository offers none (rather than store WAL in the clear).
+ * segment replaced, names that are not WAL refused, listing in order, deletion; over a directory,
+ * S3, and both encrypted (the stored bytes not the plaintext, altered ones refused on reading).
  */
 class WalArchivesIT {
 
@@ -52,7 +52,7 @@ class WalArchivesIT {
             repository.close();
         }
 
-        private Path file(String name, int size, long seed) throws Exception {
+        Path file(String name, int size, long seed) throws Exception {
             byte[] bytes = new byte[size];
             new Random(seed).nextBytes(bytes);
             return Files.write(temp.resolve(name), bytes);
@@ -118,11 +118,42 @@ class WalArchivesIT {
         }
     }
 
-    @Test
-    void anEncryptedRepositoryOffersNoWalArchiveRatherThanOneInTheClear(@TempDir Path dir) {
-        try (BackupRepository encrypted = EncryptedBackupRepository.wrap(LocalBackupRepository.open(dir),
-                BackupKeys.of("k", new byte[BackupKeys.KEY_BYTES]))) {
-            assertTrue(encrypted.walArchive().isEmpty());
+    @Nested
+    class EncryptedOverS3 extends Contract {
+        @Override
+        BackupRepository create() {
+            EphemeralS3 s3 = EphemeralS3.shared();
+            return EncryptedBackupRepository.wrap(S3Fixtures.repository(s3, S3Fixtures.newBucket(s3), "db").build(),
+                    BackupKeys.of("wal-1", new byte[BackupKeys.KEY_BYTES]));
+        }
+
+        @Test
+        void storedWalIsEncryptedAndAlteredWalFailsToRead() throws Exception {
+            Path a = file("a", 1 << 16, 4);
+            archive.put("000000010000000000000009", a);
+            WalArchive underlying = ((EncryptedBackupRepository) repository).underlying().walArchive().orElseThrow();
+            byte[] stored;
+            try (InputStream in = underlying.open("000000010000000000000009")) {
+                stored = in.readAllBytes();
+            }
+            assertFalse(java.util.Arrays.equals(Files.readAllBytes(a), java.util.Arrays.copyOfRange(stored, stored.length
+                    - (1 << 16), stored.length)), "the stored bytes are not the plaintext");
+            stored[stored.length / 2] ^= 1;
+            Path altered = Files.write(temp.resolve("altered"), stored);
+            underlying.delete("000000010000000000000009");
+            underlying.put("000000010000000000000009", altered);
+            try (InputStream in = archive.open("000000010000000000000009")) {
+                assertThrows(dev.infrakit.backup.BackupDecryptionException.class, in::readAllBytes);
+            }
+        }
+    }
+
+    @Nested
+    class EncryptedOverADirectory extends Contract {
+        @Override
+        BackupRepository create() {
+            return EncryptedBackupRepository.wrap(LocalBackupRepository.open(temp.resolve("repo")),
+                    BackupKeys.of("wal-1", new byte[BackupKeys.KEY_BYTES]));
         }
     }
 }
