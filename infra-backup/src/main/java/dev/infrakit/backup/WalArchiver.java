@@ -2,7 +2,6 @@ package dev.infrakit.backup;
 
 import dev.infrakit.backup.internal.LogText;
 import dev.infrakit.backup.internal.PgSettings;
-import dev.infrakit.backup.internal.ToolProcess;
 import dev.infrakit.core.Arguments;
 import dev.infrakit.core.io.DurableFiles;
 import org.slf4j.Logger;
@@ -12,6 +11,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +45,10 @@ import java.util.stream.Stream;
  * <p>The server needs {@code wal_level=replica} (the default), {@code max_wal_senders} and
  * {@code max_replication_slots} of at least one each, and a {@code replication} line in
  * {@code pg_hba.conf} for the user, who needs the {@code REPLICATION} attribute. The slot is
- * created if missing. A slot whose archiver is gone keeps WAL on the server without bound: watch
+ * created if missing, reserving WAL at once, so the WAL written before {@code pg_receivewal}
+ * connects is streamed too. A slot is used by one receiver at a time: a second archiver on the same
+ * slot (another instance of the service) is refused by the server and keeps retrying, and takes over
+ * when the first one stops. A slot whose archiver is gone keeps WAL on the server without bound: watch
  * {@link #status()}, and drop the slot ({@code pg_drop_replication_slot}) when archiving is retired.
  */
 public final class WalArchiver implements AutoCloseable {
@@ -110,12 +115,7 @@ public final class WalArchiver implements AutoCloseable {
             } catch (IOException e) {
                 throw new BackupException("Cannot create the WAL spool " + spool + ": " + e.getMessage(), e);
             }
-            List<String> create = command("--create-slot", "--if-not-exists");
-            ToolProcess.Result result = ToolProcess.run(create, settings.environment(), null, null, settings.timeout());
-            if (!result.succeeded()) {
-                throw new BackupException("Cannot create the replication slot " + slot + " for WAL archiving: "
-                        + result.describeFailure(settings.timeout()));
-            }
+            createSlot();
             supervisor = new Thread(this::supervise, "infrakit-wal-receiver");
             supervisor.setDaemon(true);
             publisher = new Thread(this::publishLoop, "infrakit-wal-publisher");
@@ -124,6 +124,23 @@ public final class WalArchiver implements AutoCloseable {
             publisher.start();
         }
         return this;
+    }
+
+    /**
+     * Creates the slot if it is missing, reserving WAL at once (so nothing written before the
+     * receiver connects is lost: it starts from the slot's position).
+     */
+    private void createSlot() {
+        try (Connection connection = settings.connect("postgres");
+                PreparedStatement create = connection.prepareStatement("SELECT pg_create_physical_replication_slot(?, true) "
+                        + "WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ?)")) {
+            create.setString(1, slot);
+            create.setString(2, slot);
+            create.execute();
+        } catch (SQLException e) {
+            throw new BackupException("Cannot create the replication slot " + slot + " for WAL archiving on "
+                    + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
+        }
     }
 
     private List<String> command(String... extra) {

@@ -65,13 +65,22 @@ class WalArchiverIT {
         }
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    private static void await(BooleanSupplier condition, java.util.function.Supplier<String> what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
+                throw new AssertionError("timed out waiting until " + what.get());
             }
             Thread.sleep(100);
+        }
+    }
+
+    private String spool(String slot) {
+        try (Stream<Path> files = Files.list(temp.resolve("spool-" + slot))) {
+            return files.map(f -> f.getFileName() + " " + f.toFile().length()).toList().toString();
+        } catch (java.io.IOException e) {
+            return e.toString();
         }
     }
 
@@ -91,9 +100,10 @@ class WalArchiverIT {
             String afterKill;
             try (WalArchiver archiver = archiver(archive, "infrakit_it").build().start()) {
                 first = writeAndSwitch(1000);
-                await(() -> archived(archive, first), first + " is archived");
+                await(() -> archived(archive, first), () -> first + " is archived (spool: " + spool("infrakit_it")
+                        + ", " + archiver.status() + ")");
                 String second = writeAndSwitch(1000);
-                await(() -> archived(archive, second), second + " is archived");
+                await(() -> archived(archive, second), () -> second + " is archived");
 
                 // Kill pg_receivewal: the supervisor restarts it and the slot kept the WAL written meanwhile.
                 List<ProcessHandle> receivers = ProcessHandle.current().descendants()
@@ -101,8 +111,8 @@ class WalArchiverIT {
                 assertEquals(1, receivers.size(), "one receiver runs");
                 receivers.get(0).destroyForcibly();
                 afterKill = writeAndSwitch(2000);
-                await(() -> archiver.status().restarts() >= 1 && archived(archive, afterKill), afterKill
-                        + " is archived after the restart");
+                await(() -> archiver.status().restarts() >= 1 && archived(archive, afterKill), () -> afterKill
+                        + " is archived after the restart (spool: " + spool("infrakit_it") + ", " + archiver.status() + ")");
                 assertTrue(archiver.status().lastError().orElse("").contains("pg_receivewal exited"),
                         archiver.status().toString());
                 writeAndSwitch(10); // a little WAL in the next, unfinished segment
@@ -135,6 +145,28 @@ class WalArchiverIT {
             try (Stream<Path> left = Files.list(temp.resolve("spool-infrakit_it"))) {
                 assertTrue(left.allMatch(f -> f.getFileName().toString().endsWith(".partial")),
                         "stored segments leave the spool");
+            }
+        }
+    }
+
+    @Test
+    void aSecondArchiverOnTheSlotWaitsAndTakesOverWhenTheFirstStops() throws Exception {
+        try (LocalBackupRepository repository = LocalBackupRepository.open(temp.resolve("repo"))) {
+            WalArchive archive = repository.walArchive().orElseThrow();
+            WalArchiver first = archiver(archive, "infrakit_shared").build().start();
+            try (WalArchiver second = WalArchiver.builder().host(server.host()).port(server.port())
+                    .user(server.username()).password(server.password()).archive(archive)
+                    .spool(temp.resolve("spool-second")).slot("infrakit_shared").build().start()) {
+                String before = writeAndSwitch(100);
+                await(() -> archived(archive, before), () -> before + " is archived by the first");
+                await(() -> second.status().restarts() >= 1, () -> "the second is refused: " + second.status());
+                assertTrue(second.status().lastError().orElse("").contains("is active"), second.status().toString());
+                first.close();
+                String after = writeAndSwitch(100);
+                await(() -> archived(archive, after), () -> after + " is archived by the second after the first "
+                        + "stopped: " + second.status());
+            } finally {
+                first.close();
             }
         }
     }
