@@ -150,23 +150,29 @@ class WalArchiverIT {
     }
 
     @Test
-    void aSecondArchiverOnTheSlotWaitsAndTakesOverWhenTheFirstStops() throws Exception {
+    void twoArchiversOnOneSlotArchiveOnceAndTheOtherTakesOverWhenTheFirstStops() throws Exception {
         try (LocalBackupRepository repository = LocalBackupRepository.open(temp.resolve("repo"))) {
             WalArchive archive = repository.walArchive().orElseThrow();
-            WalArchiver first = archiver(archive, "infrakit_shared").build().start();
-            try (WalArchiver second = WalArchiver.builder().host(server.host()).port(server.port())
-                    .user(server.username()).password(server.password()).archive(archive)
-                    .spool(temp.resolve("spool-second")).slot("infrakit_shared").build().start()) {
+            WalArchiver a = archiver(archive, "infrakit_shared").build().start();
+            WalArchiver b = WalArchiver.builder().host(server.host()).port(server.port()).user(server.username())
+                    .password(server.password()).archive(archive).spool(temp.resolve("spool-other"))
+                    .slot("infrakit_shared").build().start();
+            try {
+                // Whichever connects first holds the slot; the server refuses the other, which keeps retrying.
+                await(() -> a.status().restarts() + b.status().restarts() >= 1, () -> "one is refused: " + a.status()
+                        + " / " + b.status());
+                WalArchiver holder = a.status().restarts() == 0 ? a : b;
+                WalArchiver waiting = holder == a ? b : a;
+                assertTrue(waiting.status().lastError().orElse("").contains("is active"), waiting.status().toString());
                 String before = writeAndSwitch(100);
-                await(() -> archived(archive, before), () -> before + " is archived by the first");
-                await(() -> second.status().restarts() >= 1, () -> "the second is refused: " + second.status());
-                assertTrue(second.status().lastError().orElse("").contains("is active"), second.status().toString());
-                first.close();
+                await(() -> archived(archive, before), () -> before + " is archived by the holder");
+                holder.close();
                 String after = writeAndSwitch(100);
-                await(() -> archived(archive, after), () -> after + " is archived by the second after the first "
-                        + "stopped: " + second.status());
+                await(() -> archived(archive, after), () -> after + " is archived by the other once the holder stopped: "
+                        + waiting.status());
             } finally {
-                first.close();
+                a.close();
+                b.close();
             }
         }
     }

@@ -172,7 +172,8 @@ public final class ThrowawayServer implements AutoCloseable {
         }
     }
 
-    private static Path runuser() {
+    /** {@code runuser}, to run the server's programs as its OS user when the JVM runs as root. */
+    public static Path runuser() {
         for (String candidate : List.of("/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser", "/bin/runuser")) {
             if (Files.isExecutable(Path.of(candidate))) {
                 return Path.of(candidate);
@@ -182,7 +183,8 @@ public final class ThrowawayServer implements AutoCloseable {
                 + "(util-linux) was not found to start the drill's throwaway server as another user");
     }
 
-    private static void chown(Path path, String user) throws IOException {
+    /** Gives {@code path} (not what is below it) to the OS user {@code user}. */
+    public static void chown(Path path, String user) throws IOException {
         UserPrincipal principal = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(user);
         Files.getFileAttributeView(path, PosixFileAttributeView.class).setOwner(principal);
     }
@@ -196,7 +198,8 @@ public final class ThrowawayServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
+    /** A free TCP port on the loopback address. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {

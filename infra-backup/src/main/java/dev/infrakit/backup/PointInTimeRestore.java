@@ -1,0 +1,508 @@
+package dev.infrakit.backup;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.infrakit.backup.internal.PgBinaries;
+import dev.infrakit.backup.internal.ThrowawayServer;
+import dev.infrakit.backup.internal.ToolProcess;
+import dev.infrakit.core.Arguments;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Point-in-time recovery: a base backup ({@link PostgresBaseBackupSource}) and the WAL archived after
+ * it ({@link WalArchiver}) restored into a new data directory and started as a server that replays
+ * the WAL up to a time, an LSN, or the end of the archive, then is promoted.
+ *
+ * <p>How: the base backup's tar is extracted (no link, absolute path or {@code ..} in it is
+ * followed), and every archived WAL file from the backup's start segment on is fetched from the
+ * repository, read through its decryption when the repository is encrypted (so altered WAL is
+ * refused), into a staging directory beside the data directory; {@code restore_command} is a plain
+ * {@code cp} from there, since the server's OS user can read neither an owner-only, an encrypted nor
+ * a remote repository. The last segment, when only its {@code .partial} is archived, is staged
+ * under its full name, so the WAL it holds is replayed. When the JVM runs as root the files are
+ * given to the server's OS user before it starts (PostgreSQL refuses to run as root).
+ *
+ * <p>Recovery stops at the target (or where the archived WAL ends) and the server is promoted:
+ * {@link RestoredServer#awaitPromoted} waits for that. Checking that the target was reached (a
+ * segment missing from the archive ends recovery early) is the caller's: the drill of #24 will.
+ */
+public final class PointInTimeRestore {
+    private static final Pattern SEGMENT = Pattern.compile("[0-9A-F]{24}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BackupRepository repository;
+    private final String backupId;
+    private final Target target;
+    private final Path dataDirectory;
+    private final String osUser;
+    private final Path binDir;
+    private final Duration timeout;
+
+    private PointInTimeRestore(Builder b) {
+        this.repository = b.repository;
+        this.backupId = b.backupId;
+        this.target = b.target != null ? b.target : Target.latest();
+        this.dataDirectory = b.dataDirectory;
+        this.osUser = b.osUser != null ? b.osUser : ThrowawayServer.runningAsRoot() ? "postgres" : null;
+        this.binDir = b.binDir;
+        this.timeout = b.timeout != null ? b.timeout : Duration.ofHours(4);
+    }
+
+    /** A builder: the repository, the base backup and the data directory are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Where recovery stops. */
+    public static final class Target {
+        private final Instant time;
+        private final String lsn;
+
+        private Target(Instant time, String lsn) {
+            this.time = time;
+            this.lsn = lsn;
+        }
+
+        /** Replay every archived WAL file. */
+        public static Target latest() {
+            return new Target(null, null);
+        }
+
+        /** Replay up to and including the transactions committed at {@code time}. */
+        public static Target time(Instant time) {
+            return new Target(Objects.requireNonNull(time, "time"), null);
+        }
+
+        /**
+         * Replay up to the LSN {@code lsn} ({@code 0/3000060}).
+         *
+         * @throws IllegalArgumentException if it is not an LSN
+         */
+        public static Target lsn(String lsn) {
+            if (lsn == null || !lsn.matches("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}")) {
+                throw new IllegalArgumentException("An LSN looks like 0/3000060");
+            }
+            return new Target(null, lsn.toUpperCase(java.util.Locale.ROOT));
+        }
+
+        @Override
+        public String toString() {
+            return time != null ? "time " + time : lsn != null ? "LSN " + lsn : "the latest archived WAL";
+        }
+    }
+
+    /**
+     * Restores and starts the server (see the class comment). The caller closes the returned server.
+     *
+     * @throws BackupException if the backup is not a base backup, the data directory is not new and
+     *     empty, a file cannot be fetched or decrypted, or the server does not start or does not
+     *     reach the target (the message says which, with the end of the server's log)
+     */
+    public RestoredServer restore() {
+        Manifest backup = repository.find(backupId).orElseThrow(() -> new BackupException("No backup " + backupId + " in "
+                + repository.name()));
+        if (backup.artifact(PostgresBaseBackupSource.BASE_ARTIFACT).isEmpty()) {
+            throw new BackupException("Backup " + backupId + " is not a base backup (it has no "
+                    + PostgresBaseBackupSource.BASE_ARTIFACT + "): a point-in-time restore needs one");
+        }
+        WalArchive archive = repository.walArchive().orElseThrow(() -> new BackupException(repository.name()
+                + " keeps no WAL: a point-in-time restore needs the WAL archived since the base backup"));
+        Path wal = dataDirectory.resolveSibling(dataDirectory.getFileName() + ".wal");
+        try {
+            createEmpty(dataDirectory);
+            createEmpty(wal);
+            extract(backup);
+            String startSegment = startSegment();
+            stageWal(archive, startSegment, wal);
+            configure(wal);
+            if (osUser != null) {
+                giveTo(dataDirectory);
+                giveTo(wal);
+            }
+        } catch (IOException e) {
+            throw new BackupException("Cannot restore backup " + backupId + " into " + dataDirectory + ": " + e.getMessage(),
+                    e);
+        }
+        return start();
+    }
+
+    private static void createEmpty(Path dir) throws IOException {
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(dir + " exists and is not a directory");
+            }
+            try (Stream<Path> entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    throw new FileAlreadyExistsException(dir + " is not empty: restore into a new directory");
+                }
+            }
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            return;
+        }
+        Files.createDirectories(dir.toAbsolutePath().getParent());
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    /** Extracts the base tar: regular files and directories only, each inside the data directory. */
+    private void extract(Manifest backup) throws IOException {
+        try (InputStream in = new GZIPInputStream(repository.open(backupId, PostgresBaseBackupSource.BASE_ARTIFACT),
+                64 << 10)) {
+            byte[] header = new byte[512];
+            Path root = dataDirectory.toAbsolutePath().normalize();
+            while (true) {
+                if (in.readNBytes(header, 0, 512) < 512) {
+                    throw new IOException("the base backup's tar ends early");
+                }
+                if (isZero(header)) {
+                    return;
+                }
+                String name = text(header, 0, 100);
+                String prefix = text(header, 345, 155);
+                if (!prefix.isEmpty() && header[257] == 'u') {
+                    name = prefix + "/" + name;
+                }
+                long size = Long.parseLong(text(header, 124, 12).trim().isEmpty() ? "0" : text(header, 124, 12).trim(), 8);
+                char type = (char) header[156];
+                Path target = root.resolve(name).normalize();
+                if (name.startsWith("/") || !target.startsWith(root)) {
+                    throw new IOException("the base backup's tar holds a path outside the data directory: " + name);
+                }
+                if (type == '5') {
+                    Files.createDirectories(target);
+                } else if (type == '0' || type == 0) {
+                    Files.createDirectories(target.getParent());
+                    try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE)) {
+                        copy(in, out, size);
+                    }
+                } else if (type == '2') {
+                    throw new IOException("the base backup holds a link (" + name + "): tablespaces are not restored");
+                } else {
+                    skip(in, size);
+                }
+                skip(in, (512 - size % 512) % 512);
+            }
+        }
+    }
+
+    private static void copy(InputStream in, OutputStream out, long size) throws IOException {
+        byte[] buffer = new byte[64 << 10];
+        long left = size;
+        while (left > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (n < 0) {
+                throw new IOException("the base backup's tar ends inside a file");
+            }
+            out.write(buffer, 0, n);
+            left -= n;
+        }
+    }
+
+    private static void skip(InputStream in, long n) throws IOException {
+        in.skipNBytes(n); // EOFException if the tar ends first
+    }
+
+    private static boolean isZero(byte[] block) {
+        for (byte b : block) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String text(byte[] b, int offset, int length) {
+        int end = offset;
+        while (end < offset + length && b[end] != 0) {
+            end++;
+        }
+        return new String(b, offset, end - offset, StandardCharsets.UTF_8);
+    }
+
+    /** The first WAL segment the backup needs, from its backup_manifest's WAL range. */
+    private String startSegment() throws IOException {
+        JsonNode manifest;
+        try (InputStream in = repository.open(backupId, PostgresBaseBackupSource.MANIFEST_ARTIFACT)) {
+            manifest = JSON.readTree(in);
+        }
+        JsonNode range = manifest.path("WAL-Ranges").path(0);
+        String lsn = range.path("Start-LSN").asText("");
+        int timeline = range.path("Timeline").asInt(-1);
+        if (!lsn.contains("/") || timeline < 1) {
+            throw new IOException("the backup_manifest of backup " + backupId + " has no WAL range");
+        }
+        long high = Long.parseLong(lsn.substring(0, lsn.indexOf('/')), 16);
+        long low = Long.parseLong(lsn.substring(lsn.indexOf('/') + 1), 16);
+        long segment = ((high << 32) | low) / (16L << 20);
+        return String.format("%08X%08X%08X", timeline, segment / 0x100, segment % 0x100);
+    }
+
+    /** Fetches every archived WAL file from {@code startSegment} on into {@code wal}. */
+    private void stageWal(WalArchive archive, String startSegment, Path wal) throws IOException {
+        Set<String> complete = archive.list().stream().map(WalArchive.WalSegment::name)
+                .filter(n -> SEGMENT.matcher(n).matches()).collect(Collectors.toSet());
+        for (WalArchive.WalSegment file : archive.list()) {
+            String name = file.name();
+            String staged;
+            if (name.endsWith(".history")) {
+                staged = name;
+            } else if (name.endsWith(".partial")) {
+                String full = name.substring(0, 24);
+                if (complete.contains(full) || full.compareTo(startSegment) < 0) {
+                    continue;
+                }
+                staged = full; // the end of the WAL: replayed as far as it goes
+            } else if (SEGMENT.matcher(name).matches() && name.compareTo(startSegment) >= 0) {
+                staged = name;
+            } else {
+                continue;
+            }
+            try (InputStream in = archive.open(name)) {
+                Files.copy(in, wal.resolve(staged));
+            } catch (BackupDecryptionException e) {
+                throw new BackupException("Archived WAL file " + name + " cannot be decrypted: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void configure(Path wal) throws IOException {
+        List<String> settings = new ArrayList<>();
+        settings.add("restore_command = 'cp \"" + wal.toAbsolutePath() + "/%f\" \"%p\"'");
+        settings.add("recovery_target_action = 'promote'");
+        if (target.time != null) {
+            settings.add("recovery_target_time = '" + java.time.format.DateTimeFormatter.ofPattern(
+                    "yyyy-MM-dd HH:mm:ss.SSSSSS'+00'").withZone(java.time.ZoneOffset.UTC).format(target.time) + "'");
+        } else if (target.lsn != null) {
+            settings.add("recovery_target_lsn = '" + target.lsn + "'");
+        }
+        settings.add("archive_mode = 'off'");
+        Files.writeString(dataDirectory.resolve("postgresql.auto.conf"), String.join("\n", settings) + "\n",
+                StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.CREATE);
+        Files.createFile(dataDirectory.resolve("recovery.signal"));
+    }
+
+    private void giveTo(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                ThrowawayServer.chown(p, osUser);
+            }
+        }
+    }
+
+    private RestoredServer start() {
+        int port = ThrowawayServer.freePort();
+        Path pgCtl = PgBinaries.locate("pg_ctl", binDir, System.getenv());
+        List<String> command = new ArrayList<>();
+        if (osUser != null) {
+            command.addAll(List.of(ThrowawayServer.runuser().toString(), "-u", osUser, "--"));
+        }
+        command.addAll(List.of(pgCtl.toString(), "-D", dataDirectory.toString(), "-l",
+                dataDirectory.resolve("restore.log").toString(), "-w", "-t", Long.toString(timeout.toSeconds()), "-o",
+                "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dataDirectory, "start"));
+        ToolProcess.Result result = ToolProcess.run(command, Map.of(), Path.of("/"), null, null, timeout);
+        RestoredServer server = new RestoredServer(dataDirectory, port, pgCtl, osUser, timeout);
+        if (!result.succeeded()) {
+            throw new BackupException("The restored server did not start: " + result.describeFailure(timeout)
+                    + "; its log: " + server.log());
+        }
+        return server;
+    }
+
+    /** A server started on a restored data directory; closing it stops it (the files stay). */
+    public static final class RestoredServer implements AutoCloseable {
+        private final Path dataDirectory;
+        private final int port;
+        private final Path pgCtl;
+        private final String osUser;
+        private final Duration timeout;
+        private boolean stopped;
+
+        RestoredServer(Path dataDirectory, int port, Path pgCtl, String osUser, Duration timeout) {
+            this.dataDirectory = dataDirectory;
+            this.port = port;
+            this.pgCtl = pgCtl;
+            this.osUser = osUser;
+            this.timeout = timeout;
+        }
+
+        /** The port it listens on, on 127.0.0.1. */
+        public int port() {
+            return port;
+        }
+
+        /** The restored data directory. */
+        public Path dataDirectory() {
+            return dataDirectory;
+        }
+
+        /**
+         * Waits until recovery has ended and the server is promoted (read-write), connecting as
+         * {@code user} to {@code database}.
+         *
+         * @throws BackupException if it is still recovering after {@code wait}, or cannot be reached
+         */
+        public void awaitPromoted(String database, String user, String password, Duration wait) {
+            long deadline = System.nanoTime() + wait.toNanos();
+            Properties props = new Properties();
+            props.setProperty("user", user);
+            if (password != null) {
+                props.setProperty("password", password);
+            }
+            while (true) {
+                try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database,
+                        props); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                                "SELECT pg_is_in_recovery()")) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        return;
+                    }
+                } catch (SQLException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new BackupException("The restored server cannot be reached: " + e.getMessage() + "; its log: "
+                                + log(), e);
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new BackupException("The restored server is still recovering after " + wait + "; its log: " + log());
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BackupException("Interrupted while waiting for the restored server", e);
+                }
+            }
+        }
+
+        /** The end of the server's log (at most 4,000 characters). */
+        public String log() {
+            try {
+                String log = Files.readString(dataDirectory.resolve("restore.log"), StandardCharsets.UTF_8);
+                return log.length() > 4000 ? log.substring(log.length() - 4000) : log;
+            } catch (IOException e) {
+                return "(no log: " + e.getMessage() + ")";
+            }
+        }
+
+        /** Stops the server (fast shutdown). Idempotent. */
+        @Override
+        public synchronized void close() {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            List<String> command = new ArrayList<>();
+            if (osUser != null) {
+                command.addAll(List.of(ThrowawayServer.runuser().toString(), "-u", osUser, "--"));
+            }
+            command.addAll(List.of(pgCtl.toString(), "-D", dataDirectory.toString(), "-m", "fast", "-w", "stop"));
+            ToolProcess.run(command, Map.of(), Path.of("/"), null, null, timeout);
+        }
+    }
+
+    /** Settings of a {@link PointInTimeRestore}; each given at most once. */
+    public static final class Builder {
+        private BackupRepository repository;
+        private String backupId;
+        private Target target;
+        private Path dataDirectory;
+        private String osUser;
+        private Path binDir;
+        private Duration timeout;
+
+        private Builder() {
+        }
+
+        /** The repository holding the base backup and the archived WAL (required). */
+        public Builder repository(BackupRepository repository) {
+            Arguments.setOnce(this.repository, "repository");
+            this.repository = Objects.requireNonNull(repository, "repository");
+            return this;
+        }
+
+        /** The base backup to start from (required). */
+        public Builder backup(String id) {
+            Arguments.setOnce(this.backupId, "backup");
+            this.backupId = Manifest.requireId(id);
+            return this;
+        }
+
+        /** Where recovery stops (default: the latest archived WAL). */
+        public Builder target(Target target) {
+            Arguments.setOnce(this.target, "target");
+            this.target = Objects.requireNonNull(target, "target");
+            return this;
+        }
+
+        /** The new data directory (required): missing or empty; the WAL is staged beside it in {@code <name>.wal}. */
+        public Builder dataDirectory(Path dir) {
+            Arguments.setOnce(this.dataDirectory, "dataDirectory");
+            this.dataDirectory = Objects.requireNonNull(dir, "dataDirectory").toAbsolutePath();
+            return this;
+        }
+
+        /** The OS user the server runs as when the JVM runs as root (default {@code postgres}). */
+        public Builder osUser(String user) {
+            Arguments.setOnce(this.osUser, "osUser");
+            if (user == null || !user.matches("[a-z_][a-z0-9_-]{0,31}")) {
+                throw new IllegalArgumentException("osUser must be an OS user name");
+            }
+            this.osUser = user;
+            return this;
+        }
+
+        /** The directory of the PostgreSQL programs (default: searched for). */
+        public Builder binDir(Path binDir) {
+            Arguments.setOnce(this.binDir, "binDir");
+            this.binDir = Objects.requireNonNull(binDir, "binDir");
+            return this;
+        }
+
+        /** The longest the server may take to start (default 4 h: replaying WAL takes time). */
+        public Builder timeout(Duration timeout) {
+            Arguments.setOnce(this.timeout, "timeout");
+            this.timeout = Arguments.positive(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * The restore.
+         *
+         * @throws IllegalStateException if the repository, the backup or the data directory is missing
+         */
+        public PointInTimeRestore build() {
+            if (repository == null || backupId == null || dataDirectory == null) {
+                throw new IllegalStateException("A point-in-time restore needs a repository, a base backup and a data "
+                        + "directory");
+            }
+            return new PointInTimeRestore(this);
+        }
+    }
+}
