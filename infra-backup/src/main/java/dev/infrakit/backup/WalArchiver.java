@@ -268,6 +268,72 @@ public final class WalArchiver implements AutoCloseable {
         }
     }
 
+    /** The replication slot. */
+    public String slot() {
+        return slot;
+    }
+
+    /**
+     * A check named {@code wal-archiving:<host>:<port>/<slot>}, not critical, that asks the server how
+     * much WAL the slot holds back ({@code pg_current_wal_lsn()} minus the slot's
+     * {@code restart_lsn}, observed in bytes): DOWN when that passes {@code maxRetainedBytes} (the
+     * server's disk is at risk: archiving has stopped, or cannot keep up), DEGRADED when
+     * {@code pg_receivewal} is not running or the last segment was stored longer than
+     * {@code warnAfter} ago while more than a segment is held back, UP otherwise. Registered in a
+     * {@code HealthRegistry} whose transitions go to a notifier, it is the archiving alert.
+     */
+    public dev.infrakit.core.health.HealthCheck healthCheck(Duration warnAfter, long maxRetainedBytes) {
+        Arguments.positive(warnAfter, "warnAfter");
+        if (maxRetainedBytes <= 0) {
+            throw new IllegalArgumentException("maxRetainedBytes must be positive, got " + maxRetainedBytes);
+        }
+        return dev.infrakit.core.health.HealthCheck.of("wal-archiving:" + settings.host() + ":" + settings.port() + "/"
+                + slot, () -> {
+                    long retained;
+                    try (Connection connection = settings.connect("postgres");
+                            PreparedStatement query = connection.prepareStatement("SELECT pg_wal_lsn_diff("
+                                    + "pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots "
+                                    + "WHERE slot_name = ?")) {
+                        query.setQueryTimeout(10);
+                        query.setString(1, slot);
+                        try (java.sql.ResultSet rs = query.executeQuery()) {
+                            if (!rs.next()) {
+                                return dev.infrakit.core.health.HealthResult.down("the replication slot " + slot
+                                        + " does not exist: WAL is not being kept for the archive").build();
+                            }
+                            retained = rs.getLong(1);
+                        }
+                    } catch (BackupException | SQLException e) {
+                        return dev.infrakit.core.health.HealthResult.down(e.getMessage()).build();
+                    }
+                    Status status = status();
+                    if (retained > maxRetainedBytes) {
+                        return dev.infrakit.core.health.HealthResult.down("the slot " + slot + " holds back " + retained
+                                + " bytes of WAL on the server, more than " + maxRetainedBytes + ": archiving "
+                                + (status.receiving() ? "cannot keep up" : "is down") + status.lastError()
+                                .map(e -> " (" + e + ")").orElse("")).observed(retained, "bytes").build();
+                    }
+                    boolean stale = status.lastArchivedAt().map(t -> t.plus(warnAfter).isBefore(clock.instant()))
+                            .orElse(true) && retained > 16L << 20;
+                    if (!status.receiving() || stale) {
+                        return dev.infrakit.core.health.HealthResult.degraded((status.receiving() ? "no WAL segment "
+                                + "archived for more than " + warnAfter : "pg_receivewal is not running") + status.lastError()
+                                .map(e -> " (" + e + ")").orElse("")).observed(retained, "bytes").build();
+                    }
+                    return dev.infrakit.core.health.HealthResult.up().observed(retained, "bytes").build();
+                }).critical(false).timeout(Duration.ofSeconds(15)).build();
+    }
+
+    /**
+     * A Micrometer binder: {@code infrakit.backup.wal.archived} and {@code .restarts} (counters),
+     * {@code .last.archived} (seconds since the epoch) and {@code .receiving} (1 or 0), tagged with the
+     * slot. Read from the archiver's own state; the server is not queried on a scrape.
+     */
+    public io.micrometer.core.instrument.binder.MeterBinder metrics() {
+        // Through a factory: the binder class is loaded only here, so Micrometer stays optional.
+        return WalArchiverMetrics.of(this);
+    }
+
     /** What the archiver has done: the last segment stored and when, restarts, the last error. */
     public Status status() {
         boolean running;

@@ -178,6 +178,40 @@ class WalArchiverIT {
     }
 
     @Test
+    void theHealthCheckWarnsWhenArchivingStopsAndFailsWhenTheSlotHoldsBackTooMuch() throws Exception {
+        try (LocalBackupRepository repository = LocalBackupRepository.open(temp.resolve("repo"))) {
+            WalArchive archive = repository.walArchive().orElseThrow();
+            WalArchiver archiver = archiver(archive, "infrakit_health").build().start();
+            dev.infrakit.core.health.HealthCheck healthy = archiver.healthCheck(java.time.Duration.ofMinutes(5), 1L << 30);
+            dev.infrakit.core.health.HealthCheck tight = archiver.healthCheck(java.time.Duration.ofMinutes(5), 1);
+            io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            archiver.metrics().bindTo(meters);
+            try {
+                String segment = writeAndSwitch(500);
+                await(() -> archived(archive, segment), () -> segment + " is archived");
+                dev.infrakit.core.health.HealthResult up = healthy.check();
+                assertEquals(dev.infrakit.core.health.HealthStatus.UP, up.status(), up.toString());
+                assertTrue(up.observedValue().isPresent(), "the WAL the slot holds back is observed");
+                assertTrue(meters.get("infrakit.backup.wal.archived").tag("slot", "infrakit_health").functionCounter()
+                        .count() >= 1);
+                assertEquals(1.0, meters.get("infrakit.backup.wal.receiving").gauge().value());
+            } finally {
+                archiver.close();
+            }
+            writeAndSwitch(500);
+            writeAndSwitch(500); // the slot now holds back WAL nobody receives
+            dev.infrakit.core.health.HealthResult degraded = healthy.check();
+            assertEquals(dev.infrakit.core.health.HealthStatus.DEGRADED, degraded.status(), degraded.toString());
+            assertTrue(degraded.output().orElse("").contains("pg_receivewal is not running"), degraded.toString());
+            dev.infrakit.core.health.HealthResult down = tight.check();
+            assertEquals(dev.infrakit.core.health.HealthStatus.DOWN, down.status(), down.toString());
+            assertTrue(down.output().orElse("").contains("holds back") && down.output().orElse("").contains("archiving is down"), down.toString());
+            assertEquals(0.0, meters.get("infrakit.backup.wal.receiving").gauge().value());
+        }
+    }
+
+    @Test
     void theArchiveRefusesOtherContentForAStoredSegmentAndNamesThatAreNotWal() throws Exception {
         try (LocalBackupRepository repository = LocalBackupRepository.open(temp.resolve("repo"))) {
             WalArchive archive = repository.walArchive().orElseThrow();
