@@ -49,9 +49,11 @@ import java.util.zip.GZIPInputStream;
  * under its full name, so the WAL it holds is replayed. When the JVM runs as root the files are
  * given to the server's OS user before it starts (PostgreSQL refuses to run as root).
  *
- * <p>Recovery stops at the target (or where the archived WAL ends) and the server is promoted:
- * {@link RestoredServer#awaitPromoted} waits for that. Checking that the target was reached (a
- * segment missing from the archive ends recovery early) is the caller's: the drill of #24 will.
+ * <p>Before anything is started, the archive must hold every segment from the backup's start to the
+ * last one archived (to the target's segment for an LSN target): a missing one would end recovery
+ * there, short of the target, so the restore stops and names it. Recovery stops at the target (or
+ * where the archived WAL ends) and the server is promoted: {@link RestoredServer#awaitPromoted}
+ * waits for that.
  */
 public final class PointInTimeRestore {
     private static final Pattern SEGMENT = Pattern.compile("[0-9A-F]{24}");
@@ -136,10 +138,14 @@ public final class PointInTimeRestore {
                 + " keeps no WAL: a point-in-time restore needs the WAL archived since the base backup"));
         Path wal = dataDirectory.resolveSibling(dataDirectory.getFileName() + ".wal");
         try {
+            requireNewOrEmpty(dataDirectory);
+            requireNewOrEmpty(wal);
+            String startSegment = startSegment();
+            requireNoGap(archive.list().stream().map(WalArchive.WalSegment::name).collect(Collectors.toSet()),
+                    startSegment); // before anything is written
             createEmpty(dataDirectory);
             createEmpty(wal);
             extract(backup);
-            String startSegment = startSegment();
             stageWal(archive, startSegment, wal);
             configure(wal);
             if (osUser != null) {
@@ -153,7 +159,7 @@ public final class PointInTimeRestore {
         return start();
     }
 
-    private static void createEmpty(Path dir) throws IOException {
+    private static void requireNewOrEmpty(Path dir) throws IOException {
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw new FileAlreadyExistsException(dir + " exists and is not a directory");
@@ -163,6 +169,12 @@ public final class PointInTimeRestore {
                     throw new FileAlreadyExistsException(dir + " is not empty: restore into a new directory");
                 }
             }
+        }
+    }
+
+    private static void createEmpty(Path dir) throws IOException {
+        requireNewOrEmpty(dir);
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
             return;
         }
@@ -262,6 +274,43 @@ public final class PointInTimeRestore {
         long low = Long.parseLong(lsn.substring(lsn.indexOf('/') + 1), 16);
         long segment = ((high << 32) | low) / (16L << 20);
         return String.format("%08X%08X%08X", timeline, segment / 0x100, segment % 0x100);
+    }
+
+    /**
+     * Checks that the archive holds every segment of the backup's timeline from {@code startSegment}
+     * to the last one archived (or, for an LSN target, to the target's segment), the last one
+     * possibly as a {@code .partial}: a gap would end recovery there, silently short of the target.
+     *
+     * @throws BackupException naming the first missing segment
+     */
+    private void requireNoGap(Set<String> names, String startSegment) {
+        String timeline = startSegment.substring(0, 8);
+        long first = segmentNumber(startSegment);
+        long last = first;
+        for (String name : names) {
+            String base = name.length() >= 24 ? name.substring(0, 24) : name;
+            if (SEGMENT.matcher(base).matches() && base.startsWith(timeline)) {
+                last = Math.max(last, segmentNumber(base));
+            }
+        }
+        if (target.lsn != null) {
+            long high = Long.parseLong(target.lsn.substring(0, target.lsn.indexOf('/')), 16);
+            long low = Long.parseLong(target.lsn.substring(target.lsn.indexOf('/') + 1), 16);
+            last = Math.max(first, ((high << 32) | low) / (16L << 20));
+        }
+        for (long n = first; n <= last; n++) {
+            String segment = timeline + String.format("%08X%08X", n / 0x100, n % 0x100);
+            if (!names.contains(segment) && !names.contains(segment + ".partial")) {
+                throw new BackupException("WAL segment " + segment + " is missing from the archive of "
+                        + repository.name() + ": recovery from backup " + backupId + " could not get past it (the archive "
+                        + "holds up to " + timeline + String.format("%08X%08X", last / 0x100, last % 0x100) + "); restore "
+                        + "to a target before it, or from a later base backup");
+            }
+        }
+    }
+
+    private static long segmentNumber(String segment) {
+        return Long.parseLong(segment.substring(8, 16), 16) * 0x100 + Long.parseLong(segment.substring(16, 24), 16);
     }
 
     /** Fetches every archived WAL file from {@code startSegment} on into {@code wal}. */

@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -122,6 +123,18 @@ class PointInTimeRestoreIT {
                 assertEquals(307, count(restored.port()), "every row, the last seven from the partial segment: "
                         + restored.log());
             }
+            // A segment the recovery needs deleted from the archive: the restore names it and starts nothing.
+            WalArchive archive = repository.walArchive().orElseThrow();
+            List<String> segments = archive.list().stream().map(WalArchive.WalSegment::name)
+                    .filter(n -> n.matches("[0-9A-F]{24}")).sorted().toList();
+            String missing = segments.get(segments.size() - 1);
+            archive.delete(missing);
+            Path gap = dataDirectory("with-a-gap");
+            BackupException named = assertThrows(BackupException.class, () -> PointInTimeRestore.builder()
+                    .repository(repository).backup(base.id()).dataDirectory(gap).build().restore());
+            assertTrue(named.getMessage().contains("WAL segment " + missing + " is missing"), missing + " of " + segments + ": " + named.getMessage());
+            assertTrue(Files.notExists(gap), "nothing was restored");
+
             Path used = dataDirectory("to-time");
             BackupException notNew = assertThrows(BackupException.class, () -> PointInTimeRestore.builder()
                     .repository(repository).backup(base.id()).dataDirectory(used).build().restore());
