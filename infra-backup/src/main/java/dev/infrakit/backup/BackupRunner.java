@@ -78,6 +78,7 @@ public final class BackupRunner {
     private final Notifier notifier;
     private final long minimumFreeBytes;
     private final BackupCopier copier;
+    private final WalRetention walRetention;
 
     private final AtomicLong successes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
@@ -95,6 +96,7 @@ public final class BackupRunner {
         this.notifier = b.notifier;
         this.minimumFreeBytes = b.minimumFreeBytes != null ? b.minimumFreeBytes : 64L * 1024 * 1024;
         this.copier = BackupCopier.create(this.clock);
+        this.walRetention = b.walRetention;
     }
 
     /** A runner backing {@code source} up into {@code repository}. */
@@ -146,6 +148,12 @@ public final class BackupRunner {
                 applyRetention(repository, false);
                 if (offsite != null) {
                     applyRetention(offsite, false);
+                }
+                if (walRetention != null) {
+                    walRetention.apply(repository, false);
+                    if (offsite != null) {
+                        walRetention.apply(offsite, false);
+                    }
                 }
             } catch (AuditException refused) {
                 // The backup is verified: it counts. Deleting old ones waits until deletions can be audited.
@@ -461,6 +469,7 @@ public final class BackupRunner {
         private final BackupSource source;
         private final BackupRepository repository;
         private BackupRepository offsite;
+        private WalRetention walRetention;
         private RetentionPolicy retention;
         private BackupDrill drill;
         private Clock clock;
@@ -471,6 +480,16 @@ public final class BackupRunner {
         private Builder(BackupSource source, BackupRepository repository) {
             this.source = Objects.requireNonNull(source, "source");
             this.repository = Objects.requireNonNull(repository, "repository");
+        }
+
+        /**
+         * Also prunes the archived WAL of the repository (and the off-site one) after each verified
+         * backup, by {@code retention} (see {@link WalRetention}); default: WAL is never deleted.
+         */
+        public Builder walRetention(WalRetention retention) {
+            Arguments.setOnce(this.walRetention, "walRetention");
+            this.walRetention = Objects.requireNonNull(retention, "retention");
+            return this;
         }
 
         /**

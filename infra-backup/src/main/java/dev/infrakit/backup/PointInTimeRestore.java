@@ -1,7 +1,5 @@
 package dev.infrakit.backup;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.infrakit.backup.internal.PgBinaries;
 import dev.infrakit.backup.internal.ThrowawayServer;
 import dev.infrakit.backup.internal.ToolProcess;
@@ -57,7 +55,6 @@ import java.util.zip.GZIPInputStream;
  */
 public final class PointInTimeRestore {
     private static final Pattern SEGMENT = Pattern.compile("[0-9A-F]{24}");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final BackupRepository repository;
     private final String backupId;
@@ -140,7 +137,7 @@ public final class PointInTimeRestore {
         try {
             requireNewOrEmpty(dataDirectory);
             requireNewOrEmpty(wal);
-            String startSegment = startSegment();
+            String startSegment = WalRetention.startSegment(repository, backup);
             requireNoGap(archive.list().stream().map(WalArchive.WalSegment::name).collect(Collectors.toSet()),
                     startSegment); // before anything is written
             createEmpty(dataDirectory);
@@ -256,24 +253,6 @@ public final class PointInTimeRestore {
             end++;
         }
         return new String(b, offset, end - offset, StandardCharsets.UTF_8);
-    }
-
-    /** The first WAL segment the backup needs, from its backup_manifest's WAL range. */
-    private String startSegment() throws IOException {
-        JsonNode manifest;
-        try (InputStream in = repository.open(backupId, PostgresBaseBackupSource.MANIFEST_ARTIFACT)) {
-            manifest = JSON.readTree(in);
-        }
-        JsonNode range = manifest.path("WAL-Ranges").path(0);
-        String lsn = range.path("Start-LSN").asText("");
-        int timeline = range.path("Timeline").asInt(-1);
-        if (!lsn.contains("/") || timeline < 1) {
-            throw new IOException("the backup_manifest of backup " + backupId + " has no WAL range");
-        }
-        long high = Long.parseLong(lsn.substring(0, lsn.indexOf('/')), 16);
-        long low = Long.parseLong(lsn.substring(lsn.indexOf('/') + 1), 16);
-        long segment = ((high << 32) | low) / (16L << 20);
-        return String.format("%08X%08X%08X", timeline, segment / 0x100, segment % 0x100);
     }
 
     /**

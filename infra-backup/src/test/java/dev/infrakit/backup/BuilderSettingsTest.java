@@ -35,9 +35,11 @@ class BuilderSettingsTest {
         Path data = Files.createDirectories(temp.resolve("data"));
         LocalBackupRepository repository = LocalBackupRepository.open(temp.resolve("repo"));
         DirectorySource source = DirectorySource.builder(data).build();
-        assertEquals(Set.of("offsite", "retention", "drill", "clock", "auditSink", "notifier", "minimumFreeBytes"),
+        assertEquals(Set.of("offsite", "retention", "drill", "clock", "auditSink", "notifier", "minimumFreeBytes",
+                        "walRetention"),
                 BuilderContract.of(() -> BackupRunner.builder(source, repository))
-                        .value(RetentionPolicy.class, RetentionPolicy.defaults()).check());
+                        .value(RetentionPolicy.class, RetentionPolicy.defaults())
+                        .value(WalRetention.class, WalRetention.keeping(java.time.Duration.ofDays(7))).check());
         assertEquals(Set.of("name", "fileTimeout"),
                 BuilderContract.of(() -> DirectorySource.builder(data)).adders("include", "exclude").check());
         assertEquals(plus(CONNECTION, "database", "globals"), postgres(PostgresBackupSource::builder).check());
