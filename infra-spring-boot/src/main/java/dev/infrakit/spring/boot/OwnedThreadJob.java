@@ -58,11 +58,20 @@ final class OwnedThreadJob implements ScheduledJob {
         return job.skipped();
     }
 
-    /** Cancels the job and stops its thread; a run already started finishes. Idempotent. */
+    /**
+     * Cancels the job and stops its thread; a run already started finishes, and the call waits up to
+     * ten seconds for it (so a context that closes does not pull files from under a run that is just
+     * ending; a longer run goes on, on its daemon thread). Idempotent.
+     */
     @Override
     public void cancel() {
         job.cancel();
         executor.shutdown();
+        try {
+            executor.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
