@@ -11,6 +11,7 @@ import dev.infrakit.backup.DirectorySource;
 import dev.infrakit.backup.DrillResult;
 import dev.infrakit.backup.Manifest;
 import dev.infrakit.backup.PostgresBackupSource;
+import dev.infrakit.backup.PostgresBaseBackupSource;
 import dev.infrakit.backup.PostgresRestore;
 import dev.infrakit.backup.RestoreDrill;
 import dev.infrakit.backup.RetentionPolicy;
@@ -48,6 +49,8 @@ final class BackupCommand {
             "         with --clean; a superuser or CREATEROLE role is refused without --allow-privileged-role)",
             "  backup prune --repo REPO [--dry-run] [--keep-daily N] [--keep-weekly N] [--keep-monthly N]",
             "  backup new-key --encrypt-key-file FILE --id ID   (a new current key; the older ones stay for reading)",
+            "  backup base --jdbc-url URL --repo REPO [--offsite REPO] [--kind daily|weekly|manual] [KEYS] [S3]",
+            "         (the whole server with pg_basebackup, the base of point-in-time recovery; REPLICATION needed)",
             "  REPO: a directory or s3://bucket/prefix; S3: [--s3-endpoint URL] [--s3-region R] [--s3-path-style]",
             "        [--s3-checksums-when-required], credentials AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the",
             "        AWS default chain; KEYS: --encrypt-key-file FILE or --master-key-file FILE (serve's key):",
@@ -91,6 +94,12 @@ final class BackupCommand {
                         .value("keep-daily", "N", "Newest backup of each of the last N days (default 30).")
                         .value("keep-weekly", "N", "Newest backup of each of the last N ISO weeks (default 12).")
                         .value("keep-monthly", "N", "Newest backup of each of the last N months (default 0).")))
+                .sub(options(new Cli.Command("base", lines(11, 13), (a, env, in, out, err) -> base(a, env, out, err))
+                        .value("jdbc-url", "URL", "The PostgreSQL server to back up whole (its user needs REPLICATION).")
+                        .value("jdbc-url-file", "FILE", "The --jdbc-url from the first line of FILE.")
+                        .value("repo", "REPO", repo + " Created when missing.")
+                        .value("offsite", "REPO", "Also copy the backup here and verify the copy.")
+                        .value("kind", "KIND", "daily, weekly or manual (default manual).")))
                 .sub(new Cli.Command("new-key", lines(10, 11), (a, env, in, out, err) -> newKey(a, out))
                         .value("encrypt-key-file", "FILE", "The key file (created owner-only when missing).")
                         .value("id", "ID", "The new key's id: letters, digits, . _ - (e.g. 2026-12)."));
@@ -133,12 +142,7 @@ final class BackupCommand {
             throw new Args.UsageException("backup run needs --jdbc-url URL (a PostgreSQL database) or --directory DIR "
                     + "(a directory, as tar.gz), one of them");
         }
-        BackupKind kind;
-        try {
-            kind = BackupKind.valueOf(a.get("kind").orElse("manual").toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new Args.UsageException("--kind is daily, weekly or manual, got '" + a.get("kind").orElse("") + "'");
-        }
+        BackupKind kind = kind(a);
         BackupSource source;
         String what;
         if (database) {
@@ -153,6 +157,27 @@ final class BackupCommand {
             source = DirectorySource.builder(dir).build();
             what = "the directory " + dir.toAbsolutePath().normalize();
         }
+        return runInto(source, what, kind, a, env, out, err);
+    }
+
+    /** {@code backup base}: the whole server with pg_basebackup. */
+    private static int base(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
+        JdbcUrl url = JdbcUrl.require(a, "jdbc-url", env, err);
+        BackupSource source = url.applyTo(PostgresBaseBackupSource.builder()).build();
+        return runInto(source, "the server " + url.host + ":" + url.port + " (pg_basebackup)", kind(a), a, env, out, err);
+    }
+
+    private static BackupKind kind(Args a) {
+        try {
+            return BackupKind.valueOf(a.get("kind").orElse("manual").toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("--kind is daily, weekly or manual, got '" + a.get("kind").orElse("") + "'");
+        }
+    }
+
+    /** Runs {@code source}'s backup into {@code --repo}, copied to {@code --offsite} when given. */
+    private static int runInto(BackupSource source, String what, BackupKind kind, Args a, Map<String, String> env,
+            PrintStream out, PrintStream err) {
         BackupKeys keys = BackupRepositories.keys(a);
         boolean offsite = a.get("offsite").isPresent();
         BackupRepositories.S3Settings s3 = s3Settings(a, env, a.require("repo"), a.get("offsite").orElse(""));

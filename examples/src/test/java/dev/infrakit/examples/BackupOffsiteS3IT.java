@@ -208,6 +208,30 @@ class BackupOffsiteS3IT {
     }
 
     @Test
+    void aBaseBackupOfTheWholeServerGoesToS3Encrypted(@TempDir Path dir) throws Exception {
+        EphemeralS3 s3 = EphemeralS3.shared();
+        try (EphemeralPostgres cluster = EphemeralPostgres.builder().start()) {
+            TestDatabase db = cluster.createDatabase("base_source");
+            try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE vault_entry AS SELECT 'secret-' || g AS v FROM generate_series(1, 100) g");
+            }
+            String bucket = newBucket(s3);
+            Map<String, String> env = credentials(s3);
+            Path keys = dir.resolve("backup.keys");
+            assertEquals(0, main(env, "backup", "new-key", "--encrypt-key-file", keys.toString(), "--id", "base-1").code);
+            Run base = main(env, args(s3, "backup", "base", "--jdbc-url", url(cluster, "postgres"), "--repo",
+                    dir.resolve("local").toString(), "--offsite", "s3://" + bucket + "/cluster", "--encrypt-key-file",
+                    keys.toString()));
+            assertEquals(0, base.code, base.err);
+            assertTrue(base.out.matches("\\S+ VERIFIED \\d+ bytes\\R"), base.out);
+            Run list = main(env, args(s3, "backup", "list", "--repo", "s3://" + bucket + "/cluster", "--encrypt-key-file",
+                    keys.toString()));
+            assertTrue(list.out.contains("VERIFIED"), list.out);
+            assertFalse(storedAnywhere(s3, bucket, "secret-42"), "no row of the cluster is stored in the clear");
+        }
+    }
+
+    @Test
     void malformedS3AndKeyOptionsAreUsageErrorsThatShowNoSecret(@TempDir Path dir) throws Exception {
         String local = dir.resolve("local").toString();
         Map<String, Run> usage = new HashMap<>();
