@@ -158,18 +158,26 @@ class WalArchiverIT {
                     .password(server.password()).archive(archive).spool(temp.resolve("spool-other"))
                     .slot("infrakit_shared").build().start();
             try {
-                // Whichever connects first holds the slot; the server refuses the other, which keeps retrying.
-                await(() -> a.status().restarts() + b.status().restarts() >= 1, () -> "one is refused: " + a.status()
-                        + " / " + b.status());
-                WalArchiver holder = a.status().restarts() == 0 ? a : b;
+                // Whichever takes the slot's advisory lock first receives; the other stands by without
+                // starting pg_receivewal at all (no refused connection, no restart).
+                await(() -> a.status().receiving() != b.status().receiving() && (a.status().standingBy()
+                        || b.status().standingBy()), () -> "one receives, the other stands by: " + a.status() + " / "
+                        + b.status());
+                WalArchiver holder = a.status().receiving() ? a : b;
                 WalArchiver waiting = holder == a ? b : a;
-                assertTrue(waiting.status().lastError().orElse("").contains("is active"), waiting.status().toString());
+                assertTrue(waiting.status().lastError().orElse("").contains("another archiver holds the lock of slot "
+                        + "infrakit_shared"), waiting.status().toString());
+                assertEquals(0, holder.status().restarts() + waiting.status().restarts(), "nobody was refused: "
+                        + holder.status() + " / " + waiting.status());
+                assertEquals(dev.infrakit.core.health.HealthStatus.UP, waiting.healthCheck(java.time.Duration.ofMinutes(5),
+                        1L << 30).check().status(), "standing by is healthy");
                 String before = writeAndSwitch(100);
                 await(() -> archived(archive, before), () -> before + " is archived by the holder");
                 holder.close();
                 String after = writeAndSwitch(100);
                 await(() -> archived(archive, after), () -> after + " is archived by the other once the holder stopped: "
                         + waiting.status());
+                assertTrue(waiting.status().receiving() && !waiting.status().standingBy(), waiting.status().toString());
             } finally {
                 a.close();
                 b.close();
