@@ -4,6 +4,7 @@ import dev.infrakit.backup.internal.LogText;
 import dev.infrakit.backup.internal.OpenDirectory;
 import dev.infrakit.backup.internal.RunLock;
 import dev.infrakit.backup.internal.Sha256;
+import dev.infrakit.backup.internal.VerifiedInputStream;
 import dev.infrakit.core.health.HealthCheck;
 import dev.infrakit.core.health.HealthResult;
 import dev.infrakit.core.io.DurableFiles;
@@ -77,6 +78,8 @@ public final class LocalBackupRepository implements BackupRepository {
     private static final String LOCK = ".lock";
     /** The archived WAL. */
     private static final String WAL = ".wal";
+    /** The suffix of a WAL file's SHA-256 record. */
+    private static final String SHA256 = ".sha256";
     /** A staging directory being created directly in the repository, before it is renamed into {@code .staging}. */
     private static final String NEW = ".new-";
     private static final int MAX_MANIFEST_BYTES = 16 << 20;
@@ -315,8 +318,13 @@ public final class LocalBackupRepository implements BackupRepository {
      *
      * <p>The WAL is kept in {@code <dir>/.wal/}, reached like everything else below {@code <dir>}
      * without following links; each file is written to a temporary name, synced, and renamed into
-     * place, then the directory is synced. The SHA-256 of a stored file is returned by {@code put}
-     * and not kept beside it ({@code list()} reports it empty).
+     * place, then the directory is synced. Each file's SHA-256 is kept beside it in
+     * {@code <name>.sha256} (written first, and listing both the old and the new value while a
+     * {@code .partial} is replaced, so a crash at any step leaves a file its record accepts), and
+     * {@link WalArchive#open} checks it at the end of the file: a segment altered or truncated at
+     * rest fails, naming itself, instead of ending a recovery early. ({@code list()} reports the
+     * SHA-256 empty, to stay one directory read.) Files stored before these records existed are read
+     * unchecked.
      */
     @Override
     public Optional<WalArchive> walArchive() {
@@ -374,6 +382,10 @@ public final class LocalBackupRepository implements BackupRepository {
                         }
                         if (present.hex().equals(stored.sha256())) {
                             wal.deleteFile(temporary);
+                            if (wal.stat(name + SHA256).isEmpty()) {
+                                writeRecord(wal, name, stored.sha256()); // archived before records were kept
+                                wal.sync();
+                            }
                             return stored; // stored before: the same content
                         }
                         if (!name.endsWith(".partial")) {
@@ -382,12 +394,35 @@ public final class LocalBackupRepository implements BackupRepository {
                                     .this.name + " with other content (sha256 " + present.hex() + ", now " + stored.sha256()
                                     + "): another server may be archiving into this repository");
                         }
+                        writeRecord(wal, name, stored.sha256() + "\n" + present.hex()); // either, until the move
+                    } else {
+                        writeRecord(wal, name, stored.sha256());
                     }
                     wal.move(temporary, wal, name);
+                    if (existing.isPresent()) {
+                        writeRecord(wal, name, stored.sha256());
+                    }
                     wal.sync();
                     return stored;
                 }
             }
+        }
+
+        /** Writes {@code <name>.sha256} durably: to a temporary name, synced, renamed into place. */
+        private void writeRecord(OpenDirectory wal, String name, String content) throws IOException {
+            String temporary = "." + name + SHA256 + "." + String.format("%016x", ThreadLocalRandom.current().nextLong())
+                    + ".tmp";
+            try (FileChannel out = wal.createFile(temporary)) {
+                ByteBuffer bytes = ByteBuffer.wrap((content + "\n").getBytes(StandardCharsets.US_ASCII));
+                while (bytes.hasRemaining()) {
+                    out.write(bytes);
+                }
+                out.force(true);
+            } catch (IOException | RuntimeException e) {
+                wal.deleteFile(temporary);
+                throw e;
+            }
+            wal.move(temporary, wal, name + SHA256);
         }
 
         @Override
@@ -416,7 +451,18 @@ public final class LocalBackupRepository implements BackupRepository {
                 if (wal == null || wal.stat(name).isEmpty()) {
                     throw new BackupException("WAL file " + name + " is not archived in " + LocalBackupRepository.this.name);
                 }
-                return Channels.newInputStream(wal.openForReading(name));
+                InputStream in = Channels.newInputStream(wal.openForReading(name));
+                if (wal.stat(name + SHA256).isEmpty()) {
+                    return in; // archived before records were kept
+                }
+                Set<String> expected;
+                try (InputStream record = Channels.newInputStream(wal.openForReading(name + SHA256))) {
+                    expected = Set.of(new String(record.readNBytes(200), StandardCharsets.US_ASCII).strip().split("\n"));
+                } catch (IOException | RuntimeException e) {
+                    in.close();
+                    throw e;
+                }
+                return new VerifiedInputStream(in, expected, "WAL file " + name + " in " + LocalBackupRepository.this.name);
             }
         }
 
@@ -425,9 +471,17 @@ public final class LocalBackupRepository implements BackupRepository {
             WalArchive.requireName(name);
             synchronized (writes) {
                 try (OpenDirectory root = openRoot(); OpenDirectory wal = walDirectory(root, false)) {
-                    if (wal != null && wal.stat(name).isPresent()) {
-                        wal.deleteFile(name);
-                        wal.sync();
+                    if (wal != null) {
+                        boolean changed = false;
+                        for (String file : List.of(name, name + SHA256)) {
+                            if (wal.stat(file).isPresent()) {
+                                wal.deleteFile(file);
+                                changed = true;
+                            }
+                        }
+                        if (changed) {
+                            wal.sync();
+                        }
                     }
                 }
             }

@@ -140,14 +140,23 @@ public final class PointInTimeRestore {
             String startSegment = WalRetention.startSegment(repository, backup);
             requireNoGap(archive.list().stream().map(WalArchive.WalSegment::name).collect(Collectors.toSet()),
                     startSegment); // before anything is written
-            createEmpty(dataDirectory);
-            createEmpty(wal);
-            extract(backup);
-            stageWal(archive, startSegment, wal);
-            configure(wal);
-            if (osUser != null) {
-                giveTo(dataDirectory);
-                giveTo(wal);
+            boolean[] existed = {Files.exists(dataDirectory, LinkOption.NOFOLLOW_LINKS),
+                    Files.exists(wal, LinkOption.NOFOLLOW_LINKS)};
+            try {
+                createEmpty(dataDirectory);
+                createEmpty(wal);
+                extract(backup);
+                stageWal(archive, startSegment, wal);
+                configure(wal);
+                if (osUser != null) {
+                    giveTo(dataDirectory);
+                    giveTo(wal);
+                }
+            } catch (IOException | RuntimeException e) {
+                // Nothing half-restored is left to be started by mistake: both were new or empty.
+                removeQuietly(dataDirectory, existed[0], e);
+                removeQuietly(wal, existed[1], e);
+                throw e;
             }
         } catch (IOException e) {
             throw new BackupException("Cannot restore backup " + backupId + " into " + dataDirectory + ": " + e.getMessage(),
@@ -166,6 +175,22 @@ public final class PointInTimeRestore {
                     throw new FileAlreadyExistsException(dir + " is not empty: restore into a new directory");
                 }
             }
+        }
+    }
+
+    /** Deletes what a failed restore wrote into {@code dir}, and {@code dir} itself unless it existed. */
+    private static void removeQuietly(Path dir, boolean existed, Exception failure) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                if (!p.equals(dir) || !existed) {
+                    Files.delete(p);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -316,7 +341,7 @@ public final class PointInTimeRestore {
                 Files.copy(in, wal.resolve(staged));
             } catch (BackupDecryptionException e) {
                 throw new BackupException("Archived WAL file " + name + " cannot be decrypted: " + e.getMessage(), e);
-            }
+            } // a file altered at rest fails here too, naming itself (the archive checks its SHA-256)
         }
     }
 

@@ -2,12 +2,14 @@ package dev.infrakit.backup;
 
 import dev.infrakit.backup.internal.LogText;
 import dev.infrakit.backup.internal.Sha256;
+import dev.infrakit.backup.internal.VerifiedInputStream;
 import dev.infrakit.core.Arguments;
 import dev.infrakit.core.health.HealthCheck;
 import dev.infrakit.core.health.HealthResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -22,6 +24,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -417,7 +420,8 @@ public final class S3BackupRepository implements BackupRepository {
      *
      * <p>Each WAL file is one object {@code <prefix>.wal/<name>} with its SHA-256 in the object's
      * metadata ({@code x-amz-meta-sha256}), written in one PUT streamed from the file (a PUT is
-     * atomic: readers see the whole object or none).
+     * atomic: readers see the whole object or none). {@link WalArchive#open} checks that SHA-256 at
+     * the end of the object, so one altered or truncated in the store fails, naming itself.
      */
     @Override
     public Optional<WalArchive> walArchive() {
@@ -490,7 +494,10 @@ public final class S3BackupRepository implements BackupRepository {
         public InputStream open(String name) throws IOException {
             WalArchive.requireName(name);
             try {
-                return s3.getObject(r -> r.bucket(bucket).key(prefix + WAL + name));
+                ResponseInputStream<GetObjectResponse> in = s3.getObject(r -> r.bucket(bucket).key(prefix + WAL + name));
+                String sha256 = in.response().metadata().getOrDefault("sha256", "");
+                return sha256.isEmpty() ? in : new VerifiedInputStream(in, Set.of(sha256), "WAL file " + name + " in "
+                        + S3BackupRepository.this.name);
             } catch (SdkException e) {
                 if (isNotFound(e)) {
                     throw new BackupException("WAL file " + name + " is not archived in " + S3BackupRepository.this.name, e);

@@ -141,4 +141,41 @@ class PointInTimeRestoreIT {
             assertTrue(notNew.getMessage().contains("is not empty"), notNew.getMessage());
         }
     }
+
+    @Test
+    void aSegmentCorruptedInAPlainRepositoryStopsTheRestoreNamingItAndLeavesNothingToStart() throws Exception {
+        try (LocalBackupRepository repository = LocalBackupRepository.open(temp.resolve("plain"))) {
+            WalArchiver archiver = WalArchiver.builder().host(server.host()).port(server.port()).user(server.username())
+                    .password(server.password()).archive(repository.walArchive().orElseThrow())
+                    .spool(temp.resolve("plain-spool")).slot("infrakit_corrupt").build().start();
+            Manifest base;
+            try {
+                base = BackupRunner.builder(PostgresBaseBackupSource.builder().host(server.host()).port(server.port())
+                        .user(server.username()).password(server.password()).build(), repository).minimumFreeBytes(0)
+                        .build().run(BackupKind.DAILY);
+                insert(500, "after the base backup");
+                try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                    st.execute("SELECT pg_switch_wal()");
+                }
+                insert(5, "in the partial segment");
+            } finally {
+                archiver.close();
+            }
+            String start = WalRetention.startSegment(repository, base);
+            String corrupted = repository.walArchive().orElseThrow().list().stream().map(WalArchive.WalSegment::name)
+                    .filter(n -> n.matches("[0-9A-F]{24}") && n.compareTo(start) >= 0).findFirst().orElseThrow();
+            Path file = temp.resolve("plain").resolve(".wal").resolve(corrupted);
+            byte[] bytes = Files.readAllBytes(file);
+            bytes[bytes.length / 3] ^= 0x01; // one bit, where PostgreSQL's own record checks might end recovery early
+            Files.write(file, bytes);
+
+            Path data = dataDirectory("from-corrupted");
+            BackupException named = assertThrows(BackupException.class, () -> PointInTimeRestore.builder()
+                    .repository(repository).backup(base.id()).dataDirectory(data).build().restore());
+            assertTrue(named.getMessage().contains("WAL file " + corrupted) && named.getMessage().contains("corrupted"),
+                    named.getMessage());
+            assertTrue(Files.notExists(data), "no half-restored data directory is left to be started by mistake");
+            assertTrue(Files.notExists(data.resolveSibling(data.getFileName() + ".wal")), "nor its staged WAL");
+        }
+    }
 }

@@ -107,14 +107,100 @@ class WalArchivesIT {
         BackupRepository create() {
             return LocalBackupRepository.open(temp.resolve("repo"));
         }
+
+        @Test
+        void aSegmentAlteredOrTruncatedAtRestFailsToReadNamingItself() throws Exception {
+            String name = "000000010000000000000007";
+            Path a = file("a", 1 << 20, 5);
+            archive.put(name, a);
+            Path stored = temp.resolve("repo").resolve(".wal").resolve(name);
+            byte[] bytes = Files.readAllBytes(stored);
+            bytes[12345] ^= 0x20;
+            Files.write(stored, bytes);
+            try (InputStream in = archive.open(name)) {
+                BackupException altered = assertThrows(BackupException.class, in::readAllBytes);
+                assertTrue(altered.getMessage().contains("WAL file " + name) && altered.getMessage().contains("corrupted"),
+                        altered.getMessage());
+            }
+            Files.write(stored, java.util.Arrays.copyOf(Files.readAllBytes(a), 1 << 19)); // truncated
+            try (InputStream in = archive.open(name)) {
+                assertThrows(BackupException.class, in::readAllBytes);
+            }
+            Files.write(stored, new byte[0]); // emptied
+            try (InputStream in = archive.open(name)) {
+                assertThrows(BackupException.class, in::readAllBytes);
+            }
+            archive.delete(name);
+            assertFalse(Files.exists(stored.resolveSibling(name + ".sha256")), "the record goes with the file");
+        }
+
+        @Test
+        void aCrashWhileAPartialSegmentIsReplacedLeavesAFileItsRecordAccepts() throws Exception {
+            String partial = "000000010000000000000008.partial";
+            Path shorter = file("shorter", 1 << 16, 6);
+            Path longer = file("longer", 1 << 17, 7);
+            archive.put(partial, shorter);
+            Path record = temp.resolve("repo").resolve(".wal").resolve(partial + ".sha256");
+            String old = Files.readString(record).strip();
+            // The record is rewritten to accept both before the file is replaced: a crash between the two
+            // steps leaves the old file with a record naming it too.
+            archive.put(partial, longer);
+            String fresh = Files.readString(record).strip();
+            Files.writeString(record, fresh + "\n" + old + "\n");
+            Path stored = record.resolveSibling(partial);
+            Files.copy(shorter, stored, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            try (InputStream in = archive.open(partial)) {
+                assertArrayEquals(Files.readAllBytes(shorter), in.readAllBytes());
+            }
+            Files.copy(longer, stored, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            try (InputStream in = archive.open(partial)) {
+                assertArrayEquals(Files.readAllBytes(longer), in.readAllBytes());
+            }
+            assertFalse(fresh.contains("\n"), "once replaced, the record names only the new content");
+        }
+
+        @Test
+        void aSegmentArchivedBeforeRecordsWereKeptIsReadAndGetsOneWhenStoredAgain() throws Exception {
+            String name = "000000010000000000000009";
+            Path a = file("a", 1 << 16, 8);
+            archive.put(name, a);
+            Path record = temp.resolve("repo").resolve(".wal").resolve(name + ".sha256");
+            Files.delete(record);
+            try (InputStream in = archive.open(name)) {
+                assertArrayEquals(Files.readAllBytes(a), in.readAllBytes());
+            }
+            archive.put(name, a);
+            assertTrue(Files.exists(record));
+        }
     }
 
     @Nested
     class S3 extends Contract {
+        String bucket;
+
         @Override
         BackupRepository create() {
             EphemeralS3 s3 = EphemeralS3.shared();
-            return S3Fixtures.repository(s3, S3Fixtures.newBucket(s3), "db").build();
+            bucket = S3Fixtures.newBucket(s3);
+            return S3Fixtures.repository(s3, bucket, "db").build();
+        }
+
+        @Test
+        void aSegmentAlteredInTheStoreFailsToReadNamingItself() throws Exception {
+            String name = "00000001000000000000000A";
+            Path a = file("a", 1 << 18, 9);
+            WalArchive.WalSegment stored = archive.put(name, a);
+            byte[] bytes = Files.readAllBytes(a);
+            bytes[777] ^= 1;
+            try (software.amazon.awssdk.services.s3.S3Client raw = S3Fixtures.client(EphemeralS3.shared())) {
+                raw.putObject(r -> r.bucket(bucket).key("db/.wal/" + name).metadata(java.util.Map.of("sha256",
+                        stored.sha256())), software.amazon.awssdk.core.sync.RequestBody.fromBytes(bytes));
+            }
+            try (InputStream in = archive.open(name)) {
+                BackupException altered = assertThrows(BackupException.class, in::readAllBytes);
+                assertTrue(altered.getMessage().contains("WAL file " + name) && altered.getMessage().contains("corrupted"),
+                        altered.getMessage());
+            }
         }
     }
 
