@@ -247,8 +247,9 @@ public final class Manifest {
         rowCounts.forEach(rows::put);
         root.put("verifiedAt", verifiedAt == null ? null : verifiedAt.toString());
         if (drill != null) {
-            root.putObject("drill").put("at", drill.at().toString()).put("passed", drill.passed())
+            ObjectNode d = root.putObject("drill").put("at", drill.at().toString()).put("passed", drill.passed())
                     .put("restoreMillis", drill.restoreTime().toMillis()).put("detail", drill.detail());
+            drill.recoveredTo().ifPresent(t -> d.put("recoveredTo", t.toString()));
         } else {
             root.putNull("drill");
         }
@@ -292,7 +293,8 @@ public final class Manifest {
             }
             JsonNode d = root.path("drill");
             DrillResult drill = d.isObject() ? new DrillResult(Instant.parse(d.get("at").asText()), d.get("passed")
-                    .asBoolean(), Duration.ofMillis(d.get("restoreMillis").asLong()), d.get("detail").asText()) : null;
+                    .asBoolean(), Duration.ofMillis(d.get("restoreMillis").asLong()), d.get("detail").asText(),
+                    instant(d, "recoveredTo")) : null;
             return new Manifest(root.get("id").asText(), root.get("source").asText(), BackupKind.valueOf(root.get("kind")
                     .asText()), Instant.parse(root.get("started").asText()), instant(root, "ended"),
                     BackupStatus.valueOf(root.get("status").asText()), text(root, "failure"), artifacts,

@@ -63,6 +63,7 @@ public final class PointInTimeRestore {
     private final String osUser;
     private final Path binDir;
     private final Duration timeout;
+    private final boolean verify;
 
     private PointInTimeRestore(Builder b) {
         this.repository = b.repository;
@@ -72,11 +73,52 @@ public final class PointInTimeRestore {
         this.osUser = b.osUser != null ? b.osUser : ThrowawayServer.runningAsRoot() ? "postgres" : null;
         this.binDir = b.binDir;
         this.timeout = b.timeout != null ? b.timeout : Duration.ofHours(4);
+        this.verify = b.verify == null || b.verify;
     }
 
     /** A builder: the repository, the base backup and the data directory are required. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The base backup a restore to {@code target} starts from: the newest verified base backup that
+     * ended before the target time (a time target), whose WAL range ends at or before the target LSN
+     * (an LSN target), or the newest (the latest archived WAL). Starting from the newest one that
+     * qualifies replays the least WAL.
+     *
+     * @throws BackupException if the repository holds no base backup that qualifies (the message
+     *     says what it holds)
+     */
+    public static Manifest chooseBaseBackup(BackupRepository repository, Target target) {
+        Objects.requireNonNull(repository, "repository");
+        Objects.requireNonNull(target, "target");
+        List<Manifest> bases = repository.list().stream().filter(m -> m.status() == BackupStatus.VERIFIED
+                && m.artifact(PostgresBaseBackupSource.BASE_ARTIFACT).isPresent())
+                .sorted(java.util.Comparator.comparing(Manifest::started).reversed()).toList();
+        for (Manifest m : bases) {
+            if (target.time != null && m.ended().map(e -> e.isAfter(target.time)).orElse(true)) {
+                continue;
+            }
+            if (target.lsn != null && Long.compareUnsigned(lsnValue(WalRetention.walRange(repository, m)
+                    .path("End-LSN").asText("")), lsnValue(target.lsn)) > 0) {
+                continue;
+            }
+            return m;
+        }
+        throw new BackupException(bases.isEmpty() ? repository.name() + " holds no verified base backup"
+                : "No verified base backup in " + repository.name() + " ended before " + target + " (the oldest of "
+                        + bases.size() + " ended " + bases.get(bases.size() - 1).ended().map(Instant::toString)
+                        .orElse("?") + ")");
+    }
+
+    /** An LSN ({@code 16/B374D848}) as a number. */
+    static long lsnValue(String lsn) {
+        if (!lsn.matches("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}")) {
+            throw new BackupException("Not an LSN: '" + lsn + "'");
+        }
+        return (Long.parseLong(lsn.substring(0, lsn.indexOf('/')), 16) << 32) | Long.parseLong(lsn.substring(
+                lsn.indexOf('/') + 1), 16);
     }
 
     /** Where recovery stops. */
@@ -146,6 +188,9 @@ public final class PointInTimeRestore {
                 createEmpty(dataDirectory);
                 createEmpty(wal);
                 extract(backup);
+                if (verify) {
+                    verifyFiles(wal);
+                }
                 stageWal(archive, startSegment, wal);
                 configure(wal);
                 if (osUser != null) {
@@ -345,6 +390,26 @@ public final class PointInTimeRestore {
         }
     }
 
+    /**
+     * Checks every restored file against the SHA-256 PostgreSQL recorded in the base backup's
+     * {@code backup_manifest} ({@code pg_verifybackup --no-parse-wal}; the WAL is checked as it is
+     * fetched).
+     */
+    private void verifyFiles(Path wal) throws IOException {
+        Path manifest = wal.resolve("backup_manifest");
+        try (InputStream in = repository.open(backupId, PostgresBaseBackupSource.MANIFEST_ARTIFACT)) {
+            Files.copy(in, manifest);
+        }
+        Path tool = PgBinaries.locate("pg_verifybackup", binDir, System.getenv());
+        ToolProcess.Result result = ToolProcess.run(List.of(tool.toString(), "--no-parse-wal", "--quiet", "--manifest-path",
+                manifest.toString(), dataDirectory.toString()), Map.of(), Path.of("/"), null, null, timeout);
+        Files.delete(manifest);
+        if (!result.succeeded()) {
+            throw new BackupException("The restored files of base backup " + backupId + " do not match its "
+                    + "backup_manifest: " + result.describeFailure(timeout));
+        }
+    }
+
     private void configure(Path wal) throws IOException {
         List<String> settings = new ArrayList<>();
         settings.add("restore_command = 'cp \"" + wal.toAbsolutePath() + "/%f\" \"%p\"'");
@@ -356,6 +421,9 @@ public final class PointInTimeRestore {
             settings.add("recovery_target_lsn = '" + target.lsn + "'");
         }
         settings.add("archive_mode = 'off'");
+        // A new timeline with no standby yet: a synchronous_standby_names kept from the backup would
+        // block every commit of the restored server.
+        settings.add("synchronous_standby_names = ''");
         Files.writeString(dataDirectory.resolve("postgresql.auto.conf"), String.join("\n", settings) + "\n",
                 StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.CREATE);
         Files.createFile(dataDirectory.resolve("recovery.signal"));
@@ -489,6 +557,7 @@ public final class PointInTimeRestore {
         private String osUser;
         private Path binDir;
         private Duration timeout;
+        private Boolean verify;
 
         private Builder() {
         }
@@ -542,6 +611,17 @@ public final class PointInTimeRestore {
         public Builder timeout(Duration timeout) {
             Arguments.setOnce(this.timeout, "timeout");
             this.timeout = Arguments.positive(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * Whether every restored file is checked against the SHA-256 in the base backup's
+         * {@code backup_manifest} before the server starts ({@code pg_verifybackup}; default true:
+         * it reads the data directory once more, and a file that does not match stops the restore).
+         */
+        public Builder verify(boolean verify) {
+            Arguments.setOnce(this.verify, "verify");
+            this.verify = verify;
             return this;
         }
 

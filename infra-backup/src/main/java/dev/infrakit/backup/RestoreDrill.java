@@ -236,8 +236,21 @@ public final class RestoreDrill implements BackupDrill {
                 + (checks.isEmpty() ? "" : "; " + checks.size() + " checks passed"));
     }
 
+    /** Adds a named check query to {@code checks}, refusing a blank name or query and a name used twice. */
+    static void addCheck(Map<String, String> checks, String name, String sql) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("A check needs a name");
+        }
+        if (sql == null || sql.isBlank()) {
+            throw new IllegalArgumentException("Check '" + name + "' needs a query");
+        }
+        if (checks.putIfAbsent(name, sql) != null) {
+            throw new IllegalStateException("A check named '" + name + "' was already added");
+        }
+    }
+
     /** Runs a check query; returns why it failed, or null. */
-    private static String runCheck(Connection c, String sql) {
+    static String runCheck(Connection c, String sql) {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             if (!rs.next()) {
                 return "returned no row";
@@ -296,15 +309,7 @@ public final class RestoreDrill implements BackupDrill {
          * @param name what it checks, for the drill's detail (unique)
          */
         public Builder check(String name, String sql) {
-            if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("A check needs a name");
-            }
-            if (sql == null || sql.isBlank()) {
-                throw new IllegalArgumentException("Check '" + name + "' needs a query");
-            }
-            if (checks.putIfAbsent(name, sql) != null) {
-                throw new IllegalStateException("A check named '" + name + "' was already added");
-            }
+            addCheck(checks, name, sql);
             return this;
         }
 

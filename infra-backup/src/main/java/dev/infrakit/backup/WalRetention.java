@@ -107,8 +107,8 @@ public final class WalRetention {
         return deleted;
     }
 
-    /** The first WAL segment base backup {@code backup} needs, from its backup_manifest. */
-    static String startSegment(BackupRepository repository, Manifest backup) {
+    /** The WAL range of base backup {@code backup}, from its backup_manifest: Timeline, Start-LSN, End-LSN. */
+    static JsonNode walRange(BackupRepository repository, Manifest backup) {
         JsonNode range;
         try (InputStream in = repository.open(backup.id(), PostgresBaseBackupSource.MANIFEST_ARTIFACT)) {
             range = JSON.readTree(in).path("WAL-Ranges").path(0);
@@ -116,14 +116,32 @@ public final class WalRetention {
             throw new BackupException("Cannot read the backup_manifest of base backup " + backup.id() + ": "
                     + e.getMessage(), e);
         }
+        if (!range.isObject()) {
+            throw new BackupException("The backup_manifest of base backup " + backup.id() + " has no WAL range");
+        }
+        return range;
+    }
+
+    /** The first WAL segment base backup {@code backup} needs, from its backup_manifest. */
+    static String startSegment(BackupRepository repository, Manifest backup) {
+        JsonNode range = walRange(repository, backup);
         String lsn = range.path("Start-LSN").asText("");
         int timeline = range.path("Timeline").asInt(-1);
         if (!lsn.matches("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}") || timeline < 1) {
             throw new BackupException("The backup_manifest of base backup " + backup.id() + " has no WAL range");
         }
-        long high = Long.parseLong(lsn.substring(0, lsn.indexOf('/')), 16);
-        long low = Long.parseLong(lsn.substring(lsn.indexOf('/') + 1), 16);
-        long segment = ((high << 32) | low) / (16L << 20);
+        return segment(timeline, lsn);
+    }
+
+    /** The last WAL segment base backup {@code backup} needs to be consistent, from its backup_manifest. */
+    static String endSegment(BackupRepository repository, Manifest backup) {
+        JsonNode range = walRange(repository, backup);
+        return segment(range.path("Timeline").asInt(-1), range.path("End-LSN").asText(""));
+    }
+
+    /** The name of the segment holding {@code lsn} on {@code timeline}. */
+    static String segment(int timeline, String lsn) {
+        long segment = PointInTimeRestore.lsnValue(lsn) / (16L << 20);
         return String.format("%08X%08X%08X", timeline, segment / 0x100, segment % 0x100);
     }
 

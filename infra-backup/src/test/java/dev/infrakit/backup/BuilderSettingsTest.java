@@ -45,11 +45,17 @@ class BuilderSettingsTest {
         assertEquals(plus(CONNECTION, "database", "globals"), postgres(PostgresBackupSource::builder).check());
         assertEquals(plus(CONNECTION, "compression"), postgres(PostgresBaseBackupSource::builder).value("compression", 1)
                 .check());
-        assertEquals(Set.of("repository", "backup", "target", "dataDirectory", "osUser", "binDir", "timeout"),
+        assertEquals(Set.of("repository", "backup", "target", "dataDirectory", "osUser", "binDir", "timeout", "verify"),
                 BuilderContract.of(PointInTimeRestore::builder).value(BackupRepository.class, repository)
                         .value("backup", "20261207T000000Z-abcdef").value("osUser", "postgres")
                         .value(PointInTimeRestore.Target.class, PointInTimeRestore.Target.latest())
                         .value(Path.class, temp).value(java.time.Duration.class, java.time.Duration.ofMinutes(1)).check());
+        assertEquals(Set.of("user", "password", "database", "workDirectory", "osUser", "binDir", "timeout", "walWait",
+                        "clock"),
+                BuilderContract.of(PointInTimeDrill::builder).adders("check").value("user", "restorer")
+                        .value("database", "app").value("osUser", "postgres")
+                        .value(Path.class, temp).value(java.time.Duration.class, java.time.Duration.ofMinutes(1))
+                        .value(java.time.Clock.class, java.time.Clock.systemUTC()).check());
         assertEquals(plus(CONNECTION, "archive", "spool", "slot", "synchronous", "clock"), postgres(WalArchiver::builder)
                 .value(WalArchive.class, repository.walArchive().orElseThrow()).value("slot", "wal_slot")
                 .value(java.time.Clock.class, java.time.Clock.systemUTC()).check());
