@@ -25,6 +25,7 @@ module dev.infrakit.backup {
 
     provides dev.infrakit.backup.BackupSourceProvider with
             dev.infrakit.backup.internal.BuiltInBackupSources.Postgres,
+            dev.infrakit.backup.internal.BuiltInBackupSources.PostgresBase,
             dev.infrakit.backup.internal.BuiltInBackupSources.Directory;
     provides dev.infrakit.backup.BackupRepositoryProvider with
             dev.infrakit.backup.internal.BuiltInBackupRepositories.Local,

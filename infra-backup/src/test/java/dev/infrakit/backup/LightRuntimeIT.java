@@ -30,7 +30,7 @@ class LightRuntimeIT {
         String output = UserRuntime.of(Path.of("target")).run(LightBackupMain.class, dir, dir.toString());
         assertTrue(output.contains("backup: VERIFIED 1 artifact(s)"), output);
         assertTrue(output.contains("audit chain ok: true"), output);
-        assertTrue(output.contains("BackupSourceProvider: [postgres, directory], failures: 0"), output);
+        assertTrue(output.contains("BackupSourceProvider: [postgres, postgres-base, directory], failures: 0"), output);
         assertTrue(output.contains("BackupRepositoryProvider: [local, s3], failures: 0"), output);
         assertTrue(output.contains("AuditSinkProvider: [jsonl, postgres, slf4j], failures: 0"), output);
         assertTrue(output.contains("absent: com.zaxxer.hikari.HikariDataSource"), output);

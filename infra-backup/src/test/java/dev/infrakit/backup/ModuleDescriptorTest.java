@@ -26,7 +26,8 @@ class ModuleDescriptorTest {
         String sources = "dev.infrakit.backup.internal.BuiltInBackupSources$";
         String repositories = "dev.infrakit.backup.internal.BuiltInBackupRepositories$";
         assertEquals(Map.of(
-                BackupSourceProvider.class.getName(), List.of(sources + "Postgres", sources + "Directory"),
+                BackupSourceProvider.class.getName(), List.of(sources + "Postgres", sources + "PostgresBase",
+                        sources + "Directory"),
                 BackupRepositoryProvider.class.getName(), List.of(repositories + "Local", repositories + "S3")), provided);
     }
 }

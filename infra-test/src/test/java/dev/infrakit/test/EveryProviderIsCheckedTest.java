@@ -46,6 +46,7 @@ class EveryProviderIsCheckedTest {
             "dev.infrakit.credentials.internal.BuiltInCredentialStores$File",
             "dev.infrakit.credentials.internal.BuiltInCredentialStores$Postgres",
             "dev.infrakit.backup.internal.BuiltInBackupSources$Postgres",
+            "dev.infrakit.backup.internal.BuiltInBackupSources$PostgresBase",
             "dev.infrakit.backup.internal.BuiltInBackupSources$Directory",
             "dev.infrakit.backup.internal.BuiltInBackupRepositories$Local",
             "dev.infrakit.backup.internal.BuiltInBackupRepositories$S3");
@@ -60,6 +61,6 @@ class EveryProviderIsCheckedTest {
             ServiceLoader.load(spi).stream().map(p -> p.type().getName()).forEach(registered::add);
         }
         assertEquals(new TreeSet<>(CHECKED), registered);
-        assertEquals(20, registered.size(), "the providers Infrakit ships");
+        assertEquals(21, registered.size(), "the providers Infrakit ships");
     }
 }

@@ -34,6 +34,27 @@ class BackupProvidersContractTest {
     }
 
     @Nested
+    class PostgresBaseSource extends ProviderContract<BackupSourceProvider> {
+        @Override
+        protected Class<BackupSourceProvider> spi() {
+            return BackupSourceProvider.class;
+        }
+
+        @Override
+        protected BackupSourceProvider provider() {
+            return BuiltInProviders.create(BackupSourceProvider.class,
+                    "dev.infrakit.backup.internal.BuiltInBackupSources$PostgresBase");
+        }
+
+        /** Nothing is connected to until a backup runs, so no server is needed. */
+        @Override
+        protected Config workingConfig() {
+            return Config.of(Map.of("infrakit.backup.postgres-base.user", "replicator",
+                    "infrakit.backup.postgres-base.compression", "6"));
+        }
+    }
+
+    @Nested
     class DirectorySource extends ProviderContract<BackupSourceProvider> {
         @TempDir
         Path root;
