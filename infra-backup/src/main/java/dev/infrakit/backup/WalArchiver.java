@@ -385,14 +385,31 @@ public final class WalArchiver implements AutoCloseable {
      * {@code restart_lsn}, observed in bytes): DOWN when that passes {@code maxRetainedBytes} (the
      * server's disk is at risk: archiving has stopped, or cannot keep up), DEGRADED when
      * {@code pg_receivewal} is not running or the last segment was stored longer than
-     * {@code warnAfter} ago while more than a segment is held back, UP otherwise. Registered in a
+     * {@code warnAfter} ago while more than a segment is held back, UP otherwise (also while
+     * {@linkplain Status#standingBy() standing by} for another archiver). Registered in a
      * {@code HealthRegistry} whose transitions go to a notifier, it is the archiving alert.
      */
     public dev.infrakit.core.health.HealthCheck healthCheck(Duration warnAfter, long maxRetainedBytes) {
+        return healthCheck(warnAfter, maxRetainedBytes, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #healthCheck(Duration, long)} that also warns (DEGRADED) when the archive holds more than
+     * {@code maxArchiveBytes}: archived WAL grows without bound unless a {@link WalRetention} prunes
+     * it ({@link BackupRunner.Builder#walRetention}), and this is how that shows before the
+     * repository's disk or bill does. The archive is listed at most once a minute (its size counts
+     * each file as stored, or 16 MiB for a segment whose size only reading would tell).
+     */
+    public dev.infrakit.core.health.HealthCheck healthCheck(Duration warnAfter, long maxRetainedBytes,
+            long maxArchiveBytes) {
         Arguments.positive(warnAfter, "warnAfter");
         if (maxRetainedBytes <= 0) {
             throw new IllegalArgumentException("maxRetainedBytes must be positive, got " + maxRetainedBytes);
         }
+        if (maxArchiveBytes <= 0) {
+            throw new IllegalArgumentException("maxArchiveBytes must be positive, got " + maxArchiveBytes);
+        }
+        ArchiveSize archiveSize = maxArchiveBytes == Long.MAX_VALUE ? null : new ArchiveSize();
         return dev.infrakit.core.health.HealthCheck.of("wal-archiving:" + settings.host() + ":" + settings.port() + "/"
                 + slot, () -> {
                     long retained;
@@ -421,6 +438,15 @@ public final class WalArchiver implements AutoCloseable {
                     }
                     boolean stale = status.lastArchivedAt().map(t -> t.plus(warnAfter).isBefore(clock.instant()))
                             .orElse(true) && retained > 16L << 20;
+                    if (archiveSize != null) {
+                        long stored = archiveSize.bytes();
+                        if (stored > maxArchiveBytes) {
+                            return dev.infrakit.core.health.HealthResult.degraded("the WAL archive " + archive + " holds "
+                                    + stored + " bytes, more than " + maxArchiveBytes + ": archived WAL grows without "
+                                    + "bound unless a WAL retention prunes it").observed(retained, "bytes")
+                                    .detail("archiveBytes", stored).build();
+                        }
+                    }
                     if (status.standingBy()) {
                         return dev.infrakit.core.health.HealthResult.up().observed(retained, "bytes")
                                 .detail("standingBy", "another archiver holds the slot").build();
@@ -442,6 +468,27 @@ public final class WalArchiver implements AutoCloseable {
     public io.micrometer.core.instrument.binder.MeterBinder metrics() {
         // Through a factory: the binder class is loaded only here, so Micrometer stays optional.
         return WalArchiverMetrics.of(this);
+    }
+
+    /** The archive's size, listed at most once a minute. */
+    private final class ArchiveSize {
+        private long bytes;
+        private long listedAt;
+        private boolean listed;
+
+        synchronized long bytes() throws IOException {
+            long now = System.nanoTime();
+            if (!listed || now - listedAt > TimeUnit.MINUTES.toNanos(1)) {
+                long total = 0;
+                for (WalArchive.WalSegment file : archive.list()) {
+                    total += file.size() >= 0 ? file.size() : 16L << 20;
+                }
+                bytes = total;
+                listedAt = now;
+                listed = true;
+            }
+            return bytes;
+        }
     }
 
     /** What the archiver has done: the last segment stored and when, restarts, the last error. */

@@ -200,6 +200,13 @@ class WalArchiverIT {
                 await(() -> archived(archive, segment), () -> segment + " is archived");
                 dev.infrakit.core.health.HealthResult up = healthy.check();
                 assertEquals(dev.infrakit.core.health.HealthStatus.UP, up.status(), up.toString());
+                // Without a WAL retention the archive grows without bound: the check says so past a size.
+                dev.infrakit.core.health.HealthResult growing = archiver.healthCheck(java.time.Duration.ofMinutes(5),
+                        1L << 30, 1L << 20).check();
+                assertEquals(dev.infrakit.core.health.HealthStatus.DEGRADED, growing.status(), growing.toString());
+                assertTrue(growing.output().orElse("").contains("grows without bound"), growing.toString());
+                assertEquals(dev.infrakit.core.health.HealthStatus.UP, archiver.healthCheck(java.time.Duration.ofMinutes(5),
+                        1L << 30, 1L << 40).check().status(), "under the limit");
                 assertTrue(up.observedValue().isPresent(), "the WAL the slot holds back is observed");
                 assertTrue(meters.get("infrakit.backup.wal.archived").tag("slot", "infrakit_health").functionCounter()
                         .count() >= 1);
