@@ -189,7 +189,8 @@ public final class WalArchiver implements AutoCloseable {
             }
             standingBy = false;
             Instant started = clock.instant();
-            List<String> command = command("--no-loop");
+            // Status every second: close() waits on the position it reports (pg_stat_replication.write_lsn).
+            List<String> command = command("--no-loop", "--status-interval=1");
             if (synchronous) {
                 command.add("--synchronous");
             }
@@ -518,8 +519,10 @@ public final class WalArchiver implements AutoCloseable {
     }
 
     /**
-     * Stops streaming (as {@code pg_receivewal} stops on SIGTERM: what it received is flushed), then
-     * stores everything received, the segment in progress as {@code .partial}. Idempotent.
+     * Waits (up to 10 seconds) until {@code pg_receivewal} has received all the WAL the server had
+     * flushed when this was called, stops streaming (as {@code pg_receivewal} stops on SIGTERM: what
+     * it received is flushed), then stores everything received, the segment in progress as
+     * {@code .partial}, and only then releases the slot's lock. Idempotent.
      */
     @Override
     public void close() {
@@ -536,6 +539,9 @@ public final class WalArchiver implements AutoCloseable {
             running = process;
         }
         if (running != null) {
+            if (running.isAlive()) {
+                awaitReceived(Duration.ofSeconds(10));
+            }
             running.destroy();
             try {
                 if (!running.waitFor(30, TimeUnit.SECONDS)) {
@@ -557,6 +563,43 @@ public final class WalArchiver implements AutoCloseable {
         }
         publish(true);
         closeLockSession(); // only now may another archiver take the slot
+    }
+
+    /**
+     * Waits (at most {@code wait}) until {@code pg_receivewal} reports having written all the WAL the
+     * server had flushed when this was called, so that closing loses no commit of a server that is
+     * up. Gives up quietly when the server cannot be asked (it is down: nothing more would come).
+     */
+    private void awaitReceived(Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        try (Connection connection = settings.connect("postgres")) {
+            String target;
+            try (PreparedStatement current = connection.prepareStatement("SELECT pg_current_wal_flush_lsn()::text");
+                    java.sql.ResultSet rs = current.executeQuery()) {
+                rs.next();
+                target = rs.getString(1);
+            }
+            try (PreparedStatement received = connection.prepareStatement("SELECT coalesce(bool_or(write_lsn >= "
+                    + "?::pg_lsn), false) FROM pg_stat_replication WHERE application_name = ?")) {
+                received.setString(1, target);
+                received.setString(2, slot);
+                while (System.nanoTime() - deadline < 0) {
+                    try (java.sql.ResultSet rs = received.executeQuery()) {
+                        rs.next();
+                        if (rs.getBoolean(1)) {
+                            return;
+                        }
+                    }
+                    Thread.sleep(50);
+                }
+            }
+            LOG.warn("WAL archiving from {}:{} on slot {}: closing before pg_receivewal reported the WAL up to {}",
+                    settings.host(), settings.port(), slot, target);
+        } catch (BackupException | SQLException e) {
+            LOG.debug("WAL archiver closing: cannot ask the server how far it streamed: {}", LogText.of(e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
