@@ -60,10 +60,12 @@ public final class PostgresBaseBackupSource implements BackupSource {
 
     private final PgSettings settings;
     private final int compression;
+    private final long maxRateKilobytes;
 
-    private PostgresBaseBackupSource(PgSettings settings, int compression) {
+    private PostgresBaseBackupSource(PgSettings settings, int compression, long maxRateKilobytes) {
         this.settings = settings;
         this.compression = compression;
+        this.maxRateKilobytes = maxRateKilobytes;
     }
 
     /** A builder; {@link Builder#user} is required. */
@@ -123,6 +125,9 @@ public final class PostgresBaseBackupSource implements BackupSource {
         PgBinaries.requireAtLeastServer(tool, toolVersion, serverVersion, settings.host() + ":" + settings.port());
         List<String> command = new ArrayList<>(List.of(tool.toString(), "-D", "-", "-Ft", "-X", "fetch",
                 "--checkpoint=fast", "--manifest-checksums=SHA256", "--label=infrakit"));
+        if (maxRateKilobytes > 0) {
+            command.add("--max-rate=" + maxRateKilobytes + "k");
+        }
         command.addAll(settings.connectionArguments());
         ToolProcess.Result result;
         TarScanner tar;
@@ -183,7 +188,8 @@ public final class PostgresBaseBackupSource implements BackupSource {
 
     @Override
     public String toString() {
-        return "PostgresBaseBackupSource[" + settings + ", gzip " + compression + "]";
+        return "PostgresBaseBackupSource[" + settings + ", gzip " + compression + (maxRateKilobytes > 0 ? ", at most "
+                + maxRateKilobytes + " kB/s" : "") + "]";
     }
 
     /**
@@ -192,6 +198,7 @@ public final class PostgresBaseBackupSource implements BackupSource {
      */
     public static final class Builder extends PostgresClientBuilder<Builder> {
         private Integer compression;
+        private Long maxRate;
 
         private Builder() {
             super(Duration.ofHours(4));
@@ -211,12 +218,27 @@ public final class PostgresBaseBackupSource implements BackupSource {
         }
 
         /**
+         * The most the server sends per second, in bytes ({@code pg_basebackup --max-rate}, rounded
+         * down to kilobytes: 32 kB to 1 GB), so a backup does not starve the server's disk; default
+         * unlimited.
+         */
+        public Builder maxRate(long bytesPerSecond) {
+            Arguments.setOnce(this.maxRate, "maxRate");
+            if (bytesPerSecond < 32L << 10 || bytesPerSecond > 1L << 30) {
+                throw new IllegalArgumentException("maxRate is 32 kB to 1 GB per second, got " + bytesPerSecond);
+            }
+            this.maxRate = bytesPerSecond;
+            return this;
+        }
+
+        /**
          * The source.
          *
          * @throws IllegalStateException if the user is missing
          */
         public PostgresBaseBackupSource build() {
-            return new PostgresBaseBackupSource(settings.build(), compression != null ? compression : 1);
+            return new PostgresBaseBackupSource(settings.build(), compression != null ? compression : 1,
+                    maxRate != null ? maxRate / 1024 : 0);
         }
     }
 }

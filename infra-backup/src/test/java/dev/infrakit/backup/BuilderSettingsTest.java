@@ -43,7 +43,8 @@ class BuilderSettingsTest {
         assertEquals(Set.of("name", "fileTimeout"),
                 BuilderContract.of(() -> DirectorySource.builder(data)).adders("include", "exclude").check());
         assertEquals(plus(CONNECTION, "database", "globals"), postgres(PostgresBackupSource::builder).check());
-        assertEquals(plus(CONNECTION, "compression"), postgres(PostgresBaseBackupSource::builder).value("compression", 1)
+        assertEquals(plus(CONNECTION, "compression", "maxRate"), postgres(PostgresBaseBackupSource::builder)
+                .value("compression", 1).value("maxRate", 1L << 20)
                 .check());
         assertEquals(Set.of("repository", "backup", "target", "dataDirectory", "osUser", "binDir", "timeout", "verify"),
                 BuilderContract.of(PointInTimeRestore::builder).value(BackupRepository.class, repository)

@@ -125,6 +125,39 @@ class PostgresBaseBackupSourceIT {
         }
     }
 
+    @Test
+    void aServerRestartedDuringABaseBackupFailsItLeavingNothingAndTheNextOneRestores() throws Exception {
+        try (LocalBackupRepository repository = LocalBackupRepository.open(temp.resolve("repo"))) {
+            // Throttled (pg_basebackup --max-rate) so that the restart lands in the middle of the copy.
+            BackupRunner slow = BackupRunner.builder(source().maxRate(1L << 20).build(), repository).minimumFreeBytes(0)
+                    .build();
+            java.util.concurrent.CompletableFuture<Manifest> run = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> slow.run(BackupKind.DAILY));
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (ProcessHandle.current().descendants().noneMatch(p -> p.info().command().orElse("")
+                    .endsWith("pg_basebackup"))) {
+                assertTrue(System.nanoTime() < deadline && !run.isDone(), "pg_basebackup started: " + run);
+                Thread.sleep(20);
+            }
+            Thread.sleep(1000);
+            server.restart();
+            java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> run.get(2, java.util.concurrent.TimeUnit.MINUTES));
+            assertTrue(failed.getCause() instanceof BackupException && failed.getCause().getMessage()
+                    .contains("pg_basebackup"), String.valueOf(failed.getCause()));
+            assertEquals(List.of(BackupStatus.FAILED), repository.list().stream().map(Manifest::status).toList());
+            assertEquals(List.of(), repository.list().get(0).artifacts(), "nothing of the cut backup counts");
+            try (var staging = Files.list(temp.resolve("repo").resolve(".staging"))) {
+                assertEquals(List.of(), staging.toList(), "its staging is gone");
+            }
+
+            Manifest next = BackupRunner.builder(source().build(), repository).minimumFreeBytes(0).build()
+                    .run(BackupKind.DAILY);
+            assertEquals(BackupStatus.VERIFIED, next.status());
+            assertEquals(20000, countRows(restore(repository, next.id())), "the next backup restores whole");
+        }
+    }
+
     /** Extracts the base backup into a new data directory the server's OS user owns. */
     private Path restore(BackupRepository repository, String id) throws Exception {
         Path data = Files.createDirectory(temp.resolve("restored-" + id));
