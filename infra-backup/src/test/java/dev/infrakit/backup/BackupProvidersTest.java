@@ -54,7 +54,7 @@ class BackupProvidersTest {
 
     @Test
     void theBuiltInsAreDiscovered() {
-        assertEquals(List.of("postgres", "directory"), Providers.discover(BackupSourceProvider.class).names());
+        assertEquals(List.of("postgres", "postgres-base", "directory"), Providers.discover(BackupSourceProvider.class).names());
         assertEquals(List.of("local", "s3"), Providers.discover(BackupRepositoryProvider.class).names());
         assertTrue(Providers.discover(BackupSourceProvider.class).failures().isEmpty());
     }
@@ -232,5 +232,38 @@ class BackupProvidersTest {
         badPort.put("infrakit.backup.postgres.port", "70000");
         ConfigException port = sourceError(Config.of(badPort));
         assertTrue(port.getMessage().contains("70000") && port.getMessage().contains("1 to 65535"), port::getMessage);
+    }
+
+    @Test
+    void postgresBaseIsConfiguredWithoutConnectingAndItsErrorsNameTheKey() {
+        String[] base = {"infrakit.backup.source", "postgres-base", "infrakit.backup.postgres-base.user", "replicator",
+                "infrakit.backup.postgres-base.password", PASSWORD};
+        Map<String, String> values = values(base);
+        values.putAll(Map.of("infrakit.backup.postgres-base.host", "db.example.com",
+                "infrakit.backup.postgres-base.port", "6543", "infrakit.backup.postgres-base.compression", "6",
+                "infrakit.backup.postgres-base.timeout", "2h"));
+        BackupSource source = source(Config.of(values));
+        assertInstanceOf(PostgresBaseBackupSource.class, source);
+        assertEquals("postgres-cluster:db.example.com:6543", source.name());
+        assertTrue(source.toString().contains("gzip 6"), source.toString());
+        assertFalse(source.toString().contains(PASSWORD), source.toString());
+
+        Map<String, String> cases = Map.of(
+                "infrakit.backup.postgres-base.compression", "12",
+                "infrakit.backup.postgres-base.port", "0",
+                "infrakit.backup.postgres-base.host", "-oProxyCommand",
+                "infrakit.backup.postgres-base.timeout", "0s",
+                "infrakit.backup.postgres-base.bin-dir", temp.resolve("no-such-bin").toString(),
+                "infrakit.backup.postgres-base.ssl-mode", "sometimes");
+        cases.forEach((key, bad) -> {
+            Map<String, String> broken = values(base);
+            broken.put(key, bad);
+            ConfigException e = sourceError(Config.of(broken));
+            assertEquals(key, e.key(), e::getMessage);
+            assertFalse(e.getMessage().contains(PASSWORD), e::getMessage);
+        });
+        Map<String, String> noUser = values(base);
+        noUser.remove("infrakit.backup.postgres-base.user");
+        assertEquals("infrakit.backup.postgres-base.user", sourceError(Config.of(noUser)).key());
     }
 }
