@@ -5,7 +5,6 @@ import dev.infrakit.backup.BackupException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 import java.util.Set;
 
 /**
@@ -14,7 +13,7 @@ import java.util.Set;
  * before a reader that consumes it whole (a copy, a restore) can use it.
  */
 public final class VerifiedInputStream extends FilterInputStream {
-    private final MessageDigest digest = Sha256.newDigest();
+    private final HashingInputStream hashing;
     private final Set<String> expected;
     private final String what;
     private boolean checked;
@@ -26,7 +25,12 @@ public final class VerifiedInputStream extends FilterInputStream {
      * @param what the file, as the failure names it
      */
     public VerifiedInputStream(InputStream in, Set<String> expected, String what) {
-        super(in);
+        this(new HashingInputStream(in), expected, what);
+    }
+
+    private VerifiedInputStream(HashingInputStream hashing, Set<String> expected, String what) {
+        super(hashing);
+        this.hashing = hashing;
         this.expected = Set.copyOf(expected);
         this.what = what;
     }
@@ -36,8 +40,6 @@ public final class VerifiedInputStream extends FilterInputStream {
         int b = in.read();
         if (b == -1) {
             check();
-        } else {
-            digest.update((byte) b);
         }
         return b;
     }
@@ -47,29 +49,8 @@ public final class VerifiedInputStream extends FilterInputStream {
         int n = in.read(b, off, len);
         if (n == -1) {
             check();
-        } else if (n > 0) {
-            digest.update(b, off, n);
         }
         return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-        byte[] buffer = new byte[8192];
-        long skipped = 0;
-        while (skipped < n) {
-            int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-            if (r < 0) {
-                break;
-            }
-            skipped += r;
-        }
-        return skipped;
-    }
-
-    @Override
-    public boolean markSupported() {
-        return false;
     }
 
     private void check() {
@@ -77,7 +58,7 @@ public final class VerifiedInputStream extends FilterInputStream {
             return;
         }
         checked = true;
-        String read = Sha256.hex(digest);
+        String read = hashing.sha256();
         if (!expected.contains(read)) {
             throw new BackupException(what + " is corrupted: its SHA-256 is " + read + ", stored when it was written "
                     + String.join(" or ", expected.stream().sorted().toList()));
