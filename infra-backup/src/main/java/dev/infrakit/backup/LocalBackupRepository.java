@@ -271,11 +271,17 @@ public final class LocalBackupRepository implements BackupRepository {
             }
             if (root.stat(WAL).isPresent()) {
                 try (OpenDirectory wal = ownChild(root, WAL)) {
+                    // An archiver (of this process or another) may be writing one now, without the run
+                    // lock: only a temporary file untouched for an hour was left by an interrupted one.
+                    long stale = System.currentTimeMillis() - java.util.concurrent.TimeUnit.HOURS.toMillis(1);
                     for (String entry : wal.names()) {
                         if (entry.startsWith(".") && entry.endsWith(".tmp")) {
-                            LOG.info("{}: removing {}/{}, left by an interrupted WAL archiving", name, WAL,
-                                    LogText.of(entry));
-                            wal.deleteFile(entry);
+                            Optional<BasicFileAttributes> seen = wal.stat(entry);
+                            if (seen.isPresent() && seen.get().lastModifiedTime().toMillis() < stale) {
+                                LOG.info("{}: removing {}/{}, left by an interrupted WAL archiving", name, WAL,
+                                        LogText.of(entry));
+                                wal.deleteFile(entry);
+                            }
                         }
                     }
                 }

@@ -236,6 +236,23 @@ class LocalBackupRepositoryTest {
     }
 
     @Test
+    void openingLeavesAWalFileBeingArchivedAndRemovesOneAnInterruptedArchiverLeft() throws Exception {
+        LocalBackupRepository repository = LocalBackupRepository.open(dir);
+        Path segment = Files.write(dir.resolveSibling("segment"), bytes("wal"));
+        repository.walArchive().orElseThrow().put("000000010000000000000001", segment);
+        // An archiver, in this process or another, writes without the run lock: its file is fresh.
+        Path writing = dir.resolve(".wal").resolve(".000000010000000000000002.0123456789abcdef.tmp");
+        Path left = dir.resolve(".wal").resolve(".000000010000000000000003.0123456789abcdef.tmp");
+        Files.writeString(writing, "in flight");
+        Files.writeString(left, "interrupted");
+        Files.setLastModifiedTime(left, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()
+                - java.util.concurrent.TimeUnit.HOURS.toMillis(2)));
+        LocalBackupRepository.open(dir);
+        assertTrue(Files.exists(writing), "a file being archived now is left alone");
+        assertFalse(Files.exists(left), "one untouched for two hours was left by an interrupted archiver");
+    }
+
+    @Test
     void deleteRemovesTheDirectoryEvenOfAHalfDeletedBackup() throws Exception {
         LocalBackupRepository repository = LocalBackupRepository.open(dir);
         Manifest first = Backups.publish(repository, T0, Map.of("a", bytes("a"), "b", bytes("b")));
