@@ -23,11 +23,15 @@ import java.util.Set;
  */
 final class Args {
     private final Map<String, String> values;
+    /** Every value of each option given on the command line, in order (the repeatable ones need them all). */
+    private final Map<String, List<String>> allValues;
     private final List<String> positional;
     private final Set<String> fromCommandLine;
 
-    private Args(Map<String, String> values, List<String> positional, Set<String> fromCommandLine) {
+    private Args(Map<String, String> values, Map<String, List<String>> allValues, List<String> positional,
+            Set<String> fromCommandLine) {
         this.values = values;
+        this.allValues = allValues;
         this.positional = positional;
         this.fromCommandLine = fromCommandLine;
     }
@@ -59,10 +63,12 @@ final class Args {
     /** The options of the command {@code result} parsed (the innermost subcommand's own). */
     static Args of(ParseResult result, Map<String, String> env) {
         Map<String, String> values = new LinkedHashMap<>();
+        Map<String, List<String>> allValues = new LinkedHashMap<>();
         for (OptionSpec option : result.matchedOptions()) {
             String name = name(option);
             List<String> given = option.stringValues();
             values.put(name, option.arity().max() == 0 || given.isEmpty() ? "true" : given.get(given.size() - 1));
+            allValues.put(name, List.copyOf(given));
         }
         List<String> positional = new ArrayList<>();
         for (ArgSpec p : result.matchedPositionals()) {
@@ -79,7 +85,7 @@ final class Args {
                 values.put(name, fromEnv);
             }
         }
-        return new Args(values, positional, onCommandLine);
+        return new Args(values, allValues, positional, onCommandLine);
     }
 
     private static String name(OptionSpec option) {
@@ -97,6 +103,18 @@ final class Args {
 
     Optional<String> get(String name) {
         return Optional.ofNullable(values.get(name));
+    }
+
+    /**
+     * Every value of a repeatable option, in the order given; the environment's single value when the
+     * command line has none; empty when neither.
+     */
+    List<String> all(String name) {
+        List<String> given = allValues.get(name);
+        if (given != null && !given.isEmpty()) {
+            return given;
+        }
+        return get(name).map(List::of).orElse(List.of());
     }
 
     String require(String name) {

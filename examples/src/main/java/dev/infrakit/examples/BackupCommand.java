@@ -32,9 +32,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code backup run|list|verify|restore|prune}: the backup runner from the command line. {@code run}
- * backs up a PostgreSQL database ({@code --jdbc-url}, pg_dump) or a directory ({@code --directory},
- * tar.gz); {@code restore} creates a missing target database only with {@code --create}.
+ * {@code backup run|list|verify|restore|prune|new-key|base|wal|drill}: the backup runner from the
+ * command line. {@code run} backs up a PostgreSQL database ({@code --jdbc-url}, pg_dump) or a
+ * directory ({@code --directory}, tar.gz); {@code restore} creates a missing target database only
+ * with {@code --create}, or, with {@code --data-dir}, restores a base backup to a point in time. The
+ * continuous backup commands ({@code wal}, {@code drill}, the point-in-time restore) are in
+ * {@link ContinuousBackupCommand}.
  */
 final class BackupCommand {
     static final String USAGE = String.join("\n",
@@ -47,10 +50,18 @@ final class BackupCommand {
             "  backup restore --repo REPO --id ID --target-url URL [--create] [--clean] [--allow-privileged-role]",
             "         (a missing target database is created only with --create, one with tables is replaced only",
             "         with --clean; a superuser or CREATEROLE role is refused without --allow-privileged-role)",
+            "  backup restore --repo REPO --data-dir DIR --jdbc-url URL [--to-time ISO-8601 | --to-lsn X/Y] [--id BASE_ID]",
+            "         [--os-user postgres] [KEYS] [S3]   (point in time: a base backup and the archived WAL into a NEW",
+            "         data directory, replayed, promoted and stopped; --jdbc-url names the lost server's role and database)",
             "  backup prune --repo REPO [--dry-run] [--keep-daily N] [--keep-weekly N] [--keep-monthly N]",
             "  backup new-key --encrypt-key-file FILE --id ID   (a new current key; the older ones stay for reading)",
             "  backup base --jdbc-url URL --repo REPO [--offsite REPO] [--kind daily|weekly|manual] [KEYS] [S3]",
             "         (the whole server with pg_basebackup, the base of point-in-time recovery; REPLICATION needed)",
+            "  backup wal start --jdbc-url URL --repo REPO --spool DIR [--slot infrakit_wal] [--synchronous] [KEYS] [S3]",
+            "         (continuous WAL archiving in the foreground until SIGTERM or Ctrl-C; REPLICATION needed)",
+            "  backup wal status --repo REPO [--jdbc-url URL [--slot infrakit_wal]] [KEYS] [S3]",
+            "  backup drill --pitr --repo REPO --jdbc-url URL [--id BASE_ID] [--check NAME=SQL]... [--work-dir DIR]",
+            "         [KEYS] [S3]   (restores a base backup and all archived WAL on a server of its own, then deletes it)",
             "  REPO: a directory or s3://bucket/prefix; S3: [--s3-endpoint URL] [--s3-region R] [--s3-path-style]",
             "        [--s3-checksums-when-required], credentials AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the",
             "        AWS default chain; KEYS: --encrypt-key-file FILE or --master-key-file FILE (serve's key):",
@@ -80,37 +91,50 @@ final class BackupCommand {
                         .value("scratch-url", "URL", "Drill on this server (its maintenance database).")
                         .value("scratch-url-file", "FILE", "The --scratch-url from the first line of FILE.")
                         .flag("allow-privileged-role", "Let a superuser or CREATEROLE role drill.")))
-                .sub(options(new Cli.Command("restore", lines(6, 9), (a, env, in, out, err) -> restore(a, env, out, err))
+                .sub(options(new Cli.Command("restore", lines(6, 12), (a, env, in, out, err) -> restore(a, env, out, err))
                         .value("repo", "REPO", repo)
-                        .value("id", "ID", "The backup to restore.")
+                        .value("id", "ID", "The backup to restore (with --data-dir: the base backup, default the newest "
+                                + "verified one that ended before the target).")
                         .value("target-url", "URL", "Restore into this database.")
                         .value("target-url-file", "FILE", "The --target-url from the first line of FILE.")
                         .flag("create", "Create the target database when it does not exist.")
                         .flag("clean", "Drop and replace the backup's objects in a target that has tables.")
-                        .flag("allow-privileged-role", "Let a superuser or CREATEROLE role restore.")))
-                .sub(options(new Cli.Command("prune", lines(9, 10), (a, env, in, out, err) -> prune(a, env, out, err))
+                        .flag("allow-privileged-role", "Let a superuser or CREATEROLE role restore.")
+                        .value("data-dir", "DIR", "Point-in-time restore of a base backup into this new (or empty) data "
+                                + "directory; the archived WAL is staged beside it in DIR.wal.")
+                        .value("to-time", "ISO-8601", "Recover the transactions committed up to this time, such as "
+                                + "2026-12-07T09:30:00Z (default: all archived WAL).")
+                        .value("to-lsn", "X/Y", "Recover up to this WAL position, such as 0/3000060.")
+                        .value("jdbc-url", "URL", "With --data-dir: a role (and its database) of the backed-up server, "
+                                + "to see the restored server promoted; its host and port are not used.")
+                        .value("jdbc-url-file", "FILE", "The --jdbc-url from the first line of FILE.")
+                        .value("os-user", "USER", "With --data-dir, run as root: the OS user the restored server runs as "
+                                + "(default postgres).")))
+                .sub(options(new Cli.Command("prune", lines(12, 13), (a, env, in, out, err) -> prune(a, env, out, err))
                         .value("repo", "REPO", repo)
                         .flag("dry-run", "List what would be deleted; delete nothing.")
                         .value("keep-daily", "N", "Newest backup of each of the last N days (default 30).")
                         .value("keep-weekly", "N", "Newest backup of each of the last N ISO weeks (default 12).")
                         .value("keep-monthly", "N", "Newest backup of each of the last N months (default 0).")))
-                .sub(options(new Cli.Command("base", lines(11, 13), (a, env, in, out, err) -> base(a, env, out, err))
+                .sub(options(new Cli.Command("base", lines(14, 16), (a, env, in, out, err) -> base(a, env, out, err))
                         .value("jdbc-url", "URL", "The PostgreSQL server to back up whole (its user needs REPLICATION).")
                         .value("jdbc-url-file", "FILE", "The --jdbc-url from the first line of FILE.")
                         .value("repo", "REPO", repo + " Created when missing.")
                         .value("offsite", "REPO", "Also copy the backup here and verify the copy.")
                         .value("kind", "KIND", "daily, weekly or manual (default manual).")))
-                .sub(new Cli.Command("new-key", lines(10, 11), (a, env, in, out, err) -> newKey(a, out))
+                .sub(new Cli.Command("new-key", lines(13, 14), (a, env, in, out, err) -> newKey(a, out))
                         .value("encrypt-key-file", "FILE", "The key file (created owner-only when missing).")
-                        .value("id", "ID", "The new key's id: letters, digits, . _ - (e.g. 2026-12)."));
+                        .value("id", "ID", "The new key's id: letters, digits, . _ - (e.g. 2026-12)."))
+                .sub(ContinuousBackupCommand.wal(lines(16, 19), lines(16, 18), lines(18, 19)))
+                .sub(ContinuousBackupCommand.drill(lines(19, 21)));
     }
 
-    private static Cli.Command options(Cli.Command command) {
+    static Cli.Command options(Cli.Command command) {
         return BackupRepositories.keyOptions(BackupRepositories.s3Options(command));
     }
 
     /** Lines {@code from} (inclusive) to {@code to} (exclusive) of {@link #USAGE}: one subcommand's. */
-    private static String lines(int from, int to) {
+    static String lines(int from, int to) {
         return String.join("\n", List.of(USAGE.split("\n")).subList(from, to));
     }
 
@@ -118,13 +142,13 @@ final class BackupCommand {
      * A repository that must exist (list, verify, restore, prune never create a directory from a
      * typo), read with the command's keys.
      */
-    private static BackupRepository existing(Args a, Map<String, String> env, PrintStream err) {
+    static BackupRepository existing(Args a, Map<String, String> env, PrintStream err) {
         String repo = a.require("repo");
         return BackupRepositories.open(repo, s3Settings(a, env, repo, ""), false, BackupRepositories.keys(a));
     }
 
     /** The S3 settings, refused when none of the repositories is in S3. */
-    private static BackupRepositories.S3Settings s3Settings(Args a, Map<String, String> env, String repo, String offsite) {
+    static BackupRepositories.S3Settings s3Settings(Args a, Map<String, String> env, String repo, String offsite) {
         BackupRepositories.check(repo, "repo");
         if (!offsite.isEmpty()) {
             BackupRepositories.check(offsite, "offsite");
@@ -232,7 +256,7 @@ final class BackupCommand {
     }
 
     /** Refuses to restore or drill a backup listed without its keys: its artifacts are ciphertext. */
-    private static void requireReadable(Manifest m) {
+    static void requireReadable(Manifest m) {
         if (m.encryptionKeyId().isPresent()) {
             throw new IllegalStateException("backup " + m.id() + " is encrypted under key '" + m.encryptionKeyId().get()
                     + "': give --encrypt-key-file (or --master-key-file for a serve's backups) to read it");
@@ -296,6 +320,16 @@ final class BackupCommand {
     }
 
     private static int restore(Args a, Map<String, String> env, PrintStream out, PrintStream err) {
+        if (a.get("data-dir").isPresent()) {
+            return ContinuousBackupCommand.restore(a, env, out, err);
+        }
+        for (String pitrOnly : List.of("to-time", "to-lsn", "jdbc-url", "jdbc-url-file", "os-user")) {
+            // INFRAKIT_JDBC_URL may be set for the other commands: only a --jdbc-url typed here is refused.
+            if (pitrOnly.startsWith("jdbc-url") ? a.fromCommandLine(pitrOnly) : a.get(pitrOnly).isPresent()) {
+                throw new Args.UsageException("--" + pitrOnly + " is for a point-in-time restore into a new data "
+                        + "directory: give --data-dir DIR (a restore of a dump takes --id and --target-url)");
+            }
+        }
         String id = a.require("id");
         JdbcUrl target = JdbcUrl.require(a, "target-url", env, err);
         try (BackupRepository repo = existing(a, env, err)) {

@@ -13,7 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The command tree on picocli: {@code serve}, {@code backup run|list|verify|restore|prune},
+ * The command tree on picocli: {@code serve}, {@code backup run|list|verify|restore|prune|new-key|base|drill},
+ * {@code backup wal start|status},
  * {@code audit verify}, {@code users unlock}, {@code admin reset-password} and {@code loadtest}, each
  * with {@code -h/--help}. Picocli parses and prints usage; each command's own code checks the values
  * (see {@link Args}). Results go to {@code out}, progress and warnings to {@code err}; exit 0 on
@@ -63,6 +64,13 @@ final class Cli {
         Command value(String name, String label, String description) {
             spec.addOption(OptionSpec.builder("--" + name).paramLabel(label).arity("1").type(String.class)
                     .description(format(description)).build());
+            return this;
+        }
+
+        /** An option that may be given several times, {@code --name LABEL ...}; every value kept ({@link Args#all}). */
+        Command values(String name, String label, String description) {
+            spec.addOption(OptionSpec.builder("--" + name).paramLabel(label).arity("1").type(List.class)
+                    .auxiliaryTypes(String.class).description(format(description)).build());
             return this;
         }
 

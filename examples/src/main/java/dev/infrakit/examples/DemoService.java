@@ -111,9 +111,16 @@ final class DemoService implements AutoCloseable {
         String backupOffsite;
         /** The S3 connection of an s3:// {@code backupOffsite}. */
         BackupRepositories.S3Settings backupS3;
+        /**
+         * {@code --backup-mode continuous}: base backups of the whole server, and its WAL archived
+         * continuously (false: pg_dump of the database).
+         */
+        boolean continuousBackup;
         Duration backupEvery = Duration.ofHours(1);
         /** What the scheduled backups delete: nothing unless {@code --backup-retention} is given. */
         dev.infrakit.backup.RetentionPolicy backupRetention = dev.infrakit.backup.RetentionPolicy.keepAll();
+        /** Whether {@code --backup-retention} was given (continuous mode then also prunes archived WAL). */
+        boolean backupRetentionGiven;
         /** The backups' clock (tests move it). */
         java.time.Clock backupClock = java.time.Clock.systemUTC();
         /** Runs the backups (null: a thread of the service's own; tests pass one they drive). */

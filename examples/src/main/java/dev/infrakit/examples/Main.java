@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Infrakit demo: the service ({@code serve}), backups ({@code backup run|list|verify|restore|prune}),
+ * The Infrakit demo: the service ({@code serve}), backups ({@code backup run|list|verify|restore|prune}, and
+ * continuous backup: {@code backup base|wal start|wal status|drill}, {@code backup restore --data-dir}),
  * audit verification ({@code audit verify}), login unlocks ({@code users unlock}), an admin password reset
  * ({@code admin reset-password}) and a load test ({@code loadtest}), parsed by picocli (see {@link Cli}).
  * Results on stdout, logs and progress on stderr; exit 0 on success, 1 on failure with the reason on

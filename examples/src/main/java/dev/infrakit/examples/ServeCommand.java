@@ -24,6 +24,10 @@ final class ServeCommand {
             "        [(--jdbc-url URL | --jdbc-url-file FILE) [--backup-repo DIR [--backup-every 1h] [--backup-retention daily=7,weekly=4,...]]]",
             "        (backups are never deleted unless --backup-retention is given: GFS counts daily=N, weekly=N,",
             "         monthly=N, last=N, comma-separated, each at most once; unnamed counts are 0, last is 1)",
+            "        [--backup-mode dumps|continuous]",
+            "        (dumps: pg_dump of the database; continuous: base backups of the whole server on the same",
+            "         schedule and its WAL archived as it is written (slot infrakit_demo, spool <data-dir>/wal-spool,",
+            "         7 days of WAL kept with --backup-retention): restore to any point with backup restore --data-dir)",
             "        [--backup-offsite s3://bucket/prefix|DIR [--s3-endpoint URL] [--s3-region R] [--s3-path-style]",
             "         [--s3-checksums-when-required]]",
             "        (each backup also copied there, encrypted under a key derived from the master key, and read",
@@ -88,6 +92,8 @@ final class ServeCommand {
                 .value("backup-repo", "DIR", "Back the database up into DIR (needs --jdbc-url).")
                 .value("backup-every", "DURATION", "Backup interval, at least 1m (default 1h).")
                 .value("backup-retention", "COUNTS", "GFS retention such as daily=7,weekly=4 (default: keep all).")
+                .value("backup-mode", "MODE", "dumps (pg_dump, the default) or continuous (base backups and WAL "
+                        + "archiving: point-in-time recovery; the --jdbc-url user needs REPLICATION).")
                 .value("backup-offsite", "REPO", "Also copy each backup, encrypted, to s3://bucket/prefix or a directory.")
                 .value("audit-checkpoint-key", "FILE", "Checkpoint signing key (default <data-dir>/audit-checkpoint.key).")
                 .value("audit-checkpoints", "FILE", "Checkpoint copies (default <data-dir>/audit-checkpoints)."));
@@ -152,7 +158,17 @@ final class ServeCommand {
                 throw new Args.UsageException("--backup-retention prunes the --backup-repo backups: it needs --backup-repo");
             }
             s.backupRetention = retention(a.get("backup-retention").get());
+            s.backupRetentionGiven = true;
         }
+        String mode = a.get("backup-mode").orElse("dumps");
+        if (!mode.equals("dumps") && !mode.equals("continuous")) {
+            throw new Args.UsageException("--backup-mode is dumps or continuous");
+        }
+        if (mode.equals("continuous") && s.backupRepo == null) {
+            throw new Args.UsageException("--backup-mode continuous archives the database server into --backup-repo: "
+                    + "it needs --backup-repo (and --jdbc-url)");
+        }
+        s.continuousBackup = mode.equals("continuous");
         if (a.get("backup-offsite").isPresent()) {
             if (s.backupRepo == null) {
                 throw new Args.UsageException("--backup-offsite copies the --backup-repo backups: it needs --backup-repo");

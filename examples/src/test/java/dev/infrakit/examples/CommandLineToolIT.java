@@ -38,7 +38,9 @@ class CommandLineToolIT {
     /** Every command that runs something, as typed before its options. */
     private static final List<List<String>> COMMANDS = List.of(List.of("serve"), List.of("backup", "run"),
             List.of("backup", "list"), List.of("backup", "verify"), List.of("backup", "restore"),
-            List.of("backup", "prune"), List.of("audit", "verify"), List.of("users", "unlock"),
+            List.of("backup", "prune"), List.of("backup", "base"), List.of("backup", "wal", "start"),
+            List.of("backup", "wal", "status"), List.of("backup", "drill"), List.of("audit", "verify"),
+            List.of("users", "unlock"),
             List.of("admin", "reset-password"), List.of("loadtest"));
 
     private record Run(int code, String out, String err) {
@@ -106,6 +108,14 @@ class CommandLineToolIT {
         }
         Run restore = main("backup", "restore", "--help");
         assertTrue(restore.out.contains("--create") && restore.out.contains("--clean"), restore.out);
+        assertTrue(restore.out.contains("  backup restore --repo REPO --data-dir DIR --jdbc-url URL [--to-time ISO-8601")
+                && restore.out.contains("--to-lsn=X/Y") && restore.out.contains("--os-user=USER"),
+                "restore --help shows both forms: " + restore.out);
+        Run drill = main("backup", "drill", "--help");
+        assertTrue(drill.out.contains("--pitr") && drill.out.contains("--check=NAME=SQL"), drill.out);
+        Run wal = main("backup", "wal", "--help");
+        assertEquals(0, wal.code);
+        assertTrue(wal.out.contains("backup wal start") && wal.out.contains("backup wal status"), wal.out);
         Run run = main("backup", "run", "--help");
         assertTrue(run.out.contains("--directory=DIR") && run.out.contains("--jdbc-url=URL"), run.out);
         Run backup = main("backup", "--help");
