@@ -178,4 +178,63 @@ class PointInTimeRestoreIT {
             assertTrue(Files.notExists(data.resolveSibling(data.getFileName() + ".wal")), "nor its staged WAL");
         }
     }
+
+    @Test
+    void aFileChangedInsideTheBaseBackupIsNamedAgainstItsBackupManifest() throws Exception {
+        Path repo = temp.resolve("tampered");
+        try (LocalBackupRepository repository = LocalBackupRepository.open(repo)) {
+            WalArchiver archiver = WalArchiver.builder().host(server.host()).port(server.port()).user(server.username())
+                    .password(server.password()).archive(repository.walArchive().orElseThrow())
+                    .spool(temp.resolve("tampered-spool")).slot("infrakit_tampered").build().start();
+            Manifest base;
+            try {
+                base = BackupRunner.builder(PostgresBaseBackupSource.builder().host(server.host()).port(server.port())
+                        .user(server.username()).password(server.password()).build(), repository).minimumFreeBytes(0)
+                        .build().run(BackupKind.DAILY);
+            } finally {
+                archiver.close();
+            }
+            // Someone with write access to the repository changes PG_VERSION inside the tar and makes the
+            // repository's own record match: only PostgreSQL's backup_manifest still tells.
+            Path artifact = repo.resolve(base.id()).resolve(PostgresBaseBackupSource.BASE_ARTIFACT);
+            byte[] tar;
+            try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(artifact))) {
+                tar = in.readAllBytes();
+            }
+            boolean changed = false;
+            for (int at = 0; at + 512 <= tar.length && tar[at] != 0; ) {
+                String name = new String(tar, at, 100, java.nio.charset.StandardCharsets.US_ASCII).replace("\0", "");
+                long size = Long.parseLong(new String(tar, at + 124, 11, java.nio.charset.StandardCharsets.US_ASCII)
+                        .trim(), 8);
+                if (name.equals("PG_VERSION")) {
+                    tar[at + 512] = (byte) '9';
+                    changed = true;
+                }
+                at += 512 + (int) ((size + 511) / 512 * 512);
+            }
+            assertTrue(changed, "the tar holds PG_VERSION");
+            try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(artifact))) {
+                out.write(tar);
+            }
+            byte[] stored = Files.readAllBytes(artifact);
+            Path manifestFile = repo.resolve(base.id()).resolve("manifest.json");
+            com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(manifestFile));
+            for (com.fasterxml.jackson.databind.JsonNode a : json.path("artifacts")) {
+                if (a.path("name").asText().equals(PostgresBaseBackupSource.BASE_ARTIFACT)) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) a).put("size", stored.length).put("sha256",
+                            java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                    .digest(stored)));
+                }
+            }
+            Files.writeString(manifestFile, json.toString());
+
+            Path data = dataDirectory("tampered");
+            BackupException named = assertThrows(BackupException.class, () -> PointInTimeRestore.builder()
+                    .repository(repository).backup(base.id()).dataDirectory(data).build().restore());
+            assertTrue(named.getMessage().contains("PG_VERSION") && named.getMessage().contains(
+                    "does not match its backup_manifest"), named.getMessage());
+            assertTrue(Files.notExists(data), "nothing is left to be started");
+        }
+    }
 }
