@@ -395,8 +395,14 @@ public final class PointInTimeRestore {
     private void stageWal(WalArchive archive, String startSegment, Path wal) throws IOException {
         Set<String> complete = archive.list().stream().map(WalArchive.WalSegment::name)
                 .filter(n -> SEGMENT.matcher(n).matches()).collect(Collectors.toSet());
+        // An LSN target needs nothing after its own segment; a time target may be in any later one.
+        String lastNeeded = target.lsn == null ? null : WalRetention.segment(Integer.parseInt(startSegment.substring(0, 8),
+                16), target.lsn);
         for (WalArchive.WalSegment file : archive.list()) {
             String name = file.name();
+            if (lastNeeded != null && !name.endsWith(".history") && name.substring(0, 24).compareTo(lastNeeded) > 0) {
+                continue;
+            }
             String staged;
             if (name.endsWith(".history")) {
                 staged = name;
@@ -523,7 +529,8 @@ public final class PointInTimeRestore {
 
         /**
          * Waits until recovery has ended and the server is promoted (read-write), connecting as
-         * {@code user} to {@code database}.
+         * {@code user} to {@code database}; then deletes the WAL staged for the recovery (the server
+         * no longer needs it).
          *
          * @throws BackupException if it is still recovering after {@code wait}, or cannot be reached
          */
@@ -540,6 +547,7 @@ public final class PointInTimeRestore {
                                 "SELECT pg_is_in_recovery()")) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
+                        removeStagedWal();
                         return;
                     }
                 } catch (SQLException e) {
@@ -557,6 +565,19 @@ public final class PointInTimeRestore {
                     Thread.currentThread().interrupt();
                     throw new BackupException("Interrupted while waiting for the restored server", e);
                 }
+            }
+        }
+
+        /**
+         * Deletes the WAL staged beside the data directory: once promoted, the server has what it
+         * replayed in its own {@code pg_wal} and reads the staging directory no more.
+         */
+        private void removeStagedWal() {
+            Path staged = dataDirectory.resolveSibling(dataDirectory.getFileName() + ".wal");
+            try {
+                removeQuietly(staged, false, new IOException("removing " + staged));
+            } catch (RuntimeException e) {
+                // best effort: the directory only takes space
             }
         }
 

@@ -90,12 +90,18 @@ class PointInTimeRestoreIT {
                     .spool(temp.resolve("spool")).slot("infrakit_pitr").build().start();
             Manifest base;
             Instant between;
+            String betweenLsn;
             try {
                 insert(100, "before the base backup");
                 base = BackupRunner.builder(PostgresBaseBackupSource.builder().host(server.host()).port(server.port())
                         .user(server.username()).password(server.password()).build(), repository).minimumFreeBytes(0)
                         .build().run(BackupKind.DAILY);
                 insert(100, "after the base backup");
+                try (Connection c = db.connect(); Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) { // the test server commits asynchronously
+                    rs.next();
+                    betweenLsn = rs.getString(1);
+                }
                 Thread.sleep(200);
                 between = Instant.now();
                 Thread.sleep(200);
@@ -115,6 +121,15 @@ class PointInTimeRestoreIT {
                 restored.awaitPromoted(db.name(), server.username(), server.password(), Duration.ofMinutes(2));
                 assertEquals(200, count(restored.port()), "exactly the rows committed before the target time: "
                         + restored.log());
+                assertTrue(Files.notExists(restored.dataDirectory().resolveSibling("to-time.wal")),
+                        "the staged WAL is deleted once the server is promoted");
+            }
+            try (PointInTimeRestore.RestoredServer restored = PointInTimeRestore.builder().repository(repository)
+                    .backup(base.id()).target(PointInTimeRestore.Target.lsn(betweenLsn))
+                    .dataDirectory(dataDirectory("to-lsn")).timeout(Duration.ofMinutes(3)).build().restore()) {
+                restored.awaitPromoted(db.name(), server.username(), server.password(), Duration.ofMinutes(2));
+                assertEquals(200, count(restored.port()), "exactly the rows committed before the target LSN "
+                        + betweenLsn + ": " + restored.log());
             }
             try (PointInTimeRestore.RestoredServer restored = PointInTimeRestore.builder().repository(repository)
                     .backup(base.id()).dataDirectory(dataDirectory("latest")).timeout(Duration.ofMinutes(3)).build()
