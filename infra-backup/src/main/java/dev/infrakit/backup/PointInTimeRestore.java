@@ -508,6 +508,7 @@ public final class PointInTimeRestore {
         private final String osUser;
         private final Duration timeout;
         private boolean stopped;
+        private volatile boolean promoted;
 
         RestoredServer(Path dataDirectory, int port, Path pgCtl, String osUser, Duration timeout) {
             this.dataDirectory = dataDirectory;
@@ -529,8 +530,7 @@ public final class PointInTimeRestore {
 
         /**
          * Waits until recovery has ended and the server is promoted (read-write), connecting as
-         * {@code user} to {@code database}; then deletes the WAL staged for the recovery (the server
-         * no longer needs it).
+         * {@code user} to {@code database}.
          *
          * @throws BackupException if it is still recovering after {@code wait}, or cannot be reached
          */
@@ -547,7 +547,7 @@ public final class PointInTimeRestore {
                                 "SELECT pg_is_in_recovery()")) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
-                        removeStagedWal();
+                        promoted = true;
                         return;
                     }
                 } catch (SQLException e) {
@@ -591,13 +591,19 @@ public final class PointInTimeRestore {
             }
         }
 
-        /** Stops the server (fast shutdown). Idempotent. */
+        /**
+         * Stops the server (fast shutdown); once it was seen promoted ({@link #awaitPromoted}), also
+         * deletes the WAL staged for its recovery, which it needs no more. Idempotent.
+         */
         @Override
         public synchronized void close() {
             if (stopped) {
                 return;
             }
             stopped = true;
+            if (promoted) {
+                removeStagedWal();
+            }
             List<String> command = new ArrayList<>();
             if (osUser != null) {
                 command.addAll(List.of(ThrowawayServer.runuser().toString(), "-u", osUser, "--"));

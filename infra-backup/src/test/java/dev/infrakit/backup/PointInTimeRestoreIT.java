@@ -121,9 +121,10 @@ class PointInTimeRestoreIT {
                 restored.awaitPromoted(db.name(), server.username(), server.password(), Duration.ofMinutes(2));
                 assertEquals(200, count(restored.port()), "exactly the rows committed before the target time: "
                         + restored.log());
-                assertTrue(Files.notExists(restored.dataDirectory().resolveSibling("to-time.wal")),
-                        "the staged WAL is deleted once the server is promoted");
+                assertTrue(Files.isDirectory(restored.dataDirectory().resolveSibling("to-time.wal")));
             }
+            assertTrue(Files.notExists(dataDirectory("to-time").resolveSibling("to-time.wal")),
+                    "the staged WAL is deleted when a promoted server is closed");
             try (PointInTimeRestore.RestoredServer restored = PointInTimeRestore.builder().repository(repository)
                     .backup(base.id()).target(PointInTimeRestore.Target.lsn(betweenLsn))
                     .dataDirectory(dataDirectory("to-lsn")).timeout(Duration.ofMinutes(3)).build().restore()) {
