@@ -520,9 +520,10 @@ public final class WalArchiver implements AutoCloseable {
 
     /**
      * Waits (up to 10 seconds) until {@code pg_receivewal} has received all the WAL the server had
-     * flushed when this was called, stops streaming (as {@code pg_receivewal} stops on SIGTERM: what
-     * it received is flushed), then stores everything received, the segment in progress as
-     * {@code .partial}, and only then releases the slot's lock. Idempotent.
+     * written when this was called (also commits not yet flushed under {@code synchronous_commit=off}),
+     * stops streaming (as {@code pg_receivewal} stops on SIGTERM: what it received is flushed), then
+     * stores everything received, the segment in progress as {@code .partial}, and only then releases
+     * the slot's lock. Idempotent.
      */
     @Override
     public void close() {
@@ -567,14 +568,17 @@ public final class WalArchiver implements AutoCloseable {
 
     /**
      * Waits (at most {@code wait}) until {@code pg_receivewal} reports having written all the WAL the
-     * server had flushed when this was called, so that closing loses no commit of a server that is
-     * up. Gives up quietly when the server cannot be asked (it is down: nothing more would come).
+     * server had written when this was called (its insert position), so that closing loses no commit
+     * of a server that is up. Gives up quietly when the server cannot be asked (it is down: nothing
+     * more would come).
      */
     private void awaitReceived(Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
         try (Connection connection = settings.connect("postgres")) {
             String target;
-            try (PreparedStatement current = connection.prepareStatement("SELECT pg_current_wal_flush_lsn()::text");
+            // The insert position, not the flush one: with synchronous_commit off a commit may not be
+            // flushed yet, and the WAL writer flushes it within wal_writer_delay; then it is sent.
+            try (PreparedStatement current = connection.prepareStatement("SELECT pg_current_wal_insert_lsn()::text");
                     java.sql.ResultSet rs = current.executeQuery()) {
                 rs.next();
                 target = rs.getString(1);
