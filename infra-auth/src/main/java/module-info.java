@@ -11,6 +11,7 @@ module dev.infrakit.auth {
     requires transitive dev.infrakit.ratelimit;
     requires com.fasterxml.jackson.databind;
     requires com.nimbusds.jose.jwt;
+    requires static micrometer.core;
     // RemoteJwks fetches with java.net.http. No HTTP server API: the authentication filters are
     // infra-web's.
     requires java.net.http;

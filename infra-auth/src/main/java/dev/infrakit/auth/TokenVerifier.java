@@ -58,6 +58,7 @@ public final class TokenVerifier {
     private final String rolesClaim;
     private final int maxLength;
     private final TokenRevocations revocations;
+    private final VerifiedTokens cache;
 
     private TokenVerifier(Builder b) {
         this.keys = b.keys;
@@ -71,6 +72,7 @@ public final class TokenVerifier {
         this.rolesClaim = String.join(".", b.rolesPath);
         this.maxLength = b.maxLength;
         this.revocations = b.revocations;
+        this.cache = b.cacheEntries > 0 ? new VerifiedTokens(b.cacheEntries, b.cacheMaxAge) : null;
     }
 
     /** A builder finding keys through {@code keys}. */
@@ -95,6 +97,22 @@ public final class TokenVerifier {
         if (token.length() > maxLength) {
             return fail(AuthResult.Failure.MALFORMED, "token longer than " + maxLength + " characters");
         }
+        java.nio.ByteBuffer digest = null;
+        if (cache != null) {
+            digest = VerifiedTokens.digest(token);
+            Instant now = clock.instant();
+            VerifiedTokens.Entry hit = cache.get(digest, now);
+            if (hit != null) {
+                if (keys.keys(hit.kid()).contains(hit.key())) {
+                    AuthResult timely = timeClaims(hit.expires(), hit.notBefore(), hit.issued(), now);
+                    if (timely != null) {
+                        return timely;
+                    }
+                    return revocations == null ? AuthResult.success(hit.principal()) : revocations.check(hit.principal());
+                }
+                cache.remove(digest); // its key left the key set: verify again (and most likely refuse)
+            }
+        }
         Jws.Parsed jws = Jws.parse(token);
         if (!jws.ok()) {
             return jws.failure;
@@ -104,11 +122,65 @@ public final class TokenVerifier {
             return fail(AuthResult.Failure.WRONG_TYPE, typ.isEmpty() ? "the token has no type (typ); expected " + types
                     : "the token's type is not one of " + types);
         }
-        AuthResult signature = signature(keys, jws);
+        VerificationKey[] used = new VerificationKey[1];
+        AuthResult signature = signature(keys, jws, used);
         if (signature != null) {
             return signature;
         }
-        return claims(jws);
+        AuthResult verified = claims(jws, digest, used[0]);
+        if (!verified.ok() || revocations == null) {
+            return verified;
+        }
+        return revocations.check(verified.principal());
+    }
+
+    /** The checks of {@code exp}, {@code nbf} and {@code iat} against {@code now}: null when they pass. */
+    private AuthResult timeClaims(Instant exp, Instant nbf, Instant iat, Instant now) {
+        if (now.isAfter(exp.plus(skew))) {
+            return fail(AuthResult.Failure.EXPIRED, "the token expired at " + exp);
+        }
+        if (nbf != null && now.isBefore(nbf.minus(skew))) {
+            return fail(AuthResult.Failure.NOT_YET_VALID, "the token is not valid before " + nbf);
+        }
+        if (iat != null && now.isBefore(iat.minus(skew))) {
+            return fail(AuthResult.Failure.NOT_YET_VALID, "the token was issued in the future (" + iat + ")");
+        }
+        return null;
+    }
+
+    /**
+     * The verified-token cache's counters, when {@link Builder#cache} enabled it: entries, hits,
+     * misses and evictions since the verifier was built.
+     */
+    public Optional<CacheStats> cacheStats() {
+        return cache == null ? Optional.empty() : Optional.of(cache.stats());
+    }
+
+    /**
+     * The verified-token cache's counters.
+     *
+     * @param size entries now
+     * @param maxSize the most entries kept
+     * @param hits tokens found (still valid: their key in the key set, not expired)
+     * @param misses tokens verified in full
+     * @param evictions entries dropped to make room (expired ones included)
+     */
+    public record CacheStats(long size, long maxSize, long hits, long misses, long evictions) {
+        /** Hits over lookups, 0 before the first. */
+        public double hitRatio() {
+            long lookups = hits + misses;
+            return lookups == 0 ? 0 : (double) hits / lookups;
+        }
+    }
+
+    /**
+     * A Micrometer binder of the cache ({@code infrakit.auth.token.cache.size}, {@code .hits},
+     * {@code .misses}, {@code .evictions}); binds nothing when the cache is off. Needs
+     * {@code micrometer-core} on the class path.
+     */
+    public io.micrometer.core.instrument.binder.MeterBinder cacheMetrics() {
+        // Through a factory: the binder class is loaded only here, so Micrometer stays optional.
+        return VerifiedTokensMetrics.of(this);
     }
 
     /**
@@ -117,6 +189,11 @@ public final class TokenVerifier {
      * {@code null} when one verifies, else the failure.
      */
     static AuthResult signature(KeyResolver keys, Jws.Parsed jws) {
+        return signature(keys, jws, new VerificationKey[1]);
+    }
+
+    /** {@link #signature(KeyResolver, Jws.Parsed)}, putting the key that verified in {@code used[0]}. */
+    static AuthResult signature(KeyResolver keys, Jws.Parsed jws, VerificationKey[] used) {
         List<VerificationKey> candidates = keys.keys(jws.kid);
         if (candidates.isEmpty()) {
             if (jws.kid == null) {
@@ -135,7 +212,11 @@ public final class TokenVerifier {
             }
             tried++;
             failure = Jws.check(jws, key);
-            if (failure == null || tried >= 8) {
+            if (failure == null) {
+                used[0] = key;
+                break;
+            }
+            if (tried >= 8) {
                 break;
             }
         }
@@ -146,7 +227,8 @@ public final class TokenVerifier {
         return failure;
     }
 
-    private AuthResult claims(Jws.Parsed jws) {
+    /** The claims' checks; on success (before revocation) the result is cached under {@code digest}. */
+    private AuthResult claims(Jws.Parsed jws, java.nio.ByteBuffer digest, VerificationKey key) {
         JWTClaimsSet claims;
         try {
             claims = JWTClaimsSet.parse(new String(jws.payload, StandardCharsets.UTF_8));
@@ -158,16 +240,12 @@ public final class TokenVerifier {
         if (exp == null) {
             return fail(AuthResult.Failure.MISSING_CLAIM, "the token has no expiry (exp)");
         }
-        if (now.isAfter(exp.toInstant().plus(skew))) {
-            return fail(AuthResult.Failure.EXPIRED, "the token expired at " + exp.toInstant());
-        }
         Date nbf = claims.getNotBeforeTime();
-        if (nbf != null && now.isBefore(nbf.toInstant().minus(skew))) {
-            return fail(AuthResult.Failure.NOT_YET_VALID, "the token is not valid before " + nbf.toInstant());
-        }
         Date iat = claims.getIssueTime();
-        if (iat != null && now.isBefore(iat.toInstant().minus(skew))) {
-            return fail(AuthResult.Failure.NOT_YET_VALID, "the token was issued in the future (" + iat.toInstant() + ")");
+        AuthResult timely = timeClaims(exp.toInstant(), nbf == null ? null : nbf.toInstant(), iat == null ? null
+                : iat.toInstant(), now);
+        if (timely != null) {
+            return timely;
         }
         if (!issuers.isEmpty() && (claims.getIssuer() == null || !issuers.contains(claims.getIssuer()))) {
             return fail(AuthResult.Failure.WRONG_ISSUER, claims.getIssuer() == null ? "the token has no issuer (iss)"
@@ -220,7 +298,13 @@ public final class TokenVerifier {
             }
         });
         Principal principal = new Principal(subject, roles, Principal.Method.JWT, claims.getJWTID(), exp.toInstant(), all);
-        return revocations == null ? AuthResult.success(principal) : revocations.check(principal);
+        if (cache != null && digest != null && key != null) {
+            Instant dropAt = exp.toInstant().plus(skew);
+            Instant oldest = now.plus(cache.maxAge());
+            cache.put(digest, new VerifiedTokens.Entry(principal, jws.kid, key, exp.toInstant(), nbf == null ? null
+                    : nbf.toInstant(), iat == null ? null : iat.toInstant(), dropAt.isBefore(oldest) ? dropAt : oldest), now);
+        }
+        return AuthResult.success(principal);
     }
 
     private static String normalizeType(String typ) {
@@ -247,6 +331,8 @@ public final class TokenVerifier {
         private List<String> rolesPath = List.of("roles");
         private int maxLength = 8192;
         private TokenRevocations revocations;
+        private int cacheEntries;
+        private Duration cacheMaxAge;
 
         private Builder(KeyResolver keys) {
             this.keys = Objects.requireNonNull(keys, "keys");
@@ -400,6 +486,38 @@ public final class TokenVerifier {
         public Builder revocations(TokenRevocations revocations) {
             Arguments.markSet(given, "revocations");
             this.revocations = Objects.requireNonNull(revocations, "revocations");
+            return this;
+        }
+
+        /**
+         * Keeps what verifying a token found, so that the same token presented again skips the
+         * signature (for ES256, about 85 % of the work of an authenticated request): a bounded map
+         * from the token's SHA-256 to its principal, the key that verified it and its time claims.
+         * On a hit, the key must still be in the key set (rotated out or gone from a refreshed JWKS:
+         * verified again, and refused if the key is gone), {@code exp}, {@code nbf} and {@code iat}
+         * are checked against the clock, and {@link #revocations} is asked, as on every request; an
+         * entry lives until the token's {@code exp} (plus the skew) or {@code maxAge}, whichever is
+         * first. Only tokens that passed are kept; the token itself is never stored. Off by default.
+         *
+         * <p>Why a hit is as good as a verification: the entry was made by this verifier, whose
+         * settings do not change, after every check that does not depend on the time passed for
+         * exactly these bytes (SHA-256 is collision-resistant: no other string has the digest);
+         * what can change since — the time, the key set, the revocations — is checked again.
+         *
+         * @param maxEntries the most tokens kept, 1 to 10,000,000 (each about 1 KB with its claims)
+         * @param maxAge the longest an entry lives, 1 s to 1 day
+         * @throws IllegalArgumentException if either is out of range
+         */
+        public Builder cache(int maxEntries, Duration maxAge) {
+            Arguments.markSet(given, "cache");
+            if (maxEntries < 1 || maxEntries > 10_000_000) {
+                throw new IllegalArgumentException("cache maxEntries must be 1 to 10,000,000, got " + maxEntries);
+            }
+            if (maxAge == null || maxAge.compareTo(Duration.ofSeconds(1)) < 0 || maxAge.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException("cache maxAge must be 1 s to 1 day, got " + maxAge);
+            }
+            this.cacheEntries = maxEntries;
+            this.cacheMaxAge = maxAge;
             return this;
         }
 

@@ -16,9 +16,10 @@ class BuildersTest {
 
     @Test
     void tokenBuilders() {
-        assertEquals(Set.of("anyAudience", "anyIssuer", "audience", "clientId", "clock", "clockSkew", "identityProviderTypes",
-                "issuer", "maxLength", "revocations", "rolesClaim", "rolesClaimPath", "types"), BuilderContract.of(() -> TokenVerifier.builder(key.verificationKey()))
-                .value("maxLength", 4096).value("issuer", (Object) new String[] {"https://issuer.example"})
+        assertEquals(Set.of("anyAudience", "anyIssuer", "audience", "cache", "clientId", "clock", "clockSkew",
+                "identityProviderTypes", "issuer", "maxLength", "revocations", "rolesClaim", "rolesClaimPath", "types"),
+                BuilderContract.of(() -> TokenVerifier.builder(key.verificationKey()))
+                .value("maxLength", 4096).value("cache", 100, Duration.ofMinutes(1)).value("issuer", (Object) new String[] {"https://issuer.example"})
                 .value("types", (Object) new String[] {"at+jwt"})
                 .value(TokenRevocations.class, TokenRevocations.builder(store).build()).check());
         assertEquals(Set.of("audience", "clock", "issuer", "rolesClaim", "ttl", "type"),
