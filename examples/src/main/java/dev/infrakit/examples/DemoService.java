@@ -95,6 +95,8 @@ final class DemoService implements AutoCloseable {
         int maxBody = 64 * 1024;
         int passwordIterations = PasswordHasher.DEFAULT_ITERATIONS;
         boolean trustProxy;
+        /** Whether verified bearer tokens are cached (their signature checked once; see TokenVerifier.Builder.cache). */
+        boolean tokenCache = true;
         /** Anonymous budgets are counted per IPv6 prefix of this many bits (IPv4: per address). */
         int ipv6Prefix = 64;
         long slowdownAfter;
@@ -179,8 +181,14 @@ final class DemoService implements AutoCloseable {
         TokenRevocations revocations = TokenRevocations.builder(raw).build();
         TokenIssuer issuer = TokenIssuer.builder(keys).issuer("infrakit-demo").audience("infrakit-demo")
                 .ttl(s.tokenTtl).build();
-        TokenVerifier verifier = TokenVerifier.builder(keys).issuer("infrakit-demo").audience("infrakit-demo")
-                .revocations(revocations).build();
+        TokenVerifier.Builder verifying = TokenVerifier.builder(keys).issuer("infrakit-demo").audience("infrakit-demo")
+                .revocations(revocations);
+        if (s.tokenCache) {
+            // The signature is most of an authenticated request's work: checked once per token, not per request.
+            verifying.cache(100_000, Duration.ofMinutes(5));
+        }
+        TokenVerifier verifier = verifying.build();
+        verifier.cacheMetrics().bindTo(metrics);
         ApiKeys apiKeys = ApiKeys.builder(stores.keyStore()).auditSink(audit).maxLiveKeys(s.maxApiKeys).build();
         // Login budgets in the limiter's store: with --jdbc-url or --redis-url shared by every instance.
         LoginThrottle.Builder throttleBuilder = LoginThrottle.builder().auditSink(audit);

@@ -16,6 +16,7 @@ final class ServeCommand {
             "        [--rate-user 100/15m] [--rate-admin 200/15m] [--drain 2s] [--read-timeout 10s] [--max-body 65536]",
             "        [--token-ttl 15m]",
             "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy] [--ipv6-prefix 64]",
+            "        [--no-token-cache]   (verify every bearer token's signature on every request)",
             "        [--max-api-keys 10] [--token-key-rotation 30d|off] [--token-key-grace 10m]",
             "        (token signing keys: a new key every --token-key-rotation, published at",
             "         /.well-known/jwks.json --token-key-grace before it signs; old keys stay published",
@@ -79,6 +80,8 @@ final class ServeCommand {
                 .value("slowdown-step", "DURATION", "Delay added per request once slowing down (default 500ms).")
                 .value("slowdown-max", "DURATION", "Longest delay (default 20s).")
                 .flag("trust-proxy", "Take the client address from X-Forwarded-For.")
+                .flag("no-token-cache", "Verify every bearer token's signature on every request (no verified-token "
+                        + "cache).")
                 .value("ipv6-prefix", "BITS", "IPv6 clients are counted per prefix, 16 to 128 (default 64).")
                 .value("max-api-keys", "N", "API keys per user (default 10).")
                 .value("token-key-rotation", "PERIOD|off", "A new token signing key every PERIOD (default 30d).")
@@ -141,6 +144,7 @@ final class ServeCommand {
             }
         }
         s.trustProxy = a.flag("trust-proxy");
+        s.tokenCache = !a.flag("no-token-cache");
         s.ipv6Prefix = a.intValue("ipv6-prefix", s.ipv6Prefix);
         if (s.ipv6Prefix < 16 || s.ipv6Prefix > 128) {
             throw new Args.UsageException("--ipv6-prefix is 16 to 128 bits, got " + s.ipv6Prefix);
