@@ -17,9 +17,10 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The service's optional flags: --trust-proxy, slow-down, --alert-webhook, --token-ttl. */
+/** The service's optional flags: --trust-proxy, slow-down, --alert-webhook, --token-ttl, --no-token-cache. */
 class DemoServiceFlagsIT {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -156,6 +157,39 @@ class DemoServiceFlagsIT {
             Args.UsageException e = org.junit.jupiter.api.Assertions.assertThrows(Args.UsageException.class,
                     () -> ServeCommand.settings(List.of("--token-ttl", bad), Map.of()));
             assertTrue(e.getMessage().contains("--token-ttl"), e.getMessage());
+        }
+    }
+
+    @Test
+    void bearerTokensAreVerifiedOnceAndLogoutStillEndsThemUnlessTheCacheIsOff(@TempDir Path a, @TempDir Path b)
+            throws Exception {
+        for (boolean cached : new boolean[] {true, false}) {
+            DemoService service = cached ? start(a) : start(b, "--no-token-cache");
+            try {
+                HttpResponse<String> login = DemoHttp.call(service.port(), "POST", "/api/v1/auth/login", null,
+                        "{\"username\":\"admin\",\"password\":\"admin-password-42\"}");
+                assertEquals(200, login.statusCode(), login.body());
+                String token = DemoHttp.JSON.readTree(login.body()).get("accessToken").asText();
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(200, DemoHttp.call(service.port(), "GET", "/api/v1/credentials", token, null)
+                            .statusCode());
+                }
+                String metrics = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port()
+                        + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                if (cached) {
+                    java.util.regex.Matcher hits = java.util.regex.Pattern.compile(
+                            "(?m)^infrakit_auth_token_cache_hits_total(\\{[^}]*\\})? (\\S+)").matcher(metrics);
+                    assertTrue(hits.find(), metrics);
+                    assertTrue(Double.parseDouble(hits.group(2)) >= 2, "the token was verified once: " + hits.group());
+                } else {
+                    assertFalse(metrics.contains("infrakit_auth_token_cache"), "no cache, no cache meters");
+                }
+                // Signing out revokes the token: refused on its next use, cached or not.
+                assertEquals(204, DemoHttp.call(service.port(), "POST", "/api/v1/auth/logout", token, null).statusCode());
+                assertEquals(401, DemoHttp.call(service.port(), "GET", "/api/v1/credentials", token, null).statusCode());
+            } finally {
+                service.close();
+            }
         }
     }
 }
