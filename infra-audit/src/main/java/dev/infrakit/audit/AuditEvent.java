@@ -94,8 +94,12 @@ public final class AuditEvent {
     private final Map<String, Object> details;
 
     private AuditEvent(Builder b) {
-        this.id = b.id != null ? b.id : UUID.randomUUID();
         this.timestamp = b.timestamp != null ? b.timestamp : b.clock.instant();
+        // Time-ordered (UUIDv7, the event's millisecond) and made without a shared lock.
+        // (An event time a UUIDv7 cannot hold, before 1970 or after 10889, takes the present's.)
+        this.id = b.id != null ? b.id : timestamp.isBefore(java.time.Instant.EPOCH)
+                || timestamp.isAfter(dev.infrakit.core.TimeOrderedIds.LATEST) ? dev.infrakit.core.TimeOrderedIds.next()
+                        : dev.infrakit.core.TimeOrderedIds.next(timestamp);
         this.category = Objects.requireNonNull(b.category, "category");
         this.type = b.type;
         this.severity = b.severity;
@@ -154,7 +158,10 @@ public final class AuditEvent {
                 .build();
     }
 
-    /** A unique id (random UUID unless given). */
+    /**
+     * A unique id: unless given, a version 7 UUID of the event's millisecond (ids sort by time; see
+     * {@link dev.infrakit.core.TimeOrderedIds}).
+     */
     public UUID id() {
         return id;
     }
@@ -247,7 +254,7 @@ public final class AuditEvent {
             this.type = type;
         }
 
-        /** The id (default: a random UUID). */
+        /** The id (default: a time-ordered version 7 UUID of the event's timestamp). */
         public Builder id(UUID id) {
             this.id = Objects.requireNonNull(id, "id");
             return this;

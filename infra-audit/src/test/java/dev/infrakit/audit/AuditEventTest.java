@@ -148,4 +148,19 @@ class AuditEventTest {
         assertEquals(List.of("id", "time", "category", "type", "severity", "actor", "action", "resource", "outcome",
                 "reason", "request", "details"), fields);
     }
+
+    @Test
+    void anEventsIdIsATimeOrderedUuidOfItsTimestamp() {
+        Instant at = Instant.parse("2026-12-07T11:40:00.250Z");
+        AuditEvent first = AuditEvent.builder(AuditEvent.Category.ADMIN, "clock.test").timestamp(at)
+                .actor(Actor.system()).action("tick").build();
+        AuditEvent later = AuditEvent.builder(AuditEvent.Category.ADMIN, "clock.test").timestamp(at.plusMillis(1))
+                .actor(Actor.system()).action("tick").build();
+        assertEquals(7, first.id().version());
+        assertEquals(at, dev.infrakit.core.TimeOrderedIds.instantOf(first.id()));
+        assertTrue(first.id().toString().compareTo(later.id().toString()) < 0, "ids sort by time");
+        AuditEvent ancient = AuditEvent.builder(AuditEvent.Category.ADMIN, "clock.test")
+                .timestamp(Instant.parse("1000-01-01T00:00:00Z")).actor(Actor.system()).action("tick").build();
+        assertEquals(7, ancient.id().version(), "a time a UUIDv7 cannot hold takes the present's");
+    }
 }

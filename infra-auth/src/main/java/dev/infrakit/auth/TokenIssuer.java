@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 
 /**
  * Issues signed JWT access tokens: header {@code alg}, {@code kid}, {@code typ} (default
@@ -86,7 +85,7 @@ public final class TokenIssuer {
         Instant now = clock.instant();
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer(issuer).subject(subject)
                 .issueTime(Date.from(now)).notBeforeTime(Date.from(now)).expirationTime(Date.from(now.plus(validity)))
-                .jwtID(UUID.randomUUID().toString());
+                .jwtID(dev.infrakit.core.TimeOrderedIds.next().toString());
         if (audience.size() == 1) {
             claims.audience(audience.get(0));
         } else if (!audience.isEmpty()) {
