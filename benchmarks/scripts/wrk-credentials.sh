@@ -12,7 +12,7 @@ set -eu
 PORT=${PORT:-18080}
 CONNS=${CONNS:-32}
 JAR=${JAR:-examples/target/infrakit-examples.jar}
-DATA=$(mktemp -d /tmp/infrakit-wrk-XXXX)
+DATA=$(mktemp -d)
 export INFRAKIT_ADMIN_PASSWORD="wrk-$(head -c 12 /dev/urandom | base64 | tr -d '/+=')"
 java -jar "$JAR" serve --port "$PORT" --data-dir "$DATA" --rate-client 1000000000/1s --rate-user 1000000000/1s \
     --rate-admin 1000000000/1s --rate-anonymous 1000000000/1s "$@" > "$DATA.log" 2>&1 &

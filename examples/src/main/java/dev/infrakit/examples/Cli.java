@@ -216,4 +216,30 @@ final class Cli {
         }
         return "the arguments do not parse (see the usage below)";
     }
+
+    /**
+     * For a command that runs in the foreground until stopped: on SIGTERM or Ctrl-C, runs {@code stop}
+     * on a shutdown hook named {@code name}, flushes {@code out} and {@code err}, and exits 0 (1 when
+     * {@code stop} threw, saying so on {@code err}), rather than the JVM's 143 for the signal. The
+     * returned latch opens when {@code stop} has finished.
+     */
+    static java.util.concurrent.CountDownLatch stopOnSignal(String name, Runnable stop, PrintStream out,
+            PrintStream err) {
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            int status = 0;
+            try {
+                stop.run();
+            } catch (RuntimeException e) {
+                err.println("failed to stop cleanly: " + e.getMessage());
+                status = 1;
+            } finally {
+                stopped.countDown();
+                out.flush();
+                err.flush();
+                Runtime.getRuntime().halt(status);
+            }
+        }, name));
+        return stopped;
+    }
 }

@@ -127,26 +127,12 @@ final class ContinuousBackupCommand {
                 + repository.name() + (keys == null ? "" : " (encrypted)") + ", spool " + spool
                 + (a.flag("synchronous") ? ", synchronous" : "") + "; SIGTERM or Ctrl-C stops it");
         err.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            int status = 0;
-            try {
-                archiver.close(); // stops pg_receivewal, stores what it received, the segment in progress as .partial
-                err.println("stopped: " + archiver.status().archived() + " segments archived since start"
-                        + lastPartial(repository).map(p -> "; the segment in progress stored as " + p).orElse(""));
-                repository.close();
-            } catch (RuntimeException e) {
-                err.println("failed to stop cleanly: " + e.getMessage());
-                status = 1;
-            } finally {
-                stopped.countDown();
-                out.flush();
-                err.flush();
-                // A clean stop on SIGTERM exits 0 (the JVM would report 143 for the signal).
-                Runtime.getRuntime().halt(status);
-            }
-        }, "infrakit-wal-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        CountDownLatch stopped = Cli.stopOnSignal("infrakit-wal-shutdown", () -> {
+            archiver.close(); // stops pg_receivewal, stores what it received, the segment in progress as .partial
+            err.println("stopped: " + archiver.status().archived() + " segments archived since start"
+                    + lastPartial(repository).map(p -> "; the segment in progress stored as " + p).orElse(""));
+            repository.close();
+        }, out, err);
         long reported = 0;
         String lastError = null;
         while (!stopped.await(1, TimeUnit.SECONDS)) {

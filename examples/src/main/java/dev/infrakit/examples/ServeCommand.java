@@ -295,23 +295,7 @@ final class ServeCommand {
         DemoService.Settings s = settings(a, env, err);
         DemoService service = DemoService.start(s, out);
         out.println("listening on http://localhost:" + service.port() + " (data in " + s.dataDir.toAbsolutePath() + ")");
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            int status = 0;
-            try {
-                service.close();
-            } catch (RuntimeException e) {
-                err.println("failed to stop cleanly: " + e.getMessage());
-                status = 1;
-            } finally {
-                stopped.countDown();
-                out.flush();
-                err.flush();
-                // A clean stop on SIGTERM exits 0 (the JVM would report 143 for the signal).
-                Runtime.getRuntime().halt(status);
-            }
-        }, "infrakit-demo-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        CountDownLatch stopped = Cli.stopOnSignal("infrakit-demo-shutdown", service::close, out, err);
         stopped.await();
         return 0;
     }

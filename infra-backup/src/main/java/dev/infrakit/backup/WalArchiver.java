@@ -52,7 +52,8 @@ import java.util.stream.Stream;
  * one holding the slot's session advisory lock on the server ({@code pg_try_advisory_lock}, keyed by
  * the slot name, held on a connection of its own) runs {@code pg_receivewal}; the others stand by
  * ({@link Status#standingBy()}) and try again every few seconds, so one takes over within seconds
- * when the holder stops or its host dies (the server ends the dead session, releasing the lock).
+ * when the holder stops; when the holder's host dies, once the server has ended its dead connection
+ * (TCP keepalives, {@code wal_sender_timeout}: a minute or more with the defaults).
  * The lock is released only after {@link #close()} has stored everything received. The server
  * also refuses a second receiver on an active slot, and the archive refuses different content
  * under a completed segment's name, so even a lock lost without notice cannot mix two streams.
