@@ -40,6 +40,7 @@ import java.security.interfaces.ECPrivateKey;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The demo service on embedded defaults (an encrypted file credential store, an in-memory rate
@@ -97,6 +98,11 @@ final class DemoService implements AutoCloseable {
         boolean trustProxy;
         /** Whether verified bearer tokens are cached (their signature checked once; see TokenVerifier.Builder.cache). */
         boolean tokenCache = true;
+        /**
+         * How long the hot paths are exercised at start ({@link DemoWarmUp}) before readiness turns UP; zero: not
+         * at all, ready at once ({@code serve}'s {@code --warm-up} defaults to {@link ServeCommand#DEFAULT_WARM_UP}).
+         */
+        Duration warmUp = Duration.ZERO;
         /** Anonymous budgets are counted per IPv6 prefix of this many bits (IPv4: per address). */
         int ipv6Prefix = 64;
         long slowdownAfter;
@@ -158,6 +164,10 @@ final class DemoService implements AutoCloseable {
     private final DemoBackups backups;
     private final DemoServer server;
     private volatile boolean draining;
+    /** True until the warm-up has ended (readiness DOWN meanwhile); false at once without one. */
+    private volatile boolean warming;
+    private volatile boolean stopWarmUp;
+    private final Thread warmUpThread;
 
     private DemoService(Settings s, PrintStream out, DataDirectoryLock dataLock) throws IOException {
         this.settings = s;
@@ -249,6 +259,34 @@ final class DemoService implements AutoCloseable {
         }
         this.keyRotation = rotationJob;
         this.backups = backupJobs;
+        this.warmUpThread = s.warmUp.isZero() ? null : startWarmUp(s.warmUp);
+    }
+
+    /**
+     * Warms the hot paths in a throwaway instance on a thread of its own while this one serves (liveness UP,
+     * readiness DOWN "warming up"); readiness turns UP when it ends. A warm-up that fails is logged and the
+     * instance turns ready anyway: it is only slower at first.
+     */
+    private Thread startWarmUp(Duration budget) {
+        warming = true;
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DemoService.class);
+        Thread t = new Thread(() -> {
+            try {
+                DemoWarmUp.Result r = DemoWarmUp.run(settings, budget, () -> stopWarmUp);
+                log.info("Warmed up in {} ms ({} credential reads, {} sign-ins in a throwaway instance): ready",
+                        r.took().toMillis(), r.reads(), r.logins());
+            } catch (Exception e) {
+                if (!stopWarmUp) {
+                    log.warn("The warm-up failed ({}); ready without it", ClientText.forLog(String.valueOf(
+                            e.getMessage()), 500));
+                }
+            } finally {
+                warming = false;
+            }
+        }, "infrakit-demo-warm-up");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Tier by role; subject the user name, also for an API key (a key draws on its owner's budget). */
@@ -269,6 +307,9 @@ final class DemoService implements AutoCloseable {
         }
         HealthRegistry health = builder.build();
         health.register(HealthCheck.of("draining", () -> draining ? HealthResult.down("shutting down").build()
+                : HealthResult.up().build()).groups(HealthCheck.READINESS).critical(true).build());
+        // Not ready while the hot paths are being compiled: a load balancer sends traffic to warm instances only.
+        health.register(HealthCheck.of("warm-up", () -> warming ? HealthResult.down("warming up").build()
                 : HealthResult.up().build()).groups(HealthCheck.READINESS).critical(true).build());
         // Critical and in readiness (the sinks' checks are): while events cannot be recorded, every
         // change is refused (503), so the instance must leave the load balancer's rotation.
@@ -324,6 +365,14 @@ final class DemoService implements AutoCloseable {
     @Override
     public void close() {
         draining = true;
+        if (warmUpThread != null) {
+            stopWarmUp = true;
+            try {
+                warmUpThread.join(TimeUnit.SECONDS.toMillis(15));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             Thread.sleep(settings.drain.toMillis());
         } catch (InterruptedException e) {

@@ -201,11 +201,11 @@ final class LoadRun {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
         }
-        if (t instanceof HttpConnectTimeoutException) {
-            return "connect timeout";
+        if (t instanceof HttpConnectTimeoutException || t instanceof java.net.SocketTimeoutException) {
+            return "connect timeout"; // Jetty's client: SocketTimeoutException("Connect Timeout")
         }
-        if (t instanceof HttpTimeoutException) {
-            return "timeout";
+        if (t instanceof HttpTimeoutException || t instanceof java.util.concurrent.TimeoutException) {
+            return "timeout"; // Jetty's client: TimeoutException("Total timeout … elapsed")
         }
         if (t instanceof ConnectException) {
             return "connection refused";

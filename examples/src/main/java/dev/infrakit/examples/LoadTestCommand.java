@@ -37,7 +37,8 @@ import java.util.concurrent.ScheduledExecutorService;
 final class LoadTestCommand {
     static final String USAGE = String.join("\n",
             "  loadtest --url URL --rate R --duration D [--users N] [--username admin] [--password P] [--app loadtest]",
-            "        [--warm-up 0s] [--p95 500ms] [--max-error-rate 2%] [--timeout 10s] [--max-in-flight 1000] [--json]",
+            "        [--warm-up 0s] [--p95 500ms] [--max-error-rate 2%] [--timeout 10s] [--max-in-flight 1000]",
+            "        [--connections 64] [--client-warm-up 2s] [--await-ready 0s] [--json]",
             "        (open model: R requests per second for D, whatever the answers, latency from when each was",
             "         due; --password defaults to INFRAKIT_ADMIN_PASSWORD; exit 1 when a threshold fails)");
 
@@ -68,6 +69,11 @@ final class LoadTestCommand {
         BigDecimal maxErrorPercent;
         Duration timeout;
         int maxInFlight;
+        int connections;
+        /** How long the client first warms itself against a loopback responder (zero: not at all). */
+        Duration clientWarmUp;
+        /** How long to wait for the service's /health/ready to answer 200 before the setup (zero: not at all). */
+        Duration awaitReady;
         boolean json;
     }
 
@@ -86,6 +92,12 @@ final class LoadTestCommand {
                 .value("max-error-rate", "PERCENT", "Fail when more answers than this are errors (default 2%).")
                 .value("timeout", "DURATION", "Per-request timeout (default 10s).")
                 .value("max-in-flight", "N", "Requests outstanding at once, at most (default 1000).")
+                .value("connections", "N", "Keep-alive connections to the service, at most (default 64); "
+                        + "requests due while all are busy wait for one, their wait counted.")
+                .value("client-warm-up", "D", "First warm this client up at the same rate for D against a loopback "
+                        + "responder of its own, no request reaching the service (default 2s; 0s: none).")
+                .value("await-ready", "D", "Wait up to D for the service's /health/ready to answer 200 before "
+                        + "signing in (default 0s: do not wait).")
                 .flag("json", "The result as JSON.")
                 .arguments("ARG", "None.", true);
     }
@@ -155,6 +167,12 @@ final class LoadTestCommand {
         if (s.maxInFlight < 1) {
             throw new Args.UsageException("--max-in-flight is at least 1, got " + s.maxInFlight);
         }
+        s.clientWarmUp = duration("client-warm-up", a.get("client-warm-up").orElse("2s"));
+        s.awaitReady = duration("await-ready", a.get("await-ready").orElse("0s"));
+        s.connections = a.intValue("connections", 64);
+        if (s.connections < 1) {
+            throw new Args.UsageException("--connections is at least 1, got " + s.connections);
+        }
         s.json = a.flag("json");
         return s;
     }
@@ -204,6 +222,12 @@ final class LoadTestCommand {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(s.timeout)
                 .build();
         Api api = new Api(client, s.url, s.timeout);
+        if (!s.clientWarmUp.isZero()) {
+            warmClient(s, err);
+        }
+        if (!s.awaitReady.isZero()) {
+            api.awaitReady(s.awaitReady, err);
+        }
 
         // Setup: sign in, create the users, make sure the credential exists. Not part of the measured run.
         Histogram logins = new Histogram(3);
@@ -241,12 +265,10 @@ final class LoadTestCommand {
         TokenRenewal tokens = new TokenRenewal(sessions, relogin, renewer, err);
         err.println("loadtest: GET " + s.url + path + " at " + s.rate.toPlainString() + "/s for " + s.durationText
                 + ": " + s.schedule.count() + " requests …");
-        LoadRun.Sender sender = i -> client.sendAsync(HttpRequest.newBuilder(target).timeout(s.timeout)
-                .header("Authorization", "Bearer " + tokens.token((int) (i % tokens.accounts()))).GET().build(),
-                HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
         LoadResult result;
         LoadResult warmUp = null;
-        try {
+        try (LoadSender sender = LoadSender.start(target, s.connections, s.maxInFlight, s.timeout,
+                i -> tokens.token((int) (i % tokens.accounts())))) {
             if (s.warmUp != null) {
                 // The same requests at the same rate, so the first measured second finds the client, the
                 // connections and the server as they are in the steady state: reported apart, not judged.
@@ -349,6 +371,25 @@ final class LoadTestCommand {
         return root.toString();
     }
 
+    /**
+     * The client's own warm-up: the run's requests at the run's rate for {@code --client-warm-up}, sent to a
+     * {@link LoopbackResponder} in this process, so the measured run does not start with a cold load generator.
+     */
+    private static void warmClient(Settings s, PrintStream err) throws Exception {
+        OpenLoadSchedule schedule = OpenLoadSchedule.of(s.rate, s.clientWarmUp);
+        if (schedule.count() == 0) {
+            return;
+        }
+        err.println("loadtest: warming this client up at " + s.rate.toPlainString() + "/s for "
+                + s.clientWarmUp.toMillis() + " ms against a loopback responder (nothing sent to the service) …");
+        try (LoopbackResponder responder = new LoopbackResponder(300);
+                LoadSender sender = LoadSender.start(responder.uri("/api/v1/credentials/warm-up"), s.connections,
+                        s.maxInFlight, s.timeout, i -> "warm-up")) {
+            LoadRun.run(schedule, sender, s.maxInFlight, s.timeout.plusSeconds(5),
+                    new PrintStream(java.io.OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
+        }
+    }
+
     // ------------------------------------------------------------------ setup
 
     /** Blocking calls for the setup; every failure is an {@link IllegalStateException} with a reason, no secret. */
@@ -361,6 +402,30 @@ final class LoadTestCommand {
             this.client = client;
             this.base = base;
             this.timeout = timeout;
+        }
+
+        /** Polls {@code /health/ready} every 20 ms until it answers 200; fails after {@code limit}. */
+        void awaitReady(Duration limit, PrintStream err) throws InterruptedException {
+            err.println("loadtest: waiting for " + base + "/health/ready …");
+            long start = System.nanoTime();
+            long deadline = start + limit.toNanos();
+            while (true) {
+                try {
+                    HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(base + "/health/ready"))
+                            .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
+                    if (r.statusCode() == 200) {
+                        err.printf(Locale.ROOT, "loadtest: ready after %d ms%n", (System.nanoTime() - start) / 1_000_000);
+                        return;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the service was not ready within " + limit.toMillis()
+                            + " ms (GET /health/ready)");
+                }
+                Thread.sleep(20);
+            }
         }
 
         /** Signs in; records the latency in {@code latencies} unless null (renewals during the run). */

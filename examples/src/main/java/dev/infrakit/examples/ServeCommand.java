@@ -17,6 +17,8 @@ final class ServeCommand {
             "        [--token-ttl 15m]",
             "        [--slowdown-after N --slowdown-step 500ms --slowdown-max 20s] [--trust-proxy] [--ipv6-prefix 64]",
             "        [--no-token-cache]   (verify every bearer token's signature on every request)",
+            "        [--warm-up 5s]   (exercise the hot paths in a throwaway instance before /health/ready turns",
+            "         200, so the first requests find them compiled; 0s: ready at once)",
             "        [--max-api-keys 10] [--token-key-rotation 30d|off] [--token-key-grace 10m]",
             "        (token signing keys: a new key every --token-key-rotation, published at",
             "         /.well-known/jwks.json --token-key-grace before it signs; old keys stay published",
@@ -47,6 +49,9 @@ final class ServeCommand {
             "        (admin password on first start: INFRAKIT_ADMIN_PASSWORD, or generated and printed once;",
             "         later ignored, change it with admin reset-password; master key:",
             "         --master-key-file, INFRAKIT_MASTER_KEY, or generated into <data-dir>/master.key)");
+
+    /** How long {@code serve} warms its hot paths before it reports ready, unless {@code --warm-up} says otherwise. */
+    static final Duration DEFAULT_WARM_UP = Duration.ofSeconds(5);
 
     private ServeCommand() {
     }
@@ -82,6 +87,8 @@ final class ServeCommand {
                 .flag("trust-proxy", "Take the client address from X-Forwarded-For.")
                 .flag("no-token-cache", "Verify every bearer token's signature on every request (no verified-token "
                         + "cache).")
+                .value("warm-up", "DURATION", "Exercise the hot paths for this long before readiness turns UP, 0s to "
+                        + "1m (default 5s; 0s: ready at once).")
                 .value("ipv6-prefix", "BITS", "IPv6 clients are counted per prefix, 16 to 128 (default 64).")
                 .value("max-api-keys", "N", "API keys per user (default 10).")
                 .value("token-key-rotation", "PERIOD|off", "A new token signing key every PERIOD (default 30d).")
@@ -145,6 +152,10 @@ final class ServeCommand {
         }
         s.trustProxy = a.flag("trust-proxy");
         s.tokenCache = !a.flag("no-token-cache");
+        s.warmUp = duration(a, "warm-up", DEFAULT_WARM_UP);
+        if (s.warmUp.isNegative() || s.warmUp.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new Args.UsageException("--warm-up is 0s to 1m, got " + a.get("warm-up").orElse(""));
+        }
         s.ipv6Prefix = a.intValue("ipv6-prefix", s.ipv6Prefix);
         if (s.ipv6Prefix < 16 || s.ipv6Prefix > 128) {
             throw new Args.UsageException("--ipv6-prefix is 16 to 128 bits, got " + s.ipv6Prefix);
@@ -294,7 +305,9 @@ final class ServeCommand {
     static int run(Args a, Map<String, String> env, PrintStream out, PrintStream err) throws Exception {
         DemoService.Settings s = settings(a, env, err);
         DemoService service = DemoService.start(s, out);
-        out.println("listening on http://localhost:" + service.port() + " (data in " + s.dataDir.toAbsolutePath() + ")");
+        out.println("listening on http://localhost:" + service.port() + " (data in " + s.dataDir.toAbsolutePath() + ")"
+                + (s.warmUp.isZero() ? "" : "; warming up for " + s.warmUp.toMillis() + " ms before /health/ready "
+                + "turns 200"));
         CountDownLatch stopped = Cli.stopOnSignal("infrakit-demo-shutdown", service::close, out, err);
         stopped.await();
         return 0;

@@ -31,7 +31,7 @@ class AbuseFloodIT {
             + ".eyJzdWIiOiJhZG1pbiIsInJvbGVzIjpbImFkbWluIl19.c2lnbmF0dXJl";
 
     private static DemoService start(Path data, String... flags) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--password-iterations",
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--password-iterations",
                 "1000", "--drain", "0s", "--rate-anonymous", "100000/15m"));
         args.addAll(List.of(flags));
         return DemoService.start(ServeCommand.settings(args, Map.of("INFRAKIT_ADMIN_PASSWORD", ADMIN_PASSWORD)),

@@ -35,7 +35,7 @@ class AccountLifecycleIT {
     private static final String ADMIN_PASSWORD = "admin-password-" + "life";
 
     private static DemoService start(Path data, String... flags) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--drain", "0s",
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--drain", "0s",
                 "--rate-anonymous", "1000/15m", "--rate-user", "1000/15m", "--rate-admin", "1000/15m"));
         args.addAll(List.of(flags));
         if (!args.contains("--password-iterations")) {

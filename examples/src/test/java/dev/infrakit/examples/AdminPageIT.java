@@ -87,7 +87,7 @@ class AdminPageIT {
 
     @BeforeEach
     void start() throws Exception {
-        service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir", data.toString(),
+        service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(),
                 "--password-iterations", "1000", "--drain", "0s", "--rate-admin", "1000/15m"),
                 Map.of("INFRAKIT_ADMIN_PASSWORD", ADMIN_PASSWORD)), new PrintStream(new ByteArrayOutputStream(), true,
                 StandardCharsets.UTF_8));

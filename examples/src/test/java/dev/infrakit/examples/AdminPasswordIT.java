@@ -31,7 +31,7 @@ class AdminPasswordIT {
     Path data;
 
     private DemoService start(ByteArrayOutputStream stdout) throws IOException {
-        return DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir", data.toString(),
+        return DemoService.start(ServeCommand.settings(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(),
                 "--password-iterations", "1000", "--drain", "0ms"), Map.of("INFRAKIT_ADMIN_PASSWORD", OLD)),
                 new PrintStream(stdout, true, StandardCharsets.UTF_8));
     }
@@ -108,7 +108,7 @@ class AdminPasswordIT {
             String url = DemoHttp.jdbcUrl(dev.infrakit.testkit.EphemeralPostgres.shared(), db.name());
             Path key = data.resolve("master.key");
             dev.infrakit.credentials.MasterKey.generateToFile(key);
-            List<String> flags = List.of("--port", "0", "--data-dir", data.toString(), "--jdbc-url", url,
+            List<String> flags = List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--jdbc-url", url,
                     "--master-key-file", key.toString(), "--password-iterations", "1000", "--drain", "0ms");
             PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
             try (DemoService service = DemoService.start(ServeCommand.settings(flags, Map.of("INFRAKIT_ADMIN_PASSWORD",

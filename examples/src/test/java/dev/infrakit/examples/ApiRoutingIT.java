@@ -29,7 +29,7 @@ class ApiRoutingIT {
 
     @BeforeAll
     static void start() throws IOException {
-        service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir", data.toString(),
+        service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(),
                 "--password-iterations", "1000", "--drain", "0ms", "--rate-anonymous", "1000/15m"),
                 Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-routing")),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));

@@ -291,7 +291,7 @@ class BackupOffsiteS3IT {
         Map<String, String> env = new HashMap<>(credentials(s3));
         env.put("INFRAKIT_ADMIN_PASSWORD", "admin-password-42");
         env.put("INFRAKIT_MASTER_KEY", master.toBase64());
-        DemoService service = DemoService.start(ServeCommand.settings(List.of(args(s3, "--port", "0", "--data-dir",
+        DemoService service = DemoService.start(ServeCommand.settings(List.of(args(s3, "--port", "0", "--warm-up", "0s", "--data-dir",
                 data.toString(), "--password-iterations", "1000", "--drain", "200ms", "--jdbc-url",
                 url(server, db.name()), "--backup-repo", repo.toString(), "--backup-offsite", offsite)), env),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
@@ -329,7 +329,7 @@ class BackupOffsiteS3IT {
         Map<String, String> wrongSecret = new HashMap<>(env);
         wrongSecret.put("AWS_SECRET_ACCESS_KEY", "not-the-secret-" + System.nanoTime());
         Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> DemoService.start(
-                ServeCommand.settings(List.of(args(s3, "--port", "0", "--data-dir", data.toString(),
+                ServeCommand.settings(List.of(args(s3, "--port", "0", "--warm-up", "0s", "--data-dir", data.toString(),
                         "--password-iterations", "1000", "--drain", "200ms", "--jdbc-url", url(server, db.name()),
                         "--backup-repo", repo.toString(), "--backup-offsite", offsite)), wrongSecret),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));

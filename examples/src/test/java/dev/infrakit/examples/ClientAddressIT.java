@@ -35,7 +35,7 @@ class ClientAddressIT {
     }
 
     private void start(Path data, String... flags) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--password-iterations",
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--password-iterations",
                 "1000", "--drain", "0s"));
         args.addAll(List.of(flags));
         service = DemoService.start(ServeCommand.settings(args, Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42")),

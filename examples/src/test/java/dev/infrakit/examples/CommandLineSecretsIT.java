@@ -197,7 +197,7 @@ class CommandLineSecretsIT {
                 "jdbc:postgresql://db:5432/app?user=app", "--repo", repo);
         assertEquals(2, envMode.code);
         assertTrue(envMode.err.contains("sslmode 'on' (from PGSSLMODE)"), envMode.err);
-        Run serve = main("serve", "--port", "0", "--data-dir", dir.resolve("data").toString(), "--jdbc-url",
+        Run serve = main("serve", "--port", "0", "--warm-up", "0s", "--data-dir", dir.resolve("data").toString(), "--jdbc-url",
                 "jdbc:postgresql://db:5432/app?user=app&sslfactory=org.postgresql.ssl.NonValidatingFactory");
         assertEquals(2, serve.code);
         assertTrue(serve.err.contains("the parameter 'sslfactory'"), serve.err);

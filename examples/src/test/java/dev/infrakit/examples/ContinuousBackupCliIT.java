@@ -405,7 +405,7 @@ class ContinuousBackupCliIT {
             throws Exception {
         TestDatabase demo = server.createDatabase("demo");
         Map<String, String> env = Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42", "INFRAKIT_MASTER_KEY", MASTER);
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(),
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(),
                 "--password-iterations", "1000", "--drain", "200ms", "--jdbc-url", url(demo.name()), "--backup-repo",
                 repo.toString(), "--backup-mode", "continuous", "--backup-retention", "daily=7"));
         DemoService service = DemoService.start(ServeCommand.settings(args, env), new PrintStream(
@@ -459,14 +459,14 @@ class ContinuousBackupCliIT {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         for (List<String> bad : List.of(List.of("--backup-mode", "incremental", "--backup-repo", repo.toString()),
                 List.of("--backup-mode", "continuous"))) {
-            List<String> flags = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--jdbc-url",
+            List<String> flags = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--jdbc-url",
                     url(demo.name())));
             flags.addAll(bad);
             Args.UsageException e = org.junit.jupiter.api.Assertions.assertThrows(Args.UsageException.class,
                     () -> ServeCommand.settings(flags, env, new PrintStream(err, true, StandardCharsets.UTF_8)));
             assertTrue(e.getMessage().startsWith("--backup-mode "), e.getMessage());
         }
-        Run unknown = main("serve", "--port", "0", "--data-dir", data.toString(), "--backup-mode", "incremental");
+        Run unknown = main("serve", "--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--backup-mode", "incremental");
         assertEquals(2, unknown.code, unknown.err);
         assertTrue(unknown.err.startsWith("error: --backup-mode is dumps or continuous"), unknown.err);
     }
@@ -483,7 +483,7 @@ class ContinuousBackupCliIT {
         TestDatabase demo = server.createDatabase("demo_retention");
         dev.infrakit.core.ManualClock clock = dev.infrakit.core.ManualClock.at(Instant.now());
         dev.infrakit.core.fixtures.ManualScheduler scheduler = new dev.infrakit.core.fixtures.ManualScheduler(clock);
-        DemoService.Settings settings = ServeCommand.settings(List.of("--port", "0", "--data-dir", data.toString(),
+        DemoService.Settings settings = ServeCommand.settings(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(),
                 "--password-iterations", "1000", "--drain", "200ms", "--jdbc-url", url(demo.name()), "--backup-repo",
                 repo.toString(), "--backup-mode", "continuous", "--backup-every", "4d", "--backup-retention", "daily=30"),
                 Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42", "INFRAKIT_MASTER_KEY", MASTER));

@@ -54,7 +54,7 @@ class DemoAuditIntegrityIT {
 
     @Test
     void hostileLoginNamesLoseNobodysAuditRecords(@TempDir Path data) throws Exception {
-        DemoService service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir",
+        DemoService service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--warm-up", "0s", "--data-dir",
                 data.toString(), "--password-iterations", "1000", "--drain", "0s", "--rate-anonymous", "1000/15m",
                 "--rate-admin", "1000/15m", "--jdbc-url", DemoHttp.jdbcUrl(server, db.name())),
                 Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42", "INFRAKIT_MASTER_KEY", MASTER)),

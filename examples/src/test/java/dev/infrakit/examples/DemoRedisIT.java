@@ -31,7 +31,7 @@ class DemoRedisIT {
     Path dir;
 
     private DemoService start(String name, String redisUrl, String... more) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", dir.resolve(name).toString(),
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", dir.resolve(name).toString(),
                 "--redis-url", redisUrl, "--password-iterations", "1000", "--drain", "0s", "--trust-proxy"));
         args.addAll(List.of(more));
         return DemoService.start(ServeCommand.settings(args, Map.of("INFRAKIT_ADMIN_PASSWORD", ADMIN_PASSWORD)),
@@ -126,13 +126,13 @@ class DemoRedisIT {
         StringBuilder printed = new StringBuilder();
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-        assertEquals(2, Main.run(List.of("serve", "--port", "0", "--data-dir", dir.resolve("bad").toString(),
+        assertEquals(2, Main.run(List.of("serve", "--port", "0", "--warm-up", "0s", "--data-dir", dir.resolve("bad").toString(),
                 "--redis-url", "http://:hunter2-secret@127.0.0.1:6379"), Map.of(), o, e));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--redis-url is redis://"), err.toString(StandardCharsets.UTF_8));
 
         printed.append(err.toString(StandardCharsets.UTF_8));
         err.reset();
-        assertEquals(2, Main.run(List.of("serve", "--port", "0", "--data-dir", dir.resolve("bad").toString(),
+        assertEquals(2, Main.run(List.of("serve", "--port", "0", "--warm-up", "0s", "--data-dir", dir.resolve("bad").toString(),
                 "--redis-url", "redis://:hunter2-secret@[not-a-host"), Map.of(), o, e));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--redis-url is not a valid Redis URL"),
                 err.toString(StandardCharsets.UTF_8));
@@ -140,7 +140,7 @@ class DemoRedisIT {
                 "redis://:hunter2-secret@127.0.0.1:" + "9".repeat(10_000))) {
             printed.append(err.toString(StandardCharsets.UTF_8));
             err.reset();
-            assertEquals(2, Main.run(List.of("serve", "--port", "0", "--data-dir", dir.resolve("bad").toString(),
+            assertEquals(2, Main.run(List.of("serve", "--port", "0", "--warm-up", "0s", "--data-dir", dir.resolve("bad").toString(),
                     "--redis-url", hostile), Map.of(), o, e), "NUL, CR LF and a huge port are usage errors: "
                     + err.toString(StandardCharsets.UTF_8));
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("--redis-url is not a valid Redis URL"),
@@ -150,13 +150,13 @@ class DemoRedisIT {
                 "redis-cluster://:hunter2-secret@h1:7000,:7001", "redis-sentinel://s1:26379,s2:x#primary")) {
             printed.append(err.toString(StandardCharsets.UTF_8));
             err.reset();
-            assertEquals(2, Main.run(List.of("serve", "--port", "0", "--data-dir", dir.resolve("bad").toString(),
+            assertEquals(2, Main.run(List.of("serve", "--port", "0", "--warm-up", "0s", "--data-dir", dir.resolve("bad").toString(),
                     "--redis-url", badNode), Map.of(), o, e), badNode);
         }
 
         printed.append(err.toString(StandardCharsets.UTF_8));
         err.reset();
-        assertEquals(2, Main.run(List.of("serve", "--port", "0", "--data-dir", dir.resolve("bad").toString()),
+        assertEquals(2, Main.run(List.of("serve", "--port", "0", "--warm-up", "0s", "--data-dir", dir.resolve("bad").toString()),
                 Map.of("INFRAKIT_REDIS_URL", "memcached://:hunter2-secret@127.0.0.1:1"), o, e), "read from the environment");
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--redis-url is redis://"), err.toString(StandardCharsets.UTF_8));
 
@@ -164,7 +164,7 @@ class DemoRedisIT {
         Files.writeString(file, "redis://:hunter2-secret@127.0.0.1:" + closed + "\n");
         printed.append(err.toString(StandardCharsets.UTF_8));
         err.reset();
-        int code = Main.run(List.of("serve", "--port", "0", "--data-dir", dir.resolve("unreachable").toString(),
+        int code = Main.run(List.of("serve", "--port", "0", "--warm-up", "0s", "--data-dir", dir.resolve("unreachable").toString(),
                 "--redis-url-file", file.toString()), Map.of("INFRAKIT_ADMIN_PASSWORD", ADMIN_PASSWORD), o, e);
         assertEquals(1, code, err.toString(StandardCharsets.UTF_8));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("Cannot open the rate-limit store in Redis"),

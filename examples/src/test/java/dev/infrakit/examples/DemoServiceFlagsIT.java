@@ -20,12 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The service's optional flags: --trust-proxy, slow-down, --alert-webhook, --token-ttl, --no-token-cache. */
+/** The service's optional flags: --trust-proxy, slow-down, --alert-webhook, --token-ttl, --no-token-cache, --warm-up. */
 class DemoServiceFlagsIT {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static DemoService start(Path data, String... flags) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--password-iterations",
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--password-iterations",
                 "1000", "--drain", "300ms"));
         args.addAll(List.of(flags));
         return DemoService.start(ServeCommand.settings(args, Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42")),
@@ -87,7 +87,7 @@ class DemoServiceFlagsIT {
      */
     @Test
     void aDelayedRequestIsNotHeldUpByAnotherClientsDelayedSlowRequest(@TempDir Path data) throws Exception {
-        DemoService service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir",
+        DemoService service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--warm-up", "0s", "--data-dir",
                 data.toString(), "--password-iterations", "10000000", "--drain", "0s", "--trust-proxy",
                 "--slowdown-after", "1", "--slowdown-step", "100ms", "--slowdown-max", "1s"),
                 Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42")),
@@ -191,5 +191,82 @@ class DemoServiceFlagsIT {
                 service.close();
             }
         }
+    }
+
+    private static java.util.Set<Path> warmUpDirectories() throws java.io.IOException {
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return all.filter(p -> p.getFileName().toString().startsWith("infrakit-warm-up-"))
+                    .collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    @Test
+    void aWarmUpKeepsReadinessDownWhileTheHotPathsRunElsewhereAndLeavesNothingBehind(@TempDir Path data)
+            throws Exception {
+        java.util.Set<Path> before = warmUpDirectories();
+        long start = System.nanoTime();
+        DemoService service = start(data, "--warm-up", "3s");
+        try {
+            HttpResponse<String> ready = DemoHttp.call(service.port(), "GET", "/health/ready", null, null);
+            assertEquals(503, ready.statusCode(), "not ready while warming up: " + ready.body());
+            assertTrue(ready.body().contains("warming up"), ready.body());
+            assertEquals(200, status(service, "/health/live", null), "alive meanwhile");
+            assertEquals(1, warmUpDirectories().size() - before.size(), "the throwaway instance's directory");
+            // Served meanwhile (a client that does not wait for readiness is not refused).
+            HttpResponse<String> login = DemoHttp.call(service.port(), "POST", "/api/v1/auth/login", null,
+                    "{\"username\":\"admin\",\"password\":\"admin-password-42\"}");
+            assertEquals(200, login.statusCode(), login.body());
+            String token = DemoHttp.JSON.readTree(login.body()).get("accessToken").asText();
+            while (ready.statusCode() != 200) {
+                assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(30),
+                        "ready within 30 s: " + ready.body());
+                Thread.sleep(50);
+                ready = DemoHttp.call(service.port(), "GET", "/health/ready", null, null);
+            }
+            assertTrue(System.nanoTime() - start >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2900),
+                    "ready only once the 3 s warm-up ran");
+            assertEquals(before, warmUpDirectories(), "the throwaway instance's directory is deleted");
+            // Nothing of the warm-up reached this instance: no credential, no audit record, no request metric.
+            assertEquals(404, DemoHttp.call(service.port(), "GET", "/api/v1/credentials/warm-up", token, null)
+                    .statusCode());
+            HttpResponse<String> audit = DemoHttp.call(service.port(), "GET", "/api/v1/audit?limit=1000", token, null);
+            assertEquals(200, audit.statusCode(), audit.body());
+            com.fasterxml.jackson.databind.JsonNode events = DemoHttp.JSON.readTree(audit.body()).get("events");
+            assertEquals(2, events.size(), "only this test's sign-in and its read (the warm-up signed in and read "
+                    + "thousands of times elsewhere): " + audit.body());
+            assertEquals("credential.read", events.get(0).get("type").asText());
+            assertEquals("login.succeeded", events.get(1).get("type").asText());
+            String metrics = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port()
+                    + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            java.util.List<String> reads = metrics.lines().filter(l -> l.startsWith("http_server_requests_seconds_count")
+                    && l.contains("uri=\"/api/v1/credentials/{app}\"")).toList();
+            assertEquals(1, reads.size(), "only this test's read (404) is counted here: " + reads);
+            assertTrue(reads.get(0).contains("status=\"404\"") && reads.get(0).matches(".* 1(\\.0)?"), reads.get(0));
+        } finally {
+            service.close();
+        }
+    }
+
+    @Test
+    void stoppingDuringTheWarmUpEndsItAndDeletesItsDirectory(@TempDir Path data) throws Exception {
+        java.util.Set<Path> before = warmUpDirectories();
+        DemoService service = start(data, "--warm-up", "60s");
+        Thread.sleep(500);
+        long start = System.nanoTime();
+        service.close();
+        assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(15),
+                "close does not wait for the rest of a 60 s warm-up");
+        assertEquals(before, warmUpDirectories());
+    }
+
+    @Test
+    void warmUpIsBounded() {
+        for (String bad : new String[] {"-1s", "2m", "soon"}) {
+            Args.UsageException e = org.junit.jupiter.api.Assertions.assertThrows(Args.UsageException.class,
+                    () -> ServeCommand.settings(List.of("--warm-up", bad), Map.of()));
+            assertTrue(e.getMessage().contains("--warm-up"), e.getMessage());
+        }
+        assertEquals(ServeCommand.DEFAULT_WARM_UP, ServeCommand.settings(List.of(), Map.of()).warmUp);
+        assertEquals(Duration.ZERO, ServeCommand.settings(List.of("--warm-up", "0s"), Map.of()).warmUp);
     }
 }

@@ -32,7 +32,7 @@ class DemoServiceIT {
 
     @BeforeEach
     void start() throws Exception {
-        service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir", data.toString(),
+        service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(),
                 "--password-iterations", "1000", "--drain", "300ms", "--rate-anonymous", "5/15m"),
                 Map.of("INFRAKIT_ADMIN_PASSWORD", ADMIN_PASSWORD)), new PrintStream(new ByteArrayOutputStream(), true,
                 StandardCharsets.UTF_8));
@@ -267,7 +267,7 @@ class DemoServiceIT {
     @Test
     void usersAndAdminsHaveExactlyTheirTiersBudgetEachAndKeysShareTheirOwners() throws Exception {
         service.close();
-        service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir", data.resolve("tiers")
+        service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.resolve("tiers")
                 .toString(), "--password-iterations", "1000", "--drain", "0s", "--rate-anonymous", "20/15m",
                 "--rate-user", "4/15m", "--rate-admin", "7/15m"), Map.of("INFRAKIT_ADMIN_PASSWORD", ADMIN_PASSWORD)),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));

@@ -51,7 +51,7 @@ class DemoServicePostgresIT {
     }
 
     private static DemoService start(Path data, String... flags) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--password-iterations",
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--password-iterations",
                 "1000", "--drain", "200ms", "--jdbc-url", url()));
         args.addAll(List.of(flags));
         return DemoService.start(ServeCommand.settings(args, Map.of("INFRAKIT_ADMIN_PASSWORD", "admin-password-42",
@@ -148,7 +148,7 @@ class DemoServicePostgresIT {
         dev.infrakit.core.ManualClock clock = dev.infrakit.core.ManualClock.at(java.time.Instant.parse(
                 "2026-03-01T00:30:00Z"));
         ManualScheduler scheduler = new ManualScheduler(clock);
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--password-iterations",
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--password-iterations",
                 "1000", "--drain", "200ms", "--jdbc-url", url(), "--backup-repo", repo.toString(), "--backup-every", "6h"));
         args.addAll(List.of(flags));
         DemoService.Settings settings = ServeCommand.settings(args, Map.of("INFRAKIT_ADMIN_PASSWORD",
@@ -196,7 +196,7 @@ class DemoServicePostgresIT {
         bad.put("daily=0", "would keep only the newest backup");
         for (Map.Entry<String, String> e : bad.entrySet()) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int code = Main.run(List.of("serve", "--port", "0", "--data-dir", data.toString(), "--jdbc-url", url(),
+            int code = Main.run(List.of("serve", "--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--jdbc-url", url(),
                     "--backup-repo", repo.toString(), "--backup-retention", e.getKey()), env,
                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -205,7 +205,7 @@ class DemoServicePostgresIT {
             assertTrue(said.contains("--backup-retention") && said.contains(e.getValue()), e.getKey() + ": " + said);
         }
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(2, Main.run(List.of("serve", "--port", "0", "--data-dir", data.toString(), "--jdbc-url", url(),
+        assertEquals(2, Main.run(List.of("serve", "--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--jdbc-url", url(),
                 "--backup-retention", "daily=7"), env, new PrintStream(new ByteArrayOutputStream(), true,
                 StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("it needs --backup-repo"), err.toString(
@@ -225,7 +225,7 @@ class DemoServicePostgresIT {
         }
         DemoHttp.WebhookReceiver hook = new DemoHttp.WebhookReceiver();
         List<String> posts = hook.posts;
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(),
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(),
                 "--password-iterations", "1000", "--drain", "0s", "--jdbc-url", "jdbc:postgresql://" + server.host()
                         + ":" + server.port() + "/svcdb?user=svc&password=svc-password", "--backup-repo",
                 repo.toString(), "--alert-webhook", hook.url()));
@@ -351,7 +351,7 @@ class DemoServicePostgresIT {
         java.nio.file.Files.writeString(keyFile, MASTER);
         java.nio.file.Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString(
                 "rw-------")); // a master key file others can read is refused
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--password-iterations",
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--password-iterations",
                 "1000", "--drain", "0s", "--jdbc-url", DemoHttp.jdbcUrl(server, database), "--master-key-file",
                 keyFile.toString()));
         DemoService service = DemoService.start(ServeCommand.settings(args, Map.of("INFRAKIT_ADMIN_PASSWORD",

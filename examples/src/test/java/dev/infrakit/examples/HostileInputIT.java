@@ -73,7 +73,7 @@ class HostileInputIT {
     }
 
     private void start(String... extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(), "--password-iterations",
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--password-iterations",
                 "1000", "--drain", "0ms", "--rate-anonymous", "1000/15m", "--rate-admin", "10000/15m"));
         args.addAll(List.of(extra));
         service = DemoService.start(ServeCommand.settings(args, Map.of("INFRAKIT_ADMIN_PASSWORD", ADMIN_PASSWORD,

@@ -28,7 +28,7 @@ class LoadTestIT {
     private DemoService service;
 
     private void start(String... flags) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(),
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(),
                 "--password-iterations", "1000", "--drain", "100ms", "--rate-anonymous", "1000/15m",
                 "--rate-admin", "1000/15m", "--rate-user", "100000/15m"));
         args.addAll(List.of(flags));
@@ -57,6 +57,9 @@ class LoadTestIT {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> all = new ArrayList<>(List.of("loadtest"));
+        if (!List.of(args).contains("--client-warm-up")) {
+            all.addAll(List.of("--client-warm-up", "0s")); // the client's own warm-up: one test below
+        }
         all.addAll(List.of(args));
         Run r = new Run();
         r.code = Main.run(all, env, new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -114,6 +117,37 @@ class LoadTestIT {
         // Without --warm-up there is none.
         Run none = loadtest(ENV, "--url", url(), "--rate", "20", "--duration", "1s", "--json");
         assertTrue(JSON.readTree(none.out).path("warmUp").isMissingNode(), none.out);
+    }
+
+    private long credentialReadsCounted() throws Exception {
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url() + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines().filter(l -> l.startsWith("http_server_requests_seconds_count{method=\"GET\"")
+                && l.contains("uri=\"/api/v1/credentials/{app}\"")).mapToLong(l -> (long) Double.parseDouble(
+                        l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    void theClientWarmsItselfWithoutTheServiceAndWaitsUntilTheServiceIsReady() throws Exception {
+        start("--warm-up", "2s"); // the service warms up in the background: not ready for ~2 s
+        long started = System.nanoTime();
+        Run r = loadtest(ENV, "--url", url(), "--rate", "50", "--duration", "1s", "--client-warm-up", "1s",
+                "--await-ready", "30s", "--json");
+        assertEquals(0, r.code, r.out + r.err);
+        assertTrue(r.err.contains("warming this client up at 50/s for 1000 ms against a loopback responder"), r.err);
+        assertTrue(r.err.contains("loadtest: ready after "), r.err);
+        assertTrue(System.nanoTime() - started >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1900),
+                "the run waited for the service's 2 s warm-up");
+        JsonNode report = JSON.readTree(r.out);
+        assertEquals(50, report.get("ok").asLong(), r.out);
+        // The service saw the run's 50 reads and the setup's one (404, then created): none of the client's
+        // own warm-up, which went to its loopback responder.
+        assertEquals(51, credentialReadsCounted());
+
+        Run notReady = loadtest(ENV, "--url", "http://127.0.0.1:1", "--rate", "5", "--duration", "1s",
+                "--await-ready", "300ms");
+        assertEquals(1, notReady.code, notReady.out + notReady.err);
+        assertTrue(notReady.err.contains("failed: the service was not ready within 300 ms"), notReady.err);
     }
 
     @Test

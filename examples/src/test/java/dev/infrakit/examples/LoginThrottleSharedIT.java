@@ -43,7 +43,7 @@ class LoginThrottleSharedIT {
     }
 
     private DemoService start(Path keyFile, String name) throws Exception {
-        return DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir", dir.resolve(name).toString(),
+        return DemoService.start(ServeCommand.settings(List.of("--port", "0", "--warm-up", "0s", "--data-dir", dir.resolve(name).toString(),
                 "--jdbc-url", url(), "--master-key-file", keyFile.toString(), "--audit-checkpoint-key",
                 dir.resolve("audit-checkpoint.key").toString(), "--password-iterations", "1000", "--drain", "0s",
                 "--trust-proxy"), Map.of("INFRAKIT_ADMIN_PASSWORD", ADMIN_PASSWORD)),

@@ -47,7 +47,7 @@ class MetricCardinalityIT {
 
     @BeforeEach
     void start() throws Exception {
-        service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--data-dir", data.toString(),
+        service = DemoService.start(ServeCommand.settings(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(),
                 "--password-iterations", "1000", "--drain", "0ms"), Map.of("INFRAKIT_ADMIN_PASSWORD",
                 "admin-password-cardinality")), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }

@@ -66,7 +66,7 @@ class MultiInstanceIT {
         MasterKey.generateToFile(keyFile);
         // All three start at once on the empty database, as replicas of a deployment do: schema creation,
         // the admin account and the first signing key must not race.
-        instances.addAll(DemoHttp.startTogether(3, i -> List.of("--port", "0", "--data-dir",
+        instances.addAll(DemoHttp.startTogether(3, i -> List.of("--port", "0", "--warm-up", "0s", "--data-dir",
                 dir.resolve("instance-" + i).toString(), "--jdbc-url", url(), "--master-key-file", keyFile.toString(),
                 "--audit-checkpoint-key", dir.resolve("audit-checkpoint.key").toString(), "--password-iterations",
                 "1000", "--drain", "0s", "--rate-user", USER_LIMIT + "/15m", "--rate-anonymous", "100/15m"),

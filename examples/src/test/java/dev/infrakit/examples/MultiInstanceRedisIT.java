@@ -53,7 +53,7 @@ class MultiInstanceRedisIT {
         MasterKey.generateToFile(keyFile);
         redisUrl = "redis-cluster://" + String.join(",", EphemeralRedisCluster.shared().uris().stream()
                 .map(uri -> uri.substring("redis://".length())).toList());
-        instances.addAll(DemoHttp.startTogether(3, i -> List.of("--port", "0", "--data-dir",
+        instances.addAll(DemoHttp.startTogether(3, i -> List.of("--port", "0", "--warm-up", "0s", "--data-dir",
                 dir.resolve("instance-" + i).toString(), "--jdbc-url", url(), "--redis-url", redisUrl,
                 "--master-key-file", keyFile.toString(), "--audit-checkpoint-key",
                 dir.resolve("audit-checkpoint.key").toString(), "--password-iterations", "1000", "--drain", "0s",

@@ -39,7 +39,7 @@ class PromtoolIT {
     private static final String ADMIN_PASSWORD = "admin-password-promtool";
 
     private static DemoService start(Path data, Map<String, String> env, String... flags) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", data.toString(),
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(),
                 "--password-iterations", "1000", "--drain", "0ms"));
         args.addAll(List.of(flags));
         Map<String, String> environment = new HashMap<>(env);

@@ -127,7 +127,7 @@ class ServeJarIT {
 
     @Test
     void sigtermDrainsAndExitsZeroWithTheAuditIntactApiKeysSurviveARestartAndTamperingIsFound() throws Exception {
-        String[] serve = {"serve", "--port", "0", "--data-dir", data.toString(), "--password-iterations", "1000",
+        String[] serve = {"serve", "--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--password-iterations", "1000",
             "--drain", "3s"};
         Jar first = new Jar(serve);
         int port = first.port();
@@ -248,7 +248,7 @@ class ServeJarIT {
         // The URL with its password from a file, as the README recommends (argv would add a warning line).
         Path url = Files.writeString(data.resolve("db.url"), "jdbc:postgresql://127.0.0.1:" + closed
                 + "/demo?user=demo&password=not-printed\n");
-        Jar noDatabase = new Jar("serve", "--port", "0", "--data-dir", data.resolve("pg").toString(),
+        Jar noDatabase = new Jar("serve", "--port", "0", "--warm-up", "0s", "--data-dir", data.resolve("pg").toString(),
                 "--jdbc-url-file", url.toString());
         assertEquals(1, noDatabase.exitCode());
         assertOneLine(noDatabase.err.toString(), "127.0.0.1:" + closed);
@@ -262,14 +262,14 @@ class ServeJarIT {
         Path key = loose.resolve("master.key");
         Files.writeString(key, dev.infrakit.credentials.MasterKey.generate().toBase64() + "\n");
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        Jar readable = new Jar("serve", "--port", "0", "--data-dir", loose.toString(), "--password-iterations", "1000");
+        Jar readable = new Jar("serve", "--port", "0", "--warm-up", "0s", "--data-dir", loose.toString(), "--password-iterations", "1000");
         assertEquals(1, readable.exitCode());
         assertOneLine(readable.err.toString(), "failed: Refusing the master key file " + key
                 + ": it is accessible by its group or others (mode 0644); run chmod 600 on it");
 
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path link = Files.createSymbolicLink(data.resolve("link.key"), key);
-        Jar linked = new Jar("serve", "--port", "0", "--data-dir", data.resolve("linked").toString(),
+        Jar linked = new Jar("serve", "--port", "0", "--warm-up", "0s", "--data-dir", data.resolve("linked").toString(),
                 "--master-key-file", link.toString(), "--password-iterations", "1000");
         assertEquals(1, linked.exitCode());
         assertOneLine(linked.err.toString(), "failed: Refusing the master key file " + link + ": it is a symbolic link");
@@ -278,13 +278,13 @@ class ServeJarIT {
         Path planted = Files.createDirectories(data.resolve("planted"));
         Path chosen = data.resolve("chosen-by-attacker");
         Files.createSymbolicLink(planted.resolve("master.key"), chosen);
-        Jar dangling = new Jar("serve", "--port", "0", "--data-dir", planted.toString(), "--password-iterations", "1000");
+        Jar dangling = new Jar("serve", "--port", "0", "--warm-up", "0s", "--data-dir", planted.toString(), "--password-iterations", "1000");
         assertEquals(1, dangling.exitCode());
         assertOneLine(dangling.err.toString(), "is a symbolic link");
         assertFalse(Files.exists(chosen), "a key was written through the planted link");
 
         Files.setOwner(key, key.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
-        Jar foreign = new Jar("serve", "--port", "0", "--data-dir", loose.toString(), "--password-iterations", "1000");
+        Jar foreign = new Jar("serve", "--port", "0", "--warm-up", "0s", "--data-dir", loose.toString(), "--password-iterations", "1000");
         assertEquals(1, foreign.exitCode());
         assertOneLine(foreign.err.toString(), "is owned by nobody, not by " + System.getProperty("user.name"));
     }

@@ -64,7 +64,7 @@ class StalledConnectionsIT {
 
     @Test
     void stalledRequestsNeitherBlockOthersNorOutliveTheReadTimeout() throws Exception {
-        DemoService.Settings settings = ServeCommand.settings(List.of("--port", "0", "--data-dir", data.toString(),
+        DemoService.Settings settings = ServeCommand.settings(List.of("--port", "0", "--warm-up", "0s", "--data-dir", data.toString(),
                 "--password-iterations", "1000", "--drain", "0ms", "--rate-client", "100000/1m", "--rate-anonymous",
                 "100000/15m"), Map.of("INFRAKIT_ADMIN_PASSWORD", ADMIN_PASSWORD));
         settings.readTimeout = READ_TIMEOUT;

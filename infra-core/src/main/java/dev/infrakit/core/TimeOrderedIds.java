@@ -7,12 +7,15 @@ import java.util.UUID;
 /**
  * Time-ordered, unguessable identifiers (RFC 9562 UUID version 7: 48 bits of Unix milliseconds,
  * then 74 random bits) for events, tokens and requests. Ids sort by the millisecond they were made
- * for, so rows keyed by them are written in order; the random bits come from a {@link SecureRandom}
- * of the calling thread, so making ids takes no shared lock ({@link UUID#randomUUID()} serialises
- * every thread on one {@code SecureRandom}). Thread-safe.
+ * for, so rows keyed by them are written in order; the random bits come from a DRBG
+ * {@link SecureRandom} (NIST SP 800-90A, seeded from the system's entropy when the thread first
+ * asks) of the calling thread, so making ids takes no shared lock. {@link UUID#randomUUID()}
+ * serialises every thread on one {@code SecureRandom}, and so does any {@code new SecureRandom()} on
+ * Linux: its default, {@code NativePRNG}, mixes every instance's output through one shared,
+ * synchronised generator. Thread-safe.
  */
 public final class TimeOrderedIds {
-    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
+    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(TimeOrderedIds::newGenerator);
     /** The last millisecond a version 7 UUID holds (in the year 10889). */
     public static final Instant LATEST = Instant.ofEpochMilli((1L << 48) - 1);
 
@@ -42,6 +45,19 @@ public final class TimeOrderedIds {
             low |= (random[i] & 0xFFL) << (8 * (9 - i));
         }
         return new UUID(high, low);
+    }
+
+    /** The calling thread's generator (its algorithm is tested: a shared-lock default must not creep back). */
+    static SecureRandom generator() {
+        return RANDOM.get();
+    }
+
+    private static SecureRandom newGenerator() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (java.security.NoSuchAlgorithmException e) { // every Java 9+ runtime has DRBG
+            throw new IllegalStateException("This Java runtime has no DRBG SecureRandom", e);
+        }
     }
 
     /** The millisecond a version 7 UUID was made for. */

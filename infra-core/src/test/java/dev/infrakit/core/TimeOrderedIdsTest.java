@@ -68,4 +68,19 @@ class TimeOrderedIdsTest {
         all.forEach(id -> randomParts.add(id.getLeastSignificantBits()));
         assertEquals(200_000, randomParts.size());
     }
+
+    @Test
+    void eachThreadHasAGeneratorOfItsOwnThatSharesNoLock() throws Exception {
+        java.security.SecureRandom mine = TimeOrderedIds.generator();
+        // NativePRNG, Linux's default SecureRandom, funnels every instance through one synchronised
+        // generator: the lock UUID.randomUUID() was replaced to avoid. DRBG instances share nothing.
+        assertEquals("DRBG", mine.getAlgorithm());
+        assertTrue(mine == TimeOrderedIds.generator(), "one per thread, kept");
+        java.util.concurrent.atomic.AtomicReference<java.security.SecureRandom> other =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> other.set(TimeOrderedIds.generator()));
+        t.start();
+        t.join();
+        assertTrue(other.get() != null && other.get() != mine, "another thread gets another generator");
+    }
 }
