@@ -192,9 +192,7 @@ final class CredentialRoutes {
 
     private static ObjectNode fields(Secret secret) {
         ObjectNode fields = ApiCall.JSON.createObjectNode();
-        for (String f : secret.value().fieldNames()) {
-            fields.put(f, secret.value().field(f).orElse(""));
-        }
+        secret.value().fieldValues().forEach(fields::put); // one parse, not one per field
         return fields;
     }
 

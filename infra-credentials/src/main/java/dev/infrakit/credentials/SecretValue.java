@@ -167,6 +167,15 @@ public final class SecretValue {
         return hasFields() ? Collections.unmodifiableSet(fields().keySet()) : Set.of();
     }
 
+    /**
+     * Every field's value by name, sorted, from one parse of the value (empty for opaque bytes): for a
+     * caller that needs several fields, where each {@link #field} call parses the value again.
+     * Unmodifiable; holds the secret's text, so treat it as the value itself.
+     */
+    public Map<String, String> fieldValues() {
+        return hasFields() ? Collections.unmodifiableMap(fields()) : Map.of();
+    }
+
     /** A field's value. */
     public Optional<String> field(String name) {
         return hasFields() ? Optional.ofNullable(fields().get(name)) : Optional.empty();
