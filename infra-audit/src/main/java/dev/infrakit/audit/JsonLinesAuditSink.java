@@ -11,10 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -114,7 +114,10 @@ public final class JsonLinesAuditSink implements AuditLog {
         this.checkpointIntervalNanos = b.checkpointInterval().toNanos();
         this.clock = b.clock();
         this.checkpointStore = b.checkpointStore;
-        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        // Bounded, with one lock for producers and another for the writer, and a lock-free size():
+        // an ArrayBlockingQueue's single lock was shared by every request thread and the writer,
+        // which takes it again on each size() while it gathers a batch (#25).
+        this.queue = new LinkedBlockingQueue<>(queueCapacity);
         this.writer = new Thread(this::writeLoop, "infrakit-audit-writer");
         writer.setDaemon(true);
         writer.start();
