@@ -172,6 +172,8 @@ final class DemoService implements AutoCloseable {
     private DemoService(Settings s, PrintStream out, DataDirectoryLock dataLock) throws IOException {
         this.settings = s;
         this.dataLock = dataLock;
+        // Before the server listens: no readiness probe may find it ready before its warm-up began.
+        this.warming = !s.warmUp.isZero();
         ClientAddress.Resolver clients = ClientAddress.resolver().trustedProxies(s.trustProxy ? 1 : 0)
                 .ipv6PrefixLength(s.ipv6Prefix).build();
         MasterKey master = masterKey(s);
@@ -268,7 +270,6 @@ final class DemoService implements AutoCloseable {
      * instance turns ready anyway: it is only slower at first.
      */
     private Thread startWarmUp(Duration budget) {
-        warming = true;
         org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DemoService.class);
         Thread t = new Thread(() -> {
             try {
