@@ -57,6 +57,10 @@ final class DemoWarmUp {
     private static final int MAX_LOGINS = 60;
     private static final String APP = "warm-up";
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The throwaway instances' directories, in {@code java.io.tmpdir}. */
+    static final String PREFIX = "infrakit-warm-up-";
+    /** A directory without its instance's lock is abandoned once this old (a warm-up lasts at most a minute). */
+    private static final Duration UNLOCKED_AGE = Duration.ofMinutes(10);
 
     /** What a warm-up did. */
     record Result(long reads, long logins, Duration took) {
@@ -74,7 +78,9 @@ final class DemoWarmUp {
      */
     static Result run(DemoService.Settings live, Duration budget, BooleanSupplier stop) throws Exception {
         long start = System.nanoTime();
-        Path dir = Files.createTempDirectory("infrakit-warm-up-"); // rwx------
+        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
+        removeAbandoned(temp);
+        Path dir = Files.createTempDirectory(temp, PREFIX); // rwx------
         try {
             DemoService.Settings s = throwaway(live, dir);
             DemoService shadow = DemoService.start(s, new PrintStream(new ByteArrayOutputStream(), true,
@@ -148,8 +154,9 @@ final class DemoWarmUp {
                         String mine = token;
                         for (long i = 1; System.nanoTime() < deadline && !stop.getAsBoolean() && failures.isEmpty();
                                 i++) {
-                            if (signsIn && i % LOGIN_EVERY == 0 && logins.incrementAndGet() <= MAX_LOGINS) {
+                            if (signsIn && i % LOGIN_EVERY == 0 && logins.get() < MAX_LOGINS) {
                                 mine = login(client, base, login);
+                                logins.incrementAndGet();
                             }
                             String bearer = mine;
                             ContentResponse r = client.newRequest(base + "/api/v1/credentials/" + APP)
@@ -183,8 +190,7 @@ final class DemoWarmUp {
                 Exception first = failures.get(0);
                 throw first instanceof IOException ? first : new IOException(first.getMessage(), first);
             }
-            return new Result(reads.get(), Math.min(logins.get(), MAX_LOGINS),
-                    Duration.ofNanos(System.nanoTime() - start));
+            return new Result(reads.get(), logins.get(), Duration.ofNanos(System.nanoTime() - start));
         } finally {
             client.stop();
         }
@@ -224,11 +230,42 @@ final class DemoWarmUp {
         }
     }
 
+    /**
+     * Deletes what warm-ups of processes that were killed (SIGKILL, a crash) left: a directory whose throwaway
+     * instance's {@link DataDirectoryLock} nobody holds (the operating system released it with its holder), or
+     * one without that lock older than {@link #UNLOCKED_AGE}. A running warm-up, in this process or another,
+     * holds its lock and is left alone. Best effort: what cannot be deleted stays.
+     */
+    static void removeAbandoned(Path temp) {
+        List<Path> candidates;
+        try (java.util.stream.Stream<Path> all = Files.list(temp)) {
+            candidates = all.filter(p -> p.getFileName().toString().startsWith(PREFIX)
+                    && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList();
+        } catch (IOException e) {
+            return;
+        }
+        for (Path dir : candidates) {
+            try {
+                if (Files.exists(dir.resolve(DataDirectoryLock.FILE))) {
+                    DataDirectoryLock.acquire(dir).close(); // throws while an instance holds it
+                } else if (Files.getLastModifiedTime(dir).toInstant().isAfter(java.time.Instant.now()
+                        .minus(UNLOCKED_AGE))) {
+                    continue; // a warm-up that has not started its instance yet
+                }
+                deleteTree(dir);
+            } catch (IOException | RuntimeException e) {
+                // held by a running warm-up, or not ours to delete
+            }
+        }
+    }
+
     private static void deleteTree(Path dir) throws IOException {
         try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.delete(p);
+                Files.deleteIfExists(p);
             }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // already gone
         }
     }
 }

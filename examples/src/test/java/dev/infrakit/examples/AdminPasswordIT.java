@@ -3,7 +3,6 @@ package dev.infrakit.examples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,15 +41,8 @@ class AdminPasswordIT {
         return r.statusCode();
     }
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run cli(String stdin, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(List.of(args), Map.of(), new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun cli(String stdin, String... args) {
+        return CliRun.run(Map.of(), stdin, args);
     }
 
     @Test
@@ -59,19 +51,19 @@ class AdminPasswordIT {
         try (DemoService service = start(first)) {
             assertEquals(200, login(service, OLD));
             // Not while the service runs: its audit files have one writer.
-            Run running = cli(NEW + "\n", "admin", "reset-password", "--data-dir", data.toString());
+            CliRun running = cli(NEW + "\n", "admin", "reset-password", "--data-dir", data.toString());
             assertEquals(1, running.code(), running.err());
             assertTrue(running.err().contains("is in use by a running service"), running.err());
             assertEquals(200, login(service, OLD));
         }
         assertFalse(first.toString(StandardCharsets.UTF_8).contains("ignored"), first.toString(StandardCharsets.UTF_8));
 
-        Run shortOne = cli("eleven-char\n", "admin", "reset-password", "--data-dir", data.toString());
+        CliRun shortOne = cli("eleven-char\n", "admin", "reset-password", "--data-dir", data.toString());
         assertEquals(2, shortOne.code(), shortOne.err());
         assertTrue(shortOne.err().contains("A password has 12 to 1024 characters."), shortOne.err());
         assertFalse(shortOne.err().contains("eleven-char") || shortOne.out().contains("eleven-char"));
 
-        Run reset = cli(NEW + "\n", "admin", "reset-password", "--data-dir", data.toString());
+        CliRun reset = cli(NEW + "\n", "admin", "reset-password", "--data-dir", data.toString());
         assertEquals(0, reset.code(), reset.err());
         assertTrue(reset.out().contains("admin password reset"), reset.out());
         assertFalse((reset.out() + reset.err()).contains(NEW));
@@ -85,7 +77,7 @@ class AdminPasswordIT {
             assertEquals(200, login(service, NEW));
         }
 
-        Run verify = cli("", "audit", "verify", "--data-dir", data.toString());
+        CliRun verify = cli("", "audit", "verify", "--data-dir", data.toString());
         assertEquals(0, verify.code(), verify.out() + verify.err());
         assertTrue(verify.out().startsWith("OK:"), verify.out());
 
@@ -115,7 +107,7 @@ class AdminPasswordIT {
                     OLD)), quiet)) {
                 assertEquals(200, login(service, OLD));
             }
-            Run reset = cli(NEW + "\n", "admin", "reset-password", "--jdbc-url", url, "--master-key-file",
+            CliRun reset = cli(NEW + "\n", "admin", "reset-password", "--jdbc-url", url, "--master-key-file",
                     key.toString());
             assertEquals(0, reset.code(), reset.err());
             assertFalse((reset.out() + reset.err()).contains(NEW)
@@ -124,7 +116,7 @@ class AdminPasswordIT {
                 assertEquals(401, login(service, OLD));
                 assertEquals(200, login(service, NEW));
             }
-            Run verify = cli("", "audit", "verify", "--jdbc-url", url, "--master-key-file", key.toString(),
+            CliRun verify = cli("", "audit", "verify", "--jdbc-url", url, "--master-key-file", key.toString(),
                     "--checkpoint-public-key", data.resolve("audit-checkpoint.pub").toString());
             assertEquals(0, verify.code(), verify.out() + verify.err());
             try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.jdbcUrl(), db.username(),
@@ -145,10 +137,10 @@ class AdminPasswordIT {
     void usageErrorsExitTwo() {
         assertEquals(2, cli("", "admin").code());
         assertEquals(2, cli("", "admin", "reset-password").code());
-        Run argv = cli("", "admin", "reset-password", "--data-dir", data.toString(), "some-password-in-argv");
+        CliRun argv = cli("", "admin", "reset-password", "--data-dir", data.toString(), "some-password-in-argv");
         assertEquals(2, argv.code());
         assertFalse(argv.err().contains("some-password-in-argv"), argv.err());
-        Run empty = cli("", "admin", "reset-password", "--data-dir", data.toString());
+        CliRun empty = cli("", "admin", "reset-password", "--data-dir", data.toString());
         assertEquals(2, empty.code());
         assertTrue(empty.err().contains("no service data"), empty.err());
     }

@@ -46,15 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BackupOffsiteS3IT {
     private static final AtomicInteger BUCKETS = new AtomicInteger();
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run main(Map<String, String> env, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(List.of(args), env, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun main(Map<String, String> env, String... args) {
+        return CliRun.run(env, args);
     }
 
     private static String newBucket(EphemeralS3 s3) {
@@ -126,30 +119,30 @@ class BackupOffsiteS3IT {
         Map<String, String> env = credentials(s3);
         Path keys = dir.resolve("backup.keys");
 
-        Run key = main(env, "backup", "new-key", "--encrypt-key-file", keys.toString(), "--id", "2026-12");
-        assertEquals(0, key.code, key.err);
+        CliRun key = main(env, "backup", "new-key", "--encrypt-key-file", keys.toString(), "--id", "2026-12");
+        assertEquals(0, key.code(), key.err());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keys)));
-        Run run = main(env, args(s3, "backup", "run", "--jdbc-url", url(server, db.name()), "--repo",
+        CliRun run = main(env, args(s3, "backup", "run", "--jdbc-url", url(server, db.name()), "--repo",
                 dir.resolve("local").toString(), "--offsite", offsite, "--encrypt-key-file", keys.toString()));
-        assertEquals(0, run.code, run.err);
-        assertTrue(run.out.matches("\\S+ VERIFIED \\d+ bytes\\R"), "stdout holds the result alone: " + run.out);
-        assertTrue(run.err.contains("copied to encrypted:" + offsite + "/ and verified there"), run.err);
-        String id = run.out.split(" ")[0];
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().matches("\\S+ VERIFIED \\d+ bytes\\R"), "stdout holds the result alone: " + run.out());
+        assertTrue(run.err().contains("copied to encrypted:" + offsite + "/ and verified there"), run.err());
+        String id = run.out().split(" ")[0];
         assertFalse(storedAnywhere(s3, bucket, "confidential-1"), "no row of the dump is stored in the clear");
         assertFalse(storedAnywhere(s3, bucket, "patient_record"), "nor a table name (dump or manifest)");
 
-        Run list = main(env, args(s3, "backup", "list", "--repo", offsite, "--encrypt-key-file", keys.toString()));
-        assertEquals(0, list.code, list.err);
-        assertTrue(list.out.startsWith(id + "  VERIFIED"), list.out);
-        Run verify = main(env, args(s3, "backup", "verify", "--repo", offsite, "--encrypt-key-file", keys.toString()));
-        assertEquals(0, verify.code, verify.err);
-        assertTrue(verify.out.contains("checksums OK: " + id), verify.out);
+        CliRun list = main(env, args(s3, "backup", "list", "--repo", offsite, "--encrypt-key-file", keys.toString()));
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().startsWith(id + "  VERIFIED"), list.out());
+        CliRun verify = main(env, args(s3, "backup", "verify", "--repo", offsite, "--encrypt-key-file", keys.toString()));
+        assertEquals(0, verify.code(), verify.err());
+        assertTrue(verify.out().contains("checksums OK: " + id), verify.out());
 
         TestDatabase target = server.createDatabase("s3_target_base");
         String restored = target.name() + "_restored";
-        Run restore = main(env, args(s3, "backup", "restore", "--repo", offsite, "--encrypt-key-file", keys.toString(),
+        CliRun restore = main(env, args(s3, "backup", "restore", "--repo", offsite, "--encrypt-key-file", keys.toString(),
                 "--id", id, "--target-url", url(server, restored), "--create", "--allow-privileged-role"));
-        assertEquals(0, restore.code, restore.err);
+        assertEquals(0, restore.code(), restore.err());
         try (Connection c = java.sql.DriverManager.getConnection(url(server, restored));
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*) FROM patient_record")) {
@@ -158,35 +151,35 @@ class BackupOffsiteS3IT {
         }
 
         Path wrong = dir.resolve("wrong.keys");
-        assertEquals(0, main(env, "backup", "new-key", "--encrypt-key-file", wrong.toString(), "--id", "2026-12").code);
-        Run refused = main(env, args(s3, "backup", "verify", "--repo", offsite, "--id", id, "--encrypt-key-file",
+        assertEquals(0, main(env, "backup", "new-key", "--encrypt-key-file", wrong.toString(), "--id", "2026-12").code());
+        CliRun refused = main(env, args(s3, "backup", "verify", "--repo", offsite, "--id", id, "--encrypt-key-file",
                 wrong.toString()));
-        assertEquals(1, refused.code, refused.out + refused.err);
-        assertTrue((refused.out + refused.err).contains("cannot be decrypted") || (refused.out + refused.err)
-                .contains("fails authentication"), refused.out + refused.err);
+        assertEquals(1, refused.code(), refused.out() + refused.err());
+        assertTrue((refused.out() + refused.err()).contains("cannot be decrypted") || (refused.out() + refused.err())
+                .contains("fails authentication"), refused.out() + refused.err());
         Path other = dir.resolve("other.keys");
-        assertEquals(0, main(env, "backup", "new-key", "--encrypt-key-file", other.toString(), "--id", "other").code);
-        Run notHeld = main(env, args(s3, "backup", "verify", "--repo", offsite, "--id", id, "--encrypt-key-file",
+        assertEquals(0, main(env, "backup", "new-key", "--encrypt-key-file", other.toString(), "--id", "other").code());
+        CliRun notHeld = main(env, args(s3, "backup", "verify", "--repo", offsite, "--id", id, "--encrypt-key-file",
                 other.toString()));
-        assertEquals(1, notHeld.code);
-        assertTrue(notHeld.err.contains("'2026-12'") && notHeld.err.contains("not held"), notHeld.err);
+        assertEquals(1, notHeld.code());
+        assertTrue(notHeld.err().contains("'2026-12'") && notHeld.err().contains("not held"), notHeld.err());
 
         // Rotation: a new current key; the older one stays in the file, for reading.
-        assertEquals(0, main(env, "backup", "new-key", "--encrypt-key-file", keys.toString(), "--id", "2027-01").code);
-        Run second = main(env, args(s3, "backup", "run", "--jdbc-url", url(server, db.name()), "--repo",
+        assertEquals(0, main(env, "backup", "new-key", "--encrypt-key-file", keys.toString(), "--id", "2027-01").code());
+        CliRun second = main(env, args(s3, "backup", "run", "--jdbc-url", url(server, db.name()), "--repo",
                 dir.resolve("local").toString(), "--offsite", offsite, "--encrypt-key-file", keys.toString()));
-        assertEquals(0, second.code, second.err);
-        String secondId = second.out.split(" ")[0];
+        assertEquals(0, second.code(), second.err());
+        String secondId = second.out().split(" ")[0];
         try (S3BackupRepository stored = S3BackupRepository.builder().location(offsite).endpoint(s3.endpoint())
                 .pathStyle(true).checksumsWhenRequired(true).credentials(s3.accessKey(), s3.secretKey()).build()) {
             assertEquals(List.of("2026-12", "2027-01"), stored.list().stream()
                     .map(m -> m.encryptionKeyId().orElseThrow()).toList(), "each backup names its key");
             assertEquals(List.of(id, secondId), stored.list().stream().map(Manifest::id).toList());
         }
-        Run both = main(env, args(s3, "backup", "list", "--repo", offsite, "--encrypt-key-file", keys.toString()));
-        assertEquals(2, both.out.lines().filter(l -> l.contains("VERIFIED")).count(), both.out);
+        CliRun both = main(env, args(s3, "backup", "list", "--repo", offsite, "--encrypt-key-file", keys.toString()));
+        assertEquals(2, both.out().lines().filter(l -> l.contains("VERIFIED")).count(), both.out());
         assertEquals(0, main(env, args(s3, "backup", "verify", "--repo", offsite, "--id", id, "--encrypt-key-file",
-                keys.toString())).code, "the old backup still reads with the rotated file");
+                keys.toString())).code(), "the old backup still reads with the rotated file");
 
         // One byte of the stored dump altered: verification and restore both refuse it, saying why.
         Path dump;
@@ -196,15 +189,15 @@ class BackupOffsiteS3IT {
         byte[] stored = Files.readAllBytes(dump);
         stored[stored.length / 2] ^= 0x10;
         Files.write(dump, stored);
-        Run damaged = main(env, args(s3, "backup", "verify", "--repo", offsite, "--id", id, "--encrypt-key-file",
+        CliRun damaged = main(env, args(s3, "backup", "verify", "--repo", offsite, "--id", id, "--encrypt-key-file",
                 keys.toString()));
-        assertEquals(1, damaged.code, damaged.out + damaged.err);
-        assertTrue(damaged.out.contains("FAILED: " + id) && damaged.out.contains("fails authentication"), damaged.out);
-        Run refusedRestore = main(env, args(s3, "backup", "restore", "--repo", offsite, "--encrypt-key-file",
+        assertEquals(1, damaged.code(), damaged.out() + damaged.err());
+        assertTrue(damaged.out().contains("FAILED: " + id) && damaged.out().contains("fails authentication"), damaged.out());
+        CliRun refusedRestore = main(env, args(s3, "backup", "restore", "--repo", offsite, "--encrypt-key-file",
                 keys.toString(), "--id", id, "--target-url", url(server, restored + "_again"), "--create",
                 "--allow-privileged-role"));
-        assertEquals(1, refusedRestore.code, refusedRestore.err);
-        assertTrue(refusedRestore.err.contains("fails authentication"), refusedRestore.err);
+        assertEquals(1, refusedRestore.code(), refusedRestore.err());
+        assertTrue(refusedRestore.err().contains("fails authentication"), refusedRestore.err());
     }
 
     @Test
@@ -218,15 +211,15 @@ class BackupOffsiteS3IT {
             String bucket = newBucket(s3);
             Map<String, String> env = credentials(s3);
             Path keys = dir.resolve("backup.keys");
-            assertEquals(0, main(env, "backup", "new-key", "--encrypt-key-file", keys.toString(), "--id", "base-1").code);
-            Run base = main(env, args(s3, "backup", "base", "--jdbc-url", url(cluster, "postgres"), "--repo",
+            assertEquals(0, main(env, "backup", "new-key", "--encrypt-key-file", keys.toString(), "--id", "base-1").code());
+            CliRun base = main(env, args(s3, "backup", "base", "--jdbc-url", url(cluster, "postgres"), "--repo",
                     dir.resolve("local").toString(), "--offsite", "s3://" + bucket + "/cluster", "--encrypt-key-file",
                     keys.toString()));
-            assertEquals(0, base.code, base.err);
-            assertTrue(base.out.matches("\\S+ VERIFIED \\d+ bytes\\R"), base.out);
-            Run list = main(env, args(s3, "backup", "list", "--repo", "s3://" + bucket + "/cluster", "--encrypt-key-file",
+            assertEquals(0, base.code(), base.err());
+            assertTrue(base.out().matches("\\S+ VERIFIED \\d+ bytes\\R"), base.out());
+            CliRun list = main(env, args(s3, "backup", "list", "--repo", "s3://" + bucket + "/cluster", "--encrypt-key-file",
                     keys.toString()));
-            assertTrue(list.out.contains("VERIFIED"), list.out);
+            assertTrue(list.out().contains("VERIFIED"), list.out());
             assertFalse(storedAnywhere(s3, bucket, "secret-42"), "no row of the cluster is stored in the clear");
         }
     }
@@ -234,7 +227,7 @@ class BackupOffsiteS3IT {
     @Test
     void malformedS3AndKeyOptionsAreUsageErrorsThatShowNoSecret(@TempDir Path dir) throws Exception {
         String local = dir.resolve("local").toString();
-        Map<String, Run> usage = new HashMap<>();
+        Map<String, CliRun> usage = new HashMap<>();
         usage.put("bad bucket", main(Map.of(), "backup", "list", "--repo", "s3://Not_A_Bucket/x"));
         usage.put("dot segment", main(Map.of(), "backup", "list", "--repo", "s3://bucket-ok/a/../b"));
         usage.put("control character", main(Map.of(), "backup", "list", "--repo", "s3://bucket-ok/a\u0000b"));
@@ -251,33 +244,33 @@ class BackupOffsiteS3IT {
         usage.put("bad key id", main(Map.of(), "backup", "new-key", "--encrypt-key-file", dir.resolve("k").toString(),
                 "--id", "no spaces"));
         usage.put("offsite without repo", main(Map.of(), "serve", "--backup-offsite", "s3://bucket-ok/x"));
-        for (Map.Entry<String, Run> e : usage.entrySet()) {
-            assertEquals(2, e.getValue().code, e.getKey() + ": " + e.getValue().err);
-            assertFalse(e.getValue().err.contains("hunter2secret"), e.getKey() + ": the secret is never shown");
+        for (Map.Entry<String, CliRun> e : usage.entrySet()) {
+            assertEquals(2, e.getValue().code(), e.getKey() + ": " + e.getValue().err());
+            assertFalse(e.getValue().err().contains("hunter2secret"), e.getKey() + ": the secret is never shown");
         }
 
         Files.createDirectories(dir.resolve("local"));
         Path bad = Files.writeString(dir.resolve("bad.keys"), "2026-12 c2VjcmV0LWJ1dC10b28tc2hvcnQ=\n");
         Files.setPosixFilePermissions(bad, PosixFilePermissions.fromString("rw-------"));
-        Run badKey = main(Map.of(), "backup", "list", "--repo", local, "--encrypt-key-file", bad.toString());
-        assertEquals(1, badKey.code, badKey.err);
-        assertTrue(badKey.err.contains("Line 1 of the backup key file"), badKey.err);
-        assertFalse(badKey.err.contains("c2VjcmV0LWJ1dC10b28tc2hvcnQ="), "the key is never shown: " + badKey.err);
+        CliRun badKey = main(Map.of(), "backup", "list", "--repo", local, "--encrypt-key-file", bad.toString());
+        assertEquals(1, badKey.code(), badKey.err());
+        assertTrue(badKey.err().contains("Line 1 of the backup key file"), badKey.err());
+        assertFalse(badKey.err().contains("c2VjcmV0LWJ1dC10b28tc2hvcnQ="), "the key is never shown: " + badKey.err());
         Path open = dir.resolve("open.keys");
-        assertEquals(0, main(Map.of(), "backup", "new-key", "--encrypt-key-file", open.toString(), "--id", "k1").code);
+        assertEquals(0, main(Map.of(), "backup", "new-key", "--encrypt-key-file", open.toString(), "--id", "k1").code());
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
-        Run refusedOpen = main(Map.of(), "backup", "list", "--repo", local, "--encrypt-key-file", open.toString());
-        assertEquals(1, refusedOpen.code, refusedOpen.err);
-        assertTrue(refusedOpen.err.contains("accessible by its group or others") && refusedOpen.err.contains("chmod 600"),
-                refusedOpen.err);
+        CliRun refusedOpen = main(Map.of(), "backup", "list", "--repo", local, "--encrypt-key-file", open.toString());
+        assertEquals(1, refusedOpen.code(), refusedOpen.err());
+        assertTrue(refusedOpen.err().contains("accessible by its group or others") && refusedOpen.err().contains("chmod 600"),
+                refusedOpen.err());
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-------"));
         Path link = Files.createSymbolicLink(dir.resolve("link.keys"), open);
-        Run refusedLink = main(Map.of(), "backup", "list", "--repo", local, "--encrypt-key-file", link.toString());
-        assertEquals(1, refusedLink.code, refusedLink.err);
-        assertTrue(refusedLink.err.contains("symbolic link"), refusedLink.err);
-        Run duplicate = main(Map.of(), "backup", "new-key", "--encrypt-key-file", open.toString(), "--id", "k1");
-        assertEquals(1, duplicate.code);
-        assertTrue(duplicate.err.contains("already has a key 'k1'"), duplicate.err);
+        CliRun refusedLink = main(Map.of(), "backup", "list", "--repo", local, "--encrypt-key-file", link.toString());
+        assertEquals(1, refusedLink.code(), refusedLink.err());
+        assertTrue(refusedLink.err().contains("symbolic link"), refusedLink.err());
+        CliRun duplicate = main(Map.of(), "backup", "new-key", "--encrypt-key-file", open.toString(), "--id", "k1");
+        assertEquals(1, duplicate.code());
+        assertTrue(duplicate.err().contains("already has a key 'k1'"), duplicate.err());
     }
 
     @Test
@@ -313,18 +306,18 @@ class BackupOffsiteS3IT {
         Path masterFile = data.resolve("master.copy");
         Files.writeString(masterFile, master.toBase64() + "\n");
         Files.setPosixFilePermissions(masterFile, PosixFilePermissions.fromString("rw-------"));
-        Run list = main(credentials(s3), args(s3, "backup", "list", "--repo", offsite, "--master-key-file",
+        CliRun list = main(credentials(s3), args(s3, "backup", "list", "--repo", offsite, "--master-key-file",
                 masterFile.toString()));
-        assertEquals(0, list.code, list.err);
-        assertEquals(1, list.out.lines().filter(l -> l.contains("VERIFIED")).count(), list.out);
-        Run verify = main(credentials(s3), args(s3, "backup", "verify", "--repo", offsite, "--master-key-file",
+        assertEquals(0, list.code(), list.err());
+        assertEquals(1, list.out().lines().filter(l -> l.contains("VERIFIED")).count(), list.out());
+        CliRun verify = main(credentials(s3), args(s3, "backup", "verify", "--repo", offsite, "--master-key-file",
                 masterFile.toString()));
-        assertEquals(0, verify.code, verify.err);
-        assertTrue(verify.out.contains("checksums OK"), verify.out);
-        Run withoutKey = main(credentials(s3), args(s3, "backup", "restore", "--repo", offsite, "--id",
-                list.out.split(" ")[0], "--target-url", url(server, "never_created"), "--create"));
-        assertEquals(1, withoutKey.code, "an encrypted backup is not restored without its key: " + withoutKey.err);
-        assertTrue(withoutKey.err.contains("is encrypted under key 'demo-" + master.id() + "'"), withoutKey.err);
+        assertEquals(0, verify.code(), verify.err());
+        assertTrue(verify.out().contains("checksums OK"), verify.out());
+        CliRun withoutKey = main(credentials(s3), args(s3, "backup", "restore", "--repo", offsite, "--id",
+                list.out().split(" ")[0], "--target-url", url(server, "never_created"), "--create"));
+        assertEquals(1, withoutKey.code(), "an encrypted backup is not restored without its key: " + withoutKey.err());
+        assertTrue(withoutKey.err().contains("is encrypted under key 'demo-" + master.id() + "'"), withoutKey.err());
 
         Map<String, String> wrongSecret = new HashMap<>(env);
         wrongSecret.put("AWS_SECRET_ACCESS_KEY", "not-the-secret-" + System.nanoTime());

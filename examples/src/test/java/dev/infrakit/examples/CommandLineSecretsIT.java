@@ -7,9 +7,6 @@ import dev.infrakit.testkit.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -33,19 +30,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CommandLineSecretsIT {
     private static final long PID = ProcessHandle.current().pid();
 
-    private record Run(int code, String out, String err) {
+    private static CliRun main(Map<String, String> env, String... args) {
+        return CliRun.run(env, args);
     }
 
-    private static Run main(Map<String, String> env, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(List.of(args), env, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private static Run main(String... args) {
-        return main(Map.of(), args);
+    private static CliRun main(String... args) {
+        return CliRun.run(args);
     }
 
     private static String url(EphemeralPostgres server, String database) {
@@ -68,12 +58,12 @@ class CommandLineSecretsIT {
     void aPasswordOnTheCommandLineWorksWithAOneLineWarningThatNeverShowsIt(@TempDir Path dir) throws Exception {
         EphemeralPostgres server = EphemeralPostgres.shared();
         try (TestDatabase db = smallDatabase("cli_argv")) {
-            Run run = main("backup", "run", "--jdbc-url", url(server, db.name()), "--repo", dir.resolve("repo").toString());
-            assertEquals(0, run.code, run.err);
-            List<String> warnings = run.err.lines().filter(l -> l.startsWith("warning:")).toList();
+            CliRun run = main("backup", "run", "--jdbc-url", url(server, db.name()), "--repo", dir.resolve("repo").toString());
+            assertEquals(0, run.code(), run.err());
+            List<String> warnings = run.err().lines().filter(l -> l.startsWith("warning:")).toList();
             assertEquals(List.of("warning: --jdbc-url carries a password on the command line, where every local user "
                     + "can read it (ps); use --jdbc-url-file FILE, INFRAKIT_JDBC_URL or PGPASSWORD instead"), warnings);
-            assertFalse(run.err.contains(server.password()) || run.out.contains(server.password()), "no password shown");
+            assertFalse(run.err().contains(server.password()) || run.out().contains(server.password()), "no password shown");
         }
     }
 
@@ -84,41 +74,41 @@ class CommandLineSecretsIT {
         try (TestDatabase db = smallDatabase("cli_secret_sources")) {
             Path file = dir.resolve("db.url");
             Files.writeString(file, url(server, db.name()) + "\n");
-            Run fromFile = main("backup", "run", "--jdbc-url-file", file.toString(), "--repo", repo);
-            assertEquals(0, fromFile.code, fromFile.err);
-            assertFalse(fromFile.err.contains("warning"), fromFile.err);
+            CliRun fromFile = main("backup", "run", "--jdbc-url-file", file.toString(), "--repo", repo);
+            assertEquals(0, fromFile.code(), fromFile.err());
+            assertFalse(fromFile.err().contains("warning"), fromFile.err());
 
-            Run fromEnv = main(Map.of("INFRAKIT_JDBC_URL", url(server, db.name())), "backup", "run", "--repo", repo);
-            assertEquals(0, fromEnv.code, fromEnv.err);
-            assertFalse(fromEnv.err.contains("warning"), fromEnv.err);
+            CliRun fromEnv = main(Map.of("INFRAKIT_JDBC_URL", url(server, db.name())), "backup", "run", "--repo", repo);
+            assertEquals(0, fromEnv.code(), fromEnv.err());
+            assertFalse(fromEnv.err().contains("warning"), fromEnv.err());
 
             String noPassword = "jdbc:postgresql://" + server.host() + ":" + server.port() + "/" + db.name() + "?user="
                     + server.username();
-            Run pgpassword = main(Map.of("PGPASSWORD", server.password()), "backup", "run", "--jdbc-url", noPassword,
+            CliRun pgpassword = main(Map.of("PGPASSWORD", server.password()), "backup", "run", "--jdbc-url", noPassword,
                     "--repo", repo);
-            assertEquals(0, pgpassword.code, pgpassword.err);
-            assertFalse(pgpassword.err.contains("warning"), pgpassword.err);
+            assertEquals(0, pgpassword.code(), pgpassword.err());
+            assertFalse(pgpassword.err().contains("warning"), pgpassword.err());
 
-            Run withoutAnyPassword = main("backup", "run", "--jdbc-url", noPassword, "--repo", repo);
-            assertEquals(1, withoutAnyPassword.code, "the password really came from PGPASSWORD above");
+            CliRun withoutAnyPassword = main("backup", "run", "--jdbc-url", noPassword, "--repo", repo);
+            assertEquals(1, withoutAnyPassword.code(), "the password really came from PGPASSWORD above");
 
-            Run both = main("backup", "run", "--jdbc-url", noPassword, "--jdbc-url-file", file.toString(), "--repo", repo);
-            assertEquals(2, both.code);
-            assertTrue(both.err.startsWith("error: give --jdbc-url or --jdbc-url-file, not both"), both.err);
-            Run missing = main("backup", "run", "--jdbc-url-file", dir.resolve("nope").toString(), "--repo", repo);
-            assertEquals(2, missing.code);
-            assertTrue(missing.err.contains("--jdbc-url-file " + dir.resolve("nope") + " cannot be read"), missing.err);
-            assertEquals(4, main("backup", "list", "--repo", repo).out.lines().count());
+            CliRun both = main("backup", "run", "--jdbc-url", noPassword, "--jdbc-url-file", file.toString(), "--repo", repo);
+            assertEquals(2, both.code());
+            assertTrue(both.err().startsWith("error: give --jdbc-url or --jdbc-url-file, not both"), both.err());
+            CliRun missing = main("backup", "run", "--jdbc-url-file", dir.resolve("nope").toString(), "--repo", repo);
+            assertEquals(2, missing.code());
+            assertTrue(missing.err().contains("--jdbc-url-file " + dir.resolve("nope") + " cannot be read"), missing.err());
+            assertEquals(4, main("backup", "list", "--repo", repo).out().lines().count());
         }
     }
 
     @Test
     void helpSaysHowToKeepSecretsOffTheCommandLine() {
-        Run help = main("--help");
-        assertEquals(0, help.code);
+        CliRun help = main("--help");
+        assertEquals(0, help.code());
         for (String expected : List.of("--jdbc-url-file FILE", "INFRAKIT_JDBC_URL", "PGPASSWORD", "sslmode",
                 "--throwaway-server", "--allow-privileged-role", "NOSUPERUSER NOCREATEROLE CREATEDB")) {
-            assertTrue(help.out.contains(expected), expected + " in " + help.out);
+            assertTrue(help.out().contains(expected), expected + " in " + help.out());
         }
     }
 
@@ -130,17 +120,17 @@ class CommandLineSecretsIT {
         String repo = dir.resolve("repo").toString();
         try (TestDatabase db = smallDatabase("cli_uri");
              PlaintextPostgresListener other = PlaintextPostgresListener.start()) {
-            Run run = main(Map.of("INFRAKIT_JDBC_URL", url(server, db.name())), "backup", "run", "--repo", repo);
-            assertEquals(0, run.code, run.err);
-            String id = run.out.split(" ")[0];
+            CliRun run = main(Map.of("INFRAKIT_JDBC_URL", url(server, db.name())), "backup", "run", "--repo", repo);
+            assertEquals(0, run.code(), run.err());
+            String id = run.out().split(" ")[0];
             for (String database : List.of("postgresql://127.0.0.1:" + other.port() + "/x",
                     "postgresql:%2F%2F127.0.0.1:" + other.port() + "%2Fx", "host=127.0.0.1")) {
-                Run restore = main(Map.of("INFRAKIT_TARGET_URL", "jdbc:postgresql://" + server.host() + ":" + server.port()
+                CliRun restore = main(Map.of("INFRAKIT_TARGET_URL", "jdbc:postgresql://" + server.host() + ":" + server.port()
                         + "/" + database + "?user=" + server.username() + "&password=" + server.password()),
                         "backup", "restore", "--repo", repo, "--id", id, "--allow-privileged-role");
-                assertEquals(2, restore.code, database + ": " + restore.err);
-                assertTrue(restore.err.contains("which looks like a connection string or URI"), restore.err);
-                assertFalse(restore.err.contains(server.password()));
+                assertEquals(2, restore.code(), database + ": " + restore.err());
+                assertTrue(restore.err().contains("which looks like a connection string or URI"), restore.err());
+                assertFalse(restore.err().contains(server.password()));
             }
             assertEquals(0, other.connections(), "nothing went to the host named in the database");
         }
@@ -157,17 +147,17 @@ class CommandLineSecretsIT {
         try (PlaintextPostgresListener plain = PlaintextPostgresListener.start()) {
             String base = "jdbc:postgresql://127.0.0.1:" + plain.port() + "/app?user=app&password=" + secret;
             for (String mode : List.of("require", "verify-ca", "verify-full")) {
-                Run backup = main("backup", "run", "--jdbc-url", base + "&sslmode=" + mode, "--repo",
+                CliRun backup = main("backup", "run", "--jdbc-url", base + "&sslmode=" + mode, "--repo",
                         dir.resolve("repo").toString());
-                assertEquals(1, backup.code, mode + ": " + backup.err);
-                Run audit = main("audit", "verify", "--jdbc-url", base + "&sslmode=" + mode, "--master-key-file",
+                assertEquals(1, backup.code(), mode + ": " + backup.err());
+                CliRun audit = main("audit", "verify", "--jdbc-url", base + "&sslmode=" + mode, "--master-key-file",
                         masterKey.toString());
-                assertEquals(1, audit.code, mode + ": " + audit.err);
-                assertFalse(backup.err.contains(secret) || audit.err.contains(secret));
+                assertEquals(1, audit.code(), mode + ": " + audit.err());
+                assertFalse(backup.err().contains(secret) || audit.err().contains(secret));
             }
-            Run fromEnv = main(Map.of("PGSSLMODE", "require", "INFRAKIT_JDBC_URL", base), "backup", "run", "--repo",
+            CliRun fromEnv = main(Map.of("PGSSLMODE", "require", "INFRAKIT_JDBC_URL", base), "backup", "run", "--repo",
                     dir.resolve("repo").toString());
-            assertEquals(1, fromEnv.code, fromEnv.err);
+            assertEquals(1, fromEnv.code(), fromEnv.err());
             leaks.addAll(plain.passwords());
             assertTrue(plain.tlsRequests() >= 7, "every attempt asked for TLS: " + plain.tlsRequests());
         }
@@ -175,9 +165,9 @@ class CommandLineSecretsIT {
 
         // The control: without sslmode the same URL does hand the password over.
         try (PlaintextPostgresListener plain = PlaintextPostgresListener.start()) {
-            Run prefer = main("backup", "run", "--jdbc-url", "jdbc:postgresql://127.0.0.1:" + plain.port()
+            CliRun prefer = main("backup", "run", "--jdbc-url", "jdbc:postgresql://127.0.0.1:" + plain.port()
                     + "/app?user=app&password=" + secret, "--repo", dir.resolve("repo").toString());
-            assertEquals(1, prefer.code);
+            assertEquals(1, prefer.code());
             assertTrue(plain.passwords().contains(secret), "the listener catches a password sent in the clear");
         }
     }
@@ -185,22 +175,22 @@ class CommandLineSecretsIT {
     @Test
     void anUnknownUrlParameterOrModeIsRefusedNamingIt(@TempDir Path dir) {
         String repo = dir.resolve("repo").toString();
-        Run ssl = main("backup", "run", "--jdbc-url", "jdbc:postgresql://db:5432/app?user=app&ssl=true", "--repo", repo);
-        assertEquals(2, ssl.code);
-        assertTrue(ssl.err.startsWith("error: --jdbc-url has the parameter 'ssl', which this tool does not understand "
-                + "(it takes user, password, sslmode, sslrootcert, sslcert, sslkey)"), ssl.err);
-        Run mode = main("backup", "run", "--jdbc-url", "jdbc:postgresql://db:5432/app?user=app&sslmode=verify_full",
+        CliRun ssl = main("backup", "run", "--jdbc-url", "jdbc:postgresql://db:5432/app?user=app&ssl=true", "--repo", repo);
+        assertEquals(2, ssl.code());
+        assertTrue(ssl.err().startsWith("error: --jdbc-url has the parameter 'ssl', which this tool does not understand "
+                + "(it takes user, password, sslmode, sslrootcert, sslcert, sslkey)"), ssl.err());
+        CliRun mode = main("backup", "run", "--jdbc-url", "jdbc:postgresql://db:5432/app?user=app&sslmode=verify_full",
                 "--repo", repo);
-        assertEquals(2, mode.code);
-        assertTrue(mode.err.contains("sslmode 'verify_full'"), mode.err);
-        Run envMode = main(Map.of("PGSSLMODE", "on"), "backup", "run", "--jdbc-url",
+        assertEquals(2, mode.code());
+        assertTrue(mode.err().contains("sslmode 'verify_full'"), mode.err());
+        CliRun envMode = main(Map.of("PGSSLMODE", "on"), "backup", "run", "--jdbc-url",
                 "jdbc:postgresql://db:5432/app?user=app", "--repo", repo);
-        assertEquals(2, envMode.code);
-        assertTrue(envMode.err.contains("sslmode 'on' (from PGSSLMODE)"), envMode.err);
-        Run serve = main("serve", "--port", "0", "--warm-up", "0s", "--data-dir", dir.resolve("data").toString(), "--jdbc-url",
+        assertEquals(2, envMode.code());
+        assertTrue(envMode.err().contains("sslmode 'on' (from PGSSLMODE)"), envMode.err());
+        CliRun serve = main("serve", "--port", "0", "--warm-up", "0s", "--data-dir", dir.resolve("data").toString(), "--jdbc-url",
                 "jdbc:postgresql://db:5432/app?user=app&sslfactory=org.postgresql.ssl.NonValidatingFactory");
-        assertEquals(2, serve.code);
-        assertTrue(serve.err.contains("the parameter 'sslfactory'"), serve.err);
+        assertEquals(2, serve.code());
+        assertTrue(serve.err().contains("the parameter 'sslfactory'"), serve.err());
     }
 
     // Item 1 through the command line, with the dump.
@@ -229,30 +219,30 @@ class CommandLineSecretsIT {
             }
             String repo = dir.resolve("repo").toString();
             String base = "jdbc:postgresql://" + server.host() + ":" + server.port() + "/";
-            Run backup = main(Map.of("PGPASSWORD", "app-pw"), "backup", "run", "--jdbc-url", base + source + "?user="
+            CliRun backup = main(Map.of("PGPASSWORD", "app-pw"), "backup", "run", "--jdbc-url", base + source + "?user="
                     + app, "--repo", repo);
-            assertEquals(0, backup.code, backup.err);
+            assertEquals(0, backup.code(), backup.err());
 
-            Run asSuperuser = main(Map.of("INFRAKIT_SCRATCH_URL", url(server, "postgres")), "backup", "verify", "--repo",
+            CliRun asSuperuser = main(Map.of("INFRAKIT_SCRATCH_URL", url(server, "postgres")), "backup", "verify", "--repo",
                     repo, "--drill");
-            assertEquals(1, asSuperuser.code, asSuperuser.out + asSuperuser.err);
-            assertTrue(asSuperuser.err.contains("it is a superuser"), asSuperuser.err);
+            assertEquals(1, asSuperuser.code(), asSuperuser.out() + asSuperuser.err());
+            assertTrue(asSuperuser.err().contains("it is a superuser"), asSuperuser.err());
             assertFalse(isSuperuser(server, app));
 
-            Run leastPrivilege = main(Map.of("PGPASSWORD", "drill-pw"), "backup", "verify", "--repo", repo, "--drill",
+            CliRun leastPrivilege = main(Map.of("PGPASSWORD", "drill-pw"), "backup", "verify", "--repo", repo, "--drill",
                     "--scratch-url", base + "postgres?user=" + drill);
-            assertEquals(0, leastPrivilege.code, leastPrivilege.out + leastPrivilege.err);
-            assertTrue(leastPrivilege.out.contains("drill passed"), leastPrivilege.out);
+            assertEquals(0, leastPrivilege.code(), leastPrivilege.out() + leastPrivilege.err());
+            assertTrue(leastPrivilege.out().contains("drill passed"), leastPrivilege.out());
             assertFalse(isSuperuser(server, app), "the NOSUPERUSER CREATEDB drill role promoted nobody");
 
-            Run throwaway = main("backup", "verify", "--repo", repo, "--drill", "--throwaway-server");
-            assertEquals(0, throwaway.code, throwaway.out + throwaway.err);
-            assertTrue(throwaway.out.contains("drill passed"), throwaway.out);
+            CliRun throwaway = main("backup", "verify", "--repo", repo, "--drill", "--throwaway-server");
+            assertEquals(0, throwaway.code(), throwaway.out() + throwaway.err());
+            assertTrue(throwaway.out().contains("drill passed"), throwaway.out());
             assertFalse(isSuperuser(server, app), "the throwaway server's drill promoted nobody");
 
-            assertEquals(2, main("backup", "verify", "--repo", repo, "--drill").code, "--drill needs a place to run");
+            assertEquals(2, main("backup", "verify", "--repo", repo, "--drill").code(), "--drill needs a place to run");
             assertEquals(2, main("backup", "verify", "--repo", repo, "--drill", "--throwaway-server",
-                    "--allow-privileged-role").code);
+                    "--allow-privileged-role").code());
         } finally {
             try (Connection admin = server.connectAdmin(); Statement st = admin.createStatement()) {
                 st.execute("DROP DATABASE IF EXISTS " + source + " WITH (FORCE)");

@@ -5,10 +5,7 @@ import dev.infrakit.testkit.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +16,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -43,19 +39,12 @@ class CommandLineToolIT {
             List.of("users", "unlock"),
             List.of("admin", "reset-password"), List.of("loadtest"));
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run main(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(List.of(args), Map.of(), new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun main(String... args) {
+        return CliRun.run(args);
     }
 
     /** The packaged jar in a child process, stdout and stderr apart. */
-    private static Run jar(String... args) throws IOException, InterruptedException {
+    private static CliRun jar(String... args) throws IOException, InterruptedException {
         assertTrue(Files.isRegularFile(JAR), JAR.toAbsolutePath() + " is missing: run ./mvnw package first");
         List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-jar", JAR.toString()));
@@ -70,7 +59,7 @@ class CommandLineToolIT {
             process.destroyForcibly();
             throw new AssertionError("the jar did not exit within 120 s: " + String.join(" ", args));
         }
-        return new Run(process.exitValue(), new String(out.join(), StandardCharsets.UTF_8),
+        return new CliRun(process.exitValue(), new String(out.join(), StandardCharsets.UTF_8),
                 new String(err.join(), StandardCharsets.UTF_8));
     }
 
@@ -97,65 +86,65 @@ class CommandLineToolIT {
     void everyCommandAnswersHelpOnStdoutWithExitZero() {
         for (List<String> command : COMMANDS) {
             for (String help : List.of("--help", "-h")) {
-                Run r = main(concat(command, help));
-                assertEquals(0, r.code, command + " " + help + ": " + r.err);
-                assertEquals("", r.err, command + " " + help);
-                assertTrue(r.out.startsWith("usage: java -jar infrakit-examples.jar\n  " + String.join(" ", command)),
-                        command + ": " + r.out);
-                assertTrue(r.out.contains("-h, --help") && r.out.contains("Exit codes: 0 done, 1 failed"),
-                        command + ": " + r.out);
+                CliRun r = main(concat(command, help));
+                assertEquals(0, r.code(), command + " " + help + ": " + r.err());
+                assertEquals("", r.err(), command + " " + help);
+                assertTrue(r.out().startsWith("usage: java -jar infrakit-examples.jar\n  " + String.join(" ", command)),
+                        command + ": " + r.out());
+                assertTrue(r.out().contains("-h, --help") && r.out().contains("Exit codes: 0 done, 1 failed"),
+                        command + ": " + r.out());
             }
         }
-        Run restore = main("backup", "restore", "--help");
-        assertTrue(restore.out.contains("--create") && restore.out.contains("--clean"), restore.out);
-        assertTrue(restore.out.contains("  backup restore --repo REPO --data-dir DIR --jdbc-url URL [--to-time ISO-8601")
-                && restore.out.contains("--to-lsn=X/Y") && restore.out.contains("--os-user=USER"),
-                "restore --help shows both forms: " + restore.out);
-        Run drill = main("backup", "drill", "--help");
-        assertTrue(drill.out.contains("--pitr") && drill.out.contains("--check=NAME=SQL"), drill.out);
-        Run wal = main("backup", "wal", "--help");
-        assertEquals(0, wal.code);
-        assertTrue(wal.out.contains("backup wal start") && wal.out.contains("backup wal status"), wal.out);
-        Run run = main("backup", "run", "--help");
-        assertTrue(run.out.contains("--directory=DIR") && run.out.contains("--jdbc-url=URL"), run.out);
-        Run backup = main("backup", "--help");
-        assertEquals(0, backup.code);
-        assertTrue(backup.out.contains("restore") && backup.out.contains("prune"), backup.out);
+        CliRun restore = main("backup", "restore", "--help");
+        assertTrue(restore.out().contains("--create") && restore.out().contains("--clean"), restore.out());
+        assertTrue(restore.out().contains("  backup restore --repo REPO --data-dir DIR --jdbc-url URL [--to-time ISO-8601")
+                && restore.out().contains("--to-lsn=X/Y") && restore.out().contains("--os-user=USER"),
+                "restore --help shows both forms: " + restore.out());
+        CliRun drill = main("backup", "drill", "--help");
+        assertTrue(drill.out().contains("--pitr") && drill.out().contains("--check=NAME=SQL"), drill.out());
+        CliRun wal = main("backup", "wal", "--help");
+        assertEquals(0, wal.code());
+        assertTrue(wal.out().contains("backup wal start") && wal.out().contains("backup wal status"), wal.out());
+        CliRun run = main("backup", "run", "--help");
+        assertTrue(run.out().contains("--directory=DIR") && run.out().contains("--jdbc-url=URL"), run.out());
+        CliRun backup = main("backup", "--help");
+        assertEquals(0, backup.code());
+        assertTrue(backup.out().contains("restore") && backup.out().contains("prune"), backup.out());
     }
 
     @Test
     void aBadOptionExitsTwoNamingItWithoutRepeatingItsValue(@TempDir Path dir) {
         for (List<String> command : COMMANDS) {
-            Run r = main(concat(command, "--colour=hunter2-secret"));
-            assertEquals(2, r.code, command + ": " + r.err);
-            assertTrue(r.err.startsWith("error: unknown flag --colour for " + String.join(" ", command)),
-                    command + ": " + r.err);
-            assertTrue(r.err.contains("usage: java -jar infrakit-examples.jar\n  " + String.join(" ", command)),
-                    "the command's usage follows: " + r.err);
-            assertFalse(r.err.contains("hunter2-secret"), command + ": " + r.err);
-            assertEquals("", r.out, command.toString());
+            CliRun r = main(concat(command, "--colour=hunter2-secret"));
+            assertEquals(2, r.code(), command + ": " + r.err());
+            assertTrue(r.err().startsWith("error: unknown flag --colour for " + String.join(" ", command)),
+                    command + ": " + r.err());
+            assertTrue(r.err().contains("usage: java -jar infrakit-examples.jar\n  " + String.join(" ", command)),
+                    "the command's usage follows: " + r.err());
+            assertFalse(r.err().contains("hunter2-secret"), command + ": " + r.err());
+            assertEquals("", r.out(), command.toString());
         }
-        Run switchWithValue = main("backup", "restore", "--repo", "r", "--id", "x", "--clean=true");
-        assertEquals(2, switchWithValue.code);
-        assertTrue(switchWithValue.err.startsWith("error: --clean is a switch and takes no value"), switchWithValue.err);
-        Run missingValue = main("backup", "list", "--repo");
-        assertEquals(2, missingValue.code);
-        assertTrue(missingValue.err.startsWith("error: --repo needs a value"), missingValue.err);
-        Run twice = main("backup", "list", "--repo", dir.resolve("first").toString(), "--repo",
+        CliRun switchWithValue = main("backup", "restore", "--repo", "r", "--id", "x", "--clean=true");
+        assertEquals(2, switchWithValue.code());
+        assertTrue(switchWithValue.err().startsWith("error: --clean is a switch and takes no value"), switchWithValue.err());
+        CliRun missingValue = main("backup", "list", "--repo");
+        assertEquals(2, missingValue.code());
+        assertTrue(missingValue.err().startsWith("error: --repo needs a value"), missingValue.err());
+        CliRun twice = main("backup", "list", "--repo", dir.resolve("first").toString(), "--repo",
                 dir.resolve("second").toString());
-        assertEquals(1, twice.code, "the last one counts, as before: " + twice.err);
-        assertTrue(twice.err.contains("no backup repository at " + dir.resolve("second")), twice.err);
-        Run stray = main("backup", "list", "--repo", "a", "hunter2-secret");
-        assertEquals(2, stray.code);
-        assertTrue(stray.err.startsWith("error: backup list takes no further arguments, got 1"), stray.err);
-        assertFalse(stray.err.contains("hunter2-secret"), stray.err);
-        Run subcommand = main("backup", "restor");
-        assertEquals(2, subcommand.code);
-        assertTrue(subcommand.err.startsWith("error: unknown backup subcommand 'restor': run, list, verify, restore, "
-                + "prune"), subcommand.err);
-        Run none = main("audit");
-        assertEquals(2, none.code);
-        assertTrue(none.err.startsWith("error: audit needs a subcommand: verify"), none.err);
+        assertEquals(1, twice.code(), "the last one counts, as before: " + twice.err());
+        assertTrue(twice.err().contains("no backup repository at " + dir.resolve("second")), twice.err());
+        CliRun stray = main("backup", "list", "--repo", "a", "hunter2-secret");
+        assertEquals(2, stray.code());
+        assertTrue(stray.err().startsWith("error: backup list takes no further arguments, got 1"), stray.err());
+        assertFalse(stray.err().contains("hunter2-secret"), stray.err());
+        CliRun subcommand = main("backup", "restor");
+        assertEquals(2, subcommand.code());
+        assertTrue(subcommand.err().startsWith("error: unknown backup subcommand 'restor': run, list, verify, restore, "
+                + "prune"), subcommand.err());
+        CliRun none = main("audit");
+        assertEquals(2, none.code());
+        assertTrue(none.err().startsWith("error: audit needs a subcommand: verify"), none.err());
     }
 
     @Test
@@ -167,15 +156,15 @@ class CommandLineToolIT {
         Files.write(source.resolve("img").resolve("logo.bin"), new byte[] {1, 2, 3, 4, 5});
         String repo = dir.resolve("repo").toString();
 
-        Run run = jar("backup", "run", "--directory", source.toString(), "--repo", repo, "--offsite",
+        CliRun run = jar("backup", "run", "--directory", source.toString(), "--repo", repo, "--offsite",
                 dir.resolve("offsite").toString(), "--kind", "daily");
-        assertEquals(0, run.code, run.err);
-        List<String> lines = run.out.lines().toList();
-        assertEquals(1, lines.size(), "stdout holds the result alone: " + run.out);
-        assertTrue(lines.get(0).matches("\\S+ VERIFIED \\d+ bytes"), run.out);
-        assertTrue(run.err.contains("backing up the directory " + source.toAbsolutePath().normalize()), run.err);
-        assertTrue(run.err.lines().anyMatch(l -> l.contains(" INFO ") && l.contains("Copied backup")),
-                "the library's log lines go to stderr: " + run.err);
+        assertEquals(0, run.code(), run.err());
+        List<String> lines = run.out().lines().toList();
+        assertEquals(1, lines.size(), "stdout holds the result alone: " + run.out());
+        assertTrue(lines.get(0).matches("\\S+ VERIFIED \\d+ bytes"), run.out());
+        assertTrue(run.err().contains("backing up the directory " + source.toAbsolutePath().normalize()), run.err());
+        assertTrue(run.err().lines().anyMatch(l -> l.contains(" INFO ") && l.contains("Copied backup")),
+                "the library's log lines go to stderr: " + run.err());
         String id = lines.get(0).split(" ")[0];
 
         Path archive = dir.resolve("repo").resolve(id).resolve("site.tar.gz");
@@ -185,20 +174,20 @@ class CommandLineToolIT {
         assertEquals(0, tar.waitFor(), listing);
         assertTrue(listing.contains("index.html") && listing.contains("img/logo.bin"), listing);
 
-        Run verify = jar("backup", "verify", "--repo", repo, "--id", id);
-        assertEquals(0, verify.code, verify.err);
-        assertTrue(verify.out.startsWith("checksums OK: " + id), verify.out);
-        assertFalse(verify.out.contains(" INFO "), verify.out);
+        CliRun verify = jar("backup", "verify", "--repo", repo, "--id", id);
+        assertEquals(0, verify.code(), verify.err());
+        assertTrue(verify.out().startsWith("checksums OK: " + id), verify.out());
+        assertFalse(verify.out().contains(" INFO "), verify.out());
 
-        Run both = main("backup", "run", "--directory", source.toString(), "--jdbc-url", "jdbc:postgresql://h/d?user=u",
+        CliRun both = main("backup", "run", "--directory", source.toString(), "--jdbc-url", "jdbc:postgresql://h/d?user=u",
                 "--repo", repo);
-        assertEquals(2, both.code);
-        assertTrue(both.err.startsWith("error: backup run needs --jdbc-url URL (a PostgreSQL database) or --directory"),
-                both.err);
-        Run missing = main("backup", "run", "--directory", dir.resolve("nope").toString(), "--repo", repo);
-        assertEquals(2, missing.code);
-        assertTrue(missing.err.startsWith("error: --directory " + dir.resolve("nope") + " is not a directory"),
-                missing.err);
+        assertEquals(2, both.code());
+        assertTrue(both.err().startsWith("error: backup run needs --jdbc-url URL (a PostgreSQL database) or --directory"),
+                both.err());
+        CliRun missing = main("backup", "run", "--directory", dir.resolve("nope").toString(), "--repo", repo);
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().startsWith("error: --directory " + dir.resolve("nope") + " is not a directory"),
+                missing.err());
     }
 
     @Test
@@ -210,23 +199,23 @@ class CommandLineToolIT {
             s.execute("INSERT INTO invoice (total) SELECT g FROM generate_series(1, 42) g");
         }
         String repo = dir.resolve("repo").toString();
-        Run backup = main("backup", "run", "--jdbc-url", url(server, db.name()), "--repo", repo);
-        assertEquals(0, backup.code, backup.err);
-        String id = backup.out.split(" ")[0];
+        CliRun backup = main("backup", "run", "--jdbc-url", url(server, db.name()), "--repo", repo);
+        assertEquals(0, backup.code(), backup.err());
+        String id = backup.out().split(" ")[0];
         String target = db.name() + "_restored";
 
-        Run refused = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target),
+        CliRun refused = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target),
                 "--allow-privileged-role");
-        assertEquals(1, refused.code, refused.out + refused.err);
-        assertTrue(refused.err.contains("database '" + target + "' does not exist")
-                && refused.err.contains("pass --create to create it"), refused.err);
-        assertFalse(refused.err.contains(server.password()), refused.err);
+        assertEquals(1, refused.code(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("database '" + target + "' does not exist")
+                && refused.err().contains("pass --create to create it"), refused.err());
+        assertFalse(refused.err().contains(server.password()), refused.err());
         assertFalse(exists(server, target), "nothing created without --create");
 
-        Run created = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target),
+        CliRun created = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target),
                 "--create", "--allow-privileged-role");
-        assertEquals(0, created.code, created.err);
-        assertTrue(created.out.startsWith("restored " + id + " into " + target), created.out);
+        assertEquals(0, created.code(), created.err());
+        assertTrue(created.out().startsWith("restored " + id + " into " + target), created.out());
         assertTrue(exists(server, target));
         try (Connection c = java.sql.DriverManager.getConnection(server.jdbcUrl(target), server.username(),
                 server.password()); Statement s = c.createStatement();
@@ -235,13 +224,13 @@ class CommandLineToolIT {
             assertEquals(42, r.getLong(1));
         }
 
-        Run notEmpty = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target),
+        CliRun notEmpty = main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target),
                 "--create", "--allow-privileged-role");
-        assertEquals(1, notEmpty.code);
-        assertTrue(notEmpty.err.contains("it is not empty") && notEmpty.err.contains("pass --clean"), notEmpty.err);
-        assertFalse(notEmpty.err.contains("clean=true"), "the message names the option: " + notEmpty.err);
+        assertEquals(1, notEmpty.code());
+        assertTrue(notEmpty.err().contains("it is not empty") && notEmpty.err().contains("pass --clean"), notEmpty.err());
+        assertFalse(notEmpty.err().contains("clean=true"), "the message names the option: " + notEmpty.err());
         assertEquals(0, main("backup", "restore", "--repo", repo, "--id", id, "--target-url", url(server, target),
-                "--clean", "--allow-privileged-role").code);
+                "--clean", "--allow-privileged-role").code());
     }
 
     private static boolean exists(EphemeralPostgres server, String database) throws Exception {

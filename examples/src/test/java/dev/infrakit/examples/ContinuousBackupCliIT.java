@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -75,15 +74,8 @@ class ContinuousBackupCliIT {
         }
     }
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run main(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(List.of(args), Map.of(), new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun main(String... args) {
+        return CliRun.run(args);
     }
 
     /** The packaged jar as a child process; its stderr collected line by line into {@code err}. */
@@ -220,9 +212,9 @@ class ContinuousBackupCliIT {
             await("the archiver's line for the segment", Duration.ofSeconds(10),
                     () -> archiverErr.toString().matches("(?s).*archived [0-9A-F]{24} \\(\\d+ since start\\).*"));
 
-            Run base = main("backup", "base", "--jdbc-url", url(db.name()), "--repo", repo.toString());
-            assertEquals(0, base.code, base.err);
-            baseId = base.out.split(" ")[0];
+            CliRun base = main("backup", "base", "--jdbc-url", url(db.name()), "--repo", repo.toString());
+            assertEquals(0, base.code(), base.err());
+            baseId = base.out().split(" ")[0];
 
             Thread.sleep(1100);
             sql("INSERT INTO orders (batch) SELECT 2 FROM generate_series(1, 100)");
@@ -233,27 +225,27 @@ class ContinuousBackupCliIT {
             thirdBatch = serverNow();
             awaitArchived(repo, switchWal());
 
-            Run status = main("backup", "wal", "status", "--repo", repo.toString(), "--jdbc-url", url(db.name()));
-            assertEquals(0, status.code, status.err);
+            CliRun status = main("backup", "wal", "status", "--repo", repo.toString(), "--jdbc-url", url(db.name()));
+            assertEquals(0, status.code(), status.err());
             Matcher segments = Pattern.compile("segments: (\\d+), [0-9A-F]{24} to [0-9A-F]{24}; \\d+ files, \\d+ bytes")
-                    .matcher(status.out);
-            assertTrue(segments.find() && Integer.parseInt(segments.group(1)) >= 2, status.out);
-            assertTrue(status.out.contains("partial: none"), "the segment in progress is still in the spool: "
-                    + status.out);
-            assertTrue(status.out.contains("base backups: 1\n  " + baseId + "  VERIFIED  started "), status.out);
-            assertTrue(status.out.matches("(?s).*slot infrakit_wal on " + server.host() + ":" + server.port()
-                    + ": active, \\d+ bytes of WAL retained; the server writes [0-9A-F]{24}\\n.*"), status.out);
-            assertFalse(status.out.contains(server.password()) || status.err.contains(server.password()), status.err);
+                    .matcher(status.out());
+            assertTrue(segments.find() && Integer.parseInt(segments.group(1)) >= 2, status.out());
+            assertTrue(status.out().contains("partial: none"), "the segment in progress is still in the spool: "
+                    + status.out());
+            assertTrue(status.out().contains("base backups: 1\n  " + baseId + "  VERIFIED  started "), status.out());
+            assertTrue(status.out().matches("(?s).*slot infrakit_wal on " + server.host() + ":" + server.port()
+                    + ": active, \\d+ bytes of WAL retained; the server writes [0-9A-F]{24}\\n.*"), status.out());
+            assertFalse(status.out().contains(server.password()) || status.err().contains(server.password()), status.err());
 
             // A fourth batch, after the last completed segment: only the segment in progress holds it.
             sql("INSERT INTO orders (batch) SELECT 4 FROM generate_series(1, 100)");
             awaitSent("infrakit_wal");
 
-            Run noSlot = main("backup", "wal", "status", "--repo", repo.toString(), "--jdbc-url", url(db.name()),
+            CliRun noSlot = main("backup", "wal", "status", "--repo", repo.toString(), "--jdbc-url", url(db.name()),
                     "--slot", "no_such_slot");
-            assertEquals(1, noSlot.code, noSlot.err);
-            assertTrue(noSlot.err.contains("the replication slot no_such_slot does not exist on " + server.host()),
-                    noSlot.err);
+            assertEquals(1, noSlot.code(), noSlot.err());
+            assertTrue(noSlot.err().contains("the replication slot no_such_slot does not exist on " + server.host()),
+                    noSlot.err());
         } finally {
             // SIGTERM (through the handle: Process.destroy() would also close our end of its stderr)
             archiver.toHandle().destroy();
@@ -266,45 +258,45 @@ class ContinuousBackupCliIT {
         assertTrue(partial != null, "the segment in progress is stored as .partial on stop: " + afterStop + "; "
                 + archiverErr);
         assertTrue(archiverErr.toString().contains("the segment in progress stored as " + partial), archiverErr.toString());
-        Run stopped = main("backup", "wal", "status", "--repo", repo.toString(), "--jdbc-url", url(db.name()));
-        assertEquals(0, stopped.code, stopped.err);
-        assertTrue(stopped.out.contains("partial: " + partial) && stopped.out.contains("slot infrakit_wal on "
-                + server.host() + ":" + server.port() + ": INACTIVE"), stopped.out);
+        CliRun stopped = main("backup", "wal", "status", "--repo", repo.toString(), "--jdbc-url", url(db.name()));
+        assertEquals(0, stopped.code(), stopped.err());
+        assertTrue(stopped.out().contains("partial: " + partial) && stopped.out().contains("slot infrakit_wal on "
+                + server.host() + ":" + server.port() + ": INACTIVE"), stopped.out());
 
         // Point in time: the base backup and the WAL up to `target`, between the second batch and the third.
         Path data = temp.resolve("restored");
-        Run restored = main("backup", "restore", "--repo", repo.toString(), "--data-dir", data.toString(), "--to-time",
+        CliRun restored = main("backup", "restore", "--repo", repo.toString(), "--data-dir", data.toString(), "--to-time",
                 target.toString(), "--jdbc-url", url(db.name()));
-        assertEquals(0, restored.code, restored.err);
+        assertEquals(0, restored.code(), restored.err());
         Matcher point = Pattern.compile("restored base backup " + baseId + " into " + Pattern.quote(data.toString())
-                + ": recovered to (\\S+), LSN [0-9A-F]+/[0-9A-F]+\\n").matcher(restored.out);
-        assertTrue(point.find(), restored.out);
+                + ": recovered to (\\S+), LSN [0-9A-F]+/[0-9A-F]+\\n").matcher(restored.out());
+        assertTrue(point.find(), restored.out());
         Instant recoveredTo = Instant.parse(point.group(1));
         assertTrue(recoveredTo.isAfter(firstBatch) && !recoveredTo.isAfter(target),
                 "recovered to " + recoveredTo + ": after the first batch (" + firstBatch + "), not after " + target);
-        assertTrue(restored.out.contains("start it with: ") && restored.out.contains("pg_ctl -D " + data + " -l "),
-                restored.out);
-        assertFalse(restored.out.contains(server.password()) || restored.err.contains(server.password()));
+        assertTrue(restored.out().contains("start it with: ") && restored.out().contains("pg_ctl -D " + data + " -l "),
+                restored.out());
+        assertFalse(restored.out().contains(server.password()) || restored.err().contains(server.password()));
         assertEquals(Map.of(1, 100L, 2, 100L), startAndCount(data),
                 "the restored server holds the first two batches, not the third nor the fourth");
 
         // The drill: a check that does not hold fails it; then one that does, recorded in the manifest.
         Path work = Files.createDirectories(temp.resolve("drills"));
-        Run failing = main("backup", "drill", "--pitr", "--repo", repo.toString(), "--jdbc-url", url(db.name()),
+        CliRun failing = main("backup", "drill", "--pitr", "--repo", repo.toString(), "--jdbc-url", url(db.name()),
                 "--check", "a thousand=SELECT count(*) = 1000 FROM orders", "--work-dir", work.toString());
-        assertEquals(1, failing.code, failing.out + failing.err);
-        assertTrue(failing.out.startsWith("drill FAILED: ") && failing.out.contains("check 'a thousand' returned false"),
-                failing.out);
-        Run passing = main("backup", "drill", "--pitr", "--repo", repo.toString(), "--jdbc-url", url(db.name()),
+        assertEquals(1, failing.code(), failing.out() + failing.err());
+        assertTrue(failing.out().startsWith("drill FAILED: ") && failing.out().contains("check 'a thousand' returned false"),
+                failing.out());
+        CliRun passing = main("backup", "drill", "--pitr", "--repo", repo.toString(), "--jdbc-url", url(db.name()),
                 "--check", "every batch=SELECT count(*) = 400 FROM orders",
                 "--check", "the fourth=SELECT count(*) = 100 FROM orders WHERE batch = 4", "--work-dir", work.toString());
-        assertEquals(0, passing.code, passing.out + passing.err);
-        assertTrue(passing.out.startsWith("drill passed: ") && passing.out.contains("2 checks passed"), passing.out);
-        assertTrue(passing.out.matches("(?s).*recovery time \\(RTO\\): [0-9.]+ s\\n.*"), passing.out);
-        Matcher rpo = Pattern.compile("recovery point: (\\S+) \\(").matcher(passing.out);
-        assertTrue(rpo.find(), passing.out);
+        assertEquals(0, passing.code(), passing.out() + passing.err());
+        assertTrue(passing.out().startsWith("drill passed: ") && passing.out().contains("2 checks passed"), passing.out());
+        assertTrue(passing.out().matches("(?s).*recovery time \\(RTO\\): [0-9.]+ s\\n.*"), passing.out());
+        Matcher rpo = Pattern.compile("recovery point: (\\S+) \\(").matcher(passing.out());
+        assertTrue(rpo.find(), passing.out());
         assertFalse(Instant.parse(rpo.group(1)).isBefore(thirdBatch),
-                "the drill replays every archived commit, the fourth batch's (in the .partial) too: " + passing.out);
+                "the drill replays every archived commit, the fourth batch's (in the .partial) too: " + passing.out());
         try (Stream<Path> left = Files.list(work)) {
             assertEquals(List.of(), left.toList(), "the drill deletes what it restored");
         }
@@ -313,9 +305,9 @@ class ContinuousBackupCliIT {
             assertTrue(m.drill().orElseThrow().passed() && m.drill().orElseThrow().recoveredTo().isPresent(),
                     m.toString());
         }
-        Run list = main("backup", "list", "--repo", repo.toString());
-        assertEquals(0, list.code, list.err);
-        assertTrue(list.out.lines().anyMatch(l -> l.startsWith(baseId) && l.contains("drill passed")), list.out);
+        CliRun list = main("backup", "list", "--repo", repo.toString());
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith(baseId) && l.contains("drill passed")), list.out());
     }
 
     /**
@@ -382,21 +374,21 @@ class ContinuousBackupCliIT {
         cases.put("--slot is 1 to 63", List.of("backup", "wal", "start", "--repo", repo, "--jdbc-url", secretUrl,
                 "--spool", dir.resolve("spool").toString(), "--slot", "Not-A-Slot"));
         for (Map.Entry<String, List<String>> c : cases.entrySet()) {
-            Run r = main(c.getValue().toArray(String[]::new));
-            assertEquals(2, r.code, c.getKey() + ": " + r.err);
+            CliRun r = main(c.getValue().toArray(String[]::new));
+            assertEquals(2, r.code(), c.getKey() + ": " + r.err());
             // (a --jdbc-url with a password on the command line is warned about first, on a line of its own)
-            String error = r.err.lines().filter(l -> l.startsWith("error: ")).findFirst().orElse("");
-            assertTrue(error.contains(c.getKey()), c.getKey() + ": " + r.err);
-            assertTrue(r.err.contains("usage: java -jar infrakit-examples.jar\n  " + c.getValue().get(0) + " "
-                    + c.getValue().get(1)), "the command's usage follows: " + r.err);
-            assertFalse(r.err.contains("hunter2-secret") || r.out.contains("hunter2-secret"), c.getKey() + ": " + r.err);
-            assertFalse(r.err.contains("yesterday-at-nine"), "the value is not repeated: " + r.err);
+            String error = r.err().lines().filter(l -> l.startsWith("error: ")).findFirst().orElse("");
+            assertTrue(error.contains(c.getKey()), c.getKey() + ": " + r.err());
+            assertTrue(r.err().contains("usage: java -jar infrakit-examples.jar\n  " + c.getValue().get(0) + " "
+                    + c.getValue().get(1)), "the command's usage follows: " + r.err());
+            assertFalse(r.err().contains("hunter2-secret") || r.out().contains("hunter2-secret"), c.getKey() + ": " + r.err());
+            assertFalse(r.err().contains("yesterday-at-nine"), "the value is not repeated: " + r.err());
         }
-        Run drill = main("backup", "drill", "--repo", repo, "--jdbc-url", secretUrl);
-        assertTrue(drill.err.contains("backup verify --drill"), "points to the drill of a dump: " + drill.err);
-        Run mixed = main("backup", "restore", "--repo", repo, "--data-dir", dir.resolve("d").toString(), "--target-url",
+        CliRun drill = main("backup", "drill", "--repo", repo, "--jdbc-url", secretUrl);
+        assertTrue(drill.err().contains("backup verify --drill"), "points to the drill of a dump: " + drill.err());
+        CliRun mixed = main("backup", "restore", "--repo", repo, "--data-dir", dir.resolve("d").toString(), "--target-url",
                 secretUrl);
-        assertTrue(mixed.err.startsWith("error: --data-dir"), mixed.err);
+        assertTrue(mixed.err().startsWith("error: --data-dir"), mixed.err());
         assertFalse(Files.exists(dir.resolve("d")), "nothing restored on a usage error");
     }
 
@@ -466,9 +458,9 @@ class ContinuousBackupCliIT {
                     () -> ServeCommand.settings(flags, env, new PrintStream(err, true, StandardCharsets.UTF_8)));
             assertTrue(e.getMessage().startsWith("--backup-mode "), e.getMessage());
         }
-        Run unknown = main("serve", "--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--backup-mode", "incremental");
-        assertEquals(2, unknown.code, unknown.err);
-        assertTrue(unknown.err.startsWith("error: --backup-mode is dumps or continuous"), unknown.err);
+        CliRun unknown = main("serve", "--port", "0", "--warm-up", "0s", "--data-dir", data.toString(), "--backup-mode", "incremental");
+        assertEquals(2, unknown.code(), unknown.err());
+        assertTrue(unknown.err().startsWith("error: --backup-mode is dumps or continuous"), unknown.err());
     }
 
     /**

@@ -193,9 +193,12 @@ class DemoServiceFlagsIT {
         }
     }
 
+    /** The warm-up directories in java.io.tmpdir, those of killed processes first removed (they could go meanwhile). */
     private static java.util.Set<Path> warmUpDirectories() throws java.io.IOException {
-        try (java.util.stream.Stream<Path> all = java.nio.file.Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return all.filter(p -> p.getFileName().toString().startsWith("infrakit-warm-up-"))
+        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
+        DemoWarmUp.removeAbandoned(temp);
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.list(temp)) {
+            return all.filter(p -> p.getFileName().toString().startsWith(DemoWarmUp.PREFIX))
                     .collect(java.util.stream.Collectors.toSet());
         }
     }
