@@ -58,9 +58,15 @@ class ServeJarIT {
         final StringBuffer err = new StringBuffer();
 
         Jar(String... args) throws IOException {
+            this(List.of(), args);
+        }
+
+        Jar(List<String> jvmOptions, String... args) throws IOException {
             assertTrue(Files.isRegularFile(JAR), JAR.toAbsolutePath() + " is missing: run ./mvnw package first");
             List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java")
-                    .toString(), "-jar", JAR.toString()));
+                    .toString()));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", JAR.toString()));
             command.addAll(List.of(args));
             ProcessBuilder builder = new ProcessBuilder(command);
             builder.environment().keySet().removeIf(k -> k.startsWith("INFRAKIT_"));
@@ -123,6 +129,36 @@ class ServeJarIT {
                 "{\"username\":\"admin\",\"password\":\"" + ADMIN_PASSWORD + "\"}");
         assertEquals(200, r.statusCode(), r.body());
         return JSON.readTree(r.body()).get("accessToken").asText();
+    }
+
+    @Test
+    void aWarmUpThatFailsIsLoggedAndTheServiceTurnsReadyWithoutIt(@TempDir Path elsewhere) throws Exception {
+        // The throwaway instance's directory goes in java.io.tmpdir: a file there makes the warm-up fail at once.
+        Path notADirectory = Files.writeString(elsewhere.resolve("not-a-directory"), "");
+        Jar jar = new Jar(List.of("-Djava.io.tmpdir=" + notADirectory), "serve", "--port", "0", "--warm-up", "60s",
+                "--data-dir", data.toString(), "--password-iterations", "1000");
+        int port = jar.port();
+        long start = System.nanoTime();
+        HttpResponse<String> ready = call(port, "GET", "/health/ready", null, null, null);
+        while (ready.statusCode() != 200) {
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30),
+                    "ready long before the 60 s warm-up would have ended: " + ready.body() + "\n" + jar.err);
+            Thread.sleep(50);
+            ready = call(port, "GET", "/health/ready", null, null, null);
+        }
+        assertTrue(JSON.readTree(ready.body()).path("checks").has("warm-up"), ready.body());
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                !jar.err.toString().contains("The warm-up failed") && System.nanoTime() < end;) {
+            Thread.sleep(50);
+        }
+        String log = jar.err.toString();
+        assertTrue(log.contains("The warm-up failed (" + notADirectory) && log.contains("; ready without it"), log);
+        // It serves as it would have after a warm-up.
+        String token = login(port);
+        assertEquals(404, call(port, "GET", "/api/v1/credentials/none", "Authorization", "Bearer " + token, null)
+                .statusCode());
+        jar.process.destroy();
+        assertEquals(0, jar.exitCode(), jar.err.toString());
     }
 
     @Test
