@@ -4,13 +4,9 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The smallest HTTP/1.1 server that keeps {@code loadtest}'s client busy: on a loopback port of its own, every
@@ -20,9 +16,8 @@ import java.util.List;
  * a cold load generator does not pass for a cold service.
  */
 final class LoopbackResponder implements AutoCloseable {
-    private final ServerSocket socket;
     private final byte[] answer;
-    private final List<Socket> accepted = new ArrayList<>();
+    private final LoopbackServer server;
 
     LoopbackResponder(int bodyBytes) throws IOException {
         byte[] body = ("{\"value\":\"" + "x".repeat(Math.max(0, bodyBytes - 12)) + "\"}").getBytes(StandardCharsets.US_ASCII);
@@ -31,32 +26,12 @@ final class LoopbackResponder implements AutoCloseable {
         answer = new byte[head.length + body.length];
         System.arraycopy(head, 0, answer, 0, head.length);
         System.arraycopy(body, 0, answer, head.length, body.length);
-        socket = new ServerSocket(0, 256, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::accept, "loadtest-loopback-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        server = new LoopbackServer("loadtest-loopback", this::serve);
     }
 
     /** The URL requests to {@code path} go to. */
     URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + socket.getLocalPort() + path);
-    }
-
-    private void accept() {
-        while (!socket.isClosed()) {
-            Socket s;
-            try {
-                s = socket.accept();
-            } catch (IOException e) {
-                return; // closed
-            }
-            synchronized (accepted) {
-                accepted.add(s);
-            }
-            Thread t = new Thread(() -> serve(s), "loadtest-loopback");
-            t.setDaemon(true);
-            t.start();
-        }
+        return server.uri(path);
     }
 
     /** Answers each request once its header ends (an empty line); bodies are not expected and not read. */
@@ -78,11 +53,6 @@ final class LoopbackResponder implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        socket.close();
-        synchronized (accepted) {
-            for (Socket s : accepted) {
-                s.close();
-            }
-        }
+        server.close();
     }
 }

@@ -45,47 +45,27 @@ class LoadSenderTest {
     }
 
     /** A one-route HTTP/1.1 server on raw sockets: answers {@code status} to every request after {@code delayMs}. */
-    private final class RawServer implements AutoCloseable {
-        final ServerSocket socket = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
-        final AtomicInteger connections = new AtomicInteger();
+    private final class RawServer {
+        final LoopbackServer server;
         final AtomicInteger requests = new AtomicInteger();
         final Set<String> authorizations = ConcurrentHashMap.newKeySet();
-        final List<Socket> accepted = new ArrayList<>();
 
         RawServer(int status, long delayMs, boolean answer) throws IOException {
-            Thread acceptor = new Thread(() -> {
-                while (!socket.isClosed()) {
-                    try {
-                        Socket s = socket.accept();
-                        synchronized (accepted) {
-                            accepted.add(s);
-                        }
-                        connections.incrementAndGet();
-                        Thread t = new Thread(() -> serve(s, status, delayMs, answer));
-                        t.setDaemon(true);
-                        t.start();
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            open.add(this);
+            server = new LoopbackServer("raw-server", s -> serve(s, status, delayMs, answer));
+            open.add(server);
         }
 
         private void serve(Socket s, int status, long delayMs, boolean answer) {
             try (s; BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
                     StandardCharsets.ISO_8859_1)); OutputStream out = s.getOutputStream()) {
-                while (true) {
-                    String line = in.readLine();
-                    if (line == null) {
-                        return;
-                    }
-                    while (!(line = in.readLine()).isEmpty()) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) { // a request line
+                    for (line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
                         if (line.regionMatches(true, 0, "Authorization:", 0, 14)) {
                             authorizations.add(line.substring(14).trim());
                         }
+                    }
+                    if (line == null) {
+                        return; // the connection ended inside a header
                     }
                     requests.incrementAndGet();
                     if (!answer) {
@@ -96,23 +76,13 @@ class LoadSenderTest {
                             .getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
                 }
-            } catch (IOException | InterruptedException | NullPointerException e) {
+            } catch (IOException | InterruptedException e) {
                 // the client went away
             }
         }
 
         URI uri() {
-            return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/api/v1/credentials/x");
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-            synchronized (accepted) {
-                for (Socket s : accepted) {
-                    s.close();
-                }
-            }
+            return server.uri("/api/v1/credentials/x");
         }
     }
 
@@ -136,7 +106,7 @@ class LoadSenderTest {
         assertEquals(200, r.planned);
         assertEquals(200, r.ok, r.errorKinds.toString());
         assertEquals(200, server.requests.get());
-        assertTrue(server.connections.get() <= 4, "at most 4 connections, got " + server.connections.get());
+        assertTrue(server.server.connections() <= 4, "at most 4 connections, got " + server.server.connections());
         assertEquals(Set.of("Bearer token-0", "Bearer token-1", "Bearer token-2"), server.authorizations);
         // 200 answers of 20 ms over 4 connections take ≥ 1 s: the last ones waited, and that wait is counted.
         assertTrue(r.maxLatencyMicros() >= 800_000, "queueing counted: max " + r.maxLatencyMicros() + " µs");
