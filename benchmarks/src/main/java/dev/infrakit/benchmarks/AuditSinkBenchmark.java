@@ -28,9 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Recording one audit event. Asynchronous: Infrakit's ASYNC sink (blocking when full: nothing
@@ -60,9 +58,7 @@ public class AuditSinkBenchmark {
         }
 
         void delete() throws IOException {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TempFiles.deleteTree(dir);
         }
     }
 

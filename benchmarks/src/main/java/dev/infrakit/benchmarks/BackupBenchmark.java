@@ -19,10 +19,8 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Backup and restore-drill wall time on a generated database (pgbench, default scale 67, about
@@ -120,9 +118,7 @@ public final class BackupBenchmark {
                     median(infrakitDump) / median(bareDump), median(counts), median(bareRestore), median(infrakitDrill),
                     median(infrakitDrill) / median(bareRestore));
         } finally {
-            try (Stream<Path> paths = Files.walk(work)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TempFiles.deleteTree(work);
         }
     }
 

@@ -32,7 +32,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,7 +131,7 @@ public final class BaseBackupBenchmark {
             bench.restores(rounds);
             bench.recoveryPoint(crashes);
         } finally {
-            delete(work);
+            TempFiles.deleteTree(work);
         }
     }
 
@@ -195,7 +194,7 @@ public final class BaseBackupBenchmark {
             Path bare = work.resolve("bare");
             Map<String, Contender> contenders = new LinkedHashMap<>();
             contenders.put("pg_basebackup", () -> {
-                delete(bare);
+                TempFiles.deleteTree(bare);
                 long s = System.nanoTime();
                 run(List.of(bin.resolve("pg_basebackup").toString(), "-D", bare.toString(), "-Ft",
                         "--compress=client-gzip:1", "-X", "fetch", "--checkpoint=fast", "--manifest-checksums=SHA256",
@@ -224,7 +223,7 @@ public final class BaseBackupBenchmark {
                 return new Sample(seconds(s), m.size());
             });
             Map<String, List<Sample>> samples = measure(contenders, rounds, "base backup");
-            delete(bare);
+            TempFiles.deleteTree(bare);
             System.out.println("== base backup, medians (s) ==");
             double bareMedian = median(samples.get("pg_basebackup"));
             double pm1 = median(samples.get("pgbackrest-pm1"));
@@ -326,8 +325,8 @@ public final class BaseBackupBenchmark {
             return new Sample(t, 0, watch.stop());
         } finally {
             watch.stop();
-            delete(dir);
-            delete(dir.resolveSibling(dir.getFileName() + ".wal"));
+            TempFiles.deleteTree(dir);
+            TempFiles.deleteTree(dir.resolveSibling(dir.getFileName() + ".wal"));
         }
     }
 
@@ -352,7 +351,7 @@ public final class BaseBackupBenchmark {
             if (Files.exists(dir.resolve("postmaster.pid"))) {
                 runAsPostgres(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.toString(), "-m", "fast", "-w", "stop"));
             }
-            delete(dir);
+            TempFiles.deleteTree(dir);
         }
     }
 
@@ -485,7 +484,7 @@ public final class BaseBackupBenchmark {
             }
             server.start(); // crash recovery of the original, for the next round
             execute("SELECT pg_drop_replication_slot('" + slot + "')");
-            delete(dir);
+            TempFiles.deleteTree(dir);
 
             long acked = 0;
             long missing = 0;
@@ -714,15 +713,6 @@ public final class BaseBackupBenchmark {
         }
         try (Stream<Path> paths = Files.walk(dir)) {
             return paths.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        }
-    }
-
-    private static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 

@@ -35,9 +35,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Map;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Reading one credential. Cached: {@link CachingCredentialStore} (read auditing off) against a bare
@@ -106,9 +104,7 @@ public class CredentialReadBenchmark {
         public void tearDown() throws IOException {
             cache.close();
             sink.close();
-            try (Stream<Path> paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TempFiles.deleteTree(dir);
         }
     }
 

@@ -62,7 +62,6 @@ import org.openjdk.jmh.infra.ThreadParams;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,7 +71,6 @@ import java.security.interfaces.ECPrivateKey;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -320,15 +318,7 @@ public class RequestPathBenchmark {
             cached.close();
             raw.close();
             auditSink.close(); // closes the JSON lines sink under it
-            try (Stream<Path> files = Files.walk(directory)) {
-                files.sorted(Comparator.reverseOrder()).forEach(file -> {
-                    try {
-                        Files.delete(file);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-            }
+            TempFiles.deleteTree(directory);
         }
     }
 
